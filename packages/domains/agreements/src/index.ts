@@ -1,0 +1,2 @@
+export { agreementsModule } from './module.ts';
+export { agreementsRouter } from './router.ts';

@@ -1,0 +1,2 @@
+export { communicationsModule } from './module.ts';
+export { communicationsRouter } from './router.ts';

@@ -1,0 +1,2 @@
+export { crmModule } from './module.ts';
+export { crmRouter } from './router.ts';

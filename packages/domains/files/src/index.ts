@@ -1,0 +1,2 @@
+export { filesModule } from './module.ts';
+export { filesRouter } from './router.ts';

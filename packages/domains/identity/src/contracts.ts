@@ -1,0 +1,3 @@
+// Public contracts of the identity domain: event and DTO schemas other packages may import.
+// Nothing is published yet: this domain is not built.
+export {};

@@ -1,0 +1,2 @@
+export { identityModule } from './module.ts';
+export { identityRouter } from './router.ts';

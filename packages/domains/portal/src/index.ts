@@ -1,0 +1,2 @@
+export { portalModule } from './module.ts';
+export { portalRouter } from './router.ts';

@@ -1,0 +1,2 @@
+export { projectsModule } from './module.ts';
+export { projectsRouter } from './router.ts';

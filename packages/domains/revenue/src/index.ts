@@ -1,0 +1,2 @@
+export { revenueModule } from './module.ts';
+export { revenueRouter } from './router.ts';

@@ -1,0 +1,4 @@
+import { router } from '@ubos/platform';
+
+/** The revenue domain's procedures. Empty until the domain is built. */
+export const revenueRouter = router({});

@@ -1,0 +1,2 @@
+export { schedulingModule } from './module.ts';
+export { schedulingRouter } from './router.ts';

@@ -1,0 +1,2 @@
+export { searchModule } from './module.ts';
+export { searchRouter } from './router.ts';

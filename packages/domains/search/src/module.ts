@@ -1,0 +1,9 @@
+import type { DomainModule } from '@ubos/platform';
+import { searchMigrations } from '../migrations/index.ts';
+import { searchRouter } from './router.ts';
+
+export const searchModule = {
+  name: 'search',
+  router: searchRouter,
+  migrations: searchMigrations,
+} satisfies DomainModule;

@@ -1,0 +1,4 @@
+import { router } from '@ubos/platform';
+
+/** The search domain's procedures. Empty until the domain is built. */
+export const searchRouter = router({});

@@ -1,0 +1,2 @@
+export { timelineModule } from './module.ts';
+export { timelineRouter } from './router.ts';

@@ -1,0 +1,3 @@
+import type { Migration } from '@ubos/platform';
+
+export const workflowMigrations: Migration[] = [];

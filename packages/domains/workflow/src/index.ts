@@ -1,0 +1,2 @@
+export { workflowModule } from './module.ts';
+export { workflowRouter } from './router.ts';

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a Config.
+ */
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => value.startsWith('postgres://') || value.startsWith('postgresql://'), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  });
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_APP_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  APP_DB_PASSWORD: z.string().min(8).default('ubos_app_dev_password'),
+  REDIS_URL: z.string().url().optional(),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    ),
+  SESSION_COOKIE_SECURE: booleanFromEnv.optional(),
+  SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+  LOGIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  PROCESS_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  WEB_DIST_DIR: z.string().default('apps/web/dist'),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  VAULT_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = configSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      const received = relevant[variable] === undefined ? 'missing' : 'invalid';
+      return `${variable} (${received}): ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return parsed.data;
+}
+
+export function isSecureCookie(config: Config): boolean {
+  return config.SESSION_COOKIE_SECURE ?? config.NODE_ENV === 'production';
+}
+
+/** Settings of the test harness only (never read by the app). */
+export const testSettingsSchema = z.object({
+  TEST_ADMIN_DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/postgres'),
+  TEST_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+});
+
+export type TestSettings = z.infer<typeof testSettingsSchema>;
+
+export function loadTestSettings(env: Record<string, string | undefined> = process.env): TestSettings {
+  const parsed = testSettingsSchema.safeParse({
+    TEST_ADMIN_DATABASE_URL: env.TEST_ADMIN_DATABASE_URL || undefined,
+    TEST_REDIS_URL: env.TEST_REDIS_URL || undefined,
+  });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  return parsed.data;
+}

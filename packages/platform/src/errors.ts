@@ -1,0 +1,121 @@
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+
+export type DomainErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'TOO_MANY_REQUESTS';
+
+export interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+  code?: string;
+}
+
+/** A business-rule failure a service throws; the tRPC layer turns it into the matching error code. */
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  readonly issues: FieldIssue[] | undefined;
+  constructor(code: DomainErrorCode, message: string, issues?: FieldIssue[]) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(entity: string, id?: string) {
+    super('NOT_FOUND', id ? `${entity} ${id} was not found` : `${entity} was not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+interface PgErrorLike {
+  code: string;
+  constraint?: string;
+  detail?: string;
+  message: string;
+}
+
+function isPgError(value: unknown): value is PgErrorLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((value as { code: string }).code) &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+interface IssueCarrier {
+  issues: { path: PropertyKey[]; message: string; code?: string }[];
+}
+
+function hasIssues(value: unknown): value is IssueCarrier {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { issues?: unknown }).issues);
+}
+
+/** Normalises zod / standard-schema issues to a plain, serialisable list. */
+export function issuesOf(value: unknown): FieldIssue[] | null {
+  if (value instanceof DomainError) return value.issues ?? null;
+  if (!hasIssues(value)) return null;
+  return value.issues.map((issue) => ({
+    path: issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))),
+    message: issue.message,
+    ...(issue.code ? { code: issue.code } : {}),
+  }));
+}
+
+function describeIssues(issues: FieldIssue[]): string {
+  return issues
+    .slice(0, 10)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function trpcError(code: TRPC_ERROR_CODE_KEY, message: string, cause?: unknown): TRPCError {
+  return new TRPCError({ code, message, ...(cause instanceof Error ? { cause } : {}) });
+}
+
+/**
+ * Maps anything a resolver throws to a TRPCError with a client-safe message.
+ * Unknown errors become INTERNAL_SERVER_ERROR with a generic message (the cause is logged, never sent).
+ */
+export function toTRPCError(error: unknown): TRPCError {
+  const root = error instanceof TRPCError && error.code === 'INTERNAL_SERVER_ERROR' && error.cause ? error.cause : error;
+  if (root instanceof TRPCError) return root;
+  if (root instanceof DomainError) return trpcError(root.code, root.message, root);
+  if (hasIssues(root)) {
+    const issues = issuesOf(root) ?? [];
+    return trpcError('BAD_REQUEST', `Invalid input: ${describeIssues(issues)}`, root as unknown as Error);
+  }
+  if (isPgError(root)) {
+    switch (root.code) {
+      case '23505':
+        return trpcError('CONFLICT', `Already exists${root.constraint ? ` (${root.constraint})` : ''}`, root as unknown as Error);
+      case '23503':
+        return trpcError('NOT_FOUND', 'A referenced record was not found', root as unknown as Error);
+      case '22P02':
+      case '22007':
+      case '22008':
+      case '22003':
+      case '23502':
+      case '23514':
+        return trpcError('BAD_REQUEST', 'Invalid value', root as unknown as Error);
+      case '42501':
+        // Row-level security rejected the row: to the caller it does not exist.
+        return trpcError('NOT_FOUND', 'Not found', root as unknown as Error);
+      case '40001':
+      case '40P01':
+        return trpcError('CONFLICT', 'Concurrent update, please retry', root as unknown as Error);
+      default:
+        break;
+    }
+  }
+  return trpcError('INTERNAL_SERVER_ERROR', 'Internal server error', root);
+}

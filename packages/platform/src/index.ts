@@ -1,0 +1,71 @@
+export { loadConfig, configSchema, ConfigError, isSecureCookie, type Config } from './config.ts';
+export { createLogger, redactedPaths, type Logger } from './logger.ts';
+export {
+  createDatabase,
+  withTenant,
+  withUser,
+  withSystem,
+  typed,
+  sql,
+  type Database,
+  type UntypedDB,
+  type TenantScope,
+  type Transaction,
+  type Kysely,
+} from './db/database.ts';
+export { runMigrations, type Migration, type MigratableModule, type MigrationResult } from './db/migrations.ts';
+export { ensureRoles, ensureDatabase, withCredentials, OWNER_ROLE, APP_ROLE } from './db/roles.ts';
+export { platformMigrations } from './platform-migrations.ts';
+export { uuidv7 } from './ids.ts';
+export {
+  defineEvent,
+  readEvent,
+  eventEnvelopeSchema,
+  eventTypePattern,
+  type EventContract,
+  type EventEnvelope,
+  type TypedEvent,
+} from './events/envelope.ts';
+export { writeEvent, rowToEnvelope, type EventMeta, type OutboxRow } from './events/outbox.ts';
+export {
+  roles,
+  permissionMatrix,
+  allPermissions,
+  isPermission,
+  isRole,
+  roleHasPermission,
+  permissionsForRole,
+  type Role,
+  type Permission,
+  type Access,
+} from './auth/permissions.ts';
+export { DomainError, NotFoundError, toTRPCError, issuesOf, type DomainErrorCode, type FieldIssue } from './errors.ts';
+export { metricsRegistry, procedureCalls, procedureDuration, promClient } from './metrics.ts';
+export { MemoryCache, RedisCache, type Cache } from './cache.ts';
+export { MemoryRateLimiter, RedisRateLimiter, type RateLimiter, type RateLimitResult } from './rate-limit.ts';
+export type { Context, TenantContext, SessionInfo, CookieJar, CookieOptions, TenantScopeContext } from './trpc/context.ts';
+export {
+  router,
+  mergeRouters,
+  createCallerFactory,
+  middleware,
+  publicProcedure,
+  authedProcedure,
+  tenantProcedure,
+  findUndeclaredProcedures,
+  listProcedures,
+  TRPCError,
+  type Meta,
+  type AnyRouter,
+} from './trpc/trpc.ts';
+export type {
+  DomainModule,
+  Subscription,
+  HandlerContext,
+  ActionDefinition,
+  ActionContext,
+  JobDefinition,
+  JobContext,
+} from './module.ts';
+export { platformModule } from './platform-module.ts';
+export { tenantDb } from './trpc/tenant-db.ts';

@@ -1,0 +1,69 @@
+import type { AnyRouter } from '@trpc/server';
+import type { z } from 'zod';
+import type { Migration } from './db/migrations.ts';
+import type { Database, Transaction, UntypedDB } from './db/database.ts';
+import type { EventEnvelope } from './events/envelope.ts';
+import type { EventMeta } from './events/outbox.ts';
+import type { Logger } from './logger.ts';
+
+/** What a subscription handler receives besides the event: its tenant transaction. */
+export interface HandlerContext {
+  trx: Transaction<UntypedDB>;
+  log: Logger;
+  /** Metadata for events the handler emits: same correlation id, causation = this event. */
+  eventMeta: EventMeta;
+}
+
+/** An event subscription: one pg-boss queue named after `name`. */
+export interface Subscription {
+  /** Unique, stable queue name, e.g. `timeline.record-activity`. */
+  name: string;
+  /** Event types it wants; `*` for every type. */
+  events: readonly string[];
+  handle(event: EventEnvelope, context: HandlerContext): Promise<void>;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+}
+
+export interface ActionContext {
+  trx: Transaction<UntypedDB>;
+  log: Logger;
+  tenantId: string;
+  actorId: string | null;
+  /** `run_id:step_key`: the same key must return the same result and create nothing new. */
+  idempotencyKey: string;
+  eventMeta: EventMeta;
+}
+
+/** A workflow-callable command a domain offers. */
+export interface ActionDefinition<Input = unknown, Output = unknown> {
+  name: string;
+  description: string;
+  input: z.ZodType<Input>;
+  output: z.ZodType<Output>;
+  run(input: Input, context: ActionContext): Promise<Output>;
+  compensate?(input: Input, output: Output, context: ActionContext): Promise<void>;
+}
+
+export interface JobContext {
+  db: Database;
+  log: Logger;
+}
+
+/** A scheduled or background job run by pg-boss. */
+export interface JobDefinition {
+  name: string;
+  /** Cron expression for scheduled jobs; omit for on-demand jobs. */
+  cron?: string;
+  run(data: unknown, context: JobContext): Promise<void>;
+}
+
+export interface DomainModule {
+  /** Also the Postgres schema name and the key under which the router is mounted. */
+  name: string;
+  router: AnyRouter;
+  migrations: readonly Migration[];
+  subscriptions?: readonly Subscription[];
+  actions?: readonly ActionDefinition[];
+  jobs?: readonly JobDefinition[];
+}

@@ -1,0 +1,111 @@
+import type { Migration } from './db/migrations.ts';
+
+/** Migrations of the `platform` schema: RLS helpers, outbox, processed events, idempotency keys. */
+export const platformMigrations: Migration[] = [
+  {
+    id: '0001_rls_helpers',
+    sql: `
+      CREATE OR REPLACE FUNCTION platform.current_tenant_id() RETURNS uuid
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;
+
+      CREATE OR REPLACE FUNCTION platform.current_user_id() RETURNS uuid
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $$ SELECT nullif(current_setting('app.user_id', true), '')::uuid $$;
+
+      CREATE OR REPLACE FUNCTION platform.is_system() RETURNS boolean
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $$ SELECT coalesce(current_setting('app.system', true), '') = 'on' $$;
+
+      -- Enables and FORCES row-level security with the standard tenant policy.
+      CREATE OR REPLACE FUNCTION platform.enable_tenant_rls(target regclass) RETURNS void
+        LANGUAGE plpgsql AS $$
+      BEGIN
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %s', target);
+        EXECUTE format(
+          'CREATE POLICY tenant_isolation ON %s USING (tenant_id = platform.current_tenant_id()) '
+          'WITH CHECK (tenant_id = platform.current_tenant_id())', target);
+      END $$;
+      REVOKE EXECUTE ON FUNCTION platform.enable_tenant_rls(regclass) FROM PUBLIC, ubos_app;
+
+      -- Append-only guard for tables such as the timeline.
+      CREATE OR REPLACE FUNCTION platform.reject_mutation() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION '% on %.% is not allowed: the table is append-only', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+          USING ERRCODE = 'insufficient_privilege';
+      END $$;
+    `,
+  },
+  {
+    id: '0002_outbox',
+    sql: `
+      CREATE TABLE IF NOT EXISTS platform.outbox (
+        position bigint GENERATED ALWAYS AS IDENTITY,
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL,
+        type text NOT NULL,
+        version integer NOT NULL CHECK (version >= 1),
+        payload jsonb NOT NULL,
+        actor_id uuid,
+        aggregate_type text,
+        aggregate_id text,
+        correlation_id text NOT NULL,
+        causation_id text,
+        occurred_at timestamptz NOT NULL DEFAULT now(),
+        dispatched_at timestamptz
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS outbox_position_idx ON platform.outbox (position);
+      CREATE INDEX IF NOT EXISTS outbox_pending_idx ON platform.outbox (position) WHERE dispatched_at IS NULL;
+      CREATE INDEX IF NOT EXISTS outbox_occurred_idx ON platform.outbox (occurred_at);
+
+      ALTER TABLE platform.outbox ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE platform.outbox FORCE ROW LEVEL SECURITY;
+      DROP POLICY IF EXISTS tenant_isolation ON platform.outbox;
+      CREATE POLICY tenant_isolation ON platform.outbox
+        USING (tenant_id = platform.current_tenant_id() OR platform.is_system())
+        WITH CHECK (tenant_id = platform.current_tenant_id() OR platform.is_system());
+
+      -- Wake the dispatcher when a writing transaction commits (NOTIFY is delivered at commit).
+      CREATE OR REPLACE FUNCTION platform.notify_outbox() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('ubos_outbox', '');
+        RETURN NULL;
+      END $$;
+      DROP TRIGGER IF EXISTS outbox_notify ON platform.outbox;
+      CREATE TRIGGER outbox_notify AFTER INSERT ON platform.outbox
+        FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_outbox();
+
+      CREATE TABLE IF NOT EXISTS platform.processed_events (
+        subscription text NOT NULL,
+        event_id uuid NOT NULL,
+        tenant_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (subscription, event_id)
+      );
+      ALTER TABLE platform.processed_events ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE platform.processed_events FORCE ROW LEVEL SECURITY;
+      DROP POLICY IF EXISTS tenant_isolation ON platform.processed_events;
+      CREATE POLICY tenant_isolation ON platform.processed_events
+        USING (tenant_id = platform.current_tenant_id() OR platform.is_system())
+        WITH CHECK (tenant_id = platform.current_tenant_id() OR platform.is_system());
+
+      CREATE TABLE IF NOT EXISTS platform.idempotency_keys (
+        tenant_id uuid NOT NULL,
+        scope text NOT NULL,
+        key text NOT NULL,
+        result jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, scope, key)
+      );
+      SELECT platform.enable_tenant_rls('platform.idempotency_keys');
+
+      GRANT USAGE ON SCHEMA platform TO ubos_app;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON platform.outbox, platform.processed_events, platform.idempotency_keys TO ubos_app;
+      GRANT SELECT ON platform.schema_migrations TO ubos_app;
+    `,
+  },
+];

@@ -1,0 +1,170 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { configSchema, loadTestSettings, type Config } from '../config.ts';
+import { MemoryCache } from '../cache.ts';
+import { createDatabase, type Database } from '../db/database.ts';
+import { runMigrations, type MigratableModule } from '../db/migrations.ts';
+import { APP_ROLE, OWNER_ROLE, ensureRoles, withCredentials } from '../db/roles.ts';
+import { createLogger } from '../logger.ts';
+import { MemoryRateLimiter } from '../rate-limit.ts';
+import type { Context, CookieJar, CookieOptions, SessionInfo } from '../trpc/context.ts';
+import { permissionsForRole, type Role } from '../auth/permissions.ts';
+import { uuidv7 } from '../ids.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    ubosTemplateDatabase: string;
+  }
+}
+
+export const TEST_APP_PASSWORD = 'ubos_app_test_password';
+
+function adminUrl(): string {
+  return loadTestSettings().TEST_ADMIN_DATABASE_URL;
+}
+
+export function testRedisUrl(): string {
+  return loadTestSettings().TEST_REDIS_URL;
+}
+
+function migrationFingerprint(modules: readonly MigratableModule[]): string {
+  const hash = createHash('sha256');
+  for (const module of modules) {
+    hash.update(module.name);
+    for (const migration of module.migrations) hash.update(migration.id).update(migration.sql);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Builds (once per migration set) a template database migrated with the real migrations.
+ * Called from vitest's globalSetup; test files clone it with createTestDatabase().
+ */
+export async function prepareTemplateDatabase(modules: readonly MigratableModule[]): Promise<string> {
+  const name = `ubos_tpl_${migrationFingerprint(modules)}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock(7100202)');
+    await ensureRoles(admin, { appPassword: TEST_APP_PASSWORD });
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      const building = `${name}_build`;
+      await admin.query(`DROP DATABASE IF EXISTS ${building}`);
+      await admin.query(`CREATE DATABASE ${building} OWNER ${OWNER_ROLE}`);
+      await admin.query(`REVOKE ALL ON DATABASE ${building} FROM PUBLIC`);
+      await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${building} TO ${APP_ROLE}`);
+      await runMigrations(withCredentials(adminUrl(), OWNER_ROLE, undefined, building), modules);
+      await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+    }
+    await admin.query('SELECT pg_advisory_unlock(7100202)');
+    return name;
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface TestDatabase {
+  name: string;
+  /** Connection string of the runtime role (ubos_app): RLS applies. */
+  appUrl: string;
+  /** Connection string of the owner role (migrations). */
+  ownerUrl: string;
+  /** Superuser connection string to the test database: fixtures and catalog checks only. */
+  adminUrl: string;
+  /** Pool connected as ubos_app. */
+  db: Database;
+  drop(): Promise<void>;
+}
+
+/** A fresh database for one test file, cloned from the migrated template, used as ubos_app. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = inject('ubosTemplateDatabase');
+  if (!template) throw new Error('No template database: is the vitest globalSetup configured?');
+  const name = `ubos_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} OWNER ${OWNER_ROLE}`);
+    await admin.query(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
+    await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${name} TO ${APP_ROLE}`);
+  } finally {
+    await admin.end();
+  }
+  const appUrl = withCredentials(adminUrl(), APP_ROLE, TEST_APP_PASSWORD, name);
+  const db = createDatabase({ connectionString: appUrl, max: 5, applicationName: 'ubos-test' });
+  return {
+    name,
+    appUrl,
+    ownerUrl: withCredentials(adminUrl(), OWNER_ROLE, undefined, name),
+    adminUrl: withCredentials(adminUrl(), new URL(adminUrl()).username || 'postgres', new URL(adminUrl()).password || undefined, name),
+    db,
+    async drop() {
+      await db.close();
+      const dropper = new pg.Client({ connectionString: adminUrl() });
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+/** An in-memory cookie jar recording what a procedure set, for service-level tests. */
+export class RecordingCookieJar implements CookieJar {
+  readonly values = new Map<string, { value: string; options: CookieOptions | null }>();
+  get(name: string): string | undefined {
+    return this.values.get(name)?.value;
+  }
+  set(name: string, value: string, options: CookieOptions): void {
+    this.values.set(name, { value, options });
+  }
+  clear(name: string): void {
+    this.values.delete(name);
+  }
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), ...overrides };
+}
+
+export interface TestContextOptions {
+  db: Database;
+  session?: SessionInfo | null;
+  config?: Config;
+  ip?: string;
+  cookies?: CookieJar;
+}
+
+export function testContext(options: TestContextOptions): Context {
+  return {
+    requestId: uuidv7(),
+    correlationId: uuidv7(),
+    log: createLogger({ level: 'silent' }),
+    config: options.config ?? testConfig(),
+    db: options.db,
+    cache: new MemoryCache(),
+    rateLimiter: new MemoryRateLimiter(),
+    cookies: options.cookies ?? new RecordingCookieJar(),
+    ip: options.ip ?? '127.0.0.1',
+    userAgent: 'vitest',
+    session: options.session ?? null,
+  };
+}
+
+/** A session for a member with `role` in `tenantId`, for tests that do not exercise login. */
+export function testSession(input: { userId: string; tenantId: string | null; role: Role | null; email?: string }): SessionInfo {
+  return {
+    sessionId: uuidv7(),
+    userId: input.userId,
+    email: input.email ?? `${input.userId}@example.test`,
+    name: 'Test User',
+    tenantId: input.tenantId,
+    role: input.role,
+    permissions: new Set(input.role ? permissionsForRole(input.role) : []),
+    expiresAt: new Date(Date.now() + 3_600_000),
+  };
+}

@@ -1,0 +1,138 @@
+import { initTRPC, TRPCError, type AnyRouter } from '@trpc/server';
+import { isPermission, type Access } from '../auth/permissions.ts';
+import { withTenant } from '../db/database.ts';
+import { issuesOf, toTRPCError } from '../errors.ts';
+import { procedureCalls, procedureDuration } from '../metrics.ts';
+import type { Context, TenantContext } from './context.ts';
+
+export interface Meta {
+  /** Every procedure declares its access: a permission from the matrix, 'public' or 'authenticated'. */
+  permission?: Access;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const issues = issuesOf(error.cause);
+      const internal = error.code === 'INTERNAL_SERVER_ERROR';
+      return {
+        code: shape.code,
+        message: internal ? 'Internal server error' : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          zodIssues: issues,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** Maps thrown errors, logs unexpected ones and records per-procedure metrics. */
+const observed = t.procedure.use(async ({ ctx, path, type, meta, next }) => {
+  const started = performance.now();
+  if (!meta?.permission) {
+    ctx.log.error({ path }, 'procedure declares no permission');
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Procedure ${path} declares no permission` });
+  }
+  const result = await next();
+  const seconds = (performance.now() - started) / 1000;
+  procedureDuration.observe({ path, type }, seconds);
+  if (result.ok) {
+    procedureCalls.inc({ path, type, code: 'OK' });
+    return result;
+  }
+  const mapped = toTRPCError(result.error);
+  procedureCalls.inc({ path, type, code: mapped.code });
+  if (mapped.code === 'INTERNAL_SERVER_ERROR') {
+    ctx.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
+  }
+  throw mapped;
+});
+
+export const publicProcedure = observed.meta({ permission: 'public' });
+
+export const authedProcedure = observed.meta({ permission: 'authenticated' }).use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});
+
+/**
+ * Runs the resolver inside withTenant(): one transaction with app.tenant_id set, so RLS
+ * scopes every query and the business write and its events commit together or not at all.
+ * The procedure MUST declare `.meta({ permission })` with a permission from the matrix.
+ */
+export const tenantProcedure = observed.use(async ({ ctx, meta, next }) => {
+  const session = ctx.session;
+  if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
+  const permission = meta?.permission;
+  if (!permission || !isPermission(permission)) {
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Tenant procedure declares no permission' });
+  }
+  if (!session.tenantId || !session.role) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Choose an organization first' });
+  }
+  if (!session.permissions.has(permission)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `Your role does not allow ${permission}` });
+  }
+  const tenant = { tenantId: session.tenantId, userId: session.userId, role: session.role, permissions: session.permissions };
+  return withTenant(ctx.db, { tenantId: tenant.tenantId, userId: tenant.userId }, async (trx) => {
+    const tenantCtx: TenantContext = {
+      ...ctx,
+      session,
+      tenant,
+      trx,
+      eventMeta: { tenantId: tenant.tenantId, actorId: tenant.userId, correlationId: ctx.correlationId, causationId: null },
+    };
+    const result = await next({ ctx: tenantCtx });
+    // A failed resolver must roll the transaction back: rethrow instead of returning.
+    if (!result.ok) throw result.error;
+    return result;
+  });
+});
+
+export interface UndeclaredProcedure {
+  path: string;
+  reason: string;
+}
+
+interface ProcedureLike {
+  _def: { meta?: Meta; type?: string };
+}
+
+/**
+ * Lists procedures that declare no access or an unknown permission. The host refuses to
+ * boot when this is non-empty, and a test asserts it over the whole app router.
+ */
+export function findUndeclaredProcedures(appRouter: AnyRouter): UndeclaredProcedure[] {
+  const problems: UndeclaredProcedure[] = [];
+  const procedures = appRouter._def.procedures as Record<string, ProcedureLike>;
+  for (const [path, procedure] of Object.entries(procedures)) {
+    const permission = procedure._def.meta?.permission;
+    if (!permission) {
+      problems.push({ path, reason: 'no permission declared' });
+    } else if (permission !== 'public' && permission !== 'authenticated' && !isPermission(permission)) {
+      problems.push({ path, reason: `unknown permission ${String(permission)}` });
+    }
+  }
+  return problems;
+}
+
+export function listProcedures(appRouter: AnyRouter): { path: string; type: string; permission: Access | undefined }[] {
+  const procedures = appRouter._def.procedures as Record<string, ProcedureLike>;
+  return Object.entries(procedures).map(([path, procedure]) => ({
+    path,
+    type: procedure._def.type ?? 'unknown',
+    permission: procedure._def.meta?.permission,
+  }));
+}
+
+export { TRPCError };
+export type { AnyRouter };
