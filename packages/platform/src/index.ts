@@ -69,3 +69,5 @@ export type {
 } from './module.ts';
 export { platformModule } from './platform-module.ts';
 export { tenantDb } from './trpc/tenant-db.ts';
+export { migrateDatabase } from './db/migrate-all.ts';
+export { createBoss, installQueueSchema, QUEUE_SCHEMA, PgBoss, type CreateBossOptions } from './queue/boss.ts';

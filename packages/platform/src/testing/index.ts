@@ -4,7 +4,8 @@ import { inject } from 'vitest';
 import { configSchema, loadTestSettings, type Config } from '../config.ts';
 import { MemoryCache } from '../cache.ts';
 import { createDatabase, type Database } from '../db/database.ts';
-import { runMigrations, type MigratableModule } from '../db/migrations.ts';
+import { type MigratableModule } from '../db/migrations.ts';
+import { migrateDatabase } from '../db/migrate-all.ts';
 import { APP_ROLE, OWNER_ROLE, ensureRoles, withCredentials } from '../db/roles.ts';
 import { createLogger } from '../logger.ts';
 import { MemoryRateLimiter } from '../rate-limit.ts';
@@ -30,6 +31,8 @@ export function testRedisUrl(): string {
 
 function migrationFingerprint(modules: readonly MigratableModule[]): string {
   const hash = createHash('sha256');
+  // Bump when the template's shape changes outside module migrations (e.g. the queue schema).
+  hash.update('template-format:2');
   for (const module of modules) {
     hash.update(module.name);
     for (const migration of module.migrations) hash.update(migration.id).update(migration.sql);
@@ -55,7 +58,7 @@ export async function prepareTemplateDatabase(modules: readonly MigratableModule
       await admin.query(`CREATE DATABASE ${building} OWNER ${OWNER_ROLE}`);
       await admin.query(`REVOKE ALL ON DATABASE ${building} FROM PUBLIC`);
       await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${building} TO ${APP_ROLE}`);
-      await runMigrations(withCredentials(adminUrl(), OWNER_ROLE, undefined, building), modules);
+      await migrateDatabase(withCredentials(adminUrl(), OWNER_ROLE, undefined, building), modules);
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
     }
     await admin.query('SELECT pg_advisory_unlock(7100202)');
