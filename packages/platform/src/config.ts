@@ -44,6 +44,10 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PROCESS_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   WEB_DIST_DIR: z.string().default('apps/web/dist'),
+  /** Apply every module's migrations at startup (idempotent). Set false when a release job runs `pnpm db:migrate`. */
+  MIGRATE_ON_START: booleanFromEnv.default(true),
+  /** Trust X-Forwarded-* from a reverse proxy (client IP for rate limits and logs). */
+  TRUST_PROXY: booleanFromEnv.default(false),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   VAULT_KEY: z
     .string()
