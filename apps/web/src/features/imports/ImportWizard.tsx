@@ -1,0 +1,10 @@
+import { PageHeader, EmptyState } from '../../ui/index.ts';
+
+export default function ImportWizard() {
+  return (
+    <>
+      <PageHeader title="ImportWizard" />
+      <EmptyState title="Not available yet" />
+    </>
+  );
+}

@@ -1,0 +1,10 @@
+import { PageHeader, EmptyState } from '../../ui/index.ts';
+
+export default function WorkflowEditor() {
+  return (
+    <>
+      <PageHeader title="WorkflowEditor" />
+      <EmptyState title="Not available yet" />
+    </>
+  );
+}

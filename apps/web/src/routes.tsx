@@ -1,0 +1,50 @@
+import type { ComponentType } from 'react';
+import { createBrowserRouter, isRouteErrorResponse, Link, useRouteError } from 'react-router';
+import { RequireAuth } from './app/AppShell.tsx';
+
+/** Every screen is its own chunk: the first route only loads the shell and that screen. */
+function page(load: () => Promise<{ default: ComponentType }>) {
+  return async () => ({ Component: (await load()).default });
+}
+
+function RouteError() {
+  const error = useRouteError();
+  const notFound = !error || (isRouteErrorResponse(error) && error.status === 404);
+  return (
+    <div className="flex min-h-64 flex-col items-center justify-center gap-2 p-10 text-center">
+      <h1 className="text-lg font-semibold text-slate-900">{notFound ? 'Page not found' : 'Something went wrong'}</h1>
+      <p className="text-sm text-slate-500">{notFound ? 'The page you opened does not exist.' : error instanceof Error ? error.message : 'Please reload the page.'}</p>
+      <Link to="/" className="mt-2 text-sm font-medium text-indigo-600">
+        Back to home
+      </Link>
+    </div>
+  );
+}
+
+export const router = createBrowserRouter([
+  { path: '/login', lazy: page(() => import('./features/auth/Login.tsx')), errorElement: <RouteError /> },
+  { path: '/signup', lazy: page(() => import('./features/auth/SignUp.tsx')), errorElement: <RouteError /> },
+  { path: '/invite/:token', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
+  {
+    path: '/',
+    element: <RequireAuth />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, lazy: page(() => import('./features/home/Home.tsx')) },
+      { path: 'clients', lazy: page(() => import('./features/clients/ClientList.tsx')) },
+      { path: 'clients/:id', lazy: page(() => import('./features/clients/ClientProfile.tsx')) },
+      { path: 'contacts', lazy: page(() => import('./features/contacts/ContactList.tsx')) },
+      { path: 'contacts/:id', lazy: page(() => import('./features/contacts/ContactDetail.tsx')) },
+      { path: 'duplicates', lazy: page(() => import('./features/contacts/Duplicates.tsx')) },
+      { path: 'imports/new', lazy: page(() => import('./features/imports/ImportWizard.tsx')) },
+      { path: 'deals', lazy: page(() => import('./features/deals/DealBoard.tsx')) },
+      { path: 'projects', lazy: page(() => import('./features/projects/ProjectList.tsx')) },
+      { path: 'projects/:id', lazy: page(() => import('./features/projects/ProjectBoard.tsx')) },
+      { path: 'timeline', lazy: page(() => import('./features/timeline/TimelinePage.tsx')) },
+      { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
+      { path: 'workflows/:id', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
+      { path: 'settings', lazy: page(() => import('./features/settings/Settings.tsx')) },
+      { path: '*', element: <RouteError /> },
+    ],
+  },
+]);

@@ -1,0 +1,10 @@
+export { Button, type ButtonProps } from './Button.tsx';
+export { Spinner, Skeleton, SkeletonRows, PageSpinner } from './Spinner.tsx';
+export { Input, Textarea, Select, Checkbox } from './Input.tsx';
+export { Field, FormError } from './Field.tsx';
+export { EmptyState, ErrorState, Badge, Card, PageHeader, Avatar } from './States.tsx';
+export { Table, Th, Td, Tr } from './Table.tsx';
+export { Dialog, Drawer } from './Dialog.tsx';
+export { ToastProvider, useToast } from './Toast.tsx';
+export { Tabs } from './Tabs.tsx';
+export { QueryState } from './QueryState.tsx';
