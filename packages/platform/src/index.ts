@@ -17,6 +17,7 @@ export { runMigrations, type Migration, type MigratableModule, type MigrationRes
 export { ensureRoles, ensureDatabase, withCredentials, OWNER_ROLE, APP_ROLE } from './db/roles.ts';
 export { platformMigrations } from './platform-migrations.ts';
 export { uuidv7 } from './ids.ts';
+export { withIdempotency, type IdempotencyScope, type IdempotentResult } from './idempotency.ts';
 export {
   defineEvent,
   readEvent,
@@ -71,3 +72,21 @@ export { platformModule } from './platform-module.ts';
 export { tenantDb } from './trpc/tenant-db.ts';
 export { migrateDatabase } from './db/migrate-all.ts';
 export { createBoss, installQueueSchema, QUEUE_SCHEMA, PgBoss, type CreateBossOptions } from './queue/boss.ts';
+export { Dispatcher, dispatchBatch, jobFor, OUTBOX_CHANNEL, type DispatcherOptions, type DispatchResult } from './events/dispatcher.ts';
+export { handleEvent, startSubscriptionRunner, type HandleOutcome, type SubscriptionRunner, type SubscriptionRunnerOptions } from './events/runner.ts';
+export {
+  collectSubscriptions,
+  deadLetterQueueName,
+  ensureSubscriptionQueues,
+  subscriptionMatches,
+  subscriptionDefaults,
+  orderingKey,
+  type QueueSettings,
+} from './events/subscriptions.ts';
+export { UpcasterRegistry, readEnvelope, type Upcaster } from './events/upcasting.ts';
+export { listDeadLetters, getDeadLetter, redriveDeadLetters, type DeadLetter, type DeadLetterFilter } from './events/dead-letters.ts';
+export { replayEvents, type ReplayOptions, type ReplayResult } from './events/replay.ts';
+export { pruneOutbox, scheduleRetention, RETENTION_QUEUE, type PruneResult } from './events/retention.ts';
+export { configureEventAdmin, eventAdminRuntime, type EventAdminRuntime } from './events/admin.ts';
+export { startEventBackbone, type EventBackbone, type EventBackboneOptions } from './events/backbone.ts';
+export * as eventMetrics from './events/metrics.ts';

@@ -4,6 +4,7 @@ import type { Migration } from './db/migrations.ts';
 import type { Database, Transaction, UntypedDB } from './db/database.ts';
 import type { EventEnvelope } from './events/envelope.ts';
 import type { EventMeta } from './events/outbox.ts';
+import type { Upcaster } from './events/upcasting.ts';
 import type { Logger } from './logger.ts';
 
 /** What a subscription handler receives besides the event: its tenant transaction. */
@@ -21,8 +22,19 @@ export interface Subscription {
   /** Event types it wants; `*` for every type. */
   events: readonly string[];
   handle(event: EventEnvelope, context: HandlerContext): Promise<void>;
+  /** Attempts after the first before the job goes to the dead-letter queue (default 5). */
   retryLimit?: number;
+  /** Base of the exponential backoff with jitter, in seconds (default 2). */
   retryDelaySeconds?: number;
+  /** Upper bound of one backoff delay, in seconds (default 600). */
+  retryDelayMaxSeconds?: number;
+  /** How long one attempt may run before pg-boss retries it (default 60). */
+  timeoutSeconds?: number;
+  /** Handle events of one aggregate one at a time, in creation order (pg-boss singleton key). */
+  ordered?: boolean;
+  /** Jobs fetched per poll (default 20) and pollers per process (default 2). */
+  batchSize?: number;
+  concurrency?: number;
 }
 
 export interface ActionContext {
@@ -66,4 +78,6 @@ export interface DomainModule {
   subscriptions?: readonly Subscription[];
   actions?: readonly ActionDefinition[];
   jobs?: readonly JobDefinition[];
+  /** Upcasters for older versions of the events this module publishes. */
+  upcasters?: readonly Upcaster[];
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { uuidv7 } from '../ids.ts';
 import { eventEnvelopeSchema, type EventContract, type EventEnvelope } from './envelope.ts';
+import { eventsWritten } from './metrics.ts';
 
 export interface EventMeta {
   tenantId: string;
@@ -62,6 +63,7 @@ export async function writeEvent<Payload extends Record<string, unknown>>(
        ${envelope.actor_id}, ${envelope.aggregate_type}, ${envelope.aggregate_id}, ${envelope.correlation_id},
        ${envelope.causation_id}, ${envelope.occurred_at}::timestamptz)
   `.execute(trx as Kysely<unknown>);
+  eventsWritten.inc({ type: envelope.type });
   return envelope;
 }
 

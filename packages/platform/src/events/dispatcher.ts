@@ -1,0 +1,220 @@
+import pg from 'pg';
+import { fromKysely, type JobInsert, type PgBoss } from 'pg-boss';
+import { sql, withSystem, type Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import type { Subscription } from '../module.ts';
+import type { EventEnvelope } from './envelope.ts';
+import { dispatchLag, eventJobsEnqueued, eventsDispatched, outboxPending } from './metrics.ts';
+import { rowToEnvelope, type OutboxRow } from './outbox.ts';
+import { orderingKey, subscriptionMatches } from './subscriptions.ts';
+
+export const OUTBOX_CHANNEL = 'ubos_outbox';
+
+export interface DispatcherOptions {
+  db: Database;
+  boss: PgBoss;
+  subscriptions: readonly Subscription[];
+  log: Logger;
+  /** Connection string for the dedicated LISTEN connection; defaults to the pool's settings. */
+  listenConnectionString?: string;
+  /** Rows claimed per transaction (default 500). */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (default 1000 ms). */
+  pollIntervalMs?: number;
+}
+
+export interface DispatchResult {
+  events: number;
+  jobs: number;
+}
+
+/** The job one subscription receives for one event. */
+export function jobFor(subscription: Subscription, event: EventEnvelope): JobInsert<EventEnvelope> {
+  const job: JobInsert<EventEnvelope> = { data: event };
+  if (subscription.ordered) job.singletonKey = orderingKey(event);
+  return job;
+}
+
+/**
+ * One dispatch pass, in ONE transaction: claim undispatched outbox rows in position order
+ * (FOR UPDATE SKIP LOCKED), insert one pg-boss job per (row x matching subscription) through
+ * this same transaction, mark the rows dispatched, commit. Either all of it happens or none:
+ * an event is never lost between outbox and queue and never enqueued twice.
+ */
+export async function dispatchBatch(
+  db: Database,
+  boss: PgBoss,
+  subscriptions: readonly Subscription[],
+  batchSize: number,
+): Promise<DispatchResult> {
+  const { rows, perQueue } = await withSystem(db, async (trx) => {
+    // A transaction-scoped advisory lock keeps dispatchers of several processes from
+    // interleaving batches, so jobs of one aggregate are created in outbox order.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('ubos.outbox.dispatch'))`.execute(trx);
+    const claimed = await sql<OutboxRow>`
+      SELECT position, id, tenant_id, type, version, payload, actor_id, aggregate_type, aggregate_id,
+             correlation_id, causation_id, occurred_at, dispatched_at
+        FROM platform.outbox
+       WHERE dispatched_at IS NULL
+       ORDER BY position
+       LIMIT ${batchSize}
+         FOR UPDATE SKIP LOCKED`.execute(trx);
+    const queues = new Map<string, JobInsert<EventEnvelope>[]>();
+    if (claimed.rows.length === 0) return { rows: claimed.rows, perQueue: queues };
+    for (const row of claimed.rows) {
+      const event = rowToEnvelope(row);
+      for (const subscription of subscriptions) {
+        if (!subscriptionMatches(subscription, event.type)) continue;
+        let jobs = queues.get(subscription.name);
+        if (!jobs) queues.set(subscription.name, (jobs = []));
+        jobs.push(jobFor(subscription, event));
+      }
+    }
+    const executor = fromKysely(trx);
+    for (const [queue, jobs] of queues) {
+      await boss.insert(queue, jobs, { db: executor });
+    }
+    const positions = claimed.rows.map((row) => row.position);
+    await sql`UPDATE platform.outbox SET dispatched_at = now() WHERE position = ANY(${positions}::bigint[])`.execute(trx);
+    return { rows: claimed.rows, perQueue: queues };
+  });
+  let jobs = 0;
+  if (rows.length > 0) {
+    eventsDispatched.inc(rows.length);
+    const now = Date.now();
+    for (const row of rows) dispatchLag.observe(Math.max(0, now - new Date(row.occurred_at).getTime()) / 1000);
+    for (const [queue, queueJobs] of perQueue) {
+      eventJobsEnqueued.inc({ subscription: queue, source: 'dispatch' }, queueJobs.length);
+      jobs += queueJobs.length;
+    }
+  }
+  return { events: rows.length, jobs };
+}
+
+/**
+ * Moves committed outbox rows to pg-boss. Wakes on LISTEN ubos_outbox (the outbox trigger
+ * NOTIFYs at commit), polls as a fallback, and loops while batches come back full.
+ */
+export class Dispatcher {
+  readonly #options: Required<Omit<DispatcherOptions, 'log' | 'listenConnectionString'>> & { log: Logger; listenConnectionString?: string };
+  #listener: pg.Client | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = true;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = {
+      batchSize: 500,
+      pollIntervalMs: 1000,
+      ...options,
+      log: options.log.child({ component: 'outbox-dispatcher' }),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#listen();
+    this.#schedulePoll();
+    this.wake();
+  }
+
+  /** Requests a pass; coalesces with one already running. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = null;
+      if (this.#again && !this.#stopped) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Runs passes until the outbox is drained; resolves when idle. For tests and shutdown. */
+  async flush(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    await this.flush();
+    const listener = this.#listener;
+    this.#listener = null;
+    if (listener) await listener.end().catch(() => undefined);
+  }
+
+  async #drain(): Promise<void> {
+    const { db, boss, subscriptions, batchSize, log } = this.#options;
+    try {
+      for (;;) {
+        if (this.#stopped) return;
+        this.#again = false;
+        const result = await dispatchBatch(db, boss, subscriptions, batchSize);
+        if (result.events < batchSize) {
+          outboxPending.set(0);
+          return;
+        }
+        outboxPending.set(batchSize);
+      }
+    } catch (error) {
+      log.error({ err: error }, 'outbox dispatch failed; retrying on the next poll');
+    }
+  }
+
+  #schedulePoll(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.wake();
+      this.#schedulePoll();
+    }, this.#options.pollIntervalMs);
+    this.#timer.unref();
+  }
+
+  async #listen(): Promise<void> {
+    const { listenConnectionString, log, db } = this.#options;
+    const client = new pg.Client(
+      listenConnectionString
+        ? { connectionString: listenConnectionString, application_name: 'ubos-outbox-listen' }
+        : { ...db.pool.options, application_name: 'ubos-outbox-listen' },
+    );
+    const reconnect = () => {
+      if (this.#stopped || this.#listener !== client) return;
+      this.#listener = null;
+      client.end().catch(() => undefined);
+      this.#reconnectTimer = setTimeout(() => {
+        this.#listen()
+          .then(() => this.wake())
+          .catch(() => undefined);
+      }, 1000);
+      this.#reconnectTimer.unref();
+    };
+    client.on('notification', () => this.wake());
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'outbox listener lost; polling until it reconnects');
+      reconnect();
+    });
+    client.on('end', reconnect);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.#listener = client;
+    } catch (error) {
+      log.warn({ err: error }, 'outbox listener unavailable; polling');
+      await client.end().catch(() => undefined);
+      if (!this.#stopped) {
+        this.#reconnectTimer = setTimeout(() => {
+          this.#listen().catch(() => undefined);
+        }, 1000);
+        this.#reconnectTimer.unref();
+      }
+    }
+  }
+}
