@@ -1,3 +1,144 @@
-import type { Migration } from '@ubos/platform';
+import { OWNER_ROLE, type Migration } from '@ubos/platform';
 
-export const identityMigrations: Migration[] = [];
+/**
+ * Schema `identity`.
+ * - Global tables (no tenant): users, sessions. tenants is the organization registry,
+ *   visible to the current tenant and to members of it (RLS).
+ * - Tenant tables: memberships, invitations, role_permissions (RLS enabled + forced).
+ * - memberships are readable across tenants for the signed-in user (app.user_id), written
+ *   only inside the current tenant.
+ * - Invitation lookup by token before a tenant is known goes through a SECURITY DEFINER
+ *   function owned by the owner role; only the owner role gets the read-all policy it needs.
+ */
+export const identityMigrations: Migration[] = [
+  {
+    id: '0001_identity_core',
+    sql: `
+      CREATE TABLE IF NOT EXISTS identity.tenants (
+        id uuid PRIMARY KEY,
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        created_by uuid,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE IF NOT EXISTS identity.users (
+        id uuid PRIMARY KEY,
+        email text NOT NULL CHECK (email = lower(email) AND length(email) BETWEEN 3 AND 320),
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        password_hash text NOT NULL,
+        disabled_at timestamptz,
+        password_changed_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS users_email_unique ON identity.users (lower(email));
+
+      CREATE TABLE IF NOT EXISTS identity.sessions (
+        id text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{64}$'),
+        user_id uuid NOT NULL REFERENCES identity.users (id) ON DELETE CASCADE,
+        active_tenant_id uuid REFERENCES identity.tenants (id) ON DELETE SET NULL,
+        ttl_seconds integer NOT NULL CHECK (ttl_seconds > 0),
+        expires_at timestamptz NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        ip text,
+        user_agent text
+      );
+      CREATE INDEX IF NOT EXISTS sessions_user_idx ON identity.sessions (user_id);
+      CREATE INDEX IF NOT EXISTS sessions_active_tenant_idx ON identity.sessions (active_tenant_id);
+      CREATE INDEX IF NOT EXISTS sessions_expires_idx ON identity.sessions (expires_at);
+
+      CREATE TABLE IF NOT EXISTS identity.memberships (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL REFERENCES identity.tenants (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES identity.users (id) ON DELETE CASCADE,
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT memberships_tenant_user_unique UNIQUE (tenant_id, user_id)
+      );
+      CREATE INDEX IF NOT EXISTS memberships_user_idx ON identity.memberships (user_id);
+
+      CREATE TABLE IF NOT EXISTS identity.invitations (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL REFERENCES identity.tenants (id) ON DELETE CASCADE,
+        email text NOT NULL CHECK (email = lower(email)),
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+        token_hash text NOT NULL CHECK (token_hash ~ '^[0-9a-f]{64}$'),
+        invited_by uuid REFERENCES identity.users (id) ON DELETE SET NULL,
+        expires_at timestamptz NOT NULL,
+        accepted_at timestamptz,
+        accepted_by uuid REFERENCES identity.users (id) ON DELETE SET NULL,
+        revoked_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS invitations_token_hash_unique ON identity.invitations (token_hash);
+      CREATE INDEX IF NOT EXISTS invitations_tenant_idx ON identity.invitations (tenant_id, created_at);
+
+      CREATE TABLE IF NOT EXISTS identity.role_permissions (
+        tenant_id uuid NOT NULL REFERENCES identity.tenants (id) ON DELETE CASCADE,
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+        permission text NOT NULL CHECK (length(permission) BETWEEN 1 AND 200),
+        granted boolean NOT NULL,
+        updated_by uuid,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, role, permission)
+      );
+
+      -- Tenant tables: the standard policy (USING + WITH CHECK on the current tenant).
+      SELECT platform.enable_tenant_rls('identity.memberships');
+      SELECT platform.enable_tenant_rls('identity.invitations');
+      SELECT platform.enable_tenant_rls('identity.role_permissions');
+
+      -- A signed-in user reads their own memberships in every tenant (organization switcher).
+      DROP POLICY IF EXISTS memberships_own_read ON identity.memberships;
+      CREATE POLICY memberships_own_read ON identity.memberships FOR SELECT
+        USING (user_id = platform.current_user_id());
+
+      -- Organizations: readable by the current tenant and by their members; written only
+      -- as the current tenant (sign-up creates a tenant inside withTenant(newId)).
+      ALTER TABLE identity.tenants ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE identity.tenants FORCE ROW LEVEL SECURITY;
+      DROP POLICY IF EXISTS tenant_isolation ON identity.tenants;
+      CREATE POLICY tenant_isolation ON identity.tenants
+        USING (id = platform.current_tenant_id())
+        WITH CHECK (id = platform.current_tenant_id());
+      DROP POLICY IF EXISTS tenants_member_read ON identity.tenants;
+      CREATE POLICY tenants_member_read ON identity.tenants FOR SELECT
+        USING (EXISTS (
+          SELECT 1 FROM identity.memberships m
+          WHERE m.tenant_id = tenants.id AND m.user_id = platform.current_user_id()
+        ));
+
+      -- Only the owner role (i.e. the SECURITY DEFINER lookup below) may read across tenants.
+      DROP POLICY IF EXISTS invitations_definer_lookup ON identity.invitations;
+      CREATE POLICY invitations_definer_lookup ON identity.invitations FOR SELECT TO ${OWNER_ROLE} USING (true);
+      DROP POLICY IF EXISTS tenants_definer_lookup ON identity.tenants;
+      CREATE POLICY tenants_definer_lookup ON identity.tenants FOR SELECT TO ${OWNER_ROLE} USING (true);
+
+      -- Invitation lookup by token hash before any tenant is known. Returns that one
+      -- invitation (or nothing), never a list; the token itself is never stored.
+      CREATE OR REPLACE FUNCTION identity.invitation_by_token_hash(p_token_hash text)
+        RETURNS TABLE (
+          id uuid, tenant_id uuid, organization_name text, email text, role text,
+          expires_at timestamptz, accepted_at timestamptz, revoked_at timestamptz
+        )
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $fn$
+          SELECT i.id, i.tenant_id, t.name, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at
+          FROM identity.invitations i
+          JOIN identity.tenants t ON t.id = i.tenant_id
+          WHERE i.token_hash = p_token_hash
+          LIMIT 1
+        $fn$;
+      REVOKE EXECUTE ON FUNCTION identity.invitation_by_token_hash(text) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION identity.invitation_by_token_hash(text) TO ubos_app;
+
+      GRANT SELECT, INSERT, UPDATE, DELETE ON
+        identity.tenants, identity.users, identity.sessions, identity.memberships,
+        identity.invitations, identity.role_permissions
+        TO ubos_app;
+    `,
+  },
+];

@@ -1,3 +1,283 @@
-// Public contracts of the identity domain: event and DTO schemas other packages may import.
-// Nothing is published yet: this domain is not built.
-export {};
+// Public contracts of the identity domain: event and DTO schemas other packages (and the web
+// app's forms) may import. Nothing else from this package is public.
+import { z } from 'zod';
+import { allPermissions, defineEvent, roles, type Permission } from '@ubos/platform';
+
+// ---------------------------------------------------------------------------------------------
+// Shared field schemas
+// ---------------------------------------------------------------------------------------------
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 256;
+
+export const roleSchema = z.enum(roles);
+export const permissionSchema = z.enum(allPermissions as [Permission, ...Permission[]]);
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(320)
+  .pipe(z.email({ message: 'Enter a valid email address' }))
+  .transform((value) => value.toLowerCase());
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, { message: `Use at least ${PASSWORD_MIN_LENGTH} characters` })
+  .max(PASSWORD_MAX_LENGTH);
+export const personNameSchema = z.string().trim().min(1, { message: 'Enter a name' }).max(200);
+export const organizationNameSchema = z.string().trim().min(1, { message: 'Enter an organization name' }).max(200);
+/** Session and invitation tokens: 20 random bytes, base32 lowercase without padding. */
+export const tokenSchema = z.string().regex(/^[a-z2-7]{32}$/, { message: 'Invalid token' });
+
+// ---------------------------------------------------------------------------------------------
+// Command inputs (also the web app's form schemas)
+// ---------------------------------------------------------------------------------------------
+
+export const signUpInput = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  name: personNameSchema,
+  organizationName: organizationNameSchema,
+});
+export type SignUpInput = z.infer<typeof signUpInput>;
+
+export const loginInput = z.object({
+  email: emailSchema,
+  // No minimum: an old or wrong password must get the generic failure, not a hint.
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+});
+export type LoginInput = z.infer<typeof loginInput>;
+
+export const changePasswordInput = z.object({
+  currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  newPassword: passwordSchema,
+});
+export type ChangePasswordInput = z.infer<typeof changePasswordInput>;
+
+export const switchOrganizationInput = z.object({ organizationId: z.uuid() });
+export const createOrganizationInput = z.object({ name: organizationNameSchema });
+export const changeRoleInput = z.object({ userId: z.uuid(), role: roleSchema });
+export const removeMemberInput = z.object({ userId: z.uuid() });
+export const createInvitationInput = z.object({ email: emailSchema, role: roleSchema });
+export const revokeInvitationInput = z.object({ invitationId: z.uuid() });
+export const invitationTokenInput = z.object({ token: tokenSchema });
+export const acceptWithSignUpInput = z.object({
+  token: tokenSchema,
+  name: personNameSchema,
+  password: passwordSchema,
+});
+export type AcceptWithSignUpInput = z.infer<typeof acceptWithSignUpInput>;
+export const setOverrideInput = z.object({
+  role: roleSchema,
+  permission: permissionSchema,
+  /** true/false overrides the matrix; null removes the override (back to the matrix). */
+  granted: z.boolean().nullable(),
+});
+export type SetOverrideInput = z.infer<typeof setOverrideInput>;
+
+// ---------------------------------------------------------------------------------------------
+// DTOs (procedure outputs). Timestamps are ISO strings: the wire format is plain JSON.
+// ---------------------------------------------------------------------------------------------
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const userDto = z.object({ id: z.uuid(), email: z.string(), name: z.string() });
+export type UserDto = z.infer<typeof userDto>;
+
+export const organizationDto = z.object({ id: z.uuid(), name: z.string(), role: roleSchema });
+export type OrganizationDto = z.infer<typeof organizationDto>;
+
+export const meDto = z.object({
+  user: userDto,
+  activeOrganization: organizationDto.nullable(),
+  role: roleSchema.nullable(),
+  permissions: z.array(permissionSchema),
+  organizations: z.array(organizationDto),
+  sessionExpiresAt: timestamp,
+});
+export type MeDto = z.infer<typeof meDto>;
+
+export const authResultDto = z.object({ user: userDto, activeOrganization: organizationDto.nullable() });
+export type AuthResultDto = z.infer<typeof authResultDto>;
+
+export const memberDto = z.object({
+  membershipId: z.uuid(),
+  userId: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  joinedAt: timestamp,
+});
+export type MemberDto = z.infer<typeof memberDto>;
+
+export const invitationStatusSchema = z.enum(['pending', 'accepted', 'revoked', 'expired']);
+export const invitationDto = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  role: roleSchema,
+  status: invitationStatusSchema,
+  invitedBy: z.uuid().nullable(),
+  expiresAt: timestamp,
+  createdAt: timestamp,
+});
+export type InvitationDto = z.infer<typeof invitationDto>;
+
+/** Returned once, when the invitation is created: the token is never stored or shown again. */
+export const createdInvitationDto = z.object({
+  invitation: invitationDto,
+  token: tokenSchema,
+  acceptUrl: z.string(),
+});
+
+export const invitationPreviewDto = z.object({
+  organizationName: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  expiresAt: timestamp,
+});
+
+export const matrixEntryDto = z.object({
+  permission: permissionSchema,
+  role: roleSchema,
+  granted: z.boolean(),
+  /** What the shipped matrix says, before this tenant's override. */
+  defaultGranted: z.boolean(),
+  overridden: z.boolean(),
+  /** false for owner + identity.role.manage: an organization can never lock itself out. */
+  editable: z.boolean(),
+});
+export const roleMatrixDto = z.object({
+  roles: z.array(roleSchema),
+  permissions: z.array(permissionSchema),
+  entries: z.array(matrixEntryDto),
+});
+export type RoleMatrixDto = z.infer<typeof roleMatrixDto>;
+
+export const okDto = z.object({ ok: z.literal(true) });
+
+// ---------------------------------------------------------------------------------------------
+// Events (the envelope carries the organization concerned as tenant_id)
+// ---------------------------------------------------------------------------------------------
+
+export const userCreated = defineEvent({
+  type: 'identity.user.created',
+  version: 1,
+  aggregateType: 'identity.user',
+  payload: z.object({ userId: z.uuid(), email: z.string(), name: z.string() }),
+});
+
+export const organizationCreated = defineEvent({
+  type: 'identity.organization.created',
+  version: 1,
+  aggregateType: 'identity.organization',
+  payload: z.object({ organizationId: z.uuid(), name: z.string(), createdBy: z.uuid() }),
+});
+
+export const memberInvited = defineEvent({
+  type: 'identity.member.invited',
+  version: 1,
+  aggregateType: 'identity.invitation',
+  // No token: only its hash exists, and it is not an event's business.
+  payload: z.object({
+    invitationId: z.uuid(),
+    email: z.string(),
+    role: roleSchema,
+    invitedBy: z.uuid(),
+    expiresAt: z.string(),
+  }),
+});
+
+export const invitationRevoked = defineEvent({
+  type: 'identity.invitation.revoked',
+  version: 1,
+  aggregateType: 'identity.invitation',
+  payload: z.object({ invitationId: z.uuid(), email: z.string(), revokedBy: z.uuid() }),
+});
+
+export const memberJoined = defineEvent({
+  type: 'identity.member.joined',
+  version: 1,
+  aggregateType: 'identity.membership',
+  payload: z.object({
+    membershipId: z.uuid(),
+    userId: z.uuid(),
+    role: roleSchema,
+    via: z.enum(['sign_up', 'organization_created', 'invitation']),
+    invitationId: z.uuid().nullable(),
+  }),
+});
+
+export const memberRoleChanged = defineEvent({
+  type: 'identity.member.role_changed',
+  version: 1,
+  aggregateType: 'identity.membership',
+  payload: z.object({
+    membershipId: z.uuid(),
+    userId: z.uuid(),
+    previousRole: roleSchema,
+    role: roleSchema,
+    changedBy: z.uuid(),
+  }),
+});
+
+export const memberRemoved = defineEvent({
+  type: 'identity.member.removed',
+  version: 1,
+  aggregateType: 'identity.membership',
+  payload: z.object({ membershipId: z.uuid(), userId: z.uuid(), role: roleSchema, removedBy: z.uuid() }),
+});
+
+export const rolePermissionChanged = defineEvent({
+  type: 'identity.role.permission_changed',
+  version: 1,
+  aggregateType: 'identity.role',
+  payload: z.object({
+    role: roleSchema,
+    permission: permissionSchema,
+    /** null: the override was removed and the matrix applies again. */
+    granted: z.boolean().nullable(),
+    changedBy: z.uuid(),
+  }),
+});
+
+export const sessionStarted = defineEvent({
+  type: 'identity.session.started',
+  version: 1,
+  aggregateType: 'identity.user',
+  // The session id (a hash) is not included: the event log is not a session store.
+  payload: z.object({ userId: z.uuid(), method: z.enum(['sign_up', 'password', 'invitation', 'password_change']) }),
+});
+
+export const sessionEnded = defineEvent({
+  type: 'identity.session.ended',
+  version: 1,
+  aggregateType: 'identity.user',
+  payload: z.object({ userId: z.uuid(), reason: z.enum(['logout', 'password_change', 'user_disabled']) }),
+});
+
+export const sessionSwitched = defineEvent({
+  type: 'identity.session.organization_switched',
+  version: 1,
+  aggregateType: 'identity.user',
+  payload: z.object({ userId: z.uuid(), fromOrganizationId: z.uuid().nullable() }),
+});
+
+export const passwordChanged = defineEvent({
+  type: 'identity.password.changed',
+  version: 1,
+  aggregateType: 'identity.user',
+  payload: z.object({ userId: z.uuid(), sessionsEnded: z.number().int().min(0) }),
+});
+
+export const identityEvents = [
+  userCreated,
+  organizationCreated,
+  memberInvited,
+  invitationRevoked,
+  memberJoined,
+  memberRoleChanged,
+  memberRemoved,
+  rolePermissionChanged,
+  sessionStarted,
+  sessionEnded,
+  sessionSwitched,
+  passwordChanged,
+] as const;

@@ -1,2 +1,11 @@
 export { identityModule } from './module.ts';
-export { identityRouter } from './router.ts';
+export { identityRouter, type IdentityRouter } from './router.ts';
+export {
+  SESSION_COOKIE_NAME,
+  SESSION_CACHE_TTL_MS,
+  resolveSession,
+  sessionCookieOptions,
+  setSessionCookie,
+  clearSessionCookie,
+} from './sessions.ts';
+export { disableUser } from './service.ts';

@@ -1,4 +1,108 @@
-import { router } from '@ubos/platform';
+import { authedProcedure, publicProcedure, router, tenantProcedure } from '@ubos/platform';
+import { z } from 'zod';
+import {
+  acceptWithSignUpInput,
+  authResultDto,
+  changePasswordInput,
+  changeRoleInput,
+  createdInvitationDto,
+  createInvitationInput,
+  createOrganizationInput,
+  invitationDto,
+  invitationPreviewDto,
+  invitationTokenInput,
+  loginInput,
+  meDto,
+  memberDto,
+  okDto,
+  organizationDto,
+  removeMemberInput,
+  revokeInvitationInput,
+  roleMatrixDto,
+  setOverrideInput,
+  signUpInput,
+  switchOrganizationInput,
+} from './contracts.ts';
+import * as invitations from './invitation-service.ts';
+import * as service from './service.ts';
 
-/** The identity domain's procedures. Empty until the domain is built. */
-export const identityRouter = router({});
+/** The identity domain's procedures: parse, authorize (meta.permission), call the service. */
+export const identityRouter = router({
+  auth: router({
+    signUp: publicProcedure.input(signUpInput).output(authResultDto).mutation(({ ctx, input }) => service.signUp(ctx, input)),
+    login: publicProcedure.input(loginInput).output(authResultDto).mutation(({ ctx, input }) => service.login(ctx, input)),
+    logout: authedProcedure.output(okDto).mutation(({ ctx }) => service.logout(ctx)),
+    me: authedProcedure.output(meDto).query(({ ctx }) => service.me(ctx)),
+    changePassword: authedProcedure
+      .input(changePasswordInput)
+      .output(okDto)
+      .mutation(({ ctx, input }) => service.changePassword(ctx, input)),
+    switchOrganization: authedProcedure
+      .input(switchOrganizationInput)
+      .output(authResultDto)
+      .mutation(({ ctx, input }) => service.switchOrganization(ctx, input.organizationId)),
+  }),
+  organizations: router({
+    create: authedProcedure
+      .input(createOrganizationInput)
+      .output(organizationDto)
+      .mutation(({ ctx, input }) => service.createOrganization(ctx, input.name)),
+  }),
+  members: router({
+    list: tenantProcedure
+      .meta({ permission: 'identity.member.read' })
+      .output(z.array(memberDto))
+      .query(({ ctx }) => service.listMembers(ctx)),
+    changeRole: tenantProcedure
+      .meta({ permission: 'identity.member.manage' })
+      .input(changeRoleInput)
+      .output(memberDto)
+      .mutation(({ ctx, input }) => service.changeMemberRole(ctx, input)),
+    remove: tenantProcedure
+      .meta({ permission: 'identity.member.manage' })
+      .input(removeMemberInput)
+      .output(okDto)
+      .mutation(({ ctx, input }) => service.removeMember(ctx, input.userId)),
+  }),
+  invitations: router({
+    create: tenantProcedure
+      .meta({ permission: 'identity.member.invite' })
+      .input(createInvitationInput)
+      .output(createdInvitationDto)
+      .mutation(({ ctx, input }) => invitations.createInvitation(ctx, input)),
+    list: tenantProcedure
+      .meta({ permission: 'identity.member.invite' })
+      .output(z.array(invitationDto))
+      .query(({ ctx }) => invitations.listInvitations(ctx)),
+    revoke: tenantProcedure
+      .meta({ permission: 'identity.member.invite' })
+      .input(revokeInvitationInput)
+      .output(invitationDto)
+      .mutation(({ ctx, input }) => invitations.revokeInvitation(ctx, input.invitationId)),
+    preview: publicProcedure
+      .input(invitationTokenInput)
+      .output(invitationPreviewDto)
+      .query(({ ctx, input }) => invitations.previewInvitation(ctx, input.token)),
+    accept: authedProcedure
+      .input(invitationTokenInput)
+      .output(organizationDto)
+      .mutation(({ ctx, input }) => invitations.acceptInvitation(ctx, input.token)),
+    acceptWithSignUp: publicProcedure
+      .input(acceptWithSignUpInput)
+      .output(authResultDto)
+      .mutation(({ ctx, input }) => invitations.acceptWithSignUp(ctx, input)),
+  }),
+  roles: router({
+    matrix: tenantProcedure
+      .meta({ permission: 'identity.organization.read' })
+      .output(roleMatrixDto)
+      .query(({ ctx }) => service.roleMatrix(ctx)),
+    setOverride: tenantProcedure
+      .meta({ permission: 'identity.role.manage' })
+      .input(setOverrideInput)
+      .output(roleMatrixDto)
+      .mutation(({ ctx, input }) => service.setOverride(ctx, input)),
+  }),
+});
+
+export type IdentityRouter = typeof identityRouter;

@@ -1,0 +1,378 @@
+import {
+  allPermissions,
+  DomainError,
+  NotFoundError,
+  roleHasPermission,
+  roles,
+  sql,
+  tenantDb,
+  typed,
+  uuidv7,
+  withTenant,
+  withUser,
+  type Cache,
+  type Context,
+  type Database,
+  type Kysely,
+  type SessionInfo,
+  type TenantContext,
+} from '@ubos/platform';
+import { effectiveMatrix, isLockedGrant, OWNER_LOCKED_PERMISSION } from './access.ts';
+import {
+  memberJoined,
+  memberRemoved,
+  memberRoleChanged,
+  organizationCreated,
+  passwordChanged,
+  rolePermissionChanged,
+  sessionEnded,
+  sessionStarted,
+  sessionSwitched,
+  userCreated,
+  type AuthResultDto,
+  type ChangePasswordInput,
+  type LoginInput,
+  type MeDto,
+  type MemberDto,
+  type OrganizationDto,
+  type RoleMatrixDto,
+  type SetOverrideInput,
+  type SignUpInput,
+} from './contracts.ts';
+import type { IdentityDB } from './db.ts';
+import { emit, requestMeta } from './events.ts';
+import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.ts';
+import * as repo from './repository.ts';
+import {
+  clearSessionCookie,
+  createSession,
+  evictSessions,
+  invalidateSession,
+  invalidateUserSessions,
+  setSessionCookie,
+} from './sessions.ts';
+
+export type AuthedContext = Context & { session: SessionInfo };
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
+const INVALID_CREDENTIALS = 'Invalid email or password';
+
+/** A transaction scoped to a tenant when there is one, otherwise to the user only. */
+export function inScope<T>(
+  db: Database,
+  tenantId: string | null,
+  userId: string | null,
+  fn: (trx: Kysely<IdentityDB>) => Promise<T>,
+): Promise<T> {
+  return tenantId ? withTenant<IdentityDB, T>(db, { tenantId, userId }, fn) : withUser<IdentityDB, T>(db, userId, fn);
+}
+
+async function enforceRateLimit(ctx: Context, key: string, limit: number, message: string): Promise<void> {
+  const result = await ctx.rateLimiter.hit(key, limit, LOGIN_WINDOW_MS);
+  if (!result.allowed) throw new DomainError('TOO_MANY_REQUESTS', message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign up, log in, log out
+// ---------------------------------------------------------------------------------------------
+
+export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResultDto> {
+  await enforceRateLimit(ctx, `identity:signup:ip:${ctx.ip}`, ctx.config.LOGIN_RATE_LIMIT_PER_IP, 'Too many sign-ups from this address. Try again later.');
+  const kysely = typed<IdentityDB>(ctx.db.kysely);
+  if (await repo.findUserByEmail(kysely, input.email)) {
+    throw new DomainError('CONFLICT', 'An account with this email already exists', [
+      { path: ['email'], message: 'An account with this email already exists' },
+    ]);
+  }
+  const passwordHash = await hashPassword(input.password);
+  const userId = uuidv7();
+  const tenantId = uuidv7();
+  const membershipId = uuidv7();
+  const session = await withTenant<IdentityDB, Awaited<ReturnType<typeof createSession>>>(ctx.db, { tenantId, userId }, async (trx) => {
+    await repo.insertUser(trx, { id: userId, email: input.email, name: input.name, passwordHash });
+    await repo.insertTenant(trx, { id: tenantId, name: input.organizationName, createdBy: userId });
+    await repo.insertMembership(trx, { id: membershipId, tenantId, userId, role: 'owner' });
+    const created = await createSession(trx, { userId, activeTenantId: tenantId, config: ctx.config, ip: ctx.ip, userAgent: ctx.userAgent });
+    await emit(trx, userCreated, { userId, email: input.email, name: input.name }, requestMeta(ctx, tenantId, userId, userId));
+    await emit(trx, organizationCreated, { organizationId: tenantId, name: input.organizationName, createdBy: userId }, requestMeta(ctx, tenantId, userId, tenantId));
+    await emit(
+      trx,
+      memberJoined,
+      { membershipId, userId, role: 'owner', via: 'sign_up', invitationId: null },
+      requestMeta(ctx, tenantId, userId, membershipId),
+    );
+    await emit(trx, sessionStarted, { userId, method: 'sign_up' }, requestMeta(ctx, tenantId, userId, userId));
+    return created;
+  });
+  setSessionCookie(ctx.cookies, ctx.config, session.token, session.expiresAt);
+  return {
+    user: { id: userId, email: input.email, name: input.name },
+    activeOrganization: { id: tenantId, name: input.organizationName, role: 'owner' },
+  };
+}
+
+export async function login(ctx: Context, input: LoginInput): Promise<AuthResultDto> {
+  const tooMany = 'Too many sign-in attempts. Try again later.';
+  await enforceRateLimit(ctx, `identity:login:ip:${ctx.ip}`, ctx.config.LOGIN_RATE_LIMIT_PER_IP, tooMany);
+  const accountKey = `identity:login:account:${input.email}`;
+  await enforceRateLimit(ctx, accountKey, ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT, tooMany);
+
+  const kysely = typed<IdentityDB>(ctx.db.kysely);
+  const user = await repo.findUserByEmail(kysely, input.email);
+  if (!user) {
+    await verifyDummyPassword(input.password);
+    throw new DomainError('UNAUTHORIZED', INVALID_CREDENTIALS);
+  }
+  const valid = await verifyPassword(user.password_hash, input.password);
+  if (!valid || user.disabled_at !== null) throw new DomainError('UNAUTHORIZED', INVALID_CREDENTIALS);
+  await ctx.rateLimiter.reset(accountKey);
+
+  const organizations = await withUser<IdentityDB, OrganizationDto[]>(ctx.db, user.id, (trx) => repo.listOrganizationsOfUser(trx, user.id));
+  const active = organizations[0] ?? null;
+  const session = await inScope(ctx.db, active?.id ?? null, user.id, async (trx) => {
+    const created = await createSession(trx, { userId: user.id, activeTenantId: active?.id ?? null, config: ctx.config, ip: ctx.ip, userAgent: ctx.userAgent });
+    if (active) await emit(trx, sessionStarted, { userId: user.id, method: 'password' }, requestMeta(ctx, active.id, user.id, user.id));
+    return created;
+  });
+  setSessionCookie(ctx.cookies, ctx.config, session.token, session.expiresAt);
+  return { user: { id: user.id, email: user.email, name: user.name }, activeOrganization: active };
+}
+
+export async function logout(ctx: AuthedContext): Promise<{ ok: true }> {
+  const { session } = ctx;
+  await inScope(ctx.db, session.tenantId, session.userId, async (trx) => {
+    const deleted = await invalidateSession(trx, session.sessionId);
+    if (deleted && session.tenantId) {
+      await emit(trx, sessionEnded, { userId: session.userId, reason: 'logout' }, requestMeta(ctx, session.tenantId, session.userId, session.userId));
+    }
+  });
+  await evictSessions(ctx.cache, [session.sessionId]);
+  clearSessionCookie(ctx.cookies, ctx.config);
+  return { ok: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The signed-in user
+// ---------------------------------------------------------------------------------------------
+
+export async function me(ctx: AuthedContext): Promise<MeDto> {
+  const { session } = ctx;
+  const organizations = await withUser<IdentityDB, OrganizationDto[]>(ctx.db, session.userId, (trx) =>
+    repo.listOrganizationsOfUser(trx, session.userId),
+  );
+  const user = await repo.findUserById(typed<IdentityDB>(ctx.db.kysely), session.userId);
+  if (!user) throw new DomainError('UNAUTHORIZED', 'Sign in to continue');
+  const activeOrganization = organizations.find((organization) => organization.id === session.tenantId) ?? null;
+  return {
+    user: { id: user.id, email: user.email, name: user.name },
+    activeOrganization,
+    role: activeOrganization ? session.role : null,
+    permissions: activeOrganization ? [...session.permissions].sort() : [],
+    organizations,
+    sessionExpiresAt: session.expiresAt.toISOString(),
+  };
+}
+
+export async function changePassword(ctx: AuthedContext, input: ChangePasswordInput): Promise<{ ok: true }> {
+  const { session } = ctx;
+  await enforceRateLimit(
+    ctx,
+    `identity:password:${session.userId}`,
+    ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+    'Too many attempts. Try again later.',
+  );
+  const user = await repo.findUserById(typed<IdentityDB>(ctx.db.kysely), session.userId);
+  if (!user) throw new DomainError('UNAUTHORIZED', 'Sign in to continue');
+  if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
+    throw new DomainError('BAD_REQUEST', 'The current password is not correct', [
+      { path: ['currentPassword'], message: 'The current password is not correct' },
+    ]);
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  const { ended, fresh } = await inScope(ctx.db, session.tenantId, session.userId, async (trx) => {
+    await repo.updatePasswordHash(trx, session.userId, passwordHash);
+    const endedIds = await invalidateUserSessions(trx, session.userId);
+    const created = await createSession(trx, {
+      userId: session.userId,
+      activeTenantId: session.tenantId,
+      config: ctx.config,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+    });
+    if (session.tenantId) {
+      const meta = requestMeta(ctx, session.tenantId, session.userId, session.userId);
+      await emit(trx, passwordChanged, { userId: session.userId, sessionsEnded: endedIds.length }, meta);
+      await emit(trx, sessionEnded, { userId: session.userId, reason: 'password_change' }, meta);
+      await emit(trx, sessionStarted, { userId: session.userId, method: 'password_change' }, meta);
+    }
+    return { ended: endedIds, fresh: created };
+  });
+  await evictSessions(ctx.cache, [...ended, session.sessionId]);
+  setSessionCookie(ctx.cookies, ctx.config, fresh.token, fresh.expiresAt);
+  return { ok: true };
+}
+
+export async function switchOrganization(ctx: AuthedContext, organizationId: string): Promise<AuthResultDto> {
+  const { session } = ctx;
+  const organization = await withUser<IdentityDB, OrganizationDto | undefined>(ctx.db, session.userId, async (trx) => {
+    const organizations = await repo.listOrganizationsOfUser(trx, session.userId);
+    return organizations.find((candidate) => candidate.id === organizationId);
+  });
+  if (!organization) throw new NotFoundError('Organization', organizationId);
+  await withTenant<IdentityDB, void>(ctx.db, { tenantId: organization.id, userId: session.userId }, async (trx) => {
+    await repo.setSessionActiveTenant(trx, session.sessionId, organization.id);
+    await emit(
+      trx,
+      sessionSwitched,
+      { userId: session.userId, fromOrganizationId: session.tenantId },
+      requestMeta(ctx, organization.id, session.userId, session.userId),
+    );
+  });
+  await evictSessions(ctx.cache, [session.sessionId]);
+  return { user: { id: session.userId, email: session.email, name: session.name }, activeOrganization: organization };
+}
+
+export async function createOrganization(ctx: AuthedContext, name: string): Promise<OrganizationDto> {
+  const { session } = ctx;
+  const tenantId = uuidv7();
+  const membershipId = uuidv7();
+  await withTenant<IdentityDB, void>(ctx.db, { tenantId, userId: session.userId }, async (trx) => {
+    await repo.insertTenant(trx, { id: tenantId, name, createdBy: session.userId });
+    await repo.insertMembership(trx, { id: membershipId, tenantId, userId: session.userId, role: 'owner' });
+    await repo.setSessionActiveTenant(trx, session.sessionId, tenantId);
+    await emit(trx, organizationCreated, { organizationId: tenantId, name, createdBy: session.userId }, requestMeta(ctx, tenantId, session.userId, tenantId));
+    await emit(
+      trx,
+      memberJoined,
+      { membershipId, userId: session.userId, role: 'owner', via: 'organization_created', invitationId: null },
+      requestMeta(ctx, tenantId, session.userId, membershipId),
+    );
+  });
+  await evictSessions(ctx.cache, [session.sessionId]);
+  return { id: tenantId, name, role: 'owner' };
+}
+
+/**
+ * Disables a user: no more logins, every session ends now. Not exposed as a procedure yet
+ * (no platform-admin principal exists); operations and future admin tooling call it.
+ */
+export async function disableUser(deps: { db: Database; cache: Cache; correlationId?: string }, userId: string): Promise<boolean> {
+  const ended = await withUser<IdentityDB, string[] | null>(deps.db, userId, async (trx) => {
+    if (!(await repo.markUserDisabled(trx, userId))) return null;
+    const ids = await invalidateUserSessions(trx, userId);
+    const organizations = await repo.listOrganizationsOfUser(trx, userId);
+    for (const organization of organizations) {
+      // The outbox only accepts rows of the transaction's tenant: scope to each organization in turn.
+      await sql`select set_config('app.tenant_id', ${organization.id}, true)`.execute(trx);
+      await emit(trx, sessionEnded, { userId, reason: 'user_disabled' }, {
+        tenantId: organization.id,
+        actorId: null,
+        aggregateId: userId,
+        correlationId: deps.correlationId ?? uuidv7(),
+      });
+    }
+    return ids;
+  });
+  if (ended === null) return false;
+  await evictSessions(deps.cache, ended);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members (tenant procedures: ctx.trx is the tenant transaction)
+// ---------------------------------------------------------------------------------------------
+
+export async function listMembers(ctx: TenantContext): Promise<MemberDto[]> {
+  const rows = await repo.listMembers(tenantDb<IdentityDB>(ctx), ctx.tenant.tenantId);
+  return rows.map(toMemberDto);
+}
+
+function toMemberDto(row: Awaited<ReturnType<typeof repo.listMembers>>[number]): MemberDto {
+  return { ...row, joinedAt: row.joinedAt.toISOString() };
+}
+
+function assertMayTouchOwner(ctx: TenantContext, message: string): void {
+  if (ctx.tenant.role !== 'owner') throw new DomainError('FORBIDDEN', message);
+}
+
+export async function changeMemberRole(ctx: TenantContext, input: { userId: string; role: MemberDto['role'] }): Promise<MemberDto> {
+  const trx = tenantDb<IdentityDB>(ctx);
+  const { tenantId } = ctx.tenant;
+  const owners = await repo.lockOwners(trx, tenantId);
+  const target = await repo.findMembershipForUpdate(trx, tenantId, input.userId);
+  if (!target) throw new NotFoundError('Member', input.userId);
+  if (target.role !== input.role) {
+    if (target.role === 'owner' || input.role === 'owner') assertMayTouchOwner(ctx, 'Only an owner can grant or revoke the owner role');
+    if (target.role === 'owner' && owners.length <= 1) {
+      throw new DomainError('PRECONDITION_FAILED', 'An organization needs at least one owner: make someone else owner first');
+    }
+    await repo.updateMembershipRole(trx, target.id, input.role);
+    await emit(
+      trx,
+      memberRoleChanged,
+      { membershipId: target.id, userId: target.user_id, previousRole: target.role, role: input.role, changedBy: ctx.tenant.userId },
+      { ...ctx.eventMeta, aggregateId: target.id },
+    );
+    // Evicted inside the transaction (tenant procedures commit after the resolver): a lookup racing
+    // the commit could re-cache the old role for at most SESSION_CACHE_TTL_MS.
+    await evictSessions(ctx.cache, await repo.sessionIdsOfUser(trx, target.user_id));
+  }
+  const member = (await repo.listMembers(trx, tenantId)).find((candidate) => candidate.userId === input.userId);
+  if (!member) throw new NotFoundError('Member', input.userId);
+  return toMemberDto(member);
+}
+
+export async function removeMember(ctx: TenantContext, userId: string): Promise<{ ok: true }> {
+  const trx = tenantDb<IdentityDB>(ctx);
+  const { tenantId } = ctx.tenant;
+  const owners = await repo.lockOwners(trx, tenantId);
+  const target = await repo.findMembershipForUpdate(trx, tenantId, userId);
+  if (!target) throw new NotFoundError('Member', userId);
+  if (target.role === 'owner') {
+    assertMayTouchOwner(ctx, 'Only an owner can remove an owner');
+    if (owners.length <= 1) throw new DomainError('PRECONDITION_FAILED', 'The last owner of an organization cannot be removed');
+  }
+  await repo.deleteMembership(trx, target.id);
+  const detached = await repo.detachSessionsFromTenant(trx, target.user_id, tenantId);
+  await emit(
+    trx,
+    memberRemoved,
+    { membershipId: target.id, userId: target.user_id, role: target.role, removedBy: ctx.tenant.userId },
+    { ...ctx.eventMeta, aggregateId: target.id },
+  );
+  await evictSessions(ctx.cache, [...detached, ...(await repo.sessionIdsOfUser(trx, target.user_id))]);
+  return { ok: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles: the matrix ± this tenant's overrides
+// ---------------------------------------------------------------------------------------------
+
+export async function roleMatrix(ctx: TenantContext): Promise<RoleMatrixDto> {
+  const overrides = await repo.listOverrides(tenantDb<IdentityDB>(ctx), ctx.tenant.tenantId);
+  return { roles: [...roles], permissions: [...allPermissions], entries: effectiveMatrix(overrides) };
+}
+
+export async function setOverride(ctx: TenantContext, input: SetOverrideInput): Promise<RoleMatrixDto> {
+  const trx = tenantDb<IdentityDB>(ctx);
+  const { tenantId } = ctx.tenant;
+  if (isLockedGrant(input.role, input.permission) && input.granted === false) {
+    throw new DomainError('PRECONDITION_FAILED', `Owners always keep ${OWNER_LOCKED_PERMISSION}`, [
+      { path: ['granted'], message: `Owners always keep ${OWNER_LOCKED_PERMISSION}` },
+    ]);
+  }
+  const matchesMatrix = input.granted === null || input.granted === roleHasPermission(input.role, input.permission);
+  if (matchesMatrix) {
+    await repo.deleteOverride(trx, tenantId, input.role, input.permission);
+  } else {
+    await repo.upsertOverride(trx, { tenantId, role: input.role, permission: input.permission, granted: input.granted === true, updatedBy: ctx.tenant.userId });
+  }
+  await emit(
+    trx,
+    rolePermissionChanged,
+    { role: input.role, permission: input.permission, granted: matchesMatrix ? null : input.granted, changedBy: ctx.tenant.userId },
+    { ...ctx.eventMeta, aggregateId: `${tenantId}:${input.role}` },
+  );
+  await evictSessions(ctx.cache, await repo.sessionIdsActiveIn(trx, tenantId));
+  return roleMatrix(ctx);
+}
