@@ -38,9 +38,10 @@ module.exports = {
     {
       name: 'web-imports-only-router-type-and-contracts',
       comment:
-        'apps/web may import its own files, npm packages, domain contracts and the AppRouter type (import type from @ubos/api/router). Nothing else of the server.',
+        'apps/web may import its own files, npm packages, domain contracts and the AppRouter type (import type from @ubos/api/router). Nothing else of the server. ' +
+        'Its browser tests (apps/web/test, never bundled) may use the platform test harness to start the real host.',
       severity: 'error',
-      from: { path: '^apps/web/' },
+      from: { path: '^apps/web/', pathNot: '^apps/web/test/' },
       to: {
         path: '^(apps|packages)/',
         pathNot: ['^apps/web/', '^apps/api/src/router\\.ts$', CONTRACTS],

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/**/test/**/*.test.ts', 'apps/api/test/**/*.test.ts', 'tools/**/*.test.ts'],
+    include: ['packages/**/test/**/*.test.ts', 'apps/api/test/**/*.test.ts', 'apps/web/test/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/fixtures/**'],
     globalSetup: ['./apps/api/test/global-setup.ts'],
     pool: 'forks',

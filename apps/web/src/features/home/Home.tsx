@@ -1,10 +1,97 @@
-import { PageHeader, EmptyState } from '../../ui/index.ts';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { useCan, useMe } from '../../app/session.tsx';
+import { isMissingProcedure } from '../../lib/errors.ts';
+import { formatDate, formatMoney } from '../../lib/format.ts';
+import { trpc } from '../../trpc.ts';
+import { Badge, Card, EmptyState, ErrorState, PageHeader, SkeletonRows } from '../../ui/index.ts';
+import { TimelineList } from '../timeline/TimelineList.tsx';
 
-export default function Home() {
+interface Q {
+  isPending: boolean;
+  error: unknown;
+  refetch: () => unknown;
+}
+
+/** A home section that disappears when its domain is not deployed (procedure missing). */
+function Section({ query, title, actions, children }: { query: Q; title: string; actions?: ReactNode; children: ReactNode }) {
+  if (query.error && isMissingProcedure(query.error)) return null;
+  return (
+    <Card title={title} actions={actions}>
+      {query.isPending ? <SkeletonRows rows={4} cols={2} /> : query.error ? <ErrorState error={query.error} onRetry={() => void query.refetch()} /> : children}
+    </Card>
+  );
+}
+
+export default function HomePage() {
+  const me = useMe();
+  const canTasks = useCan('projects.project.read');
+  const canDeals = useCan('crm.deal.read');
+  const canTimeline = useCan('timeline.read');
+  const tasks = trpc.projects.tasks.mine.useQuery({ limit: 10 }, { enabled: canTasks });
+  const pipeline = trpc.crm.deals.summary.useQuery(undefined, { enabled: canDeals });
+  const activity = trpc.timeline.list.useQuery({ limit: 15 }, { enabled: canTimeline });
+  const hour = new Date().getHours();
+  const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
   return (
     <>
-      <PageHeader title="Home" />
-      <EmptyState title="Not available yet" />
+      <PageHeader title={`${greeting}, ${me.user.name.split(' ')[0]}`} subtitle={`${me.activeOrganization?.name} · ${me.role}`} />
+      <div className="grid gap-5 lg:grid-cols-3">
+        <div className="space-y-5 lg:col-span-2">
+          {canTasks ? (
+            <Section query={tasks} title="My open tasks" actions={<Link to="/projects" className="text-xs font-medium text-indigo-600">All projects</Link>}>
+              {tasks.data && tasks.data.items.length > 0 ? (
+                <ul className="divide-y divide-slate-100">
+                  {tasks.data.items.map((t) => (
+                    <li key={t.id}>
+                      <Link to={`/projects/${t.project_id}?task=${t.id}`} className="flex items-center gap-3 px-4 py-2.5 text-sm hover:bg-slate-50">
+                        <span className="size-3.5 rounded-full border-2 border-slate-300" />
+                        <span className="flex-1 truncate text-slate-800">{t.title}</span>
+                        {t.due_date ? <Badge tone={new Date(t.due_date) < new Date() ? 'rose' : 'slate'}>due {formatDate(t.due_date)}</Badge> : null}
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <EmptyState title="No open tasks" description="Tasks assigned to you show up here." />
+              )}
+            </Section>
+          ) : null}
+          {canTimeline ? (
+            <Section query={activity} title="Recent activity" actions={<Link to="/timeline" className="text-xs font-medium text-indigo-600">Full timeline</Link>}>
+              <TimelineList entries={activity.data?.items ?? []} />
+            </Section>
+          ) : null}
+        </div>
+        <div className="space-y-5">
+          {canDeals ? (
+            <Section query={pipeline} title="Pipeline" actions={<Link to="/deals" className="text-xs font-medium text-indigo-600">Open board</Link>}>
+              {pipeline.data && pipeline.data.stages.length > 0 ? (
+                <ul className="space-y-2.5 px-4 py-3">
+                  {pipeline.data.stages.map((s) => {
+                    const max = Math.max(1, ...pipeline.data.stages.map((x) => x.valueMinor));
+                    return (
+                      <li key={s.stageId} className="text-sm">
+                        <div className="flex justify-between">
+                          <span className="text-slate-700">{s.name}</span>
+                          <span className="text-slate-500">
+                            {s.count} · {formatMoney(s.valueMinor, s.currency ?? 'USD')}
+                          </span>
+                        </div>
+                        <div className="mt-1 h-1.5 rounded-full bg-slate-100">
+                          <div className="h-1.5 rounded-full bg-indigo-500" style={{ width: `${Math.round((s.valueMinor / max) * 100)}%` }} />
+                        </div>
+                      </li>
+                    );
+                  })}
+                </ul>
+              ) : (
+                <EmptyState title="No open deals" />
+              )}
+            </Section>
+          ) : null}
+        </div>
+      </div>
     </>
   );
 }

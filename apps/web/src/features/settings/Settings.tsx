@@ -1,10 +1,40 @@
-import { PageHeader, EmptyState } from '../../ui/index.ts';
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { useCan } from '../../app/session.tsx';
+import { PageHeader, Tabs } from '../../ui/index.ts';
+import { MembersTab } from './Members.tsx';
+import { InvitationsTab } from './Invitations.tsx';
+import { RolesTab } from './Roles.tsx';
+import { CustomFieldsTab } from './CustomFields.tsx';
+import { PipelineTab } from './Pipeline.tsx';
 
-export default function Settings() {
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline';
+
+export default function SettingsPage() {
+  const [params, setParams] = useSearchParams();
+  const canInvite = useCan('identity.member.invite');
+  const canRoles = useCan('identity.role.manage');
+  const canCrmSettings = useCan('crm.settings.manage');
+  const tabs: { id: TabId; label: string }[] = [
+    { id: 'members', label: 'Members' },
+    ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
+    ...(canRoles ? [{ id: 'roles' as const, label: 'Roles & permissions' }] : []),
+    ...(canCrmSettings ? [{ id: 'fields' as const, label: 'Custom fields' }, { id: 'pipeline' as const, label: 'Pipeline stages' }] : []),
+  ];
+  const requested = params.get('tab') as TabId | null;
+  const [fallback] = useState<TabId>('members');
+  const tab = tabs.some((t) => t.id === requested) ? (requested as TabId) : fallback;
   return (
     <>
-      <PageHeader title="Settings" />
-      <EmptyState title="Not available yet" />
+      <PageHeader title="Settings" subtitle="Your organization, its people and how records are shaped." />
+      <Tabs tabs={tabs} value={tab} onChange={(id) => setParams({ tab: id }, { replace: true })} />
+      <div className="mt-5">
+        {tab === 'members' ? <MembersTab /> : null}
+        {tab === 'invitations' ? <InvitationsTab /> : null}
+        {tab === 'roles' ? <RolesTab /> : null}
+        {tab === 'fields' ? <CustomFieldsTab /> : null}
+        {tab === 'pipeline' ? <PipelineTab /> : null}
+      </div>
     </>
   );
 }
