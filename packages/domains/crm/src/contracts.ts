@@ -1,3 +1,338 @@
 // Public contracts of the crm domain: event and DTO schemas other packages may import.
-// Nothing is published yet: this domain is not built.
-export {};
+import { defineEvent } from '@ubos/platform';
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- shared shapes
+
+export const clientStatusSchema = z.enum(['lead', 'active', 'past']);
+export type ClientStatus = z.infer<typeof clientStatusSchema>;
+export const customFieldEntitySchema = z.enum(['client', 'contact', 'deal']);
+export const customFieldTypeSchema = z.enum(['text', 'number', 'date', 'select', 'multi_select', 'boolean', 'email', 'url', 'currency']);
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'Use an ISO 4217 currency code such as EUR');
+const customFieldValuesSchema = z.record(z.string(), z.unknown());
+
+// ---------------------------------------------------------------- event payloads
+
+/** Snapshot of a client carried by every crm.client.* event (subscribers need no read-back). */
+export const clientSnapshotSchema = z.object({
+  client_id: z.uuid(),
+  name: z.string(),
+  domain: z.string().nullable(),
+  website: z.string().nullable(),
+  status: clientStatusSchema,
+  owner_id: z.uuid().nullable(),
+  tags: z.array(z.string()),
+  custom_fields: customFieldValuesSchema,
+});
+export type ClientSnapshot = z.infer<typeof clientSnapshotSchema>;
+
+export const contactSnapshotSchema = z.object({
+  contact_id: z.uuid(),
+  /** The first linked client (for filing under a client); null when unlinked. */
+  client_id: z.uuid().nullable(),
+  client_ids: z.array(z.uuid()),
+  relationships: z.array(z.object({ client_id: z.uuid(), role: z.string().nullable() })),
+  name: z.string(),
+  email: z.string().nullable(),
+  email_normalized: z.string().nullable(),
+  phone: z.string().nullable(),
+  title: z.string().nullable(),
+  owner_id: z.uuid().nullable(),
+  tags: z.array(z.string()),
+  custom_fields: customFieldValuesSchema,
+});
+export type ContactSnapshot = z.infer<typeof contactSnapshotSchema>;
+
+export const dealSnapshotSchema = z.object({
+  deal_id: z.uuid(),
+  client_id: z.uuid(),
+  contact_id: z.uuid().nullable(),
+  pipeline_id: z.uuid(),
+  stage_id: z.uuid(),
+  stage_name: z.string(),
+  title: z.string(),
+  value_minor: z.number().int(),
+  currency: z.string(),
+  expected_close: z.string().nullable(),
+  status: z.enum(['open', 'won', 'lost']),
+  owner_id: z.uuid().nullable(),
+  custom_fields: customFieldValuesSchema,
+});
+export type DealSnapshot = z.infer<typeof dealSnapshotSchema>;
+
+const mergedSchema = z.object({ survivor_id: z.uuid(), merged_id: z.uuid() });
+
+const noteSchema = z.object({
+  note_id: z.uuid(),
+  client_id: z.uuid().nullable(),
+  subject_type: z.enum(['client', 'contact', 'deal']),
+  subject_id: z.uuid(),
+  body: z.string(),
+});
+
+const engagementSchema = z.object({
+  engagement_id: z.uuid(),
+  client_id: z.uuid(),
+  deal_id: z.uuid().nullable(),
+  name: z.string(),
+  project_ids: z.array(z.uuid()),
+  invoice_ids: z.array(z.uuid()),
+});
+
+const customFieldEventSchema = z.object({
+  field_id: z.uuid(),
+  entity: customFieldEntitySchema,
+  key: z.string(),
+  type: customFieldTypeSchema,
+  label: z.string(),
+});
+
+// ---------------------------------------------------------------- events
+
+export const clientCreated = defineEvent({ type: 'crm.client.created', version: 1, aggregateType: 'crm.client', payload: clientSnapshotSchema });
+export const clientUpdated = defineEvent({ type: 'crm.client.updated', version: 1, aggregateType: 'crm.client', payload: clientSnapshotSchema });
+export const clientArchived = defineEvent({ type: 'crm.client.archived', version: 1, aggregateType: 'crm.client', payload: clientSnapshotSchema });
+export const clientRestored = defineEvent({ type: 'crm.client.restored', version: 1, aggregateType: 'crm.client', payload: clientSnapshotSchema });
+/** The loser (merged_id) is soft-deleted; every reference to it must move to survivor_id. client_id = survivor. */
+export const clientMerged = defineEvent({
+  type: 'crm.client.merged',
+  version: 1,
+  aggregateType: 'crm.client',
+  payload: mergedSchema.extend({ client_id: z.uuid() }),
+});
+
+export const contactCreated = defineEvent({ type: 'crm.contact.created', version: 1, aggregateType: 'crm.contact', payload: contactSnapshotSchema });
+/** Also emitted when a contact is linked to / unlinked from a client (relationships change). */
+export const contactUpdated = defineEvent({ type: 'crm.contact.updated', version: 1, aggregateType: 'crm.contact', payload: contactSnapshotSchema });
+export const contactArchived = defineEvent({ type: 'crm.contact.archived', version: 1, aggregateType: 'crm.contact', payload: contactSnapshotSchema });
+export const contactRestored = defineEvent({ type: 'crm.contact.restored', version: 1, aggregateType: 'crm.contact', payload: contactSnapshotSchema });
+/** client_id/client_ids: the survivor's clients after the merge. */
+export const contactMerged = defineEvent({
+  type: 'crm.contact.merged',
+  version: 1,
+  aggregateType: 'crm.contact',
+  payload: mergedSchema.extend({ contact_id: z.uuid(), client_id: z.uuid().nullable(), client_ids: z.array(z.uuid()) }),
+});
+
+export const noteCreated = defineEvent({ type: 'crm.note.created', version: 1, aggregateType: 'crm.note', payload: noteSchema });
+export const noteUpdated = defineEvent({ type: 'crm.note.updated', version: 1, aggregateType: 'crm.note', payload: noteSchema });
+export const noteArchived = defineEvent({ type: 'crm.note.archived', version: 1, aggregateType: 'crm.note', payload: noteSchema });
+
+export const customFieldCreated = defineEvent({ type: 'crm.custom_field.created', version: 1, aggregateType: 'crm.custom_field', payload: customFieldEventSchema });
+export const customFieldUpdated = defineEvent({ type: 'crm.custom_field.updated', version: 1, aggregateType: 'crm.custom_field', payload: customFieldEventSchema });
+export const customFieldArchived = defineEvent({ type: 'crm.custom_field.archived', version: 1, aggregateType: 'crm.custom_field', payload: customFieldEventSchema });
+
+export const pipelineCreated = defineEvent({
+  type: 'crm.pipeline.created',
+  version: 1,
+  aggregateType: 'crm.pipeline',
+  payload: z.object({ pipeline_id: z.uuid(), name: z.string(), stages: z.array(z.object({ stage_id: z.uuid(), name: z.string(), kind: z.string() })) }),
+});
+
+export const dealCreated = defineEvent({ type: 'crm.deal.created', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema });
+export const dealUpdated = defineEvent({ type: 'crm.deal.updated', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema });
+export const dealStageChanged = defineEvent({
+  type: 'crm.deal.stage_changed',
+  version: 1,
+  aggregateType: 'crm.deal',
+  payload: dealSnapshotSchema.extend({ from_stage_id: z.uuid(), to_stage_id: z.uuid() }),
+});
+export const dealWon = defineEvent({ type: 'crm.deal.won', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema.extend({ reason: z.string().nullable() }) });
+export const dealLost = defineEvent({ type: 'crm.deal.lost', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema.extend({ reason: z.string() }) });
+export const dealArchived = defineEvent({ type: 'crm.deal.archived', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema });
+
+export const engagementCreated = defineEvent({ type: 'crm.engagement.created', version: 1, aggregateType: 'crm.engagement', payload: engagementSchema });
+export const engagementUpdated = defineEvent({ type: 'crm.engagement.updated', version: 1, aggregateType: 'crm.engagement', payload: engagementSchema });
+
+export const importRequested = defineEvent({
+  type: 'crm.import.requested',
+  version: 1,
+  aggregateType: 'crm.import',
+  payload: z.object({ import_id: z.uuid(), kind: z.enum(['clients', 'contacts']), total_rows: z.number().int(), total_chunks: z.number().int() }),
+});
+/** Emitted after each committed chunk; the import subscription reacts by processing `next_chunk`. */
+export const importChunkProcessed = defineEvent({
+  type: 'crm.import.chunk_processed',
+  version: 1,
+  aggregateType: 'crm.import',
+  payload: z.object({ import_id: z.uuid(), chunk: z.number().int(), next_chunk: z.number().int(), rows_done: z.number().int(), total_rows: z.number().int() }),
+});
+export const importCompleted = defineEvent({
+  type: 'crm.import.completed',
+  version: 1,
+  aggregateType: 'crm.import',
+  payload: z.object({
+    import_id: z.uuid(),
+    kind: z.enum(['clients', 'contacts']),
+    created_count: z.number().int(),
+    duplicate_count: z.number().int(),
+    error_count: z.number().int(),
+  }),
+});
+
+export const crmEvents = {
+  clientCreated,
+  clientUpdated,
+  clientArchived,
+  clientRestored,
+  clientMerged,
+  contactCreated,
+  contactUpdated,
+  contactArchived,
+  contactRestored,
+  contactMerged,
+  noteCreated,
+  noteUpdated,
+  noteArchived,
+  customFieldCreated,
+  customFieldUpdated,
+  customFieldArchived,
+  pipelineCreated,
+  dealCreated,
+  dealUpdated,
+  dealStageChanged,
+  dealWon,
+  dealLost,
+  dealArchived,
+  engagementCreated,
+  engagementUpdated,
+  importRequested,
+  importChunkProcessed,
+  importCompleted,
+} as const;
+
+// ---------------------------------------------------------------- DTOs (procedure outputs)
+
+export const clientDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  domain: z.string().nullable(),
+  website: z.string().nullable(),
+  status: clientStatusSchema,
+  ownerId: z.uuid().nullable(),
+  tags: z.array(z.string()),
+  customFields: customFieldValuesSchema,
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  archivedAt: z.date().nullable(),
+  mergedInto: z.uuid().nullable(),
+});
+export type ClientDto = z.infer<typeof clientDto>;
+
+export const relationshipDto = z.object({ clientId: z.uuid(), contactId: z.uuid(), role: z.string().nullable() });
+
+export const contactDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  title: z.string().nullable(),
+  ownerId: z.uuid().nullable(),
+  tags: z.array(z.string()),
+  customFields: customFieldValuesSchema,
+  relationships: z.array(relationshipDto),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  archivedAt: z.date().nullable(),
+  mergedInto: z.uuid().nullable(),
+});
+export type ContactDto = z.infer<typeof contactDto>;
+
+export const noteDto = z.object({
+  id: z.uuid(),
+  subjectType: z.enum(['client', 'contact', 'deal']),
+  subjectId: z.uuid(),
+  clientId: z.uuid().nullable(),
+  body: z.string(),
+  authorId: z.uuid().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type NoteDto = z.infer<typeof noteDto>;
+
+export const customFieldDto = z.object({
+  id: z.uuid(),
+  entity: customFieldEntitySchema,
+  key: z.string(),
+  label: z.string(),
+  type: customFieldTypeSchema,
+  options: z.array(z.string()),
+  required: z.boolean(),
+  position: z.number().int(),
+});
+export type CustomFieldDto = z.infer<typeof customFieldDto>;
+
+export const stageDto = z.object({ id: z.uuid(), name: z.string(), position: z.number().int(), kind: z.enum(['open', 'won', 'lost']) });
+export const pipelineDto = z.object({ id: z.uuid(), name: z.string(), isDefault: z.boolean(), stages: z.array(stageDto) });
+export type PipelineDto = z.infer<typeof pipelineDto>;
+
+export const dealDto = z.object({
+  id: z.uuid(),
+  clientId: z.uuid(),
+  contactId: z.uuid().nullable(),
+  pipelineId: z.uuid(),
+  stageId: z.uuid(),
+  rank: z.number(),
+  title: z.string(),
+  valueMinor: z.number().int(),
+  currency: z.string(),
+  expectedClose: z.string().nullable(),
+  status: z.enum(['open', 'won', 'lost']),
+  closeReason: z.string().nullable(),
+  closedAt: z.date().nullable(),
+  ownerId: z.uuid().nullable(),
+  customFields: customFieldValuesSchema,
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  archivedAt: z.date().nullable(),
+});
+export type DealDto = z.infer<typeof dealDto>;
+
+export const engagementDto = z.object({
+  id: z.uuid(),
+  clientId: z.uuid(),
+  dealId: z.uuid().nullable(),
+  name: z.string(),
+  projectIds: z.array(z.uuid()),
+  invoiceIds: z.array(z.uuid()),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type EngagementDto = z.infer<typeof engagementDto>;
+
+export const clientProfileDto = z.object({
+  clientId: z.uuid(),
+  name: z.string().nullable(),
+  status: z.string().nullable(),
+  archived: z.boolean(),
+  mergedInto: z.uuid().nullable(),
+  contacts: z.array(z.object({ id: z.uuid(), name: z.string(), email: z.string().nullable(), role: z.string().nullable() })),
+  openDeals: z.array(z.object({ id: z.uuid(), title: z.string(), valueMinor: z.number().int(), currency: z.string(), stageId: z.uuid() })),
+  openDealsCount: z.number().int(),
+  activeProjectsCount: z.number().int(),
+  openTaskCount: z.number().int(),
+  lastActivityAt: z.date().nullable(),
+});
+export type ClientProfileDto = z.infer<typeof clientProfileDto>;
+
+export const importDto = z.object({
+  id: z.uuid(),
+  kind: z.enum(['clients', 'contacts']),
+  status: z.enum(['queued', 'running', 'completed', 'failed']),
+  fileName: z.string().nullable(),
+  totalRows: z.number().int(),
+  rowsDone: z.number().int(),
+  createdCount: z.number().int(),
+  duplicateCount: z.number().int(),
+  errorCount: z.number().int(),
+  errors: z.array(z.object({ row: z.number().int(), field: z.string().nullable(), message: z.string() })),
+  createdAt: z.date(),
+  finishedAt: z.date().nullable(),
+});
+export type ImportDto = z.infer<typeof importDto>;
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

@@ -1,4 +1,69 @@
-import { router } from '@ubos/platform';
+import { router, tenantProcedure } from '@ubos/platform';
+import { z } from 'zod';
+import { clientDto, contactDto, customFieldDto, noteDto, pageOf } from './contracts.ts';
+import * as s from './schemas.ts';
+import * as service from './service.ts';
 
-/** The crm domain's procedures. Empty until the domain is built. */
-export const crmRouter = router({});
+const clients = router({
+  create: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.createClientInput).output(clientDto)
+    .mutation(({ ctx, input }) => service.createClient(ctx, input)),
+  update: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.updateClientInput).output(clientDto)
+    .mutation(({ ctx, input: { id, ...changes } }) => service.updateClient(ctx, id, changes)),
+  get: tenantProcedure.meta({ permission: 'crm.client.read' }).input(s.idInput).output(clientDto)
+    .query(({ ctx, input }) => service.getClient(ctx, input.id)),
+  list: tenantProcedure.meta({ permission: 'crm.client.read' }).input(s.listClientsInput).output(pageOf(clientDto))
+    .query(({ ctx, input }) => service.listClients(ctx, input)),
+  archive: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.idInput).output(clientDto)
+    .mutation(({ ctx, input }) => service.archiveClient(ctx, input.id)),
+  restore: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.idInput).output(clientDto)
+    .mutation(({ ctx, input }) => service.restoreClient(ctx, input.id)),
+});
+
+const contacts = router({
+  create: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.createContactInput).output(contactDto)
+    .mutation(({ ctx, input }) => service.createContact(ctx, input)),
+  update: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.updateContactInput).output(contactDto)
+    .mutation(({ ctx, input: { id, ...changes } }) => service.updateContact(ctx, id, changes)),
+  get: tenantProcedure.meta({ permission: 'crm.contact.read' }).input(s.idInput).output(contactDto)
+    .query(({ ctx, input }) => service.getContact(ctx, input.id)),
+  list: tenantProcedure.meta({ permission: 'crm.contact.read' }).input(s.listContactsInput).output(pageOf(contactDto))
+    .query(({ ctx, input }) => service.listContacts(ctx, input)),
+  archive: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.idInput).output(contactDto)
+    .mutation(({ ctx, input }) => service.archiveContact(ctx, input.id)),
+  restore: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.idInput).output(contactDto)
+    .mutation(({ ctx, input }) => service.restoreContact(ctx, input.id)),
+  linkClient: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.linkInput).output(contactDto)
+    .mutation(({ ctx, input }) => service.linkContact(ctx, input)),
+  unlinkClient: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.unlinkInput).output(contactDto)
+    .mutation(({ ctx, input }) => service.unlinkContact(ctx, input)),
+});
+
+const notes = router({
+  create: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.createNoteInput).output(noteDto)
+    .mutation(({ ctx, input }) => service.createNote(ctx, input)),
+  update: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.updateNoteInput).output(noteDto)
+    .mutation(({ ctx, input }) => service.updateNote(ctx, input)),
+  archive: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.idInput).output(noteDto)
+    .mutation(({ ctx, input }) => service.archiveNote(ctx, input.id)),
+  list: tenantProcedure.meta({ permission: 'crm.client.read' }).input(s.listNotesInput).output(pageOf(noteDto))
+    .query(({ ctx, input }) => service.listNotes(ctx, input)),
+});
+
+const customFields = router({
+  list: tenantProcedure.meta({ permission: 'crm.client.read' }).input(s.listCustomFieldsInput).output(z.array(customFieldDto))
+    .query(({ ctx, input }) => service.listCustomFieldDefinitions(ctx, input?.entity)),
+  create: tenantProcedure.meta({ permission: 'crm.settings.manage' }).input(s.createCustomFieldInput).output(customFieldDto)
+    .mutation(({ ctx, input }) => service.createCustomField(ctx, input)),
+  update: tenantProcedure.meta({ permission: 'crm.settings.manage' }).input(s.updateCustomFieldInput).output(customFieldDto)
+    .mutation(({ ctx, input }) => service.updateCustomField(ctx, input)),
+  archive: tenantProcedure.meta({ permission: 'crm.settings.manage' }).input(s.idInput).output(customFieldDto)
+    .mutation(({ ctx, input }) => service.archiveCustomField(ctx, input.id)),
+});
+
+const tags = router({
+  list: tenantProcedure.meta({ permission: 'crm.client.read' }).output(z.array(z.object({ tag: z.string(), clients: z.number().int(), contacts: z.number().int() })))
+    .query(({ ctx }) => service.listTags(ctx)),
+});
+
+/** The crm domain's procedures, mounted at appRouter.crm. */
+export const crmRouter = router({ clients, contacts, notes, customFields, tags });

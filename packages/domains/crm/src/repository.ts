@@ -1,0 +1,312 @@
+import { sql, type Transaction } from '@ubos/platform';
+import type { Insertable, RawBuilder, Selectable } from 'kysely';
+import type {
+  ClientsTable,
+  ContactsTable,
+  CrmDB,
+  CustomFieldEntity,
+  CustomFieldsTable,
+  NotesTable,
+  RelationshipsTable,
+} from './db.ts';
+
+/** SQL of the core golden record (clients, contacts, relationships, notes, custom fields). Schema crm only. */
+
+export type Db = Transaction<CrmDB>;
+export type ClientRow = Selectable<ClientsTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type RelationshipRow = Selectable<RelationshipsTable>;
+export type NoteRow = Selectable<NotesTable>;
+export type CustomFieldRow = Selectable<CustomFieldsTable>;
+
+export type SortField = 'name' | 'created_at' | 'updated_at';
+
+export interface ListQuery {
+  archived: boolean;
+  status?: string | undefined;
+  ownerId?: string | undefined;
+  tag?: string | undefined;
+  prefix?: string | undefined;
+  customField?: { key: string; value: string | number | boolean } | undefined;
+  clientId?: string | undefined;
+  sort: SortField;
+  direction: 'asc' | 'desc';
+  limit: number;
+  cursor?: { sortKey: string; id: string } | undefined;
+}
+
+function sortExpression(sort: SortField): RawBuilder<unknown> {
+  if (sort === 'name') return sql`lower(name)`;
+  if (sort === 'created_at') return sql`created_at`;
+  return sql`updated_at`;
+}
+
+function likePrefix(prefix: string): string {
+  return `${prefix.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+}
+
+/**
+ * Keyset pagination over (sort expression, id): `id` is the unique tie-breaker, so a page
+ * boundary never skips or repeats a row even when many rows share a sort value.
+ * `sort_key` is the sort value rendered by Postgres (full timestamp precision) for the cursor.
+ */
+async function keysetList<Row>(db: Db, table: 'crm.clients' | 'crm.contacts', query: ListQuery, conditions: RawBuilder<unknown>[]): Promise<(Row & { sort_key: string })[]> {
+  const expression = sortExpression(query.sort);
+  const where = [query.archived ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`, ...conditions];
+  if (query.ownerId) where.push(sql`owner_id = ${query.ownerId}::uuid`);
+  if (query.tag) where.push(sql`tags @> ARRAY[${query.tag.toLowerCase()}]::text[]`);
+  if (query.customField) {
+    const { key, value } = query.customField;
+    where.push(
+      sql`(custom_fields @> ${JSON.stringify({ [key]: value })}::jsonb OR custom_fields @> ${JSON.stringify({ [key]: [value] })}::jsonb)`,
+    );
+  }
+  if (query.cursor) {
+    const cast = query.sort === 'name' ? sql`` : sql`::timestamptz`;
+    const op = sql.raw(query.direction === 'asc' ? '>' : '<');
+    where.push(sql`(${expression}, id) ${op} (${query.cursor.sortKey}${cast}, ${query.cursor.id}::uuid)`);
+  }
+  const direction = sql.raw(query.direction === 'asc' ? 'ASC' : 'DESC');
+  const result = await sql<Row & { sort_key: string }>`
+    SELECT *, ${expression}::text AS sort_key FROM ${sql.table(table)}
+    WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY ${expression} ${direction}, id ${direction}
+    LIMIT ${query.limit + 1}`.execute(db);
+  return result.rows;
+}
+
+// ---------------------------------------------------------------- clients
+
+export async function insertClient(db: Db, row: Insertable<ClientsTable>): Promise<ClientRow> {
+  return db.insertInto('crm.clients').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findClient(db: Db, id: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<ClientRow | undefined> {
+  let query = db.selectFrom('crm.clients').selectAll().where('id', '=', id);
+  if (!options.includeDeleted) query = query.where('deleted_at', 'is', null);
+  if (options.lock) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function updateClient(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<ClientsTable, 'name' | 'name_normalized' | 'domain' | 'website' | 'status' | 'owner_id' | 'tags' | 'merged_into'>> & {
+    custom_fields?: string;
+    deleted_at?: Date | null;
+  },
+): Promise<ClientRow> {
+  return db
+    .updateTable('crm.clients')
+    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function listClients(db: Db, query: ListQuery): Promise<(ClientRow & { sort_key: string })[]> {
+  const conditions: RawBuilder<unknown>[] = [];
+  if (query.status) conditions.push(sql`status = ${query.status}`);
+  if (query.prefix) {
+    const pattern = likePrefix(query.prefix);
+    conditions.push(sql`(lower(name) LIKE ${pattern} OR domain LIKE ${pattern})`);
+  }
+  return keysetList<ClientRow>(db, 'crm.clients', query, conditions);
+}
+
+export async function findClientsByDomainOrName(db: Db, domains: string[], names: string[]): Promise<Pick<ClientRow, 'id' | 'domain' | 'name_normalized'>[]> {
+  if (domains.length === 0 && names.length === 0) return [];
+  return db
+    .selectFrom('crm.clients')
+    .select(['id', 'domain', 'name_normalized'])
+    .where('deleted_at', 'is', null)
+    .where((eb) => eb.or([eb('domain', '=', eb.fn.any(eb.val(domains))), eb('name_normalized', '=', eb.fn.any(eb.val(names)))]))
+    .execute();
+}
+
+// ---------------------------------------------------------------- contacts
+
+export async function insertContact(db: Db, row: Insertable<ContactsTable>): Promise<ContactRow> {
+  return db.insertInto('crm.contacts').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findContact(db: Db, id: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<ContactRow | undefined> {
+  let query = db.selectFrom('crm.contacts').selectAll().where('id', '=', id);
+  if (!options.includeDeleted) query = query.where('deleted_at', 'is', null);
+  if (options.lock) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function updateContact(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<ContactsTable, 'name' | 'email' | 'email_normalized' | 'phone' | 'title' | 'owner_id' | 'tags' | 'merged_into'>> & {
+    custom_fields?: string;
+    deleted_at?: Date | null;
+  },
+): Promise<ContactRow> {
+  return db
+    .updateTable('crm.contacts')
+    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function listContacts(db: Db, query: ListQuery): Promise<(ContactRow & { sort_key: string })[]> {
+  const conditions: RawBuilder<unknown>[] = [];
+  if (query.prefix) {
+    const pattern = likePrefix(query.prefix);
+    conditions.push(sql`(lower(name) LIKE ${pattern} OR email_normalized LIKE ${pattern})`);
+  }
+  if (query.clientId) {
+    conditions.push(sql`id IN (SELECT contact_id FROM crm.relationships WHERE client_id = ${query.clientId}::uuid)`);
+  }
+  return keysetList<ContactRow>(db, 'crm.contacts', query, conditions);
+}
+
+export async function findContactsByEmail(db: Db, emails: string[]): Promise<Pick<ContactRow, 'id' | 'email_normalized'>[]> {
+  if (emails.length === 0) return [];
+  return db
+    .selectFrom('crm.contacts')
+    .select(['id', 'email_normalized'])
+    .where('deleted_at', 'is', null)
+    .where((eb) => eb('email_normalized', '=', eb.fn.any(eb.val(emails))))
+    .execute();
+}
+
+// ---------------------------------------------------------------- relationships
+
+export async function relationshipsOfContacts(db: Db, contactIds: readonly string[]): Promise<RelationshipRow[]> {
+  if (contactIds.length === 0) return [];
+  return db
+    .selectFrom('crm.relationships')
+    .selectAll()
+    .where((eb) => eb('contact_id', '=', eb.fn.any(eb.val([...contactIds]))))
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function upsertRelationship(db: Db, row: Insertable<RelationshipsTable>): Promise<void> {
+  await db
+    .insertInto('crm.relationships')
+    .values(row)
+    .onConflict((oc) => oc.columns(['tenant_id', 'contact_id', 'client_id']).doUpdateSet({ role: row.role ?? null }))
+    .execute();
+}
+
+export async function deleteRelationship(db: Db, contactId: string, clientId: string): Promise<boolean> {
+  const result = await db.deleteFrom('crm.relationships').where('contact_id', '=', contactId).where('client_id', '=', clientId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Moves every relationship of `fromClient` to `toClient`, dropping links the survivor already has. */
+export async function moveClientRelationships(db: Db, fromClient: string, toClient: string): Promise<string[]> {
+  await sql`
+    DELETE FROM crm.relationships r
+    WHERE r.client_id = ${fromClient}::uuid
+      AND EXISTS (SELECT 1 FROM crm.relationships s WHERE s.client_id = ${toClient}::uuid AND s.contact_id = r.contact_id)`.execute(db);
+  const moved = await db
+    .updateTable('crm.relationships')
+    .set({ client_id: toClient })
+    .where('client_id', '=', fromClient)
+    .returning('contact_id')
+    .execute();
+  return moved.map((row) => row.contact_id);
+}
+
+export async function moveContactRelationships(db: Db, fromContact: string, toContact: string): Promise<void> {
+  await sql`
+    DELETE FROM crm.relationships r
+    WHERE r.contact_id = ${fromContact}::uuid
+      AND EXISTS (SELECT 1 FROM crm.relationships s WHERE s.contact_id = ${toContact}::uuid AND s.client_id = r.client_id)`.execute(db);
+  await db.updateTable('crm.relationships').set({ contact_id: toContact }).where('contact_id', '=', fromContact).execute();
+}
+
+// ---------------------------------------------------------------- notes
+
+export async function findDealClientId(db: Db, dealId: string): Promise<string | undefined> {
+  const deal = await db.selectFrom('crm.deals').select(['client_id']).where('id', '=', dealId).where('deleted_at', 'is', null).executeTakeFirst();
+  return deal?.client_id;
+}
+
+export async function insertNote(db: Db, row: Insertable<NotesTable>): Promise<NoteRow> {
+  return db.insertInto('crm.notes').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findNote(db: Db, id: string): Promise<NoteRow | undefined> {
+  return db.selectFrom('crm.notes').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+}
+
+export async function updateNote(db: Db, id: string, changes: { body?: string; deleted_at?: Date }): Promise<NoteRow> {
+  return db
+    .updateTable('crm.notes')
+    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function listNotes(
+  db: Db,
+  subjectType: NotesTable['subject_type'],
+  subjectId: string,
+  limit: number,
+  cursor: { sortKey: string; id: string } | undefined,
+): Promise<(NoteRow & { sort_key: string })[]> {
+  const result = await sql<NoteRow & { sort_key: string }>`
+    SELECT *, created_at::text AS sort_key FROM crm.notes
+    WHERE subject_type = ${subjectType} AND subject_id = ${subjectId}::uuid AND deleted_at IS NULL
+      ${cursor ? sql`AND (created_at, id) < (${cursor.sortKey}::timestamptz, ${cursor.id}::uuid)` : sql``}
+    ORDER BY created_at DESC, id DESC
+    LIMIT ${limit + 1}`.execute(db);
+  return result.rows;
+}
+
+/** Re-files notes of a merged record under the survivor. */
+export async function moveNotes(db: Db, subjectType: NotesTable['subject_type'], fromId: string, toId: string): Promise<void> {
+  await db.updateTable('crm.notes').set({ subject_id: toId }).where('subject_type', '=', subjectType).where('subject_id', '=', fromId).execute();
+  if (subjectType === 'client') await db.updateTable('crm.notes').set({ client_id: toId }).where('client_id', '=', fromId).execute();
+}
+
+// ---------------------------------------------------------------- custom field definitions
+
+export async function listCustomFields(db: Db, entity?: CustomFieldEntity): Promise<CustomFieldRow[]> {
+  let query = db.selectFrom('crm.custom_fields').selectAll().where('deleted_at', 'is', null);
+  if (entity) query = query.where('entity', '=', entity);
+  return query.orderBy('entity').orderBy('position').orderBy('key').execute();
+}
+
+export async function insertCustomField(db: Db, row: Insertable<CustomFieldsTable>): Promise<CustomFieldRow> {
+  return db.insertInto('crm.custom_fields').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findCustomField(db: Db, id: string): Promise<CustomFieldRow | undefined> {
+  return db.selectFrom('crm.custom_fields').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+}
+
+export async function updateCustomField(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<CustomFieldsTable, 'label' | 'options' | 'required' | 'position'>> & { deleted_at?: Date },
+): Promise<CustomFieldRow> {
+  return db
+    .updateTable('crm.custom_fields')
+    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+// ---------------------------------------------------------------- tags
+
+export async function listTags(db: Db): Promise<{ tag: string; clients: number; contacts: number }[]> {
+  const result = await sql<{ tag: string; clients: number; contacts: number }>`
+    SELECT tag, sum(clients)::int AS clients, sum(contacts)::int AS contacts FROM (
+      SELECT unnest(tags) AS tag, 1 AS clients, 0 AS contacts FROM crm.clients WHERE deleted_at IS NULL
+      UNION ALL
+      SELECT unnest(tags) AS tag, 0, 1 FROM crm.contacts WHERE deleted_at IS NULL
+    ) t GROUP BY tag ORDER BY tag LIMIT 1000`.execute(db);
+  return result.rows;
+}
