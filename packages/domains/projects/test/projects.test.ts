@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCallerFactory, createLogger, sql, uuidv7, withTenant, type ActionContext, type EventEnvelope } from '@ubos/platform';
+import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createFromTemplateAction, createTaskAction, completeTaskAction } from '../src/actions.ts';
+import { keyBetween, keysAfter } from '../src/fractional-index.ts';
+import { followCrmMerges } from '../src/handlers.ts';
+import { projectsRouter } from '../src/router.ts';
+
+let testDb: TestDatabase;
+const createCaller = createCallerFactory(projectsRouter);
+const log = createLogger({ level: 'silent' });
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+function callerFor(tenantId: string, userId = uuidv7(), role: 'owner' | 'member' | 'viewer' = 'owner') {
+  return createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role }) }));
+}
+
+async function outboxTypes(tenantId: string): Promise<string[]> {
+  return withTenant(testDb.db, { tenantId }, async (trx) => {
+    const result = await sql<{ type: string }>`SELECT type FROM platform.outbox ORDER BY position`.execute(trx);
+    return result.rows.map((row) => row.type);
+  });
+}
+
+const skeleton = {
+  columns: [{ name: 'Backlog' }, { name: 'Doing' }, { name: 'Done', is_done: true }],
+  milestones: [
+    { key: 'kickoff', name: 'Kick-off', offset_days: 0 },
+    { key: 'delivery', name: 'Delivery', offset_days: 30 },
+  ],
+  tasks: [
+    { title: 'Collect documents', milestone_key: 'kickoff', offset_days: 2, checklist: ['ID', 'Bank statements'] },
+    { title: 'Prepare draft', milestone_key: 'delivery', offset_days: 20 },
+    { title: 'Review with client', milestone_key: 'delivery', offset_days: 28 },
+  ],
+};
+
+describe('fractional index', () => {
+  it('always finds a key between two neighbours, in byte order', () => {
+    const keys = keysAfter(null, 50);
+    expect([...keys].sort()).toEqual(keys);
+    let low = keys[0] ?? null;
+    const high = keys[1] ?? null;
+    for (let i = 0; i < 200; i += 1) {
+      const middle = keyBetween(low, high);
+      expect(middle > (low ?? '') && (high === null || middle < high)).toBe(true);
+      low = middle;
+    }
+    expect(keyBetween(null, 'a0') < 'a0').toBe(true);
+    expect(() => keyBetween('a1', 'a0')).toThrow();
+  });
+});
+
+describe('templates', () => {
+  it('creates the whole skeleton in one call, with events carrying client_id', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const template = await caller.templates.create({ name: 'Tax return', description: 'Yearly return', skeleton });
+    const clientId = uuidv7();
+    const board = await caller.projects.createFromTemplate({ templateId: template.id, name: 'Tax 2026 — Acme', clientId, startDate: '2026-01-10' });
+    expect(board.project).toMatchObject({ name: 'Tax 2026 — Acme', client_id: clientId, template_id: template.id, status: 'active' });
+    expect(board.columns.map((column) => column.name)).toEqual(['Backlog', 'Doing', 'Done']);
+    expect(board.milestones.map((milestone) => [milestone.name, milestone.due_date])).toEqual([
+      ['Kick-off', '2026-01-10'],
+      ['Delivery', '2026-02-09'],
+    ]);
+    const tasks = board.columns[0]?.tasks ?? [];
+    expect(tasks.map((task) => [task.title, task.due_date])).toEqual([
+      ['Collect documents', '2026-01-12'],
+      ['Prepare draft', '2026-01-30'],
+      ['Review with client', '2026-02-07'],
+    ]);
+    expect(tasks[0]?.checklist.map((item) => item.text)).toEqual(['ID', 'Bank statements']);
+    expect(tasks[0]?.milestone_id).toBe(board.milestones[0]?.id);
+
+    const reloaded = await caller.projects.board({ id: board.project.id });
+    expect(reloaded.columns.map((column) => column.tasks.map((task) => task.id))).toEqual(board.columns.map((column) => column.tasks.map((task) => task.id)));
+
+    const types = await outboxTypes(tenantId);
+    expect(types.filter((type) => type === 'projects.task.created')).toHaveLength(3);
+    expect(types).toContain('projects.project.created');
+    const payloads = await withTenant(testDb.db, { tenantId }, async (trx) =>
+      sql<{ client_id: string | null }>`SELECT payload->>'client_id' AS client_id FROM platform.outbox WHERE type LIKE 'projects.task.%' OR type LIKE 'projects.project.%'`.execute(trx),
+    );
+    expect(payloads.rows.every((row) => row.client_id === clientId)).toBe(true);
+  });
+
+  it('rejects a skeleton whose task names an unknown milestone, writing nothing', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    await expect(
+      caller.templates.create({ name: 'Broken', skeleton: { tasks: [{ title: 'x', milestone_key: 'nope' }] } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await outboxTypes(tenantId)).toEqual([]);
+  });
+
+  it('lets only managers manage templates', async () => {
+    const member = callerFor(uuidv7(), uuidv7(), 'member');
+    await expect(member.templates.create({ name: 'Nope', skeleton: {} })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('board ordering', () => {
+  it('keeps the order of many moves across a reload (fractional keys between neighbours)', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const project = await caller.projects.create({ name: 'Board test' });
+    const board = await caller.projects.board({ id: project.id });
+    const columnIds = board.columns.map((column) => column.id);
+    const model = new Map<string, string[]>(columnIds.map((columnId) => [columnId, []]));
+    const firstColumn = columnIds[0] ?? '';
+    for (let i = 0; i < 12; i += 1) {
+      const task = await caller.tasks.create({ projectId: project.id, title: `Task ${i}` });
+      model.get(firstColumn)?.push(task.id);
+    }
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let move = 0; move < 80; move += 1) {
+      const fromColumn = columnIds[random(columnIds.length)] ?? firstColumn;
+      const from = model.get(fromColumn) ?? [];
+      if (from.length === 0) continue;
+      const taskId = from[random(from.length)] ?? '';
+      const toColumn = columnIds[random(columnIds.length)] ?? firstColumn;
+      from.splice(from.indexOf(taskId), 1);
+      const target = model.get(toColumn) ?? [];
+      const index = random(target.length + 1);
+      const previousTaskId = index > 0 ? (target[index - 1] ?? null) : null;
+      const nextTaskId = index < target.length ? (target[index] ?? null) : null;
+      // Alternate between giving both neighbours and only one of them.
+      const mode = move % 3;
+      await caller.tasks.move({
+        id: taskId,
+        columnId: toColumn,
+        previousTaskId: mode === 2 && nextTaskId ? null : previousTaskId,
+        nextTaskId: mode === 1 && previousTaskId ? null : nextTaskId,
+      });
+      target.splice(index, 0, taskId);
+    }
+    const reloaded = await caller.projects.board({ id: project.id });
+    expect(reloaded.columns.map((column) => column.tasks.map((task) => task.id))).toEqual(columnIds.map((columnId) => model.get(columnId)));
+    const positions = reloaded.columns.flatMap((column) => column.tasks.map((task) => task.position));
+    expect(Math.max(...positions.map((position) => position.length))).toBeLessThan(12);
+    expect((await outboxTypes(tenantId)).filter((type) => type === 'projects.task.moved').length).toBeGreaterThan(50);
+  });
+
+  it('refuses a neighbour from another column and stale neighbours', async () => {
+    const caller = callerFor(uuidv7());
+    const project = await caller.projects.create({ name: 'Neighbours' });
+    const board = await caller.projects.board({ id: project.id });
+    const [todo, doing] = board.columns;
+    const a = await caller.tasks.create({ projectId: project.id, title: 'a' });
+    const b = await caller.tasks.create({ projectId: project.id, title: 'b' });
+    await expect(caller.tasks.move({ id: a.id, columnId: doing?.id ?? '', previousTaskId: b.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const c = await caller.tasks.create({ projectId: project.id, title: 'c' });
+    await expect(caller.tasks.move({ id: a.id, columnId: todo?.id ?? '', previousTaskId: c.id, nextTaskId: b.id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+  });
+});
+
+describe('tasks', () => {
+  it('assigns, toggles the checklist, lists my open tasks and reaches the milestone on the last completion', async () => {
+    const tenantId = uuidv7();
+    const me = uuidv7();
+    const caller = callerFor(tenantId, me, 'owner');
+    const project = await caller.projects.create({ name: 'Tasks', clientId: uuidv7() });
+    const milestone = await caller.milestones.create({ projectId: project.id, name: 'Phase 1' });
+    const one = await caller.tasks.create({ projectId: project.id, title: 'One', milestoneId: milestone.id, checklist: ['a', 'b'] });
+    const two = await caller.tasks.create({ projectId: project.id, title: 'Two', milestoneId: milestone.id });
+    await caller.tasks.assign({ id: one.id, assigneeId: me });
+    await caller.tasks.assign({ id: two.id, assigneeId: me });
+    const toggled = await caller.tasks.toggleChecklistItem({ id: one.id, itemId: one.checklist[0]?.id ?? '' });
+    expect(toggled.checklist.map((item) => item.done)).toEqual([true, false]);
+    expect((await caller.tasks.mine()).items.map((task) => task.id)).toEqual([one.id, two.id]);
+
+    await caller.tasks.complete({ id: one.id });
+    expect((await caller.milestones.list({ projectId: project.id }))[0]?.reached_at).toBeNull();
+    await caller.tasks.complete({ id: two.id });
+    await caller.tasks.complete({ id: two.id }); // idempotent: no second event
+    expect((await caller.milestones.list({ projectId: project.id }))[0]?.reached_at).toBeInstanceOf(Date);
+    expect((await caller.tasks.mine()).items).toEqual([]);
+    const types = await outboxTypes(tenantId);
+    expect(types.filter((type) => type === 'projects.task.completed')).toHaveLength(2);
+    expect(types.filter((type) => type === 'projects.milestone.reached')).toHaveLength(1);
+
+    const completed = await caller.projects.complete({ id: project.id });
+    expect(completed.status).toBe('completed');
+    await expect(caller.projects.update({ id: project.id, name: 'x' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+  });
+
+  it('pages through projects with a keyset cursor', async () => {
+    const caller = callerFor(uuidv7());
+    for (let i = 0; i < 5; i += 1) await caller.projects.create({ name: `P${i}` });
+    const first = await caller.projects.list({ limit: 2 });
+    const second = await caller.projects.list({ limit: 2, cursor: first.nextCursor });
+    const third = await caller.projects.list({ limit: 2, cursor: second.nextCursor });
+    expect([...first.items, ...second.items, ...third.items].map((project) => project.name)).toEqual(['P4', 'P3', 'P2', 'P1', 'P0']);
+    expect(third.nextCursor).toBeNull();
+  });
+});
+
+function mergedEvent(tenantId: string, survivorId: string, mergedId: string): EventEnvelope {
+  return {
+    id: uuidv7(),
+    tenant_id: tenantId,
+    type: 'crm.client.merged',
+    version: 1,
+    payload: { survivor_id: survivorId, merged_id: mergedId },
+    actor_id: null,
+    aggregate_type: 'client',
+    aggregate_id: survivorId,
+    occurred_at: new Date().toISOString(),
+    correlation_id: 'merge-test',
+    causation_id: null,
+  };
+}
+
+describe('projects.follow-crm-merges', () => {
+  it('re-points projects from the merged client to the survivor, idempotently, inside the tenant only', async () => {
+    const tenantId = uuidv7();
+    const otherTenant = uuidv7();
+    const caller = callerFor(tenantId);
+    const survivor = uuidv7();
+    const merged = uuidv7();
+    const p1 = await caller.projects.create({ name: 'Old client 1', clientId: merged });
+    const p2 = await caller.projects.create({ name: 'Old client 2', clientId: merged });
+    const untouched = await caller.projects.create({ name: 'Someone else', clientId: uuidv7() });
+    const foreign = await callerFor(otherTenant).projects.create({ name: 'Other tenant', clientId: merged });
+    const event = mergedEvent(tenantId, survivor, merged);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await withTenant(testDb.db, { tenantId }, (trx) =>
+        followCrmMerges.handle(event, { trx, log, eventMeta: { tenantId, actorId: null, correlationId: event.correlation_id, causationId: event.id } }),
+      );
+    }
+    expect((await caller.projects.get({ id: p1.id })).client_id).toBe(survivor);
+    expect((await caller.projects.get({ id: p2.id })).client_id).toBe(survivor);
+    expect((await caller.projects.get({ id: untouched.id })).client_id).toBe(untouched.client_id);
+    expect((await callerFor(otherTenant).projects.get({ id: foreign.id })).client_id).toBe(merged);
+    expect((await caller.projects.list({ clientId: survivor })).items).toHaveLength(2);
+    const updates = await withTenant(testDb.db, { tenantId }, async (trx) =>
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM platform.outbox WHERE type = 'projects.project.updated' AND causation_id = ${event.id}`.execute(trx),
+    );
+    expect(updates.rows[0]?.n).toBe(2);
+  });
+});
+
+describe('workflow actions', () => {
+  function actionContext(trx: ActionContext['trx'], tenantId: string, idempotencyKey: string): ActionContext {
+    return { trx, log, tenantId, actorId: null, idempotencyKey, eventMeta: { tenantId, actorId: null, correlationId: 'run-1', causationId: null } };
+  }
+
+  it('honour the idempotency key: the same key twice creates one project and returns the same result', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const template = await caller.templates.create({ name: 'Onboarding', skeleton });
+    const input = { templateId: template.id, name: 'Onboarding Acme', clientId: uuidv7() };
+    const run = (key: string) =>
+      withTenant(testDb.db, { tenantId }, (trx) => createFromTemplateAction.run(input, actionContext(trx, tenantId, key)));
+    const first = await run('run-1:3');
+    const second = await run('run-1:3');
+    expect(second).toEqual(first);
+    expect(first.task_ids).toHaveLength(3);
+    expect((await caller.projects.list({})).items).toHaveLength(1);
+    const third = await run('run-2:3');
+    expect(third.project_id).not.toBe(first.project_id);
+
+    const task1 = await withTenant(testDb.db, { tenantId }, (trx) =>
+      createTaskAction.run({ projectId: first.project_id, title: 'Review upload' }, actionContext(trx, tenantId, 'run-3:1')),
+    );
+    const task2 = await withTenant(testDb.db, { tenantId }, (trx) =>
+      createTaskAction.run({ projectId: first.project_id, title: 'Review upload' }, actionContext(trx, tenantId, 'run-3:1')),
+    );
+    expect(task2).toEqual(task1);
+    const done1 = await withTenant(testDb.db, { tenantId }, (trx) =>
+      completeTaskAction.run({ taskId: task1.task_id }, actionContext(trx, tenantId, 'run-4:1')),
+    );
+    const done2 = await withTenant(testDb.db, { tenantId }, (trx) =>
+      completeTaskAction.run({ taskId: task1.task_id }, actionContext(trx, tenantId, 'run-4:1')),
+    );
+    expect(done2).toEqual(done1);
+    const types = await outboxTypes(tenantId);
+    expect(types.filter((type) => type === 'projects.project.created')).toHaveLength(2);
+    expect(types.filter((type) => type === 'projects.task.created')).toHaveLength(7);
+    expect(types.filter((type) => type === 'projects.task.completed')).toHaveLength(1);
+  });
+
+  it('rolls back the work and the key together when the action fails', async () => {
+    const tenantId = uuidv7();
+    await expect(
+      withTenant(testDb.db, { tenantId }, (trx) =>
+        createFromTemplateAction.run({ templateId: uuidv7(), name: 'Missing template' }, actionContext(trx, tenantId, 'run-9:1')),
+      ),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const keys = await withTenant(testDb.db, { tenantId }, (trx) => sql`SELECT 1 FROM platform.idempotency_keys`.execute(trx));
+    expect(keys.rows).toHaveLength(0);
+  });
+});
+
+describe('tenant isolation', () => {
+  it("answers NOT_FOUND for another tenant's project and writes nothing", async () => {
+    const tenantA = uuidv7();
+    const tenantB = uuidv7();
+    const project = await callerFor(tenantA).projects.create({ name: 'Secret' });
+    const b = callerFor(tenantB);
+    await expect(b.projects.get({ id: project.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.tasks.create({ projectId: project.id, title: 'Sneaky' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await outboxTypes(tenantB)).toEqual([]);
+  });
+});
