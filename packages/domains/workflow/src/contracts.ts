@@ -1,3 +1,234 @@
 // Public contracts of the workflow domain: event and DTO schemas other packages may import.
-// Nothing is published yet: this domain is not built.
-export {};
+import { z } from 'zod';
+import { defineEvent, eventTypePattern } from '@ubos/platform';
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export const jsonValueSchema = z.json() as unknown as z.ZodType<JsonValue>;
+export const jsonObjectSchema = z.record(z.string(), jsonValueSchema);
+
+// ---------------------------------------------------------------------------------------------
+// Condition language: all / any / not over path comparisons. Evaluated by conditions.ts.
+// ---------------------------------------------------------------------------------------------
+
+export const comparisonOperators = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists'] as const;
+export type ComparisonOperator = (typeof comparisonOperators)[number];
+
+/** A dotted path into the evaluation context, e.g. `event.payload.amount` or `steps.create.output.id`. */
+export const pathSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/, 'a path is dot-separated names, e.g. event.payload.amount');
+
+export interface Comparison {
+  path: string;
+  op: ComparisonOperator;
+  value?: JsonValue;
+}
+export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | Comparison;
+
+export const comparisonSchema = z.strictObject({
+  path: pathSchema,
+  op: z.enum(comparisonOperators),
+  value: jsonValueSchema.optional(),
+});
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(conditionSchema).max(50) }),
+    z.strictObject({ any: z.array(conditionSchema).max(50) }),
+    z.strictObject({ not: conditionSchema }),
+    comparisonSchema,
+  ]),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Definition spec: what a tenant edits. Stored per version in workflow.definition_versions.
+// ---------------------------------------------------------------------------------------------
+
+export const retryPolicySchema = z.strictObject({
+  /** Total attempts including the first. */
+  maxAttempts: z.number().int().min(1).max(25).optional(),
+  backoff: z.enum(['fixed', 'exponential']).optional(),
+  delayMs: z.number().int().min(0).max(86_400_000).optional(),
+  maxDelayMs: z.number().int().min(0).max(7 * 86_400_000).optional(),
+});
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+
+export const stepDelaySchema = z
+  .strictObject({
+    /** Wait this long before the step runs. */
+    seconds: z.number().int().min(0).max(366 * 86_400).optional(),
+    /** Or run at this date: an ISO date-time or a template such as `{{ event.payload.starts_at }}`. */
+    until: z.string().min(1).max(1000).optional(),
+    /** Shift `until` (negative = before the date, e.g. -86400 = one day before). */
+    offsetSeconds: z.number().int().min(-366 * 86_400).max(366 * 86_400).optional(),
+  })
+  .refine((delay) => delay.seconds !== undefined || delay.until !== undefined, 'give seconds or until');
+export type StepDelay = z.infer<typeof stepDelaySchema>;
+
+export const stepKeyPattern = /^[a-z][a-z0-9_]{0,62}$/;
+
+export const stepSpecSchema = z.strictObject({
+  key: z.string().regex(stepKeyPattern, 'a step key is lower_snake_case, e.g. create_client'),
+  action: z.string().min(1).max(120),
+  description: z.string().max(500).optional(),
+  input: jsonObjectSchema.default({}),
+  if: conditionSchema.optional(),
+  retry: retryPolicySchema.optional(),
+  delay: stepDelaySchema.optional(),
+});
+export type StepSpec = z.infer<typeof stepSpecSchema>;
+
+export const triggerSpecSchema = z.strictObject({
+  /** The event type that starts a run. Cron schedules are not supported yet. */
+  event: z.string().regex(eventTypePattern, 'event type must look like "domain.entity.happened"'),
+  conditions: conditionSchema.optional(),
+});
+
+export const definitionSpecSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).default(''),
+  trigger: triggerSpecSchema,
+  steps: z.array(stepSpecSchema).min(1).max(50),
+  retry: retryPolicySchema.optional(),
+  /** On final failure, call `compensate` of completed steps in reverse order. */
+  compensateOnFailure: z.boolean().default(false),
+});
+export type DefinitionSpec = z.infer<typeof definitionSpecSchema>;
+export type DefinitionSpecInput = z.input<typeof definitionSpecSchema>;
+
+export const runStatuses = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+export type StepStatus = RunStatus;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+const definitionRef = { definitionId: z.uuid(), version: z.number().int().min(1) };
+
+export const definitionCreated = defineEvent({
+  type: 'workflow.definition.created',
+  version: 1,
+  aggregateType: 'workflow_definition',
+  payload: z.object({ ...definitionRef, name: z.string(), triggerEvent: z.string(), enabled: z.boolean(), templateKey: z.string().nullable() }),
+});
+export const definitionUpdated = defineEvent({
+  type: 'workflow.definition.updated',
+  version: 1,
+  aggregateType: 'workflow_definition',
+  payload: z.object({ ...definitionRef, name: z.string(), triggerEvent: z.string() }),
+});
+export const definitionEnabled = defineEvent({
+  type: 'workflow.definition.enabled',
+  version: 1,
+  aggregateType: 'workflow_definition',
+  payload: z.object(definitionRef),
+});
+export const definitionDisabled = defineEvent({
+  type: 'workflow.definition.disabled',
+  version: 1,
+  aggregateType: 'workflow_definition',
+  payload: z.object(definitionRef),
+});
+export const definitionDeleted = defineEvent({
+  type: 'workflow.definition.deleted',
+  version: 1,
+  aggregateType: 'workflow_definition',
+  payload: z.object({ definitionId: z.uuid() }),
+});
+
+const runRef = { runId: z.uuid(), definitionId: z.uuid(), definitionVersion: z.number().int() };
+
+export const runStarted = defineEvent({
+  type: 'workflow.run.started',
+  version: 1,
+  aggregateType: 'workflow_run',
+  payload: z.object({ ...runRef, triggerEventId: z.uuid(), triggerEventType: z.string() }),
+});
+export const runCompleted = defineEvent({
+  type: 'workflow.run.completed',
+  version: 1,
+  aggregateType: 'workflow_run',
+  payload: z.object({ ...runRef, steps: z.number().int() }),
+});
+export const runFailed = defineEvent({
+  type: 'workflow.run.failed',
+  version: 1,
+  aggregateType: 'workflow_run',
+  payload: z.object({ ...runRef, stepKey: z.string(), error: z.string(), compensated: z.boolean() }),
+});
+export const runCancelled = defineEvent({
+  type: 'workflow.run.cancelled',
+  version: 1,
+  aggregateType: 'workflow_run',
+  payload: z.object(runRef),
+});
+export const runRetried = defineEvent({
+  type: 'workflow.run.retried',
+  version: 1,
+  aggregateType: 'workflow_run',
+  payload: z.object({ ...runRef, fromStepKey: z.string() }),
+});
+export const notificationCreated = defineEvent({
+  type: 'workflow.notification.created',
+  version: 1,
+  aggregateType: 'workflow_notification',
+  payload: z.object({ notificationId: z.uuid(), userId: z.uuid(), title: z.string(), runId: z.string().nullable() }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// DTOs
+// ---------------------------------------------------------------------------------------------
+
+export const definitionDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  triggerEvent: z.string(),
+  version: z.number().int(),
+  enabled: z.boolean(),
+  templateKey: z.string().nullable(),
+  missingActions: z.array(z.string()),
+  spec: z.unknown(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type DefinitionDto = z.infer<typeof definitionDto>;
+
+export const runDto = z.object({
+  id: z.uuid(),
+  definitionId: z.uuid(),
+  definitionVersion: z.number().int(),
+  triggerEventId: z.uuid(),
+  triggerEventType: z.string(),
+  status: z.enum(runStatuses),
+  currentStep: z.number().int(),
+  error: z.unknown().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type RunDto = z.infer<typeof runDto>;
+
+export const stepDto = z.object({
+  index: z.number().int(),
+  key: z.string(),
+  action: z.string(),
+  status: z.enum(runStatuses),
+  input: z.unknown().nullable(),
+  output: z.unknown().nullable(),
+  error: z.unknown().nullable(),
+  attempts: z.number().int(),
+  scheduledFor: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type StepDto = z.infer<typeof stepDto>;
+
+export const runDetailDto = runDto.extend({ steps: z.array(stepDto), triggerEvent: z.unknown() });
+export type RunDetailDto = z.infer<typeof runDetailDto>;

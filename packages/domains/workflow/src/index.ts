@@ -1,2 +1,20 @@
 export { workflowModule } from './module.ts';
 export { workflowRouter } from './router.ts';
+export { workflowTrigger } from './handlers.ts';
+export { createWorkflowEngine, bossDatabase, STEP_QUEUE, WAKEUP_CHANNEL, type WorkflowEngine, type WorkflowEngineOptions } from './engine.ts';
+export { ActionRegistry, configureWorkflowActions, collectActions, workflowActions, coreActions, coreWait, coreNotify } from './registry.ts';
+export { validateDefinition, assertValidDefinition, type ValidationResult } from './validation.ts';
+export { dryRun, type DryRunResult } from './service.ts';
+export { workflowTemplates, findTemplate, type WorkflowTemplate } from './flagship.ts';
+export {
+  resolvePath,
+  renderTemplate,
+  renderString,
+  evaluateCondition,
+  traceCondition,
+  TemplateError,
+  LIMITS as interpreterLimits,
+  type ConditionTrace,
+} from './interpreter.ts';
+export { startRunsForEvent, wakeupScheduler, type StepTarget, type StepScheduler } from './runtime.ts';
+export * from './contracts.ts';

@@ -1,0 +1,208 @@
+// The workflow engine a worker process starts: one pg-boss queue whose jobs are steps, and a
+// dispatcher that moves wake-up rows (written by the trigger subscription and the API) into it.
+import { CompiledQuery } from 'kysely';
+import type { Db as IDatabase, Job } from 'pg-boss';
+import type pg from 'pg';
+import { withSystem, withTenant, type ActionDefinition, type Database, type EventEnvelope, type Logger, type PgBoss, type Transaction, type UntypedDB } from '@ubos/platform';
+import { ActionRegistry } from './registry.ts';
+import { StepRunner, startRunsForEvent, type StepOutcome, type StepScheduler, type StepTarget } from './runtime.ts';
+
+export const STEP_QUEUE = 'workflow.step';
+export const WAKEUP_CHANNEL = 'ubos_workflow';
+
+export interface WorkflowEngineOptions {
+  db: Database;
+  boss: PgBoss;
+  /** Every module's actions (the core actions are added). */
+  actions: readonly ActionDefinition[];
+  log: Logger;
+  /** Step jobs processed at once by this process (default 4). */
+  concurrency?: number;
+  /** How long one step attempt may run before pg-boss hands it to another worker (default 300 s). */
+  stepTimeoutSeconds?: number;
+  /** Fallback poll of the wake-up table when no NOTIFY arrives (default 1000 ms). */
+  pollIntervalMs?: number;
+}
+
+export interface WorkflowEngine {
+  readonly registry: ActionRegistry;
+  start(): Promise<void>;
+  /** Stops taking new steps and waits for running ones. */
+  stop(): Promise<void>;
+  /** Moves due wake-ups into pg-boss now; returns how many. */
+  dispatch(): Promise<number>;
+  /** Runs one step directly (tests, tooling). */
+  runStep(target: StepTarget): Promise<StepOutcome>;
+  /** What the `workflow.trigger` subscription does, in a tenant transaction of its own, with direct scheduling. */
+  handleEvent(event: EventEnvelope): Promise<string[]>;
+}
+
+/** Lets pg-boss run its statements inside a Kysely transaction, so a job commits with our rows. */
+export function bossDatabase(trx: Transaction<UntypedDB>): IDatabase {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      const result = await trx.executeQuery(CompiledQuery.raw(text, values ?? []));
+      return { rows: result.rows as unknown[] };
+    },
+  };
+}
+
+interface StepJobData {
+  tenantId: string;
+  runId: string;
+  stepIndex: number;
+}
+
+function isStepJobData(value: unknown): value is StepJobData {
+  if (value === null || typeof value !== 'object') return false;
+  const data = value as Record<string, unknown>;
+  return typeof data.tenantId === 'string' && typeof data.runId === 'string' && typeof data.stepIndex === 'number';
+}
+
+export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEngine {
+  const { db, boss } = options;
+  const log = options.log.child({ component: 'workflow-engine' });
+  const registry = new ActionRegistry(options.actions);
+  const concurrency = options.concurrency ?? 4;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+
+  const schedule: StepScheduler = async (trx, target, startAfter) => {
+    const data: StepJobData = { tenantId: target.tenantId, runId: target.runId, stepIndex: target.stepIndex };
+    await boss.send(STEP_QUEUE, data, { startAfter, db: bossDatabase(trx) });
+  };
+  const runner = new StepRunner({ db, registry, log, schedule });
+
+  let started = false;
+  let stopping = false;
+  let listener: pg.PoolClient | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let dispatching: Promise<number> | null = null;
+  let again = false;
+
+  async function dispatchOnce(): Promise<number> {
+    return withSystem(db, async (trx) => {
+      const claimed = await trx.executeQuery<{ id: number; tenant_id: string; run_id: string; step_index: number; due_at: Date }>(
+        CompiledQuery.raw(
+          `SELECT id, tenant_id, run_id, step_index, due_at FROM workflow.step_wakeups
+           ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        ),
+      );
+      const rows = claimed.rows;
+      if (rows.length === 0) return 0;
+      await boss.insert(
+        STEP_QUEUE,
+        rows.map((row) => ({ data: { tenantId: row.tenant_id, runId: row.run_id, stepIndex: row.step_index }, startAfter: row.due_at })),
+        { db: bossDatabase(trx) },
+      );
+      await trx.executeQuery(CompiledQuery.raw('DELETE FROM workflow.step_wakeups WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]));
+      return rows.length;
+    });
+  }
+
+  /** Coalesces concurrent wake-ups: one dispatch at a time, re-run if woken meanwhile. */
+  function dispatch(): Promise<number> {
+    if (dispatching) {
+      again = true;
+      return dispatching;
+    }
+    dispatching = (async () => {
+      let total = 0;
+      try {
+        do {
+          again = false;
+          let moved: number;
+          do {
+            moved = await dispatchOnce();
+            total += moved;
+          } while (moved === 500);
+        } while (again && !stopping);
+      } catch (error) {
+        log.error({ err: error }, 'workflow dispatch failed');
+      } finally {
+        dispatching = null;
+      }
+      return total;
+    })();
+    return dispatching;
+  }
+
+  async function listen(): Promise<void> {
+    if (listener || stopping) return;
+    try {
+      const client = await db.pool.connect();
+      client.on('notification', () => void dispatch());
+      client.on('error', () => {
+        listener = null;
+        client.release(true);
+      });
+      await client.query(`LISTEN ${WAKEUP_CHANNEL}`);
+      listener = client;
+    } catch (error) {
+      log.warn({ err: error }, 'workflow LISTEN unavailable; polling');
+    }
+  }
+
+  async function handle(jobs: Job<unknown>[]): Promise<void> {
+    for (const job of jobs) {
+      if (!isStepJobData(job.data)) {
+        log.error({ jobId: job.id }, 'malformed workflow step job');
+        continue;
+      }
+      await runner.run(job.data);
+    }
+  }
+
+  return {
+    registry,
+    async start() {
+      if (started) return;
+      started = true;
+      stopping = false;
+      const queue = {
+        expireInSeconds: options.stepTimeoutSeconds ?? 300,
+        // Retries here cover crashes and infrastructure errors only; action failures follow the
+        // definition's retry policy, recorded on the step.
+        retryLimit: 20,
+        retryDelay: 1,
+        retryBackoff: true,
+        retryDelayMax: 60,
+        deleteAfterSeconds: 3600,
+        notify: true,
+      };
+      await boss.createQueue(STEP_QUEUE, queue);
+      await boss.updateQueue(STEP_QUEUE, queue);
+      await boss.work<unknown>(STEP_QUEUE, { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 5 }, handle);
+      await listen();
+      const tick = (): void => {
+        if (stopping) return;
+        void listen();
+        void dispatch().finally(() => {
+          if (!stopping) timer = setTimeout(tick, pollIntervalMs);
+        });
+      };
+      tick();
+      log.info({ concurrency, actions: registry.list().length }, 'workflow engine started');
+    },
+    async stop() {
+      if (!started) return;
+      stopping = true;
+      started = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await boss.offWork(STEP_QUEUE, { wait: true });
+      if (dispatching) await dispatching;
+      if (listener) {
+        const client = listener;
+        listener = null;
+        await client.query(`UNLISTEN ${WAKEUP_CHANNEL}`).catch(() => undefined);
+        client.release();
+      }
+      log.info('workflow engine stopped');
+    },
+    dispatch,
+    runStep: (target) => runner.run(target),
+    handleEvent(event) {
+      return withTenant(db, { tenantId: event.tenant_id }, (trx) => startRunsForEvent(trx, event, schedule));
+    },
+  };
+}

@@ -1,0 +1,232 @@
+// Kysely queries against the workflow schema only.
+import { sql, type Transaction, type UntypedDB } from '@ubos/platform';
+import type { Kysely, Selectable } from 'kysely';
+import type { DefinitionSpec, RunStatus } from './contracts.ts';
+import type { DefinitionsTable, RunStepsTable, RunsTable, WorkflowDB } from './db.ts';
+
+export type DefinitionRow = Selectable<DefinitionsTable>;
+export type RunRow = Selectable<RunsTable>;
+export type StepRow = Selectable<RunStepsTable>;
+
+export function wf(trx: Transaction<UntypedDB> | Kysely<UntypedDB>): Kysely<WorkflowDB> {
+  return trx as unknown as Kysely<WorkflowDB>;
+}
+
+type Db = Kysely<WorkflowDB>;
+
+// ----- definitions -----------------------------------------------------------------------------
+
+export async function insertDefinition(
+  db: Db,
+  row: {
+    id: string;
+    tenantId: string;
+    spec: DefinitionSpec;
+    enabled: boolean;
+    templateKey: string | null;
+    missingActions: string[];
+    createdBy: string | null;
+  },
+): Promise<DefinitionRow> {
+  const inserted = await db
+    .insertInto('workflow.definitions')
+    .values({
+      id: row.id,
+      tenant_id: row.tenantId,
+      name: row.spec.name,
+      description: row.spec.description,
+      trigger_event: row.spec.trigger.event,
+      current_version: 1,
+      enabled: row.enabled,
+      template_key: row.templateKey,
+      missing_actions: row.missingActions,
+      created_by: row.createdBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await insertVersion(db, { tenantId: row.tenantId, definitionId: row.id, version: 1, spec: row.spec, createdBy: row.createdBy });
+  return inserted;
+}
+
+export async function insertVersion(
+  db: Db,
+  row: { tenantId: string; definitionId: string; version: number; spec: DefinitionSpec; createdBy: string | null },
+): Promise<void> {
+  await db
+    .insertInto('workflow.definition_versions')
+    .values({
+      tenant_id: row.tenantId,
+      definition_id: row.definitionId,
+      version: row.version,
+      spec: JSON.stringify(row.spec),
+      created_by: row.createdBy,
+    })
+    .execute();
+}
+
+export async function findDefinition(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<DefinitionRow | undefined> {
+  let query = db.selectFrom('workflow.definitions').selectAll().where('id', '=', id).where('deleted_at', 'is', null);
+  if (options.forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function listDefinitions(db: Db): Promise<DefinitionRow[]> {
+  return db.selectFrom('workflow.definitions').selectAll().where('deleted_at', 'is', null).orderBy('id', 'desc').limit(500).execute();
+}
+
+export async function findSpec(db: Db, definitionId: string, version: number): Promise<DefinitionSpec | undefined> {
+  const row = await db
+    .selectFrom('workflow.definition_versions')
+    .select('spec')
+    .where('definition_id', '=', definitionId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row?.spec as DefinitionSpec | undefined;
+}
+
+export async function listVersions(db: Db, definitionId: string): Promise<{ version: number; createdAt: Date; createdBy: string | null }[]> {
+  const rows = await db
+    .selectFrom('workflow.definition_versions')
+    .select(['version', 'created_at', 'created_by'])
+    .where('definition_id', '=', definitionId)
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((row) => ({ version: row.version, createdAt: row.created_at, createdBy: row.created_by }));
+}
+
+/** Enabled definitions listening to an event type, with the spec of their current version. */
+export async function findTriggeredDefinitions(db: Db, eventType: string): Promise<{ id: string; version: number; spec: DefinitionSpec }[]> {
+  const rows = await db
+    .selectFrom('workflow.definitions as d')
+    .innerJoin('workflow.definition_versions as v', (join) => join.onRef('v.definition_id', '=', 'd.id').onRef('v.version', '=', 'd.current_version'))
+    .select(['d.id', 'd.current_version', 'v.spec'])
+    .where('d.trigger_event', '=', eventType)
+    .where('d.enabled', '=', true)
+    .where('d.deleted_at', 'is', null)
+    .execute();
+  return rows.map((row) => ({ id: row.id, version: row.current_version, spec: row.spec as DefinitionSpec }));
+}
+
+// ----- runs ------------------------------------------------------------------------------------
+
+/** Inserts the run unless this definition already has one for the event; returns whether it did. */
+export async function insertRunOnce(
+  db: Db,
+  row: { id: string; tenantId: string; definitionId: string; version: number; event: { id: string; type: string }; eventJson: string },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('workflow.runs')
+    .values({
+      id: row.id,
+      tenant_id: row.tenantId,
+      definition_id: row.definitionId,
+      definition_version: row.version,
+      trigger_event_id: row.event.id,
+      trigger_event_type: row.event.type,
+      trigger_event: row.eventJson,
+      status: 'running',
+    })
+    .onConflict((conflict) => conflict.constraint('runs_one_per_event').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function insertSteps(
+  db: Db,
+  tenantId: string,
+  runId: string,
+  steps: readonly { key: string; action: string }[],
+  firstScheduledFor: Date,
+): Promise<void> {
+  await db
+    .insertInto('workflow.run_steps')
+    .values(
+      steps.map((step, index) => ({
+        tenant_id: tenantId,
+        run_id: runId,
+        step_index: index,
+        step_key: step.key,
+        action: step.action,
+        status: 'pending' as const,
+        scheduled_for: index === 0 ? firstScheduledFor : null,
+      })),
+    )
+    .execute();
+}
+
+export async function lockRun(db: Db, runId: string): Promise<RunRow | undefined> {
+  return db.selectFrom('workflow.runs').selectAll().where('id', '=', runId).forUpdate().executeTakeFirst();
+}
+
+export async function findRun(db: Db, runId: string): Promise<RunRow | undefined> {
+  return db.selectFrom('workflow.runs').selectAll().where('id', '=', runId).executeTakeFirst();
+}
+
+export async function lockStep(db: Db, runId: string, index: number): Promise<StepRow | undefined> {
+  return db.selectFrom('workflow.run_steps').selectAll().where('run_id', '=', runId).where('step_index', '=', index).forUpdate().executeTakeFirst();
+}
+
+export async function listSteps(db: Db, runId: string): Promise<StepRow[]> {
+  return db.selectFrom('workflow.run_steps').selectAll().where('run_id', '=', runId).orderBy('step_index').execute();
+}
+
+export async function updateStep(db: Db, runId: string, index: number, values: Partial<{
+  status: RunStatus;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+  scheduled_for: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}>): Promise<void> {
+  await db
+    .updateTable('workflow.run_steps')
+    .set({ ...values, updated_at: sql<Date>`now()` })
+    .where('run_id', '=', runId)
+    .where('step_index', '=', index)
+    .execute();
+}
+
+export async function updateRun(db: Db, runId: string, values: Partial<{
+  status: RunStatus;
+  current_step: number;
+  error: string | null;
+  finished_at: Date | null;
+}>): Promise<void> {
+  await db
+    .updateTable('workflow.runs')
+    .set({ ...values, updated_at: sql<Date>`now()` })
+    .where('id', '=', runId)
+    .execute();
+}
+
+export interface RunFilter {
+  definitionId?: string | undefined;
+  status?: RunStatus | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Keyset cursor: the id of the last run of the previous page (ids are time-ordered uuid v7). */
+  after?: string | undefined;
+  limit: number;
+}
+
+export async function listRuns(db: Db, filter: RunFilter): Promise<RunRow[]> {
+  let query = db.selectFrom('workflow.runs').selectAll();
+  if (filter.definitionId) query = query.where('definition_id', '=', filter.definitionId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.from) query = query.where('created_at', '>=', filter.from);
+  if (filter.to) query = query.where('created_at', '<', filter.to);
+  if (filter.after) query = query.where('id', '<', filter.after);
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+// ----- wake-ups --------------------------------------------------------------------------------
+
+export async function insertWakeup(db: Db, row: { tenantId: string; runId: string; stepIndex: number; dueAt: Date }): Promise<void> {
+  await db
+    .insertInto('workflow.step_wakeups')
+    .values({ tenant_id: row.tenantId, run_id: row.runId, step_index: row.stepIndex, due_at: row.dueAt })
+    .execute();
+}
