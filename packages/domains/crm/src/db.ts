@@ -109,7 +109,8 @@ export interface DealsTable {
   title: string;
   value_minor: number;
   currency: string;
-  expected_close: ColumnType<string | null, string | null, string | null>;
+  /** node-postgres parses `date` as local midnight; read it back with localDate(). */
+  expected_close: ColumnType<Date | null, string | null, string | null>;
   status: 'open' | 'won' | 'lost';
   close_reason: string | null;
   closed_at: Date | null;

@@ -64,3 +64,10 @@ export function decodeCursor(cursor: string): { sortKey: string; id: string } {
     throw new DomainError('BAD_REQUEST', 'Invalid cursor', [{ path: ['cursor'], message: 'Invalid cursor' }]);
   }
 }
+
+/** A `date` column value (parsed by node-postgres as local midnight) as YYYY-MM-DD. */
+export function localDate(value: Date | null): string | null {
+  if (!value) return null;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+}

@@ -1,8 +1,9 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { z } from 'zod';
-import { clientDto, contactDto, customFieldDto, noteDto, pageOf } from './contracts.ts';
+import { clientDto, contactDto, customFieldDto, dealDto, engagementDto, noteDto, pageOf, pipelineDto } from './contracts.ts';
 import * as s from './schemas.ts';
 import * as service from './service.ts';
+import * as dealService from './service-deals.ts';
 
 const clients = router({
   create: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.createClientInput).output(clientDto)
@@ -65,5 +66,41 @@ const tags = router({
     .query(({ ctx }) => service.listTags(ctx)),
 });
 
+const pipelines = router({
+  getDefault: tenantProcedure.meta({ permission: 'crm.deal.read' }).output(pipelineDto)
+    .query(({ ctx }) => dealService.defaultPipeline(ctx)),
+});
+
+const deals = router({
+  create: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.createDealInput).output(dealDto)
+    .mutation(({ ctx, input }) => dealService.createDeal(ctx, input)),
+  update: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.updateDealInput).output(dealDto)
+    .mutation(({ ctx, input: { id, ...changes } }) => dealService.updateDeal(ctx, id, changes)),
+  get: tenantProcedure.meta({ permission: 'crm.deal.read' }).input(s.idInput).output(dealDto)
+    .query(({ ctx, input }) => dealService.getDeal(ctx, input.id)),
+  list: tenantProcedure.meta({ permission: 'crm.deal.read' }).input(s.listDealsInput).output(pageOf(dealDto))
+    .query(({ ctx, input }) => dealService.listDeals(ctx, input)),
+  board: tenantProcedure.meta({ permission: 'crm.deal.read' })
+    .output(z.object({ pipeline: pipelineDto, columns: z.array(z.object({ stageId: z.uuid(), deals: z.array(dealDto) })) }))
+    .query(({ ctx }) => dealService.board(ctx)),
+  moveStage: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.moveStageInput).output(dealDto)
+    .mutation(({ ctx, input }) => dealService.moveStage(ctx, input)),
+  markWon: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.markWonInput).output(dealDto)
+    .mutation(({ ctx, input }) => dealService.closeDeal(ctx, { ...input, outcome: 'won' })),
+  markLost: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.markLostInput).output(dealDto)
+    .mutation(({ ctx, input }) => dealService.closeDeal(ctx, { ...input, outcome: 'lost' })),
+  archive: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.idInput).output(dealDto)
+    .mutation(({ ctx, input }) => dealService.archiveDeal(ctx, input.id)),
+});
+
+const engagements = router({
+  create: tenantProcedure.meta({ permission: 'crm.deal.write' }).input(s.createEngagementInput).output(engagementDto)
+    .mutation(({ ctx, input }) => dealService.createEngagement(ctx, input)),
+  get: tenantProcedure.meta({ permission: 'crm.deal.read' }).input(s.idInput).output(engagementDto)
+    .query(({ ctx, input }) => dealService.getEngagement(ctx, input.id)),
+  list: tenantProcedure.meta({ permission: 'crm.deal.read' }).input(s.clientIdInput).output(z.array(engagementDto))
+    .query(({ ctx, input }) => dealService.listEngagements(ctx, input.clientId)),
+});
+
 /** The crm domain's procedures, mounted at appRouter.crm. */
-export const crmRouter = router({ clients, contacts, notes, customFields, tags });
+export const crmRouter = router({ clients, contacts, notes, customFields, tags, pipelines, deals, engagements });

@@ -77,3 +77,27 @@ export const updateCustomFieldInput = z.object({
 export const listCustomFieldsInput = z.object({ entity: customFieldEntitySchema.optional() }).optional();
 
 export const money = { valueMinor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), currency: currencySchema };
+
+const dealFields = {
+  contactId: z.uuid().nullable().optional(),
+  title: z.string().trim().min(1).max(300),
+  valueMinor: money.valueMinor.optional(),
+  currency: money.currency,
+  expectedClose: z.iso.date().nullable().optional(),
+  ownerId: z.uuid().nullable().optional(),
+  customFields,
+};
+export const createDealInput = z.object({ clientId: z.uuid(), stageId: z.uuid().optional(), ...dealFields });
+export const updateDealInput = z.object({ id: z.uuid(), ...dealFields, title: dealFields.title.optional(), currency: money.currency.optional() });
+export const listDealsInput = z.object({
+  clientId: z.uuid().optional(),
+  stageId: z.uuid().optional(),
+  status: z.enum(['open', 'won', 'lost']).optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(500).optional(),
+});
+export const moveStageInput = z.object({ id: z.uuid(), stageId: z.uuid(), position: z.number().int().min(0).max(100_000).optional(), reason: z.string().trim().min(1).max(1000).optional() });
+export const markWonInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1).max(1000).optional() });
+export const markLostInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1, 'Required').max(1000) });
+export const createEngagementInput = z.object({ clientId: z.uuid(), dealId: z.uuid().optional(), name: z.string().trim().min(1).max(300).optional() });
+export const clientIdInput = z.object({ clientId: z.uuid() });

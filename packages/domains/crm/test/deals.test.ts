@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { actor, outbox } from './helpers.ts';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+describe('deals and pipeline', () => {
+  it('creates the default pipeline lazily, once', async () => {
+    const a = actor(testDb.db);
+    const [one, two] = await Promise.all([a.caller.pipelines.getDefault(), a.caller.pipelines.getDefault()]);
+    expect(one.id).toBe(two.id);
+    expect(one.stages.map((stage) => `${stage.name}:${stage.kind}`)).toEqual(['Lead:open', 'Qualified:open', 'Proposal:open', 'Negotiation:open', 'Won:won', 'Lost:lost']);
+    expect(await outbox(testDb.db, a.tenantId, 'crm.pipeline.created')).toHaveLength(1);
+  });
+
+  it('orders a kanban column by position and moves deals through won and lost', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Buyer' });
+    const pipeline = await a.caller.pipelines.getDefault();
+    const [lead, qualified, , , won, lost] = pipeline.stages;
+    if (!lead || !qualified || !won || !lost) throw new Error('stages missing');
+    const d1 = await a.caller.deals.create({ clientId: client.id, title: 'One', valueMinor: 120_000, currency: 'EUR', expectedClose: '2027-03-31' });
+    const d2 = await a.caller.deals.create({ clientId: client.id, title: 'Two', valueMinor: 5_000, currency: 'USD' });
+    const d3 = await a.caller.deals.create({ clientId: client.id, title: 'Three', currency: 'EUR' });
+    expect(d1).toMatchObject({ stageId: lead.id, status: 'open', valueMinor: 120_000, currency: 'EUR', expectedClose: '2027-03-31' });
+    const column = async (stageId: string) => (await a.caller.deals.board()).columns.find((c) => c.stageId === stageId)?.deals.map((d) => d.title);
+    expect(await column(lead.id)).toEqual(['One', 'Two', 'Three']);
+    await a.caller.deals.moveStage({ id: d3.id, stageId: lead.id, position: 0 });
+    expect(await column(lead.id)).toEqual(['Three', 'One', 'Two']);
+    await a.caller.deals.moveStage({ id: d2.id, stageId: qualified.id });
+    await a.caller.deals.moveStage({ id: d3.id, stageId: qualified.id, position: 0 });
+    await a.caller.deals.moveStage({ id: d1.id, stageId: qualified.id, position: 1 });
+    expect(await column(qualified.id)).toEqual(['Three', 'One', 'Two']);
+    // Many inserts at the same spot force a renumbering; the order stays right.
+    for (let i = 0; i < 60; i += 1) await a.caller.deals.moveStage({ id: i % 2 ? d1.id : d2.id, stageId: qualified.id, position: 1 });
+    expect((await column(qualified.id))?.[0]).toBe('Three');
+
+    await expect(a.caller.deals.moveStage({ id: d2.id, stageId: lost.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const lostDeal = await a.caller.deals.markLost({ id: d2.id, reason: 'Budget cut' });
+    expect(lostDeal).toMatchObject({ status: 'lost', closeReason: 'Budget cut', stageId: lost.id });
+    const wonDeal = await a.caller.deals.markWon({ id: d1.id, reason: 'Best offer' });
+    expect(wonDeal).toMatchObject({ status: 'won', stageId: won.id });
+    expect(wonDeal.closedAt).toBeInstanceOf(Date);
+    await expect(a.caller.deals.markWon({ id: d1.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    const reopened = await a.caller.deals.moveStage({ id: d2.id, stageId: qualified.id });
+    expect(reopened).toMatchObject({ status: 'open', closeReason: null, closedAt: null });
+
+    // Winning a deal opens its engagement, the hub for projects and invoices.
+    const engagements = await a.caller.engagements.list({ clientId: client.id });
+    expect(engagements).toMatchObject([{ dealId: d1.id, name: 'One', projectIds: [], invoiceIds: [] }]);
+
+    const types = (await outbox(testDb.db, a.tenantId)).map((e) => e.type);
+    expect(types.filter((t) => t === 'crm.deal.won')).toHaveLength(1);
+    expect(types.filter((t) => t === 'crm.deal.lost')).toHaveLength(1);
+    expect(types).toContain('crm.deal.stage_changed');
+    expect(types).toContain('crm.engagement.created');
+    const wonEvent = (await outbox(testDb.db, a.tenantId, 'crm.deal.won'))[0];
+    expect(wonEvent?.payload).toMatchObject({ client_id: client.id, deal_id: d1.id, value_minor: 120_000, currency: 'EUR', reason: 'Best offer', stage_name: 'Won' });
+    expect((await a.caller.deals.list({ clientId: client.id, status: 'open' })).items.map((d) => d.id).sort()).toEqual([d2.id, d3.id].sort());
+  });
+
+  it('rejects bad money and unknown clients', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Payer' });
+    await expect(a.caller.deals.create({ clientId: client.id, title: 'x', valueMinor: 10.5, currency: 'EUR' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(a.caller.deals.create({ clientId: client.id, title: 'x', currency: 'euro' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await a.caller.clients.archive({ id: client.id });
+    await expect(a.caller.deals.create({ clientId: client.id, title: 'x', currency: 'EUR' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
