@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, {
+  LogController,
   type FastifyError,
   type FastifyInstance,
   type RawReplyDefaultExpression,
@@ -96,7 +97,7 @@ export type Server = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 function createFastify(deps: ServerDeps): Server {
   return Fastify({
     loggerInstance: deps.log,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
     genReqId(request) {
       const incoming = headerValue(request.headers['x-request-id']);
@@ -107,7 +108,8 @@ function createFastify(deps: ServerDeps): Server {
       const correlationId = incoming && isSafeId(incoming) ? incoming : bindings.requestId;
       return logger.child({ ...bindings, correlationId }, options);
     },
-    maxParamLength: 5000,
+    // Batched tRPC calls put every procedure path in one URL segment.
+    routerOptions: { maxParamLength: 5000 },
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: deps.config.TRUST_PROXY,
   });

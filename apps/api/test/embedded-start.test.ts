@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../src/paths.ts';
+
+/** `pnpm start` with no DATABASE_URL, for real: a child process running the host on embedded Postgres. */
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface Host {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+
+function startHost(env: Record<string, string>): Host {
+  const inherited = { ...process.env };
+  for (const key of ['DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'PORT', 'HOST', 'PROCESS_ROLE', 'MIGRATE_ON_START']) {
+    delete inherited[key];
+  }
+  const child = spawn(process.execPath, ['apps/api/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...inherited, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(url: string, host: Host, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (host.child.exitCode !== null) throw new Error(`host exited early (${host.child.exitCode}):\n${host.output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (response.status === 200) return response;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${host.output().slice(-4000)}`);
+}
+
+function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+let dataDir: string;
+let port: number;
+let pgPort: number;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'ubos-embedded-'));
+  // Postgres runs as the `postgres` system user: it must be able to enter DATA_DIR.
+  await chmod(dataDir, 0o755);
+  port = await freePort();
+  pgPort = await freePort();
+});
+
+afterAll(async () => {
+  for (const child of running) child.kill('SIGKILL');
+  // A host killed hard leaves its cluster running: stop it through its pid file.
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('embedded start (no DATABASE_URL)', () => {
+  const env = (): Record<string, string> => ({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    EMBEDDED_PG_PORT: String(pgPort),
+    WEB_DIST_DIR: path.join(dataDir, 'no-web-build'),
+    SHUTDOWN_TIMEOUT_MS: '15000',
+  });
+
+  it('initialises Postgres, migrates, serves /health and /ready, and exits cleanly on SIGTERM', async () => {
+    const host = startHost(env());
+    await waitFor(`http://127.0.0.1:${port}/health`, host, 180_000);
+    const ready = await waitFor(`http://127.0.0.1:${port}/ready`, host, 60_000);
+    const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(body.checks.postgres?.ok).toBe(true);
+    expect(body.checks.pgBoss?.ok).toBe(true);
+
+    host.child.kill('SIGTERM');
+    expect(await host.exited).toEqual({ code: 0, signal: null });
+
+    const lines = logLines(host.output());
+    expect(lines.some((line) => line.msg === 'initialising embedded Postgres (first start)')).toBe(true);
+    const migrated = lines.find((line) => line.msg === 'migrations up to date');
+    expect(Number(migrated?.applied)).toBeGreaterThan(0);
+    expect(lines.some((line) => line.msg === 'embedded Postgres stopped')).toBe(true);
+    expect(lines.some((line) => line.msg === 'shutdown complete')).toBe(true);
+    // The cluster is down: nothing listens on its port any more.
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    // The generated superuser password is readable by its owner only.
+    const secrets = await stat(path.join(dataDir, 'postgres-secrets.json'));
+    expect(secrets.mode & 0o777).toBe(0o600);
+  }, 300_000);
+
+  it('reuses the data directory on a second start', async () => {
+    const host = startHost(env());
+    await waitFor(`http://127.0.0.1:${port}/ready`, host, 180_000);
+    host.child.kill('SIGINT');
+    expect(await host.exited).toEqual({ code: 0, signal: null });
+
+    const lines = logLines(host.output());
+    expect(lines.some((line) => line.msg === 'initialising embedded Postgres (first start)')).toBe(false);
+    const migrated = lines.find((line) => line.msg === 'migrations up to date');
+    expect(migrated?.applied).toBe(0);
+    expect(Number(migrated?.skipped)).toBeGreaterThan(0);
+  }, 300_000);
+});
