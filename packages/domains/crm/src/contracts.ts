@@ -333,6 +333,14 @@ export const importDto = z.object({
 });
 export type ImportDto = z.infer<typeof importDto>;
 
+export const duplicateGroupDto = z.object({
+  reason: z.enum(['email', 'domain', 'name', 'similar_name']),
+  key: z.string(),
+  score: z.number(),
+  records: z.array(z.object({ id: z.uuid(), name: z.string(), detail: z.string().nullable() })),
+});
+export type DuplicateGroupDto = z.infer<typeof duplicateGroupDto>;
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }

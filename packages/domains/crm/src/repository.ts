@@ -310,3 +310,54 @@ export async function listTags(db: Db): Promise<{ tag: string; clients: number; 
     ) t GROUP BY tag ORDER BY tag LIMIT 1000`.execute(db);
   return result.rows;
 }
+
+// ---------------------------------------------------------------- duplicates
+
+export interface DuplicateRecord {
+  id: string;
+  name: string;
+  detail: string | null;
+}
+
+export interface DuplicateGroupRow {
+  reason: 'email' | 'domain' | 'name' | 'similar_name';
+  key: string;
+  score: number;
+  records: DuplicateRecord[];
+}
+
+export async function contactDuplicateGroups(db: Db, limit: number): Promise<DuplicateGroupRow[]> {
+  const result = await sql<DuplicateGroupRow>`
+    SELECT 'email' AS reason, email_normalized AS key, 1::float8 AS score,
+           jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id) AS records
+    FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized IS NOT NULL
+    GROUP BY email_normalized HAVING count(*) > 1
+    ORDER BY email_normalized LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+/** Same domain, same normalized name, or (for tenants up to `similarityCap` clients) trigram-similar names. */
+export async function clientDuplicateGroups(db: Db, limit: number, threshold: number, similarityCap: number): Promise<DuplicateGroupRow[]> {
+  const exact = await sql<DuplicateGroupRow>`
+    SELECT reason, key, 1::float8 AS score, records FROM (
+      SELECT 'domain' AS reason, domain AS key,
+             jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', domain) ORDER BY created_at, id) AS records
+      FROM crm.clients WHERE deleted_at IS NULL AND domain IS NOT NULL GROUP BY domain HAVING count(*) > 1
+      UNION ALL
+      SELECT 'name', name_normalized,
+             jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', domain) ORDER BY created_at, id)
+      FROM crm.clients WHERE deleted_at IS NULL AND name_normalized <> '' GROUP BY name_normalized HAVING count(*) > 1
+    ) g ORDER BY reason, key LIMIT ${limit}`.execute(db);
+  const size = await sql<{ n: number }>`SELECT count(*)::int AS n FROM crm.clients WHERE deleted_at IS NULL`.execute(db);
+  if ((size.rows[0]?.n ?? 0) > similarityCap) return exact.rows;
+  const similar = await sql<DuplicateGroupRow>`
+    SELECT 'similar_name' AS reason, a.name_normalized || ' ~ ' || b.name_normalized AS key,
+           similarity(a.name_normalized, b.name_normalized)::float8 AS score,
+           jsonb_build_array(jsonb_build_object('id', a.id, 'name', a.name, 'detail', a.domain),
+                             jsonb_build_object('id', b.id, 'name', b.name, 'detail', b.domain)) AS records
+    FROM crm.clients a JOIN crm.clients b ON a.id < b.id
+    WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.name_normalized <> b.name_normalized
+      AND similarity(a.name_normalized, b.name_normalized) >= ${threshold}
+    ORDER BY score DESC, key LIMIT ${limit}`.execute(db);
+  return [...exact.rows, ...similar.rows].slice(0, limit);
+}

@@ -1,9 +1,10 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { z } from 'zod';
-import { clientDto, contactDto, customFieldDto, dealDto, engagementDto, noteDto, pageOf, pipelineDto } from './contracts.ts';
+import { clientDto, contactDto, customFieldDto, dealDto, duplicateGroupDto, engagementDto, noteDto, pageOf, pipelineDto } from './contracts.ts';
 import * as s from './schemas.ts';
 import * as service from './service.ts';
 import * as dealService from './service-deals.ts';
+import * as mergeService from './service-merge.ts';
 
 const clients = router({
   create: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.createClientInput).output(clientDto)
@@ -18,6 +19,8 @@ const clients = router({
     .mutation(({ ctx, input }) => service.archiveClient(ctx, input.id)),
   restore: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.idInput).output(clientDto)
     .mutation(({ ctx, input }) => service.restoreClient(ctx, input.id)),
+  merge: tenantProcedure.meta({ permission: 'crm.record.merge' }).input(s.mergeInput).output(clientDto)
+    .mutation(({ ctx, input }) => mergeService.mergeClients(ctx, input)),
 });
 
 const contacts = router({
@@ -33,6 +36,8 @@ const contacts = router({
     .mutation(({ ctx, input }) => service.archiveContact(ctx, input.id)),
   restore: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.idInput).output(contactDto)
     .mutation(({ ctx, input }) => service.restoreContact(ctx, input.id)),
+  merge: tenantProcedure.meta({ permission: 'crm.record.merge' }).input(s.mergeInput).output(contactDto)
+    .mutation(({ ctx, input }) => mergeService.mergeContacts(ctx, input)),
   linkClient: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.linkInput).output(contactDto)
     .mutation(({ ctx, input }) => service.linkContact(ctx, input)),
   unlinkClient: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.unlinkInput).output(contactDto)
@@ -102,5 +107,10 @@ const engagements = router({
     .query(({ ctx, input }) => dealService.listEngagements(ctx, input.clientId)),
 });
 
+const duplicates = router({
+  list: tenantProcedure.meta({ permission: 'crm.client.read' }).input(s.duplicatesInput).output(z.array(duplicateGroupDto))
+    .query(({ ctx, input }) => mergeService.listDuplicates(ctx, input)),
+});
+
 /** The crm domain's procedures, mounted at appRouter.crm. */
-export const crmRouter = router({ clients, contacts, notes, customFields, tags, pipelines, deals, engagements });
+export const crmRouter = router({ clients, contacts, notes, customFields, tags, pipelines, deals, engagements, duplicates });

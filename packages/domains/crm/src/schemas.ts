@@ -101,3 +101,4 @@ export const markWonInput = z.object({ id: z.uuid(), reason: z.string().trim().m
 export const markLostInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1, 'Required').max(1000) });
 export const createEngagementInput = z.object({ clientId: z.uuid(), dealId: z.uuid().optional(), name: z.string().trim().min(1).max(300).optional() });
 export const clientIdInput = z.object({ clientId: z.uuid() });
+export const duplicatesInput = z.object({ kind: z.enum(['client', 'contact']), limit: z.number().int().min(1).max(100).optional() });

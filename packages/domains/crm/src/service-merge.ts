@@ -1,0 +1,94 @@
+import { DomainError, NotFoundError, writeEvent } from '@ubos/platform';
+import { clientMerged, clientUpdated, contactMerged, contactUpdated, type ClientDto, type ContactDto } from './contracts.ts';
+import { normalizeTags } from './normalize.ts';
+import * as repo from './repository.ts';
+import * as deals from './repository-deals.ts';
+import { clientSnapshot, contactSnapshot, dbOf, toClientDto, toContactDto, type ServiceContext } from './service.ts';
+
+/** Duplicate detection and merge: the survivor keeps its id, the loser is soft-deleted with merged_into. */
+
+export interface DuplicateGroup {
+  reason: 'email' | 'domain' | 'name' | 'similar_name';
+  key: string;
+  score: number;
+  records: { id: string; name: string; detail: string | null }[];
+}
+
+export async function listDuplicates(ctx: ServiceContext, input: { kind: 'client' | 'contact'; limit?: number | undefined }): Promise<DuplicateGroup[]> {
+  const limit = Math.min(input.limit ?? 50, 100);
+  if (input.kind === 'contact') return repo.contactDuplicateGroups(dbOf(ctx), limit);
+  return repo.clientDuplicateGroups(dbOf(ctx), limit, 0.6, 5_000);
+}
+
+function checkPair(survivorId: string, mergedId: string): void {
+  if (survivorId === mergedId) {
+    throw new DomainError('BAD_REQUEST', 'A record cannot be merged into itself', [{ path: ['mergedId'], message: 'Must differ from survivorId' }]);
+  }
+}
+
+export async function mergeClients(ctx: ServiceContext, input: { survivorId: string; mergedId: string }): Promise<ClientDto> {
+  checkPair(input.survivorId, input.mergedId);
+  const db = dbOf(ctx);
+  // Lock in id order so two opposite merges cannot deadlock.
+  const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
+  const first = await repo.findClient(db, firstId, { lock: true });
+  const second = await repo.findClient(db, secondId, { lock: true });
+  const survivor = first?.id === input.survivorId ? first : second;
+  const merged = first?.id === input.mergedId ? first : second;
+  if (!survivor) throw new NotFoundError('Client', input.survivorId);
+  if (!merged) throw new NotFoundError('Client', input.mergedId);
+
+  await repo.moveClientRelationships(db, merged.id, survivor.id);
+  await repo.moveNotes(db, 'client', merged.id, survivor.id);
+  await deals.moveClientDeals(db, merged.id, survivor.id);
+  await deals.moveClientEngagements(db, merged.id, survivor.id);
+  await repo.updateClient(db, merged.id, { deleted_at: new Date(), merged_into: survivor.id });
+  const updated = await repo.updateClient(db, survivor.id, {
+    domain: survivor.domain ?? merged.domain,
+    website: survivor.website ?? merged.website,
+    owner_id: survivor.owner_id ?? merged.owner_id,
+    tags: normalizeTags([...survivor.tags, ...merged.tags]),
+    custom_fields: JSON.stringify({ ...merged.custom_fields, ...survivor.custom_fields }),
+  });
+  const meta = { ...ctx.eventMeta, aggregateId: survivor.id };
+  await writeEvent(ctx.trx, clientMerged, { survivor_id: survivor.id, merged_id: merged.id, client_id: survivor.id }, meta);
+  await writeEvent(ctx.trx, clientUpdated, clientSnapshot(updated), meta);
+  return toClientDto(updated);
+}
+
+export async function mergeContacts(ctx: ServiceContext, input: { survivorId: string; mergedId: string }): Promise<ContactDto> {
+  checkPair(input.survivorId, input.mergedId);
+  const db = dbOf(ctx);
+  const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
+  const first = await repo.findContact(db, firstId, { lock: true });
+  const second = await repo.findContact(db, secondId, { lock: true });
+  const survivor = first?.id === input.survivorId ? first : second;
+  const merged = first?.id === input.mergedId ? first : second;
+  if (!survivor) throw new NotFoundError('Contact', input.survivorId);
+  if (!merged) throw new NotFoundError('Contact', input.mergedId);
+
+  await repo.moveContactRelationships(db, merged.id, survivor.id);
+  await repo.moveNotes(db, 'contact', merged.id, survivor.id);
+  await deals.moveContactDeals(db, merged.id, survivor.id);
+  await repo.updateContact(db, merged.id, { deleted_at: new Date(), merged_into: survivor.id });
+  const updated = await repo.updateContact(db, survivor.id, {
+    email: survivor.email ?? merged.email,
+    email_normalized: survivor.email_normalized ?? merged.email_normalized,
+    phone: survivor.phone ?? merged.phone,
+    title: survivor.title ?? merged.title,
+    owner_id: survivor.owner_id ?? merged.owner_id,
+    tags: normalizeTags([...survivor.tags, ...merged.tags]),
+    custom_fields: JSON.stringify({ ...merged.custom_fields, ...survivor.custom_fields }),
+  });
+  const relationships = await repo.relationshipsOfContacts(db, [survivor.id]);
+  const snapshot = contactSnapshot(updated, relationships);
+  const meta = { ...ctx.eventMeta, aggregateId: survivor.id };
+  await writeEvent(
+    ctx.trx,
+    contactMerged,
+    { survivor_id: survivor.id, merged_id: merged.id, contact_id: survivor.id, client_id: snapshot.client_id, client_ids: snapshot.client_ids },
+    meta,
+  );
+  await writeEvent(ctx.trx, contactUpdated, snapshot, meta);
+  return toContactDto(updated, relationships);
+}
