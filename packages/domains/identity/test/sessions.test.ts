@@ -1,4 +1,5 @@
-import { createDatabase, MemoryCache, typed, type Database } from '@ubos/platform';
+import { createDatabase, createLogger, MemoryCache, typed, type Database } from '@ubos/platform';
+import { purgeExpiredSessions } from '../src/jobs.ts';
 import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -144,6 +145,19 @@ describe('resolveSession', () => {
     const { token, userId } = await signUp({ db });
     await typed<IdentityDB>(db.kysely).updateTable('identity.users').set({ disabled_at: new Date() }).where('id', '=', userId).execute();
     expect(await resolveSession({ db, cache: new MemoryCache() }, token)).toBeNull();
+  });
+
+  it('the purge job deletes expired sessions only', async () => {
+    const expired = await signUp({ db });
+    const live = await signUp({ db });
+    await typed<IdentityDB>(db.kysely)
+      .updateTable('identity.sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', hashToken(expired.token))
+      .execute();
+    await purgeExpiredSessions.run(undefined, { db, log: createLogger({ level: 'silent' }) });
+    expect(await sessionRow(expired.token)).toBeUndefined();
+    expect(await sessionRow(live.token)).toBeDefined();
   });
 
   it('slides the expiry forward when less than half the lifetime remains', async () => {

@@ -1,0 +1,15 @@
+import { typed, type JobDefinition } from '@ubos/platform';
+import type { IdentityDB } from './db.ts';
+import { deleteExpiredSessions } from './repository.ts';
+
+/** Expired sessions are already rejected on lookup; this keeps the table small. */
+export const purgeExpiredSessions: JobDefinition = {
+  name: 'identity.purge-expired-sessions',
+  cron: '17 * * * *',
+  async run(_data, { db, log }) {
+    const deleted = await deleteExpiredSessions(typed<IdentityDB>(db.kysely));
+    if (deleted > 0) log.info({ deleted }, 'expired sessions purged');
+  },
+};
+
+export const identityJobs: JobDefinition[] = [purgeExpiredSessions];
