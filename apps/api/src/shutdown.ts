@@ -1,5 +1,7 @@
 import type { Logger } from '@ubos/platform';
 
+const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
+
 export interface ShutdownOptions {
   log: Logger;
   timeoutMs: number;
@@ -15,15 +17,18 @@ export interface ShutdownOptions {
 export function installShutdown(options: ShutdownOptions): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  let shuttingDown = false;
+  let firstSignalAt: number | null = null;
 
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (shuttingDown) {
+    if (firstSignalAt !== null) {
+      // `pnpm start` forwards the terminal's signal to a process that already got it from its group:
+      // a repeat within a second is the same request, not an impatient operator.
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
       options.log.warn({ signal }, 'second signal: exiting now');
       exit(1);
       return;
     }
-    shuttingDown = true;
+    firstSignalAt = Date.now();
     options.log.info({ signal, timeoutMs: options.timeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
       options.log.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out: forcing exit');

@@ -1,0 +1,62 @@
+/**
+ * `pnpm start`: builds the web app when its build is missing or stale, then runs the host
+ * (embedded Postgres unless DATABASE_URL is set). Arguments are passed on, e.g. `pnpm start --role api`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const web = path.join(root, 'apps/web');
+
+function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const info = statSync(target);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(target)) {
+    if (entry === 'node_modules') continue;
+    newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  }
+  return newest;
+}
+
+function hasBuildScript(): boolean {
+  const manifest = path.join(web, 'package.json');
+  if (!existsSync(manifest)) return false;
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> };
+  return typeof parsed.scripts?.build === 'string';
+}
+
+function webBuildIsStale(): { stale: boolean; reason: string } {
+  const builtIndex = path.join(web, 'dist/index.html');
+  if (!existsSync(builtIndex)) return { stale: true, reason: 'apps/web/dist is missing' };
+  const built = statSync(builtIndex).mtimeMs;
+  const sources = Math.max(
+    newestMtime(path.join(web, 'src')),
+    newestMtime(path.join(web, 'index.html')),
+    newestMtime(path.join(web, 'vite.config.ts')),
+  );
+  return sources > built ? { stale: true, reason: 'apps/web/src changed since the last build' } : { stale: false, reason: 'up to date' };
+}
+
+if (hasBuildScript()) {
+  const { stale, reason } = webBuildIsStale();
+  if (stale) {
+    process.stdout.write(`Building the web app (${reason})...\n`);
+    // Under `pnpm start`, npm_execpath is pnpm itself; otherwise rely on PATH.
+    const pnpmCli = process.env.npm_execpath;
+    const [command, args] = pnpmCli && pnpmCli.endsWith('.cjs')
+      ? [process.execPath, [pnpmCli, '--filter', '@ubos/web', 'build']]
+      : ['pnpm', ['--filter', '@ubos/web', 'build']];
+    const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) {
+      process.stderr.write(`The web app build failed (exit ${result.status ?? result.signal}). Fix it or remove apps/web's build script.\n`);
+      process.exit(result.status ?? 1);
+    }
+  }
+}
+
+// Same process: signals reach the host's graceful shutdown directly.
+await import('../apps/api/src/main.ts');
