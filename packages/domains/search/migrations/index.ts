@@ -1,3 +1,122 @@
 import type { Migration } from '@ubos/platform';
 
-export const searchMigrations: Migration[] = [];
+/**
+ * Schema `search`: one document per searchable entity, maintained from events.
+ *
+ * The RLS pitfall (ARCHITECTURE §10): `@@` and the trigram operators are not LEAKPROOF, so under
+ * RLS Postgres must apply the tenant policy first and cannot drive a GIN index with them. The
+ * design here:
+ * - search.documents has RLS ENABLED (ubos_app, which owns nothing, only ever sees its tenant's
+ *   rows) but NOT FORCED, so its owner ubos_owner is not subject to the policy;
+ * - search.query_documents() is SECURITY DEFINER, owned by ubos_owner (which has no CREATEROLE,
+ *   so no dedicated role can be created from a migration), and applies
+ *   `tenant_id = platform.current_tenant_id()` explicitly in every branch, against composite
+ *   GIN indexes (tenant_key, tsv) and (tenant_key, title gin_trgm_ops) (tenant_key = tenant_id) (btree_gin for the uuid)
+ *   and a btree (tenant_id, lower(title) COLLATE "C") for exact / prefix title matches.
+ *   Without a tenant set it returns nothing.
+ * Tests prove both the index use (auto_explain of the nested query as ubos_app) and isolation.
+ */
+export const searchMigrations: Migration[] = [
+  {
+    id: '0001_search_documents',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+      CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public;
+
+      CREATE TABLE IF NOT EXISTS search.documents (
+        tenant_id uuid NOT NULL,
+        entity_type text NOT NULL CHECK (entity_type ~ '^[a-z][a-z_]*$'),
+        entity_id uuid NOT NULL,
+        title text NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+        subtitle text,
+        body text,
+        client_id uuid,
+        parent_id uuid,
+        source_event_id uuid,
+        source_occurred_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        -- A copy of tenant_id that only the GIN indexes lead with, so the planner cannot answer
+        -- the tenant filter from the primary key and then test @@ / <% row by row.
+        tenant_key uuid GENERATED ALWAYS AS (tenant_id) STORED,
+        tsv tsvector GENERATED ALWAYS AS (
+          setweight(to_tsvector('simple', title), 'A')
+          || setweight(to_tsvector('simple', coalesce(subtitle, '')), 'B')
+          || setweight(to_tsvector('simple', coalesce(body, '')), 'C')
+        ) STORED,
+        PRIMARY KEY (tenant_id, entity_type, entity_id)
+      );
+      SELECT platform.enable_tenant_rls('search.documents');
+      -- Deliberately not forced: the owner (and only the owner, through the definer function) reads across the policy.
+      ALTER TABLE search.documents NO FORCE ROW LEVEL SECURITY;
+
+      DO $do$
+      DECLARE
+        trgm_schema text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm');
+      BEGIN
+        EXECUTE 'CREATE INDEX IF NOT EXISTS documents_tsv_idx ON search.documents USING gin (tenant_key, tsv)';
+        EXECUTE format('CREATE INDEX IF NOT EXISTS documents_title_trgm_idx ON search.documents USING gin (tenant_key, title %I.gin_trgm_ops)', trgm_schema);
+        EXECUTE 'CREATE INDEX IF NOT EXISTS documents_title_prefix_idx ON search.documents (tenant_id, (lower(title) COLLATE "C"))';
+
+        EXECUTE format($f$
+          CREATE OR REPLACE FUNCTION search.query_documents(p_query text, p_types text[], p_limit integer)
+          RETURNS TABLE (entity_type text, entity_id uuid, title text, subtitle text, client_id uuid, parent_id uuid, score real)
+          LANGUAGE plpgsql STABLE SECURITY DEFINER
+          SET search_path = pg_catalog, %I, pg_temp
+          SET pg_trgm.word_similarity_threshold = 0.5
+          -- Every branch is designed around an index; a LIMIT makes the planner gamble on a
+          -- sequential scan finding rows early, which at 100k rows per tenant it loses.
+          SET enable_seqscan = off
+          AS $body$
+          #variable_conflict use_column
+          DECLARE
+            v_tenant uuid := platform.current_tenant_id();
+            v_needle text := lower(btrim(regexp_replace(coalesce(p_query, ''), '\\s+', ' ', 'g')));
+            v_upper text;
+            v_tsq tsquery;
+            v_limit integer := least(greatest(coalesce(p_limit, 20), 1), 100);
+          BEGIN
+            IF v_tenant IS NULL OR v_needle = '' OR length(v_needle) > 200 OR p_types IS NULL OR cardinality(p_types) = 0 THEN
+              RETURN;
+            END IF;
+            v_upper := v_needle || chr(1114111);
+            SELECT to_tsquery('simple', string_agg(quote_literal(tok) || ':*', ' & '))
+              INTO v_tsq
+              FROM regexp_split_to_table(v_needle, '[^[:alnum:]]+') AS tok
+              WHERE tok <> '';
+            RETURN QUERY
+            WITH candidates AS (
+              (SELECT d.entity_type, d.entity_id FROM search.documents d
+                WHERE d.tenant_id = v_tenant
+                  AND lower(d.title) COLLATE "C" >= v_needle AND lower(d.title) COLLATE "C" < v_upper
+                  AND d.entity_type = ANY (p_types)
+                ORDER BY lower(d.title) COLLATE "C"
+                LIMIT 50)
+              UNION
+              (SELECT d.entity_type, d.entity_id FROM search.documents d
+                WHERE v_tsq IS NOT NULL AND d.tenant_key = v_tenant AND d.tsv @@ v_tsq AND d.entity_type = ANY (p_types)
+                LIMIT 200)
+              UNION
+              (SELECT d.entity_type, d.entity_id FROM search.documents d
+                WHERE length(v_needle) >= 3 AND d.tenant_key = v_tenant AND v_needle <%% d.title AND d.entity_type = ANY (p_types)
+                LIMIT 200)
+            )
+            SELECT d.entity_type, d.entity_id, d.title, d.subtitle, d.client_id, d.parent_id,
+              (CASE WHEN lower(d.title) = v_needle THEN 3.0
+                    WHEN lower(d.title) COLLATE "C" >= v_needle AND lower(d.title) COLLATE "C" < v_upper THEN 1.5
+                    ELSE 0 END
+               + CASE WHEN v_tsq IS NULL THEN 0 ELSE ts_rank(d.tsv, v_tsq) END
+               + word_similarity(v_needle, d.title))::real AS score
+            FROM candidates c
+            JOIN search.documents d ON d.tenant_id = v_tenant AND d.entity_type = c.entity_type AND d.entity_id = c.entity_id
+            ORDER BY 7 DESC, 3, 2
+            LIMIT v_limit;
+          END
+          $body$;
+        $f$, trgm_schema);
+      END
+      $do$;
+      REVOKE EXECUTE ON FUNCTION search.query_documents(text, text[], integer) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION search.query_documents(text, text[], integer) TO ubos_app;
+    `,
+  },
+];

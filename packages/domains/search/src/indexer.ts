@@ -1,0 +1,147 @@
+import type { EventEnvelope } from '@ubos/platform';
+import { z } from 'zod';
+import type { SearchableType } from './contracts.ts';
+import * as repo from './repository.ts';
+import type { SearchTrx } from './repository.ts';
+
+/**
+ * Turns crm.* and projects.* events into search documents. Payloads are read through small local
+ * zod schemas of the few fields search needs (domains share event shapes, never code), tolerant
+ * of optional fields so partial update events patch what they carry.
+ */
+const uuid = z.uuid();
+const text = z.string().trim().min(1);
+const loosePayload = z
+  .object({
+    id: uuid.optional(),
+    client_id: uuid.nullable().optional(),
+    contact_id: uuid.optional(),
+    deal_id: uuid.optional(),
+    project_id: uuid.optional(),
+    task_id: uuid.optional(),
+    survivor_id: uuid.optional(),
+    merged_id: uuid.optional(),
+    name: text.optional(),
+    display_name: text.optional(),
+    full_name: text.optional(),
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+    title: text.optional(),
+    email: z.string().nullable().optional(),
+    domain: z.string().nullable().optional(),
+    website: z.string().nullable().optional(),
+    status: z.string().nullable().optional(),
+    lifecycle_status: z.string().nullable().optional(),
+    stage: z.string().nullable().optional(),
+    stage_name: z.string().nullable().optional(),
+    description: z.string().nullable().optional(),
+  })
+  .loose();
+type Payload = z.infer<typeof loosePayload>;
+
+type Operation = 'upsert' | 'delete' | 'merge';
+
+interface Rule {
+  type: SearchableType;
+  operation: Operation;
+}
+
+const rules: Record<string, Rule> = {};
+function on(types: string[], rule: Rule): void {
+  for (const type of types) rules[type] = rule;
+}
+on(['crm.client.created', 'crm.client.updated', 'crm.client.restored'], { type: 'client', operation: 'upsert' });
+on(['crm.client.archived', 'crm.client.deleted'], { type: 'client', operation: 'delete' });
+on(['crm.client.merged'], { type: 'client', operation: 'merge' });
+on(['crm.contact.created', 'crm.contact.updated', 'crm.contact.restored'], { type: 'contact', operation: 'upsert' });
+on(['crm.contact.archived', 'crm.contact.deleted'], { type: 'contact', operation: 'delete' });
+on(['crm.contact.merged'], { type: 'contact', operation: 'merge' });
+on(['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost', 'crm.deal.restored'], {
+  type: 'deal',
+  operation: 'upsert',
+});
+on(['crm.deal.archived', 'crm.deal.deleted'], { type: 'deal', operation: 'delete' });
+on(['projects.project.created', 'projects.project.updated', 'projects.project.completed'], { type: 'project', operation: 'upsert' });
+on(['projects.task.created', 'projects.task.updated', 'projects.task.moved', 'projects.task.completed'], { type: 'task', operation: 'upsert' });
+
+/** Every event type the indexer reacts to (the subscription's queue filter). */
+export const indexedEventTypes: readonly string[] = Object.keys(rules);
+
+function entityId(type: SearchableType, payload: Payload, event: EventEnvelope): string | null {
+  const specific = { client: payload.client_id, contact: payload.contact_id, deal: payload.deal_id, project: payload.project_id, task: payload.task_id }[type];
+  const candidate = (type === 'client' ? (payload.id ?? specific) : (specific ?? payload.id)) ?? event.aggregate_id;
+  return candidate && uuid.safeParse(candidate).success ? candidate : null;
+}
+
+function titleOf(type: SearchableType, payload: Payload): string | null {
+  if (type === 'contact') {
+    const joined = [payload.first_name, payload.last_name].filter((part) => part && part.trim()).join(' ').trim();
+    return payload.name ?? payload.full_name ?? payload.display_name ?? (joined || null);
+  }
+  if (type === 'task' || type === 'deal') return payload.title ?? payload.name ?? null;
+  return payload.name ?? payload.display_name ?? payload.title ?? null;
+}
+
+function subtitleOf(type: SearchableType, payload: Payload): string | null | undefined {
+  switch (type) {
+    case 'client':
+      return payload.domain ?? payload.website ?? payload.email ?? payload.lifecycle_status ?? payload.status;
+    case 'contact':
+      return payload.email;
+    case 'deal':
+      return payload.stage_name ?? payload.stage ?? payload.status;
+    default:
+      return payload.status;
+  }
+}
+
+/** Applies one event to the current tenant's documents. Idempotent; safe to replay in order. */
+export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<void> {
+  const rule = rules[event.type];
+  if (!rule) return;
+  const parsed = loosePayload.safeParse(event.payload);
+  if (!parsed.success) return; // not a shape search understands: nothing to index
+  const payload = parsed.data;
+  if (rule.operation === 'merge') {
+    if (!payload.merged_id || !payload.survivor_id) return;
+    await repo.deleteDocument(trx, rule.type, payload.merged_id);
+    if (rule.type === 'client') await repo.repointClient(trx, payload.merged_id, payload.survivor_id);
+    return;
+  }
+  const id = entityId(rule.type, payload, event);
+  if (!id) return;
+  if (rule.operation === 'delete') {
+    await repo.deleteDocument(trx, rule.type, id);
+    return;
+  }
+  const title = titleOf(rule.type, payload);
+  const subtitle = subtitleOf(rule.type, payload);
+  const clientId = rule.type === 'client' ? null : payload.client_id;
+  const parentId = rule.type === 'task' ? (payload.project_id ?? null) : null;
+  if (title === null) {
+    // A partial update without the display name: patch what it carries.
+    await repo.patchDocument(
+      trx,
+      rule.type,
+      id,
+      {
+        ...(subtitle !== undefined ? { subtitle } : {}),
+        ...(clientId !== undefined ? { client_id: clientId } : {}),
+      },
+      event.occurred_at,
+    );
+    return;
+  }
+  await repo.upsertDocument(trx, {
+    tenant_id: event.tenant_id,
+    entity_type: rule.type,
+    entity_id: id,
+    title: title.slice(0, 500),
+    subtitle: subtitle ?? null,
+    body: payload.description ?? null,
+    client_id: clientId ?? null,
+    parent_id: parentId,
+    source_event_id: event.id,
+    source_occurred_at: event.occurred_at,
+  });
+}
