@@ -25,6 +25,7 @@ export const router = createBrowserRouter([
   { path: '/login', lazy: page(() => import('./features/auth/Login.tsx')), errorElement: <RouteError /> },
   { path: '/signup', lazy: page(() => import('./features/auth/SignUp.tsx')), errorElement: <RouteError /> },
   { path: '/invite/:token', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
+  { path: '/accept-invitation', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
   {
     path: '/',
     element: <RequireAuth />,

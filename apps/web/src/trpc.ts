@@ -1,5 +1,5 @@
 import type { AppRouter } from '@ubos/api/router';
-import { QueryClient } from '@tanstack/react-query';
+import { MutationCache, QueryClient } from '@tanstack/react-query';
 import { httpBatchLink, TRPCClientError } from '@trpc/client';
 import { createTRPCReact, type inferReactQueryProcedureOptions } from '@trpc/react-query';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
@@ -17,7 +17,11 @@ function errorCode(error: unknown): string | undefined {
 }
 
 export function createQueryClient(): QueryClient {
-  return new QueryClient({
+  const queryClient: QueryClient = new QueryClient({
+    // Keyset lists (lib/keyset.ts) live outside tRPC's keys: refresh them after any write.
+    mutationCache: new MutationCache({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['keyset'] }),
+    }),
     defaultOptions: {
       queries: {
         staleTime: 15_000,
@@ -31,6 +35,7 @@ export function createQueryClient(): QueryClient {
       mutations: { retry: false },
     },
   });
+  return queryClient;
 }
 
 export function createTrpcClient() {

@@ -78,7 +78,7 @@ describe('staff app walk-through (real browser)', () => {
     const linkInput = page.getByTestId('invite-link');
     await linkInput.waitFor();
     const link = await linkInput.inputValue();
-    expect(link).toMatch(/\/invite\/[a-z2-7]{32}$/);
+    expect(link).toMatch(/(\/invite\/|\/accept-invitation#token=)[a-z2-7]{32}$/);
     await screenshot(page, 'invitation-created');
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('cell', { name: viewer.email }).waitFor();
@@ -88,7 +88,8 @@ describe('staff app walk-through (real browser)', () => {
     viewerPage.setDefaultTimeout(15_000);
     try {
       // Opening the link (GET) only previews: the token is consumed by the POST on accept.
-      await viewerPage.goto(new URL(link).pathname);
+      const accept = new URL(link);
+      await viewerPage.goto(accept.pathname + accept.hash);
       await viewerPage.getByRole('heading', { name: `Join ${owner.org}` }).waitFor();
       await viewerPage.reload();
       await viewerPage.getByRole('heading', { name: `Join ${owner.org}` }).waitFor();

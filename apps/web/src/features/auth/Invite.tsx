@@ -7,12 +7,19 @@ import { trpc } from '../../trpc.ts';
 import { Button, Field, FormError, Input, PageSpinner } from '../../ui/index.ts';
 import { AuthLayout } from './AuthLayout.tsx';
 
+/** The token comes from /invite/:token or from the fragment of /accept-invitation#token=… (never sent to servers). */
+function useInvitationToken(): string {
+  const { token } = useParams();
+  if (token) return token;
+  return new URLSearchParams(window.location.hash.slice(1)).get('token') ?? '';
+}
+
 /**
- * /invite/:token. Opening the link (GET) only previews the invitation; the token is consumed
- * by the POST (mutation) this page sends when the person accepts.
+ * /invite/:token and /accept-invitation#token=…. Opening the link (GET) only previews the
+ * invitation; the token is consumed by the POST (mutation) this page sends on accept.
  */
 export default function InvitePage() {
-  const { token = '' } = useParams();
+  const token = useInvitationToken();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const preview = trpc.identity.invitations.preview.useQuery({ token }, { retry: false });

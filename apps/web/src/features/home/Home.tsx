@@ -29,7 +29,15 @@ export default function HomePage() {
   const canDeals = useCan('crm.deal.read');
   const canTimeline = useCan('timeline.read');
   const tasks = trpc.projects.tasks.mine.useQuery({ limit: 10 }, { enabled: canTasks });
-  const pipeline = trpc.crm.deals.summary.useQuery(undefined, { enabled: canDeals });
+  const pipeline = trpc.crm.deals.board.useQuery(undefined, { enabled: canDeals });
+  const summary = pipeline.data
+    ? pipeline.data.pipeline.stages
+        .filter((s) => s.kind === 'open')
+        .map((s) => {
+          const deals = pipeline.data.columns.find((c) => c.stageId === s.id)?.deals ?? [];
+          return { stageId: s.id, name: s.name, count: deals.length, valueMinor: deals.reduce((n, d) => n + d.valueMinor, 0), currency: deals[0]?.currency };
+        })
+    : [];
   const activity = trpc.timeline.list.useQuery({ limit: 15 }, { enabled: canTimeline });
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
@@ -66,10 +74,10 @@ export default function HomePage() {
         <div className="space-y-5">
           {canDeals ? (
             <Section query={pipeline} title="Pipeline" actions={<Link to="/deals" className="text-xs font-medium text-indigo-600">Open board</Link>}>
-              {pipeline.data && pipeline.data.stages.length > 0 ? (
+              {summary.some((s) => s.count > 0) ? (
                 <ul className="space-y-2.5 px-4 py-3">
-                  {pipeline.data.stages.map((s) => {
-                    const max = Math.max(1, ...pipeline.data.stages.map((x) => x.valueMinor));
+                  {summary.map((s) => {
+                    const max = Math.max(1, ...summary.map((x) => x.valueMinor));
                     return (
                       <li key={s.stageId} className="text-sm">
                         <div className="flex justify-between">

@@ -19,7 +19,7 @@ export function InvitationsTab() {
     onSuccess: (result) => {
       void utils.identity.invitations.list.invalidate();
       const url = new URL(result.acceptUrl, window.location.origin);
-      setLink(`${window.location.origin}${url.pathname}`);
+      setLink(`${window.location.origin}${url.pathname}${url.search}${url.hash}`);
       setForm({ email: '', role: 'member' });
     },
   });

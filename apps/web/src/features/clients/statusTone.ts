@@ -1,0 +1,1 @@
+export const clientStatusTone = { lead: 'sky', active: 'green', past: 'slate' } as const;
