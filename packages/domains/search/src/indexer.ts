@@ -10,7 +10,11 @@ import type { SearchTrx } from './repository.ts';
  * of optional fields so partial update events patch what they carry.
  */
 const uuid = z.uuid();
-const text = z.string().trim().min(1);
+/** Optional display text: null, missing and blank all mean "not carried by this event". */
+const text = z
+  .string()
+  .nullish()
+  .transform((value) => (value && value.trim() ? value.trim() : undefined));
 const loosePayload = z
   .object({
     id: uuid.optional(),
@@ -21,12 +25,12 @@ const loosePayload = z
     task_id: uuid.optional(),
     survivor_id: uuid.optional(),
     merged_id: uuid.optional(),
-    name: text.optional(),
-    display_name: text.optional(),
-    full_name: text.optional(),
-    first_name: z.string().optional(),
-    last_name: z.string().optional(),
-    title: text.optional(),
+    name: text,
+    display_name: text,
+    full_name: text,
+    first_name: text,
+    last_name: text,
+    title: text,
     email: z.string().nullable().optional(),
     domain: z.string().nullable().optional(),
     website: z.string().nullable().optional(),
@@ -75,7 +79,7 @@ function entityId(type: SearchableType, payload: Payload, event: EventEnvelope):
 
 function titleOf(type: SearchableType, payload: Payload): string | null {
   if (type === 'contact') {
-    const joined = [payload.first_name, payload.last_name].filter((part) => part && part.trim()).join(' ').trim();
+    const joined = [payload.first_name, payload.last_name].filter((part) => part !== undefined).join(' ');
     return payload.name ?? payload.full_name ?? payload.display_name ?? (joined || null);
   }
   if (type === 'task' || type === 'deal') return payload.title ?? payload.name ?? null;

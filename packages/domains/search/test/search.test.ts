@@ -167,6 +167,35 @@ describe('indexing from events', () => {
     expect((await caller.query({ q: 'zenith' })).total).toBe(1);
   });
 
+  it('indexes CRM snapshot payloads (nullable fields included)', async () => {
+    const tenantId = uuidv7();
+    const contactId = uuidv7();
+    const clientId = uuidv7();
+    await deliver(
+      envelope(
+        tenantId,
+        'crm.contact.created',
+        {
+          contact_id: contactId,
+          client_id: clientId,
+          client_ids: [clientId],
+          relationships: [],
+          name: 'Priya Raman',
+          email: null,
+          email_normalized: null,
+          phone: null,
+          title: null,
+          owner_id: null,
+          tags: [],
+          custom_fields: {},
+        },
+        contactId,
+      ),
+    );
+    const hits = await callerFor(tenantId).query({ q: 'priya' });
+    expect(hits.groups[0]?.hits[0]).toMatchObject({ type: 'contact', id: contactId, title: 'Priya Raman', client_id: clientId });
+  });
+
   it('rebuilds a tenant index by replaying its outbox', async () => {
     const tenantId = uuidv7();
     const created = defineEvent({ type: 'crm.client.created', version: 1, aggregateType: 'client', payload: z.object({ client_id: z.uuid(), name: z.string() }) });
