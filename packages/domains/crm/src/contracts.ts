@@ -341,6 +341,8 @@ export const duplicateGroupDto = z.object({
 });
 export type DuplicateGroupDto = z.infer<typeof duplicateGroupDto>;
 
+export const csvFileDto = z.object({ fileName: z.string(), contentType: z.literal('text/csv'), rows: z.number().int(), content: z.string() });
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }

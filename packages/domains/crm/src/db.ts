@@ -166,11 +166,17 @@ export interface ClientProfilesTable {
   updated_at: Timestamp;
 }
 
+/** The file's header row and which column feeds which field (`name`, `email`, `custom.<key>`, ...). */
+export interface ImportMapping {
+  header: string[];
+  fields: Record<string, string>;
+}
+
 export interface ImportsTable {
   id: string;
   tenant_id: string;
   kind: 'clients' | 'contacts';
-  mapping: Json<Record<string, string>>;
+  mapping: Json<ImportMapping>;
   file_name: string | null;
   file_sha256: string;
   status: 'queued' | 'running' | 'completed' | 'failed';

@@ -1,10 +1,12 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { z } from 'zod';
-import { clientDto, contactDto, customFieldDto, dealDto, duplicateGroupDto, engagementDto, noteDto, pageOf, pipelineDto } from './contracts.ts';
+import { clientDto, clientProfileDto, contactDto, csvFileDto, customFieldDto, dealDto, duplicateGroupDto, engagementDto, importDto, noteDto, pageOf, pipelineDto } from './contracts.ts';
 import * as s from './schemas.ts';
 import * as service from './service.ts';
 import * as dealService from './service-deals.ts';
 import * as mergeService from './service-merge.ts';
+import * as exportService from './service-export.ts';
+import * as importService from './service-import.ts';
 
 const clients = router({
   create: tenantProcedure.meta({ permission: 'crm.client.write' }).input(s.createClientInput).output(clientDto)
@@ -21,6 +23,10 @@ const clients = router({
     .mutation(({ ctx, input }) => service.restoreClient(ctx, input.id)),
   merge: tenantProcedure.meta({ permission: 'crm.record.merge' }).input(s.mergeInput).output(clientDto)
     .mutation(({ ctx, input }) => mergeService.mergeClients(ctx, input)),
+  profile: tenantProcedure.meta({ permission: 'crm.client.read' }).input(s.idInput).output(clientProfileDto)
+    .query(({ ctx, input }) => exportService.clientProfile(ctx, input.id)),
+  export: tenantProcedure.meta({ permission: 'crm.export.run' }).input(s.listClientsInput.omit({ cursor: true, limit: true })).output(csvFileDto)
+    .query(({ ctx, input }) => exportService.exportClients(ctx, input)),
 });
 
 const contacts = router({
@@ -38,6 +44,8 @@ const contacts = router({
     .mutation(({ ctx, input }) => service.restoreContact(ctx, input.id)),
   merge: tenantProcedure.meta({ permission: 'crm.record.merge' }).input(s.mergeInput).output(contactDto)
     .mutation(({ ctx, input }) => mergeService.mergeContacts(ctx, input)),
+  export: tenantProcedure.meta({ permission: 'crm.export.run' }).input(s.listContactsInput.omit({ cursor: true, limit: true })).output(csvFileDto)
+    .query(({ ctx, input }) => exportService.exportContacts(ctx, input)),
   linkClient: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.linkInput).output(contactDto)
     .mutation(({ ctx, input }) => service.linkContact(ctx, input)),
   unlinkClient: tenantProcedure.meta({ permission: 'crm.contact.write' }).input(s.unlinkInput).output(contactDto)
@@ -112,5 +120,14 @@ const duplicates = router({
     .query(({ ctx, input }) => mergeService.listDuplicates(ctx, input)),
 });
 
+const imports = router({
+  create: tenantProcedure.meta({ permission: 'crm.import.run' }).input(s.createImportInput).output(importDto)
+    .mutation(({ ctx, input }) => importService.createImport(ctx, input)),
+  get: tenantProcedure.meta({ permission: 'crm.import.run' }).input(s.idInput).output(importDto)
+    .query(({ ctx, input }) => importService.getImport(ctx, input.id)),
+  list: tenantProcedure.meta({ permission: 'crm.import.run' }).output(z.array(importDto))
+    .query(({ ctx }) => importService.listImports(ctx)),
+});
+
 /** The crm domain's procedures, mounted at appRouter.crm. */
-export const crmRouter = router({ clients, contacts, notes, customFields, tags, pipelines, deals, engagements, duplicates });
+export const crmRouter = router({ clients, contacts, notes, customFields, tags, pipelines, deals, engagements, duplicates, imports });

@@ -102,3 +102,11 @@ export const markLostInput = z.object({ id: z.uuid(), reason: z.string().trim().
 export const createEngagementInput = z.object({ clientId: z.uuid(), dealId: z.uuid().optional(), name: z.string().trim().min(1).max(300).optional() });
 export const clientIdInput = z.object({ clientId: z.uuid() });
 export const duplicatesInput = z.object({ kind: z.enum(['client', 'contact']), limit: z.number().int().min(1).max(100).optional() });
+export const createImportInput = z.object({
+  kind: z.enum(['clients', 'contacts']),
+  fileName: z.string().trim().min(1).max(255).optional(),
+  /** The CSV text (UTF-8), header row first. */
+  csv: z.string().min(1).max(30_000_000),
+  /** CSV column name -> field (`name`, `email`, `custom.<key>`, ...). Unmapped columns are ignored. */
+  mapping: z.record(z.string().max(200), z.string().max(80)),
+});
