@@ -49,6 +49,23 @@ describe('members', () => {
     await expectCode(secondCaller.members.remove({ userId: second.userId }), 'PRECONDITION_FAILED');
   });
 
+  it('two owners demoting each other at the same time leave exactly one owner', async () => {
+    const { owner, ownerCaller, others } = await organization({ db }, ['owner']);
+    const second = others[0];
+    if (!second) throw new Error('fixture');
+    const { caller: secondCaller } = await callerFor({ db }, second.token);
+    const outcomes = await Promise.allSettled([
+      ownerCaller.members.changeRole({ userId: second.userId, role: 'admin' }),
+      secondCaller.members.changeRole({ userId: owner.userId, role: 'admin' }),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
+    expect((rejected as PromiseRejectedResult | undefined)?.reason).toMatchObject({ code: 'PRECONDITION_FAILED' });
+    const { caller: anyOwner } = await callerFor({ db }, owner.token);
+    const roles = (await anyOwner.members.list()).map((member) => member.role).sort();
+    expect(roles).toEqual(['admin', 'owner']);
+  });
+
   it('an admin manages members but cannot touch owners; a member cannot manage at all', async () => {
     const { owner, others } = await organization({ db }, ['admin', 'member', 'viewer']);
     const [adminUser, memberUser, viewerUser] = others;
