@@ -1,0 +1,38 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '@ubos/platform';
+import { repoRoot } from '../src/paths.ts';
+
+/** The README and CI are part of the product: keep them in step with the code. */
+
+const read = (file: string): Promise<string> => readFile(path.join(repoRoot, file), 'utf8');
+
+describe('README and CI', () => {
+  it('documents every configuration variable in the README table', async () => {
+    const readme = await read('README.md');
+    const missing = Object.keys(configSchema.shape).filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(missing, 'add these variables to the README configuration table').toEqual([]);
+  });
+
+  it('has the root scripts other tooling depends on', async () => {
+    const manifest = JSON.parse(await read('package.json')) as { scripts: Record<string, string> };
+    for (const name of ['dev', 'start', 'test', 'typecheck', 'db:migrate', 'check:boundaries', 'bench', 'ubos']) {
+      expect(manifest.scripts[name], `root script "${name}"`).toBeTruthy();
+    }
+    expect(manifest.scripts.start).toBe('node scripts/start.ts');
+  });
+
+  it('.ci/run is executable and runs the README’s commands in order, ending with pnpm test', async () => {
+    const script = await read('.ci/run');
+    const info = await stat(path.join(repoRoot, '.ci/run'));
+    expect(info.mode & 0o111).not.toBe(0);
+    expect(script).toMatch(/^#!\/usr\/bin\/env bash\nset -euo pipefail/);
+    const steps = ['pnpm install --frozen-lockfile', 'pnpm typecheck', 'pnpm check:boundaries', 'pnpm test'];
+    const positions = steps.map((step) => script.indexOf(`\n${step}`));
+    expect(positions.every((position) => position > 0), `steps found at ${positions.join(', ')}`).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    const readme = await read('README.md');
+    expect(readme).toContain('```sh\npnpm test\n```');
+  });
+});
