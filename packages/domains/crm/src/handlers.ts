@@ -62,13 +62,15 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
     const snapshot = contactSnapshotSchema.parse(event.payload);
     const active = action !== 'archived';
     const keep: string[] = [];
-    if (active) {
-      for (const link of snapshot.relationships) {
-        const clientId = await target(db, tenantId, link.client_id);
+    for (const link of snapshot.relationships) {
+      const clientId = await target(db, tenantId, link.client_id);
+      if (active) {
         keep.push(clientId);
         await profile.putEntry(db, 'contacts', clientId, { id: snapshot.contact_id, name: snapshot.name, email: snapshot.email, role: link.role, at });
-        await profile.touch(db, clientId, at);
+      } else {
+        await profile.tombstone(db, 'contacts', clientId, snapshot.contact_id, at);
       }
+      await profile.touch(db, clientId, at);
     }
     await profile.dropEntry(db, 'contacts', snapshot.contact_id, keep, at);
     return;
@@ -87,6 +89,8 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
         stage_id: snapshot.stage_id,
         at,
       });
+    } else {
+      await profile.tombstone(db, 'open_deals', clientId, snapshot.deal_id, at);
     }
     await profile.dropEntry(db, 'open_deals', snapshot.deal_id, open ? [clientId] : [], at);
     await profile.touch(db, clientId, at);

@@ -47,12 +47,24 @@ export async function putEntry(db: Db, column: EntryColumn, clientId: string, en
     WHERE client_id = ${clientId}::uuid AND coalesce(${sql.ref(column)} -> ${entry.id}::text ->> 'at', '') <= ${entry.at}`.execute(db);
 }
 
-/** Removes an entry from every profile except `keep` (unless a newer event already rewrote it). */
+/**
+ * Replaces an entry with a tombstone `{id, at, removed}` in every profile but `keep` (unless a
+ * newer event already rewrote it), so an older event delivered late cannot bring it back.
+ */
 export async function dropEntry(db: Db, column: EntryColumn, entryId: string, keep: readonly string[], at: string): Promise<void> {
   await sql`
-    UPDATE crm.client_profiles SET ${sql.ref(column)} = ${sql.ref(column)} - ${entryId}::text
+    UPDATE crm.client_profiles
+    SET ${sql.ref(column)} = ${sql.ref(column)} || jsonb_build_object(${entryId}::text, jsonb_build_object('id', ${entryId}::text, 'at', ${at}::text, 'removed', true))
     WHERE ${sql.ref(column)} ? ${entryId}::text AND NOT (client_id = ANY(${[...keep]}::uuid[]))
       AND coalesce(${sql.ref(column)} -> ${entryId}::text ->> 'at', '') <= ${at}`.execute(db);
+}
+
+/** Writes a tombstone for an entry into one profile (the entry may not have arrived yet). */
+export async function tombstone(db: Db, column: EntryColumn, clientId: string, entryId: string, at: string): Promise<void> {
+  await sql`
+    UPDATE crm.client_profiles
+    SET ${sql.ref(column)} = ${sql.ref(column)} || jsonb_build_object(${entryId}::text, jsonb_build_object('id', ${entryId}::text, 'at', ${at}::text, 'removed', true))
+    WHERE client_id = ${clientId}::uuid AND coalesce(${sql.ref(column)} -> ${entryId}::text ->> 'at', '') <= ${at}`.execute(db);
 }
 
 type IdColumn = 'active_project_ids' | 'open_task_ids';
@@ -105,8 +117,8 @@ export interface ProfileView {
 export async function readProfile(db: Db, clientId: string): Promise<ProfileView | undefined> {
   const result = await sql<ProfileView>`
     SELECT client_id, name, status, archived, merged_into,
-      coalesce((SELECT jsonb_agg(value ORDER BY lower(value->>'name'), value->>'id') FROM jsonb_each(contacts)), '[]'::jsonb) AS contacts,
-      coalesce((SELECT jsonb_agg(value ORDER BY value->>'at' DESC, value->>'id') FROM jsonb_each(open_deals)), '[]'::jsonb) AS open_deals,
+      coalesce((SELECT jsonb_agg(value ORDER BY lower(value->>'name'), value->>'id') FROM jsonb_each(contacts) WHERE NOT value ? 'removed'), '[]'::jsonb) AS contacts,
+      coalesce((SELECT jsonb_agg(value ORDER BY value->>'at' DESC, value->>'id') FROM jsonb_each(open_deals) WHERE NOT value ? 'removed'), '[]'::jsonb) AS open_deals,
       cardinality(active_project_ids) AS active_projects_count,
       cardinality(open_task_ids) AS open_task_count,
       last_activity_at

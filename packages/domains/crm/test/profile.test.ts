@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowToEnvelope, sql, uuidv7, withTenant, type OutboxRow } from '@ubos/platform';
+import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { clientProfileSubscription, engagementLinksSubscription } from '../src/handlers.ts';
+import { actor, deliverAll, emitForeign, silent } from './helpers.ts';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+async function redeliverEverything(tenantId: string, only?: RegExp): Promise<void> {
+  // Straight to the handler (no processed_events guard): replaying events must change nothing.
+  await withTenant(testDb.db, { tenantId }, async (trx) => {
+    const rows = (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows;
+    for (const row of rows) {
+      if (!(only ?? /^(crm\.(client|contact|deal|note)|projects\.)/).test(row.type)) continue;
+      await clientProfileSubscription.handle(rowToEnvelope(row), { trx, log: silent, eventMeta: { tenantId, actorId: null, correlationId: 'replay' } });
+    }
+  });
+}
+
+describe('client profile read model', () => {
+  it('is built from crm and projects events only and survives redelivery and merge', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Profiled', status: 'active' });
+    const other = await a.caller.clients.create({ name: 'Profiled Twin' });
+    const jane = await a.caller.contacts.create({ name: 'Jane', email: 'jane@p.io', clients: [{ clientId: client.id, role: 'CEO' }] });
+    const bob = await a.caller.contacts.create({ name: 'Bob', clients: [{ clientId: client.id }] });
+    await a.caller.contacts.create({ name: 'Zed', clients: [{ clientId: other.id, role: 'CTO' }] });
+    const open = await a.caller.deals.create({ clientId: client.id, title: 'Open deal', valueMinor: 990_00, currency: 'EUR' });
+    const lost = await a.caller.deals.create({ clientId: client.id, title: 'Lost deal', currency: 'EUR' });
+    await a.caller.deals.markLost({ id: lost.id, reason: 'No budget' });
+    await a.caller.contacts.archive({ id: bob.id });
+    const p1 = uuidv7();
+    const p2 = uuidv7();
+    const t1 = uuidv7();
+    const t2 = uuidv7();
+    const t3 = uuidv7();
+    await emitForeign(testDb.db, a.tenantId, 'projects.project.created', { project_id: p1, client_id: client.id, status: 'active', engagement_id: null });
+    await emitForeign(testDb.db, a.tenantId, 'projects.project.created', { project_id: p2, client_id: client.id, status: 'planned', engagement_id: null });
+    await emitForeign(testDb.db, a.tenantId, 'projects.project.completed', { project_id: p2, client_id: client.id });
+    for (const task of [t1, t2, t3]) await emitForeign(testDb.db, a.tenantId, 'projects.task.created', { task_id: task, project_id: p1, client_id: client.id, status: 'open' });
+    await emitForeign(testDb.db, a.tenantId, 'projects.task.completed', { task_id: t2, project_id: p1, client_id: client.id, status: 'done' });
+
+    expect(await deliverAll(testDb.db, a.tenantId, clientProfileSubscription)).toBeGreaterThan(10);
+    const profile = await a.caller.clients.profile({ id: client.id });
+    expect(profile).toMatchObject({
+      clientId: client.id,
+      name: 'Profiled',
+      status: 'active',
+      archived: false,
+      contacts: [{ id: jane.id, name: 'Jane', email: 'jane@p.io', role: 'CEO' }],
+      openDeals: [{ id: open.id, title: 'Open deal', valueMinor: 990_00, currency: 'EUR' }],
+      openDealsCount: 1,
+      activeProjectsCount: 1,
+      openTaskCount: 2,
+    });
+    expect(profile.lastActivityAt).toBeInstanceOf(Date);
+
+    await redeliverEverything(a.tenantId);
+    expect(await a.caller.clients.profile({ id: client.id })).toEqual(profile);
+    // Out of order: older "created" events arriving after the archive / loss do not resurrect entries.
+    await redeliverEverything(a.tenantId, /^crm\.(contact|deal)\.created$/);
+    expect(await a.caller.clients.profile({ id: client.id })).toEqual(profile);
+
+    // Merge: the twin folds into the survivor; late events about the twin land on the survivor too.
+    await a.caller.clients.merge({ survivorId: client.id, mergedId: other.id });
+    await emitForeign(testDb.db, a.tenantId, 'projects.task.created', { task_id: uuidv7(), project_id: p1, client_id: other.id, status: 'open' });
+    await deliverAll(testDb.db, a.tenantId, clientProfileSubscription);
+    const merged = await a.caller.clients.profile({ id: client.id });
+    expect(merged.contacts.map((c) => c.name)).toEqual(['Jane', 'Zed']);
+    expect(merged.openTaskCount).toBe(3);
+    expect(await a.caller.clients.profile({ id: other.id })).toMatchObject({ mergedInto: client.id, archived: true, contacts: [], openTaskCount: 0 });
+  });
+
+  it('answers for a client whose events are not applied yet, and NOT_FOUND for unknown ids', async () => {
+    const a = actor(testDb.db);
+    const fresh = await a.caller.clients.create({ name: 'Fresh' });
+    expect(await a.caller.clients.profile({ id: fresh.id })).toMatchObject({ name: 'Fresh', contacts: [], openDealsCount: 0 });
+    await expect(a.caller.clients.profile({ id: uuidv7() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('links projects to engagements from projects events', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Engaged' });
+    const engagement = await a.caller.engagements.create({ clientId: client.id, name: 'Retainer 2027' });
+    const project = uuidv7();
+    await emitForeign(testDb.db, a.tenantId, 'projects.project.created', { project_id: project, client_id: client.id, status: 'active', engagement_id: engagement.id });
+    await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
+    await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
+    expect(await a.caller.engagements.get({ id: engagement.id })).toMatchObject({ projectIds: [project], invoiceIds: [] });
+  });
+});
