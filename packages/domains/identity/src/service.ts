@@ -291,6 +291,16 @@ function toMemberDto(row: Awaited<ReturnType<typeof repo.listMembers>>[number]):
   return { ...row, joinedAt: row.joinedAt.toISOString() };
 }
 
+/**
+ * Evicts cached sessions once the tenant transaction has committed: evicting earlier would let a
+ * lookup racing the commit re-cache the old role or permissions.
+ */
+async function evictAfterCommit(ctx: TenantContext, sessionIds: string[]): Promise<void> {
+  const task = () => evictSessions(ctx.cache, sessionIds);
+  if (ctx.afterCommit) ctx.afterCommit(task);
+  else await task();
+}
+
 function assertMayTouchOwner(ctx: TenantContext, message: string): void {
   if (ctx.tenant.role !== 'owner') throw new DomainError('FORBIDDEN', message);
 }
@@ -313,9 +323,7 @@ export async function changeMemberRole(ctx: TenantContext, input: { userId: stri
       { membershipId: target.id, userId: target.user_id, previousRole: target.role, role: input.role, changedBy: ctx.tenant.userId },
       { ...ctx.eventMeta, aggregateId: target.id },
     );
-    // Evicted inside the transaction (tenant procedures commit after the resolver): a lookup racing
-    // the commit could re-cache the old role for at most SESSION_CACHE_TTL_MS.
-    await evictSessions(ctx.cache, await repo.sessionIdsOfUser(trx, target.user_id));
+    await evictAfterCommit(ctx, await repo.sessionIdsOfUser(trx, target.user_id));
   }
   const member = (await repo.listMembers(trx, tenantId)).find((candidate) => candidate.userId === input.userId);
   if (!member) throw new NotFoundError('Member', input.userId);
@@ -340,7 +348,7 @@ export async function removeMember(ctx: TenantContext, userId: string): Promise<
     { membershipId: target.id, userId: target.user_id, role: target.role, removedBy: ctx.tenant.userId },
     { ...ctx.eventMeta, aggregateId: target.id },
   );
-  await evictSessions(ctx.cache, [...detached, ...(await repo.sessionIdsOfUser(trx, target.user_id))]);
+  await evictAfterCommit(ctx, [...detached, ...(await repo.sessionIdsOfUser(trx, target.user_id))]);
   return { ok: true };
 }
 
@@ -373,6 +381,6 @@ export async function setOverride(ctx: TenantContext, input: SetOverrideInput): 
     { role: input.role, permission: input.permission, granted: matchesMatrix ? null : input.granted, changedBy: ctx.tenant.userId },
     { ...ctx.eventMeta, aggregateId: `${tenantId}:${input.role}` },
   );
-  await evictSessions(ctx.cache, await repo.sessionIdsActiveIn(trx, tenantId));
+  await evictAfterCommit(ctx, await repo.sessionIdsActiveIn(trx, tenantId));
   return roleMatrix(ctx);
 }

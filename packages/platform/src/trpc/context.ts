@@ -62,4 +62,10 @@ export interface TenantContext extends Context {
   tenant: TenantScopeContext;
   trx: Transaction<UntypedDB>;
   eventMeta: EventMeta;
+  /**
+   * Runs `task` after the tenant transaction COMMITS (never on rollback), e.g. cache eviction
+   * that must not race the commit. Failures are logged, not thrown. Optional so hand-built
+   * contexts in tests stay valid; tenantProcedure always sets it.
+   */
+  afterCommit?: (task: () => Promise<void>) => void;
 }

@@ -69,7 +69,7 @@ export const authedProcedure = observed.meta({ permission: 'authenticated' }).us
  * scopes every query and the business write and its events commit together or not at all.
  * The procedure MUST declare `.meta({ permission })` with a permission from the matrix.
  */
-export const tenantProcedure = observed.use(async ({ ctx, meta, next }) => {
+export const tenantProcedure = observed.use(async ({ ctx, meta, path, next }) => {
   const session = ctx.session;
   if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
   const permission = meta?.permission;
@@ -83,19 +83,31 @@ export const tenantProcedure = observed.use(async ({ ctx, meta, next }) => {
     throw new TRPCError({ code: 'FORBIDDEN', message: `Your role does not allow ${permission}` });
   }
   const tenant = { tenantId: session.tenantId, userId: session.userId, role: session.role, permissions: session.permissions };
-  return withTenant(ctx.db, { tenantId: tenant.tenantId, userId: tenant.userId }, async (trx) => {
+  const afterCommit: (() => Promise<void>)[] = [];
+  const committed = await withTenant(ctx.db, { tenantId: tenant.tenantId, userId: tenant.userId }, async (trx) => {
     const tenantCtx: TenantContext = {
       ...ctx,
       session,
       tenant,
       trx,
       eventMeta: { tenantId: tenant.tenantId, actorId: tenant.userId, correlationId: ctx.correlationId, causationId: null },
+      afterCommit: (task) => {
+        afterCommit.push(task);
+      },
     };
     const result = await next({ ctx: tenantCtx });
     // A failed resolver must roll the transaction back: rethrow instead of returning.
     if (!result.ok) throw result.error;
     return result;
   });
+  for (const task of afterCommit) {
+    try {
+      await task();
+    } catch (error) {
+      ctx.log.error({ err: error, path }, 'after-commit task failed');
+    }
+  }
+  return committed;
 });
 
 export interface UndeclaredProcedure {
