@@ -262,7 +262,10 @@ export async function listDeals(
   input: { clientId?: string | undefined; stageId?: string | undefined; status?: 'open' | 'won' | 'lost' | undefined; limit?: number | undefined; cursor?: string | undefined },
 ): Promise<Page<DealDto>> {
   const limit = Math.min(input.limit ?? 50, 100);
-  const rows = await deals.listDeals(dbOf(ctx), { ...input, limit, cursor: input.cursor ? decodeCursor(input.cursor) : undefined });
+  const db = dbOf(ctx);
+  if (input.clientId && !(await repo.findClient(db, input.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', input.clientId);
+  if (input.stageId && !(await deals.findStage(db, input.stageId))) throw new NotFoundError('Stage', input.stageId);
+  const rows = await deals.listDeals(db, { ...input, limit, cursor: input.cursor ? decodeCursor(input.cursor) : undefined });
   return paginate(rows, limit, toDealDto);
 }
 

@@ -65,6 +65,7 @@ export async function exportClients(ctx: ServiceContext, input: ListInput): Prom
 
 export async function exportContacts(ctx: ServiceContext, input: ListInput): Promise<CsvFile> {
   const db = dbOf(ctx);
+  if (input.clientId && !(await repo.findClient(db, input.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', input.clientId);
   const query = { ...toListQuery({ ...input, cursor: undefined }), limit: PAGE, cursor: undefined as { sortKey: string; id: string } | undefined };
   const rows: repo.ContactRow[] = [];
   for (;;) {

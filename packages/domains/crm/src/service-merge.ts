@@ -31,10 +31,9 @@ export async function mergeClients(ctx: ServiceContext, input: { survivorId: str
   const db = dbOf(ctx);
   // Lock in id order so two opposite merges cannot deadlock.
   const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
-  const first = await repo.findClient(db, firstId, { lock: true });
-  const second = await repo.findClient(db, secondId, { lock: true });
-  const survivor = first?.id === input.survivorId ? first : second;
-  const merged = first?.id === input.mergedId ? first : second;
+  const locked = [await repo.findClient(db, firstId, { lock: true }), await repo.findClient(db, secondId, { lock: true })];
+  const survivor = locked.find((row) => row?.id === input.survivorId);
+  const merged = locked.find((row) => row?.id === input.mergedId);
   if (!survivor) throw new NotFoundError('Client', input.survivorId);
   if (!merged) throw new NotFoundError('Client', input.mergedId);
 
@@ -60,10 +59,9 @@ export async function mergeContacts(ctx: ServiceContext, input: { survivorId: st
   checkPair(input.survivorId, input.mergedId);
   const db = dbOf(ctx);
   const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
-  const first = await repo.findContact(db, firstId, { lock: true });
-  const second = await repo.findContact(db, secondId, { lock: true });
-  const survivor = first?.id === input.survivorId ? first : second;
-  const merged = first?.id === input.mergedId ? first : second;
+  const locked = [await repo.findContact(db, firstId, { lock: true }), await repo.findContact(db, secondId, { lock: true })];
+  const survivor = locked.find((row) => row?.id === input.survivorId);
+  const merged = locked.find((row) => row?.id === input.mergedId);
   if (!survivor) throw new NotFoundError('Contact', input.survivorId);
   if (!merged) throw new NotFoundError('Contact', input.mergedId);
 
