@@ -13,7 +13,8 @@
  *   than the user's last password change, or of a disabled user, is rejected even if a row survived.
  * - Cache: resolved sessions are cached (Cache port: Redis or memory) for at most 30 s, keyed by
  *   the session id; every invalidation and every role/permission change evicts the keys, so a
- *   killed session is dead immediately on this cache. Evict AFTER the writing transaction commits.
+ *   killed session is dead immediately. Evict AFTER the writing transaction commits; a stale
+ *   marker closes the race with a lookup that read the database just before the commit.
  */
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
@@ -140,8 +141,23 @@ function cacheKey(sessionId: string): string {
   return `identity:session:${sessionId}`;
 }
 
+function staleKey(sessionId: string): string {
+  return `identity:session-stale:${sessionId}`;
+}
+
+/**
+ * Evicts cached lookups of these sessions. It first leaves a short-lived "stale" marker: a lookup
+ * that read the database before the change but writes the cache after this eviction sees the
+ * marker right after its write and removes its entry again (see resolveSession), so no
+ * interleaving can leave a killed session or an old role in the cache.
+ */
 export async function evictSessions(cache: Cache, sessionIds: readonly string[]): Promise<void> {
-  await Promise.all(sessionIds.map((id) => cache.delete(cacheKey(id))));
+  await Promise.all(
+    sessionIds.map(async (id) => {
+      await cache.set(staleKey(id), true, SESSION_CACHE_TTL_MS * 2);
+      await cache.delete(cacheKey(id));
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,5 +266,7 @@ export async function resolveSession(
     ttlSeconds: row.ttl_seconds,
   };
   await deps.cache.set(key, cached, Math.min(SESSION_CACHE_TTL_MS, Math.max(1, expiresAt.getTime() - now)));
+  // Raced an eviction (logout, password or role change)? Then what was just cached may predate it.
+  if ((await deps.cache.get<boolean>(staleKey(sessionId))) !== undefined) await deps.cache.delete(key);
   return { session: toSessionInfo(cached), renewed };
 }

@@ -78,6 +78,32 @@ describe('resolveSession', () => {
     expect(await resolveSession({ db, cache }, token)).toBeNull();
   });
 
+  it('a lookup racing a logout does not leave the killed session in the cache', async () => {
+    const inner = new MemoryCache();
+    const { token } = await signUp({ db });
+    let hook: (() => Promise<void>) | null = null;
+    // Runs the logout between the lookup's database read and its cache write: the worst interleaving.
+    const racing = {
+      get: <T>(key: string) => inner.get<T>(key),
+      delete: (key: string) => inner.delete(key),
+      async set(key: string, value: unknown, ttlMs: number) {
+        const pending = hook;
+        hook = null;
+        if (pending) await pending();
+        await inner.set(key, value, ttlMs);
+      },
+    };
+    const { caller } = await callerFor({ db, cache: inner }, token);
+    await inner.delete(`identity:session:${hashToken(token)}`);
+    hook = async () => {
+      await caller.auth.logout();
+    };
+    // This lookup read the row before the logout committed: it may answer, but must not cache.
+    await resolveSession({ db, cache: racing }, token);
+    expect(hook).toBeNull();
+    expect(await resolveSession({ db, cache: inner }, token)).toBeNull();
+  });
+
   it('a password change kills every earlier session and issues a fresh one', async () => {
     const cache = new MemoryCache();
     const { token: first, email } = await signUp({ db });
