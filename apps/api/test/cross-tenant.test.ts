@@ -91,7 +91,7 @@ const cases: Record<string, Case> = {
   'crm.deals.create': { expect: 'not_found', call: (b, a) => b.crm.deals.create({ clientId: a.client, title: 'Planted deal', currency: 'EUR' }) },
   'crm.deals.update': { expect: 'not_found', call: (b, a) => b.crm.deals.update({ id: a.deal, title: 'Hijacked' }) },
   'crm.deals.get': { expect: 'not_found', call: (b, a) => b.crm.deals.get({ id: a.deal }) },
-  'crm.deals.list': { expect: 'empty', call: (b, a) => b.crm.deals.list({ clientId: a.client }) },
+  'crm.deals.list': { expect: 'not_found', call: (b, a) => b.crm.deals.list({ clientId: a.client }) },
   'crm.deals.board': {
     expect: 'own',
     call: async (b) => {
