@@ -141,4 +141,12 @@ export const identityMigrations: Migration[] = [
         TO ubos_app;
     `,
   },
+  {
+    id: '0002_identity_no_deletes',
+    sql: `
+      -- Organizations, users and invitations are never deleted by a request (users are disabled,
+      -- invitations revoked): the runtime role loses DELETE on them, so a bug cannot cascade.
+      REVOKE DELETE ON identity.tenants, identity.users, identity.invitations FROM ubos_app;
+    `,
+  },
 ];

@@ -147,6 +147,20 @@ describe('identity row-level security', () => {
     expect(write.numAffectedRows).toBe(0n);
   });
 
+  it('the app role cannot delete organizations, users or invitations at all', async () => {
+    for (const statement of [
+      sql`delete from identity.tenants where id = ${a.tenantId}`,
+      sql`delete from identity.users where id = ${a.userId}`,
+      sql`delete from identity.invitations where tenant_id = ${a.tenantId}`,
+    ]) {
+      const error = await withTenant(db, { tenantId: a.tenantId, userId: a.userId }, (trx) => statement.execute(trx)).then(
+        () => null,
+        (caught: unknown) => caught as { code?: string },
+      );
+      expect(error?.code).toBe('42501'); // permission denied
+    }
+  });
+
   it('the invitation lookup function returns only the invitation of the given token hash', async () => {
     const found = await sql<{ tenant_id: string }>`select * from identity.invitation_by_token_hash(${hashToken(b.invitationToken)})`.execute(db.kysely);
     expect(found.rows.map((row) => row.tenant_id)).toEqual([b.tenantId]);
