@@ -71,6 +71,11 @@ describe('identity row-level security', () => {
     }
   });
 
+  it('with tenant A set, the organization registry shows only A', async () => {
+    const visible = await withTenant(db, { tenantId: a.tenantId }, (trx) => sql<{ id: string }>`select id from identity.tenants`.execute(trx));
+    expect(visible.rows.map((row) => row.id)).toEqual([a.tenantId]);
+  });
+
   it('with no tenant set, every tenant table shows 0 rows', async () => {
     for (const table of await tenantTables()) {
       const plain = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db.kysely);
