@@ -68,13 +68,32 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   const schedule: StepScheduler = async (trx, target, startAfter) => {
     const data: StepJobData = { tenantId: target.tenantId, runId: target.runId, stepIndex: target.stepIndex };
-    await boss.send(STEP_QUEUE, data, { startAfter, db: bossDatabase(trx) });
+    // Only pass startAfter for a real delay: pg-boss NOTIFYs workers only for a job that is runnable
+    // at insert time by the database clock (the transaction's start), which a "now" from here is not.
+    const delayMs = startAfter.getTime() - Date.now();
+    const delayed = delayMs > 20;
+    await boss.send(STEP_QUEUE, data, delayed ? { startAfter, db: bossDatabase(trx) } : { db: bossDatabase(trx) });
+    // A deferred job gets no NOTIFY when it becomes due: wake this process's pollers then (short
+    // delays such as retry backoff); the poll interval is the backstop for other processes.
+    if (delayed && delayMs < 10 * 60_000) wakeAt(delayMs + 15);
   };
+
+  const timers = new Set<NodeJS.Timeout>();
+  function wakeAt(delayMs: number): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (stopping) return;
+      for (const worker of boss.getWipData()) if (worker.name === STEP_QUEUE) boss.notifyWorker(worker.id);
+    }, delayMs);
+    timer.unref();
+    timers.add(timer);
+  }
   const runner = new StepRunner({ db, registry, log, schedule });
 
   let started = false;
   let stopping = false;
   let listener: pg.PoolClient | null = null;
+  let releaseListener: ((destroy: boolean) => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
   let dispatching: Promise<number> | null = null;
   let again = false;
@@ -91,7 +110,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       if (rows.length === 0) return 0;
       await boss.insert(
         STEP_QUEUE,
-        rows.map((row) => ({ data: { tenantId: row.tenant_id, runId: row.run_id, stepIndex: row.step_index }, startAfter: row.due_at })),
+        rows.map((row) => ({
+          data: { tenantId: row.tenant_id, runId: row.run_id, stepIndex: row.step_index },
+          ...(row.due_at.getTime() > Date.now() + 20 ? { startAfter: row.due_at } : {}),
+        })),
         { db: bossDatabase(trx) },
       );
       await trx.executeQuery(CompiledQuery.raw('DELETE FROM workflow.step_wakeups WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]));
@@ -130,26 +152,40 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     if (listener || stopping) return;
     try {
       const client = await db.pool.connect();
+      let released = false;
+      const release = (destroy: boolean): void => {
+        if (released) return;
+        released = true;
+        if (listener === client) listener = null;
+        client.release(destroy);
+      };
       client.on('notification', () => void dispatch());
-      client.on('error', () => {
-        listener = null;
-        client.release(true);
-      });
+      client.on('error', () => release(true));
       await client.query(`LISTEN ${WAKEUP_CHANNEL}`);
       listener = client;
+      releaseListener = release;
     } catch (error) {
       log.warn({ err: error }, 'workflow LISTEN unavailable; polling');
     }
   }
 
+  /**
+   * A batch holds steps of different runs (one run has one schedulable step at a time), so they
+   * run concurrently. An infrastructure error fails the batch and pg-boss redelivers it; steps that
+   * already finished are then recognised as stale and skipped.
+   */
   async function handle(jobs: Job<unknown>[]): Promise<void> {
-    for (const job of jobs) {
-      if (!isStepJobData(job.data)) {
-        log.error({ jobId: job.id }, 'malformed workflow step job');
-        continue;
-      }
-      await runner.run(job.data);
-    }
+    const results = await Promise.allSettled(
+      jobs.map(async (job) => {
+        if (!isStepJobData(job.data)) {
+          log.error({ jobId: job.id }, 'malformed workflow step job');
+          return;
+        }
+        await runner.run(job.data);
+      }),
+    );
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   return {
@@ -171,7 +207,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       };
       await boss.createQueue(STEP_QUEUE, queue);
       await boss.updateQueue(STEP_QUEUE, queue);
-      await boss.work<unknown>(STEP_QUEUE, { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 5 }, handle);
+      // Each poller takes up to 4 steps and keeps fetching while batches come back full (backlog);
+      // otherwise NOTIFY wakes it when a runnable step is inserted, with a slow poll as a backstop.
+      await boss.work<unknown>(
+        STEP_QUEUE,
+        { batchSize: 4, burstWhenBatchFull: true, localConcurrency: Math.max(1, Math.ceil(concurrency / 4)), pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2 },
+        handle,
+      );
       await listen();
       const tick = (): void => {
         if (stopping) return;
@@ -189,13 +231,14 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       started = false;
       if (timer) clearTimeout(timer);
       timer = null;
+      for (const pending of timers) clearTimeout(pending);
+      timers.clear();
       await boss.offWork(STEP_QUEUE, { wait: true });
       if (dispatching) await dispatching;
-      if (listener) {
-        const client = listener;
-        listener = null;
-        await client.query(`UNLISTEN ${WAKEUP_CHANNEL}`).catch(() => undefined);
-        client.release();
+      if (listener && releaseListener) {
+        await listener.query(`UNLISTEN ${WAKEUP_CHANNEL}`).catch(() => undefined);
+        releaseListener(false);
+        releaseListener = null;
       }
       log.info('workflow engine stopped');
     },

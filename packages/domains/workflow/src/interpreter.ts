@@ -278,9 +278,11 @@ export function compare(comparison: Comparison, context: unknown): { matched: bo
 /** Evaluates a condition and explains it. Depth and size are bounded; an over-large condition does not match. */
 export function traceCondition(condition: Condition, context: unknown): ConditionTrace {
   let nodes = 0;
+  let tooComplex = false;
   const walk = (node: Condition, depth: number): ConditionTrace => {
     nodes += 1;
     if (depth > LIMITS.conditionDepth || nodes > LIMITS.conditionNodes) {
+      tooComplex = true;
       return { matched: false, kind: 'compare', op: 'too-complex' };
     }
     if ('all' in node) {
@@ -298,7 +300,9 @@ export function traceCondition(condition: Condition, context: unknown): Conditio
     const { matched, actual } = compare(node, context);
     return { matched, kind: 'compare', path: node.path, op: node.op, expected: node.value, actual };
   };
-  return walk(condition, 0);
+  const trace = walk(condition, 0);
+  // An over-large condition never matches (a `not` above the cut-off must not flip it).
+  return tooComplex ? { ...trace, matched: false } : trace;
 }
 
 export function evaluateCondition(condition: Condition | undefined, context: unknown): boolean {

@@ -115,12 +115,31 @@ function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]
   return prefix.length <= path.length && prefix.every((segment, index) => String(segment) === String(path[index]));
 }
 
+function forbiddenKeyIssues(value: unknown, at: Path = [], depth = 0, issues: FieldIssue[] = []): FieldIssue[] {
+  if (depth > LIMITS.valueDepth + 8) {
+    issues.push({ path: at, message: 'nested too deeply', code: 'too_deep' });
+    return issues;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => forbiddenKeyIssues(item, [...at, index], depth + 1, issues));
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      if (forbiddenSegment(key)) issues.push({ path: [...at, key], message: `"${key}" is not allowed as a key`, code: 'forbidden_key' });
+      else forbiddenKeyIssues(resolvePath(value, key), [...at, key], depth + 1, issues);
+    }
+  }
+  return issues;
+}
+
 /** Validates a definition against the registry; never throws. */
 export function validateDefinition(raw: unknown, registry: ActionRegistry): ValidationResult {
   const size = JSON.stringify(raw ?? null)?.length ?? 0;
   if (size > MAX_SPEC_BYTES) {
     return { spec: null, issues: [{ path: [], message: `definition is larger than ${MAX_SPEC_BYTES} bytes`, code: 'too_big' }], missingActions: [] };
   }
+  // `__proto__` & co. anywhere in the raw document are refused before parsing touches them.
+  const forbiddenKeys = forbiddenKeyIssues(raw);
+  if (forbiddenKeys.length > 0) return { spec: null, issues: forbiddenKeys, missingActions: [] };
   const parsed = definitionSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({

@@ -1,0 +1,168 @@
+// Test fixtures: actions shaped like the projects domain's (writing to a test table, honouring
+// the idempotency key), event envelopes, and polling helpers. No other domain is imported.
+import pg from 'pg';
+import { z } from 'zod';
+import {
+  createBoss,
+  sql,
+  uuidv7,
+  withIdempotency,
+  withTenant,
+  type ActionDefinition,
+  type Database,
+  type EventEnvelope,
+  type PgBoss,
+} from '@ubos/platform';
+
+/** Creates the test tables (as superuser) with the same RLS rules as a domain table. */
+export async function createFixtureTables(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE SCHEMA IF NOT EXISTS wftest;
+      CREATE TABLE IF NOT EXISTS wftest.projects (
+        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, template_id text NOT NULL, client_id uuid NOT NULL,
+        name text NOT NULL, idempotency_key text NOT NULL);
+      CREATE TABLE IF NOT EXISTS wftest.tasks (
+        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, project_id uuid NOT NULL, title text NOT NULL,
+        completed boolean NOT NULL DEFAULT false, idempotency_key text NOT NULL);
+      CREATE TABLE IF NOT EXISTS wftest.entities (
+        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, step text NOT NULL, idempotency_key text NOT NULL);
+      CREATE TABLE IF NOT EXISTS wftest.attempts (
+        tenant_id uuid NOT NULL, key text NOT NULL, n integer NOT NULL DEFAULT 0, PRIMARY KEY (tenant_id, key));
+      SELECT platform.enable_tenant_rls('wftest.projects');
+      SELECT platform.enable_tenant_rls('wftest.tasks');
+      SELECT platform.enable_tenant_rls('wftest.entities');
+      GRANT USAGE ON SCHEMA wftest TO ubos_app;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA wftest TO ubos_app;
+    `);
+  } finally {
+    await client.end();
+  }
+}
+
+const createFromTemplateInput = z.strictObject({ templateId: z.string().min(1), clientId: z.uuid(), name: z.string().min(1).max(200) });
+const projectOutput = z.object({ projectId: z.uuid() });
+
+export const createFromTemplate: ActionDefinition<z.infer<typeof createFromTemplateInput>, z.infer<typeof projectOutput>> = {
+  name: 'projects.createFromTemplate',
+  description: 'Create a project from a template (test double shaped like the projects domain action)',
+  input: createFromTemplateInput,
+  output: projectOutput,
+  run(input, context) {
+    return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'projects.createFromTemplate', key: context.idempotencyKey }, async () => {
+      const id = uuidv7();
+      await sql`INSERT INTO wftest.projects (id, tenant_id, template_id, client_id, name, idempotency_key)
+        VALUES (${id}, ${context.tenantId}, ${input.templateId}, ${input.clientId}, ${input.name}, ${context.idempotencyKey})`.execute(context.trx);
+      return { projectId: id };
+    });
+  },
+  async compensate(_input, output, context) {
+    await sql`DELETE FROM wftest.projects WHERE id = ${output.projectId}`.execute(context.trx);
+  },
+};
+
+const createTaskInput = z.strictObject({ projectId: z.uuid(), title: z.string().min(1).max(300), assigneeId: z.uuid().optional() });
+const taskOutput = z.object({ taskId: z.uuid() });
+
+export const createTask: ActionDefinition<z.infer<typeof createTaskInput>, z.infer<typeof taskOutput>> = {
+  name: 'projects.createTask',
+  description: 'Create a task (test double)',
+  input: createTaskInput,
+  output: taskOutput,
+  run(input, context) {
+    return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'projects.createTask', key: context.idempotencyKey }, async () => {
+      const id = uuidv7();
+      await sql`INSERT INTO wftest.tasks (id, tenant_id, project_id, title, idempotency_key)
+        VALUES (${id}, ${context.tenantId}, ${input.projectId}, ${input.title}, ${context.idempotencyKey})`.execute(context.trx);
+      return { taskId: id };
+    });
+  },
+};
+
+const recordInput = z.strictObject({ step: z.string(), sleepMs: z.number().int().min(0).optional(), failTimes: z.number().int().min(0).optional() });
+const recordOutput = z.object({ entityId: z.uuid() });
+
+/**
+ * `test.record`: writes one entity row; optionally sleeps inside the transaction (to be killed
+ * mid-step) or fails its first `failTimes` attempts (counted in a table, committed separately).
+ */
+export function recordAction(db: Database): ActionDefinition<z.infer<typeof recordInput>, z.infer<typeof recordOutput>> {
+  return {
+    name: 'test.record',
+    description: 'Write an entity row (test)',
+    input: recordInput,
+    output: recordOutput,
+    async run(input, context) {
+      if (input.failTimes) {
+        const attempts = await withTenant(db, { tenantId: context.tenantId }, async (trx) => {
+          const row = await sql<{ n: number }>`INSERT INTO wftest.attempts (tenant_id, key, n) VALUES (${context.tenantId}, ${context.idempotencyKey}, 1)
+            ON CONFLICT (tenant_id, key) DO UPDATE SET n = wftest.attempts.n + 1 RETURNING n`.execute(trx);
+          return row.rows[0]?.n ?? 1;
+        });
+        if (attempts <= input.failTimes) throw new Error(`planned failure ${attempts} of ${input.failTimes}`);
+      }
+      return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'test.record', key: context.idempotencyKey }, async () => {
+        const id = uuidv7();
+        await sql`INSERT INTO wftest.entities (id, tenant_id, step, idempotency_key) VALUES (${id}, ${context.tenantId}, ${input.step}, ${context.idempotencyKey})`.execute(context.trx);
+        if (input.sleepMs) await new Promise((resolve) => setTimeout(resolve, input.sleepMs));
+        return { entityId: id };
+      });
+    },
+  };
+}
+
+export function testEvent(tenantId: string, type: string, payload: Record<string, unknown>, id = uuidv7()): EventEnvelope {
+  return {
+    id,
+    tenant_id: tenantId,
+    type,
+    version: 1,
+    payload,
+    actor_id: null,
+    aggregate_type: 'test',
+    aggregate_id: uuidv7(),
+    occurred_at: new Date().toISOString(),
+    correlation_id: uuidv7(),
+    causation_id: null,
+  };
+}
+
+export function testBoss(connectionString: string, overrides: { superviseIntervalSeconds?: number } = {}): PgBoss {
+  const boss = createBoss({ connectionString, max: 4, supervise: overrides.superviseIntervalSeconds !== undefined, schedule: false });
+  boss.on('error', () => undefined);
+  return boss;
+}
+
+export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function runStatus(db: Database, tenantId: string, runId: string): Promise<string | undefined> {
+  return withTenant(db, { tenantId }, async (trx) => {
+    const row = await sql<{ status: string }>`SELECT status FROM workflow.runs WHERE id = ${runId}`.execute(trx);
+    return row.rows[0]?.status;
+  });
+}
+
+export async function waitForRun(db: Database, tenantId: string, runId: string, statuses: readonly string[], timeoutMs = 20_000): Promise<string> {
+  return waitFor(async () => {
+    const status = await runStatus(db, tenantId, runId);
+    return status && statuses.includes(status) ? status : null;
+  }, timeoutMs);
+}
+
+export async function count(db: Database, tenantId: string, table: string): Promise<number> {
+  if (!/^[a-z_]+\.[a-z_]+$/.test(table)) throw new Error('bad table');
+  return withTenant(db, { tenantId }, async (trx) => {
+    const row = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(trx);
+    return row.rows[0]?.n ?? 0;
+  });
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '@ubos/platform';
+import { ActionRegistry } from '../src/registry.ts';
+import { dryRun } from '../src/service.ts';
+import { assertValidDefinition, validateDefinition } from '../src/validation.ts';
+import { workflowTemplates } from '../src/flagship.ts';
+import { createFromTemplate, createTask, testEvent } from './helpers.ts';
+
+const registry = new ActionRegistry([createFromTemplate, createTask]);
+const clientId = '0190a0a0-0000-7000-8000-000000000001';
+
+const dealWon = {
+  name: 'Deal won',
+  trigger: { event: 'crm.deal.won', conditions: { path: 'event.payload.amount', op: 'gte', value: 100 } },
+  steps: [
+    {
+      key: 'create_project',
+      action: 'projects.createFromTemplate',
+      input: { templateId: 'tpl-1', clientId: '{{ event.payload.client_id }}', name: '{{ event.payload.deal_name }}' },
+    },
+    {
+      key: 'kickoff',
+      action: 'projects.createTask',
+      input: { projectId: '{{ steps.create_project.output.projectId }}', title: 'Kickoff with {{ event.payload.client_name }}' },
+    },
+  ],
+};
+
+describe('definition validation', () => {
+  it('accepts a valid definition', () => {
+    const result = validateDefinition(dealWon, registry);
+    expect(result.issues).toEqual([]);
+    expect(result.spec?.steps).toHaveLength(2);
+  });
+
+  it('lists every problem at once, with paths', () => {
+    const broken = {
+      name: 'Broken',
+      trigger: { event: 'crm.deal.won', conditions: { path: 'steps.create_project.output.id', op: 'exists' } },
+      steps: [
+        {
+          key: 'create_project',
+          action: 'projects.createFromTemplate',
+          // clientId is not a uuid, name is missing, an unknown key, and a reference to a later step.
+          input: { templateId: '{{ steps.kickoff.output.taskId }}', clientId: 'not-a-uuid', extra: 1 },
+        },
+        { key: 'kickoff', action: 'projects.createTask', input: { projectId: '{{ steps.nowhere.output.id }}', title: '{{ steps.kickoff.output.x }}' } },
+        { key: 'kickoff', action: 'crm.doesNotExist', input: { a: '{{ event.constructor.name }}', b: '{{ wat.x }}' }, if: { path: 'steps.later.output', op: 'exists' } },
+        { key: 'mail', action: 'core.notify', input: { userId: 'nope', title: '' } },
+      ],
+    };
+    const result = validateDefinition(broken, registry);
+    const found = result.issues.map((issue) => `${issue.path.join('.')}: ${issue.code}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'trigger.conditions.path: invalid_reference',
+        'steps.0.input.templateId: invalid_reference',
+        'steps.0.input.clientId: invalid_format',
+        'steps.0.input.name: invalid_type',
+        'steps.0.input: unrecognized_keys',
+        'steps.1.input.projectId: invalid_reference',
+        'steps.1.input.title: invalid_reference',
+        'steps.2.key: duplicate_key',
+        'steps.2.if.path: invalid_reference',
+        'steps.2.input.a: invalid_reference',
+        'steps.2.input.b: invalid_reference',
+        'steps.2.action: unknown_action',
+        'steps.3.input.userId: invalid_format',
+        'steps.3.input.title: too_small',
+      ]),
+    );
+    const messages = result.issues.map((issue) => issue.message).join('\n');
+    expect(messages).toContain('refers to step "kickoff", which runs later');
+    expect(messages).toContain('refers to step "nowhere", which does not exist');
+    expect(messages).toContain('refers to step "kickoff" itself');
+    expect(messages).toContain('"constructor" may not appear in a path');
+    expect(messages).toContain('unknown action "crm.doesNotExist"');
+    expect(result.missingActions).toEqual(['crm.doesNotExist']);
+  });
+
+  it('throws one BAD_REQUEST carrying zod-style issues', () => {
+    const error = (() => {
+      try {
+        assertValidDefinition({ ...dealWon, steps: [{ ...dealWon.steps[0], input: { clientId: 5 } }] }, registry);
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(DomainError);
+    const domainError = error as DomainError;
+    expect(domainError.code).toBe('BAD_REQUEST');
+    expect(domainError.issues?.map((issue) => issue.path.join('.'))).toEqual(
+      expect.arrayContaining(['steps.0.input.templateId', 'steps.0.input.clientId', 'steps.0.input.name']),
+    );
+  });
+
+  it('reports shape errors from the definition schema', () => {
+    const result = validateDefinition({ name: '', trigger: { event: 'Bad Event' }, steps: [] }, registry);
+    expect(result.spec).toBeNull();
+    expect(result.issues.map((issue) => issue.path.join('.'))).toEqual(expect.arrayContaining(['name', 'trigger.event', 'steps']));
+  });
+
+  it('rejects forbidden keys and over-long templates in inputs', () => {
+    const result = validateDefinition(
+      {
+        ...dealWon,
+        steps: [
+          {
+            ...dealWon.steps[0],
+            input: JSON.parse(`{"templateId":"t","clientId":"${clientId}","name":"{{ event.payload.x }}${'x'.repeat(20_000)}","__proto__":{"a":1}}`),
+          },
+        ],
+      },
+      registry,
+    );
+    expect(result.issues.map((issue) => `${issue.path.join('.')}: ${issue.code}`)).toEqual(['steps.0.input.__proto__: forbidden_key']);
+    const long = validateDefinition(
+      { ...dealWon, steps: [{ ...dealWon.steps[0], input: { templateId: 't', clientId, name: `{{ event.payload.x }}${'x'.repeat(20_000)}` } }] },
+      registry,
+    );
+    expect(long.issues.map((issue) => `${issue.path.join('.')}: ${issue.code}`)).toEqual(['steps.0.input.name: too_long']);
+  });
+
+  it('validates every flagship template; unknown actions are the only problems', () => {
+    for (const template of workflowTemplates) {
+      const result = validateDefinition(template.spec, registry);
+      expect(result.spec, template.key).not.toBeNull();
+      expect(result.issues.filter((issue) => issue.code !== 'unknown_action'), template.key).toEqual([]);
+    }
+    expect(validateDefinition(workflowTemplates.find((t) => t.key === 'deal-won-project')?.spec, registry).issues).toEqual([]);
+  });
+});
+
+describe('dry run', () => {
+  it('shows matched conditions and rendered inputs without side effects', () => {
+    const event = testEvent('0190a0a0-0000-7000-8000-0000000000aa', 'crm.deal.won', {
+      amount: 500,
+      client_id: clientId,
+      deal_name: 'Website',
+      client_name: 'Acme',
+    });
+    const result = dryRun(registry, {
+      spec: { ...dealWon, steps: [...dealWon.steps, { key: 'maybe', action: 'core.notify', if: { path: 'event.payload.amount', op: 'gt', value: 1000 }, input: { userId: clientId, title: 'Big deal' } }] },
+      event,
+      stepOutputs: { create_project: { projectId: '0190a0a0-0000-7000-8000-0000000000bb' } },
+    });
+    expect(result.valid).toBe(true);
+    expect(result.triggerMatched).toBe(true);
+    expect(result.conditions).toMatchObject({ matched: true, path: 'event.payload.amount', actual: 500 });
+    expect(result.steps.map((step) => [step.key, step.wouldRun])).toEqual([
+      ['create_project', true],
+      ['kickoff', true],
+      ['maybe', false],
+    ]);
+    expect(result.steps[0]?.input).toEqual({ templateId: 'tpl-1', clientId, name: 'Website' });
+    expect(result.steps[1]?.input).toEqual({ projectId: '0190a0a0-0000-7000-8000-0000000000bb', title: 'Kickoff with Acme' });
+    expect(result.steps[1]?.inputIssues).toEqual([]);
+
+    const small = dryRun(registry, { spec: dealWon, event: { ...event, payload: { amount: 5 } } });
+    expect(small.triggerMatched).toBe(false);
+    expect(small.steps[0]?.inputIssues.map((issue) => issue.path.join('.'))).toEqual(expect.arrayContaining(['clientId', 'name']));
+  });
+});
