@@ -136,6 +136,16 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     reply.header('x-request-id', request.id);
   });
 
+  // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets
+  // end with them and close() does not wait for the clients' idle timeouts.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) },

@@ -1,5 +1,6 @@
 import type { Logger } from '@ubos/platform';
 
+/** `pnpm start` forwards the terminal's signal to a process that already got it from its group. */
 const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
 
 export interface ShutdownOptions {
@@ -7,28 +8,27 @@ export interface ShutdownOptions {
   timeoutMs: number;
   stop: () => Promise<void>;
   exit?: (code: number) => void;
-  signals?: readonly NodeJS.Signals[];
+  now?: () => number;
 }
 
 /**
- * On SIGTERM/SIGINT: run `stop` (drain HTTP, workers, pools) and exit 0; exit 1 if it fails
- * or outlives `timeoutMs`. A second signal exits at once. Returns a function that removes the handlers.
+ * The signal handler: the first signal runs `stop` (drain HTTP, workers, pools) and exits 0,
+ * or 1 if it fails or outlives `timeoutMs`. A repeat within a second is the same request; a
+ * later one exits at once.
  */
-export function installShutdown(options: ShutdownOptions): () => void {
+export function createShutdownHandler(options: ShutdownOptions): (signal: NodeJS.Signals) => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const now = options.now ?? Date.now;
   let firstSignalAt: number | null = null;
 
-  const onSignal = (signal: NodeJS.Signals): void => {
+  return (signal) => {
     if (firstSignalAt !== null) {
-      // `pnpm start` forwards the terminal's signal to a process that already got it from its group:
-      // a repeat within a second is the same request, not an impatient operator.
-      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
+      if (now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
       options.log.warn({ signal }, 'second signal: exiting now');
       exit(1);
       return;
     }
-    firstSignalAt = Date.now();
+    firstSignalAt = now();
     options.log.info({ signal, timeoutMs: options.timeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
       options.log.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out: forcing exit');
@@ -47,7 +47,12 @@ export function installShutdown(options: ShutdownOptions): () => void {
         exit(1);
       });
   };
+}
 
+/** Installs the handler for SIGTERM and SIGINT; returns a function that removes it. */
+export function installShutdown(options: ShutdownOptions & { signals?: readonly NodeJS.Signals[] }): () => void {
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const onSignal = createShutdownHandler(options);
   for (const signal of signals) process.on(signal, onSignal);
   return () => {
     for (const signal of signals) process.removeListener(signal, onSignal);
