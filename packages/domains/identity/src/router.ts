@@ -43,6 +43,7 @@ export const identityRouter = router({
       .mutation(({ ctx, input }) => service.switchOrganization(ctx, input.organizationId)),
   }),
   organizations: router({
+    list: authedProcedure.output(z.array(organizationDto)).query(({ ctx }) => service.listMyOrganizations(ctx)),
     create: authedProcedure
       .input(createOrganizationInput)
       .output(organizationDto)

@@ -157,9 +157,7 @@ export async function logout(ctx: AuthedContext): Promise<{ ok: true }> {
 
 export async function me(ctx: AuthedContext): Promise<MeDto> {
   const { session } = ctx;
-  const organizations = await withUser<IdentityDB, OrganizationDto[]>(ctx.db, session.userId, (trx) =>
-    repo.listOrganizationsOfUser(trx, session.userId),
-  );
+  const organizations = await listMyOrganizations(ctx);
   const user = await repo.findUserById(typed<IdentityDB>(ctx.db.kysely), session.userId);
   if (!user) throw new DomainError('UNAUTHORIZED', 'Sign in to continue');
   const activeOrganization = organizations.find((organization) => organization.id === session.tenantId) ?? null;
@@ -171,6 +169,10 @@ export async function me(ctx: AuthedContext): Promise<MeDto> {
     organizations,
     sessionExpiresAt: session.expiresAt.toISOString(),
   };
+}
+
+export function listMyOrganizations(ctx: AuthedContext): Promise<OrganizationDto[]> {
+  return withUser<IdentityDB, OrganizationDto[]>(ctx.db, ctx.session.userId, (trx) => repo.listOrganizationsOfUser(trx, ctx.session.userId));
 }
 
 export async function changePassword(ctx: AuthedContext, input: ChangePasswordInput): Promise<{ ok: true }> {

@@ -216,6 +216,7 @@ describe('auth.me and organizations', () => {
     expect(me.activeOrganization?.id).toBe(second.id);
     expect(me.organizations.map((organization) => organization.name).sort()).toEqual(['First Org', 'Second Org']);
     expect(me.permissions).toContain('identity.role.manage');
+    expect(await now.organizations.list()).toEqual(me.organizations);
 
     await now.auth.switchOrganization({ organizationId: tenantId });
     const { caller: switched } = await callerFor({ db, cache }, token);
