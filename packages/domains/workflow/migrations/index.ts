@@ -122,4 +122,33 @@ export const workflowMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA workflow TO ubos_app;
     `,
   },
+  {
+    id: '0002_schedules',
+    sql: `
+      -- Enabled scheduled (cron) definitions. Maintained by the API in the tenant transaction;
+      -- the engine mirrors it into pg-boss schedules, reading across tenants inside withSystem().
+      CREATE TABLE IF NOT EXISTS workflow.schedules (
+        definition_id uuid PRIMARY KEY REFERENCES workflow.definitions (id),
+        tenant_id uuid NOT NULL,
+        cron text NOT NULL,
+        timezone text NOT NULL DEFAULT 'UTC',
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      SELECT platform.enable_tenant_rls('workflow.schedules');
+      DROP POLICY IF EXISTS system_sync ON workflow.schedules;
+      CREATE POLICY system_sync ON workflow.schedules USING (platform.is_system());
+
+      CREATE OR REPLACE FUNCTION workflow.notify_schedules() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('ubos_workflow', 'schedules');
+        RETURN NULL;
+      END $$;
+      DROP TRIGGER IF EXISTS schedules_notify ON workflow.schedules;
+      CREATE TRIGGER schedules_notify AFTER INSERT OR UPDATE OR DELETE ON workflow.schedules
+        FOR EACH STATEMENT EXECUTE FUNCTION workflow.notify_schedules();
+
+      GRANT SELECT, INSERT, UPDATE, DELETE ON workflow.schedules TO ubos_app;
+    `,
+  },
 ];

@@ -83,11 +83,42 @@ export const stepSpecSchema = z.strictObject({
 });
 export type StepSpec = z.infer<typeof stepSpecSchema>;
 
-export const triggerSpecSchema = z.strictObject({
-  /** The event type that starts a run. Cron schedules are not supported yet. */
-  event: z.string().regex(eventTypePattern, 'event type must look like "domain.entity.happened"'),
-  conditions: conditionSchema.optional(),
+const cronPattern = /^\s*[\d*?LW#/,A-Za-z-]+(\s+[\d*?LW#/,A-Za-z-]+){4,5}\s*$/;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const scheduleSpecSchema = z.strictObject({
+  /** Cron expression, 5 fields (or 6 with seconds), evaluated by pg-boss. */
+  cron: z.string().max(120).regex(cronPattern, 'a cron expression has 5 or 6 fields, e.g. "0 9 * * 1"'),
+  timezone: z.string().max(64).refine(isTimeZone, 'unknown time zone').default('UTC'),
 });
+
+/** The event type a scheduled run's synthetic trigger event carries. */
+export const SCHEDULE_EVENT_TYPE = 'workflow.schedule.fired';
+/** What `workflow.definitions.trigger_event` holds for a scheduled definition (never an event type). */
+export const SCHEDULE_TRIGGER = 'schedule';
+
+export const triggerSpecSchema = z
+  .strictObject({
+    /** The event type that starts a run, or ... */
+    event: z.string().regex(eventTypePattern, 'event type must look like "domain.entity.happened"').optional(),
+    /** ... a schedule. For "N hours before/after a date field", trigger on the event and give the first step a delay. */
+    schedule: scheduleSpecSchema.optional(),
+    conditions: conditionSchema.optional(),
+  })
+  .refine((trigger) => (trigger.event === undefined) !== (trigger.schedule === undefined), 'give a trigger event or a schedule (one of them)');
+
+/** The trigger key stored on the definition: the event type, or `schedule`. */
+export function triggerKey(trigger: { event?: string | undefined }): string {
+  return trigger.event ?? SCHEDULE_TRIGGER;
+}
 
 export const definitionSpecSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),

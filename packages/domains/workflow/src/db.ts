@@ -86,6 +86,14 @@ export interface NotificationsTable {
   read_at: NullableTimestamp;
 }
 
+export interface SchedulesTable {
+  definition_id: string;
+  tenant_id: string;
+  cron: string;
+  timezone: Generated<string>;
+  updated_at: Timestamp;
+}
+
 /** The workflow schema only: a query on another domain's table does not type-check. */
 export interface WorkflowDB {
   'workflow.definitions': DefinitionsTable;
@@ -94,4 +102,5 @@ export interface WorkflowDB {
   'workflow.run_steps': RunStepsTable;
   'workflow.step_wakeups': StepWakeupsTable;
   'workflow.notifications': NotificationsTable;
+  'workflow.schedules': SchedulesTable;
 }

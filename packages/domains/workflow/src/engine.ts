@@ -5,9 +5,11 @@ import type { Db as IDatabase, Job } from 'pg-boss';
 import type pg from 'pg';
 import { withSystem, withTenant, type ActionDefinition, type Database, type EventEnvelope, type Logger, type PgBoss, type Transaction, type UntypedDB } from '@ubos/platform';
 import { ActionRegistry } from './registry.ts';
-import { StepRunner, startRunsForEvent, type StepOutcome, type StepScheduler, type StepTarget } from './runtime.ts';
+import { StepRunner, startRunsForEvent, startScheduledRun, type StepOutcome, type StepScheduler, type StepTarget } from './runtime.ts';
 
 export const STEP_QUEUE = 'workflow.step';
+/** pg-boss cron schedules of scheduled definitions (key = definition id) deliver here. */
+export const CRON_QUEUE = 'workflow.cron';
 export const WAKEUP_CHANNEL = 'ubos_workflow';
 
 export interface WorkflowEngineOptions {
@@ -31,6 +33,10 @@ export interface WorkflowEngine {
   stop(): Promise<void>;
   /** Moves due wake-ups into pg-boss now; returns how many. */
   dispatch(): Promise<number>;
+  /** Mirrors workflow.schedules into pg-boss cron schedules now. */
+  syncSchedules(): Promise<void>;
+  /** What a cron occurrence does (tests, tooling): start the scheduled run for occurrence `occurrenceId`. */
+  fireSchedule(occurrence: { tenantId: string; definitionId: string; occurrenceId: string }): Promise<string | null>;
   /** Runs one step directly (tests, tooling). */
   runStep(target: StepTarget): Promise<StepOutcome>;
   /** What the `workflow.trigger` subscription does, in a tenant transaction of its own, with direct scheduling. */
@@ -159,13 +165,62 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         if (listener === client) listener = null;
         client.release(destroy);
       };
-      client.on('notification', () => void dispatch());
+      client.on('notification', (message: { payload?: string }) => {
+        if (message.payload === 'schedules') void syncSchedules();
+        else void dispatch();
+      });
       client.on('error', () => release(true));
       await client.query(`LISTEN ${WAKEUP_CHANNEL}`);
       listener = client;
       releaseListener = release;
     } catch (error) {
       log.warn({ err: error }, 'workflow LISTEN unavailable; polling');
+    }
+  }
+
+  let syncing: Promise<void> | null = null;
+  let lastSync = 0;
+  /** Mirrors workflow.schedules (all tenants) into pg-boss schedules keyed by definition id. */
+  function syncSchedules(): Promise<void> {
+    if (syncing) return syncing;
+    syncing = (async () => {
+      try {
+        lastSync = Date.now();
+        const wanted = await withSystem(db, (trx) =>
+          trx.executeQuery<{ definition_id: string; tenant_id: string; cron: string; timezone: string }>(
+            CompiledQuery.raw('SELECT definition_id, tenant_id, cron, timezone FROM workflow.schedules'),
+          ),
+        );
+        const existing = new Map((await boss.getSchedules(CRON_QUEUE)).map((schedule) => [schedule.key, schedule]));
+        for (const row of wanted.rows) {
+          const current = existing.get(row.definition_id);
+          existing.delete(row.definition_id);
+          if (current && current.cron === row.cron && current.timezone === row.timezone) continue;
+          try {
+            await boss.schedule(CRON_QUEUE, row.cron, { tenantId: row.tenant_id, definitionId: row.definition_id }, { key: row.definition_id, tz: row.timezone });
+          } catch (error) {
+            log.warn({ err: error, definitionId: row.definition_id, cron: row.cron }, 'workflow schedule rejected by pg-boss');
+          }
+        }
+        for (const key of existing.keys()) await boss.unschedule(CRON_QUEUE, key);
+      } catch (error) {
+        log.error({ err: error }, 'workflow schedule sync failed');
+      } finally {
+        syncing = null;
+      }
+    })();
+    return syncing;
+  }
+
+  function fireSchedule(occurrence: { tenantId: string; definitionId: string; occurrenceId: string }): Promise<string | null> {
+    return withTenant(db, { tenantId: occurrence.tenantId }, (trx) => startScheduledRun(trx, { ...occurrence, firedAt: new Date() }, schedule));
+  }
+
+  async function handleCron(jobs: Job<unknown>[]): Promise<void> {
+    for (const job of jobs) {
+      const data = job.data as Record<string, unknown> | null;
+      if (typeof data?.tenantId !== 'string' || typeof data.definitionId !== 'string') continue;
+      await fireSchedule({ tenantId: data.tenantId, definitionId: data.definitionId, occurrenceId: job.id });
     }
   }
 
@@ -214,10 +269,14 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         { batchSize: 4, burstWhenBatchFull: true, localConcurrency: Math.max(1, Math.ceil(concurrency / 4)), pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2 },
         handle,
       );
+      await boss.createQueue(CRON_QUEUE, { retryLimit: 5, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 });
+      await boss.work<unknown>(CRON_QUEUE, { batchSize: 1, pollingIntervalSeconds: 5 }, handleCron);
       await listen();
+      await syncSchedules();
       const tick = (): void => {
         if (stopping) return;
         void listen();
+        if (Date.now() - lastSync > 30_000) void syncSchedules();
         void dispatch().finally(() => {
           if (!stopping) timer = setTimeout(tick, pollIntervalMs);
         });
@@ -234,7 +293,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       for (const pending of timers) clearTimeout(pending);
       timers.clear();
       await boss.offWork(STEP_QUEUE, { wait: true });
+      await boss.offWork(CRON_QUEUE, { wait: true });
       if (dispatching) await dispatching;
+      if (syncing) await syncing;
       if (listener && releaseListener) {
         await listener.query(`UNLISTEN ${WAKEUP_CHANNEL}`).catch(() => undefined);
         releaseListener(false);
@@ -243,6 +304,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       log.info('workflow engine stopped');
     },
     dispatch,
+    syncSchedules,
+    fireSchedule,
     runStep: (target) => runner.run(target),
     handleEvent(event) {
       return withTenant(db, { tenantId: event.tenant_id }, (trx) => startRunsForEvent(trx, event, schedule));

@@ -1,7 +1,7 @@
 export { workflowModule } from './module.ts';
 export { workflowRouter } from './router.ts';
 export { workflowTrigger } from './handlers.ts';
-export { createWorkflowEngine, bossDatabase, STEP_QUEUE, WAKEUP_CHANNEL, type WorkflowEngine, type WorkflowEngineOptions } from './engine.ts';
+export { createWorkflowEngine, bossDatabase, STEP_QUEUE, CRON_QUEUE, WAKEUP_CHANNEL, type WorkflowEngine, type WorkflowEngineOptions } from './engine.ts';
 export { ActionRegistry, configureWorkflowActions, collectActions, workflowActions, coreActions, coreWait, coreNotify } from './registry.ts';
 export { validateDefinition, assertValidDefinition, type ValidationResult } from './validation.ts';
 export { dryRun, type DryRunResult } from './service.ts';
@@ -16,5 +16,5 @@ export {
   LIMITS as interpreterLimits,
   type ConditionTrace,
 } from './interpreter.ts';
-export { startRunsForEvent, wakeupScheduler, type StepTarget, type StepScheduler } from './runtime.ts';
+export { startRunsForEvent, startScheduledRun, wakeupScheduler, type StepTarget, type StepScheduler } from './runtime.ts';
 export * from './contracts.ts';

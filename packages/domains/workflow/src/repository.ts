@@ -1,7 +1,7 @@
 // Kysely queries against the workflow schema only.
 import { sql, type Transaction, type UntypedDB } from '@ubos/platform';
 import type { Kysely, Selectable } from 'kysely';
-import type { DefinitionSpec, RunStatus } from './contracts.ts';
+import { triggerKey, type DefinitionSpec, type RunStatus } from './contracts.ts';
 import type { DefinitionsTable, RunStepsTable, RunsTable, WorkflowDB } from './db.ts';
 
 export type DefinitionRow = Selectable<DefinitionsTable>;
@@ -35,7 +35,7 @@ export async function insertDefinition(
       tenant_id: row.tenantId,
       name: row.spec.name,
       description: row.spec.description,
-      trigger_event: row.spec.trigger.event,
+      trigger_event: triggerKey(row.spec.trigger),
       current_version: 1,
       enabled: row.enabled,
       template_key: row.templateKey,
@@ -220,6 +220,43 @@ export async function listRuns(db: Db, filter: RunFilter): Promise<RunRow[]> {
   if (filter.to) query = query.where('created_at', '<', filter.to);
   if (filter.after) query = query.where('id', '<', filter.after);
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+// ----- schedules -------------------------------------------------------------------------------
+
+/** Mirrors a definition's current state into workflow.schedules: a row iff it is enabled and scheduled. */
+export async function refreshScheduleRow(db: Db, definitionId: string): Promise<void> {
+  const definition = await db
+    .selectFrom('workflow.definitions')
+    .select(['id', 'tenant_id', 'enabled', 'deleted_at', 'current_version'])
+    .where('id', '=', definitionId)
+    .executeTakeFirst();
+  const spec = definition ? await findSpec(db, definition.id, definition.current_version) : undefined;
+  const schedule = spec?.trigger.schedule;
+  if (!definition || !definition.enabled || definition.deleted_at || !schedule) {
+    await db.deleteFrom('workflow.schedules').where('definition_id', '=', definitionId).execute();
+    return;
+  }
+  await db
+    .insertInto('workflow.schedules')
+    .values({ definition_id: definition.id, tenant_id: definition.tenant_id, cron: schedule.cron, timezone: schedule.timezone })
+    .onConflict((conflict) =>
+      conflict.column('definition_id').doUpdateSet({ cron: schedule.cron, timezone: schedule.timezone, updated_at: new Date() }),
+    )
+    .execute();
+}
+
+/** The current version of one enabled definition (scheduled runs). */
+export async function findEnabledDefinition(db: Db, definitionId: string): Promise<{ id: string; version: number; spec: DefinitionSpec } | undefined> {
+  const row = await db
+    .selectFrom('workflow.definitions as d')
+    .innerJoin('workflow.definition_versions as v', (join) => join.onRef('v.definition_id', '=', 'd.id').onRef('v.version', '=', 'd.current_version'))
+    .select(['d.id', 'd.current_version', 'v.spec'])
+    .where('d.id', '=', definitionId)
+    .where('d.enabled', '=', true)
+    .where('d.deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row ? { id: row.id, version: row.current_version, spec: row.spec as DefinitionSpec } : undefined;
 }
 
 // ----- wake-ups --------------------------------------------------------------------------------

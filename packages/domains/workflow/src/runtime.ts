@@ -16,11 +16,12 @@ import {
   type UntypedDB,
 } from '@ubos/platform';
 import type { Kysely } from 'kysely';
-import { runCompleted, runFailed, runStarted, type DefinitionSpec, type RetryPolicy, type StepSpec } from './contracts.ts';
+import { runCompleted, runFailed, runStarted, SCHEDULE_EVENT_TYPE, type DefinitionSpec, type RetryPolicy, type StepSpec } from './contracts.ts';
 import type { WorkflowDB } from './db.ts';
 import { evaluateCondition, renderString, renderTemplate, TemplateError } from './interpreter.ts';
 import type { ActionRegistry } from './registry.ts';
 import {
+  findEnabledDefinition,
   findSpec,
   findTriggeredDefinitions,
   insertRunOnce,
@@ -138,34 +139,75 @@ export async function startRunsForEvent(
 ): Promise<string[]> {
   // Workflow's own events never trigger workflows: no loops.
   if (event.type.startsWith('workflow.')) return [];
-  const db = wf(trx);
-  const definitions = await findTriggeredDefinitions(db, event.type);
+  const definitions = await findTriggeredDefinitions(wf(trx), event.type);
   const created: string[] = [];
   for (const definition of definitions) {
-    const spec = definition.spec;
-    if (!evaluateCondition(spec.trigger.conditions, { event })) continue;
-    const runId = uuidv7();
-    const inserted = await insertRunOnce(db, {
-      id: runId,
-      tenantId: event.tenant_id,
-      definitionId: definition.id,
-      version: definition.version,
-      event: { id: event.id, type: event.type },
-      eventJson: JSON.stringify(event),
-    });
-    if (!inserted) continue;
-    const startAfter = stepStartTime(spec.steps[0], { event, run: { id: runId }, steps: {} });
-    await insertSteps(db, event.tenant_id, runId, spec.steps, startAfter);
-    await scheduler(trx, { tenantId: event.tenant_id, runId, stepIndex: 0 }, startAfter);
-    await writeEvent(
-      trx,
-      runStarted,
-      { runId, definitionId: definition.id, definitionVersion: definition.version, triggerEventId: event.id, triggerEventType: event.type },
-      { tenantId: event.tenant_id, actorId: event.actor_id, correlationId: event.correlation_id, causationId: event.id, aggregateId: runId },
-    );
-    created.push(runId);
+    const runId = await startRun(trx, definition, event, scheduler);
+    if (runId) created.push(runId);
   }
   return created;
+}
+
+/**
+ * Starts one run of `definition` for `event` if its conditions match and it has none for this
+ * event id yet. Returns the run id, or null.
+ */
+export async function startRun(
+  trx: Transaction<UntypedDB>,
+  definition: { id: string; version: number; spec: DefinitionSpec },
+  event: EventEnvelope,
+  scheduler: StepScheduler,
+): Promise<string | null> {
+  const db = wf(trx);
+  const spec = definition.spec;
+  if (!evaluateCondition(spec.trigger.conditions, { event })) return null;
+  const runId = uuidv7();
+  const inserted = await insertRunOnce(db, {
+    id: runId,
+    tenantId: event.tenant_id,
+    definitionId: definition.id,
+    version: definition.version,
+    event: { id: event.id, type: event.type },
+    eventJson: JSON.stringify(event),
+  });
+  if (!inserted) return null;
+  const startAfter = stepStartTime(spec.steps[0], { event, run: { id: runId }, steps: {} });
+  await insertSteps(db, event.tenant_id, runId, spec.steps, startAfter);
+  await scheduler(trx, { tenantId: event.tenant_id, runId, stepIndex: 0 }, startAfter);
+  await writeEvent(
+    trx,
+    runStarted,
+    { runId, definitionId: definition.id, definitionVersion: definition.version, triggerEventId: event.id, triggerEventType: event.type },
+    { tenantId: event.tenant_id, actorId: event.actor_id, correlationId: event.correlation_id, causationId: event.id, aggregateId: runId },
+  );
+  return runId;
+}
+
+/**
+ * A cron occurrence of a scheduled definition: a synthetic `workflow.schedule.fired` event whose id
+ * is the occurrence's id (the pg-boss job id), so a redelivered occurrence starts no second run.
+ */
+export async function startScheduledRun(
+  trx: Transaction<UntypedDB>,
+  occurrence: { tenantId: string; definitionId: string; occurrenceId: string; firedAt: Date },
+  scheduler: StepScheduler,
+): Promise<string | null> {
+  const definition = await findEnabledDefinition(wf(trx), occurrence.definitionId);
+  if (!definition?.spec.trigger.schedule) return null;
+  const event: EventEnvelope = {
+    id: occurrence.occurrenceId,
+    tenant_id: occurrence.tenantId,
+    type: SCHEDULE_EVENT_TYPE,
+    version: 1,
+    payload: { definitionId: definition.id, firedAt: occurrence.firedAt.toISOString(), cron: definition.spec.trigger.schedule.cron },
+    actor_id: null,
+    aggregate_type: 'workflow_definition',
+    aggregate_id: definition.id,
+    occurred_at: occurrence.firedAt.toISOString(),
+    correlation_id: occurrence.occurrenceId,
+    causation_id: null,
+  };
+  return startRun(trx, definition, event, scheduler);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import {
   definitionUpdated,
   runCancelled,
   runRetried,
+  SCHEDULE_EVENT_TYPE,
+  triggerKey,
   type DefinitionDto,
   type DefinitionSpec,
   type RunDetailDto,
@@ -29,6 +31,7 @@ import {
   listSteps,
   listVersions,
   lockRun,
+  refreshScheduleRow,
   updateRun,
   updateStep,
   wf,
@@ -126,9 +129,10 @@ async function insertValidated(
   await writeEvent(
     ctx.trx,
     definitionCreated,
-    { definitionId: id, version: 1, name: spec.name, triggerEvent: spec.trigger.event, enabled: options.enabled, templateKey: options.templateKey },
+    { definitionId: id, version: 1, name: spec.name, triggerEvent: triggerKey(spec.trigger), enabled: options.enabled, templateKey: options.templateKey },
     { ...ctx.eventMeta, aggregateId: id },
   );
+  await refreshScheduleRow(wf(ctx.trx), id);
   return toDefinitionDto(ctx, row);
 }
 
@@ -153,7 +157,7 @@ export async function updateDefinition(
     .set({
       name: validSpec.name,
       description: validSpec.description,
-      trigger_event: validSpec.trigger.event,
+      trigger_event: triggerKey(validSpec.trigger),
       current_version: version,
       missing_actions: [],
       updated_at: new Date(),
@@ -164,9 +168,10 @@ export async function updateDefinition(
   await writeEvent(
     ctx.trx,
     definitionUpdated,
-    { definitionId: current.id, version, name: validSpec.name, triggerEvent: validSpec.trigger.event },
+    { definitionId: current.id, version, name: validSpec.name, triggerEvent: triggerKey(validSpec.trigger) },
     { ...ctx.eventMeta, aggregateId: current.id },
   );
+  await refreshScheduleRow(db, current.id);
   return toDefinitionDto(ctx, row);
 }
 
@@ -202,6 +207,7 @@ export async function setDefinitionEnabled(ctx: ServiceContext, registry: Action
     { definitionId: current.id, version: current.current_version },
     { ...ctx.eventMeta, aggregateId: current.id },
   );
+  await refreshScheduleRow(db, current.id);
   return toDefinitionDto(ctx, row);
 }
 
@@ -211,6 +217,7 @@ export async function deleteDefinition(ctx: ServiceContext, input: { id: string 
   if (!current) throw new NotFoundError('Workflow definition', input.id);
   await db.updateTable('workflow.definitions').set({ deleted_at: new Date(), enabled: false, updated_at: new Date() }).where('id', '=', current.id).execute();
   await writeEvent(ctx.trx, definitionDeleted, { definitionId: current.id }, { ...ctx.eventMeta, aggregateId: current.id });
+  await refreshScheduleRow(db, current.id);
   return { id: current.id };
 }
 
@@ -260,7 +267,7 @@ export function dryRun(
   }
   const spec = validation.spec;
   const event = JSON.parse(JSON.stringify(input.event)) as Record<string, unknown>;
-  const eventTypeMatched = event.type === undefined || event.type === spec.trigger.event;
+  const eventTypeMatched = event.type === undefined || event.type === (spec.trigger.event ?? SCHEDULE_EVENT_TYPE);
   const conditions = spec.trigger.conditions ? traceCondition(spec.trigger.conditions, { event }) : null;
   const triggerMatched = eventTypeMatched && (conditions?.matched ?? true);
   const now = Date.now();
@@ -318,7 +325,7 @@ export function dryRun(
 
 /** Whether an event would start a run of this definition: used by tests and the dry run. */
 export function triggerMatches(spec: DefinitionSpec, event: { type: string }): boolean {
-  return spec.trigger.event === event.type && evaluateCondition(spec.trigger.conditions, { event });
+  return (spec.trigger.event ?? SCHEDULE_EVENT_TYPE) === event.type && evaluateCondition(spec.trigger.conditions, { event });
 }
 
 // ----- runs ------------------------------------------------------------------------------------
@@ -412,7 +419,7 @@ export function listTemplates(registry: ActionRegistry): TemplateSummary[] {
       key: template.key,
       title: template.title,
       summary: template.summary,
-      triggerEvent: template.spec.trigger.event,
+      triggerEvent: triggerKey(template.spec.trigger),
       actions,
       missingActions: actions.filter((name) => !registry.has(name)),
       spec: template.spec,

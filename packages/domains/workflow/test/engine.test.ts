@@ -9,7 +9,8 @@ import {
   type PgBoss,
 } from '@ubos/platform';
 import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
-import { createWorkflowEngine, type WorkflowEngine } from '../src/engine.ts';
+import { PgBoss as Boss, QUEUE_SCHEMA } from '@ubos/platform';
+import { CRON_QUEUE, createWorkflowEngine, type WorkflowEngine } from '../src/engine.ts';
 import { workflowTrigger } from '../src/handlers.ts';
 import { configureWorkflowActions } from '../src/registry.ts';
 import { workflowRouter } from '../src/router.ts';
@@ -427,5 +428,83 @@ describe('definitions API', () => {
       sql<{ user_id: string; title: string; run_id: string }>`SELECT user_id, title, run_id FROM workflow.notifications`.execute(trx),
     );
     expect(rows.rows).toEqual([{ user_id: userId, title: 'Hello Ada', run_id: run!.id }]);
+  });
+});
+
+describe('scheduled (cron) triggers', () => {
+  it('mirrors enabled scheduled definitions into pg-boss schedules; one run per occurrence', async () => {
+    const tenantId = uuidv7();
+    const { caller } = callerFor(tenantId);
+    const definition = await caller.definitions.create({
+      spec: {
+        name: 'Weekly digest',
+        trigger: { schedule: { cron: '0 9 * * 1', timezone: 'Europe/Berlin' } },
+        steps: [{ key: 'digest', action: 'test.record', input: { step: 'digest' } }],
+      },
+    });
+    expect(definition.triggerEvent).toBe('schedule');
+    await engine.syncSchedules();
+    const schedules = await boss.getSchedules(CRON_QUEUE, definition.id);
+    expect(schedules.map((schedule) => [schedule.cron, schedule.timezone])).toEqual([['0 9 * * 1', 'Europe/Berlin']]);
+
+    const occurrenceId = uuidv7();
+    const runId = await engine.fireSchedule({ tenantId, definitionId: definition.id, occurrenceId });
+    expect(runId).not.toBeNull();
+    expect(await engine.fireSchedule({ tenantId, definitionId: definition.id, occurrenceId })).toBeNull();
+    await waitForRun(testDb.db, tenantId, runId!, ['succeeded']);
+    const detail = await caller.runs.get({ id: runId! });
+    expect(detail).toMatchObject({ triggerEventType: 'workflow.schedule.fired', triggerEventId: occurrenceId });
+
+    await caller.definitions.disable({ id: definition.id });
+    await engine.syncSchedules();
+    expect(await boss.getSchedules(CRON_QUEUE, definition.id)).toEqual([]);
+    expect(await engine.fireSchedule({ tenantId, definitionId: definition.id, occurrenceId: uuidv7() })).toBeNull();
+  });
+
+  it('fires from a real pg-boss cron pass', async () => {
+    const tenantId = uuidv7();
+    const { caller } = callerFor(tenantId);
+    const definition = await caller.definitions.create({
+      spec: { name: 'Every second', trigger: { schedule: { cron: '* * * * * *' } }, steps: [{ key: 'tick', action: 'test.record', input: { step: 'tick' } }] },
+    });
+    await engine.syncSchedules();
+    const clock = new Boss({
+      connectionString: testDb.appUrl,
+      schema: QUEUE_SCHEMA,
+      migrate: false,
+      createSchema: false,
+      supervise: false,
+      schedule: true,
+      cronMonitorIntervalSeconds: 1,
+      cronWorkerIntervalSeconds: 1,
+    });
+    clock.on('error', () => undefined);
+    await clock.start();
+    try {
+      await waitFor(async () => (await count(testDb.db, tenantId, 'wftest.entities')) > 0, 30_000);
+    } finally {
+      await caller.definitions.disable({ id: definition.id });
+      await engine.syncSchedules();
+      await clock.stop({ graceful: false, close: true });
+    }
+    const runs = await caller.runs.list({ definitionId: definition.id });
+    expect(runs.items.length).toBeGreaterThan(0);
+    expect(runs.items.every((run) => run.triggerEventType === 'workflow.schedule.fired')).toBe(true);
+  });
+
+  it('rejects a bad schedule on save', async () => {
+    const { caller } = callerFor(uuidv7());
+    const error = await caller.definitions
+      .create({
+        spec: {
+          name: 'Bad',
+          trigger: { event: 'crm.deal.won', schedule: { cron: 'every day', timezone: 'Mars/Olympus' } },
+          steps: [{ key: 'x', action: 'test.record', input: { step: 'x' } }],
+        },
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    const issues = (error as { cause: { issues: { path: (string | number)[] }[] } }).cause.issues.map((issue) => issue.path.join('.'));
+    expect(issues).toEqual(expect.arrayContaining(['trigger.schedule.cron', 'trigger.schedule.timezone']));
   });
 });

@@ -162,3 +162,20 @@ describe('dry run', () => {
     expect(small.steps[0]?.inputIssues.map((issue) => issue.path.join('.'))).toEqual(expect.arrayContaining(['clientId', 'name']));
   });
 });
+
+describe('delays', () => {
+  it('computes "N hours before/after a date field" and core.wait start times', async () => {
+    const { stepStartTime } = await import('../src/runtime.ts');
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const context = { event: { payload: { starts_at: '2026-01-10T12:00:00Z', bad: 'soon' } }, run: { id: 'r' }, steps: {} };
+    const before = stepStartTime({ key: 'remind', action: 'core.notify', input: {}, delay: { until: '{{ event.payload.starts_at }}', offsetSeconds: -2 * 3600 } }, context, now);
+    expect(before.toISOString()).toBe('2026-01-10T10:00:00.000Z');
+    const wait = stepStartTime({ key: 'wait', action: 'core.wait', input: { seconds: 2 * 86_400 } }, context, now);
+    expect(wait.toISOString()).toBe('2026-01-03T00:00:00.000Z');
+    const waitUntil = stepStartTime({ key: 'wait', action: 'core.wait', input: { until: '{{ event.payload.starts_at }}', offsetSeconds: 3600 } }, context, now);
+    expect(waitUntil.toISOString()).toBe('2026-01-10T13:00:00.000Z');
+    // A date in the past or an unparsable one means: run now.
+    expect(stepStartTime({ key: 'x', action: 'core.notify', input: {}, delay: { until: '2020-01-01T00:00:00Z' } }, context, now).getTime()).toBe(now);
+    expect(stepStartTime({ key: 'x', action: 'core.notify', input: {}, delay: { until: '{{ event.payload.bad }}' } }, context, now).getTime()).toBe(now);
+  });
+});
