@@ -38,7 +38,7 @@ export function valueSchema(definition: Pick<FieldDefinition, 'type' | 'options'
   }
 }
 
-/** A zod object schema over every defined key (all optional; `required` is checked separately). */
+/** A zod object schema over every defined key (all optional; `required` is checked separately), e.g. for API docs. */
 export function buildCustomFieldsSchema(definitions: readonly FieldDefinition[]): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
   for (const definition of definitions) shape[definition.key] = valueSchema(definition).optional();
@@ -70,13 +70,16 @@ export function applyCustomFields(
       toValidate[key] = value;
     }
   }
-  const parsed = buildCustomFieldsSchema(definitions.filter((definition) => hasKey(definition.key, toValidate))).safeParse(toValidate);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+  for (const [key, value] of Object.entries(toValidate)) {
+    const definition = byKey.get(key);
+    if (!definition) continue;
+    const parsed = cachedValueSchema(definition).safeParse(value);
+    if (parsed.success) continue;
+    for (const problem of parsed.error.issues) {
       issues.push({
-        path: ['customFields', ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))],
-        message: issue.message,
-        code: issue.code,
+        path: ['customFields', key, ...problem.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))],
+        message: problem.message,
+        code: problem.code,
       });
     }
   }
@@ -95,6 +98,15 @@ export function applyCustomFields(
   return result;
 }
 
-function hasKey(key: string, values: Record<string, unknown>): boolean {
-  return Object.hasOwn(values, key);
+// Building a zod schema costs far more than running it: reuse one per definition object
+// (an import validates thousands of rows against the same definitions).
+const schemaCache = new WeakMap<FieldDefinition, z.ZodType>();
+
+function cachedValueSchema(definition: FieldDefinition): z.ZodType {
+  let schema = schemaCache.get(definition);
+  if (!schema) {
+    schema = valueSchema(definition);
+    schemaCache.set(definition, schema);
+  }
+  return schema;
 }

@@ -13,6 +13,7 @@ import {
   type ImportDto,
 } from './contracts.ts';
 import type { CrmDB, CustomFieldEntity, ImportMapping } from './db.ts';
+import { writeEvents } from './outbox-bulk.ts';
 import { normalizeCompanyName, normalizeDomain, normalizeEmail, normalizeTags } from './normalize.ts';
 import * as repo from './repository.ts';
 import * as imports from './repository-import.ts';
@@ -340,7 +341,7 @@ async function importClients(ctx: ServiceContext, records: CsvRecord[], firstRow
     });
   }
   const created = await imports.insertClients(db, toInsert);
-  for (const client of created) await writeEvent(ctx.trx, clientCreated, clientSnapshot(client), { ...ctx.eventMeta, aggregateId: client.id });
+  await writeEvents(ctx.trx, clientCreated, created.map((client) => ({ payload: clientSnapshot(client), aggregateId: client.id })), ctx.eventMeta);
   return { created: created.length, duplicates, errors };
 }
 
@@ -386,7 +387,7 @@ async function importContacts(ctx: ServiceContext, records: CsvRecord[], firstRo
     });
   }
   const created = await imports.insertContacts(db, toInsert);
-  for (const contact of created) await writeEvent(ctx.trx, contactCreated, contactSnapshot(contact, []), { ...ctx.eventMeta, aggregateId: contact.id });
+  await writeEvents(ctx.trx, contactCreated, created.map((contact) => ({ payload: contactSnapshot(contact, []), aggregateId: contact.id })), ctx.eventMeta);
   return { created: created.length, duplicates, errors };
 }
 
