@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
 import {
+  collectSubscriptions,
+  configureEventAdmin,
   createBoss,
   createDatabase,
   migrateDatabase,
@@ -72,7 +74,7 @@ class Cleanup {
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { config, log } = options;
   const role = options.role ?? config.PROCESS_ROLE;
-  const modules = options.modules ?? allModules;
+  const modules: readonly DomainModule[] = options.modules ?? allModules;
   const cleanup = new Cleanup(log);
   try {
     let embedded: EmbeddedPostgres | null = null;
@@ -119,6 +121,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     await boss.start();
     bossHandle.markStarted();
     cleanup.push('pg-boss', () => boss.stop({ graceful: true, close: true, timeout: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 1000) }));
+    // The dead-letter/replay procedures need this process's boss, also in an api-only process
+    // (a worker's event backbone registers the same again).
+    configureEventAdmin({ boss, subscriptions: collectSubscriptions(modules) });
+    cleanup.push('event admin', async () => configureEventAdmin(null));
 
     if (role !== 'api') {
       const workers: Workers = await startWorkers({ db, boss, modules, log, config });

@@ -48,6 +48,23 @@ async function loadOrCreateSecrets(file: string): Promise<Secrets> {
   return secrets;
 }
 
+const SECRETS_FILE = 'postgres-secrets.json';
+
+/**
+ * Connection strings of an embedded cluster another process started (for the CLI), or null
+ * when DATA_DIR holds none. The cluster must be running for them to answer.
+ */
+export async function embeddedConnectionUrls(dataDir: string, port: number): Promise<{ ownerUrl: string; appUrl: string } | null> {
+  const file = path.join(dataDir, SECRETS_FILE);
+  if (!existsSync(file)) return null;
+  const secrets = await loadOrCreateSecrets(file);
+  const superuserUrl = `postgres://${SUPERUSER}:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+  return {
+    ownerUrl: superuserUrl,
+    appUrl: withCredentials(superuserUrl, APP_ROLE, secrets.appPassword, EMBEDDED_DATABASE),
+  };
+}
+
 async function clusterState(dir: string): Promise<'empty' | 'initialised'> {
   if (!existsSync(dir)) return 'empty';
   if (existsSync(path.join(dir, 'PG_VERSION'))) return 'initialised';
@@ -67,7 +84,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // The cluster runs as the `postgres` system user when we are root: it must be able to reach DATA_DIR.
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
   const clusterDir = path.join(options.dataDir, 'postgres');
-  const secrets = await loadOrCreateSecrets(path.join(options.dataDir, 'postgres-secrets.json'));
+  const secrets = await loadOrCreateSecrets(path.join(options.dataDir, SECRETS_FILE));
   const state = await clusterState(clusterDir);
 
   // Imported lazily: only the embedded default needs the binaries. The package installs

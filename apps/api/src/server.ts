@@ -196,19 +196,20 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   );
 
   const startedAt = Date.now();
-  app.get('/health', { config: { rateLimit: false } }, async () => ({
+  // Probes run every few seconds: log them only when something is wrong.
+  app.get('/health', { config: { rateLimit: false }, logLevel: 'warn' }, async () => ({
     status: 'ok',
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   }));
 
   const checks = readinessChecks({ db: deps.db, boss: deps.boss, redis: deps.redis });
-  app.get('/ready', { config: { rateLimit: false } }, async (request, reply) => {
+  app.get('/ready', { config: { rateLimit: false }, logLevel: 'warn' }, async (request, reply) => {
     const report = await checkReadiness(checks);
     if (!report.ok) request.log.warn({ checks: report.checks }, 'not ready');
     return reply.status(report.ok ? 200 : 503).send({ status: report.ok ? 'ready' : 'unavailable', checks: report.checks });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const metrics = await renderMetrics();
     return reply.type(metrics.contentType).send(metrics.body);
   });

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  collectSubscriptions,
+  deadLetterQueueName,
+  ensureSubscriptionQueues,
+  uuidv7,
+  type DomainModule,
+  type PgBoss,
+} from '@ubos/platform';
+import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { modules } from '../src/modules.ts';
+import { repoRoot } from '../src/paths.ts';
+import { startTestBoss } from './helpers.ts';
+
+/** `pnpm ubos`: the operations CLI, run as a real process against a test database. */
+
+const run = promisify(execFile);
+const subscriptions = collectSubscriptions(modules as readonly DomainModule[]);
+let testDb: TestDatabase;
+let boss: PgBoss;
+
+async function ubos(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, DATABASE_URL: testDb.ownerUrl, DATABASE_APP_URL: testDb.appUrl };
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['apps/api/src/cli/ubos.ts', ...args], { cwd: repoRoot, env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  ({ boss } = await startTestBoss(testDb.appUrl));
+  await ensureSubscriptionQueues(boss, subscriptions);
+});
+
+afterAll(async () => {
+  await boss?.stop({ graceful: false, close: true });
+  await testDb?.drop();
+});
+
+describe('pnpm ubos', () => {
+  it('lists every procedure with its declared access', async () => {
+    const result = await ubos(['procedures']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/mutation\s+identity\.auth\.signUp\s+public/);
+    expect(result.stdout).not.toContain('UNDECLARED');
+  });
+
+  it('rejects an unknown command with usage and exit code 2', async () => {
+    const result = await ubos(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command "frobnicate"');
+    expect(result.stderr).toContain('Usage: pnpm ubos');
+  });
+
+  it('lists dead letters and redrives them to their subscription queue', async () => {
+    const subscription = subscriptions[0];
+    if (!subscription) throw new Error('no module declares a subscription: nothing to dead-letter');
+    const tenantId = uuidv7();
+    const envelope = {
+      id: uuidv7(),
+      tenant_id: tenantId,
+      type: 'crm.client.created',
+      version: 1,
+      payload: { clientId: uuidv7() },
+      actor_id: null,
+      aggregate_type: 'client',
+      aggregate_id: uuidv7(),
+      occurred_at: new Date().toISOString(),
+      correlation_id: uuidv7(),
+      causation_id: null,
+    };
+    const jobId = await boss.send(deadLetterQueueName(subscription.name), envelope);
+    expect(jobId).toBeTruthy();
+
+    const listed = await ubos(['dead-letters', '--subscription', subscription.name]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(String(jobId));
+    expect(listed.stdout).toContain('crm.client.created');
+    expect(listed.stdout).toContain(tenantId);
+    expect(listed.stderr).toContain('1 dead letter(s)');
+
+    const otherTenant = await ubos(['dead-letters', '--tenant', uuidv7(), '--json']);
+    expect(otherTenant.code).toBe(0);
+    expect(otherTenant.stdout).toBe('');
+
+    const redriven = await ubos(['redrive', '--subscription', subscription.name, '--id', String(jobId)]);
+    expect(redriven.code).toBe(0);
+    expect(redriven.stdout).toContain('Redrove 1 dead letter(s).');
+
+    const after = await ubos(['dead-letters', '--subscription', subscription.name]);
+    expect(after.stdout).not.toContain(String(jobId));
+    // The same event now waits in the subscription's own queue for fresh attempts.
+    const requeued = await testDb.db.pool.query<{ name: string; state: string }>(
+      `SELECT name, state FROM pgboss.job WHERE data->>'id' = $1 ORDER BY created_on`,
+      [envelope.id],
+    );
+    expect(requeued.rows.map((row) => row.name)).toContain(subscription.name);
+  });
+
+  it('refuses an unknown subscription name', async () => {
+    const result = await ubos(['dead-letters', '--subscription', 'nope.nothing']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown nope.nothing');
+  });
+});
