@@ -4,7 +4,7 @@ import { CompiledQuery } from 'kysely';
 import type { Db as IDatabase, Job } from 'pg-boss';
 import type pg from 'pg';
 import { withSystem, withTenant, type ActionDefinition, type Database, type EventEnvelope, type Logger, type PgBoss, type Transaction, type UntypedDB } from '@ubos/platform';
-import { ActionRegistry } from './registry.ts';
+import { ActionRegistry, configureWorkflowActions } from './registry.ts';
 import { StepRunner, startRunsForEvent, startScheduledRun, type StepOutcome, type StepScheduler, type StepTarget } from './runtime.ts';
 
 export const STEP_QUEUE = 'workflow.step';
@@ -69,6 +69,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   const { db, boss } = options;
   const log = options.log.child({ component: 'workflow-engine' });
   const registry = new ActionRegistry(options.actions);
+  // The API of this process validates definitions against the same actions.
+  configureWorkflowActions(options.actions);
   const concurrency = options.concurrency ?? 4;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
 

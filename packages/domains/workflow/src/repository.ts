@@ -155,6 +155,21 @@ export async function insertSteps(
     .execute();
 }
 
+/**
+ * Claims a step for one attempt: running, attempts + 1, if its run is running and at this step.
+ * Returns the attempt number, or null when the job is stale (done, cancelled, another step).
+ */
+export async function claimStep(db: Db, runId: string, index: number, now: Date): Promise<number | null> {
+  const result = await sql<{ attempts: number }>`
+    UPDATE workflow.run_steps AS s
+    SET status = 'running', attempts = s.attempts + 1, started_at = ${now}, updated_at = now()
+    FROM workflow.runs AS r
+    WHERE s.run_id = ${runId} AND s.step_index = ${index} AND s.status IN ('pending', 'running')
+      AND r.id = s.run_id AND r.status = 'running' AND r.current_step = s.step_index
+    RETURNING s.attempts`.execute(db);
+  return result.rows[0]?.attempts ?? null;
+}
+
 export async function lockRun(db: Db, runId: string): Promise<RunRow | undefined> {
   return db.selectFrom('workflow.runs').selectAll().where('id', '=', runId).forUpdate().executeTakeFirst();
 }

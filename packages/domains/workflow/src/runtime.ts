@@ -3,7 +3,6 @@
 import {
   sql,
   uuidv7,
-  withIdempotency,
   withTenant,
   writeEvent,
   type ActionDefinition,
@@ -21,6 +20,7 @@ import type { WorkflowDB } from './db.ts';
 import { evaluateCondition, renderString, renderTemplate, TemplateError } from './interpreter.ts';
 import type { ActionRegistry } from './registry.ts';
 import {
+  claimStep,
   findEnabledDefinition,
   findSpec,
   findTriggeredDefinitions,
@@ -286,16 +286,8 @@ export class StepRunner {
     const { db } = this.#deps;
     const scope = { tenantId: target.tenantId };
     // 1. Claim: mark the step running and count the attempt (visible even if the process dies).
-    const attempt = await withTenant(db, scope, async (trx) => {
-      const d = wf(trx);
-      const run = await lockRun(d, target.runId);
-      if (!run || run.status !== 'running' || run.current_step !== target.stepIndex) return null;
-      const step = await lockStep(d, target.runId, target.stepIndex);
-      if (!step || (step.status !== 'pending' && step.status !== 'running')) return null;
-      const next = step.attempts + 1;
-      await updateStep(d, target.runId, target.stepIndex, { status: 'running', attempts: next, started_at: new Date() });
-      return next;
-    });
+    // One statement; the execution below re-checks everything under row locks.
+    const attempt = await withTenant(db, scope, (trx) => claimStep(wf(trx), target.runId, target.stepIndex, new Date()));
     if (attempt === null) return 'stale';
     // 2. Execute the action and advance, in one transaction.
     try {
@@ -317,7 +309,6 @@ export class StepRunner {
     if (!stepSpec) throw new StepFailure(`step ${target.stepIndex} is not in the definition`, { permanent: true });
     const earlier = target.stepIndex > 0 ? (await listSteps(d, target.runId)).filter((row) => row.step_index < target.stepIndex) : [];
     const context = buildContext(run, earlier);
-    const finishedAt = new Date();
     let result: { status: 'succeeded' | 'skipped'; input: unknown; output: unknown };
 
     if (stepSpec.if && !evaluateCondition(stepSpec.if, context)) {
@@ -330,31 +321,30 @@ export class StepRunner {
       if (!parsed.success) {
         throw new StepFailure(`input does not satisfy ${action.name}`, { permanent: true, issues: zodIssues(parsed.error), input: rendered });
       }
+      // The action runs in this transaction, which also marks the step succeeded: a committed action
+      // is a succeeded step, so it is never run again. Its idempotency key makes a re-run after a
+      // rolled-back attempt (or an action's own external side effects) safe.
       const idempotencyKey = `${target.runId}:${stepSpec.key}`;
-      const eventMeta = runEventMeta(run);
-      const output = await withIdempotency(trx, { tenantId: target.tenantId, scope: 'workflow.step', key: idempotencyKey }, async () => {
-        const raw = await action.run(parsed.data, {
-          trx,
-          log: this.#deps.log,
-          tenantId: target.tenantId,
-          actorId: null,
-          idempotencyKey,
-          eventMeta,
-        });
-        const checked = action.output.safeParse(raw);
-        if (!checked.success) {
-          throw new StepFailure(`output of ${action.name} does not match its schema`, { permanent: true, issues: zodIssues(checked.error), input: rendered });
-        }
-        return checked.data;
+      const raw = await action.run(parsed.data, {
+        trx,
+        log: this.#deps.log,
+        tenantId: target.tenantId,
+        actorId: null,
+        idempotencyKey,
+        eventMeta: runEventMeta(run),
       });
-      result = { status: 'succeeded', input: rendered, output: output ?? null };
+      const checked = action.output.safeParse(raw);
+      if (!checked.success) {
+        throw new StepFailure(`output of ${action.name} does not match its schema`, { permanent: true, issues: zodIssues(checked.error), input: rendered });
+      }
+      result = { status: 'succeeded', input: rendered, output: JSON.parse(JSON.stringify(checked.data ?? null)) as unknown };
     }
     await updateStep(d, target.runId, target.stepIndex, {
       status: result.status,
       input: JSON.stringify(result.input ?? null),
       output: JSON.stringify(result.output ?? null),
       error: null,
-      finished_at: finishedAt,
+      finished_at: new Date(),
     });
     Object.defineProperty(context.steps, stepSpec.key, {
       value: { status: result.status, input: result.input ?? null, output: result.output ?? null },

@@ -304,6 +304,18 @@ describe('failures, retries, cancel and compensation', () => {
   });
 });
 
+describe('storage', () => {
+  it('forces row-level security on every workflow table', async () => {
+    const tables = await sql<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; has_tenant: boolean }>`
+      SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+             EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnotnull) AS has_tenant
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'workflow' AND c.relkind = 'r' ORDER BY c.relname`.execute(testDb.db.kysely);
+    expect(tables.rows.map((row) => row.relname)).toEqual(['definition_versions', 'definitions', 'notifications', 'run_steps', 'runs', 'schedules', 'step_wakeups']);
+    for (const row of tables.rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, has_tenant: true });
+  });
+});
+
 describe('definitions API', () => {
   it('versions definitions: a run keeps the version it started with', async () => {
     const tenantId = uuidv7();
