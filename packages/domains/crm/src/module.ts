@@ -1,5 +1,6 @@
-import type { DomainModule } from '@ubos/platform';
+import type { ActionDefinition, DomainModule } from '@ubos/platform';
 import { crmMigrations } from '../migrations/index.ts';
+import { crmActions } from './actions.ts';
 import { crmSubscriptions } from './handlers.ts';
 import { crmRouter } from './router.ts';
 
@@ -8,4 +9,5 @@ export const crmModule = {
   router: crmRouter,
   migrations: crmMigrations,
   subscriptions: crmSubscriptions,
+  actions: crmActions as unknown as readonly ActionDefinition[],
 } satisfies DomainModule;
