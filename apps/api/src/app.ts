@@ -108,7 +108,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     if (config.REDIS_URL) {
       const client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
       client.on('error', (error: Error) => log.warn({ err: error }, 'redis error'));
-      await client.connect();
+      try {
+        await client.connect();
+      } catch (error) {
+        client.disconnect();
+        throw new Error(`Redis at REDIS_URL did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
       cleanup.push('redis', async () => {
         await client.quit();
       });

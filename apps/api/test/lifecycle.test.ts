@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, publicProcedure, router } from '@ubos/platform';
-import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testConfig, testRedisUrl, type TestDatabase } from '@ubos/platform/testing';
 import { startApp } from '../src/app.ts';
 import { createShutdownHandler } from '../src/shutdown.ts';
 
@@ -141,5 +141,24 @@ describe('shutdown handler', () => {
     clock += 2_000;
     handler('SIGINT');
     expect(codes).toEqual([1]);
+  });
+});
+
+describe('startApp with Redis', () => {
+  it('fails clearly when REDIS_URL does not answer', async () => {
+    const config = configFor({ MIGRATE_ON_START: false, REDIS_URL: 'redis://127.0.0.1:1' });
+    await expect(startApp({ config, log: silent })).rejects.toThrow(/Redis at REDIS_URL did not answer/);
+  });
+
+  it('uses Redis for readiness when REDIS_URL answers', async () => {
+    const app = await startApp({ config: configFor({ MIGRATE_ON_START: false, REDIS_URL: testRedisUrl() }), log: silent });
+    try {
+      const response = await fetch(`${app.address ?? ''}/ready`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { checks: Record<string, { ok: boolean }> };
+      expect(Object.keys(body.checks).sort()).toEqual(['pgBoss', 'postgres', 'redis']);
+    } finally {
+      await app.stop();
+    }
   });
 });

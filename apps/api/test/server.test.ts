@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createDatabase, mergeRouters, publicProcedure, router, type PgBoss } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testRedisUrl, type TestDatabase } from '@ubos/platform/testing';
 import { appRouter } from '../src/router.ts';
 import { UndeclaredProceduresError, type Server } from '../src/server.ts';
 import type { BossHandle } from '../src/readiness.ts';
@@ -63,7 +63,7 @@ describe('health and readiness', () => {
 
   it('/ready also pings Redis when REDIS_URL is configured', async () => {
     const redis = testRedis();
-    const withRedis = await testServer({ db: testDb.db, boss: bossHandle, redis, config: { REDIS_URL: 'redis://127.0.0.1:6379' } });
+    const withRedis = await testServer({ db: testDb.db, boss: bossHandle, redis, config: { REDIS_URL: testRedisUrl() } });
     try {
       const response = await withRedis.inject({ method: 'GET', url: '/ready' });
       expect(response.statusCode).toBe(200);
@@ -259,7 +259,7 @@ describe('rate limiting', () => {
       db: testDb.db,
       boss: bossHandle,
       redis,
-      config: { RATE_LIMIT_MAX: 2, REDIS_URL: 'redis://127.0.0.1:6379' },
+      config: { RATE_LIMIT_MAX: 2, REDIS_URL: testRedisUrl() },
     });
     // A unique client address: the Redis server is shared with other test runs.
     const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
