@@ -50,18 +50,21 @@ export function escapeLike(value: string): string {
 
 // ---------------------------------------------------------------- keyset cursors
 
-const cursorSchema = z.tuple([z.string(), z.uuid()]);
+const cursorSchema = z.tuple([z.string(), z.string(), z.uuid()]);
 
-export function encodeCursor(sortKey: string, id: string): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
+/** An opaque keyset cursor: the list order it belongs to, the last row's sort value and id. */
+export function encodeCursor(order: string, sortKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([order, sortKey, id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { sortKey: string; id: string } {
+/** Decodes a cursor; one from another list order (or garbage) is a BAD_REQUEST, never a 500. */
+export function decodeCursor(cursor: string, order: string): { sortKey: string; id: string } {
   try {
-    const [sortKey, id] = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const [cursorOrder, sortKey, id] = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (cursorOrder !== order) throw new Error('cursor of another order');
     return { sortKey, id };
   } catch {
-    throw new DomainError('BAD_REQUEST', 'Invalid cursor', [{ path: ['cursor'], message: 'Invalid cursor' }]);
+    throw new DomainError('BAD_REQUEST', 'Invalid cursor', [{ path: ['cursor'], message: 'Invalid cursor for this list and sort' }]);
   }
 }
 

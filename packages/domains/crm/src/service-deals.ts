@@ -265,8 +265,9 @@ export async function listDeals(
   const db = dbOf(ctx);
   if (input.clientId && !(await repo.findClient(db, input.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', input.clientId);
   if (input.stageId && !(await deals.findStage(db, input.stageId))) throw new NotFoundError('Stage', input.stageId);
-  const rows = await deals.listDeals(db, { ...input, limit, cursor: input.cursor ? decodeCursor(input.cursor) : undefined });
-  return paginate(rows, limit, toDealDto);
+  const order = 'deals:created_at:desc';
+  const rows = await deals.listDeals(db, { ...input, limit, cursor: input.cursor ? decodeCursor(input.cursor, order) : undefined });
+  return paginate(rows, limit, order, toDealDto);
 }
 
 export async function board(ctx: ServiceContext): Promise<{ pipeline: PipelineDto; columns: { stageId: string; deals: DealDto[] }[] }> {

@@ -69,15 +69,19 @@ export function toListQuery(input: ListInput): ListQuery {
     sort: input.sort ?? 'name',
     direction: input.direction ?? 'asc',
     limit: Math.min(input.limit ?? 50, 100),
-    cursor: input.cursor ? decodeCursor(input.cursor) : undefined,
+    cursor: input.cursor ? decodeCursor(input.cursor, listOrder(input)) : undefined,
   };
 }
 
-export function paginate<Row extends { id: string; sort_key: string }, T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {
+export function listOrder(input: Pick<ListInput, 'sort' | 'direction'>): string {
+  return `${input.sort ?? 'name'}:${input.direction ?? 'asc'}`;
+}
+
+export function paginate<Row extends { id: string; sort_key: string }, T>(rows: Row[], limit: number, order: string, map: (row: Row) => T): Page<T> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows[pageRows.length - 1];
-  return { items: pageRows.map(map), nextCursor: hasMore && last ? encodeCursor(last.sort_key, last.id) : null };
+  return { items: pageRows.map(map), nextCursor: hasMore && last ? encodeCursor(order, last.sort_key, last.id) : null };
 }
 
 // ---------------------------------------------------------------- custom field definitions
@@ -279,7 +283,7 @@ export async function restoreClient(ctx: ServiceContext, id: string): Promise<Cl
 
 export async function listClients(ctx: ServiceContext, input: ListInput): Promise<Page<ClientDto>> {
   const query = toListQuery(input);
-  return paginate(await repo.listClients(dbOf(ctx), query), query.limit, toClientDto);
+  return paginate(await repo.listClients(dbOf(ctx), query), query.limit, listOrder(input), toClientDto);
 }
 
 // ---------------------------------------------------------------- contacts
@@ -435,7 +439,7 @@ export async function listContacts(ctx: ServiceContext, input: ListInput): Promi
   if (query.clientId && !(await repo.findClient(db, query.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', query.clientId);
   const rows = await repo.listContacts(db, query);
   const relationships = await repo.relationshipsOfContacts(db, rows.slice(0, query.limit).map((row) => row.id));
-  return paginate(rows, query.limit, (row) => toContactDto(row, relationships));
+  return paginate(rows, query.limit, listOrder(input), (row) => toContactDto(row, relationships));
 }
 
 // ---------------------------------------------------------------- notes
@@ -512,8 +516,9 @@ export async function listNotes(
 ): Promise<Page<NoteDto>> {
   await noteSubjectClient(ctx, input.subjectType, input.subjectId);
   const limit = Math.min(input.limit ?? 50, 100);
-  const rows = await repo.listNotes(dbOf(ctx), input.subjectType, input.subjectId, limit, input.cursor ? decodeCursor(input.cursor) : undefined);
-  return paginate(rows, limit, toNoteDto);
+  const order = `notes:${input.subjectType}:${input.subjectId}`;
+  const rows = await repo.listNotes(dbOf(ctx), input.subjectType, input.subjectId, limit, input.cursor ? decodeCursor(input.cursor, order) : undefined);
+  return paginate(rows, limit, order, toNoteDto);
 }
 
 export async function listTags(ctx: ServiceContext): Promise<{ tag: string; clients: number; contacts: number }[]> {

@@ -162,6 +162,8 @@ describe('lists', () => {
     expect((await a.caller.clients.list({ q: 'al' })).items).toHaveLength(3);
     expect((await a.caller.clients.list({ tag: 'A' })).items).toHaveLength(2);
     await expect(a.caller.clients.list({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const nameCursor = (await a.caller.clients.list({ sort: 'name', limit: 2 })).nextCursor ?? '';
+    await expect(a.caller.clients.list({ sort: 'created_at', cursor: nameCursor })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(a.caller.clients.list({ limit: 101 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
