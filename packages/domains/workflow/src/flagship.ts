@@ -13,27 +13,28 @@ export const workflowTemplates: readonly WorkflowTemplate[] = [
   {
     key: 'deal-won-project',
     title: 'Deal won → project + kickoff task',
-    summary: 'When a deal is won, create the project from its template and a kickoff task.',
+    summary: 'When a deal with a project template (deal custom field project_template_id) is won, create the project and a kickoff task for the deal owner.',
     spec: {
       name: 'Deal won → project + kickoff task',
-      description: 'Creates the client project from the deal\'s project template and schedules a kickoff task.',
-      trigger: { event: 'crm.deal.won' },
+      description: 'Creates the client project from the template named in the deal\'s custom field project_template_id and a kickoff task for the deal owner.',
+      trigger: { event: 'crm.deal.won', conditions: { path: 'event.payload.custom_fields.project_template_id', op: 'exists' } },
       steps: [
         {
           key: 'create_project',
           action: 'projects.createFromTemplate',
           input: {
-            templateId: '{{ event.payload.project_template_id }}',
+            templateId: '{{ event.payload.custom_fields.project_template_id }}',
             clientId: '{{ event.payload.client_id }}',
-            name: '{{ event.payload.deal_name }}',
+            name: '{{ event.payload.title }}',
           },
         },
         {
           key: 'kickoff_task',
           action: 'projects.createTask',
           input: {
-            projectId: '{{ steps.create_project.output.projectId }}',
-            title: 'Kickoff call with {{ event.payload.client_name }}',
+            projectId: '{{ steps.create_project.output.project_id }}',
+            title: 'Kickoff: {{ event.payload.title }}',
+            assigneeId: '{{ event.payload.owner_id }}',
           },
         },
       ],

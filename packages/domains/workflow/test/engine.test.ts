@@ -71,13 +71,25 @@ async function outboxTypes(tenantId: string, aggregateId: string): Promise<strin
   });
 }
 
+const projectTemplateId = '0190a0a0-0000-7000-8000-00000000abcd';
+
+/** A crm.deal.won payload as the crm domain publishes it (deal snapshot). */
 function dealWonEvent(tenantId: string, overrides: Record<string, unknown> = {}): EventEnvelope {
   return testEvent(tenantId, 'crm.deal.won', {
     deal_id: uuidv7(),
-    deal_name: 'Website relaunch',
     client_id: uuidv7(),
-    client_name: 'Acme',
-    project_template_id: 'tpl-web',
+    contact_id: null,
+    pipeline_id: uuidv7(),
+    stage_id: uuidv7(),
+    stage_name: 'Won',
+    title: 'Website relaunch',
+    value_minor: 1_500_000,
+    currency: 'EUR',
+    expected_close: null,
+    status: 'won',
+    owner_id: uuidv7(),
+    custom_fields: { project_template_id: projectTemplateId },
+    reason: null,
     ...overrides,
   });
 }
@@ -105,17 +117,18 @@ describe('deal won → project from template + kickoff task (built-in example)',
       ['create_project', 'succeeded', 1],
       ['kickoff_task', 'succeeded', 1],
     ]);
-    const projectId = (detail.steps[0]?.output as { projectId: string }).projectId;
-    expect(detail.steps[1]?.input).toEqual({ projectId, title: 'Kickoff call with Acme' });
+    const projectId = (detail.steps[0]?.output as { project_id: string }).project_id;
+    const ownerId = (event.payload as { owner_id: string }).owner_id;
+    expect(detail.steps[1]?.input).toEqual({ projectId, title: 'Kickoff: Website relaunch', assigneeId: ownerId });
 
     const project = await withTenant(testDb.db, { tenantId }, (trx) =>
       sql<{ id: string; name: string; template_id: string; idempotency_key: string }>`SELECT id, name, template_id, idempotency_key FROM wftest.projects`.execute(trx),
     );
-    expect(project.rows).toEqual([{ id: projectId, name: 'Website relaunch', template_id: 'tpl-web', idempotency_key: `${run!.id}:create_project` }]);
+    expect(project.rows).toEqual([{ id: projectId, name: 'Website relaunch', template_id: projectTemplateId, idempotency_key: `${run!.id}:create_project` }]);
     const tasks = await withTenant(testDb.db, { tenantId }, (trx) =>
-      sql<{ project_id: string; title: string }>`SELECT project_id, title FROM wftest.tasks`.execute(trx),
+      sql<{ project_id: string; title: string; assignee_id: string }>`SELECT project_id, title, assignee_id FROM wftest.tasks`.execute(trx),
     );
-    expect(tasks.rows).toEqual([{ project_id: projectId, title: 'Kickoff call with Acme' }]);
+    expect(tasks.rows).toEqual([{ project_id: projectId, title: 'Kickoff: Website relaunch', assignee_id: ownerId }]);
     expect(await outboxTypes(tenantId, run!.id)).toEqual(['workflow.run.started', 'workflow.run.completed']);
   });
 
@@ -269,7 +282,7 @@ describe('failures, retries, cancel and compensation', () => {
         compensateOnFailure: true,
         retry: { maxAttempts: 1 },
         steps: [
-          { key: 'project', action: 'projects.createFromTemplate', input: { templateId: 't', clientId: '{{ event.payload.client_id }}', name: 'P' } },
+          { key: 'project', action: 'projects.createFromTemplate', input: { templateId: projectTemplateId, clientId: '{{ event.payload.client_id }}', name: 'P' } },
           { key: 'boom', action: 'test.record', input: { step: 'boom', failTimes: 10 } },
         ],
       },
@@ -291,7 +304,7 @@ describe('failures, retries, cancel and compensation', () => {
       spec: {
         name: 'Bad input at run time',
         trigger: { event: 'crm.deal.won' },
-        steps: [{ key: 'project', action: 'projects.createFromTemplate', input: { templateId: 't', clientId: '{{ event.payload.client_id }}', name: 'P' } }],
+        steps: [{ key: 'project', action: 'projects.createFromTemplate', input: { templateId: projectTemplateId, clientId: '{{ event.payload.client_id }}', name: 'P' } }],
       },
     });
     const event = dealWonEvent(tenantId, { client_id: 'not-a-uuid' });
@@ -299,7 +312,7 @@ describe('failures, retries, cancel and compensation', () => {
     const [run] = await runsForEvent(tenantId, event.id);
     await waitForRun(testDb.db, tenantId, run!.id, ['failed', 'succeeded']);
     const detail = await caller.runs.get({ id: run!.id });
-    expect(detail.steps[0]).toMatchObject({ status: 'failed', attempts: 1, input: { templateId: 't', clientId: 'not-a-uuid', name: 'P' } });
+    expect(detail.steps[0]).toMatchObject({ status: 'failed', attempts: 1, input: { templateId: projectTemplateId, clientId: 'not-a-uuid', name: 'P' } });
     expect(detail.steps[0]?.error).toMatchObject({ permanent: true, issues: [{ path: ['clientId'] }] });
   });
 });
@@ -368,7 +381,7 @@ describe('definitions API', () => {
           steps: [
             { key: 'a', action: 'projects.createTask', input: { projectId: '{{ steps.b.output.projectId }}' } },
             { key: 'b', action: 'crm.notRegistered', input: {} },
-            { key: 'c', action: 'projects.createFromTemplate', input: { templateId: 't', clientId: 'x', name: 'n' } },
+            { key: 'c', action: 'projects.createFromTemplate', input: { templateId: projectTemplateId, clientId: 'x', name: 'n' } },
           ],
         },
       })

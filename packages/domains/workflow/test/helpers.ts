@@ -22,10 +22,10 @@ export async function createFixtureTables(adminUrl: string): Promise<void> {
     await client.query(`
       CREATE SCHEMA IF NOT EXISTS wftest;
       CREATE TABLE IF NOT EXISTS wftest.projects (
-        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, template_id text NOT NULL, client_id uuid NOT NULL,
+        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, template_id uuid NOT NULL, client_id uuid,
         name text NOT NULL, idempotency_key text NOT NULL);
       CREATE TABLE IF NOT EXISTS wftest.tasks (
-        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, project_id uuid NOT NULL, title text NOT NULL,
+        id uuid PRIMARY KEY, tenant_id uuid NOT NULL, project_id uuid NOT NULL, title text NOT NULL, assignee_id uuid,
         completed boolean NOT NULL DEFAULT false, idempotency_key text NOT NULL);
       CREATE TABLE IF NOT EXISTS wftest.entities (
         id uuid PRIMARY KEY, tenant_id uuid NOT NULL, step text NOT NULL, idempotency_key text NOT NULL);
@@ -42,8 +42,9 @@ export async function createFixtureTables(adminUrl: string): Promise<void> {
   }
 }
 
-const createFromTemplateInput = z.strictObject({ templateId: z.string().min(1), clientId: z.uuid(), name: z.string().min(1).max(200) });
-const projectOutput = z.object({ projectId: z.uuid() });
+// Same field names and types as the projects domain's action (a strict subset of its input).
+const createFromTemplateInput = z.strictObject({ templateId: z.uuid(), name: z.string().trim().min(1).max(200), clientId: z.uuid().nullable().default(null) });
+const projectOutput = z.object({ project_id: z.uuid(), client_id: z.uuid().nullable() });
 
 export const createFromTemplate: ActionDefinition<z.infer<typeof createFromTemplateInput>, z.infer<typeof projectOutput>> = {
   name: 'projects.createFromTemplate',
@@ -55,16 +56,16 @@ export const createFromTemplate: ActionDefinition<z.infer<typeof createFromTempl
       const id = uuidv7();
       await sql`INSERT INTO wftest.projects (id, tenant_id, template_id, client_id, name, idempotency_key)
         VALUES (${id}, ${context.tenantId}, ${input.templateId}, ${input.clientId}, ${input.name}, ${context.idempotencyKey})`.execute(context.trx);
-      return { projectId: id };
+      return { project_id: id, client_id: input.clientId };
     });
   },
   async compensate(_input, output, context) {
-    await sql`DELETE FROM wftest.projects WHERE id = ${output.projectId}`.execute(context.trx);
+    await sql`DELETE FROM wftest.projects WHERE id = ${output.project_id}`.execute(context.trx);
   },
 };
 
-const createTaskInput = z.strictObject({ projectId: z.uuid(), title: z.string().min(1).max(300), assigneeId: z.uuid().optional() });
-const taskOutput = z.object({ taskId: z.uuid() });
+const createTaskInput = z.strictObject({ projectId: z.uuid(), title: z.string().trim().min(1).max(300), assigneeId: z.uuid().nullable().default(null) });
+const taskOutput = z.object({ task_id: z.uuid(), project_id: z.uuid() });
 
 export const createTask: ActionDefinition<z.infer<typeof createTaskInput>, z.infer<typeof taskOutput>> = {
   name: 'projects.createTask',
@@ -74,9 +75,9 @@ export const createTask: ActionDefinition<z.infer<typeof createTaskInput>, z.inf
   run(input, context) {
     return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'projects.createTask', key: context.idempotencyKey }, async () => {
       const id = uuidv7();
-      await sql`INSERT INTO wftest.tasks (id, tenant_id, project_id, title, idempotency_key)
-        VALUES (${id}, ${context.tenantId}, ${input.projectId}, ${input.title}, ${context.idempotencyKey})`.execute(context.trx);
-      return { taskId: id };
+      await sql`INSERT INTO wftest.tasks (id, tenant_id, project_id, title, assignee_id, idempotency_key)
+        VALUES (${id}, ${context.tenantId}, ${input.projectId}, ${input.title}, ${input.assigneeId}, ${context.idempotencyKey})`.execute(context.trx);
+      return { task_id: id, project_id: input.projectId };
     });
   },
 };

@@ -8,6 +8,7 @@ import { createFromTemplate, createTask, testEvent } from './helpers.ts';
 
 const registry = new ActionRegistry([createFromTemplate, createTask]);
 const clientId = '0190a0a0-0000-7000-8000-000000000001';
+const templateId = '0190a0a0-0000-7000-8000-00000000abcd';
 
 const dealWon = {
   name: 'Deal won',
@@ -16,12 +17,12 @@ const dealWon = {
     {
       key: 'create_project',
       action: 'projects.createFromTemplate',
-      input: { templateId: 'tpl-1', clientId: '{{ event.payload.client_id }}', name: '{{ event.payload.deal_name }}' },
+      input: { templateId, clientId: '{{ event.payload.client_id }}', name: '{{ event.payload.deal_name }}' },
     },
     {
       key: 'kickoff',
       action: 'projects.createTask',
-      input: { projectId: '{{ steps.create_project.output.projectId }}', title: 'Kickoff with {{ event.payload.client_name }}' },
+      input: { projectId: '{{ steps.create_project.output.project_id }}', title: 'Kickoff with {{ event.payload.client_name }}' },
     },
   ],
 };
@@ -108,7 +109,7 @@ describe('definition validation', () => {
         steps: [
           {
             ...dealWon.steps[0],
-            input: JSON.parse(`{"templateId":"t","clientId":"${clientId}","name":"{{ event.payload.x }}${'x'.repeat(20_000)}","__proto__":{"a":1}}`),
+            input: JSON.parse(`{"templateId":"${templateId}","clientId":"${clientId}","name":"{{ event.payload.x }}${'x'.repeat(20_000)}","__proto__":{"a":1}}`),
           },
         ],
       },
@@ -116,7 +117,7 @@ describe('definition validation', () => {
     );
     expect(result.issues.map((issue) => `${issue.path.join('.')}: ${issue.code}`)).toEqual(['steps.0.input.__proto__: forbidden_key']);
     const long = validateDefinition(
-      { ...dealWon, steps: [{ ...dealWon.steps[0], input: { templateId: 't', clientId, name: `{{ event.payload.x }}${'x'.repeat(20_000)}` } }] },
+      { ...dealWon, steps: [{ ...dealWon.steps[0], input: { templateId, clientId, name: `{{ event.payload.x }}${'x'.repeat(20_000)}` } }] },
       registry,
     );
     expect(long.issues.map((issue) => `${issue.path.join('.')}: ${issue.code}`)).toEqual(['steps.0.input.name: too_long']);
@@ -143,7 +144,7 @@ describe('dry run', () => {
     const result = dryRun(registry, {
       spec: { ...dealWon, steps: [...dealWon.steps, { key: 'maybe', action: 'core.notify', if: { path: 'event.payload.amount', op: 'gt', value: 1000 }, input: { userId: clientId, title: 'Big deal' } }] },
       event,
-      stepOutputs: { create_project: { projectId: '0190a0a0-0000-7000-8000-0000000000bb' } },
+      stepOutputs: { create_project: { project_id: '0190a0a0-0000-7000-8000-0000000000bb' } },
     });
     expect(result.valid).toBe(true);
     expect(result.triggerMatched).toBe(true);
@@ -153,13 +154,14 @@ describe('dry run', () => {
       ['kickoff', true],
       ['maybe', false],
     ]);
-    expect(result.steps[0]?.input).toEqual({ templateId: 'tpl-1', clientId, name: 'Website' });
+    expect(result.steps[0]?.input).toEqual({ templateId, clientId, name: 'Website' });
     expect(result.steps[1]?.input).toEqual({ projectId: '0190a0a0-0000-7000-8000-0000000000bb', title: 'Kickoff with Acme' });
     expect(result.steps[1]?.inputIssues).toEqual([]);
 
     const small = dryRun(registry, { spec: dealWon, event: { ...event, payload: { amount: 5 } } });
     expect(small.triggerMatched).toBe(false);
-    expect(small.steps[0]?.inputIssues.map((issue) => issue.path.join('.'))).toEqual(expect.arrayContaining(['clientId', 'name']));
+    // clientId is optional (nullable, defaults to null) for projects.createFromTemplate; name is required.
+    expect(small.steps[0]?.inputIssues.map((issue) => issue.path.join('.'))).toEqual(['name']);
   });
 });
 
