@@ -234,4 +234,11 @@ export const crmMigrations: Migration[] = [
       SELECT platform.enable_tenant_rls('crm.import_errors');
     `,
   },
+  {
+    id: '0002_stage_soft_delete',
+    sql: `
+      -- Stages removed from a pipeline are soft-deleted: archived deals keep pointing at them.
+      ALTER TABLE crm.pipeline_stages ADD COLUMN IF NOT EXISTS deleted_at timestamptz;
+    `,
+  },
 ];

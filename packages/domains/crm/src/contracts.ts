@@ -131,6 +131,13 @@ export const pipelineCreated = defineEvent({
   payload: z.object({ pipeline_id: z.uuid(), name: z.string(), stages: z.array(z.object({ stage_id: z.uuid(), name: z.string(), kind: z.string() })) }),
 });
 
+export const pipelineUpdated = defineEvent({
+  type: 'crm.pipeline.updated',
+  version: 1,
+  aggregateType: 'crm.pipeline',
+  payload: z.object({ pipeline_id: z.uuid(), name: z.string(), stages: z.array(z.object({ stage_id: z.uuid(), name: z.string(), kind: z.string() })) }),
+});
+
 export const dealCreated = defineEvent({ type: 'crm.deal.created', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema });
 export const dealUpdated = defineEvent({ type: 'crm.deal.updated', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema });
 export const dealStageChanged = defineEvent({
@@ -190,6 +197,7 @@ export const crmEvents = {
   customFieldUpdated,
   customFieldArchived,
   pipelineCreated,
+  pipelineUpdated,
   dealCreated,
   dealUpdated,
   dealStageChanged,

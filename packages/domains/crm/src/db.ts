@@ -96,6 +96,7 @@ export interface PipelineStagesTable {
   position: number;
   kind: 'open' | 'won' | 'lost';
   created_at: Generated<Date>;
+  deleted_at: Date | null;
 }
 
 export interface DealsTable {

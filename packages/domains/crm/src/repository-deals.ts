@@ -33,11 +33,34 @@ export async function insertStages(db: Db, rows: Insertable<PipelineStagesTable>
 }
 
 export async function stagesOf(db: Db, pipelineId: string): Promise<StageRow[]> {
-  return db.selectFrom('crm.pipeline_stages').selectAll().where('pipeline_id', '=', pipelineId).orderBy('position').orderBy('id').execute();
+  return db
+    .selectFrom('crm.pipeline_stages')
+    .selectAll()
+    .where('pipeline_id', '=', pipelineId)
+    .where('deleted_at', 'is', null)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
 }
 
 export async function findStage(db: Db, id: string): Promise<StageRow | undefined> {
-  return db.selectFrom('crm.pipeline_stages').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('crm.pipeline_stages').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+export async function updateStage(db: Db, id: string, changes: { name?: string; position?: number; kind?: StageRow['kind']; deleted_at?: Date }): Promise<void> {
+  await db.updateTable('crm.pipeline_stages').set(changes).where('id', '=', id).execute();
+}
+
+/** Open (not archived) deals per stage of a pipeline. */
+export async function dealCountsByStage(db: Db, pipelineId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('crm.deals')
+    .select(['stage_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('pipeline_id', '=', pipelineId)
+    .where('deleted_at', 'is', null)
+    .groupBy('stage_id')
+    .execute();
+  return new Map(rows.map((row) => [row.stage_id, Number(row.n)]));
 }
 
 // ---------------------------------------------------------------- deals
@@ -119,7 +142,7 @@ export async function boardDeals(db: Db, pipelineId: string, perStage: number): 
     CROSS JOIN LATERAL (
       SELECT * FROM crm.deals WHERE stage_id = s.id AND deleted_at IS NULL ORDER BY rank, id LIMIT ${perStage}
     ) d
-    WHERE s.pipeline_id = ${pipelineId}::uuid
+    WHERE s.pipeline_id = ${pipelineId}::uuid AND s.deleted_at IS NULL
     ORDER BY s.position, d.rank, d.id`.execute(db);
   return result.rows;
 }

@@ -82,6 +82,8 @@ const tags = router({
 const pipelines = router({
   getDefault: tenantProcedure.meta({ permission: 'crm.deal.read' }).output(pipelineDto)
     .query(({ ctx }) => dealService.defaultPipeline(ctx)),
+  updateStages: tenantProcedure.meta({ permission: 'crm.settings.manage' }).input(s.updateStagesInput).output(pipelineDto)
+    .mutation(({ ctx, input }) => dealService.updateStages(ctx, input)),
 });
 
 const deals = router({

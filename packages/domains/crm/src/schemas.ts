@@ -110,3 +110,9 @@ export const createImportInput = z.object({
   /** CSV column name -> field (`name`, `email`, `custom.<key>`, ...). Unmapped columns are ignored. */
   mapping: z.record(z.string().max(200), z.string().max(80)),
 });
+export const updateStagesInput = z.object({
+  stages: z
+    .array(z.object({ id: z.uuid().optional(), name: z.string().trim().min(1).max(100), kind: z.enum(['open', 'won', 'lost']) }))
+    .min(3)
+    .max(30),
+});

@@ -1,4 +1,4 @@
-import { DomainError, NotFoundError, uuidv7, writeEvent } from '@ubos/platform';
+import { DomainError, NotFoundError, uuidv7, writeEvent, type FieldIssue } from '@ubos/platform';
 import { applyCustomFields } from './custom-fields.ts';
 import {
   dealArchived,
@@ -10,6 +10,7 @@ import {
   engagementCreated,
   engagementUpdated,
   pipelineCreated,
+  pipelineUpdated,
   type DealDto,
   type DealSnapshot,
   type EngagementDto,
@@ -61,6 +62,59 @@ export async function defaultPipeline(ctx: ServiceContext): Promise<PipelineDto>
   const created = await deals.findDefaultPipeline(db);
   if (!created) throw new Error('Default pipeline missing after creation');
   return toPipelineDto(created, await deals.stagesOf(db, created.id));
+}
+
+export interface StageInput {
+  id?: string | undefined;
+  name: string;
+  kind: StageRow['kind'];
+}
+
+/**
+ * Replaces the default pipeline's stage list: order = kanban order; new stages have no id;
+ * stages left out are removed (only when no open deal sits in them). Exactly one won and one
+ * lost stage, at least one open stage; a stage holding deals keeps its kind.
+ */
+export async function updateStages(ctx: ServiceContext, input: { stages: StageInput[] }): Promise<PipelineDto> {
+  const db = dbOf(ctx);
+  // Foreign or unknown ids first, before anything (even the lazy default pipeline) is written.
+  for (const stage of input.stages) if (stage.id && !(await deals.findStage(db, stage.id))) throw new NotFoundError('Stage', stage.id);
+  const pipeline = await defaultPipeline(ctx);
+  const issues: FieldIssue[] = [];
+  input.stages.forEach((stage, index) => {
+    if (stage.id && !pipeline.stages.some((existing) => existing.id === stage.id)) issues.push({ path: ['stages', index, 'id'], message: 'Not a stage of this pipeline' });
+  });
+  const ids = input.stages.flatMap((stage) => (stage.id ? [stage.id] : []));
+  if (new Set(ids).size !== ids.length) issues.push({ path: ['stages'], message: 'A stage is listed twice' });
+  const kinds = input.stages.map((stage) => stage.kind);
+  if (kinds.filter((kind) => kind === 'won').length !== 1 || kinds.filter((kind) => kind === 'lost').length !== 1 || !kinds.includes('open')) {
+    issues.push({ path: ['stages'], message: 'Keep exactly one won stage, one lost stage and at least one open stage' });
+  }
+  if (issues.length > 0) throw new DomainError('BAD_REQUEST', issues.map((issue) => issue.message).join('; '), issues);
+  const counts = await deals.dealCountsByStage(db, pipeline.id);
+  for (const existing of pipeline.stages) {
+    const next = input.stages.find((stage) => stage.id === existing.id);
+    const busy = (counts.get(existing.id) ?? 0) > 0;
+    if (!next && busy) throw new DomainError('PRECONDITION_FAILED', `Move the deals out of "${existing.name}" before removing it`);
+    if (next && next.kind !== existing.kind && busy) throw new DomainError('PRECONDITION_FAILED', `"${existing.name}" holds deals: its kind cannot change`);
+    if (!next) await deals.updateStage(db, existing.id, { deleted_at: new Date() });
+  }
+  const added: StageRow[] = [];
+  for (const [position, stage] of input.stages.entries()) {
+    if (stage.id) await deals.updateStage(db, stage.id, { name: stage.name, kind: stage.kind, position });
+    else added.push({ id: uuidv7(), tenant_id: ctx.eventMeta.tenantId, pipeline_id: pipeline.id, name: stage.name, position, kind: stage.kind, created_at: new Date(), deleted_at: null });
+  }
+  if (added.length > 0) await deals.insertStages(db, added.map(({ created_at: _created, ...row }) => row));
+  const stages = await deals.stagesOf(db, pipeline.id);
+  await writeEvent(
+    ctx.trx,
+    pipelineUpdated,
+    { pipeline_id: pipeline.id, name: pipeline.name, stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) },
+    { ...ctx.eventMeta, aggregateId: pipeline.id },
+  );
+  const row = await deals.findPipeline(db, pipeline.id);
+  if (!row) throw new NotFoundError('Pipeline', pipeline.id);
+  return toPipelineDto(row, stages);
 }
 
 // ---------------------------------------------------------------- deals

@@ -73,4 +73,39 @@ describe('deals and pipeline', () => {
     await a.caller.clients.archive({ id: client.id });
     await expect(a.caller.deals.create({ clientId: client.id, title: 'x', currency: 'EUR' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('lets a manager rename, reorder, add and remove stages', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Stagey' });
+    const pipeline = await a.caller.pipelines.getDefault();
+    const [lead, qualified, proposal, negotiation, won, lost] = pipeline.stages;
+    if (!lead || !qualified || !proposal || !negotiation || !won || !lost) throw new Error('stages missing');
+    const deal = await a.caller.deals.create({ clientId: client.id, title: 'In proposal', currency: 'EUR', stageId: proposal.id });
+    const member = actor(testDb.db, 'member', a.tenantId);
+    await expect(a.caller.pipelines.updateStages({ stages: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      member.caller.pipelines.updateStages({ stages: [{ name: 'A', kind: 'open' }, { name: 'W', kind: 'won' }, { name: 'L', kind: 'lost' }] }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // Removing the stage that holds a deal is refused, as is a second won stage.
+    await expect(
+      a.caller.pipelines.updateStages({ stages: [{ id: lead.id, name: 'Lead', kind: 'open' }, { id: won.id, name: 'Won', kind: 'won' }, { id: lost.id, name: 'Lost', kind: 'lost' }] }),
+    ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(
+      a.caller.pipelines.updateStages({ stages: [{ id: proposal.id, name: 'P', kind: 'open' }, { id: won.id, name: 'Won', kind: 'won' }, { name: 'Won 2', kind: 'won' }, { id: lost.id, name: 'Lost', kind: 'lost' }] }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const updated = await a.caller.pipelines.updateStages({
+      stages: [
+        { name: 'Discovery', kind: 'open' },
+        { id: proposal.id, name: 'Offer sent', kind: 'open' },
+        { id: lead.id, name: 'Lead', kind: 'open' },
+        { id: won.id, name: 'Signed', kind: 'won' },
+        { id: lost.id, name: 'Lost', kind: 'lost' },
+      ],
+    });
+    expect(updated.stages.map((stage) => `${stage.position}:${stage.name}:${stage.kind}`)).toEqual(['0:Discovery:open', '1:Offer sent:open', '2:Lead:open', '3:Signed:won', '4:Lost:lost']);
+    expect((await a.caller.deals.board()).columns.map((column) => column.deals.length)).toEqual([0, 1, 0, 0, 0]);
+    await expect(a.caller.deals.moveStage({ id: deal.id, stageId: qualified.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await a.caller.deals.markWon({ id: deal.id })).toMatchObject({ status: 'won', stageId: won.id });
+    expect((await outbox(testDb.db, a.tenantId, 'crm.pipeline.updated'))[0]?.payload).toMatchObject({ pipeline_id: pipeline.id });
+  });
 });

@@ -108,6 +108,11 @@ const cases: Record<string, Case> = {
   'customFields.update': { foreign: [(w) => w.b.caller.customFields.update({ id: w.ids.field, label: 'x' })] },
   'customFields.archive': { foreign: [(w) => w.b.caller.customFields.archive({ id: w.ids.field })] },
   'tags.list': { noIdInput: async (w) => expect((await w.b.caller.tags.list()).map((t) => t.tag)).not.toContain('a-secret') },
+  'pipelines.updateStages': {
+    foreign: [
+      (w) => w.b.caller.pipelines.updateStages({ stages: [{ id: w.ids.stage, name: 'x', kind: 'open' }, { name: 'W', kind: 'won' }, { name: 'L', kind: 'lost' }] }),
+    ],
+  },
   'pipelines.getDefault': { noIdInput: async (w) => notMine(w, (await w.b.caller.pipelines.getDefault()).stages.map((s) => s.id)) },
   'deals.create': { foreign: [(w) => w.b.caller.deals.create({ clientId: w.ids.client, title: 'x', currency: 'EUR' })] },
   'deals.update': { foreign: [(w) => w.b.caller.deals.update({ id: w.ids.deal, title: 'x' })] },
