@@ -88,6 +88,11 @@ const cases: Record<string, Case> = {
   'crm.customFields.archive': { expect: 'not_found', call: (b, a) => b.crm.customFields.archive({ id: a.customField }) },
   'crm.tags.list': { expect: 'empty', call: (b) => b.crm.tags.list() },
   'crm.pipelines.getDefault': { expect: 'own', call: (b) => b.crm.pipelines.getDefault() },
+  'crm.pipelines.updateStages': {
+    expect: 'not_found',
+    call: (b, a) =>
+      b.crm.pipelines.updateStages({ stages: [{ id: a.stage, name: 'Hijacked', kind: 'open' }, { name: 'W', kind: 'won' }, { name: 'L', kind: 'lost' }] }),
+  },
   'crm.deals.create': { expect: 'not_found', call: (b, a) => b.crm.deals.create({ clientId: a.client, title: 'Planted deal', currency: 'EUR' }) },
   'crm.deals.update': { expect: 'not_found', call: (b, a) => b.crm.deals.update({ id: a.deal, title: 'Hijacked' }) },
   'crm.deals.get': { expect: 'not_found', call: (b, a) => b.crm.deals.get({ id: a.deal }) },
