@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { ensureDatabase, ensureRoles, APP_ROLE, withCredentials, type Logger } from '@ubos/platform';
@@ -75,6 +75,29 @@ async function clusterState(dir: string): Promise<'empty' | 'initialised'> {
   );
 }
 
+const runningAsRoot = process.getuid?.() === 0;
+
+/**
+ * As root, the cluster runs as the `postgres` system user, which must be able to enter every
+ * directory above DATA_DIR. A home directory like /root (mode 0700) is the usual trap.
+ */
+async function assertReachableByPostgresUser(dir: string): Promise<void> {
+  let current = path.resolve(dir);
+  for (;;) {
+    const info = await stat(current);
+    if ((info.mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded Postgres runs as the "postgres" system user when started as root, and it cannot enter ${current} ` +
+          `(mode ${(info.mode & 0o777).toString(8)}). Set DATA_DIR to a directory it can reach (e.g. /var/lib/ubos), ` +
+          `or allow it in: chmod o+x ${current}`,
+      );
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}
+
 /**
  * The embedded default: a private Postgres cluster under DATA_DIR, with the ubos roles and
  * database. Initialises the cluster only when its directory is empty; later starts reuse it.
@@ -83,6 +106,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log.child({ component: 'embedded-postgres' });
   // The cluster runs as the `postgres` system user when we are root: it must be able to reach DATA_DIR.
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  if (runningAsRoot) await assertReachableByPostgresUser(options.dataDir);
   const clusterDir = path.join(options.dataDir, 'postgres');
   const secrets = await loadOrCreateSecrets(path.join(options.dataDir, SECRETS_FILE));
   const state = await clusterState(clusterDir);
@@ -112,7 +136,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: secrets.superuserPassword,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: true,
+    // Postgres refuses to run as root: as root, run it as a `postgres` system user (created if missing).
+    createPostgresUser: runningAsRoot,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog(message) {
