@@ -33,7 +33,7 @@ export interface StartOptions {
 
 export interface RunningApp {
   role: ProcessRole;
-  /** The HTTP server, null in a worker-only process. */
+  /** The HTTP server (probes and metrics only in a worker process); null when not built. */
   server: Server | null;
   /** Where the server listens, e.g. http://127.0.0.1:3000. */
   address: string | null;
@@ -138,9 +138,18 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
 
     let server: Server | null = null;
     let address: string | null = null;
-    if (role !== 'worker') {
+    {
+      // A worker serves only its probes and metrics, so orchestrators can watch it like the API.
       const handle: BossHandle = bossHandle;
-      const http = await buildServer({ config, log, db, redis, boss: handle, ...(options.router ? { router: options.router } : {}) });
+      const http = await buildServer({
+        config,
+        log,
+        db,
+        redis,
+        boss: handle,
+        probesOnly: role === 'worker',
+        ...(options.router ? { router: options.router } : {}),
+      });
       // Closing Fastify stops accepting, answers 503 to new requests and waits for in-flight ones.
       cleanup.push('http server', () => http.close());
       if (options.listen ?? true) {

@@ -54,6 +54,8 @@ export interface ServerDeps {
   boss: BossHandle | null;
   /** Defaults to the composed appRouter; tests pass their own. */
   router?: AnyRouter;
+  /** A worker process: only /health, /ready and /metrics (no tRPC, no web app). */
+  probesOnly?: boolean;
   cache?: Cache;
   rateLimiter?: RateLimiter;
 }
@@ -176,24 +178,26 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     return reply.status(status).send({ error: error.code ?? 'Error', message: error.message, requestId: request.id });
   });
 
-  await app.register(
-    async (scope) => {
-      scope.addHook('onRoute', (route) => {
-        route.bodyLimit = TRPC_BODY_LIMIT;
-      });
-      const options: FastifyTRPCPluginOptions<AnyRouter> = {
-        trpcOptions: {
-          router,
-          createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter }),
-          onError({ error, path, req }) {
-            if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
+  if (!deps.probesOnly) {
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRoute', (route) => {
+          route.bodyLimit = TRPC_BODY_LIMIT;
+        });
+        const options: FastifyTRPCPluginOptions<AnyRouter> = {
+          trpcOptions: {
+            router,
+            createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter }),
+            onError({ error, path, req }) {
+              if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
+            },
           },
-        },
-      };
-      await scope.register(fastifyTRPCPlugin, options);
-    },
-    { prefix: '/trpc' },
-  );
+        };
+        await scope.register(fastifyTRPCPlugin, options);
+      },
+      { prefix: '/trpc' },
+    );
+  }
 
   const startedAt = Date.now();
   // Probes run every few seconds: log them only when something is wrong.
@@ -214,7 +218,13 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     return reply.type(metrics.contentType).send(metrics.body);
   });
 
-  await registerSpa(app, resolveFromRoot(config.WEB_DIST_DIR), deps.log);
+  if (deps.probesOnly) {
+    app.setNotFoundHandler((request, reply) =>
+      reply.status(404).send({ error: 'Not Found', message: 'This is a worker process: only /health, /ready and /metrics' }),
+    );
+  } else {
+    await registerSpa(app, resolveFromRoot(config.WEB_DIST_DIR), deps.log);
+  }
   return app;
 }
 

@@ -69,11 +69,15 @@ describe('startApp', () => {
     await app.stop();
   });
 
-  it('runs no HTTP server in a worker process', async () => {
+  it('serves only probes and metrics in a worker process', async () => {
     const app = await startApp({ config: configFor({ MIGRATE_ON_START: false }), log: silent, role: 'worker' });
     try {
-      expect(app.server).toBeNull();
-      expect(app.address).toBeNull();
+      expect(app.role).toBe('worker');
+      const base = app.address ?? '';
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
+      expect((await fetch(`${base}/trpc/identity.auth.me`)).status).toBe(404);
       const result = await app.db.pool.query<{ user: string }>('select current_user as user');
       expect(result.rows[0]?.user).toBe('ubos_app');
     } finally {
