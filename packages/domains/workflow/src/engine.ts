@@ -20,8 +20,14 @@ export interface WorkflowEngineOptions {
   log: Logger;
   /** Step jobs processed at once by this process (default 4). */
   concurrency?: number;
-  /** How long one step attempt may run before pg-boss hands it to another worker (default 300 s). */
+  /** Upper bound of one step attempt before pg-boss hands it to another worker (default 3600 s). */
   stepTimeoutSeconds?: number;
+  /**
+   * pg-boss heartbeat of running step jobs (default 30 s, minimum 10): a worker that dies is noticed
+   * after this long (plus the supervisor's interval), however long the timeout. Applied when the
+   * queue is created.
+   */
+  heartbeatSeconds?: number;
   /** Fallback poll of the wake-up table when no NOTIFY arrives (default 1000 ms). */
   pollIntervalMs?: number;
 }
@@ -252,7 +258,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       started = true;
       stopping = false;
       const queue = {
-        expireInSeconds: options.stepTimeoutSeconds ?? 300,
+        expireInSeconds: options.stepTimeoutSeconds ?? 3600,
         // Retries here cover crashes and infrastructure errors only; action failures follow the
         // definition's retry policy, recorded on the step.
         retryLimit: 20,
@@ -262,7 +268,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         deleteAfterSeconds: 3600,
         notify: true,
       };
-      await boss.createQueue(STEP_QUEUE, queue);
+      await boss.createQueue(STEP_QUEUE, { ...queue, heartbeatSeconds: Math.max(10, options.heartbeatSeconds ?? 30) });
       await boss.updateQueue(STEP_QUEUE, queue);
       // Each poller takes up to 4 steps and keeps fetching while batches come back full (backlog);
       // otherwise NOTIFY wakes it when a runnable step is inserted, with a slow poll as a backstop.
