@@ -100,6 +100,8 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
         batchSize: subscription.batchSize ?? subscriptionDefaults.batchSize,
         localConcurrency: subscription.concurrency ?? subscriptionDefaults.concurrency,
         perJobResults: true,
+        // Keep fetching without waiting for the poll interval while batches come back full.
+        burstWhenBatchFull: true,
         pollingIntervalSeconds: poll,
         notifyPollingIntervalSeconds: poll,
       },

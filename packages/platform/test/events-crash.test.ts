@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineEvent, sql, uuidv7, withTenant, writeEvent } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+
+const workerScript = fileURLToPath(new URL('./fixtures/events-worker.ts', import.meta.url));
+const counted = defineEvent({ type: 'test.crash.counted', version: 1, aggregateType: 'counter', payload: z.object({ n: z.number() }) });
+const TOTAL = 5000;
+
+let testDb: TestDatabase;
+let adminClient: pg.Client;
+const children: ChildProcess[] = [];
+
+/** Superuser queries on the test database: fixtures and checks only. */
+async function admin<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
+  return (await adminClient.query<T>(text)).rows;
+}
+
+function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [workerScript], {
+    env: { ...process.env, UBOS_TEST_APP_URL: testDb.appUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${stderr}`)));
+  });
+}
+
+async function appliedStats(): Promise<{ events: number; applications: number; twice: number }> {
+  const [row] = await admin<{ events: number; applications: number; twice: number }>(
+    `SELECT count(*)::int AS events, coalesce(sum(times), 0)::int AS applications,
+            count(*) FILTER (WHERE times > 1)::int AS twice FROM public.crash_applied`,
+  );
+  return row ?? { events: 0, applications: 0, twice: 0 };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  adminClient = new pg.Client({ connectionString: testDb.adminUrl });
+  await adminClient.connect();
+  await admin(`CREATE TABLE public.crash_applied (event_id uuid PRIMARY KEY, times int NOT NULL);
+               GRANT SELECT, INSERT, UPDATE ON public.crash_applied TO ubos_app`);
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await adminClient?.end();
+  await testDb?.drop();
+});
+
+it('handles 5,000 events exactly once in effect across a kill -9 of the worker process', { timeout: 180_000 }, async () => {
+  const started = Date.now();
+  const mark = (label: string) => console.log(`[crash test] ${label} at ${Date.now() - started} ms`);
+  const tenants = [uuidv7(), uuidv7()];
+  for (let offset = 0; offset < TOTAL; offset += 500) {
+    const tenantId = tenants[(offset / 500) % 2] as string;
+    await withTenant(testDb.db, { tenantId }, async (trx) => {
+      for (let n = offset; n < offset + 500; n += 1) {
+        await writeEvent(trx, counted, { n }, { tenantId, actorId: null, correlationId: `crash-${n}`, aggregateId: String(n % 50) });
+      }
+    });
+  }
+
+  mark('5,000 events written');
+  const first = await startWorker();
+  mark('worker 1 ready');
+  await waitFor(async () => (await appliedStats()).events >= 1200, 90_000, 'the first worker to make progress');
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  const atKill = await appliedStats();
+  mark(`worker 1 killed with ${atKill.events} applied`);
+  expect(atKill.events).toBeLessThan(TOTAL);
+
+  const second = await startWorker();
+  mark('worker 2 ready');
+  await waitFor(async () => (await appliedStats()).events >= TOTAL, 120_000, 'every event to be applied');
+  mark('all applied');
+  // Leave time for any redelivery (expired jobs of the killed process) to surface.
+  await waitFor(
+    async () => {
+      const [row] = await admin<{ open: number }>(
+        `SELECT count(*)::int AS open FROM pgboss.job WHERE name = 'test.crash-counter' AND state IN ('created', 'retry', 'active')`,
+      );
+      return row?.open === 0;
+    },
+    60_000,
+    'the queue to drain',
+  );
+  mark('queue drained');
+  const [retried] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'test.crash-counter' AND retry_count > 0`);
+  console.log(`[crash test] jobs delivered more than once (redeliveries absorbed by processed_events): ${retried?.n}`);
+  // The kill landed while jobs were in flight: they were redelivered and still applied once.
+  expect(retried?.n).toBeGreaterThan(0);
+  second.kill('SIGTERM');
+  await new Promise((resolve) => second.once('exit', resolve));
+
+  const final = await appliedStats();
+  expect(final).toEqual({ events: TOTAL, applications: TOTAL, twice: 0 });
+  const [outbox] = await admin<{ undispatched: number; total: number }>(
+    `SELECT count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched, count(*)::int AS total FROM platform.outbox`,
+  );
+  expect(outbox).toEqual({ undispatched: 0, total: TOTAL });
+  const [processed] = await admin<{ n: number }>(
+    `SELECT count(*)::int AS n FROM platform.processed_events WHERE subscription = 'test.crash-counter'`,
+  );
+  expect(processed?.n).toBe(TOTAL);
+  const [dead] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'test.crash-counter.dead'`);
+  expect(dead?.n).toBe(0);
+  await sql`SELECT 1`.execute(testDb.db.kysely);
+});
