@@ -16,7 +16,7 @@ import { buildServer, type Server } from './server.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { configuredDatabaseUrls, redactUrl } from './database-urls.ts';
 import { resolveFromRoot } from './paths.ts';
-import { trackBoss, type BossHandle } from './readiness.ts';
+import { trackBoss } from './readiness.ts';
 import { startWorkers, type Workers } from './workers.ts';
 
 export type ProcessRole = Config['PROCESS_ROLE'];
@@ -27,14 +27,14 @@ export interface StartOptions {
   role?: ProcessRole;
   modules?: readonly DomainModule[];
   router?: AnyRouter;
-  /** Listen on config.HOST:config.PORT (default true for api/all roles). */
+  /** Listen on config.HOST:config.PORT (default true). */
   listen?: boolean;
 }
 
 export interface RunningApp {
   role: ProcessRole;
-  /** The HTTP server (probes and metrics only in a worker process); null when not built. */
-  server: Server | null;
+  /** The HTTP server (probes and metrics only in a worker process). */
+  server: Server;
   /** Where the server listens, e.g. http://127.0.0.1:3000. */
   address: string | null;
   db: Database;
@@ -69,7 +69,7 @@ class Cleanup {
 
 /**
  * Starts the process: database (configured or embedded), migrations, pools, Redis, pg-boss,
- * workers (role worker|all) and the HTTP server (role api|all).
+ * workers (role worker|all) and the HTTP server (the API for api|all, probes only for worker).
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { config, log } = options;
@@ -136,27 +136,19 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       cleanup.push('workers', () => workers.stop());
     }
 
-    let server: Server | null = null;
-    let address: string | null = null;
-    {
-      // A worker serves only its probes and metrics, so orchestrators can watch it like the API.
-      const handle: BossHandle = bossHandle;
-      const http = await buildServer({
-        config,
-        log,
-        db,
-        redis,
-        boss: handle,
-        probesOnly: role === 'worker',
-        ...(options.router ? { router: options.router } : {}),
-      });
-      // Closing Fastify stops accepting, answers 503 to new requests and waits for in-flight ones.
-      cleanup.push('http server', () => http.close());
-      if (options.listen ?? true) {
-        address = await http.listen({ host: config.HOST, port: config.PORT });
-      }
-      server = http;
-    }
+    // A worker serves only its probes and metrics, so orchestrators can watch it like the API.
+    const server = await buildServer({
+      config,
+      log,
+      db,
+      redis,
+      boss: bossHandle,
+      probesOnly: role === 'worker',
+      ...(options.router ? { router: options.router } : {}),
+    });
+    // Closing Fastify stops accepting, answers 503 to new requests and waits for in-flight ones.
+    cleanup.push('http server', () => server.close());
+    const address = (options.listen ?? true) ? await server.listen({ host: config.HOST, port: config.PORT }) : null;
 
     let stopping: Promise<void> | null = null;
     return {
