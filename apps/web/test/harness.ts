@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -48,7 +48,7 @@ export async function startHost(env: Record<string, string>): Promise<Host> {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.UBOS_TEST_HOST_LOG_LEVEL ?? 'info',
       WEB_DIST_DIR: 'apps/web/dist',
       RATE_LIMIT_MAX: '100000',
       LOGIN_RATE_LIMIT_PER_IP: '1000',
@@ -57,8 +57,15 @@ export async function startHost(env: Record<string, string>): Promise<Host> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
-  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
+  mkdirSync(artifactsDir, { recursive: true });
+  const file = createWriteStream(path.join(artifactsDir, 'host.log'));
+  const record = (chunk: Buffer) => {
+    file.write(chunk);
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', record);
+  child.stderr?.on('data', record);
+  child.once('exit', () => file.end());
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
   for (;;) {

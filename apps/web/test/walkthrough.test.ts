@@ -3,7 +3,7 @@
  * real host (`node apps/api/src/main.ts`) serving the freshly built SPA on a fresh database.
  * Screenshots of each step: test-artifacts/web/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { buildWeb, launchBrowser, screenshot, startHost, type Host } from './harness.ts';
@@ -16,6 +16,9 @@ let host: Host;
 let browser: Browser;
 let ownerContext: BrowserContext;
 let page: Page;
+let clientUrl = '';
+let projectUrl = '';
+const client = { name: 'Acme Robotics', domain: 'acme-robotics.test' };
 
 describe('staff app walk-through (real browser)', () => {
   beforeAll(async () => {
@@ -28,6 +31,11 @@ describe('staff app walk-through (real browser)', () => {
     page.setDefaultTimeout(15_000);
   }, 180_000);
 
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    if (page) await screenshot(page, `FAILED-${context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {});
+  });
+
   afterAll(async () => {
     await browser?.close().catch(() => {});
     await host?.stop();
@@ -37,7 +45,7 @@ describe('staff app walk-through (real browser)', () => {
   it('redirects a signed-out visitor to the login page', async () => {
     await page.goto('/clients');
     await page.waitForURL(/\/login\?next=%2Fclients/);
-    await expect(page.getByRole('heading', { name: 'Log in' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
   });
 
   it('shows the server validation error on the right field, then signs up', async () => {
@@ -69,6 +77,88 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByTestId('org-switcher').filter({ hasText: owner.org }).waitFor();
   }, 30_000);
 
+  it('defines a custom field, creates a client with it and adds a contact', async () => {
+    await page.goto('/settings?tab=fields');
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByLabel('Label').fill('Industry');
+    await expect(page.getByLabel('Key').inputValue()).resolves.toBe('industry');
+    await page.getByRole('button', { name: 'Create field' }).click();
+    await page.getByRole('cell', { name: 'Industry', exact: true }).waitFor();
+
+    await page.goto('/clients');
+    await page.getByRole('button', { name: 'New client' }).first().click();
+    const dialog = page.getByRole('dialog');
+    // Server validation lands on the right field.
+    await dialog.getByLabel('Website').fill('not a url');
+    await dialog.getByRole('button', { name: 'Create client' }).click();
+    await dialog.locator('[data-field-error="name"]').waitFor();
+    await dialog.locator('[data-field-error="website"]').waitFor();
+    await screenshot(page, 'client-form-validation');
+    await dialog.getByLabel('Name').fill(client.name);
+    await dialog.getByLabel('Domain').fill(client.domain);
+    await dialog.getByLabel('Website').fill(`https://${client.domain}`);
+    await dialog.getByLabel('Industry').fill('Manufacturing');
+    await dialog.getByRole('button', { name: 'Create client' }).click();
+    await page.waitForURL(/\/clients\/[0-9a-f-]{36}$/);
+    clientUrl = new URL(page.url()).pathname;
+    await page.getByRole('heading', { name: client.name }).waitFor();
+    await page.getByText('Manufacturing').waitFor();
+
+    await page.getByRole('tab', { name: 'Contacts' }).click();
+    await page.getByRole('button', { name: 'Add contact' }).click();
+    const contactDialog = page.getByRole('dialog');
+    await contactDialog.getByLabel('Name').fill('Ada Lovelace');
+    await contactDialog.getByLabel('Email').fill('ada@acme-robotics.test');
+    await contactDialog.getByLabel('Role at client').fill('Decision maker');
+    await contactDialog.getByRole('button', { name: 'Create contact' }).click();
+    await page.getByRole('cell', { name: 'Ada Lovelace' }).waitFor();
+    await page.getByRole('cell', { name: 'Decision maker' }).waitFor();
+    await screenshot(page, 'client-with-contact');
+  }, 45_000);
+
+  it('creates a project from a template for the client', async () => {
+    await page.goto('/projects');
+    await page.getByRole('button', { name: 'New template' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Template name').fill('Website launch');
+    await dialog.getByLabel('Tasks (one per line)').fill('Kick-off call: agenda; notes\nSitemap\nDesign review\nGo live');
+    await dialog.getByRole('button', { name: 'Create template' }).click();
+    await page.getByText('3 columns · 0 milestones · 4 tasks').waitFor();
+
+    await page.goto(`${clientUrl}?tab=projects`);
+    await page.getByRole('button', { name: 'From template' }).click();
+    const create = page.getByRole('dialog');
+    await create.getByLabel('Template').selectOption({ label: 'Website launch' });
+    await create.getByLabel('Project name').fill('Acme website relaunch');
+    await create.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+    projectUrl = new URL(page.url()).pathname;
+    await page.getByRole('heading', { name: 'Acme website relaunch' }).waitFor();
+    await page.locator('[data-task-title="Kick-off call"]').waitFor();
+    await screenshot(page, 'project-from-template');
+  }, 45_000);
+
+  it('drags a task to another column and the order survives a reload', async () => {
+    const card = page.locator('[data-task-title="Design review"]');
+    const target = page.locator('section[aria-label="In progress"]');
+    const from = await card.boundingBox();
+    const to = await target.boundingBox();
+    if (!from || !to) throw new Error('board not laid out');
+    const moved = page.waitForResponse((r) => r.url().includes('projects.tasks.move') && r.request().method() === 'POST');
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2, { steps: 3 });
+    await page.mouse.move(to.x + to.width / 2, to.y + 70, { steps: 12 });
+    await page.mouse.up();
+    expect((await moved).ok()).toBe(true);
+    await target.locator('[data-task-title="Design review"]').waitFor();
+    await page.reload();
+    await page.locator('section[aria-label="In progress"] [data-task-title="Design review"]').waitFor();
+    const todo = await page.locator('section[aria-label="To do"] [data-task-title]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task-title')));
+    expect(todo).toEqual(['Kick-off call', 'Sitemap', 'Go live']);
+    await screenshot(page, 'task-moved-after-reload');
+  }, 45_000);
+
   it('invites a viewer, who accepts on the invitation page and sees no edit controls', async () => {
     await page.goto('/settings?tab=invitations');
     await page.getByRole('button', { name: 'Invite member' }).click();
@@ -98,6 +188,22 @@ describe('staff app walk-through (real browser)', () => {
       await viewerPage.getByLabel('Choose a password').fill(viewer.password);
       await viewerPage.getByRole('button', { name: 'Accept and create account' }).click();
       await viewerPage.getByTestId('org-switcher').filter({ hasText: owner.org }).waitFor();
+
+      // A viewer reads clients and projects but sees no edit controls.
+      await viewerPage.goto('/clients');
+      await viewerPage.getByRole('link', { name: client.name }).waitFor();
+      expect(await viewerPage.getByRole('button', { name: 'New client' }).count()).toBe(0);
+      expect(await viewerPage.getByRole('button', { name: 'Import CSV' }).count()).toBe(0);
+      await viewerPage.goto(clientUrl);
+      await viewerPage.getByRole('heading', { name: client.name }).waitFor();
+      await viewerPage.getByText('Manufacturing').waitFor();
+      expect(await viewerPage.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+      expect(await viewerPage.getByRole('button', { name: 'Archive' }).count()).toBe(0);
+      await screenshot(viewerPage, 'viewer-client-read-only');
+      await viewerPage.goto(projectUrl);
+      await viewerPage.locator('section[aria-label="In progress"] [data-task-title="Design review"]').waitFor();
+      expect(await viewerPage.getByRole('button', { name: '+ Add task' }).count()).toBe(0);
+      expect(await viewerPage.getByRole('button', { name: 'Complete project' }).count()).toBe(0);
 
       // A viewer reads the members list but gets no management controls.
       await viewerPage.goto('/settings');

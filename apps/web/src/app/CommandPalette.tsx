@@ -4,7 +4,7 @@ import { Command } from 'cmdk';
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { isMissingProcedure } from '../lib/errors.ts';
-import { trpc } from '../trpc.ts';
+import { trpc, type RouterOutputs } from '../trpc.ts';
 import { Spinner } from '../ui/Spinner.tsx';
 import { Icon } from './icons.tsx';
 
@@ -17,13 +17,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-interface Hit {
-  type: string;
-  id: string;
-  title: string;
-  subtitle?: string | null;
-  url?: string | null;
-}
+type Hit = RouterOutputs['search']['query']['groups'][number]['hits'][number];
 
 const groupLabels: Record<string, string> = {
   client: 'Clients',
@@ -36,7 +30,6 @@ const groupLabels: Record<string, string> = {
 };
 
 export function hrefFor(hit: Hit): string {
-  if (hit.url && hit.url.startsWith('/')) return hit.url;
   switch (hit.type) {
     case 'client':
       return `/clients/${hit.id}`;
@@ -46,8 +39,8 @@ export function hrefFor(hit: Hit): string {
       return `/projects/${hit.id}`;
     case 'deal':
       return `/deals?deal=${hit.id}`;
-    case 'workflow':
-      return `/workflows/${hit.id}`;
+    case 'task':
+      return hit.parent_id ? `/projects/${hit.parent_id}?task=${hit.id}` : '/projects';
     default:
       return '/';
   }
@@ -69,17 +62,9 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
   const navigate = useNavigate();
   const [query, setQuery] = useState('');
   const q = useDebounced(query.trim(), 120);
-  const search = trpc.search.query.useQuery({ q, limit: 20 } as never, { enabled: q.length > 0, placeholderData: keepPreviousData, staleTime: 10_000 });
-  const hits = useMemo(() => normalize(search.data), [search.data]);
-  const groups = useMemo(() => {
-    const byType = new Map<string, Hit[]>();
-    for (const hit of hits) {
-      const list = byType.get(hit.type) ?? [];
-      list.push(hit);
-      byType.set(hit.type, list);
-    }
-    return [...byType.entries()];
-  }, [hits]);
+  const search = trpc.search.query.useQuery({ q, limit: 20 }, { enabled: q.length > 0, placeholderData: keepPreviousData, staleTime: 10_000 });
+  const groups = useMemo(() => (q ? (search.data?.groups ?? []).map((g) => [g.type, g.hits] as const) : []), [search.data, q]);
+  const hits = groups.flatMap(([, list]) => list);
   const go = (to: string) => {
     onOpenChange(false);
     navigate(to);
@@ -152,22 +137,4 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
       </RD.Portal>
     </RD.Root>
   );
-}
-
-/** Accepts the search domain's result shape: a flat `hits`/`items`/`results` list or `groups`. */
-function normalize(data: unknown): Hit[] {
-  if (!data || typeof data !== 'object') return [];
-  const d = data as Record<string, unknown>;
-  const list = (d.hits ?? d.items ?? d.results ?? (Array.isArray(data) ? data : null)) as unknown[] | null;
-  const raw: unknown[] = list ?? (Array.isArray(d.groups) ? (d.groups as { type?: string; hits?: unknown[]; items?: unknown[] }[]).flatMap((g) => (g.hits ?? g.items ?? []).map((h) => ({ type: g.type, ...(h as object) }))) : []);
-  return raw.map((r) => {
-    const h = r as Record<string, unknown>;
-    return {
-      type: String(h.type ?? h.entityType ?? h.entity_type ?? 'record'),
-      id: String(h.id ?? h.entityId ?? h.entity_id ?? ''),
-      title: String(h.title ?? h.name ?? ''),
-      subtitle: (h.subtitle ?? h.snippet ?? h.description ?? null) as string | null,
-      url: (h.url ?? null) as string | null,
-    };
-  });
 }
