@@ -1,0 +1,302 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  createBoss,
+  createCallerFactory,
+  createLogger,
+  defineEvent,
+  metricsRegistry,
+  platformModule,
+  pruneOutbox,
+  sql,
+  startEventBackbone,
+  uuidv7,
+  withTenant,
+  writeEvent,
+  type EventBackbone,
+  type PgBoss,
+  type Subscription,
+  type Upcaster,
+} from '../src/index.ts';
+import { createTestDatabase, testContext, testSession, type TestDatabase } from '../src/testing/index.ts';
+
+const itemCreated = defineEvent({ type: 'test.item.created', version: 1, aggregateType: 'item', payload: z.object({ name: z.string() }) });
+const itemRenamedV1 = defineEvent({ type: 'test.item.renamed', version: 1, aggregateType: 'item', payload: z.object({ name: z.string() }) });
+const flakyHappened = defineEvent({ type: 'test.flaky.happened', version: 1, aggregateType: 'flaky', payload: z.object({ n: z.number() }) });
+const orderPlaced = defineEvent({ type: 'test.order.placed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
+const orderConfirmed = defineEvent({ type: 'test.order.confirmed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
+
+let testDb: TestDatabase;
+let adminClient: pg.Client;
+let boss: PgBoss;
+let backbone: EventBackbone;
+
+let flakyBroken = true;
+const flakyAttempts = new Map<string, number[]>();
+
+async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  return (await adminClient.query<T>(text, values)).rows;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function applied(eventId: string): Promise<{ times: number; version: number; payload: Record<string, unknown> } | undefined> {
+  const [row] = await admin<{ times: number; version: number; payload: Record<string, unknown> }>(
+    'SELECT times, version, payload FROM public.ev_applied WHERE event_id = $1',
+    [eventId],
+  );
+  return row;
+}
+
+const record = async (event: { id: string; type: string; version: number; payload: Record<string, unknown> }, trx: Parameters<Subscription['handle']>[1]['trx'], subscription: string) => {
+  await sql`
+    INSERT INTO public.ev_applied (event_id, subscription, type, version, payload, times)
+    VALUES (${event.id}, ${subscription}, ${event.type}, ${event.version}, ${JSON.stringify(event.payload)}::jsonb, 1)
+    ON CONFLICT (event_id) DO UPDATE SET times = ev_applied.times + 1`.execute(trx);
+};
+
+const subscriptions: Subscription[] = [
+  {
+    name: 'test.counter',
+    events: ['test.item.created', 'test.item.renamed'],
+    async handle(event, ctx) {
+      await record(event, ctx.trx, 'test.counter');
+    },
+  },
+  {
+    name: 'test.flaky',
+    events: ['test.flaky.happened'],
+    retryLimit: 3,
+    retryDelaySeconds: 1,
+    async handle(event, ctx) {
+      const attempts = flakyAttempts.get(event.id) ?? [];
+      attempts.push(Date.now());
+      flakyAttempts.set(event.id, attempts);
+      if (flakyBroken) throw new Error('downstream is broken');
+      await record(event, ctx.trx, 'test.flaky');
+    },
+  },
+  {
+    name: 'test.confirm-order',
+    events: ['test.order.placed'],
+    async handle(event, ctx) {
+      const orderId = String(event.payload.orderId);
+      await writeEvent(ctx.trx, orderConfirmed, { orderId }, { ...ctx.eventMeta, aggregateId: orderId });
+    },
+  },
+  {
+    name: 'test.order-sink',
+    events: ['test.order.confirmed'],
+    async handle(event, ctx) {
+      await sql`INSERT INTO public.ev_chain (event_id, correlation_id, causation_id)
+                VALUES (${event.id}, ${event.correlation_id}, ${event.causation_id})`.execute(ctx.trx);
+    },
+  },
+];
+
+const renamedUpcaster: Upcaster = {
+  type: 'test.item.renamed',
+  fromVersion: 1,
+  upcast: (payload) => ({ title: payload.name }),
+};
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  adminClient = new pg.Client({ connectionString: testDb.adminUrl });
+  await adminClient.connect();
+  await admin(`
+    CREATE TABLE public.ev_applied (event_id uuid PRIMARY KEY, subscription text, type text, version int, payload jsonb, times int NOT NULL);
+    CREATE TABLE public.ev_chain (event_id uuid PRIMARY KEY, correlation_id text, causation_id text);
+    GRANT SELECT, INSERT, UPDATE ON public.ev_applied, public.ev_chain TO ubos_app`);
+  boss = createBoss({ connectionString: testDb.appUrl, supervise: false, schedule: false });
+  boss.on('error', () => undefined);
+  await boss.start();
+  backbone = await startEventBackbone({
+    db: testDb.db,
+    boss,
+    modules: [{ subscriptions, upcasters: [renamedUpcaster] }],
+    log: createLogger({ level: 'silent' }),
+    workerPollIntervalSeconds: 0.5,
+    dispatchPollIntervalMs: 500,
+  });
+});
+
+afterAll(async () => {
+  await backbone?.stop();
+  await boss?.stop({ graceful: false });
+  await adminClient?.end();
+  await testDb?.drop();
+});
+
+const meta = (tenantId: string, correlationId = uuidv7()) => ({ tenantId, actorId: null, correlationId, aggregateId: uuidv7() });
+
+describe('delivery', () => {
+  it('a transaction that rolls back produces no event; a committed one is delivered to the handler', async () => {
+    const tenantId = uuidv7();
+    let rolledBackId = '';
+    await expect(
+      withTenant(testDb.db, { tenantId }, async (trx) => {
+        rolledBackId = (await writeEvent(trx, itemCreated, { name: 'ghost' }, meta(tenantId))).id;
+        throw new Error('business rule failed after the event was written');
+      }),
+    ).rejects.toThrow('business rule failed');
+    const committed = await withTenant(testDb.db, { tenantId }, (trx) => writeEvent(trx, itemCreated, { name: 'real' }, meta(tenantId)));
+
+    await waitFor(async () => (await applied(committed.id)) !== undefined, 10_000, 'the committed event to be handled');
+    await backbone.dispatcher?.flush();
+    const outbox = await admin<{ id: string; dispatched: boolean }>(
+      'SELECT id, dispatched_at IS NOT NULL AS dispatched FROM platform.outbox WHERE tenant_id = $1',
+      [tenantId],
+    );
+    expect(outbox).toEqual([{ id: committed.id, dispatched: true }]);
+    expect(await applied(rolledBackId)).toBeUndefined();
+    expect(await applied(committed.id)).toMatchObject({ times: 1, payload: { name: 'real' } });
+  });
+
+  it('carries the correlation id of the first event to the events a handler emits (causation = that event)', async () => {
+    const tenantId = uuidv7();
+    const correlationId = `req-${uuidv7()}`;
+    const placed = await withTenant(testDb.db, { tenantId }, (trx) =>
+      writeEvent(trx, orderPlaced, { orderId: 'o-1' }, { tenantId, actorId: null, correlationId, aggregateId: 'o-1' }),
+    );
+    await waitFor(async () => (await admin('SELECT 1 FROM public.ev_chain WHERE correlation_id = $1', [correlationId])).length > 0, 10_000, 'the chained event');
+    const [chained] = await admin<{ event_id: string; correlation_id: string; causation_id: string }>(
+      'SELECT event_id, correlation_id, causation_id FROM public.ev_chain WHERE correlation_id = $1',
+      [correlationId],
+    );
+    expect(chained).toMatchObject({ correlation_id: correlationId, causation_id: placed.id });
+    const [confirmedRow] = await admin<{ type: string; tenant_id: string; correlation_id: string; causation_id: string }>(
+      'SELECT type, tenant_id, correlation_id, causation_id FROM platform.outbox WHERE id = $1',
+      [chained?.event_id],
+    );
+    expect(confirmedRow).toEqual({ type: 'test.order.confirmed', tenant_id: tenantId, correlation_id: correlationId, causation_id: placed.id });
+  });
+
+  it('upcasts an older event version before the handler sees it', async () => {
+    const tenantId = uuidv7();
+    const old = await withTenant(testDb.db, { tenantId }, (trx) => writeEvent(trx, itemRenamedV1, { name: 'Legacy' }, meta(tenantId)));
+    await waitFor(async () => (await applied(old.id)) !== undefined, 10_000, 'the v1 event');
+    expect(await applied(old.id)).toMatchObject({ version: 2, payload: { title: 'Legacy' } });
+  });
+
+  it('configures each subscription queue with backoff, a dead-letter queue, NOTIFY and deletion of completed jobs', async () => {
+    const queue = await boss.getQueue('test.flaky');
+    expect(queue).toMatchObject({ retryLimit: 3, retryDelay: 1, retryBackoff: true, deadLetter: 'test.flaky.dead', notify: true, deleteAfterSeconds: 300 });
+    expect(await boss.getQueue('test.flaky.dead')).not.toBeNull();
+  });
+});
+
+describe('retries, dead letters and redrive', () => {
+  const callerFor = (tenantId: string, role: 'admin' | 'viewer' = 'admin') =>
+    createCallerFactory(platformModule.router)(
+      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role }) }),
+    );
+
+  it('backs off exponentially with jitter, dead-letters after the last attempt, and a redrive after the fix applies once', { timeout: 90_000 }, async () => {
+    const tenantId = uuidv7();
+    const event = await withTenant(testDb.db, { tenantId }, (trx) => writeEvent(trx, flakyHappened, { n: 1 }, meta(tenantId)));
+    const caller = callerFor(tenantId);
+
+    await waitFor(async () => (await caller.events.deadLetters.list({})).items.length === 1, 60_000, 'the dead letter');
+    const attempts = flakyAttempts.get(event.id) ?? [];
+    expect(attempts).toHaveLength(4); // first attempt + retryLimit 3
+    const gaps = attempts.slice(1).map((at, index) => (at - (attempts[index] ?? at)) / 1000);
+    // pg-boss backoff: delay_k = retryDelay * 2^k * (1 + random()), so [1,2], [2,4], [4,8] s (+ poll).
+    gaps.forEach((gap, k) => {
+      expect(gap).toBeGreaterThanOrEqual(2 ** k * 0.95);
+      expect(gap).toBeLessThanOrEqual(2 ** (k + 1) + 2);
+    });
+    expect(gaps[2]).toBeGreaterThan(gaps[0] ?? Infinity);
+
+    const { items } = await caller.events.deadLetters.list({});
+    const letter = items[0];
+    expect(letter).toMatchObject({ subscription: 'test.flaky', eventId: event.id, eventType: 'test.flaky.happened', attempts: 4 });
+    expect(letter?.error?.message).toBe('downstream is broken');
+    const detail = await caller.events.deadLetters.get({ id: letter?.id ?? '' });
+    expect(detail.payload).toEqual({ n: 1 });
+
+    // Another tenant's admin sees nothing and cannot redrive it; a viewer may not look at all.
+    const stranger = callerFor(uuidv7());
+    expect((await stranger.events.deadLetters.list({})).items).toEqual([]);
+    await expect(stranger.events.deadLetters.redrive({ id: letter?.id ?? '' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(callerFor(tenantId, 'viewer').events.deadLetters.list({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await applied(event.id)).toBeUndefined();
+
+    flakyBroken = false;
+    expect(await caller.events.deadLetters.redrive({ id: letter?.id ?? '' })).toEqual({ redriven: 1 });
+    await waitFor(async () => (await applied(event.id)) !== undefined, 15_000, 'the redriven event');
+    expect((await caller.events.deadLetters.list({})).items).toEqual([]);
+    // A second redrive finds nothing; the event stays applied once.
+    expect(await caller.events.deadLetters.redriveAll({})).toEqual({ redriven: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await applied(event.id)).toMatchObject({ times: 1 });
+    expect(flakyAttempts.get(event.id)).toHaveLength(5);
+  });
+});
+
+describe('replay and retention', () => {
+  it('replays one subscription from an event id; with reset the handler runs again, without it redeliveries are skipped', { timeout: 60_000 }, async () => {
+    const tenantId = uuidv7();
+    const events = await withTenant(testDb.db, { tenantId }, async (trx) => [
+      await writeEvent(trx, itemCreated, { name: 'a' }, meta(tenantId)),
+      await writeEvent(trx, itemCreated, { name: 'b' }, meta(tenantId)),
+      await writeEvent(trx, itemCreated, { name: 'c' }, meta(tenantId)),
+    ]);
+    const ids = events.map((event) => event.id);
+    const timesOf = async () => (await admin<{ times: number }>('SELECT times FROM public.ev_applied WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [ids])).map((row) => row.times);
+    await waitFor(async () => (await timesOf()).length === 3, 10_000, 'the three events');
+    await backbone.dispatcher?.flush();
+
+    const caller = createCallerFactory(platformModule.router)(
+      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
+    );
+    const fromSecond = await caller.events.replay({ subscription: 'test.counter', from: ids[1] ?? '' });
+    expect(fromSecond).toEqual({ enqueued: 2, reset: 2 });
+    await waitFor(async () => (await timesOf()).join() === [1, 2, 2].join(), 10_000, 'the replayed events');
+
+    const noReset = await caller.events.replay({ subscription: 'test.counter', from: ids[0] ?? '', reset: false });
+    expect(noReset).toEqual({ enqueued: 3, reset: 0 });
+    await waitFor(
+      async () => (await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'test.counter' AND state < 'completed'`))[0]?.n === 0,
+      10_000,
+      'the no-reset replay to drain',
+    );
+    expect(await timesOf()).toEqual([1, 2, 2]);
+    await expect(caller.events.replay({ subscription: 'test.nope', from: ids[0] ?? '' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('prunes dispatched outbox rows older than the retention window and keeps the rest', async () => {
+    const tenantId = uuidv7();
+    const [old, recent] = await withTenant(testDb.db, { tenantId }, async (trx) => [
+      await writeEvent(trx, itemCreated, { name: 'old' }, meta(tenantId)),
+      await writeEvent(trx, itemCreated, { name: 'recent' }, meta(tenantId)),
+    ]);
+    await waitFor(async () => (await applied(recent?.id ?? '')) !== undefined, 10_000, 'dispatch');
+    await backbone.dispatcher?.flush();
+    await admin(`UPDATE platform.outbox SET occurred_at = now() - interval '40 days' WHERE id = $1`, [old?.id]);
+    const pruned = await pruneOutbox(testDb.db, 30);
+    expect(pruned.outbox).toBeGreaterThanOrEqual(1);
+    const left = await admin<{ id: string }>('SELECT id FROM platform.outbox WHERE tenant_id = $1', [tenantId]);
+    expect(left.map((row) => row.id)).toEqual([recent?.id]);
+  });
+
+  it('exposes the backbone metrics in the kernel registry', async () => {
+    const text = await metricsRegistry.metrics();
+    expect(text).toMatch(/ubos_events_written_total\{type="test.item.created"\} \d+/);
+    expect(text).toMatch(/ubos_events_dispatched_total \d+/);
+    expect(text).toMatch(/ubos_events_handled_total\{subscription="test.counter",outcome="handled"\} \d+/);
+    expect(text).toMatch(/ubos_events_handled_total\{subscription="test.counter",outcome="skipped"\} [1-9]/);
+    expect(text).toMatch(/ubos_events_failed_total\{subscription="test.flaky"\} 4/);
+    expect(text).toMatch(/ubos_events_dead_lettered_total\{subscription="test.flaky"\} 1/);
+    expect(text).toMatch(/ubos_event_dispatch_lag_seconds_count \d+/);
+    expect(text).toMatch(/ubos_event_handler_duration_seconds_count\{subscription="test.counter"\} \d+/);
+  });
+});
