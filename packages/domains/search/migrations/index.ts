@@ -212,4 +212,93 @@ export const searchMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION search.query_documents(text, text[], integer) TO ubos_app;
     `,
   },
+  {
+    /*
+     * With tenant-tagged lexemes the tenant_key column in the tsv GIN only costs time: the scan had
+     * to walk the tenant's whole posting tree (100k entries for the largest tenant) to intersect it.
+     * The tsv index is now on the tagged lexemes alone, and the tenant filter on that branch is an
+     * explicit recheck written so no btree can serve it (else the planner walks the tenant by primary
+     * key and tests @@ row by row). The trigram branch (typos) only runs when exact, prefix and
+     * full-text matches found fewer candidates than asked for.
+     */
+    id: '0003_tsv_index_on_tagged_lexemes',
+    sql: `
+      DROP INDEX IF EXISTS search.documents_tsv_idx;
+      CREATE INDEX IF NOT EXISTS documents_tsv_idx ON search.documents USING gin (tsv);
+
+      DO $do$
+      DECLARE
+        trgm_schema text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm');
+      BEGIN
+        EXECUTE format($f$
+          CREATE OR REPLACE FUNCTION search.query_documents(p_query text, p_types text[], p_limit integer)
+          RETURNS TABLE (entity_type text, entity_id uuid, title text, subtitle text, client_id uuid, parent_id uuid, score real)
+          LANGUAGE plpgsql STABLE SECURITY DEFINER
+          SET search_path = pg_catalog, %I, pg_temp
+          SET pg_trgm.word_similarity_threshold = 0.5
+          -- Every branch is designed around an index; a LIMIT makes the planner gamble on a
+          -- sequential scan finding rows early, which at 100k rows per tenant it loses.
+          SET enable_seqscan = off
+          AS $body$
+          #variable_conflict use_column
+          DECLARE
+            v_tenant uuid := platform.current_tenant_id();
+            v_needle text := lower(btrim(regexp_replace(coalesce(p_query, ''), '\\s+', ' ', 'g')));
+            v_upper text;
+            v_tsq tsquery;
+            v_limit integer := least(greatest(coalesce(p_limit, 20), 1), 100);
+          BEGIN
+            IF v_tenant IS NULL OR v_needle = '' OR length(v_needle) > 200 OR p_types IS NULL OR cardinality(p_types) = 0 THEN
+              RETURN;
+            END IF;
+            v_upper := v_needle || chr(1114111);
+            SELECT to_tsquery('simple', string_agg(quote_literal(search.tenant_tag(v_tenant) || tok) || ':*', ' & '))
+              INTO v_tsq
+              FROM regexp_split_to_table(v_needle, '[^[:alnum:]]+') AS tok
+              WHERE tok <> '';
+            RETURN QUERY
+            WITH direct AS MATERIALIZED (
+              -- Exact and prefix title matches: btree (tenant_id, lower(title) COLLATE "C").
+              (SELECT d.entity_type, d.entity_id FROM search.documents d
+                WHERE d.tenant_id = v_tenant
+                  AND lower(d.title) COLLATE "C" >= v_needle AND lower(d.title) COLLATE "C" < v_upper
+                  AND d.entity_type = ANY (p_types)
+                ORDER BY lower(d.title) COLLATE "C"
+                LIMIT 50)
+              UNION
+              -- Word-prefix full text on tenant-tagged lexemes: GIN (tsv). The tenant filter is an
+              -- explicit recheck on purpose (IS TRUE keeps it off every btree). One letter is too
+              -- broad a prefix to be useful anywhere in a text: it only matches title starts.
+              (SELECT d.entity_type, d.entity_id FROM search.documents d
+                WHERE v_tsq IS NOT NULL AND length(v_needle) >= 2 AND d.tsv @@ v_tsq AND (d.tenant_id = v_tenant) IS TRUE AND d.entity_type = ANY (p_types)
+                LIMIT 200)
+            ),
+            fuzzy AS (
+              -- Typos: trigram word similarity, GIN (tenant_key, title gin_trgm_ops); only when the
+              -- direct matches did not fill the page.
+              SELECT d.entity_type, d.entity_id FROM search.documents d
+                WHERE length(v_needle) >= 3 AND (SELECT count(*) FROM direct) < v_limit
+                  AND d.tenant_key = v_tenant AND v_needle <%% d.title AND d.entity_type = ANY (p_types)
+                LIMIT 200
+            ),
+            candidates AS (SELECT * FROM direct UNION SELECT * FROM fuzzy)
+            SELECT d.entity_type, d.entity_id, d.title, d.subtitle, d.client_id, d.parent_id,
+              (CASE WHEN lower(d.title) = v_needle THEN 3.0
+                    WHEN lower(d.title) COLLATE "C" >= v_needle AND lower(d.title) COLLATE "C" < v_upper THEN 1.5
+                    ELSE 0 END
+               + CASE WHEN v_tsq IS NULL THEN 0 ELSE ts_rank(d.tsv, v_tsq) END
+               + word_similarity(v_needle, d.title))::real AS score
+            FROM candidates c
+            JOIN search.documents d ON d.tenant_id = v_tenant AND d.entity_type = c.entity_type AND d.entity_id = c.entity_id
+            ORDER BY 7 DESC, 3, 2
+            LIMIT v_limit;
+          END
+          $body$;
+        $f$, trgm_schema);
+      END
+      $do$;
+      REVOKE EXECUTE ON FUNCTION search.query_documents(text, text[], integer) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION search.query_documents(text, text[], integer) TO ubos_app;
+    `,
+  },
 ];
