@@ -57,7 +57,7 @@ const db = createDatabase({ connectionString: appUrl, max: 10, applicationName: 
 const boss = createBoss({ connectionString: appUrl, max: 6, supervise: false, schedule: false });
 boss.on('error', () => undefined);
 const log = createLogger({ level: 'silent' });
-const engine = createWorkflowEngine({ db, boss, actions: [noop], log, concurrency: 8 });
+const engine = createWorkflowEngine({ db, boss, actions: [noop], log, concurrency: Number(process.env.WF_CONCURRENCY ?? 8) });
 
 try {
   await migrateDatabase(ownerUrl, [platformModule, workflowModule]);

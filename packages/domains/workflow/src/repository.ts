@@ -160,6 +160,9 @@ export async function insertSteps(
  * Returns the attempt number, or null when the job is stale (done, cancelled, another step).
  */
 export async function claimStep(db: Db, runId: string, index: number, now: Date): Promise<number | null> {
+  // A claim lost in a crash costs nothing (the retried job claims again), so it need not wait for
+  // the WAL flush; the execution transaction that follows is durable as usual.
+  await sql`SET LOCAL synchronous_commit = off`.execute(db);
   const result = await sql<{ attempts: number }>`
     UPDATE workflow.run_steps AS s
     SET status = 'running', attempts = s.attempts + 1, started_at = ${now}, updated_at = now()
