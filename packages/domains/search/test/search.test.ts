@@ -142,6 +142,25 @@ describe('search.query', () => {
     expect(catalog.rows[0]).toEqual({ relrowsecurity: true, relforcerowsecurity: false, owner: 'ubos_owner', prosecdef: true, fn_owner: 'ubos_owner' });
   });
 
+  it('isolates tenants whose lexeme tags collide (the tag speeds up, never isolates)', async () => {
+    const suffix = uuidv7().slice(-12);
+    const first = `${uuidv7().slice(0, 24)}${suffix}`;
+    const second = `${uuidv7().slice(0, 24)}${suffix}`;
+    const firstClient = uuidv7();
+    const secondClient = uuidv7();
+    await deliver(envelope(first, 'crm.client.created', { client_id: firstClient, name: 'Collision Partners' }, firstClient));
+    await deliver(envelope(second, 'crm.client.created', { client_id: secondClient, name: 'Collision Partners' }, secondClient));
+    for (const [tenant, own] of [
+      [first, firstClient],
+      [second, secondClient],
+    ] as const) {
+      for (const q of ['collision', 'collis', 'partn', 'colision']) {
+        const hits = (await callerFor(tenant).query({ q })).groups.flatMap((group) => group.hits.map((hit) => hit.id));
+        expect(hits, q).toEqual([own]);
+      }
+    }
+  });
+
   it('rejects an empty query and answers an unmatched one with no groups', async () => {
     const f = await seed();
     await expect(callerFor(f.tenantId).query({ q: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
