@@ -143,7 +143,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
 
   const fmt = (value: number): string => value.toFixed(1);
-  console.log(`workflow engine, 3-step workflow with trivial actions (concurrency 8, ${boss ? 'pg-boss 12.35' : ''})`);
+  console.log(`workflow engine, 3-step workflow with trivial actions (concurrency ${process.env.WF_CONCURRENCY ?? 8}, pg-boss step jobs, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`);
   console.log(`throughput: ${RUNS} runs in ${seconds.toFixed(2)} s = ${(RUNS / seconds).toFixed(1)} runs/s (${((RUNS * 3) / seconds).toFixed(1)} steps/s)`);
   console.log(`idle step→step latency over ${between.length} gaps: p50 ${fmt(percentile(between, 50))} ms, p99 ${fmt(percentile(between, 99))} ms, max ${fmt(between.at(-1) ?? Number.NaN)} ms`);
   console.log(`idle trigger→first step (via wake-up + dispatcher) over ${first.length} runs: p50 ${fmt(percentile(first, 50))} ms, p99 ${fmt(percentile(first, 99))} ms`);

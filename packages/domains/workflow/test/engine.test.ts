@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCallerFactory,
   createLogger,
+  findUndeclaredProcedures,
+  listProcedures,
   sql,
   uuidv7,
   withTenant,
@@ -403,6 +405,19 @@ describe('definitions API', () => {
     await expect(caller.definitions.enable({ id: installed.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
     await deliver(testEvent(tenantId, 'scheduling.appointment.booked', { attendee_email: 'a@b.c' }));
     expect(await count(testDb.db, tenantId, 'workflow.runs')).toBe(0);
+  });
+
+  it('declares a permission on every procedure', () => {
+    expect(findUndeclaredProcedures(workflowRouter)).toEqual([]);
+    const byPath = Object.fromEntries(listProcedures(workflowRouter).map((procedure) => [procedure.path, procedure.permission]));
+    expect(byPath).toMatchObject({
+      'definitions.create': 'workflow.definition.write',
+      'definitions.dryRun': 'workflow.definition.read',
+      'runs.list': 'workflow.run.read',
+      'runs.retry': 'workflow.run.manage',
+      'runs.cancel': 'workflow.run.manage',
+      'templates.install': 'workflow.definition.write',
+    });
   });
 
   it('guards procedures by permission and isolates tenants', async () => {
