@@ -1,7 +1,7 @@
 import { sql } from '@ubos/platform';
 import type { Insertable, Selectable } from 'kysely';
-import type { ClientsTable, ContactsTable, ImportErrorsTable, ImportFilesTable, ImportsTable } from './db.ts';
-import type { ClientRow, ContactRow, Db } from './repository.ts';
+import type { ClientsTable, ContactsTable, ImportErrorsTable, ImportFilesTable, ImportsTable, RelationshipsTable } from './db.ts';
+import type { ClientRow, ContactRow, Db, RelationshipRow } from './repository.ts';
 
 /** SQL of CSV imports: the import row, its stored file pieces and its error report. */
 
@@ -67,4 +67,14 @@ export async function findEmaillessContactsByName(db: Db, names: string[]): Prom
     SELECT id, lower(name) AS name_key FROM crm.contacts
     WHERE deleted_at IS NULL AND email_normalized IS NULL AND lower(name) = ANY(${names}::text[])`.execute(db);
   return result.rows;
+}
+
+export async function insertRelationships(db: Db, rows: Insertable<RelationshipsTable>[]): Promise<RelationshipRow[]> {
+  if (rows.length === 0) return [];
+  return db
+    .insertInto('crm.relationships')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['tenant_id', 'contact_id', 'client_id']).doNothing())
+    .returningAll()
+    .execute();
 }

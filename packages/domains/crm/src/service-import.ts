@@ -18,6 +18,7 @@ import { normalizeCompanyName, normalizeDomain, normalizeEmail, normalizeTags } 
 import * as repo from './repository.ts';
 import * as imports from './repository-import.ts';
 import type { ImportRow } from './repository-import.ts';
+import type { RelationshipRow } from './repository.ts';
 import { clientSnapshot, contactSnapshot, dbOf, fieldDefinitions, type ServiceContext } from './service.ts';
 
 /**
@@ -37,7 +38,7 @@ export type ImportKind = 'clients' | 'contacts';
 
 const targetFields: Record<ImportKind, readonly string[]> = {
   clients: ['name', 'domain', 'website', 'status', 'tags'],
-  contacts: ['name', 'first_name', 'last_name', 'email', 'phone', 'title', 'tags'],
+  contacts: ['name', 'first_name', 'last_name', 'email', 'phone', 'title', 'tags', 'company', 'role'],
 };
 const entityOf: Record<ImportKind, CustomFieldEntity> = { clients: 'client', contacts: 'contact' };
 
@@ -204,6 +205,9 @@ const contactRowSchema = z.object({
   phone: cell.pipe(z.string().max(50).optional()).optional(),
   title: cell.pipe(z.string().max(200).optional()).optional(),
   tags: tagsCell,
+  /** Links the contact to the client of that name (created when none matches). */
+  company: cell.pipe(z.string().max(300).optional()).optional(),
+  role: cell.pipe(z.string().max(100).optional()).optional(),
 });
 
 /** A CSV text value as the JSON value a custom field of `type` stores (validated afterwards). */
@@ -361,6 +365,7 @@ async function importContacts(ctx: ServiceContext, records: CsvRecord[], firstRo
     (await imports.findEmaillessContactsByName(db, keyed.filter((row) => !row.email).map((row) => row.nameKey))).map((row) => row.name_key),
   );
   const toInsert: Parameters<typeof imports.insertContacts>[1] = [];
+  const links: { contactId: string; company: string; role: string | null }[] = [];
   let duplicates = 0;
   for (const row of keyed) {
     const seen = row.email ? emails.has(row.email) : emailless.has(row.nameKey);
@@ -370,8 +375,10 @@ async function importContacts(ctx: ServiceContext, records: CsvRecord[], firstRo
     }
     if (row.email) emails.add(row.email);
     else emailless.add(row.nameKey);
+    const id = uuidv7();
+    if (row.values.company) links.push({ contactId: id, company: row.values.company, role: row.values.role ?? null });
     toInsert.push({
-      id: uuidv7(),
+      id,
       tenant_id: ctx.eventMeta.tenantId,
       name: row.values.name,
       email: row.values.email ?? null,
@@ -387,8 +394,54 @@ async function importContacts(ctx: ServiceContext, records: CsvRecord[], firstRo
     });
   }
   const created = await imports.insertContacts(db, toInsert);
-  await writeEvents(ctx.trx, contactCreated, created.map((contact) => ({ payload: contactSnapshot(contact, []), aggregateId: contact.id })), ctx.eventMeta);
+  const relationships = await linkCompanies(ctx, links);
+  await writeEvents(
+    ctx.trx,
+    contactCreated,
+    created.map((contact) => ({ payload: contactSnapshot(contact, relationships), aggregateId: contact.id })),
+    ctx.eventMeta,
+  );
   return { created: created.length, duplicates, errors };
+}
+
+/** Links new contacts to the clients named in their `company` column, creating missing clients. */
+async function linkCompanies(ctx: ServiceContext, links: { contactId: string; company: string; role: string | null }[]): Promise<RelationshipRow[]> {
+  if (links.length === 0) return [];
+  const db = dbOf(ctx);
+  const clientByKey = new Map<string, string>();
+  const keys = [...new Set(links.map((link) => normalizeCompanyName(link.company)).filter((key) => key !== ''))];
+  for (const row of await repo.findClientsByDomainOrName(db, [], keys)) if (!clientByKey.has(row.name_normalized)) clientByKey.set(row.name_normalized, row.id);
+  const newClients: Parameters<typeof imports.insertClients>[1] = [];
+  for (const link of links) {
+    const key = normalizeCompanyName(link.company);
+    if (key === '' || clientByKey.has(key)) continue;
+    const id = uuidv7();
+    clientByKey.set(key, id);
+    newClients.push({
+      id,
+      tenant_id: ctx.eventMeta.tenantId,
+      name: link.company,
+      name_normalized: key,
+      domain: null,
+      website: null,
+      status: 'lead',
+      owner_id: null,
+      tags: [],
+      custom_fields: '{}',
+      updated_at: new Date(),
+      deleted_at: null,
+      merged_into: null,
+    });
+  }
+  const createdClients = await imports.insertClients(db, newClients);
+  await writeEvents(ctx.trx, clientCreated, createdClients.map((client) => ({ payload: clientSnapshot(client), aggregateId: client.id })), ctx.eventMeta);
+  return imports.insertRelationships(
+    db,
+    links.flatMap((link) => {
+      const clientId = clientByKey.get(normalizeCompanyName(link.company));
+      return clientId ? [{ id: uuidv7(), tenant_id: ctx.eventMeta.tenantId, contact_id: link.contactId, client_id: clientId, role: link.role }] : [];
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- chunk processor

@@ -56,6 +56,27 @@ describe('CSV import', () => {
     expect(await outbox(testDb.db, a.tenantId, 'crm.contact.created')).toHaveLength(3);
   });
 
+  it('links imported contacts to the client named in a company column, creating missing clients once', async () => {
+    const a = actor(testDb.db);
+    const acme = await a.caller.clients.create({ name: 'Acme Inc' });
+    const csv = 'First,Last,Mail,Company,Role\nAl,One,al@acme.io,"ACME, Inc.",CEO\nBea,Two,bea@globex.io,Globex,\nCy,Three,cy@globex.io,Globex,CTO\nDi,Four,di@solo.io,,\n';
+    const mapping = { First: 'first_name', Last: 'last_name', Mail: 'email', Company: 'company', Role: 'role' };
+    for (let run = 0; run < 2; run += 1) {
+      await a.caller.imports.create({ kind: 'contacts', csv, mapping });
+      await deliverAll(testDb.db, a.tenantId, importSubscription);
+    }
+    const clients = (await a.caller.clients.list({})).items.map((c) => c.name).sort();
+    expect(clients).toEqual(['Acme Inc', 'Globex']);
+    const atAcme = (await a.caller.contacts.list({ clientId: acme.id })).items;
+    expect(atAcme.map((c) => [c.name, c.relationships[0]?.role])).toEqual([['Al One', 'CEO']]);
+    const globex = (await a.caller.clients.list({ q: 'glob' })).items[0];
+    expect((await a.caller.contacts.list({ clientId: globex?.id ?? '' })).items.map((c) => c.name)).toEqual(['Bea Two', 'Cy Three']);
+    expect(await count(testDb.db, a.tenantId, 'crm.contacts')).toBe(4);
+    const created = await outbox(testDb.db, a.tenantId, 'crm.contact.created');
+    expect(created.find((e) => e.payload.name === 'Cy Three')?.payload).toMatchObject({ client_id: globex?.id, relationships: [{ client_id: globex?.id, role: 'CTO' }] });
+    expect(await outbox(testDb.db, a.tenantId, 'crm.client.created')).toHaveLength(2);
+  });
+
   it('validates the mapping up front', async () => {
     const a = actor(testDb.db);
     const error = await a.caller.imports.create({ kind: 'clients', csv: 'Company,Web\nAcme,acme.com\n', mapping: { Company: 'nom', Missing: 'website' } }).catch((e: unknown) => e);
