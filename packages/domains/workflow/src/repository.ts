@@ -70,8 +70,18 @@ export async function findDefinition(db: Db, id: string, options: { forUpdate?: 
   return query.executeTakeFirst();
 }
 
-export async function listDefinitions(db: Db): Promise<DefinitionRow[]> {
-  return db.selectFrom('workflow.definitions').selectAll().where('deleted_at', 'is', null).orderBy('id', 'desc').limit(500).execute();
+/** Live definitions with the spec of their current version, newest first. */
+export async function listDefinitions(db: Db): Promise<(DefinitionRow & { spec: DefinitionSpec })[]> {
+  const rows = await db
+    .selectFrom('workflow.definitions as d')
+    .innerJoin('workflow.definition_versions as v', (join) => join.onRef('v.definition_id', '=', 'd.id').onRef('v.version', '=', 'd.current_version'))
+    .selectAll('d')
+    .select('v.spec')
+    .where('d.deleted_at', 'is', null)
+    .orderBy('d.id', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map((row) => ({ ...row, spec: row.spec as DefinitionSpec }));
 }
 
 export async function findSpec(db: Db, definitionId: string, version: number): Promise<DefinitionSpec | undefined> {

@@ -52,7 +52,10 @@ export interface ServiceContext {
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 async function toDefinitionDto(ctx: ServiceContext, row: DefinitionRow): Promise<DefinitionDto> {
-  const spec = await findSpec(wf(ctx.trx), row.id, row.current_version);
+  return definitionDtoOf(row, await findSpec(wf(ctx.trx), row.id, row.current_version));
+}
+
+function definitionDtoOf(row: DefinitionRow, spec: DefinitionSpec | undefined): DefinitionDto {
   return {
     id: row.id,
     name: row.name,
@@ -231,7 +234,7 @@ export async function getDefinition(ctx: ServiceContext, input: { id: string }):
 
 export async function listAllDefinitions(ctx: ServiceContext): Promise<DefinitionDto[]> {
   const rows = await listDefinitions(wf(ctx.trx));
-  return Promise.all(rows.map((row) => toDefinitionDto(ctx, row)));
+  return rows.map((row) => definitionDtoOf(row, row.spec));
 }
 
 // ----- dry run ---------------------------------------------------------------------------------

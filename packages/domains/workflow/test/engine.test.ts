@@ -370,6 +370,9 @@ describe('definitions API', () => {
     expect(run2?.definition_version).toBe(2);
     const detail = await caller.definitions.get({ id: created.id });
     expect(detail.versions.map((v) => v.version)).toEqual([2, 1]);
+    const listed = await caller.definitions.list();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ id: created.id, version: 2, name: 'Versioned v2', spec: { name: 'Versioned v2', steps: [{ key: 'only' }] } });
     expect(await outboxTypes(tenantId, created.id)).toEqual(['workflow.definition.created', 'workflow.definition.updated']);
   });
 
