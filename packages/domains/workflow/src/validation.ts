@@ -1,7 +1,7 @@
 // Validates a definition on save: shape, step keys, action names, template references and
 // each step's literal input against the action's zod schema. Returns every problem at once.
 import { DomainError, type FieldIssue } from '@ubos/platform';
-import { definitionSpecSchema, type Condition, type DefinitionSpec } from './contracts.ts';
+import { definitionSpecSchema, type Comparison, type Condition, type DefinitionSpec } from './contracts.ts';
 import { conditionPaths, expressionsOf, forbiddenSegment, isTemplate, LIMITS, parsePath, resolvePath } from './interpreter.ts';
 import type { ActionRegistry } from './registry.ts';
 
@@ -86,11 +86,44 @@ function templateIssues(value: unknown, at: Path, stepIndex: number, stepKeys: r
   }
 }
 
+/** A comparison whose value cannot fit its operator never matches: say so on save. */
+function operandProblem(comparison: Comparison): string | null {
+  const { op, value } = comparison;
+  switch (op) {
+    case 'in':
+      return Array.isArray(value) ? null : '"in" needs an array value';
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return typeof value === 'number' || typeof value === 'string' ? null : `"${op}" needs a number or string value`;
+    case 'exists':
+      return value === undefined || typeof value === 'boolean' ? null : '"exists" takes no value, or true / false';
+    case 'eq':
+    case 'ne':
+    case 'contains':
+      return value === undefined ? `"${op}" needs a value` : null;
+    default:
+      return null;
+  }
+}
+
+function comparisons(condition: Condition, at: Path): { comparison: Comparison; at: Path }[] {
+  if ('all' in condition) return condition.all.flatMap((child, index) => comparisons(child, [...at, 'all', index]));
+  if ('any' in condition) return condition.any.flatMap((child, index) => comparisons(child, [...at, 'any', index]));
+  if ('not' in condition) return comparisons(condition.not, [...at, 'not']);
+  return [{ comparison: condition, at }];
+}
+
 function conditionIssues(condition: Condition | undefined, at: Path, stepIndex: number, stepKeys: readonly string[], issues: FieldIssue[]): void {
   if (!condition) return;
   for (const { path, at: where } of conditionPaths(condition)) {
     const problem = checkReference(path, stepIndex, stepKeys);
     if (problem) issues.push({ path: [...at, ...where], message: problem, code: 'invalid_reference' });
+  }
+  for (const { comparison, at: where } of comparisons(condition, at)) {
+    const problem = operandProblem(comparison);
+    if (problem) issues.push({ path: [...where, 'value'], message: problem, code: 'invalid_operand' });
   }
 }
 

@@ -47,7 +47,12 @@ describe('definition validation', () => {
         },
         { key: 'kickoff', action: 'projects.createTask', input: { projectId: '{{ steps.nowhere.output.id }}', title: '{{ steps.kickoff.output.x }}' } },
         { key: 'kickoff', action: 'crm.doesNotExist', input: { a: '{{ event.constructor.name }}', b: '{{ wat.x }}' }, if: { path: 'steps.later.output', op: 'exists' } },
-        { key: 'mail', action: 'core.notify', input: { userId: 'nope', title: '' } },
+        {
+          key: 'mail',
+          action: 'core.notify',
+          input: { userId: 'nope', title: '' },
+          if: { any: [{ path: 'event.payload.amount', op: 'gt', value: [1] }, { path: 'event.payload.kind', op: 'in', value: 'a' }] },
+        },
       ],
     };
     const result = validateDefinition(broken, registry);
@@ -68,6 +73,8 @@ describe('definition validation', () => {
         'steps.2.action: unknown_action',
         'steps.3.input.userId: invalid_format',
         'steps.3.input.title: too_small',
+        'steps.3.if.any.0.value: invalid_operand',
+        'steps.3.if.any.1.value: invalid_operand',
       ]),
     );
     const messages = result.issues.map((issue) => issue.message).join('\n');
