@@ -197,6 +197,12 @@ try {
   console.log(`  raw route : ${fmt(best(listRuns.raw))}`);
   console.log(`  ratio     : ${((best(listRuns.trpc).rps / best(listRuns.raw).rps) * 100).toFixed(0)}% (target >= 50%)`);
   await raw.close();
+  for (const kind of ['client', 'contact']) {
+    const t0 = performance.now();
+    const response = await fetch(`${base}/trpc/crm.duplicates.list?input=${encodeURIComponent(JSON.stringify({ kind }))}`, { headers: { cookie } });
+    const groups = ((await response.json()) as { result: { data: unknown[] } }).result.data.length;
+    console.log(`crm.duplicates.list kind=${kind} over ${clients} clients: ${(performance.now() - t0).toFixed(0)} ms, ${groups} groups`);
+  }
 
   // ---------------------------------------------------------------- import of 100k contacts
   const lines = ['Name,Email,Phone,Title'];

@@ -336,8 +336,13 @@ export async function contactDuplicateGroups(db: Db, limit: number): Promise<Dup
   return result.rows;
 }
 
-/** Same domain, same normalized name, or (for tenants up to `similarityCap` clients) trigram-similar names. */
-export async function clientDuplicateGroups(db: Db, limit: number, threshold: number, similarityCap: number): Promise<DuplicateGroupRow[]> {
+/**
+ * Same domain, same normalized name, or trigram-similar names. Similarity is only computed
+ * within blocks of clients sharing their first or last name word (blocks of at most
+ * `maxBlock` members: a word that common says nothing), so the cost stays near-linear instead
+ * of comparing every pair; GIN trigram indexes cannot help here under RLS (ARCHITECTURE §10).
+ */
+export async function clientDuplicateGroups(db: Db, limit: number, threshold: number, maxBlock: number): Promise<DuplicateGroupRow[]> {
   const exact = await sql<DuplicateGroupRow>`
     SELECT reason, key, 1::float8 AS score, records FROM (
       SELECT 'domain' AS reason, domain AS key,
@@ -348,16 +353,30 @@ export async function clientDuplicateGroups(db: Db, limit: number, threshold: nu
              jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', domain) ORDER BY created_at, id)
       FROM crm.clients WHERE deleted_at IS NULL AND name_normalized <> '' GROUP BY name_normalized HAVING count(*) > 1
     ) g ORDER BY reason, key LIMIT ${limit}`.execute(db);
-  const size = await sql<{ n: number }>`SELECT count(*)::int AS n FROM crm.clients WHERE deleted_at IS NULL`.execute(db);
-  if ((size.rows[0]?.n ?? 0) > similarityCap) return exact.rows;
   const similar = await sql<DuplicateGroupRow>`
+    WITH c AS (
+      SELECT id, name, domain, name_normalized,
+             split_part(name_normalized, ' ', 1) AS first_word,
+             regexp_replace(name_normalized, '^.* ', '') AS last_word
+      FROM crm.clients WHERE deleted_at IS NULL AND name_normalized <> ''
+    ),
+    keyed AS (
+      SELECT id, name, domain, name_normalized, 'f:' || first_word AS block FROM c
+      UNION
+      SELECT id, name, domain, name_normalized, 'l:' || last_word FROM c
+    ),
+    small AS (SELECT block FROM keyed GROUP BY block HAVING count(*) BETWEEN 2 AND ${maxBlock}),
+    pairs AS (
+      SELECT DISTINCT a.id AS a_id, b.id AS b_id
+      FROM keyed a JOIN keyed b ON a.block = b.block AND a.id < b.id
+      WHERE a.block IN (SELECT block FROM small) AND a.name_normalized <> b.name_normalized
+    )
     SELECT 'similar_name' AS reason, a.name_normalized || ' ~ ' || b.name_normalized AS key,
            similarity(a.name_normalized, b.name_normalized)::float8 AS score,
            jsonb_build_array(jsonb_build_object('id', a.id, 'name', a.name, 'detail', a.domain),
                              jsonb_build_object('id', b.id, 'name', b.name, 'detail', b.domain)) AS records
-    FROM crm.clients a JOIN crm.clients b ON a.id < b.id
-    WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND a.name_normalized <> b.name_normalized
-      AND similarity(a.name_normalized, b.name_normalized) >= ${threshold}
+    FROM pairs p JOIN c a ON a.id = p.a_id JOIN c b ON b.id = p.b_id
+    WHERE similarity(a.name_normalized, b.name_normalized) >= ${threshold}
     ORDER BY score DESC, key LIMIT ${limit}`.execute(db);
   return [...exact.rows, ...similar.rows].slice(0, limit);
 }

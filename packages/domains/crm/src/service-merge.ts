@@ -17,7 +17,7 @@ export interface DuplicateGroup {
 export async function listDuplicates(ctx: ServiceContext, input: { kind: 'client' | 'contact'; limit?: number | undefined }): Promise<DuplicateGroup[]> {
   const limit = Math.min(input.limit ?? 50, 100);
   if (input.kind === 'contact') return repo.contactDuplicateGroups(dbOf(ctx), limit);
-  return repo.clientDuplicateGroups(dbOf(ctx), limit, 0.6, 5_000);
+  return repo.clientDuplicateGroups(dbOf(ctx), limit, 0.6, 50);
 }
 
 function checkPair(survivorId: string, mergedId: string): void {
