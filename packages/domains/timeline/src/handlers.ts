@@ -1,0 +1,18 @@
+import type { Subscription } from '@ubos/platform';
+import { TIMELINE_SUBSCRIPTION } from './contracts.ts';
+import type { TimelineDB } from './db.ts';
+import { insertActivity } from './repository.ts';
+import { activityOf } from './summary.ts';
+import type { Transaction } from '@ubos/platform';
+
+/** Records every domain event (identity included) as one timeline row. */
+export const recordActivity: Subscription = {
+  name: TIMELINE_SUBSCRIPTION,
+  events: ['*'],
+  batchSize: 50,
+  async handle(event, ctx) {
+    await insertActivity(ctx.trx as unknown as Transaction<TimelineDB>, event.tenant_id, event.id, activityOf(event));
+  },
+};
+
+export const timelineSubscriptions: readonly Subscription[] = [recordActivity];

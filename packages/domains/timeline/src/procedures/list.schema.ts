@@ -1,0 +1,1 @@
+export { timelineListInput as listInput, timelineListOutput as listOutput } from '../contracts.ts';

@@ -1,0 +1,92 @@
+import { sql, uuidv7, type Transaction } from '@ubos/platform';
+import type { TimelineDB } from './db.ts';
+import type { Activity } from './summary.ts';
+
+/** Appends one activity row; a second delivery or a replay of the same event inserts nothing. */
+export async function insertActivity(trx: Transaction<TimelineDB>, tenantId: string, eventId: string, activity: Activity): Promise<boolean> {
+  const result = await trx
+    .insertInto('timeline.activity_events')
+    .values({
+      id: uuidv7(),
+      tenant_id: tenantId,
+      event_id: eventId,
+      type: activity.type,
+      event_version: activity.eventVersion,
+      actor_id: activity.actorId,
+      entity_type: activity.entityType,
+      entity_id: activity.entityId,
+      client_id: activity.clientId,
+      summary: activity.summary,
+      payload: JSON.stringify(activity.payload),
+      correlation_id: activity.correlationId,
+      occurred_at: activity.occurredAt,
+    })
+    .onConflict((conflict) => conflict.columns(['tenant_id', 'event_id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export interface ActivityQuery {
+  entity?: { type: string; id: string } | undefined;
+  clientId?: string | undefined;
+  actorId?: string | undefined;
+  types?: readonly string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Keyset position: rows strictly older than (occurredAt, id). */
+  before?: { occurredAt: string; id: string } | null;
+  limit: number;
+}
+
+export interface ActivityRow {
+  id: string;
+  event_id: string;
+  type: string;
+  event_version: number;
+  actor_id: string | null;
+  entity_type: string | null;
+  entity_id: string | null;
+  client_id: string | null;
+  summary: string;
+  payload: Record<string, unknown>;
+  correlation_id: string | null;
+  occurred_at: Date;
+  recorded_at: Date;
+  /** occurred_at with microseconds, for the cursor. */
+  occurred_key: string;
+}
+
+/** Newest first; RLS restricts to the transaction's tenant. */
+export async function listActivity(trx: Transaction<TimelineDB>, query: ActivityQuery): Promise<ActivityRow[]> {
+  let builder = trx
+    .selectFrom('timeline.activity_events')
+    .select([
+      'id',
+      'event_id',
+      'type',
+      'event_version',
+      'actor_id',
+      'entity_type',
+      'entity_id',
+      'client_id',
+      'summary',
+      'payload',
+      'correlation_id',
+      'occurred_at',
+      'recorded_at',
+      sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurred_key'),
+    ]);
+  if (query.entity) {
+    builder = builder.where('entity_type', '=', query.entity.type).where('entity_id', '=', query.entity.id);
+  }
+  if (query.clientId) builder = builder.where('client_id', '=', query.clientId);
+  if (query.actorId) builder = builder.where('actor_id', '=', query.actorId);
+  if (query.types && query.types.length > 0) builder = builder.where('type', 'in', [...query.types]);
+  if (query.from) builder = builder.where(sql<boolean>`occurred_at >= ${query.from}::timestamptz`);
+  if (query.to) builder = builder.where(sql<boolean>`occurred_at < ${query.to}::timestamptz`);
+  if (query.before) {
+    builder = builder.where(sql<boolean>`(occurred_at, id) < (${query.before.occurredAt}::timestamptz, ${query.before.id}::uuid)`);
+  }
+  const rows = await builder.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+  return rows as ActivityRow[];
+}
