@@ -7,7 +7,7 @@ import {
   cancelRun,
   createDefinition,
   deleteDefinition,
-  dryRun,
+  dryRunDefinition,
   getDefinition,
   getRun,
   installTemplate,
@@ -63,12 +63,13 @@ const definitionsRouter = router({
     .meta({ permission: 'workflow.definition.read' })
     .input(
       z.object({
-        spec: specInput,
+        definitionId: z.uuid().optional(),
+        spec: specInput.optional(),
         event: z.record(z.string(), z.unknown()),
         stepOutputs: z.record(z.string(), z.unknown()).optional(),
       }),
     )
-    .query(({ input }) => dryRun(workflowActions, input)),
+    .query(({ ctx, input }) => dryRunDefinition(ctx, workflowActions, input)),
 });
 
 const runsRouter = router({

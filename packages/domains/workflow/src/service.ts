@@ -326,6 +326,22 @@ export function dryRun(
   return { valid: validation.issues.length === 0, issues: validation.issues, triggerMatched, eventTypeMatched, conditions, steps };
 }
 
+/** Dry run of a saved definition (its current version) or of an unsaved spec. */
+export async function dryRunDefinition(
+  ctx: ServiceContext,
+  registry: ActionRegistry,
+  input: { definitionId?: string | undefined; spec?: unknown; event: Record<string, unknown>; stepOutputs?: Record<string, unknown> | undefined },
+): Promise<DryRunResult> {
+  let spec = input.spec;
+  if (input.definitionId) {
+    const definition = await findDefinition(wf(ctx.trx), input.definitionId);
+    if (!definition) throw new NotFoundError('Workflow definition', input.definitionId);
+    spec = await findSpec(wf(ctx.trx), definition.id, definition.current_version);
+  }
+  if (spec === undefined) throw new DomainError('BAD_REQUEST', 'Give a definitionId or a spec', [{ path: ['spec'], message: 'Required' }]);
+  return dryRun(registry, { spec, event: input.event, stepOutputs: input.stepOutputs });
+}
+
 /** Whether an event would start a run of this definition: used by tests and the dry run. */
 export function triggerMatches(spec: DefinitionSpec, event: { type: string }): boolean {
   return (spec.trigger.event ?? SCHEDULE_EVENT_TYPE) === event.type && evaluateCondition(spec.trigger.conditions, { event });

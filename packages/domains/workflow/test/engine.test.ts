@@ -410,6 +410,24 @@ describe('definitions API', () => {
     expect(await count(testDb.db, tenantId, 'workflow.runs')).toBe(0);
   });
 
+  it('dry-runs a saved definition without side effects', async () => {
+    const tenantId = uuidv7();
+    const { caller } = callerFor(tenantId);
+    const installed = await caller.templates.install({ key: 'deal-won-project' });
+    const event = dealWonEvent(tenantId);
+    const result = await caller.definitions.dryRun({ definitionId: installed.id, event, stepOutputs: { create_project: { project_id: projectTemplateId } } });
+    expect(result).toMatchObject({ valid: true, triggerMatched: true, eventTypeMatched: true, conditions: { matched: true, op: 'exists' } });
+    expect(result.steps.map((step) => step.input)).toEqual([
+      { templateId: projectTemplateId, clientId: (event.payload as { client_id: string }).client_id, name: 'Website relaunch' },
+      { projectId: projectTemplateId, title: 'Kickoff: Website relaunch', assigneeId: (event.payload as { owner_id: string }).owner_id },
+    ]);
+    const withoutTemplate = await caller.definitions.dryRun({ definitionId: installed.id, event: { ...event, payload: { title: 'x' } } });
+    expect(withoutTemplate.triggerMatched).toBe(false);
+    expect(await count(testDb.db, tenantId, 'workflow.runs')).toBe(0);
+    expect(await count(testDb.db, tenantId, 'wftest.projects')).toBe(0);
+    await expect(caller.definitions.dryRun({ event })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('declares a permission on every procedure', () => {
     expect(findUndeclaredProcedures(workflowRouter)).toEqual([]);
     const byPath = Object.fromEntries(listProcedures(workflowRouter).map((procedure) => [procedure.path, procedure.permission]));
