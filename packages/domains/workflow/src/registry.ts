@@ -85,7 +85,9 @@ export class ActionRegistry {
     this.#actions.clear();
     for (const action of [...coreActions, ...actions]) {
       if (!actionNamePattern.test(action.name)) throw new Error(`Invalid action name "${action.name}" (expected domain.verbNoun)`);
-      if (this.#actions.has(action.name)) throw new Error(`Action "${action.name}" is registered twice`);
+      const existing = this.#actions.get(action.name);
+      if (existing === action) continue; // e.g. the core actions passed in again
+      if (existing) throw new Error(`Action "${action.name}" is registered twice`);
       this.#actions.set(action.name, action);
     }
     return this;

@@ -188,3 +188,13 @@ describe('delays', () => {
     expect(stepStartTime({ key: 'x', action: 'core.notify', input: {}, delay: { until: '{{ event.payload.bad }}' } }, context, now).getTime()).toBe(now);
   });
 });
+
+describe('action registry', () => {
+  it('always holds the core actions, refuses two actions with one name and odd names', () => {
+    expect(new ActionRegistry().list().map((action) => action.name)).toEqual(['core.notify', 'core.wait']);
+    const withCore = new ActionRegistry([...new ActionRegistry().list(), createTask]);
+    expect(withCore.has('projects.createTask')).toBe(true);
+    expect(() => new ActionRegistry([createTask, { ...createTask }])).toThrow(/registered twice/);
+    expect(() => new ActionRegistry([{ ...createTask, name: 'no-dot' }])).toThrow(/Invalid action name/);
+  });
+});
