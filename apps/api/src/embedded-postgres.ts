@@ -65,6 +65,34 @@ export async function embeddedConnectionUrls(dataDir: string, port: number): Pro
   };
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but is not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A host killed hard (kill -9, OOM) leaves its cluster running with a postmaster.pid, and the
+ * next start would fail on the lock. Any postmaster on our data directory is ours: stop it.
+ */
+async function stopOrphanedCluster(clusterDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // stale file: Postgres handles it
+  log.warn({ pid }, 'stopping an embedded Postgres left running by a previous run');
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  const deadline = Date.now() + 30_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`Embedded Postgres (pid ${pid}) from a previous run did not stop; stop it and retry`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function clusterState(dir: string): Promise<'empty' | 'initialised'> {
   if (!existsSync(dir)) return 'empty';
   if (existsSync(path.join(dir, 'PG_VERSION'))) return 'initialised';
@@ -166,6 +194,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       throw describe('initialise', error);
     }
   }
+  if (state === 'initialised') await stopOrphanedCluster(clusterDir, log);
   try {
     await server.start();
   } catch (error) {

@@ -151,6 +151,21 @@ describe('embedded start (no DATABASE_URL)', () => {
     expect(migrated?.applied).toBe(0);
     expect(Number(migrated?.skipped)).toBeGreaterThan(0);
   }, 300_000);
+
+  it('recovers after the host was killed hard, stopping the cluster it left running', async () => {
+    const crashed = startHost(env());
+    await waitFor(`http://127.0.0.1:${port}/ready`, crashed, 180_000);
+    crashed.child.kill('SIGKILL');
+    expect((await crashed.exited).signal).toBe('SIGKILL');
+
+    const host = startHost(env());
+    await waitFor(`http://127.0.0.1:${port}/ready`, host, 180_000);
+    host.child.kill('SIGTERM');
+    expect(await host.exited).toEqual({ code: 0, signal: null });
+    expect(logLines(host.output()).some((line) => line.msg === 'stopping an embedded Postgres left running by a previous run')).toBe(
+      true,
+    );
+  }, 400_000);
 });
 
 describe('embedded start as root', () => {
