@@ -134,6 +134,19 @@ describe('CSV import', () => {
     expect(progress).toEqual([2_000, 4_000, 4_501]);
     expect(await outbox(testDb.db, a.tenantId, 'crm.import.completed')).toHaveLength(1);
     expect((await a.caller.clients.list({ status: 'active', limit: 1 })).items).toHaveLength(1);
+    // 2,000 rows per chunk share one created_at: the id tie-breaker still pages each row exactly once.
+    for (const direction of ['asc', 'desc'] as const) {
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      let rows = 0;
+      do {
+        const page = await a.caller.clients.list({ sort: 'created_at', direction, limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const client of page.items) seen.add(client.id);
+        rows += page.items.length;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect([rows, seen.size]).toEqual([4_500, 4_500]);
+    }
   });
 });
 
