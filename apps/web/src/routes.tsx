@@ -43,6 +43,7 @@ export const router = createBrowserRouter([
       { path: 'projects/:id', lazy: page(() => import('./features/projects/ProjectBoard.tsx')) },
       { path: 'timeline', lazy: page(() => import('./features/timeline/TimelinePage.tsx')) },
       { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
+      { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
       { path: 'workflows/:id', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
       { path: 'settings', lazy: page(() => import('./features/settings/Settings.tsx')) },
       { path: '*', element: <RouteError /> },

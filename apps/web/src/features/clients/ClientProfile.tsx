@@ -4,6 +4,7 @@ import { useCan } from '../../app/session.tsx';
 import { errorMessage, isMissingProcedure } from '../../lib/errors.ts';
 import { formatDate, formatDateTime, formatMoney, formatRelative, humanize } from '../../lib/format.ts';
 import { useKeysetList } from '../../lib/keyset.ts';
+import { useTimeline } from '../../lib/timeline.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
 import { Avatar, Badge, Button, Card, EmptyState, ErrorState, PageHeader, PageSpinner, QueryState, Table, Tabs, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
 import { ContactFormDialog } from '../contacts/ContactForm.tsx';
@@ -388,8 +389,8 @@ function NotesTab({ clientId }: { clientId: string }) {
 }
 
 function TimelineTab({ clientId }: { clientId: string }) {
-  const timeline = trpc.timeline.list.useInfiniteQuery({ clientId, limit: 50 }, { getNextPageParam: (l) => l.nextCursor ?? undefined });
-  const items = timeline.data?.pages.flatMap((p) => p.items) ?? [];
+  const timeline = useTimeline({ clientId, limit: 50 });
+  const items = timeline.items;
   return (
     <Card title="Timeline" actions={<Button size="sm" variant="ghost" onClick={() => void timeline.refetch()}>Refresh</Button>}>
       <QueryState query={timeline}>

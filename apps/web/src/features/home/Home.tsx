@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useCan, useMe } from '../../app/session.tsx';
 import { isMissingProcedure } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
+import { useTimeline } from '../../lib/timeline.ts';
 import { trpc } from '../../trpc.ts';
 import { Badge, Card, EmptyState, ErrorState, PageHeader, SkeletonRows } from '../../ui/index.ts';
 import { TimelineList } from '../timeline/TimelineList.tsx';
@@ -38,7 +39,7 @@ export default function HomePage() {
           return { stageId: s.id, name: s.name, count: deals.length, valueMinor: deals.reduce((n, d) => n + d.valueMinor, 0), currency: deals[0]?.currency };
         })
     : [];
-  const activity = trpc.timeline.list.useQuery({ limit: 15 }, { enabled: canTimeline });
+  const activity = useTimeline({ limit: 15 }, { enabled: canTimeline });
   const hour = new Date().getHours();
   const greeting = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
   return (
@@ -67,7 +68,7 @@ export default function HomePage() {
           ) : null}
           {canTimeline ? (
             <Section query={activity} title="Recent activity" actions={<Link to="/timeline" className="text-xs font-medium text-indigo-600">Full timeline</Link>}>
-              <TimelineList entries={activity.data?.items ?? []} />
+              <TimelineList entries={activity.items} />
             </Section>
           ) : null}
         </div>
