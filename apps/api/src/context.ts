@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import {
-  isSecureCookie,
   type Cache,
   type Config,
   type Context,
@@ -12,7 +11,7 @@ import {
   type RateLimiter,
   type SessionInfo,
 } from '@ubos/platform';
-import { SESSION_COOKIE_NAME, resolveSession } from '@ubos/identity';
+import { SESSION_COOKIE_NAME, resolveSession, setSessionCookie } from '@ubos/identity';
 
 /** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */
 export function fastifyCookieJar(request: FastifyRequest, reply: FastifyReply): CookieJar {
@@ -56,16 +55,8 @@ export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): 
   if (!token) return null;
   const resolved = await resolveSession({ db: deps.db, cache: deps.cache }, token);
   if (!resolved) return null;
-  if (resolved.renewed) {
-    cookies.set(SESSION_COOKIE_NAME, token, {
-      httpOnly: true,
-      secure: isSecureCookie(deps.config),
-      sameSite: 'lax',
-      path: '/',
-      expires: resolved.session.expiresAt,
-      maxAgeSeconds: Math.max(0, Math.floor((resolved.session.expiresAt.getTime() - Date.now()) / 1000)),
-    });
-  }
+  // Identity owns the cookie's name and flags (HttpOnly, SameSite=Lax, Path=/, Secure per config).
+  if (resolved.renewed) setSessionCookie(cookies, deps.config, token, resolved.session.expiresAt);
   return resolved.session;
 }
 
