@@ -4,7 +4,7 @@ export { workflowTrigger } from './handlers.ts';
 export { createWorkflowEngine, bossDatabase, STEP_QUEUE, CRON_QUEUE, WAKEUP_CHANNEL, type WorkflowEngine, type WorkflowEngineOptions } from './engine.ts';
 export { ActionRegistry, configureWorkflowActions, collectActions, workflowActions, coreActions, coreWait, coreNotify } from './registry.ts';
 export { validateDefinition, assertValidDefinition, type ValidationResult } from './validation.ts';
-export { dryRun, type DryRunResult } from './service.ts';
+export { dryRun, type DryRunResult } from './dry-run.ts';
 export { workflowTemplates, findTemplate, type WorkflowTemplate } from './flagship.ts';
 export {
   resolvePath,

@@ -3,21 +3,18 @@ import { z } from 'zod';
 import { router, tenantProcedure } from '@ubos/platform';
 import { definitionDto, runDetailDto, runDto, runStatuses } from './contracts.ts';
 import { workflowActions } from './registry.ts';
+import { dryRunDefinition } from './dry-run.ts';
 import {
-  cancelRun,
   createDefinition,
   deleteDefinition,
-  dryRunDefinition,
   getDefinition,
-  getRun,
   installTemplate,
   listAllDefinitions,
-  listRunsPage,
   listTemplates,
-  retryRun,
   setDefinitionEnabled,
   updateDefinition,
 } from './service.ts';
+import { cancelRun, getRun, listRunsPage, retryRun } from './service-runs.ts';
 
 const idInput = z.object({ id: z.uuid() });
 /** The spec is validated by the service against the action registry, so every problem is listed at once. */

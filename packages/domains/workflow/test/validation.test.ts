@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@ubos/platform';
 import { ActionRegistry } from '../src/registry.ts';
-import { dryRun } from '../src/service.ts';
+import { dryRun } from '../src/dry-run.ts';
 import { assertValidDefinition, validateDefinition } from '../src/validation.ts';
 import { workflowTemplates } from '../src/flagship.ts';
 import { createFromTemplate, createTask, testEvent } from './helpers.ts';
