@@ -1,4 +1,12 @@
-import type { Config, Database, DomainModule, Logger, PgBoss } from '@ubos/platform';
+import {
+  startEventBackbone,
+  type Config,
+  type Database,
+  type DomainModule,
+  type JobDefinition,
+  type Logger,
+  type PgBoss,
+} from '@ubos/platform';
 
 export interface WorkerDeps {
   db: Database;
@@ -13,18 +21,50 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
+/** Creates each module job's queue, schedules cron jobs and works them (one job at a time per queue). */
+async function startModuleJobs(deps: WorkerDeps): Promise<string[]> {
+  const jobs: JobDefinition[] = deps.modules.flatMap((module) => [...(module.jobs ?? [])]);
+  const names: string[] = [];
+  for (const job of jobs) {
+    const log = deps.log.child({ job: job.name });
+    if (!(await deps.boss.getQueue(job.name))) {
+      await deps.boss.createQueue(job.name, { retryLimit: 3, retryDelay: 30, retryBackoff: true, deleteAfterSeconds: 3600 });
+    }
+    if (job.cron) await deps.boss.schedule(job.name, job.cron);
+    await deps.boss.work<unknown>(job.name, { pollingIntervalSeconds: 5 }, async (batch) => {
+      for (const item of batch) await job.run(item.data, { db: deps.db, log });
+    });
+    names.push(job.name);
+  }
+  return names;
+}
+
 /**
  * Worker-side startup: everything a process with PROCESS_ROLE=worker|all runs besides HTTP.
- * The event backbone (outbox dispatcher, subscriptions, jobs) plugs in here.
+ * The event backbone (outbox dispatcher, one pg-boss queue + dead-letter queue per
+ * subscription, idempotent handlers, outbox retention) and the modules' jobs.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const log = deps.log.child({ component: 'workers' });
-  log.info({ modules: deps.modules.map((module) => module.name) }, 'workers started');
+  const backbone = await startEventBackbone({
+    db: deps.db,
+    boss: deps.boss,
+    modules: deps.modules,
+    log: deps.log,
+    retentionDays: deps.config.OUTBOX_RETENTION_DAYS,
+  });
+  const jobs = await startModuleJobs(deps);
+  log.info(
+    { modules: deps.modules.map((module) => module.name), subscriptions: backbone.subscriptions.length, jobs },
+    'workers started',
+  );
   let stopped = false;
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await backbone.stop();
+      await Promise.all(jobs.map((name) => deps.boss.offWork(name, { wait: true })));
       log.info('workers stopped');
     },
   };

@@ -17,6 +17,7 @@ import { configuredDatabaseUrls } from '../database-urls.ts';
 import { embeddedConnectionUrls } from '../embedded-postgres.ts';
 import { resolveFromRoot } from '../paths.ts';
 import { migrateCommand } from './migrate.ts';
+import { eventsCommand, eventsUsage } from './events.ts';
 
 const modules: readonly DomainModule[] = composedModules;
 
@@ -34,7 +35,7 @@ Commands:
       --subscription <name>    only this subscription (repeatable; default all)
       --id <job id>            only these dead letters (repeatable)
       --tenant <uuid>          only this tenant's events
-  help                         show this text
+${eventsUsage}  help                         show this text
 
 Connects with DATABASE_APP_URL (or DATABASE_URL as ubos_app); without DATABASE_URL, to the
 embedded Postgres under DATA_DIR, which must be running (pnpm start).
@@ -155,6 +156,10 @@ async function run(argv: readonly string[]): Promise<number> {
       return deadLettersCommand(rest);
     case 'redrive':
       return redriveCommand(rest);
+    case 'events:dlq':
+    case 'events:redrive':
+    case 'events:replay':
+      return (await eventsCommand(command, rest)) ?? 2;
     case undefined:
     case 'help':
     case '--help':

@@ -111,6 +111,8 @@ export async function redriveDeadLetters(
   let moved = 0;
   for (const subscription of options.subscriptions) {
     const dead = deadLetterQueueName(subscription);
+    // No queue yet (no worker has booted against this database): nothing was dead-lettered.
+    if (!(await boss.getQueue(dead))) continue;
     for (;;) {
       const count = await boss.redrive(dead, {
         destination: subscription,
