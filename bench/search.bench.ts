@@ -7,6 +7,7 @@
 // Usage: node bench/search.bench.ts [seconds per phase=45, in 3 interleaved rounds] [rate/s=50]
 // Needs Postgres at TEST_ADMIN_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import { APP_ROLE, OWNER_ROLE, ensureRoles, migrateDatabase, platformModule, withCredentials } from '@ubos/platform';
 import { searchModule } from '../packages/domains/search/src/index.ts';
@@ -197,6 +198,7 @@ async function inTenant(client: pg.PoolClient, tenant: string, text: string, par
   return result.rowCount ?? 0;
 }
 
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
 const pools: pg.Pool[] = [];
@@ -313,6 +315,9 @@ try {
     console.log(`\nratio app / bypass-inline: p95 ${(app.p95 / bypassInline.p95).toFixed(2)}x, p99 ${(app.p99 / bypassInline.p99).toFixed(2)}x (target <= 1.5x)`);
     console.log(`ratio app / bypass-fn:     p95 ${(app.p95 / bypassFn.p95).toFixed(2)}x, p99 ${(app.p99 / bypassFn.p99).toFixed(2)}x`);
     console.log(`naive RLS / app:           p95 ${(naive.p95 / app.p95).toFixed(1)}x (the pitfall the definer function avoids)`);
+    console.log(
+      `machine: ${availableParallelism()} CPUs, 1-min load average ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? Number.NaN).toFixed(1)} at end (Postgres shares them)`,
+    );
     console.log(`targets: app p95 ${app.p95.toFixed(1)} ms (<= 30), p99 ${app.p99.toFixed(1)} ms (<= 60)`);
   }
 } finally {

@@ -287,6 +287,18 @@ describe('index use under RLS', () => {
       expect(plan).toContain('documents_title_trgm_idx');
       expect(plan).toContain('documents_title_prefix_idx');
       expect(plan).not.toMatch(/Seq Scan on documents/);
+      // The pitfall the function exists for: the same full-text filter run by ubos_app straight
+      // on the table is under RLS, and @@ (not LEAKPROOF) cannot become an index condition.
+      await admin.query('BEGIN');
+      await admin.query("SELECT set_config('app.tenant_id', $1, true)", [tenants[0]]);
+      const direct = await admin.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT entity_id FROM search.documents WHERE tsv @@ to_tsquery('simple', $1)`,
+        [`x${(tenants[0] ?? '').replaceAll('-', '').slice(-12)}acme:*`],
+      );
+      await admin.query('COMMIT');
+      const directPlan = direct.rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(directPlan).not.toMatch(/Index Cond: \(tsv @@/);
+      expect(directPlan).toMatch(/Filter: .*tsv @@/);
       // Lexemes are tenant-tagged, so a prefix only walks the caller's range of the lexeme tree.
       const tag = `x${(tenants[0] ?? '').replaceAll('-', '').slice(-12)}`;
       expect(plan).toContain(`${tag}acme''`);
