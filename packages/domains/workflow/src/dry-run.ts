@@ -38,7 +38,12 @@ export function dryRun(
     return { valid: false, issues: validation.issues, triggerMatched: false, eventTypeMatched: false, conditions: null, steps: [] };
   }
   const spec = validation.spec;
-  const event = JSON.parse(JSON.stringify(input.event)) as Record<string, unknown>;
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(JSON.stringify(input.event)) as Record<string, unknown>;
+  } catch {
+    throw new DomainError('BAD_REQUEST', 'The sample event is not plain JSON', [{ path: ['event'], message: 'not plain JSON' }]);
+  }
   const eventTypeMatched = event.type === undefined || event.type === (spec.trigger.event ?? SCHEDULE_EVENT_TYPE);
   const conditions = spec.trigger.conditions ? traceCondition(spec.trigger.conditions, { event }) : null;
   const triggerMatched = eventTypeMatched && (conditions?.matched ?? true);

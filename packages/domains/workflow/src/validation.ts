@@ -166,13 +166,14 @@ function forbiddenKeyIssues(value: unknown, at: Path = [], depth = 0, issues: Fi
 
 /** Validates a definition against the registry; never throws. */
 export function validateDefinition(raw: unknown, registry: ActionRegistry): ValidationResult {
+  // `__proto__` & co. anywhere in the raw document are refused before parsing touches them;
+  // this walk is depth-bounded, so it also stops absurd nesting before anything recursive runs.
+  const forbiddenKeys = forbiddenKeyIssues(raw);
+  if (forbiddenKeys.length > 0) return { spec: null, issues: forbiddenKeys, missingActions: [] };
   const size = JSON.stringify(raw ?? null)?.length ?? 0;
   if (size > MAX_SPEC_BYTES) {
     return { spec: null, issues: [{ path: [], message: `definition is larger than ${MAX_SPEC_BYTES} bytes`, code: 'too_big' }], missingActions: [] };
   }
-  // `__proto__` & co. anywhere in the raw document are refused before parsing touches them.
-  const forbiddenKeys = forbiddenKeyIssues(raw);
-  if (forbiddenKeys.length > 0) return { spec: null, issues: forbiddenKeys, missingActions: [] };
   const parsed = definitionSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({

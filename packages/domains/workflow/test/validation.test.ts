@@ -198,3 +198,13 @@ describe('action registry', () => {
     expect(() => new ActionRegistry([{ ...createTask, name: 'no-dot' }])).toThrow(/Invalid action name/);
   });
 });
+
+describe('hostile definitions', () => {
+  it('rejects absurd nesting without recursing through it', () => {
+    let deep: unknown = 'x';
+    for (let depth = 0; depth < 100_000; depth += 1) deep = [deep];
+    const result = validateDefinition({ name: 'Deep', trigger: { event: 'crm.deal.won' }, steps: [{ key: 'a', action: 'core.wait', input: { deep } }] }, registry);
+    expect(result.spec).toBeNull();
+    expect(result.issues[0]?.code).toBe('too_deep');
+  });
+});
