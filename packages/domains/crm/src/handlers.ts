@@ -72,7 +72,9 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
       }
       await profile.touch(db, clientId, at);
     }
-    await profile.dropEntry(db, 'contacts', snapshot.contact_id, keep, at);
+    // A "created" event is a contact's first: there is nothing older to remove (and skipping the
+    // scan keeps a 100k-row import cheap for this subscription).
+    if (action !== 'created') await profile.dropEntry(db, 'contacts', snapshot.contact_id, keep, at);
     return;
   }
 
@@ -92,7 +94,7 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
     } else {
       await profile.tombstone(db, 'open_deals', clientId, snapshot.deal_id, at);
     }
-    await profile.dropEntry(db, 'open_deals', snapshot.deal_id, open ? [clientId] : [], at);
+    if (action !== 'created') await profile.dropEntry(db, 'open_deals', snapshot.deal_id, open ? [clientId] : [], at);
     await profile.touch(db, clientId, at);
     return;
   }
