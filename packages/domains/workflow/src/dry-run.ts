@@ -39,8 +39,10 @@ export function dryRun(
   }
   const spec = validation.spec;
   let event: Record<string, unknown>;
+  let outputs: Record<string, unknown>;
   try {
     event = JSON.parse(JSON.stringify(input.event)) as Record<string, unknown>;
+    outputs = JSON.parse(JSON.stringify(input.stepOutputs ?? {})) as Record<string, unknown>;
   } catch {
     throw new DomainError('BAD_REQUEST', 'The sample event is not plain JSON', [{ path: ['event'], message: 'not plain JSON' }]);
   }
@@ -79,7 +81,7 @@ export function dryRun(
       inputIssues,
       startsAt: stepStartTime(step, context, now).toISOString(),
     });
-    const output = input.stepOutputs && Object.hasOwn(input.stepOutputs, step.key) ? input.stepOutputs[step.key] : null;
+    const output = Object.hasOwn(outputs, step.key) ? outputs[step.key] : null;
     earlier.push({
       tenant_id: '',
       run_id: fakeRun.id,
@@ -88,7 +90,7 @@ export function dryRun(
       action: step.action,
       status: wouldRun ? 'succeeded' : 'skipped',
       input: rendered,
-      output: JSON.parse(JSON.stringify(output ?? null)) as unknown,
+      output: output ?? null,
       error: null,
       attempts: 0,
       scheduled_for: null,
