@@ -116,6 +116,33 @@ describe('staff app walk-through (real browser)', () => {
     await screenshot(page, 'client-with-contact');
   }, 45_000);
 
+  it('imports a 1,000-row CSV and the progress bar reaches 100%', async () => {
+    const header = 'Company,Website,Industry,Status';
+    const lines = Array.from({ length: 1000 }, (_, i) => `Imported Company ${String(i + 1).padStart(4, '0')},https://imported-${i + 1}.test,Services,${i % 3 === 0 ? 'active' : 'lead'}`);
+    const csv = [header, ...lines].join('\n');
+    await page.goto('/clients');
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await page.waitForURL(/\/imports\/new$/);
+    await page.getByTestId('csv-file').setInputFiles({ name: 'companies.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByText('1,000 rows · 4 columns').waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Map Company').selectOption('name');
+    await expect(page.getByLabel('Map Website').inputValue()).resolves.toBe('website');
+    await expect(page.getByLabel('Map Industry').inputValue()).resolves.toBe('custom.industry');
+    await screenshot(page, 'import-mapping');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByText('Sample looks good').waitFor();
+    await screenshot(page, 'import-preview');
+    await page.getByRole('button', { name: 'Import 1,000 rows' }).click();
+    const percent = page.getByTestId('import-percent');
+    await percent.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="import-percent"]')?.textContent === '100%', null, { timeout: 90_000 });
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor();
+    expect(await page.getByTestId('import-created').textContent()).toBe('1,000');
+    expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    await screenshot(page, 'import-finished');
+  }, 120_000);
+
   it('creates a project from a template for the client', async () => {
     await page.goto('/projects');
     await page.getByRole('button', { name: 'New template' }).click();
@@ -157,6 +184,43 @@ describe('staff app walk-through (real browser)', () => {
     const todo = await page.locator('section[aria-label="To do"] [data-task-title]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task-title')));
     expect(todo).toEqual(['Kick-off call', 'Sitemap', 'Go live']);
     await screenshot(page, 'task-moved-after-reload');
+  }, 45_000);
+
+  it('finds the client with Ctrl+K and opens it', async () => {
+    await page.goto('/');
+    await page.getByRole('heading', { name: /Good (morning|afternoon|evening)/ }).waitFor();
+    await page.keyboard.press('Control+k');
+    const input = page.getByTestId('command-input');
+    await input.waitFor();
+    // The search index is built from events: give the dispatcher a moment on a cold start.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await input.fill('');
+      await input.pressSequentially('acme rob', { delay: 30 });
+      const hit = page.getByTestId('command-hit').filter({ hasText: client.name });
+      if (await hit.first().isVisible({ timeout: 1_500 }).catch(() => false)) break;
+      await page.waitForTimeout(500);
+    }
+    await page.getByTestId('command-hit').filter({ hasText: client.name }).first().waitFor();
+    await screenshot(page, 'command-k');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.pathname === clientUrl);
+    await page.getByRole('heading', { name: client.name }).waitFor();
+  }, 45_000);
+
+  it("sees these actions on the client's timeline", async () => {
+    await page.goto(`${clientUrl}?tab=timeline`);
+    const timeline = page.getByTestId('timeline');
+    const expected = ['crm.client.created', 'crm.contact.created', 'projects.project.created', 'projects.task.moved'];
+    // Timeline rows are written by an event subscription: poll with the Refresh button.
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const types = await page.locator('[data-event-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type')));
+      if (expected.every((t) => types.includes(t))) break;
+      await page.waitForTimeout(500);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    await timeline.waitFor();
+    for (const type of expected) await page.locator(`[data-event-type="${type}"]`).first().waitFor();
+    await screenshot(page, 'client-timeline');
   }, 45_000);
 
   it('invites a viewer, who accepts on the invitation page and sees no edit controls', async () => {

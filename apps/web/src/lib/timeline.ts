@@ -1,40 +1,22 @@
-import { trpc } from '../trpc.ts';
-import type { TimelineEntryLike } from '../features/timeline/TimelineList.tsx';
+import { trpc, type RouterInputs } from '../trpc.ts';
 
-/**
- * `timeline.list` through tRPC. The timeline domain's router is still empty in AppRouter, so
- * this one accessor is typed by hand (input and page shape); the screens using it show their
- * "not available" state at runtime until the procedure exists. Replace with the typed hook
- * when it lands.
- */
-export interface TimelineInput {
-  clientId?: string;
-  types?: string[];
-  domain?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-}
-export interface TimelinePage {
-  items: TimelineEntryLike[];
-  nextCursor: string | null;
-}
+export type TimelineInput = Omit<RouterInputs['timeline']['list'], 'cursor'>;
 
-interface InfiniteResult {
-  data: { pages: TimelinePage[] } | undefined;
-  isPending: boolean;
-  error: unknown;
-  refetch: () => unknown;
-  hasNextPage: boolean;
-  isFetchingNextPage: boolean;
-  fetchNextPage: () => Promise<unknown>;
-}
-
-const timelineList = (trpc as unknown as {
-  timeline: { list: { useInfiniteQuery: (input: TimelineInput, opts: { getNextPageParam: (last: TimelinePage) => string | undefined; enabled?: boolean; retry?: boolean }) => InfiniteResult } };
-}).timeline.list;
-
+/** timeline.list with keyset "Load more" (nextCursor → cursor). */
 export function useTimeline(input: TimelineInput, options: { enabled?: boolean } = {}) {
-  const query = timelineList.useInfiniteQuery(input, { getNextPageParam: (last) => last.nextCursor ?? undefined, enabled: options.enabled ?? true, retry: false });
+  const query = trpc.timeline.list.useInfiniteQuery(input, { getNextPageParam: (last) => last.nextCursor ?? undefined, enabled: options.enabled ?? true });
   return { ...query, items: query.data?.pages.flatMap((p) => p.items) ?? [] };
 }
+
+/** Filter presets over exact event types (the timeline filters by type, actor, client and time). */
+export const typePresets: { value: string; label: string; types?: string[] }[] = [
+  { value: '', label: 'Everything' },
+  { value: 'clients', label: 'Clients', types: ['crm.client.created', 'crm.client.updated', 'crm.client.archived', 'crm.client.restored', 'crm.client.merged'] },
+  { value: 'contacts', label: 'Contacts', types: ['crm.contact.created', 'crm.contact.updated', 'crm.contact.archived', 'crm.contact.restored', 'crm.contact.merged'] },
+  { value: 'deals', label: 'Deals', types: ['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost', 'crm.deal.archived'] },
+  { value: 'notes', label: 'Notes', types: ['crm.note.created', 'crm.note.updated', 'crm.note.archived'] },
+  { value: 'imports', label: 'Imports', types: ['crm.import.requested', 'crm.import.completed'] },
+  { value: 'projects', label: 'Projects & tasks', types: ['projects.project.created', 'projects.project.updated', 'projects.project.completed', 'projects.task.created', 'projects.task.updated', 'projects.task.moved', 'projects.task.completed', 'projects.milestone.reached'] },
+  { value: 'people', label: 'People & access', types: ['identity.member.invited', 'identity.member.joined', 'identity.member.role_changed', 'identity.member.removed', 'identity.invitation.revoked'] },
+  { value: 'workflows', label: 'Workflows', types: ['workflow.run.started', 'workflow.run.completed', 'workflow.run.failed', 'workflow.definition.created', 'workflow.definition.updated'] },
+];
