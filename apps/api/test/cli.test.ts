@@ -78,22 +78,22 @@ describe('pnpm ubos', () => {
     const jobId = await boss.send(deadLetterQueueName(subscription.name), envelope);
     expect(jobId).toBeTruthy();
 
-    const listed = await ubos(['dead-letters', '--subscription', subscription.name]);
+    const listed = await ubos(['events:dlq', '--subscription', subscription.name]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain(String(jobId));
     expect(listed.stdout).toContain('crm.client.created');
     expect(listed.stdout).toContain(tenantId);
     expect(listed.stderr).toContain('1 dead letter(s)');
 
-    const otherTenant = await ubos(['dead-letters', '--tenant', uuidv7(), '--json']);
+    const otherTenant = await ubos(['events:dlq', '--tenant', uuidv7(), '--json']);
     expect(otherTenant.code).toBe(0);
     expect(otherTenant.stdout).toBe('');
 
-    const redriven = await ubos(['redrive', '--subscription', subscription.name, '--id', String(jobId)]);
+    const redriven = await ubos(['events:redrive', '--subscription', subscription.name, '--id', String(jobId)]);
     expect(redriven.code).toBe(0);
     expect(redriven.stdout).toContain('Redrove 1 dead letter(s).');
 
-    const after = await ubos(['dead-letters', '--subscription', subscription.name]);
+    const after = await ubos(['events:dlq', '--subscription', subscription.name]);
     expect(after.stdout).not.toContain(String(jobId));
     // The same event now waits in the subscription's own queue for fresh attempts.
     const requeued = await testDb.db.pool.query<{ name: string; state: string }>(
@@ -104,7 +104,7 @@ describe('pnpm ubos', () => {
   });
 
   it('refuses an unknown subscription name', async () => {
-    const result = await ubos(['dead-letters', '--subscription', 'nope.nothing']);
+    const result = await ubos(['events:dlq', '--subscription', 'nope.nothing']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown nope.nothing');
   });
