@@ -7,7 +7,9 @@ export const indexDocuments: Subscription = {
   name: 'search.index-documents',
   events: indexedEventTypes,
   async handle(event: EventEnvelope, context: HandlerContext): Promise<void> {
-    await applyEvent(tenantDb<SearchDB>(context), event);
+    const outcome = await applyEvent(tenantDb<SearchDB>(context), event);
+    // A payload search cannot read means a publisher's contract drifted: say so, don't retry forever.
+    if (outcome === 'unreadable') context.log.warn({ event: event.id, type: event.type }, 'search could not read this event payload');
   },
 };
 

@@ -17,14 +17,14 @@ const text = z
   .transform((value) => (value && value.trim() ? value.trim() : undefined));
 const loosePayload = z
   .object({
-    id: uuid.optional(),
-    client_id: uuid.nullable().optional(),
-    contact_id: uuid.optional(),
-    deal_id: uuid.optional(),
-    project_id: uuid.optional(),
-    task_id: uuid.optional(),
-    survivor_id: uuid.optional(),
-    merged_id: uuid.optional(),
+    id: uuid.nullish(),
+    client_id: uuid.nullish(),
+    contact_id: uuid.nullish(),
+    deal_id: uuid.nullish(),
+    project_id: uuid.nullish(),
+    task_id: uuid.nullish(),
+    survivor_id: uuid.nullish(),
+    merged_id: uuid.nullish(),
     name: text,
     display_name: text,
     full_name: text,
@@ -55,16 +55,16 @@ function on(types: string[], rule: Rule): void {
   for (const type of types) rules[type] = rule;
 }
 on(['crm.client.created', 'crm.client.updated', 'crm.client.restored'], { type: 'client', operation: 'upsert' });
-on(['crm.client.archived', 'crm.client.deleted'], { type: 'client', operation: 'delete' });
+on(['crm.client.archived'], { type: 'client', operation: 'delete' });
 on(['crm.client.merged'], { type: 'client', operation: 'merge' });
 on(['crm.contact.created', 'crm.contact.updated', 'crm.contact.restored'], { type: 'contact', operation: 'upsert' });
-on(['crm.contact.archived', 'crm.contact.deleted'], { type: 'contact', operation: 'delete' });
+on(['crm.contact.archived'], { type: 'contact', operation: 'delete' });
 on(['crm.contact.merged'], { type: 'contact', operation: 'merge' });
-on(['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost', 'crm.deal.restored'], {
+on(['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost'], {
   type: 'deal',
   operation: 'upsert',
 });
-on(['crm.deal.archived', 'crm.deal.deleted'], { type: 'deal', operation: 'delete' });
+on(['crm.deal.archived'], { type: 'deal', operation: 'delete' });
 on(['projects.project.created', 'projects.project.updated', 'projects.project.completed'], { type: 'project', operation: 'upsert' });
 on(['projects.task.created', 'projects.task.updated', 'projects.task.moved', 'projects.task.completed'], { type: 'task', operation: 'upsert' });
 
@@ -99,24 +99,26 @@ function subtitleOf(type: SearchableType, payload: Payload): string | null | und
   }
 }
 
+export type ApplyOutcome = 'indexed' | 'skipped' | 'unreadable';
+
 /** Applies one event to the current tenant's documents. Idempotent; safe to replay in order. */
-export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<void> {
+export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<ApplyOutcome> {
   const rule = rules[event.type];
-  if (!rule) return;
+  if (!rule) return 'skipped';
   const parsed = loosePayload.safeParse(event.payload);
-  if (!parsed.success) return; // not a shape search understands: nothing to index
+  if (!parsed.success) return 'unreadable';
   const payload = parsed.data;
   if (rule.operation === 'merge') {
-    if (!payload.merged_id || !payload.survivor_id) return;
+    if (!payload.merged_id || !payload.survivor_id) return 'unreadable';
     await repo.deleteDocument(trx, rule.type, payload.merged_id);
     if (rule.type === 'client') await repo.repointClient(trx, payload.merged_id, payload.survivor_id);
-    return;
+    return 'indexed';
   }
   const id = entityId(rule.type, payload, event);
-  if (!id) return;
+  if (!id) return 'unreadable';
   if (rule.operation === 'delete') {
     await repo.deleteDocument(trx, rule.type, id);
-    return;
+    return 'indexed';
   }
   const title = titleOf(rule.type, payload);
   const subtitle = subtitleOf(rule.type, payload);
@@ -134,7 +136,7 @@ export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<
       },
       event.occurred_at,
     );
-    return;
+    return 'indexed';
   }
   await repo.upsertDocument(trx, {
     tenant_id: event.tenant_id,
@@ -148,4 +150,5 @@ export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<
     source_event_id: event.id,
     source_occurred_at: event.occurred_at,
   });
+  return 'indexed';
 }

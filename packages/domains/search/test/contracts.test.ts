@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as crm from '@ubos/crm/contracts';
+import * as projects from '@ubos/projects/contracts';
+import { createCallerFactory, createLogger, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
+import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { indexDocuments } from '../src/handlers.ts';
+import { indexedEventTypes } from '../src/indexer.ts';
+import { searchRouter } from '../src/router.ts';
+
+/**
+ * The indexer reads crm.* and projects.* payloads through its own small schemas. These tests
+ * hold it to the publishers' real contracts: every type it listens to exists, every event of an
+ * indexed aggregate is handled or deliberately ignored, and contract-valid payloads index.
+ */
+let testDb: TestDatabase;
+const log = createLogger({ level: 'silent' });
+const createCaller = createCallerFactory(searchRouter);
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+function isContract(value: unknown): value is EventContract {
+  return typeof value === 'object' && value !== null && 'type' in value && 'payload' in value && 'version' in value;
+}
+const exported: unknown[] = [...Object.values(crm), ...Object.values(projects)];
+const contracts = exported.filter(isContract);
+const published = new Set(contracts.map((contract) => contract.type));
+
+/** Events of indexed aggregates that carry nothing search shows. */
+const ignored = new Set(['projects.milestone.created', 'projects.milestone.reached', 'projects.column.created']);
+
+describe('indexer vs published contracts', () => {
+  it('listens only to event types that are published', () => {
+    expect(indexedEventTypes.filter((type) => !published.has(type))).toEqual([]);
+  });
+
+  it('handles or deliberately ignores every event of an indexed aggregate', () => {
+    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column))\./;
+    const unhandled = [...published].filter((type) => aggregates.test(type) && !indexedEventTypes.includes(type) && !ignored.has(type));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('indexes contract-valid payloads of every indexed type', async () => {
+    const tenantId = uuidv7();
+    const clientId = uuidv7();
+    const contactId = uuidv7();
+    const dealId = uuidv7();
+    const projectId = uuidv7();
+    const taskId = uuidv7();
+    const events: [EventContract, Record<string, unknown>][] = [
+      [
+        crm.clientCreated,
+        { client_id: clientId, name: 'Contract Client', domain: 'contract.example', website: null, status: 'lead', owner_id: null, tags: [], custom_fields: {} },
+      ],
+      [
+        crm.contactCreated,
+        {
+          contact_id: contactId,
+          client_id: clientId,
+          client_ids: [clientId],
+          relationships: [{ client_id: clientId, role: null }],
+          name: 'Contract Contact',
+          email: 'cc@contract.example',
+          email_normalized: 'cc@contract.example',
+          phone: null,
+          title: null,
+          owner_id: null,
+          tags: [],
+          custom_fields: {},
+        },
+      ],
+      [
+        crm.dealCreated,
+        {
+          deal_id: dealId,
+          client_id: clientId,
+          contact_id: null,
+          pipeline_id: uuidv7(),
+          stage_id: uuidv7(),
+          stage_name: 'Proposal',
+          title: 'Contract Deal',
+          value_minor: 1000,
+          currency: 'EUR',
+          expected_close: null,
+          status: 'open',
+          owner_id: null,
+          custom_fields: {},
+        },
+      ],
+      [
+        projects.projectCreated,
+        { project_id: projectId, client_id: clientId, engagement_id: null, template_id: null, name: 'Contract Project', status: 'active', start_date: null, due_date: null },
+      ],
+      [
+        projects.taskCreated,
+        { task_id: taskId, project_id: projectId, client_id: clientId, title: 'Contract Task', status: 'open', assignee_id: null, due_date: null, column_id: uuidv7(), milestone_id: null },
+      ],
+      [
+        projects.taskMoved,
+        { task_id: taskId, project_id: projectId, client_id: clientId, title: 'Contract Task', from_column_id: uuidv7(), to_column_id: uuidv7(), position: 'a1' },
+      ],
+    ];
+    for (const [contract, payload] of events) {
+      const parsed = contract.payload.parse(payload);
+      const event: EventEnvelope = {
+        id: uuidv7(),
+        tenant_id: tenantId,
+        type: contract.type,
+        version: contract.version,
+        payload: parsed,
+        actor_id: null,
+        aggregate_type: contract.aggregateType,
+        aggregate_id: uuidv7(),
+        occurred_at: new Date().toISOString(),
+        correlation_id: 'contracts',
+        causation_id: null,
+      };
+      await withTenant(testDb.db, { tenantId }, (trx) =>
+        indexDocuments.handle(event, { trx, log, eventMeta: { tenantId, actorId: null, correlationId: 'contracts', causationId: event.id } }),
+      );
+    }
+    const caller = createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'viewer' }) }));
+    const result = await caller.query({ q: 'contract', limit: 20 });
+    const byType = Object.fromEntries(result.groups.map((group) => [group.type, group.hits.map((hit) => [hit.id, hit.title, hit.subtitle])]));
+    expect(byType).toEqual({
+      client: [[clientId, 'Contract Client', 'contract.example']],
+      contact: [[contactId, 'Contract Contact', 'cc@contract.example']],
+      deal: [[dealId, 'Contract Deal', 'Proposal']],
+      project: [[projectId, 'Contract Project', 'active']],
+      task: [[taskId, 'Contract Task', 'open']],
+    });
+  });
+});
