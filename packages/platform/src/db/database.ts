@@ -42,6 +42,8 @@ export function createDatabase(options: DatabaseOptions): Database {
       if (closed) return;
       closed = true;
       await kysely.destroy();
+      // Kysely only ends a pool it has used; end it ourselves when it never ran a query.
+      if (!pool.ended) await pool.end();
     },
   };
 }
