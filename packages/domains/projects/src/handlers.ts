@@ -1,21 +1,16 @@
-import { tenantDb, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
-import { z } from 'zod';
+import { clientMerged } from '@ubos/crm/contracts';
+import { readEvent, tenantDb, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
 import type { ProjectsDB } from './db.ts';
 import { repointMergedClient } from './service.ts';
-
-/**
- * The fields of `crm.client.merged` this domain needs, parsed locally so projects depends on
- * nothing but the event's documented shape ({ survivor_id, merged_id }).
- */
-const clientMergedPayload = z.object({ survivor_id: z.uuid(), merged_id: z.uuid() });
 
 /** Re-points projects.client_id from the merged client to the survivor. Idempotent: a replay finds nothing left to move. */
 export const followCrmMerges: Subscription = {
   name: 'projects.follow-crm-merges',
-  events: ['crm.client.merged'],
+  events: [clientMerged.type],
   async handle(event: EventEnvelope, context: HandlerContext): Promise<void> {
-    if (event.type !== 'crm.client.merged') return;
-    const payload = clientMergedPayload.parse(event.payload);
+    if (event.type !== clientMerged.type) return;
+    // Validated against the publisher's contract (envelope and payload).
+    const { payload } = readEvent(clientMerged, event);
     const moved = await repointMergedClient(
       {
         trx: tenantDb<ProjectsDB>(context),

@@ -214,7 +214,7 @@ function mergedEvent(tenantId: string, survivorId: string, mergedId: string): Ev
     tenant_id: tenantId,
     type: 'crm.client.merged',
     version: 1,
-    payload: { survivor_id: survivorId, merged_id: mergedId },
+    payload: { survivor_id: survivorId, merged_id: mergedId, client_id: survivorId },
     actor_id: null,
     aggregate_type: 'client',
     aggregate_id: survivorId,
