@@ -224,6 +224,71 @@ function mergedEvent(tenantId: string, survivorId: string, mergedId: string): Ev
   };
 }
 
+describe('edits', () => {
+  it('records what each update changed, adds checklist items, edits templates and pages through tasks', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const firstClient = uuidv7();
+    const project = await caller.projects.create({ name: 'Edits', clientId: firstClient, startDate: '2026-03-01' });
+    const secondClient = uuidv7();
+    const updated = await caller.projects.update({ id: project.id, name: 'Edited', clientId: secondClient, dueDate: '2026-04-01' });
+    expect(updated).toMatchObject({ name: 'Edited', client_id: secondClient, due_date: '2026-04-01' });
+    await expect(caller.projects.update({ id: project.id, dueDate: '2026-02-01' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const unchanged = await caller.projects.update({ id: project.id, name: 'Edited' });
+    expect(unchanged.updated_at).toEqual(updated.updated_at);
+    const events = await withTenant(testDb.db, { tenantId }, async (trx) =>
+      sql<{ payload: { changed: string[]; previous_client_id?: string; client_id: string } }>`
+        SELECT payload FROM platform.outbox WHERE type = 'projects.project.updated' ORDER BY position`.execute(trx),
+    );
+    expect(events.rows.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ changed: ['name', 'client_id', 'due_date'], previous_client_id: firstClient, client_id: secondClient }),
+    ]);
+
+    const task = await caller.tasks.create({ projectId: project.id, title: 'Checklist' });
+    const withItem = await caller.tasks.addChecklistItem({ id: task.id, text: 'First item' });
+    const edited = await caller.tasks.update({ id: task.id, title: 'Checklist (edited)', dueDate: '2026-03-15' });
+    expect(edited).toMatchObject({ title: 'Checklist (edited)', due_date: '2026-03-15', checklist: withItem.checklist });
+    for (let i = 0; i < 4; i += 1) await caller.tasks.create({ projectId: project.id, title: `More ${i}` });
+    const page1 = await caller.tasks.list({ projectId: project.id, limit: 3 });
+    const page2 = await caller.tasks.list({ projectId: project.id, limit: 3, cursor: page1.nextCursor });
+    expect([...page1.items, ...page2.items].map((item) => item.title)).toEqual(['Checklist (edited)', 'More 0', 'More 1', 'More 2', 'More 3']);
+    expect(page2.nextCursor).toBeNull();
+
+    const template = await caller.templates.create({ name: 'Editable', skeleton: { tasks: [{ title: 'One' }] } });
+    const renamed = await caller.templates.update({ id: template.id, name: 'Edited template', skeleton: { tasks: [{ title: 'One' }, { title: 'Two' }] } });
+    expect(renamed.skeleton.tasks.map((item) => item.title)).toEqual(['One', 'Two']);
+    expect((await caller.templates.list()).items.map((item) => item.name)).toEqual(['Edited template']);
+  });
+});
+
+describe('concurrency', () => {
+  it('serialises position allocation: concurrent creates in one column get distinct, ordered keys', async () => {
+    const caller = callerFor(uuidv7());
+    const project = await caller.projects.create({ name: 'Concurrent' });
+    const created = await Promise.all(Array.from({ length: 8 }, (_, i) => caller.tasks.create({ projectId: project.id, title: `C${i}` })));
+    const positions = created.map((task) => task.position);
+    expect(new Set(positions).size).toBe(8);
+    const board = await caller.projects.board({ id: project.id });
+    expect(board.columns[0]?.tasks).toHaveLength(8);
+  });
+
+  it('runs the same workflow step once even when two attempts race', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const template = await caller.templates.create({ name: 'Race', skeleton: { tasks: [{ title: 'Only once' }] } });
+    const attempt = () =>
+      withTenant(testDb.db, { tenantId }, (trx) =>
+        createFromTemplateAction.run(
+          { templateId: template.id, name: 'Raced project' },
+          { trx, log, tenantId, actorId: null, idempotencyKey: 'run-race:1', eventMeta: { tenantId, actorId: null, correlationId: 'race', causationId: null } },
+        ),
+      );
+    const [first, second] = await Promise.all([attempt(), attempt()]);
+    expect(second).toEqual(first);
+    expect((await caller.projects.list({})).items).toHaveLength(1);
+  });
+});
+
 describe('projects.follow-crm-merges', () => {
   it('re-points projects from the merged client to the survivor, idempotently, inside the tenant only', async () => {
     const tenantId = uuidv7();
