@@ -13,7 +13,19 @@ const log = createLogger({ level: 'silent' });
 let testDb: TestDatabase;
 const children: ChildProcess[] = [];
 
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+/** Starts a worker; a start that fails (e.g. the shared test server is briefly out of connections) is retried. */
+async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await spawnWorker(env);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [fixture], {
     env: { ...process.env, APP_URL: testDb.appUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +36,10 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
     stderr += chunk.toString();
   });
   return new Promise((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`worker did not start: ${stderr}`)), 20_000);
+    const timeout = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start: ${stderr}`));
+    }, 20_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timeout);
