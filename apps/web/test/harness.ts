@@ -38,7 +38,7 @@ export interface Host {
 }
 
 /** Starts the real host (`node apps/api/src/main.ts`) and waits until it answers /health. */
-export async function startHost(env: Record<string, string>): Promise<Host> {
+export async function startHost(env: Record<string, string>, logName = 'host.log'): Promise<Host> {
   const port = await freePort();
   let log = '';
   const child = spawn(process.execPath, ['apps/api/src/main.ts'], {
@@ -58,7 +58,7 @@ export async function startHost(env: Record<string, string>): Promise<Host> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   mkdirSync(artifactsDir, { recursive: true });
-  const file = createWriteStream(path.join(artifactsDir, 'host.log'));
+  const file = createWriteStream(path.join(artifactsDir, logName));
   const record = (chunk: Buffer) => {
     file.write(chunk);
     log = (log + chunk.toString()).slice(-20_000);

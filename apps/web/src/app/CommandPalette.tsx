@@ -91,7 +91,7 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
               {search.isFetching ? <Spinner className="size-4 text-slate-400" /> : null}
               <kbd className="rounded border border-slate-200 px-1.5 text-[10px] text-slate-400">Esc</kbd>
             </div>
-            <Command.List className="max-h-[55vh] overflow-y-auto p-1.5" data-testid="command-results">
+            <Command.List className="max-h-[55vh] overflow-y-auto p-1.5" data-testid="command-results" data-results-for={q && search.data && !search.isPlaceholderData ? q : ''}>
               {q.length > 0 && !search.isPending && hits.length === 0 && !search.error ? (
                 <Command.Empty className="px-3 py-8 text-center text-sm text-slate-500">No results for “{q}”.</Command.Empty>
               ) : null}
