@@ -5,16 +5,20 @@ import type { Migration } from '@ubos/platform';
  *
  * The RLS pitfall (ARCHITECTURE §10): `@@` and the trigram operators are not LEAKPROOF, so under
  * RLS Postgres must apply the tenant policy first and cannot drive a GIN index with them. The
- * design here:
- * - search.documents has RLS ENABLED (ubos_app, which owns nothing, only ever sees its tenant's
- *   rows) but NOT FORCED, so its owner ubos_owner is not subject to the policy;
+ * design (final state after 0004):
+ * - search.documents has RLS enabled AND forced with the standard tenant policy, so ubos_app only
+ *   ever sees and writes its tenant's rows;
+ * - a second, SELECT-only policy `definer_reads_all` applies TO ubos_owner alone with USING (true):
+ *   OR-ed with the tenant policy it folds to true, so queries the owner plans carry no security
+ *   qual and the planner may use @@ and <% as index conditions;
  * - search.query_documents() is SECURITY DEFINER, owned by ubos_owner (which has no CREATEROLE,
- *   so no dedicated role can be created from a migration), and applies
- *   `tenant_id = platform.current_tenant_id()` explicitly in every branch, against composite
- *   GIN indexes (tenant_key, tsv) and (tenant_key, title gin_trgm_ops) (tenant_key = tenant_id) (btree_gin for the uuid)
- *   and a btree (tenant_id, lower(title) COLLATE "C") for exact / prefix title matches.
+ *   so no dedicated role can be created from a migration), and applies the tenant explicitly in
+ *   every branch: btree (tenant_id, lower(title) COLLATE "C") for exact/prefix titles; GIN (tsv)
+ *   over tenant-TAGGED lexemes ('x' + 12 hex of the tenant id + word) with an explicit tenant
+ *   recheck; GIN (tenant_key, title gin_trgm_ops) for typos (tenant_key = tenant_id, btree_gin).
  *   Without a tenant set it returns nothing.
- * Tests prove both the index use (auto_explain of the nested query as ubos_app) and isolation.
+ * Tests prove index use (auto_explain of the nested query run as ubos_app), isolation (including
+ * tenants whose tags collide) and the catalog state.
  */
 export const searchMigrations: Migration[] = [
   {
@@ -299,6 +303,19 @@ export const searchMigrations: Migration[] = [
       $do$;
       REVOKE EXECUTE ON FUNCTION search.query_documents(text, text[], integer) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION search.query_documents(text, text[], integer) TO ubos_app;
+    `,
+  },
+  {
+    /*
+     * Keep FORCE ROW LEVEL SECURITY like every tenant table (0001 had turned it off so the owner
+     * could read across the policy). The definer function's owner reads through a SELECT-only
+     * policy of its own instead; ubos_app is still held by tenant_isolation alone.
+     */
+    id: '0004_force_rls_owner_read_policy',
+    sql: `
+      ALTER TABLE search.documents FORCE ROW LEVEL SECURITY;
+      DROP POLICY IF EXISTS definer_reads_all ON search.documents;
+      CREATE POLICY definer_reads_all ON search.documents AS PERMISSIVE FOR SELECT TO ubos_owner USING (true);
     `,
   },
 ];

@@ -126,7 +126,7 @@ describe('search.query', () => {
     // No tenant set at all: the definer function returns nothing.
     const bare = await sql<{ n: number }>`SELECT count(*)::int AS n FROM search.query_documents('acme', ARRAY['client'], 20)`.execute(testDb.db.kysely);
     expect(bare.rows[0]?.n).toBe(0);
-    // ubos_app reading the table directly is held by RLS (enabled; only the owner is exempt).
+    // ubos_app reading the table directly is held by RLS (forced; only the owner has a read-all SELECT policy).
     const direct = await withTenant(testDb.db, { tenantId: other }, (trx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM search.documents`.execute(trx));
     expect(direct.rows[0]?.n).toBe(0);
     await expect(
@@ -134,12 +134,23 @@ describe('search.query', () => {
         sql`INSERT INTO search.documents (tenant_id, entity_type, entity_id, title, source_occurred_at) VALUES (${f.tenantId}, 'client', ${uuidv7()}, 'x', now())`.execute(trx),
       ),
     ).rejects.toThrow(/row-level security/);
-    const catalog = await sql<{ relrowsecurity: boolean; relforcerowsecurity: boolean; owner: string; prosecdef: boolean; fn_owner: string }>`
+    const catalog = await sql<{ relrowsecurity: boolean; relforcerowsecurity: boolean; owner: string; prosecdef: boolean; fn_owner: string; policies: string[] }>`
       SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) AS owner,
-             p.prosecdef, pg_get_userbyid(p.proowner) AS fn_owner
+             p.prosecdef, pg_get_userbyid(p.proowner) AS fn_owner,
+             (SELECT array_agg(pol.polname || ':' || pol.polcmd::text || ':' ||
+                      coalesce((SELECT string_agg(pg_get_userbyid(r), ',') FROM unnest(pol.polroles) AS r), '') ORDER BY pol.polname)
+              FROM pg_policy pol WHERE pol.polrelid = c.oid) AS policies
       FROM pg_class c, pg_proc p
       WHERE c.oid = 'search.documents'::regclass AND p.oid = 'search.query_documents(text, text[], integer)'::regprocedure`.execute(testDb.db.kysely);
-    expect(catalog.rows[0]).toEqual({ relrowsecurity: true, relforcerowsecurity: false, owner: 'ubos_owner', prosecdef: true, fn_owner: 'ubos_owner' });
+    expect(catalog.rows[0]).toEqual({
+      relrowsecurity: true,
+      relforcerowsecurity: true,
+      owner: 'ubos_owner',
+      prosecdef: true,
+      fn_owner: 'ubos_owner',
+      // polroles 0 (public) shows as an empty-named role list for the tenant policy.
+      policies: ['definer_reads_all:r:ubos_owner', expect.stringMatching(/^tenant_isolation:\*:/)],
+    });
   });
 
   it('isolates tenants whose lexeme tags collide (the tag speeds up, never isolates)', async () => {
