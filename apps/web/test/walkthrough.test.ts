@@ -207,10 +207,42 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByRole('heading', { name: client.name }).waitFor();
   }, 45_000);
 
+  it('creates a deal, drags it to the next stage (kept after reload) and marks it won', async () => {
+    await page.goto('/deals');
+    await page.getByRole('button', { name: 'New deal' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Title').fill('Automation retainer');
+    await dialog.getByRole('combobox', { name: 'Client' }).fill('Acme Rob');
+    await dialog.getByRole('option', { name: /Acme Robotics/ }).click();
+    await dialog.getByLabel('Value').fill('12000');
+    await dialog.getByRole('button', { name: 'Create deal' }).click();
+    const card = page.locator('section[aria-label="Lead"] [data-deal-title="Automation retainer"]');
+    await card.waitFor();
+    const target = page.locator('section[aria-label="Qualified"]');
+    const from = await card.boundingBox();
+    const to = await target.boundingBox();
+    if (!from || !to) throw new Error('board not laid out');
+    const moved = page.waitForResponse((r) => r.url().includes('crm.deals.moveStage') && r.request().method() === 'POST');
+    await page.mouse.move(from.x + from.width / 2, from.y + 20);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2 + 10, from.y + 20, { steps: 3 });
+    await page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
+    await page.mouse.up();
+    expect((await moved).ok()).toBe(true);
+    await page.reload();
+    const movedCard = page.locator('section[aria-label="Qualified"] [data-deal-title="Automation retainer"]');
+    await movedCard.waitFor();
+    await screenshot(page, 'deal-board');
+    await movedCard.getByRole('button', { name: 'Won' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark won' }).click();
+    await page.getByText('Deal marked as won').waitFor();
+    await page.locator('section[aria-label="Won"] [data-deal-title="Automation retainer"]').waitFor();
+  }, 45_000);
+
   it("sees these actions on the client's timeline", async () => {
     await page.goto(`${clientUrl}?tab=timeline`);
     const timeline = page.getByTestId('timeline');
-    const expected = ['crm.client.created', 'crm.contact.created', 'projects.project.created', 'projects.task.moved'];
+    const expected = ['crm.client.created', 'crm.contact.created', 'projects.project.created', 'projects.task.moved', 'crm.deal.won'];
     // Timeline rows are written by an event subscription: poll with the Refresh button.
     for (let attempt = 0; attempt < 30; attempt++) {
       const types = await page.locator('[data-event-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type')));
@@ -285,4 +317,21 @@ describe('staff app walk-through (real browser)', () => {
       await viewerContext.close();
     }
   }, 60_000);
+
+  it('creates a second organization and switches between them', async () => {
+    await page.goto('/');
+    await page.getByTestId('org-switcher').click();
+    await page.getByRole('menuitem', { name: 'New organization' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Side Project Ltd');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('org-switcher').filter({ hasText: 'Side Project Ltd' }).waitFor();
+    await page.goto('/clients');
+    await page.getByText('No clients yet').waitFor();
+    await page.getByTestId('org-switcher').click();
+    await screenshot(page, 'organization-switcher');
+    await page.getByRole('menuitem', { name: new RegExp(owner.org) }).click();
+    await page.getByTestId('org-switcher').filter({ hasText: owner.org }).waitFor();
+    await page.goto('/clients');
+    await page.getByRole('link', { name: client.name }).waitFor();
+  }, 45_000);
 });

@@ -9,11 +9,9 @@ function useCreateOrganization(onDone: () => void) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const utils = trpc.useUtils();
-  const switchOrg = trpc.identity.auth.switchOrganization.useMutation();
+  // Creating an organization also makes it the session's active one.
   return trpc.identity.organizations.create.useMutation({
-    onSuccess: async (org) => {
-      const id = (org as { id?: string }).id;
-      if (id) await switchOrg.mutateAsync({ organizationId: id });
+    onSuccess: async () => {
       queryClient.clear();
       await utils.identity.auth.me.invalidate();
       onDone();

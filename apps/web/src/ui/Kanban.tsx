@@ -18,6 +18,8 @@ import { cn } from '../lib/cn.ts';
 export interface KanbanColumn<T> {
   id: string;
   title: ReactNode;
+  /** Accessible name of the column (defaults to a string title). */
+  label?: string;
   footer?: ReactNode;
   accent?: string;
   items: T[];
@@ -159,7 +161,7 @@ export function Kanban<T>({
 function Column<T>({ column, ids, children }: { column: KanbanColumn<T>; ids: string[]; children: ReactNode }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.id });
   return (
-    <section className="flex w-64 min-w-60 max-w-80 flex-1 shrink-0 flex-col rounded-lg bg-slate-100/80 ring-1 ring-slate-200/70" data-column={column.id} aria-label={typeof column.title === 'string' ? column.title : undefined}>
+    <section className="flex w-64 min-w-60 max-w-80 flex-1 shrink-0 flex-col rounded-lg bg-slate-100/80 ring-1 ring-slate-200/70" data-column={column.id} aria-label={column.label ?? (typeof column.title === 'string' ? column.title : undefined)}>
       <header className={cn('flex items-center justify-between rounded-t-lg border-t-2 px-3 py-2', column.accent ?? 'border-slate-300')}>
         <div className="min-w-0 text-sm font-semibold text-slate-700">{column.title}</div>
         <span className="rounded-full bg-white px-1.5 text-xs text-slate-500 ring-1 ring-slate-200">{ids.length}</span>

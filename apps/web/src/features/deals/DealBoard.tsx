@@ -57,6 +57,7 @@ export default function DealBoardPage() {
               const total = c.deals.reduce((sum, d) => sum + d.valueMinor, 0);
               return {
                 id: c.stageId,
+                label: stage?.name ?? 'Stage',
                 title: (
                   <span className="flex items-baseline gap-2">
                     {stage?.name ?? 'Stage'}
@@ -74,7 +75,7 @@ export default function DealBoardPage() {
               disabled={!canWrite}
               onMove={onMove}
               renderItem={(d) => (
-                <article className="rounded-md bg-white p-3 text-sm shadow-xs ring-1 ring-slate-200 hover:ring-slate-300">
+                <article className="rounded-md bg-white p-3 text-sm shadow-xs ring-1 ring-slate-200 hover:ring-slate-300" data-deal-title={d.title}>
                   <div className="font-medium text-slate-900">{d.title}</div>
                   <div className="mt-0.5 text-xs text-slate-500">
                     <ClientName id={d.clientId} link={false} />
