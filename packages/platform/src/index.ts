@@ -88,5 +88,6 @@ export { listDeadLetters, getDeadLetter, redriveDeadLetters, type DeadLetter, ty
 export { replayEvents, type ReplayOptions, type ReplayResult } from './events/replay.ts';
 export { pruneOutbox, scheduleRetention, RETENTION_QUEUE, type PruneResult } from './events/retention.ts';
 export { configureEventAdmin, eventAdminRuntime, type EventAdminRuntime } from './events/admin.ts';
+export { eventsAdminRouter, deadLetterSchema } from './events/admin-router.ts';
 export { startEventBackbone, type EventBackbone, type EventBackboneOptions } from './events/backbone.ts';
 export * as eventMetrics from './events/metrics.ts';

@@ -6,9 +6,12 @@ import {
   createCallerFactory,
   createLogger,
   defineEvent,
+  eventsAdminRouter,
+  listProcedures,
   metricsRegistry,
   platformModule,
   pruneOutbox,
+  router,
   sql,
   startEventBackbone,
   uuidv7,
@@ -194,9 +197,23 @@ describe('delivery', () => {
   });
 });
 
+// Typed view of what platformModule mounts at `events` (platformModule.router is an AnyRouter).
+const adminRouter = router({ events: eventsAdminRouter });
+
+it('mounts the admin procedures on the platform router with permission platform.events.admin', () => {
+  const mounted = listProcedures(platformModule.router).filter((procedure) => procedure.path.startsWith('events.'));
+  expect(mounted.map((procedure) => [procedure.path, procedure.permission]).sort()).toEqual([
+    ['events.deadLetters.get', 'platform.events.admin'],
+    ['events.deadLetters.list', 'platform.events.admin'],
+    ['events.deadLetters.redrive', 'platform.events.admin'],
+    ['events.deadLetters.redriveAll', 'platform.events.admin'],
+    ['events.replay', 'platform.events.admin'],
+  ]);
+});
+
 describe('retries, dead letters and redrive', () => {
   const callerFor = (tenantId: string, role: 'admin' | 'viewer' = 'admin') =>
-    createCallerFactory(platformModule.router)(
+    createCallerFactory(adminRouter)(
       testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role }) }),
     );
 
@@ -255,7 +272,7 @@ describe('replay and retention', () => {
     await waitFor(async () => (await timesOf()).length === 3, 10_000, 'the three events');
     await backbone.dispatcher?.flush();
 
-    const caller = createCallerFactory(platformModule.router)(
+    const caller = createCallerFactory(adminRouter)(
       testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
     );
     const fromSecond = await caller.events.replay({ subscription: 'test.counter', from: ids[1] ?? '' });

@@ -48,17 +48,25 @@ export async function dispatchBatch(
   batchSize: number,
 ): Promise<DispatchResult> {
   const { rows, perQueue } = await withSystem(db, async (trx) => {
-    // A transaction-scoped advisory lock keeps dispatchers of several processes from
-    // interleaving batches, so jobs of one aggregate are created in outbox order.
-    await sql`SELECT pg_advisory_xact_lock(hashtext('ubos.outbox.dispatch'))`.execute(trx);
+    // Claim and mark in one statement. The transaction-scoped advisory lock keeps dispatchers
+    // of several processes from interleaving batches, so jobs of one aggregate are created in
+    // outbox order; a row another dispatcher marked meanwhile fails the FOR UPDATE recheck.
     const claimed = await sql<OutboxRow>`
-      SELECT position, id, tenant_id, type, version, payload, actor_id, aggregate_type, aggregate_id,
-             correlation_id, causation_id, occurred_at, dispatched_at
-        FROM platform.outbox
-       WHERE dispatched_at IS NULL
-       ORDER BY position
-       LIMIT ${batchSize}
-         FOR UPDATE SKIP LOCKED`.execute(trx);
+      WITH dispatch_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext('ubos.outbox.dispatch')) AS locked),
+      claimed AS (
+        SELECT o.position
+          FROM platform.outbox o, dispatch_lock
+         WHERE o.dispatched_at IS NULL
+         ORDER BY o.position
+         LIMIT ${batchSize}
+           FOR UPDATE OF o SKIP LOCKED)
+      UPDATE platform.outbox o
+         SET dispatched_at = now()
+        FROM claimed
+       WHERE o.position = claimed.position
+      RETURNING o.position, o.id, o.tenant_id, o.type, o.version, o.payload, o.actor_id, o.aggregate_type, o.aggregate_id,
+                o.correlation_id, o.causation_id, o.occurred_at, o.dispatched_at`.execute(trx);
+    claimed.rows.sort((a, b) => a.position - b.position);
     const queues = new Map<string, JobInsert<EventEnvelope>[]>();
     if (claimed.rows.length === 0) return { rows: claimed.rows, perQueue: queues };
     for (const row of claimed.rows) {
@@ -74,8 +82,6 @@ export async function dispatchBatch(
     for (const [queue, jobs] of queues) {
       await boss.insert(queue, jobs, { db: executor });
     }
-    const positions = claimed.rows.map((row) => row.position);
-    await sql`UPDATE platform.outbox SET dispatched_at = now() WHERE position = ANY(${positions}::bigint[])`.execute(trx);
     return { rows: claimed.rows, perQueue: queues };
   });
   let jobs = 0;
