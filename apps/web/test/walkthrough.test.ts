@@ -184,6 +184,18 @@ describe('staff app walk-through (real browser)', () => {
     const todo = await page.locator('section[aria-label="To do"] [data-task-title]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task-title')));
     expect(todo).toEqual(['Kick-off call', 'Sitemap', 'Go live']);
     await screenshot(page, 'task-moved-after-reload');
+
+    // Task drawer: assign to me, set a due date, tick a checklist item.
+    await page.locator('[data-task-title="Kick-off call"]').click();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByLabel('Assignee').selectOption({ label: owner.name });
+    await drawer.getByLabel('Due date').fill('2030-01-15');
+    await drawer.getByRole('checkbox', { name: 'agenda' }).click();
+    await drawer.getByText('1/2').waitFor();
+    await screenshot(page, 'task-drawer');
+    await page.keyboard.press('Escape');
+    await page.goto('/');
+    await page.getByRole('link', { name: /Kick-off call/ }).waitFor();
   }, 45_000);
 
   it('finds the client with Ctrl+K and opens it', async () => {
@@ -222,6 +234,23 @@ describe('staff app walk-through (real browser)', () => {
     const from = await card.boundingBox();
     const to = await target.boundingBox();
     if (!from || !to) throw new Error('board not laid out');
+    const drag = async () => {
+      await page.mouse.move(from.x + from.width / 2, from.y + 20);
+      await page.mouse.down();
+      await page.mouse.move(from.x + from.width / 2 + 10, from.y + 20, { steps: 3 });
+      await page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
+      await page.mouse.up();
+    };
+    // A failing server: the optimistic move is rolled back and the user is told.
+    await page.route('**/trpc/crm.deals.moveStage*', (route) =>
+      route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify([{ error: { code: -32009, message: 'Concurrent update, please retry', data: { code: 'CONFLICT', httpStatus: 409, path: 'crm.deals.moveStage', zodIssues: null } } }]) }),
+    );
+    await drag();
+    await page.getByText('Move failed: Concurrent update, please retry').waitFor();
+    await card.waitFor();
+    expect(await target.locator('[data-deal-title="Automation retainer"]').count()).toBe(0);
+    await screenshot(page, 'deal-move-rolled-back');
+    await page.unroute('**/trpc/crm.deals.moveStage*');
     const moved = page.waitForResponse((r) => r.url().includes('crm.deals.moveStage') && r.request().method() === 'POST');
     await page.mouse.move(from.x + from.width / 2, from.y + 20);
     await page.mouse.down();
@@ -237,6 +266,24 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Mark won' }).click();
     await page.getByText('Deal marked as won').waitFor();
     await page.locator('section[aria-label="Won"] [data-deal-title="Automation retainer"]').waitFor();
+  }, 45_000);
+
+  it('edits a workflow in the form editor: dry run and server validation on the right field', async () => {
+    await page.goto('/workflows');
+    await page.getByRole('tab', { name: 'Templates' }).click();
+    await page.getByRole('button', { name: 'Use template' }).first().waitFor();
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    await page.waitForURL(/\/workflows\/new$/);
+    await page.getByLabel('Name').fill('Kick-off task on every project');
+    await page.getByLabel('Event type').fill('projects.project.created');
+    await page.getByLabel('Key').fill('Kick off');
+    await page.getByLabel('Input (JSON').fill('{ "projectId": "{{ event.payload.project_id }}", "title": "Kick-off call" }');
+    await page.getByLabel('Sample event (JSON)').fill(JSON.stringify({ type: 'projects.project.created', payload: { project_id: '01900000-0000-7000-8000-000000000001' } }));
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByText(/lower_snake_case/).first().waitFor();
+    await page.getByRole('button', { name: 'Save workflow' }).click();
+    await page.locator('[data-field-error="steps.0.key"]').waitFor();
+    await screenshot(page, 'workflow-editor-validation');
   }, 45_000);
 
   it("sees these actions on the client's timeline", async () => {

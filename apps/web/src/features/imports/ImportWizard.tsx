@@ -2,8 +2,9 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { countCsvRecords, parseCsv } from '../../lib/csv.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { useCan } from '../../app/session.tsx';
 import { trpc } from '../../trpc.ts';
-import { Badge, Button, Card, FormError, PageHeader, Select, Table, Td, Th } from '../../ui/index.ts';
+import { Badge, Button, Card, EmptyState, FormError, PageHeader, Select, Table, Td, Th } from '../../ui/index.ts';
 import { cn } from '../../lib/cn.ts';
 
 type Kind = 'clients' | 'contacts';
@@ -31,6 +32,11 @@ const builtIn: Record<Kind, { value: string; label: string; required?: boolean }
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 export default function ImportWizardPage() {
+  if (!useCan('crm.import.run')) return <EmptyState title="Imports are not available to your role" description="Ask an owner or admin to import records." />;
+  return <ImportWizard />;
+}
+
+function ImportWizard() {
   const [step, setStep] = useState<Step>('upload');
   const [kind, setKind] = useState<Kind>('clients');
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
