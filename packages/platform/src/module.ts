@@ -30,7 +30,7 @@ export interface Subscription {
   retryDelayMaxSeconds?: number;
   /** How long one attempt may run before pg-boss retries it (default 60). */
   timeoutSeconds?: number;
-  /** Handle events of one aggregate one at a time, in creation order (pg-boss singleton key). */
+  /** Handle events of one aggregate one at a time, oldest first (pg-boss singleton key + position priority). */
   ordered?: boolean;
   /** Jobs fetched per poll (default 20) and pollers per process (default 2). */
   batchSize?: number;

@@ -28,6 +28,7 @@ const itemCreated = defineEvent({ type: 'test.item.created', version: 1, aggrega
 const itemRenamedV1 = defineEvent({ type: 'test.item.renamed', version: 1, aggregateType: 'item', payload: z.object({ name: z.string() }) });
 const flakyHappened = defineEvent({ type: 'test.flaky.happened', version: 1, aggregateType: 'flaky', payload: z.object({ n: z.number() }) });
 const orderPlaced = defineEvent({ type: 'test.order.placed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
+const stepDone = defineEvent({ type: 'test.step.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
 const orderConfirmed = defineEvent({ type: 'test.order.confirmed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
 
 let testDb: TestDatabase;
@@ -36,6 +37,9 @@ let boss: PgBoss;
 let backbone: EventBackbone;
 
 let flakyBroken = true;
+const orderedSeen: number[] = [];
+let orderedActive = 0;
+let orderedMaxActive = 0;
 const flakyAttempts = new Map<string, number[]>();
 
 async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -85,6 +89,18 @@ const subscriptions: Subscription[] = [
       flakyAttempts.set(event.id, attempts);
       if (flakyBroken) throw new Error('downstream is broken');
       await record(event, ctx.trx, 'test.flaky');
+    },
+  },
+  {
+    name: 'test.ordered',
+    events: ['test.step.done'],
+    ordered: true,
+    async handle(event) {
+      orderedActive += 1;
+      orderedMaxActive = Math.max(orderedMaxActive, orderedActive);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      orderedSeen.push(Number(event.payload.n));
+      orderedActive -= 1;
     },
   },
   {
@@ -181,6 +197,22 @@ describe('delivery', () => {
       [chained?.event_id],
     );
     expect(confirmedRow).toEqual({ type: 'test.order.confirmed', tenant_id: tenantId, correlation_id: correlationId, causation_id: placed.id });
+  });
+
+  it('handles the events of one aggregate one at a time, oldest first, for an ordered subscription', { timeout: 60_000 }, async () => {
+    const tenantId = uuidv7();
+    const total = 40;
+    // Two transactions, so the events span more than one dispatch batch as well.
+    for (const range of [[0, 25], [25, total]] as const) {
+      await withTenant(testDb.db, { tenantId }, async (trx) => {
+        for (let n = range[0]; n < range[1]; n += 1) {
+          await writeEvent(trx, stepDone, { n }, { tenantId, actorId: null, correlationId: 'ordered', aggregateId: 'process-1' });
+        }
+      });
+    }
+    await waitFor(async () => orderedSeen.length === total, 30_000, 'the ordered events');
+    expect(orderedSeen).toEqual(Array.from({ length: total }, (_, n) => n));
+    expect(orderedMaxActive).toBe(1);
   });
 
   it('upcasts an older event version before the handler sees it', async () => {

@@ -28,10 +28,21 @@ export interface DispatchResult {
   jobs: number;
 }
 
-/** The job one subscription receives for one event. */
-export function jobFor(subscription: Subscription, event: EventEnvelope): JobInsert<EventEnvelope> {
+const MAX_PRIORITY = 2_147_483_647;
+
+/**
+ * The job one subscription receives for one event. For an `ordered` subscription the queue
+ * policy is `singleton` (one active job per key) and the key is the aggregate; pg-boss fetches
+ * by priority then creation time, and jobs of one dispatch batch share their creation time, so
+ * the priority encodes the outbox position (earlier event, higher priority): the next job of an
+ * aggregate is always its oldest.
+ */
+export function jobFor(subscription: Subscription, event: EventEnvelope, position: number): JobInsert<EventEnvelope> {
   const job: JobInsert<EventEnvelope> = { data: event };
-  if (subscription.ordered) job.singletonKey = orderingKey(event);
+  if (subscription.ordered) {
+    job.singletonKey = orderingKey(event);
+    job.priority = Math.max(0, MAX_PRIORITY - (position % MAX_PRIORITY));
+  }
   return job;
 }
 
@@ -75,7 +86,7 @@ export async function dispatchBatch(
         if (!subscriptionMatches(subscription, event.type)) continue;
         let jobs = queues.get(subscription.name);
         if (!jobs) queues.set(subscription.name, (jobs = []));
-        jobs.push(jobFor(subscription, event));
+        jobs.push(jobFor(subscription, event, row.position));
       }
     }
     const executor = fromKysely(trx);

@@ -80,7 +80,7 @@ export async function replayEvents(options: ReplayOptions): Promise<ReplayResult
       const jobs: JobInsert<EventEnvelope>[] = [];
       for (const row of rows.rows) {
         const event = rowToEnvelope(row);
-        if (subscriptionMatches(subscription, event.type)) jobs.push(jobFor(subscription, event));
+        if (subscriptionMatches(subscription, event.type)) jobs.push(jobFor(subscription, event, row.position));
       }
       let cleared = 0;
       if (jobs.length > 0) {
