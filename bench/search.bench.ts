@@ -4,7 +4,7 @@
 //   bypass-fn      the same function called by a BYPASSRLS role
 //   bypass-inline  the function's query inlined, run by a BYPASSRLS role (no RLS at all: the ideal)
 //   naive-rls      that inlined query run by ubos_app under RLS (the §10 pitfall), fewer queries
-// Usage: node bench/search.bench.ts [seconds per phase=45, in 3 interleaved rounds] [rate/s=50]
+// Usage: node bench/search.bench.ts [seconds per phase=45, in 9 interleaved rounds] [rate/s=50]
 // Needs Postgres at TEST_ADMIN_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -25,7 +25,8 @@ const LARGE_TENANT_DOCS = 100_000;
 const SMALL_TENANTS = 90;
 const SMALL_TENANT_DOCS = 10_000;
 const NAIVE_QUERIES = 12;
-const ROUNDS = 3;
+const ROUNDS = 9;
+const SERIAL_QUERIES = 500;
 const TYPES = ['client', 'contact', 'deal', 'project', 'task'];
 const VOCABULARY = (
   'acme globex initech umbrella hooli stark wayne wonka tyrell cyberdyne soylent aperture vandelay oscorp piper dunder mifflin ' +
@@ -133,9 +134,8 @@ interface Samples {
 }
 
 /** Open-loop load: one query every 1000/RATE ms whatever the previous ones are doing. */
-async function phase(name: string, pool: pg.Pool, seconds: number, run: (client: pg.PoolClient, query: Query) => Promise<number>): Promise<Samples> {
-  const total = Math.round(seconds * RATE);
-  const list = queries(total);
+async function phase(name: string, pool: pg.Pool, list: Query[], run: (client: pg.PoolClient, query: Query) => Promise<number>): Promise<Samples> {
+  const total = list.length;
   const latencies: { ms: number; large: boolean }[] = [];
   let errors = 0;
   let hits = 0;
@@ -257,8 +257,8 @@ try {
   for (const pool of pools) pool.on('connect', (client) => void client.query(sessionSettings));
 
   // Warm-up: caches and connections, not measured.
-  await phase('warm-up', appPool, 10, (client, query) => inTenant(client, query.tenant, FUNCTION_SQL, [query.q, TYPES]));
-  await phase('warm-up', bypassPool, 5, (client, query) => inTenant(client, query.tenant, INLINE_SQL, inlineParams(query)));
+  await phase('warm-up', appPool, queries(10 * RATE), (client, query) => inTenant(client, query.tenant, FUNCTION_SQL, [query.q, TYPES]));
+  await phase('warm-up', bypassPool, queries(5 * RATE), (client, query) => inTenant(client, query.tenant, INLINE_SQL, inlineParams(query)));
 
   // Interleaved rounds, so a noisy neighbour on a shared machine hits every phase alike.
   const contenders: { name: string; pool: pg.Pool; run: (client: pg.PoolClient, query: Query) => Promise<number> }[] = [
@@ -268,11 +268,42 @@ try {
   ];
   const samples = contenders.map(() => [] as Samples[]);
   for (let round = 0; round < ROUNDS; round += 1) {
+    // Every contender runs the same queries in a round.
+    const list = queries(Math.round((SECONDS / ROUNDS) * RATE));
     for (const [index, contender] of contenders.entries()) {
-      samples[index]?.push(await phase(contender.name, contender.pool, SECONDS / ROUNDS, contender.run));
+      samples[index]?.push(await phase(contender.name, contender.pool, list, contender.run));
     }
   }
   const results: PhaseResult[] = contenders.map((contender, index) => summarise(contender.name, samples[index] ?? []));
+  // Service time without queueing: one client, closed loop, the app path.
+  {
+    const serial: number[] = [];
+    const client = await appPool.connect();
+    try {
+      for (const query of queries(SERIAL_QUERIES)) {
+        const t0 = performance.now();
+        await inTenant(client, query.tenant, FUNCTION_SQL, [query.q, TYPES]);
+        serial.push(performance.now() - t0);
+      }
+    } finally {
+      client.release();
+    }
+    serial.sort((x, y) => x - y);
+    results.push({
+      name: `app serial (1 client, ${SERIAL_QUERIES} queries)`,
+      count: serial.length,
+      errors: 0,
+      p50: percentile(serial, 50),
+      p95: percentile(serial, 95),
+      p99: percentile(serial, 99),
+      max: serial.at(-1) ?? Number.NaN,
+      achievedRate: Number.NaN,
+      largeP95: Number.NaN,
+      smallP95: Number.NaN,
+      meanHits: Number.NaN,
+    });
+  }
+
   // The pitfall, closed loop and few queries: under RLS it is slow enough to swamp a shared machine.
   {
     const naive: number[] = [];
@@ -310,7 +341,7 @@ try {
       `${r.name.padEnd(40)}${String(r.count).padStart(5)}${String(r.errors).padStart(4)} ${fmt(r.p50)} ${fmt(r.p95)} ${fmt(r.p99)} ${fmt(r.max)} ${r.achievedRate.toFixed(1).padStart(5)} ${fmt(r.largeP95)} ${fmt(r.smallP95)} ${r.meanHits.toFixed(1)}`,
     );
   }
-  const [app, bypassFn, bypassInline, naive] = results;
+  const [app, bypassFn, bypassInline, , naive] = results;
   if (app && bypassFn && bypassInline && naive) {
     console.log(`\nratio app / bypass-inline: p95 ${(app.p95 / bypassInline.p95).toFixed(2)}x, p99 ${(app.p99 / bypassInline.p99).toFixed(2)}x (target <= 1.5x)`);
     console.log(`ratio app / bypass-fn:     p95 ${(app.p95 / bypassFn.p95).toFixed(2)}x, p99 ${(app.p99 / bypassFn.p99).toFixed(2)}x`);
