@@ -141,6 +141,20 @@ describe('staff app walk-through (real browser)', () => {
     expect(await page.getByTestId('import-created').textContent()).toBe('1,000');
     expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
     await screenshot(page, 'import-finished');
+
+    // The list pages through the 1,001 clients with keyset "Load more", custom field as a column.
+    await page.getByRole('button', { name: 'View clients' }).click();
+    await page.waitForURL(/\/clients$/);
+    await page.getByText('50 shown').waitFor();
+    await page.getByRole('columnheader', { name: 'Industry' }).waitFor();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('100 shown').waitFor();
+    await page.getByLabel('Filter clients').fill('Imported Company 0999');
+    await page.getByRole('link', { name: 'Imported Company 0999' }).waitFor();
+    await page.getByText('1 shown').waitFor();
+    await page.getByLabel('Filter clients').fill('');
+    await page.getByRole('link', { name: client.name }).waitFor();
+    await screenshot(page, 'client-list');
   }, 120_000);
 
   it('creates a project from a template for the client', async () => {
