@@ -300,10 +300,35 @@ describe('staff app walk-through (real browser)', () => {
     await screenshot(page, 'workflow-editor-validation');
   }, 45_000);
 
+  it('reviews a duplicate side by side and merges it into the original', async () => {
+    await page.goto('/clients');
+    await page.getByRole('button', { name: 'New client' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('Acme Robotics GmbH');
+    await dialog.getByLabel('Domain').fill(client.domain);
+    await dialog.getByRole('button', { name: 'Create client' }).click();
+    await page.waitForURL(/\/clients\/[0-9a-f-]{36}$/);
+    await page.goto('/duplicates');
+    const group = page.getByRole('listitem').filter({ hasText: 'Same domain' }).filter({ hasText: 'Acme Robotics GmbH' });
+    await group.getByRole('button', { name: 'Review' }).click();
+    const review = page.getByRole('dialog');
+    const original = review.getByRole('button').filter({ hasText: client.domain }).filter({ hasNotText: 'GmbH' });
+    await original.waitFor();
+    await review.getByText('Acme Robotics GmbH').first().waitFor();
+    await original.click();
+    await expect(original.getByText('Keep this one').count()).resolves.toBe(1);
+    await screenshot(page, 'duplicate-merge-review');
+    await review.getByRole('button', { name: 'Merge into selected' }).click();
+    await page.getByText('Records merged').waitFor();
+    await expect.poll(() => group.count(), { timeout: 10_000 }).toBe(0);
+    await page.goto(clientUrl);
+    await page.getByRole('heading', { name: client.name }).waitFor();
+  }, 45_000);
+
   it("sees these actions on the client's timeline", async () => {
     await page.goto(`${clientUrl}?tab=timeline`);
     const timeline = page.getByTestId('timeline');
-    const expected = ['crm.client.created', 'crm.contact.created', 'projects.project.created', 'projects.task.moved', 'crm.deal.won'];
+    const expected = ['crm.client.created', 'crm.contact.created', 'projects.project.created', 'projects.task.moved', 'crm.deal.won', 'crm.client.merged'];
     // Timeline rows are written by an event subscription: poll with the Refresh button.
     for (let attempt = 0; attempt < 30; attempt++) {
       const types = await page.locator('[data-event-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type')));
