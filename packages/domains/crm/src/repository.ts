@@ -353,6 +353,8 @@ export async function clientDuplicateGroups(db: Db, limit: number, threshold: nu
              jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', domain) ORDER BY created_at, id)
       FROM crm.clients WHERE deleted_at IS NULL AND name_normalized <> '' GROUP BY name_normalized HAVING count(*) > 1
     ) g ORDER BY reason, key LIMIT ${limit}`.execute(db);
+  // No joins between derived tables (their row estimates can be wildly off on a fresh table):
+  // pairs are enumerated inside each small block's arrays.
   const similar = await sql<DuplicateGroupRow>`
     WITH c AS (
       SELECT id, name, domain, name_normalized,
@@ -360,23 +362,26 @@ export async function clientDuplicateGroups(db: Db, limit: number, threshold: nu
              regexp_replace(name_normalized, '^.* ', '') AS last_word
       FROM crm.clients WHERE deleted_at IS NULL AND name_normalized <> ''
     ),
-    keyed AS (
-      SELECT id, name, domain, name_normalized, 'f:' || first_word AS block FROM c
-      UNION
-      SELECT id, name, domain, name_normalized, 'l:' || last_word FROM c
+    blocks AS (
+      SELECT array_agg(id ORDER BY id) AS ids, array_agg(name_normalized ORDER BY id) AS norms,
+             array_agg(name ORDER BY id) AS names, array_agg(domain ORDER BY id) AS domains
+      FROM (SELECT id, name, domain, name_normalized, 'f:' || first_word AS block FROM c
+            UNION ALL
+            SELECT id, name, domain, name_normalized, 'l:' || last_word FROM c) k
+      GROUP BY block HAVING count(*) BETWEEN 2 AND ${maxBlock}
     ),
-    small AS (SELECT block FROM keyed GROUP BY block HAVING count(*) BETWEEN 2 AND ${maxBlock}),
     pairs AS (
-      SELECT DISTINCT a.id AS a_id, b.id AS b_id
-      FROM keyed a JOIN keyed b ON a.block = b.block AND a.id < b.id
-      WHERE a.block IN (SELECT block FROM small) AND a.name_normalized <> b.name_normalized
+      SELECT DISTINCT ON (b.ids[i], b.ids[j])
+             b.ids[i] AS a_id, b.ids[j] AS b_id, b.norms[i] AS a_norm, b.norms[j] AS b_norm,
+             b.names[i] AS a_name, b.names[j] AS b_name, b.domains[i] AS a_domain, b.domains[j] AS b_domain
+      FROM blocks b, generate_series(1, cardinality(b.ids)) i, generate_series(1, cardinality(b.ids)) j
+      WHERE i < j AND b.norms[i] <> b.norms[j]
     )
-    SELECT 'similar_name' AS reason, a.name_normalized || ' ~ ' || b.name_normalized AS key,
-           similarity(a.name_normalized, b.name_normalized)::float8 AS score,
-           jsonb_build_array(jsonb_build_object('id', a.id, 'name', a.name, 'detail', a.domain),
-                             jsonb_build_object('id', b.id, 'name', b.name, 'detail', b.domain)) AS records
-    FROM pairs p JOIN c a ON a.id = p.a_id JOIN c b ON b.id = p.b_id
-    WHERE similarity(a.name_normalized, b.name_normalized) >= ${threshold}
+    SELECT 'similar_name' AS reason, a_norm || ' ~ ' || b_norm AS key, similarity(a_norm, b_norm)::float8 AS score,
+           jsonb_build_array(jsonb_build_object('id', a_id, 'name', a_name, 'detail', a_domain),
+                             jsonb_build_object('id', b_id, 'name', b_name, 'detail', b_domain)) AS records
+    FROM pairs
+    WHERE similarity(a_norm, b_norm) >= ${threshold}
     ORDER BY score DESC, key LIMIT ${limit}`.execute(db);
   return [...exact.rows, ...similar.rows].slice(0, limit);
 }
