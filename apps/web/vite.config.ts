@@ -13,6 +13,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
-    chunkSizeWarningLimit: 400,
+    // The real budget (first-route JS ≤ 250 kB gzip) is measured by bench/web.bench.ts.
+    chunkSizeWarningLimit: 600,
   },
 });

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
 import { humanize } from '../../lib/format.ts';
-import { trpc } from '../../trpc.ts';
+import { trpc, type RouterOutputs } from '../../trpc.ts';
 import { Badge, Button, Card, Checkbox, Dialog, EmptyState, Field, FormError, Input, QueryState, Select, Table, Tabs, Td, Th, useToast } from '../../ui/index.ts';
 
 type Entity = 'client' | 'contact' | 'deal';
@@ -11,6 +11,7 @@ type FieldType = (typeof types)[number];
 export function CustomFieldsTab() {
   const [entity, setEntity] = useState<Entity>('client');
   const [open, setOpen] = useState(false);
+  const [editing, setEditing] = useState<FieldDef | null>(null);
   const toast = useToast();
   const utils = trpc.useUtils();
   const fields = trpc.crm.customFields.list.useQuery({ entity });
@@ -45,6 +46,7 @@ export function CustomFieldsTab() {
                   <Td className="max-w-64 truncate text-slate-500">{f.options.join(', ') || '—'}</Td>
                   <Td>{f.required ? 'Yes' : 'No'}</Td>
                   <Td className="text-right">
+                    <Button size="sm" variant="ghost" onClick={() => setEditing(f)}>Edit</Button>
                     <Button size="sm" variant="ghost" onClick={() => archive.mutate({ id: f.id })}>Archive</Button>
                   </Td>
                 </tr>
@@ -54,7 +56,62 @@ export function CustomFieldsTab() {
         )}
       </QueryState>
       {open ? <NewFieldDialog entity={entity} onClose={() => setOpen(false)} /> : null}
+      {editing ? <EditFieldDialog field={editing} onClose={() => setEditing(null)} /> : null}
     </Card>
+  );
+}
+
+type FieldDef = RouterOutputs['crm']['customFields']['list'][number];
+
+function EditFieldDialog({ field, onClose }: { field: FieldDef; onClose: () => void }) {
+  const utils = trpc.useUtils();
+  const [form, setForm] = useState({ label: field.label, options: field.options.join(', '), required: field.required });
+  const update = trpc.crm.customFields.update.useMutation({
+    onSuccess: () => {
+      void utils.crm.customFields.list.invalidate();
+      onClose();
+    },
+  });
+  const hasOptions = field.type === 'select' || field.type === 'multi_select';
+  return (
+    <Dialog
+      open
+      onOpenChange={(o) => (!o ? onClose() : undefined)}
+      title={`Edit ${field.label}`}
+      description={`Key ${field.key} · ${humanize(field.type)} (key and type cannot change)`}
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" type="submit" form="edit-field-form" loading={update.isPending}>Save</Button>
+        </>
+      }
+    >
+      <form
+        id="edit-field-form"
+        className="space-y-3"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          update.mutate({
+            id: field.id,
+            label: form.label,
+            required: form.required,
+            ...(hasOptions ? { options: form.options.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
+          });
+        }}
+      >
+        <FormError error={update.error} fields={['label', 'options', 'required']} />
+        <Field label="Label" name="label" error={update.error}>
+          <Input value={form.label} autoFocus onChange={(e) => setForm((f) => ({ ...f, label: e.target.value }))} />
+        </Field>
+        {hasOptions ? (
+          <Field label="Options" name="options" error={update.error} hint="Comma separated.">
+            <Input value={form.options} onChange={(e) => setForm((f) => ({ ...f, options: e.target.value }))} />
+          </Field>
+        ) : null}
+        <Checkbox label="Required" checked={form.required} onChange={(e) => setForm((f) => ({ ...f, required: e.target.checked }))} />
+      </form>
+    </Dialog>
   );
 }
 
