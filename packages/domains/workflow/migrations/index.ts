@@ -151,4 +151,13 @@ export const workflowMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON workflow.schedules TO ubos_app;
     `,
   },
+  {
+    // The cross-tenant schedule sync only reads: make that policy SELECT-only so no
+    // system-context write can bypass the tenant WITH CHECK.
+    id: '0003_schedules_system_read_only',
+    sql: `
+      DROP POLICY IF EXISTS system_sync ON workflow.schedules;
+      CREATE POLICY system_sync ON workflow.schedules FOR SELECT USING (platform.is_system());
+    `,
+  },
 ];
