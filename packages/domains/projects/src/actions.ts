@@ -1,4 +1,4 @@
-import { sql, tenantDb, type ActionContext, type ActionDefinition } from '@ubos/platform';
+import { tenantDb, withIdempotency, type ActionContext, type ActionDefinition } from '@ubos/platform';
 import { z } from 'zod';
 import type { ProjectsDB } from './db.ts';
 import * as service from './service.ts';
@@ -14,18 +14,8 @@ function serviceContext(context: ActionContext): service.ServiceContext {
 
 async function once<T>(context: ActionContext, scope: string, output: z.ZodType<T>, run: () => Promise<T>): Promise<T> {
   const key = z.string().min(1).max(500).parse(context.idempotencyKey);
-  // Serialises concurrent runs of the same step; the second waits, then finds the stored result.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${scope}|${key}`}, 0))`.execute(context.trx);
-  const stored = await sql<{ result: unknown }>`
-    SELECT result FROM platform.idempotency_keys
-    WHERE tenant_id = ${context.tenantId} AND scope = ${scope} AND key = ${key}`.execute(context.trx);
-  const previous = stored.rows[0];
-  if (previous) return output.parse(previous.result);
-  const result = output.parse(await run());
-  await sql`
-    INSERT INTO platform.idempotency_keys (tenant_id, scope, key, result)
-    VALUES (${context.tenantId}, ${scope}, ${key}, ${JSON.stringify(result)}::jsonb)`.execute(context.trx);
-  return result;
+  const stored = await withIdempotency(context.trx, { tenantId: context.tenantId, scope, key }, async () => output.parse(await run()));
+  return output.parse(stored);
 }
 
 const createFromTemplateInput = z.object({
