@@ -213,8 +213,8 @@ function ubosSystem(producerDb: Database, consumerDb: Database, admin: pg.Client
   const subscription: Subscription = {
     name: 'bench.sink',
     events: ['bench.item.happened'],
-    batchSize: 50,
-    concurrency: 4,
+    batchSize: Number(process.env.BENCH_EVENTS_BATCH ?? 50),
+    concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 2),
     async handle(event) {
       await sink.handle(event.id);
     },

@@ -30,7 +30,11 @@ export interface Subscription {
   retryDelayMaxSeconds?: number;
   /** How long one attempt may run before pg-boss retries it (default 60). */
   timeoutSeconds?: number;
-  /** Handle events of one aggregate one at a time, oldest first (pg-boss singleton key + position priority). */
+  /**
+   * Handle events of one aggregate one at a time, strictly oldest first (pg-boss key_strict_fifo
+   * keyed by aggregate). A dead-lettered event holds back its aggregate until it is redriven.
+   * Decided when the queue is first created.
+   */
   ordered?: boolean;
   /** Jobs fetched per poll (default 20) and pollers per process (default 2). */
   batchSize?: number;

@@ -29,6 +29,7 @@ const itemRenamedV1 = defineEvent({ type: 'test.item.renamed', version: 1, aggre
 const flakyHappened = defineEvent({ type: 'test.flaky.happened', version: 1, aggregateType: 'flaky', payload: z.object({ n: z.number() }) });
 const orderPlaced = defineEvent({ type: 'test.order.placed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
 const stepDone = defineEvent({ type: 'test.step.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
+const poisonDone = defineEvent({ type: 'test.poison.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
 const orderConfirmed = defineEvent({ type: 'test.order.confirmed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
 
 let testDb: TestDatabase;
@@ -40,6 +41,8 @@ let flakyBroken = true;
 const orderedSeen: number[] = [];
 let orderedActive = 0;
 let orderedMaxActive = 0;
+let poisonBroken = true;
+const poisonSeen: number[] = [];
 const flakyAttempts = new Map<string, number[]>();
 
 async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -101,6 +104,17 @@ const subscriptions: Subscription[] = [
       await new Promise((resolve) => setTimeout(resolve, 2));
       orderedSeen.push(Number(event.payload.n));
       orderedActive -= 1;
+    },
+  },
+  {
+    name: 'test.ordered-poison',
+    events: ['test.poison.done'],
+    ordered: true,
+    retryLimit: 0,
+    async handle(event) {
+      const n = Number(event.payload.n);
+      if (n === 0 && poisonBroken) throw new Error('poison');
+      poisonSeen.push(n);
     },
   },
   {
@@ -288,6 +302,30 @@ describe('retries, dead letters and redrive', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await applied(event.id)).toMatchObject({ times: 1 });
     expect(flakyAttempts.get(event.id)).toHaveLength(5);
+  });
+});
+
+describe('ordered subscriptions and dead letters', () => {
+  it('a dead-lettered event holds back its aggregate; after redrive it and its successors run in order', { timeout: 60_000 }, async () => {
+    const tenantId = uuidv7();
+    await withTenant(testDb.db, { tenantId }, async (trx) => {
+      for (let n = 0; n < 3; n += 1) {
+        await writeEvent(trx, poisonDone, { n }, { tenantId, actorId: null, correlationId: 'poison', aggregateId: 'p-1' });
+      }
+      await writeEvent(trx, poisonDone, { n: 100 }, { tenantId, actorId: null, correlationId: 'poison', aggregateId: 'p-2' });
+    });
+    const caller = createCallerFactory(adminRouter)(
+      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
+    );
+    await waitFor(async () => (await caller.events.deadLetters.list({ subscription: 'test.ordered-poison' })).items.length === 1, 20_000, 'the poison dead letter');
+    await waitFor(async () => poisonSeen.includes(100), 10_000, 'the other aggregate');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(poisonSeen).toEqual([100]); // p-1's later events wait behind the dead letter
+
+    poisonBroken = false;
+    expect(await caller.events.deadLetters.redriveAll({ subscription: 'test.ordered-poison' })).toEqual({ redriven: 1 });
+    await waitFor(async () => poisonSeen.length === 4, 20_000, 'the held-back events');
+    expect(poisonSeen).toEqual([100, 0, 1, 2]);
   });
 });
 

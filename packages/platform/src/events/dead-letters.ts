@@ -113,6 +113,35 @@ export async function redriveDeadLetters(
     const dead = deadLetterQueueName(subscription);
     // No queue yet (no worker has booted against this database): nothing was dead-lettered.
     if (!(await boss.getQueue(dead))) continue;
+    const source = await boss.getQueue(subscription);
+    if (source?.policy === 'key_strict_fifo') {
+      // Ordered queue: the failed original still holds back its aggregate, so retry it in place
+      // (same id and created_on: it stays the head of its key) and drop the dead-letter copy.
+      // Only when the original is gone (retention) is the copy redriven as a new job.
+      const db = options.trx ? fromKysely(options.trx) : boss.getDb();
+      const { rows } = await db.executeSql(
+        `SELECT d.id, d.source_id, (o.id IS NOT NULL) AS original
+           FROM ${QUEUE_SCHEMA}.job d
+           LEFT JOIN ${QUEUE_SCHEMA}.job o ON o.name = $1 AND o.id = d.source_id AND o.state = 'failed'
+          WHERE d.name = $2 AND d.state = 'created'
+            AND ($3::uuid[] IS NULL OR d.id = ANY($3::uuid[]))
+            AND ($4::text IS NULL OR d.data->>'tenant_id' = $4::text)
+          ORDER BY d.created_on, d.id`,
+        [subscription, dead, options.ids ? [...options.ids] : null, options.tenantId],
+      );
+      const letters = rows as { id: string; source_id: string | null; original: boolean }[];
+      const inPlace = letters.filter((letter) => letter.original && letter.source_id);
+      if (inPlace.length > 0) {
+        await boss.retry(subscription, inPlace.map((letter) => letter.source_id as string), { db });
+        await boss.deleteJob(dead, inPlace.map((letter) => letter.id), { db });
+        moved += inPlace.length;
+      }
+      const orphans = letters.filter((letter) => !letter.original).map((letter) => letter.id);
+      if (orphans.length > 0) {
+        moved += await boss.redrive(dead, { destination: subscription, ids: orphans, db, limit: orphans.length });
+      }
+      continue;
+    }
     for (;;) {
       const count = await boss.redrive(dead, {
         destination: subscription,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { fromKysely, type JobInsert, type PgBoss } from 'pg-boss';
-import { sql, withSystem, type Database } from '../db/database.ts';
+import { createDatabase, sql, withSystem, type Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { Subscription } from '../module.ts';
 import type { EventEnvelope } from './envelope.ts';
@@ -28,20 +28,31 @@ export interface DispatchResult {
   jobs: number;
 }
 
-const MAX_PRIORITY = 2_147_483_647;
+/**
+ * A job id that sorts like the event's outbox position within one dispatch transaction:
+ * 48 bits of wall-clock ms, then the position. key_strict_fifo queues order a key's jobs by
+ * (created_on, id), and every job of one dispatch batch shares created_on.
+ */
+export function orderedJobId(position: number, now: number = Date.now()): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = 0x70;
+  bytes[8] = 0x80;
+  bytes.writeUIntBE(position, 9, 6);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
- * The job one subscription receives for one event. For an `ordered` subscription the queue
- * policy is `singleton` (one active job per key) and the key is the aggregate; pg-boss fetches
- * by priority then creation time, and jobs of one dispatch batch share their creation time, so
- * the priority encodes the outbox position (earlier event, higher priority): the next job of an
- * aggregate is always its oldest.
+ * The job one subscription receives for one event. An `ordered` subscription's queue is
+ * key_strict_fifo keyed by aggregate: one job per aggregate at a time, strictly oldest first,
+ * and a job in retry or failed (dead-lettered) holds back the later events of its aggregate.
  */
 export function jobFor(subscription: Subscription, event: EventEnvelope, position: number): JobInsert<EventEnvelope> {
   const job: JobInsert<EventEnvelope> = { data: event };
   if (subscription.ordered) {
     job.singletonKey = orderingKey(event);
-    job.priority = Math.max(0, MAX_PRIORITY - (position % MAX_PRIORITY));
+    job.id = orderedJobId(position);
   }
   return job;
 }
@@ -115,6 +126,8 @@ export async function dispatchBatch(
 export class Dispatcher {
   readonly #options: Required<Omit<DispatcherOptions, 'log' | 'listenConnectionString'>> & { log: Logger; listenConnectionString?: string };
   #listener: pg.Client | null = null;
+  /** Its own small pool, so a pass never queues behind handler transactions for a connection. */
+  #dispatchDb: Database | null = null;
   #timer: NodeJS.Timeout | null = null;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
@@ -132,6 +145,10 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     this.#stopped = false;
+    const connectionString = this.#options.listenConnectionString ?? this.#options.db.pool.options.connectionString;
+    this.#dispatchDb = connectionString
+      ? createDatabase({ connectionString, max: 2, applicationName: 'ubos-outbox-dispatch' })
+      : null;
     await this.#listen();
     this.#schedulePoll();
     this.wake();
@@ -166,6 +183,12 @@ export class Dispatcher {
     const listener = this.#listener;
     this.#listener = null;
     if (listener) await listener.end().catch(() => undefined);
+    const dispatchDb = this.#dispatchDb;
+    this.#dispatchDb = null;
+    if (dispatchDb) {
+      await dispatchDb.close();
+      if (!dispatchDb.pool.ended) await dispatchDb.pool.end();
+    }
   }
 
   async #drain(): Promise<void> {
@@ -174,7 +197,7 @@ export class Dispatcher {
       for (;;) {
         if (this.#stopped) return;
         this.#again = false;
-        const result = await dispatchBatch(db, boss, subscriptions, batchSize);
+        const result = await dispatchBatch(this.#dispatchDb ?? db, boss, subscriptions, batchSize);
         if (result.events < batchSize) {
           outboxPending.set(0);
           return;

@@ -61,7 +61,7 @@ export function orderingKey(event: Pick<EventEnvelope, 'tenant_id' | 'aggregate_
 
 export function queueOptions(subscription: Subscription, settings: QueueSettings): Omit<Queue, 'name'> {
   return {
-    policy: subscription.ordered ? 'singleton' : 'standard',
+    policy: subscription.ordered ? 'key_strict_fifo' : 'standard',
     notify: true,
     retryLimit: subscription.retryLimit ?? subscriptionDefaults.retryLimit,
     retryDelay: subscription.retryDelaySeconds ?? subscriptionDefaults.retryDelaySeconds,
