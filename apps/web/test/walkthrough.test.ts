@@ -419,5 +419,14 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByTestId('org-switcher').filter({ hasText: owner.org }).waitFor();
     await page.goto('/clients');
     await page.getByRole('link', { name: client.name }).waitFor();
+
+    // Small screens: the sidebar becomes a sheet behind a menu button.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('dialog').getByRole('link', { name: 'Projects' }).click();
+    await page.waitForURL(/\/projects$/);
+    await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Acme website relaunch' }).waitFor();
+    await screenshot(page, 'mobile-projects');
   }, 45_000);
 });

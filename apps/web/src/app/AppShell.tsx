@@ -1,3 +1,4 @@
+import * as RD from '@radix-ui/react-dialog';
 import * as DM from '@radix-ui/react-dropdown-menu';
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense, lazy, useEffect, useState } from 'react';
@@ -50,8 +51,6 @@ export function RequireAuth() {
 
 function AppShell() {
   const [paletteOpen, setPaletteOpen] = useState(false);
-  const canSettings = useCan('identity.member.read');
-  const me = useMe();
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
@@ -69,54 +68,24 @@ function AppShell() {
           <span className="flex size-6 items-center justify-center rounded-md bg-indigo-500 text-xs font-bold text-white">U</span>
           <span className="text-sm font-semibold tracking-tight text-white">UBOS</span>
         </div>
-        <nav className="flex-1 space-y-0.5 px-2 py-2" aria-label="Main">
-          {nav
-            .filter((item) => !('permission' in item) || (me.permissions as readonly string[]).includes(item.permission))
-            .map((item) => (
-              <NavLink
-                key={item.to}
-                to={item.to}
-                end={'end' in item ? item.end : false}
-                className={({ isActive }) =>
-                  cn(
-                    'flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium',
-                    isActive ? 'bg-slate-800 text-white' : 'text-slate-400 hover:bg-slate-800/60 hover:text-slate-100',
-                  )
-                }
-              >
-                <Icon name={item.icon} className="size-4 shrink-0" />
-                {item.label}
-              </NavLink>
-            ))}
-        </nav>
-        {canSettings ? (
-          <div className="px-2 pb-3">
-            <NavLink
-              to="/settings"
-              className={({ isActive }) =>
-                cn('flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium', isActive ? 'bg-slate-800 text-white' : 'text-slate-400 hover:bg-slate-800/60 hover:text-slate-100')
-              }
-            >
-              <Icon name="settings" className="size-4" />
-              Settings
-            </NavLink>
-          </div>
-        ) : null}
+        <NavLinks />
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-4">
+          <MobileNav />
           <OrganizationSwitcher />
           <button
             type="button"
             onClick={() => setPaletteOpen(true)}
-            className="ml-2 flex h-8 w-full max-w-md items-center gap-2 rounded-md bg-slate-100 px-2.5 text-sm text-slate-500 ring-1 ring-transparent hover:bg-slate-200/70"
+            className="ml-auto flex h-8 shrink-0 items-center gap-2 rounded-md bg-slate-100 px-2.5 text-sm text-slate-500 ring-1 ring-transparent hover:bg-slate-200/70 sm:ml-2 sm:w-full sm:max-w-md sm:shrink"
             data-testid="open-command-palette"
+            aria-label="Search (Ctrl K)"
           >
             <Icon name="search" className="size-4" />
-            <span className="flex-1 text-left">Search clients, contacts, projects…</span>
-            <kbd className="rounded border border-slate-300 bg-white px-1.5 font-sans text-[10px] font-medium text-slate-500">Ctrl K</kbd>
+            <span className="hidden flex-1 truncate text-left sm:inline">Search clients, contacts, projects…</span>
+            <kbd className="hidden rounded border border-slate-300 bg-white px-1.5 font-sans text-[10px] font-medium text-slate-500 sm:inline">Ctrl K</kbd>
           </button>
-          <div className="ml-auto">
+          <div className="shrink-0 sm:ml-auto">
             <UserMenu />
           </div>
         </header>
@@ -134,6 +103,62 @@ function AppShell() {
         </Suspense>
       ) : null}
     </div>
+  );
+}
+
+
+/** Sidebar links (filtered by the member's permissions) and Settings. */
+function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
+  const me = useMe();
+  const canSettings = useCan('identity.member.read');
+  const linkClass = ({ isActive }: { isActive: boolean }) =>
+    cn('flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium', isActive ? 'bg-slate-800 text-white' : 'text-slate-400 hover:bg-slate-800/60 hover:text-slate-100');
+  return (
+    <>
+      <nav className="flex-1 space-y-0.5 px-2 py-2" aria-label="Main">
+        {nav
+          .filter((item) => !('permission' in item) || (me.permissions as readonly string[]).includes(item.permission))
+          .map((item) => (
+            <NavLink key={item.to} to={item.to} end={'end' in item ? item.end : false} className={linkClass} onClick={onNavigate}>
+              <Icon name={item.icon} className="size-4 shrink-0" />
+              {item.label}
+            </NavLink>
+          ))}
+      </nav>
+      {canSettings ? (
+        <div className="px-2 pb-3">
+          <NavLink to="/settings" className={linkClass} onClick={onNavigate}>
+            <Icon name="settings" className="size-4" />
+            Settings
+          </NavLink>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/** The sidebar as a left sheet on small screens. */
+function MobileNav() {
+  const [open, setOpen] = useState(false);
+  return (
+    <RD.Root open={open} onOpenChange={setOpen}>
+      <RD.Trigger className="-ml-1 rounded-md p-1.5 text-slate-600 hover:bg-slate-100 md:hidden" aria-label="Open navigation">
+        <svg viewBox="0 0 20 20" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" className="size-5" aria-hidden="true">
+          <path d="M3 5h14M3 10h14M3 15h14" />
+        </svg>
+      </RD.Trigger>
+      <RD.Portal>
+        <RD.Overlay className="fixed inset-0 z-40 bg-slate-900/40 md:hidden" />
+        <RD.Content className="fixed inset-y-0 left-0 z-50 flex w-64 flex-col bg-slate-900 text-slate-300 shadow-2xl md:hidden">
+          <RD.Title className="flex h-12 items-center gap-2 px-4 text-sm font-semibold text-white">
+            <span className="flex size-6 items-center justify-center rounded-md bg-indigo-500 text-xs font-bold">U</span>
+            UBOS
+          </RD.Title>
+          <RD.Description className="sr-only">Navigation</RD.Description>
+          <NavLinks onNavigate={() => setOpen(false)} />
+        </RD.Content>
+      </RD.Portal>
+    </RD.Root>
   );
 }
 
@@ -157,7 +182,7 @@ function OrganizationSwitcher() {
         <DM.Trigger asChild>
           <button type="button" className="flex h-8 items-center gap-2 rounded-md px-2 text-sm font-semibold text-slate-900 hover:bg-slate-100" data-testid="org-switcher">
             <span className="flex size-5 items-center justify-center rounded bg-indigo-100 text-[10px] font-bold text-indigo-700">{active?.name.slice(0, 1).toUpperCase()}</span>
-            <span className="max-w-48 truncate">{active?.name}</span>
+            <span className="max-w-28 truncate sm:max-w-48">{active?.name}</span>
             <Icon name="chevron" className="size-3.5 text-slate-400" />
           </button>
         </DM.Trigger>
