@@ -29,6 +29,7 @@ const itemRenamedV1 = defineEvent({ type: 'test.item.renamed', version: 1, aggre
 const flakyHappened = defineEvent({ type: 'test.flaky.happened', version: 1, aggregateType: 'flaky', payload: z.object({ n: z.number() }) });
 const orderPlaced = defineEvent({ type: 'test.order.placed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
 const stepDone = defineEvent({ type: 'test.step.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
+const mixedDone = defineEvent({ type: 'test.mixed.done', version: 1, aggregateType: 'mixed', payload: z.object({ n: z.number() }) });
 const poisonDone = defineEvent({ type: 'test.poison.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
 const orderConfirmed = defineEvent({ type: 'test.order.confirmed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
 
@@ -43,6 +44,7 @@ let orderedActive = 0;
 let orderedMaxActive = 0;
 let poisonBroken = true;
 const poisonSeen: number[] = [];
+const mixedCalls = new Map<number, number>();
 const flakyAttempts = new Map<string, number[]>();
 
 async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -115,6 +117,19 @@ const subscriptions: Subscription[] = [
       const n = Number(event.payload.n);
       if (n === 0 && poisonBroken) throw new Error('poison');
       poisonSeen.push(n);
+    },
+  },
+  {
+    name: 'test.mixed',
+    events: ['test.mixed.done'],
+    retryLimit: 0,
+    batchSize: 20,
+    concurrency: 1,
+    async handle(event, ctx) {
+      const n = Number(event.payload.n);
+      mixedCalls.set(n, (mixedCalls.get(n) ?? 0) + 1);
+      if (n === 2) throw new Error('bad apple');
+      await record(event, ctx.trx, 'test.mixed');
     },
   },
   {
@@ -302,6 +317,27 @@ describe('retries, dead letters and redrive', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await applied(event.id)).toMatchObject({ times: 1 });
     expect(flakyAttempts.get(event.id)).toHaveLength(5);
+  });
+});
+
+describe('batches', () => {
+  it('handles a batch of one tenant in one transaction, and isolates a failing event from its neighbours', { timeout: 60_000 }, async () => {
+    const tenantId = uuidv7();
+    const events = await withTenant(testDb.db, { tenantId }, async (trx) => {
+      const written = [];
+      for (let n = 0; n < 6; n += 1) written.push(await writeEvent(trx, mixedDone, { n }, meta(tenantId)));
+      return written;
+    });
+    const caller = createCallerFactory(adminRouter)(
+      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
+    );
+    await waitFor(async () => (await caller.events.deadLetters.list({ subscription: 'test.mixed' })).items.length === 1, 20_000, 'the bad event');
+    const good = events.filter((_, n) => n !== 2);
+    await waitFor(async () => (await Promise.all(good.map((event) => applied(event.id)))).every(Boolean), 10_000, 'the good events');
+    for (const event of good) expect(await applied(event.id)).toMatchObject({ times: 1 });
+    expect(await applied(events[2]?.id ?? '')).toBeUndefined();
+    // The bad event ran in the shared attempt and once alone; nothing was applied twice.
+    expect(mixedCalls.get(2)).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -1,13 +1,76 @@
 import type { Job, JobResult, PgBoss } from 'pg-boss';
-import { sql, withTenant, type Database, type UntypedDB } from '../db/database.ts';
+import { sql, withTenant, type Database, type Transaction, type UntypedDB } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import type { Subscription } from '../module.ts';
+import type { HandlerContext, Subscription } from '../module.ts';
 import type { EventEnvelope } from './envelope.ts';
 import { deliveryLag, eventsDeadLettered, eventsFailed, eventsHandled, handlerDuration } from './metrics.ts';
 import { subscriptionDefaults } from './subscriptions.ts';
 import { readEnvelope, UpcasterRegistry } from './upcasting.ts';
 
 export type HandleOutcome = 'handled' | 'skipped';
+
+function handlerContext(trx: Transaction<UntypedDB>, event: EventEnvelope, subscription: Subscription, log: Logger): HandlerContext {
+  return {
+    trx,
+    log: log.child({ subscription: subscription.name, eventId: event.id, correlationId: event.correlation_id }),
+    eventMeta: {
+      tenantId: event.tenant_id,
+      actorId: event.actor_id,
+      correlationId: event.correlation_id,
+      causationId: event.id,
+    },
+  };
+}
+
+function observeHandled(subscription: Subscription, event: EventEnvelope, outcome: HandleOutcome, started: number): void {
+  handlerDuration.observe({ subscription: subscription.name }, (performance.now() - started) / 1000);
+  eventsHandled.inc({ subscription: subscription.name, outcome });
+  if (outcome === 'handled') {
+    deliveryLag.observe({ subscription: subscription.name }, Math.max(0, Date.now() - Date.parse(event.occurred_at)) / 1000);
+  }
+}
+
+/**
+ * The fast path for a batch of one tenant's events: ONE tenant transaction records all of them
+ * in processed_events with one statement and runs the handlers one after another. If anything
+ * throws, the whole transaction rolls back and returns false: the caller then handles each
+ * event in its own transaction (handleEvent), so one bad event never fails its neighbours.
+ */
+export async function handleEventsTogether(
+  db: Database,
+  subscription: Subscription,
+  events: readonly EventEnvelope[],
+  log: Logger,
+): Promise<boolean> {
+  const tenantId = events[0]?.tenant_id;
+  if (!tenantId || events.some((event) => event.tenant_id !== tenantId)) throw new Error('handleEventsTogether takes one tenant');
+  const started = performance.now();
+  let outcomes: [EventEnvelope, HandleOutcome][];
+  try {
+    outcomes = await withTenant<UntypedDB, [EventEnvelope, HandleOutcome][]>(db, { tenantId }, async (trx) => {
+      const recorded = await sql<{ event_id: string }>`
+        INSERT INTO platform.processed_events (subscription, event_id, tenant_id)
+        SELECT ${subscription.name}, event_id, ${tenantId}::uuid FROM unnest(${events.map((event) => event.id)}::uuid[]) AS event_id
+        ON CONFLICT DO NOTHING
+        RETURNING event_id`.execute(trx);
+      const fresh = new Set(recorded.rows.map((row) => row.event_id));
+      const result: [EventEnvelope, HandleOutcome][] = [];
+      for (const event of events) {
+        if (!fresh.has(event.id)) {
+          result.push([event, 'skipped']);
+          continue;
+        }
+        await subscription.handle(event, handlerContext(trx, event, subscription, log));
+        result.push([event, 'handled']);
+      }
+      return result;
+    });
+  } catch {
+    return false;
+  }
+  for (const [event, outcome] of outcomes) observeHandled(subscription, event, outcome, started);
+  return true;
+}
 
 /**
  * Runs one subscription handler for one event, exactly once in effect: inside the event's
@@ -30,23 +93,10 @@ export async function handleEvent(
       ON CONFLICT DO NOTHING
       RETURNING event_id`.execute(trx);
     if (recorded.rows.length === 0) return 'skipped';
-    await subscription.handle(event, {
-      trx,
-      log: options.log.child({ subscription: subscription.name, eventId: event.id, correlationId: event.correlation_id }),
-      eventMeta: {
-        tenantId: event.tenant_id,
-        actorId: event.actor_id,
-        correlationId: event.correlation_id,
-        causationId: event.id,
-      },
-    });
+    await subscription.handle(event, handlerContext(trx, event, subscription, options.log));
     return 'handled';
   });
-  handlerDuration.observe({ subscription: subscription.name }, (performance.now() - started) / 1000);
-  eventsHandled.inc({ subscription: subscription.name, outcome });
-  if (outcome === 'handled') {
-    deliveryLag.observe({ subscription: subscription.name }, Math.max(0, Date.now() - Date.parse(event.occurred_at)) / 1000);
-  }
+  observeHandled(subscription, event, outcome, started);
   return outcome;
 }
 
@@ -105,7 +155,33 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
         pollingIntervalSeconds: poll,
         notifyPollingIntervalSeconds: poll,
       },
-      async (jobs: Job<EventEnvelope>[]) => Promise.all(jobs.map(runJob)),
+      async (jobs: Job<EventEnvelope>[]) => {
+        // Several events of one tenant: try them together in one transaction first.
+        const byTenant = new Map<string, { job: Job<EventEnvelope>; event: EventEnvelope }[]>();
+        const alone: Job<EventEnvelope>[] = [];
+        for (const job of jobs) {
+          let event: EventEnvelope;
+          try {
+            event = readEnvelope(job.data, registry);
+          } catch {
+            alone.push(job); // runJob dead-letters it with the validation error
+            continue;
+          }
+          let group = byTenant.get(event.tenant_id);
+          if (!group) byTenant.set(event.tenant_id, (group = []));
+          group.push({ job, event });
+        }
+        const results = await Promise.all([
+          ...alone.map(runJob),
+          ...[...byTenant.values()].map(async (group): Promise<JobResult[]> => {
+            if (group.length > 1 && (await handleEventsTogether(db, subscription, group.map((item) => item.event), log))) {
+              return group.map((item) => ({ id: item.job.id, status: 'completed' as const }));
+            }
+            return Promise.all(group.map((item) => runJob(item.job)));
+          }),
+        ]);
+        return results.flat();
+      },
     );
     names.push(subscription.name);
   }
