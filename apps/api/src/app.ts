@@ -17,6 +17,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgre
 import { configuredDatabaseUrls, redactUrl } from './database-urls.ts';
 import { resolveFromRoot } from './paths.ts';
 import { trackBoss } from './readiness.ts';
+import { collectActions, configureWorkflowActions } from '@ubos/workflow';
 import { startWorkers, type Workers } from './workers.ts';
 
 export type ProcessRole = Config['PROCESS_ROLE'];
@@ -130,6 +131,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     // (a worker's event backbone registers the same again).
     configureEventAdmin({ boss, subscriptions: collectSubscriptions(modules) });
     cleanup.push('event admin', async () => configureEventAdmin(null));
+    // Workflow definitions are validated against every module's actions, also in an api-only process.
+    configureWorkflowActions(collectActions(modules));
 
     if (role !== 'api') {
       const workers: Workers = await startWorkers({ db, boss, modules, log, config });

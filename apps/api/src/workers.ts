@@ -7,6 +7,7 @@ import {
   type Logger,
   type PgBoss,
 } from '@ubos/platform';
+import { collectActions, createWorkflowEngine } from '@ubos/workflow';
 
 export interface WorkerDeps {
   db: Database;
@@ -42,7 +43,7 @@ async function startModuleJobs(deps: WorkerDeps): Promise<string[]> {
 /**
  * Worker-side startup: everything a process with PROCESS_ROLE=worker|all runs besides HTTP.
  * The event backbone (outbox dispatcher, one pg-boss queue + dead-letter queue per
- * subscription, idempotent handlers, outbox retention) and the modules' jobs.
+ * subscription, idempotent handlers, outbox retention), the modules' jobs and the workflow engine.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const log = deps.log.child({ component: 'workers' });
@@ -54,6 +55,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     retentionDays: deps.config.OUTBOX_RETENTION_DAYS,
   });
   const jobs = await startModuleJobs(deps);
+  // The workflow engine: claims step wake-ups and runs steps as pg-boss jobs with every module's actions.
+  const workflow = createWorkflowEngine({ db: deps.db, boss: deps.boss, actions: collectActions(deps.modules), log: deps.log });
+  await workflow.start();
   log.info(
     { modules: deps.modules.map((module) => module.name), subscriptions: backbone.subscriptions.length, jobs },
     'workers started',
@@ -63,6 +67,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await workflow.stop();
       await backbone.stop();
       await Promise.all(jobs.map((name) => deps.boss.offWork(name, { wait: true })));
       log.info('workers stopped');
