@@ -11,7 +11,7 @@ import {
   type RateLimiter,
   type SessionInfo,
 } from '@ubos/platform';
-import { SESSION_COOKIE_NAME, resolveSession, setSessionCookie } from '@ubos/identity';
+import { resolveSession, sessionCookieName, setSessionCookie } from '@ubos/identity';
 
 /** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */
 export function fastifyCookieJar(request: FastifyRequest, reply: FastifyReply): CookieJar {
@@ -51,7 +51,7 @@ export interface ContextDeps {
 
 /** Reads the session cookie, resolves it through identity and re-sets the cookie when identity slid its expiry. */
 export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): Promise<SessionInfo | null> {
-  const token = cookies.get(SESSION_COOKIE_NAME);
+  const token = cookies.get(sessionCookieName(deps.config));
   if (!token) return null;
   const resolved = await resolveSession({ db: deps.db, cache: deps.cache }, token);
   if (!resolved) return null;

@@ -40,11 +40,15 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
+const PRODUCTION_COOKIE = `__Host-${SESSION_COOKIE_NAME}`;
+
 describe('session cookie over HTTP', () => {
-  it('sign-up sets HttpOnly; SameSite=Lax; Path=/; Secure in production', async () => {
+  it('sign-up sets a __Host- cookie with HttpOnly; SameSite=Lax; Path=/; Secure in production', async () => {
     const response = await production.inject({ method: 'POST', url: '/trpc/identity.auth.signUp', payload: signUpInput() });
     expect(response.statusCode).toBe(200);
-    const cookie = setCookies(response.headers['set-cookie']).get(SESSION_COOKIE_NAME);
+    expect(setCookies(response.headers['set-cookie']).get(SESSION_COOKIE_NAME)).toBeUndefined();
+    const cookie = setCookies(response.headers['set-cookie']).get(`__Host-${SESSION_COOKIE_NAME}`);
+    expect(cookie?.attributes.some((attribute) => attribute.startsWith('domain='))).toBe(false);
     expect(cookie).toBeDefined();
     expect(cookie?.value.length).toBeGreaterThan(20);
     expect(cookie?.attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/', 'secure']));
@@ -79,7 +83,7 @@ describe('session cookie over HTTP', () => {
 
   it('re-sets the cookie with the slid expiry when identity renews the session', async () => {
     const signUp = await production.inject({ method: 'POST', url: '/trpc/identity.auth.signUp', payload: signUpInput() });
-    const token = setCookies(signUp.headers['set-cookie']).get(SESSION_COOKIE_NAME)?.value ?? '';
+    const token = setCookies(signUp.headers['set-cookie']).get(PRODUCTION_COOKIE)?.value ?? '';
     // Age every session so it is past half its lifetime (superuser fixture: sessions are not tenant rows).
     const admin = new pg.Client({ connectionString: testDb.adminUrl });
     await admin.connect();
@@ -89,9 +93,9 @@ describe('session cookie over HTTP', () => {
       await admin.end();
     }
     const before = Date.now();
-    const me = await production.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: { [SESSION_COOKIE_NAME]: token } });
+    const me = await production.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: { [PRODUCTION_COOKIE]: token } });
     expect(me.statusCode).toBe(200);
-    const renewed = setCookies(me.headers['set-cookie']).get(SESSION_COOKIE_NAME);
+    const renewed = setCookies(me.headers['set-cookie']).get(PRODUCTION_COOKIE);
     expect(renewed?.value).toBe(token);
     expect(renewed?.attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/', 'secure']));
     const expires = renewed?.attributes.find((attribute) => attribute.startsWith('expires='));
@@ -99,8 +103,8 @@ describe('session cookie over HTTP', () => {
     expect(expiresAt - before).toBeGreaterThan(24 * 3_600_000);
 
     // Not renewed again right away: no cookie on the next call.
-    const again = await production.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: { [SESSION_COOKIE_NAME]: token } });
+    const again = await production.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: { [PRODUCTION_COOKIE]: token } });
     expect(again.statusCode).toBe(200);
-    expect(setCookies(again.headers['set-cookie']).has(SESSION_COOKIE_NAME)).toBe(false);
+    expect(setCookies(again.headers['set-cookie']).has(PRODUCTION_COOKIE)).toBe(false);
   });
 });

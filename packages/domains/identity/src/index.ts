@@ -2,6 +2,7 @@ export { identityModule } from './module.ts';
 export { identityRouter, type IdentityRouter } from './router.ts';
 export {
   SESSION_COOKIE_NAME,
+  sessionCookieName,
   SESSION_CACHE_TTL_MS,
   resolveSession,
   sessionCookieOptions,

@@ -48,6 +48,14 @@ import {
 } from './repository.ts';
 
 export const SESSION_COOKIE_NAME = 'ubos_session';
+
+/**
+ * The cookie's name: `__Host-ubos_session` when cookies are Secure (production), so the browser
+ * insists on Secure, Path=/ and no Domain and no subdomain can set or shadow the session.
+ */
+export function sessionCookieName(config: Config): string {
+  return isSecureCookie(config) ? `__Host-${SESSION_COOKIE_NAME}` : SESSION_COOKIE_NAME;
+}
 /** How long a resolved session may be served from the cache. */
 export const SESSION_CACHE_TTL_MS = 30_000;
 
@@ -92,11 +100,11 @@ export function sessionCookieOptions(config: Config, expiresAt: Date, now: numbe
 
 /** Sets the session cookie (also what the host calls after resolveSession reports `renewed`). */
 export function setSessionCookie(cookies: CookieJar, config: Config, token: string, expiresAt: Date): void {
-  cookies.set(SESSION_COOKIE_NAME, token, sessionCookieOptions(config, expiresAt));
+  cookies.set(sessionCookieName(config), token, sessionCookieOptions(config, expiresAt));
 }
 
 export function clearSessionCookie(cookies: CookieJar, config: Config): void {
-  cookies.clear(SESSION_COOKIE_NAME, { httpOnly: true, secure: isSecureCookie(config), sameSite: 'lax', path: '/' });
+  cookies.clear(sessionCookieName(config), { httpOnly: true, secure: isSecureCookie(config), sameSite: 'lax', path: '/' });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ describe('session cookie', () => {
   it('is Secure when the config says production', async () => {
     const { ctx, caller } = await callerFor({ db, config: testConfig({ NODE_ENV: 'production' }) });
     await caller.auth.signUp({ email: 'cookie.prod@example.test', password: PASSWORD, name: 'Prod', organizationName: 'Prod Org' });
-    expect(ctx.cookies.values.get(SESSION_COOKIE_NAME)?.options).toMatchObject({ httpOnly: true, sameSite: 'lax', path: '/', secure: true });
+    expect(ctx.cookies.values.get(SESSION_COOKIE_NAME)).toBeUndefined();
+    expect(ctx.cookies.values.get(`__Host-${SESSION_COOKIE_NAME}`)?.options).toMatchObject({ httpOnly: true, sameSite: 'lax', path: '/', secure: true });
   });
 
   it('stores only the SHA-256 of the token, never the token', async () => {
