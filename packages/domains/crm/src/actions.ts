@@ -1,9 +1,9 @@
-import { withIdempotency, type ActionContext, type ActionDefinition } from '@ubos/platform';
+import { NotFoundError, withIdempotency, type ActionContext, type ActionDefinition } from '@ubos/platform';
 import { z } from 'zod';
 import { clientStatusSchema } from './contracts.ts';
-import { normalizeCompanyName, normalizeDomain, normalizeEmail } from './normalize.ts';
+import { normalizeCompanyName, normalizeDomain, normalizeEmail, normalizeTags } from './normalize.ts';
 import * as repo from './repository.ts';
-import { createClient, createContact, dbOf, linkContact, updateClient, type ServiceContext } from './service.ts';
+import { createClient, createContact, dbOf, getClient, linkContact, updateClient, type ServiceContext } from './service.ts';
 
 /**
  * Workflow actions of the crm domain. Each runs inside withIdempotency with the step's key
@@ -87,4 +87,25 @@ export const updateClientStatusAction: ActionDefinition<z.input<typeof updateCli
     }),
 };
 
-export const crmActions = [findOrCreateContactAction, createClientAction, updateClientStatusAction] as const;
+const addTagInput = z.object({ clientId: z.uuid(), tag: z.string().trim().min(1).max(50) });
+const addTagOutput = z.object({ clientId: z.uuid(), tags: z.array(z.string()) });
+
+export const addTagAction: ActionDefinition<z.input<typeof addTagInput>, z.infer<typeof addTagOutput>> = {
+  name: 'crm.addTag',
+  description: 'Add a tag to a client (no change when it already has it)',
+  input: addTagInput,
+  output: addTagOutput,
+  run: (raw, context) =>
+    once(context, 'crm.addTag', async () => {
+      const input = addTagInput.parse(raw);
+      const ctx = serviceContext(context);
+      const current = await getClient(ctx, input.clientId);
+      if (current.archivedAt !== null || current.mergedInto !== null) throw new NotFoundError('Client', input.clientId);
+      const tags = normalizeTags([...current.tags, input.tag]);
+      if (tags.length === current.tags.length) return { clientId: current.id, tags: current.tags };
+      const client = await updateClient(ctx, input.clientId, { tags });
+      return { clientId: client.id, tags: client.tags };
+    }),
+};
+
+export const crmActions = [findOrCreateContactAction, createClientAction, updateClientStatusAction, addTagAction] as const;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, withTenant, type ActionDefinition } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
-import { createClientAction, findOrCreateContactAction, updateClientStatusAction } from '../src/actions.ts';
+import { addTagAction, createClientAction, findOrCreateContactAction, updateClientStatusAction } from '../src/actions.ts';
 import { actor, count, outbox, silent } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -43,5 +43,16 @@ describe('workflow actions', () => {
     expect((await a.caller.clients.get({ id: client.clientId })).status).toBe('active');
     expect(await outbox(testDb.db, a.tenantId, 'crm.client.created')).toHaveLength(1);
     await expect(runAction(updateClientStatusAction, uuidv7(), 'r5:status', { clientId: client.clientId, status: 'past' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('adds a tag once: a repeated step key or an existing tag changes nothing', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Tagged Co', tags: ['vip'] });
+    expect(await runAction(addTagAction, a.tenantId, 'r1:tag', { clientId: client.id, tag: ' Onboarded ' })).toEqual({ clientId: client.id, tags: ['onboarded', 'vip'] });
+    expect(await runAction(addTagAction, a.tenantId, 'r1:tag', { clientId: client.id, tag: 'Onboarded' })).toEqual({ clientId: client.id, tags: ['onboarded', 'vip'] });
+    expect(await runAction(addTagAction, a.tenantId, 'r2:tag', { clientId: client.id, tag: 'vip' })).toEqual({ clientId: client.id, tags: ['onboarded', 'vip'] });
+    expect((await a.caller.clients.get({ id: client.id })).tags).toEqual(['onboarded', 'vip']);
+    expect(await outbox(testDb.db, a.tenantId, 'crm.client.updated')).toHaveLength(1);
+    await expect(runAction(addTagAction, uuidv7(), 'r3:tag', { clientId: client.id, tag: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
