@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +102,12 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
+}
+
+/** Removes the previous run's screenshots so the directory shows this run only. */
+export function clearScreenshots(): void {
+  mkdirSync(artifactsDir, { recursive: true });
+  for (const name of readdirSync(artifactsDir)) if (name.endsWith('.png')) rmSync(path.join(artifactsDir, name));
 }
 
 let shot = 0;

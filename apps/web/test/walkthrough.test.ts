@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
-import { buildWeb, launchBrowser, screenshot, startHost, type Host } from './harness.ts';
+import { buildWeb, clearScreenshots, launchBrowser, screenshot, startHost, type Host } from './harness.ts';
 
 const owner = { name: 'Olivia Owner', email: `olivia.${Date.now()}@example.com`, password: 'correct horse battery', org: 'Northwind Studio' };
 const viewer = { name: 'Victor Viewer', email: `victor.${Date.now()}@example.com`, password: 'viewer password 123' };
@@ -22,6 +22,7 @@ const client = { name: 'Acme Robotics', domain: 'acme-robotics.test' };
 
 describe('staff app walk-through (real browser)', () => {
   beforeAll(async () => {
+    clearScreenshots();
     await buildWeb();
     database = await createTestDatabase();
     host = await startHost({ DATABASE_URL: database.ownerUrl, DATABASE_APP_URL: database.appUrl });
@@ -299,6 +300,76 @@ describe('staff app walk-through (real browser)', () => {
     await page.locator('[data-field-error="steps.0.key"]').waitFor();
     await screenshot(page, 'workflow-editor-validation');
   }, 45_000);
+
+  it('installs the deal-won workflow; winning a deal with a project template runs it and creates the project', async () => {
+    const workflowName = 'Deal won → project + kickoff task';
+    await page.goto('/workflows?tab=templates');
+    const card = page.locator('article').filter({ hasText: workflowName });
+    await card.getByRole('button', { name: 'Use template' }).click();
+    await page.getByText(`Installed “${workflowName}”`).waitFor();
+    const row = page.getByRole('row').filter({ hasText: workflowName });
+    await row.getByText('crm.deal.won').waitFor();
+    await expect(row.getByRole('switch').isChecked()).resolves.toBe(true);
+
+    // The deal custom field the workflow reads: a text field holding a project template id.
+    await page.goto('/settings?tab=fields');
+    await page.getByRole('tab', { name: 'Deals' }).click();
+    await page.getByRole('button', { name: 'Add field' }).click();
+    const fieldDialog = page.getByRole('dialog');
+    await fieldDialog.getByLabel('Label').fill('Project template');
+    await fieldDialog.getByLabel('Key').fill('project_template_id');
+    await fieldDialog.getByRole('button', { name: 'Create field' }).click();
+    await page.getByRole('cell', { name: 'project_template_id', exact: true }).waitFor();
+
+    // A deal whose field names the "Website launch" template (picked by name, stored as its id), won.
+    await page.goto('/deals');
+    await page.getByRole('button', { name: 'New deal' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Title').fill('Acme support portal');
+    await dialog.getByRole('combobox', { name: 'Client' }).fill('Acme Rob');
+    await dialog.getByRole('option', { name: /Acme Robotics/ }).click();
+    await dialog.getByLabel('Value').fill('30000');
+    await dialog.getByLabel('Project template').selectOption({ label: 'Website launch' });
+    await expect(dialog.getByLabel('Owner').locator('option:checked').textContent()).resolves.toBe(owner.name);
+    await dialog.getByRole('button', { name: 'Create deal' }).click();
+    const dealCard = page.locator('[data-deal-title="Acme support portal"]');
+    await dealCard.waitFor();
+    await dealCard.getByRole('button', { name: 'Won' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark won' }).click();
+    await page.getByText('Deal marked as won').waitFor();
+
+    // The workflow's run history: one run, succeeded, both steps succeeded with their input and output.
+    await page.goto('/workflows');
+    await page.getByRole('link', { name: workflowName }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+    const runRow = page.getByTestId('definition-runs').locator('tr[data-run-status="succeeded"]');
+    await runRow.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('definition-runs').locator('tr').count()).toBe(1);
+    await runRow.click();
+    const run = page.getByTestId('run-detail');
+    await run.waitFor();
+    expect(await run.getAttribute('data-run-status')).toBe('succeeded');
+    await run.getByText('2/2 steps done').waitFor();
+    const steps = await run.locator('[data-step-key]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step-key')}:${e.getAttribute('data-step-status')}`));
+    expect(steps).toEqual(['create_project:succeeded', 'kickoff_task:succeeded']);
+    const kickoff = run.locator('[data-step-key="kickoff_task"]');
+    await kickoff.getByText('Input and output').click();
+    await kickoff.locator('[data-step-part="input"]').filter({ hasText: 'Kickoff: Acme support portal' }).waitFor();
+    await kickoff.locator('[data-step-part="output"]').waitFor();
+    expect(await page.getByRole('dialog').getByRole('button', { name: /Retry|Cancel run/ }).count()).toBe(0);
+    await screenshot(page, 'workflow-run-succeeded');
+
+    // The project it created, with the template's tasks and the kickoff task, on the client.
+    await run.locator('[data-step-key="create_project"]').getByRole('link', { name: 'Open project →' }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'Acme support portal' }).waitFor();
+    await page.locator('[data-task-title="Kickoff: Acme support portal"]').waitFor();
+    await page.locator('[data-task-title="Sitemap"]').waitFor();
+    await page.goto(`${clientUrl}?tab=projects`);
+    await page.getByRole('cell', { name: 'Acme support portal' }).waitFor();
+    await page.getByRole('cell', { name: 'Acme website relaunch' }).waitFor();
+    await screenshot(page, 'client-project-from-workflow');
+  }, 75_000);
 
   it('reviews a duplicate side by side and merges it into the original', async () => {
     await page.goto('/clients');

@@ -1,4 +1,4 @@
-import type { ReactNode, ThHTMLAttributes, TdHTMLAttributes } from 'react';
+import type { HTMLAttributes, ReactNode, ThHTMLAttributes, TdHTMLAttributes } from 'react';
 import { cn } from '../lib/cn.ts';
 
 export function Table({ children, className }: { children: ReactNode; className?: string }) {
@@ -38,9 +38,15 @@ export function Td({ children, className, ...rest }: TdHTMLAttributes<HTMLTableC
   );
 }
 
-export function Tr({ children, onClick, className }: { children: ReactNode; onClick?: () => void; className?: string }) {
+export function Tr({ children, onClick, className, ...rest }: { children: ReactNode; onClick?: () => void; className?: string } & Omit<HTMLAttributes<HTMLTableRowElement>, 'onClick' | 'className' | 'children'>) {
   return (
-    <tr onClick={onClick} className={cn(onClick && 'cursor-pointer hover:bg-slate-50', className)}>
+    <tr
+      {...rest}
+      onClick={onClick}
+      tabIndex={onClick ? 0 : undefined}
+      onKeyDown={onClick ? (e) => (e.key === 'Enter' && e.target === e.currentTarget ? onClick() : undefined) : undefined}
+      className={cn(onClick && 'cursor-pointer hover:bg-slate-50 focus-visible:bg-slate-50 focus-visible:outline-none', className)}
+    >
       {children}
     </tr>
   );

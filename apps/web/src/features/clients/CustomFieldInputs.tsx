@@ -1,3 +1,4 @@
+import type { ReactElement } from 'react';
 import type { RouterOutputs } from '../../trpc.ts';
 import { Field, Input, Select } from '../../ui/index.ts';
 import { formatDate } from '../../lib/format.ts';
@@ -5,7 +6,20 @@ import { formatDate } from '../../lib/format.ts';
 export type CustomField = RouterOutputs['crm']['customFields']['list'][number];
 
 /** Inputs for the organization's custom fields; values keyed by field key. Errors at customFields.<key>. */
-export function CustomFieldInputs({ fields, values, onChange, error }: { fields: CustomField[]; values: Record<string, unknown>; onChange: (values: Record<string, unknown>) => void; error: unknown }) {
+export function CustomFieldInputs({
+  fields,
+  values,
+  onChange,
+  error,
+  renderControl,
+}: {
+  fields: CustomField[];
+  values: Record<string, unknown>;
+  onChange: (values: Record<string, unknown>) => void;
+  error: unknown;
+  /** A richer control for a known field (e.g. a picker for an id); undefined falls back to the type's input. */
+  renderControl?: (field: CustomField, value: unknown, set: (value: unknown) => void) => ReactElement<{ id?: string }> | undefined;
+}) {
   if (fields.length === 0) return null;
   const set = (key: string, value: unknown) => onChange({ ...values, [key]: value });
   return (
@@ -13,8 +27,8 @@ export function CustomFieldInputs({ fields, values, onChange, error }: { fields:
       {fields.map((f) => {
         const value = values[f.key];
         const name = `customFields.${f.key}`;
-        let control;
-        switch (f.type) {
+        let control = renderControl?.(f, value, (v) => set(f.key, v));
+        if (!control) switch (f.type) {
           case 'boolean':
             control = (
               <Select value={value === true ? 'true' : value === false ? 'false' : ''} onChange={(e) => set(f.key, e.target.value === '' ? null : e.target.value === 'true')}>

@@ -5,7 +5,7 @@ import { errorMessage, fieldErrors } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
 import { Badge, Button, Card, EmptyState, ErrorState, Field, Input, PageHeader, PageSpinner, Select, Table, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
-import { RunDrawer, runTone } from './RunDrawer.tsx';
+import { formatDuration, RunDrawer, runTone } from './RunDrawer.tsx';
 
 interface StepDraft {
   key: string;
@@ -317,24 +317,39 @@ function DryRun({ draft }: { draft: Draft }) {
 }
 
 function DefinitionRuns({ definitionId, onOpen }: { definitionId: string; onOpen: (id: string) => void }) {
-  const runs = trpc.workflow.runs.list.useQuery({ definitionId, limit: 20 }, { refetchInterval: 5000 });
+  const runs = trpc.workflow.runs.list.useQuery({ definitionId, limit: 20 }, { refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === 'pending' || r.status === 'running') ? 1500 : 5000) });
   return (
-    <Card title="Recent runs">
-      {runs.isPending ? <div className="p-4 text-sm text-slate-400">Loading…</div> : runs.error ? <ErrorState error={runs.error} /> : runs.data.items.length === 0 ? (
-        <EmptyState title="No runs yet" />
+    <Card
+      title="Run history"
+      actions={
+        <Link to={`/workflows?tab=runs&workflow=${definitionId}`} className="text-xs font-medium text-indigo-600 hover:text-indigo-500">
+          All runs
+        </Link>
+      }
+    >
+      {runs.isPending ? (
+        <div className="p-4 text-sm text-slate-400">Loading…</div>
+      ) : runs.error ? (
+        <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
+      ) : runs.data.items.length === 0 ? (
+        <EmptyState title="No runs yet" description="A run starts each time the trigger event happens and its conditions hold." />
       ) : (
         <Table>
           <thead>
             <tr>
               <Th>Status</Th>
               <Th>Started</Th>
+              <Th>Took</Th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
+          <tbody className="divide-y divide-slate-100" data-testid="definition-runs">
             {runs.data.items.map((r) => (
-              <Tr key={r.id} onClick={() => onOpen(r.id)}>
-                <Td><Badge tone={runTone[r.status]}>{r.status}</Badge></Td>
+              <Tr key={r.id} onClick={() => onOpen(r.id)} data-run-status={r.status}>
+                <Td>
+                  <Badge tone={runTone[r.status]}>{r.status}</Badge>
+                </Td>
                 <Td className="text-slate-500">{formatDateTime(r.createdAt)}</Td>
+                <Td className="text-slate-500">{formatDuration(r.createdAt, r.finishedAt) || '…'}</Td>
               </Tr>
             ))}
           </tbody>

@@ -1,17 +1,22 @@
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useCan } from '../../app/session.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { trpc } from '../../trpc.ts';
 import { Badge, Button, Card, EmptyState, PageHeader, QueryState, Select, Table, Tabs, Td, Th, Tr, useToast } from '../../ui/index.ts';
-import { RunDrawer, runTone } from './RunDrawer.tsx';
+import { formatDuration, RunDrawer, runTone } from './RunDrawer.tsx';
 
 type Tab = 'definitions' | 'runs' | 'templates';
 const statuses = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated'] as const;
 
+const tabIds: Tab[] = ['definitions', 'runs', 'templates'];
+
 export default function WorkflowListPage() {
-  const [tab, setTab] = useState<Tab>('definitions');
+  const [params, setParams] = useSearchParams();
+  const requested = params.get('tab') as Tab | null;
+  const tab: Tab = requested && tabIds.includes(requested) ? requested : 'definitions';
+  const setTab = (t: Tab) => setParams(t === 'definitions' ? {} : { tab: t }, { replace: true });
   const canWrite = useCan('workflow.definition.write');
   const navigate = useNavigate();
   return (
@@ -32,7 +37,7 @@ export default function WorkflowListPage() {
       />
       <div className="mt-5">
         {tab === 'definitions' ? <Definitions /> : null}
-        {tab === 'runs' ? <Runs /> : null}
+        {tab === 'runs' ? <Runs definitionId={params.get('workflow') ?? ''} onDefinitionChange={(id) => setParams(id ? { tab: 'runs', workflow: id } : { tab: 'runs' }, { replace: true })} /> : null}
         {tab === 'templates' ? <Templates onInstalled={() => setTab('definitions')} /> : null}
       </div>
     </>
@@ -103,9 +108,8 @@ function Definitions() {
   );
 }
 
-function Runs() {
+function Runs({ definitionId, onDefinitionChange: setDefinitionId }: { definitionId: string; onDefinitionChange: (id: string) => void }) {
   const [status, setStatus] = useState<(typeof statuses)[number] | ''>('');
-  const [definitionId, setDefinitionId] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const definitions = trpc.workflow.definitions.list.useQuery();
   const names = new Map((definitions.data ?? []).map((d) => [d.id, d.name]));
@@ -140,19 +144,19 @@ function Runs() {
                   <Th>Trigger</Th>
                   <Th>Status</Th>
                   <Th>Started</Th>
-                  <Th>Finished</Th>
+                  <Th>Took</Th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {items.map((r) => (
-                  <Tr key={r.id} onClick={() => setOpen(r.id)}>
+                  <Tr key={r.id} onClick={() => setOpen(r.id)} data-run-status={r.status}>
                     <Td className="font-medium text-slate-900">
                       {names.get(r.definitionId) ?? 'Workflow'} <span className="text-xs text-slate-400">v{r.definitionVersion}</span>
                     </Td>
                     <Td className="font-mono text-xs">{r.triggerEventType}</Td>
                     <Td><Badge tone={runTone[r.status]}>{r.status}</Badge></Td>
                     <Td className="text-slate-500">{formatDateTime(r.createdAt)}</Td>
-                    <Td className="text-slate-500">{formatDateTime(r.finishedAt)}</Td>
+                    <Td className="text-slate-500">{r.finishedAt ? formatDuration(r.createdAt, r.finishedAt) : '…'}</Td>
                   </Tr>
                 ))}
               </tbody>
@@ -175,9 +179,11 @@ function Templates({ onInstalled }: { onInstalled: () => void }) {
   const utils = trpc.useUtils();
   const canWrite = useCan('workflow.definition.write');
   const templates = trpc.workflow.templates.list.useQuery();
+  const definitions = trpc.workflow.definitions.list.useQuery();
+  const installed = new Set((definitions.data ?? []).flatMap((d) => (d.templateKey ? [d.templateKey] : [])));
   const install = trpc.workflow.templates.install.useMutation({
     onSuccess: (d) => {
-      toast(d.issues.length ? `Installed “${d.name}” with ${d.issues.length} issue(s) to fix` : `Installed “${d.name}” (disabled until you enable it)`);
+      toast(d.issues.length ? `Installed “${d.name}” with ${d.issues.length} issue(s) to fix` : d.enabled ? `Installed “${d.name}”: it runs on the next ${d.triggerEvent}` : `Installed “${d.name}” (disabled until you enable it)`);
       void utils.workflow.definitions.list.invalidate();
       onInstalled();
     },
@@ -189,7 +195,10 @@ function Templates({ onInstalled }: { onInstalled: () => void }) {
         <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
           {list.map((t) => (
             <article key={t.key} className="flex flex-col rounded-lg bg-white p-4 shadow-xs ring-1 ring-slate-200">
-              <h3 className="text-sm font-semibold text-slate-900">{t.title}</h3>
+              <div className="flex items-start justify-between gap-2">
+                <h3 className="text-sm font-semibold text-slate-900">{t.title}</h3>
+                {installed.has(t.key) ? <Badge tone="green">installed</Badge> : null}
+              </div>
               <p className="mt-1 flex-1 text-sm text-slate-600">{t.summary}</p>
               <div className="mt-3 font-mono text-xs text-slate-500">when {t.triggerEvent}</div>
               <div className="mt-2 flex flex-wrap gap-1">
