@@ -371,6 +371,52 @@ describe('staff app walk-through (real browser)', () => {
     await screenshot(page, 'client-project-from-workflow');
   }, 75_000);
 
+  it('edits the pipeline stages (server errors on the right field) and the new stage is a board column', async () => {
+    await page.goto('/settings?tab=pipeline');
+    const list = page.getByTestId('pipeline-stages');
+    await list.waitFor();
+    const names = () => list.locator('[data-stage]').evaluateAll((els) => els.map((e) => (e.querySelector('input') as HTMLInputElement).value));
+    expect(await names()).toEqual(['Lead', 'Qualified', 'Proposal', 'Negotiation', 'Won', 'Lost']);
+
+    // A new stage goes after the last open one; saved empty, the server's message lands on its name.
+    await page.getByRole('button', { name: 'Add stage' }).click();
+    await expect(page.getByLabel('Stage 5 name').evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Save stages' }).click();
+    await page.locator('[data-field-error="stages.4.name"]').waitFor();
+    await screenshot(page, 'pipeline-validation');
+
+    // A rule over the whole list (one won, one lost) shows above the list.
+    await page.getByLabel('Stage 5 name').fill('Discovery call');
+    await page.locator('[data-stage="Lost"]').getByLabel('Kind').selectOption('open');
+    await page.getByRole('button', { name: 'Save stages' }).click();
+    await page.locator('[data-field-error="stages"]').filter({ hasText: 'one lost stage' }).waitFor();
+    await page.locator('[data-stage="Lost"]').getByLabel('Kind').selectOption('lost');
+
+    // Reorder: the new stage right after Lead; a stage holding deals cannot be removed.
+    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Move Discovery call up' }).click();
+    expect(await page.getByRole('button', { name: 'Remove Won' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Save stages' }).click();
+    await page.getByText('Pipeline saved').waitFor();
+    await expect.poll(() => list.locator('[data-stage]').count()).toBe(7);
+    await expect.poll(async () => (await list.getByText('new', { exact: true }).count()) === 0 && (await names()).join(',')).toBe('Lead,Discovery call,Qualified,Proposal,Negotiation,Won,Lost');
+    await screenshot(page, 'pipeline-stages-edited');
+
+    await page.goto('/deals');
+    await page.locator('section[aria-label="Discovery call"]').waitFor();
+    const columns = await page.locator('section[aria-label]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    expect(columns.slice(0, 5)).toEqual(['Lead', 'Discovery call', 'Qualified', 'Proposal', 'Negotiation']);
+    await page.getByRole('button', { name: 'New deal' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Title').fill('Robot fleet pilot');
+    await dialog.getByRole('combobox', { name: 'Client' }).fill('Acme Rob');
+    await dialog.getByRole('option', { name: /Acme Robotics/ }).click();
+    await dialog.getByLabel('Value').fill('8000');
+    await dialog.getByLabel('Stage').selectOption({ label: 'Discovery call' });
+    await dialog.getByRole('button', { name: 'Create deal' }).click();
+    await page.locator('section[aria-label="Discovery call"] [data-deal-title="Robot fleet pilot"]').waitFor();
+    await screenshot(page, 'deal-board-new-stage');
+  }, 45_000);
+
   it('reviews a duplicate side by side and merges it into the original', async () => {
     await page.goto('/clients');
     await page.getByRole('button', { name: 'New client' }).click();
@@ -465,6 +511,11 @@ describe('staff app walk-through (real browser)', () => {
       expect(await viewerPage.getByRole('button', { name: 'Remove' }).count()).toBe(0);
       expect(await viewerPage.getByRole('combobox').count()).toBe(0);
       await screenshot(viewerPage, 'viewer-settings-read-only');
+      // ... and the pipeline stages, read-only.
+      await viewerPage.goto('/settings?tab=pipeline');
+      await viewerPage.getByTestId('pipeline-read-only').getByText('Discovery call').waitFor();
+      expect(await viewerPage.getByRole('button', { name: 'Add stage' }).count()).toBe(0);
+      expect(await viewerPage.getByRole('button', { name: 'Save stages' }).count()).toBe(0);
 
       // The owner sees the invitation accepted.
       await page.reload();

@@ -20,13 +20,16 @@ export function errorCode(error: unknown): string | undefined {
   return dataOf(error)?.code;
 }
 
+/** zod's wording for an empty required text, in plain words. */
+const friendly = (message: string) => (/^Too small: expected string to have >=1 characters?$/.test(message) ? 'Required' : message);
+
 /** Server validation issues (error.data.zodIssues on BAD_REQUEST), keyed by dotted path. */
 export function fieldErrors(error: unknown): Record<string, string> {
   const issues = dataOf(error)?.zodIssues ?? [];
   const out: Record<string, string> = {};
   for (const issue of issues) {
     const key = issue.path.join('.');
-    if (!(key in out)) out[key] = issue.message;
+    if (!(key in out)) out[key] = friendly(issue.message);
   }
   return out;
 }
@@ -39,7 +42,7 @@ export function errorMessage(error: unknown): string {
   if (code === 'FORBIDDEN') return 'You do not have permission to do this.';
   if (error instanceof TRPCClientError) {
     const issues = dataOf(error)?.zodIssues;
-    if (issues && issues.length > 0) return issues.map((i) => i.message).join(' · ');
+    if (issues && issues.length > 0) return issues.map((i) => friendly(i.message)).join(' · ');
     if (error.message.startsWith('Failed to fetch')) return 'Cannot reach the server. Check your connection.';
     return error.message;
   }

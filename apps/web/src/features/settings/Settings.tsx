@@ -15,11 +15,13 @@ export default function SettingsPage() {
   const canInvite = useCan('identity.member.invite');
   const canRoles = useCan('identity.role.manage');
   const canCrmSettings = useCan('crm.settings.manage');
+  const canReadDeals = useCan('crm.deal.read');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
     ...(canRoles ? [{ id: 'roles' as const, label: 'Roles & permissions' }] : []),
-    ...(canCrmSettings ? [{ id: 'fields' as const, label: 'Custom fields' }, { id: 'pipeline' as const, label: 'Pipeline stages' }] : []),
+    ...(canCrmSettings ? [{ id: 'fields' as const, label: 'Custom fields' }] : []),
+    ...(canCrmSettings || canReadDeals ? [{ id: 'pipeline' as const, label: 'Pipeline stages' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
