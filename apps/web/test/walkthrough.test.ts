@@ -417,6 +417,27 @@ describe('staff app walk-through (real browser)', () => {
     await screenshot(page, 'deal-board-new-stage');
   }, 45_000);
 
+  it('adds a note on the client profile and edits it (server validation on the field)', async () => {
+    await page.goto(`${clientUrl}?tab=notes`);
+    await page.getByLabel('Note', { exact: true }).fill('Call with Ada: wants a pilot in Q1.');
+    await page.getByRole('button', { name: 'Save note' }).click();
+    const note = page.locator('[data-note-id]').filter({ hasText: 'wants a pilot in Q1' });
+    await note.waitFor();
+    await note.hover();
+    await note.getByRole('button', { name: 'Edit note' }).click();
+    const text = page.getByLabel('Note text');
+    await text.fill('   ');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[data-field-error="body"]').filter({ hasText: 'Required' }).waitFor();
+    await text.fill('Call with Ada: pilot moved to Q2, budget confirmed.');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Note updated').waitFor();
+    const edited = page.locator('[data-note-id]').filter({ hasText: 'pilot moved to Q2, budget confirmed.' });
+    await edited.getByText('· edited').waitFor();
+    expect(await page.locator('[data-note-id]').count()).toBe(1);
+    await screenshot(page, 'client-note-edited');
+  }, 30_000);
+
   it('reviews a duplicate side by side and merges it into the original', async () => {
     await page.goto('/clients');
     await page.getByRole('button', { name: 'New client' }).click();

@@ -2,11 +2,11 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useCan } from '../../app/session.tsx';
 import { errorMessage, isMissingProcedure } from '../../lib/errors.ts';
-import { formatDate, formatDateTime, formatMoney, formatRelative, humanize } from '../../lib/format.ts';
+import { formatDate, formatDateTime, formatMoney, formatRelative, humanize, toDate } from '../../lib/format.ts';
 import { useKeysetList } from '../../lib/keyset.ts';
 import { useTimeline } from '../../lib/timeline.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
-import { Avatar, Badge, Button, Card, EmptyState, ErrorState, PageHeader, PageSpinner, QueryState, Table, Tabs, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
+import { Avatar, Badge, Button, Card, EmptyState, ErrorState, Field, FormError, PageHeader, PageSpinner, QueryState, Table, Tabs, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
 import { ContactFormDialog } from '../contacts/ContactForm.tsx';
 import { DealFormDialog } from '../deals/DealForm.tsx';
 import { NewProjectDialog } from '../projects/NewProjectDialog.tsx';
@@ -350,17 +350,7 @@ function NotesTab({ clientId }: { clientId: string }) {
             {(d) => (
               <ul className="divide-y divide-slate-100">
                 {d.items.map((n) => (
-                  <li key={n.id} className="group px-4 py-3">
-                    <p className="text-sm whitespace-pre-wrap text-slate-800">{n.body}</p>
-                    <div className="mt-1 flex items-center gap-2 text-xs text-slate-500">
-                      {formatDateTime(n.createdAt)}
-                      {canWrite ? (
-                        <button type="button" className="invisible text-slate-400 group-hover:visible hover:text-rose-600" onClick={() => archive.mutate({ id: n.id })}>
-                          Delete
-                        </button>
-                      ) : null}
-                    </div>
-                  </li>
+                  <NoteItem key={n.id} note={n} canWrite={canWrite} onDelete={() => archive.mutate({ id: n.id })} />
                 ))}
               </ul>
             )}
@@ -385,6 +375,72 @@ function NotesTab({ clientId }: { clientId: string }) {
         </Card>
       ) : null}
     </div>
+  );
+}
+
+type Note = RouterOutputs['crm']['notes']['list']['items'][number];
+
+function NoteItem({ note, canWrite, onDelete }: { note: Note; canWrite: boolean; onDelete: () => void }) {
+  const toast = useToast();
+  const utils = trpc.useUtils();
+  const [editing, setEditing] = useState(false);
+  const [body, setBody] = useState(note.body);
+  const update = trpc.crm.notes.update.useMutation({
+    onSuccess: () => {
+      setEditing(false);
+      toast('Note updated');
+      void utils.crm.notes.list.invalidate();
+    },
+  });
+  const edited = (toDate(note.updatedAt)?.getTime() ?? 0) - (toDate(note.createdAt)?.getTime() ?? 0) > 0;
+  if (editing) {
+    return (
+      <li className="px-4 py-3" data-note-id={note.id}>
+        <form
+          className="space-y-2"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            update.mutate({ id: note.id, body });
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') (e.stopPropagation(), setEditing(false), update.reset());
+          }}
+        >
+          <FormError error={update.error} fields={['body']} />
+          <Field label="Note text" name="body" error={update.error}>
+            <Textarea rows={4} value={body} autoFocus onChange={(e) => setBody(e.target.value)} />
+          </Field>
+          <div className="flex gap-2">
+            <Button type="submit" variant="primary" size="sm" loading={update.isPending} disabled={body === note.body}>
+              Save changes
+            </Button>
+            <Button size="sm" variant="ghost" onClick={() => (setEditing(false), setBody(note.body), update.reset())}>
+              Cancel
+            </Button>
+          </div>
+        </form>
+      </li>
+    );
+  }
+  return (
+    <li className="group px-4 py-3" data-note-id={note.id}>
+      <p className="text-sm whitespace-pre-wrap text-slate-800">{note.body}</p>
+      <div className="mt-1 flex items-center gap-2 text-xs text-slate-500">
+        {formatDateTime(note.createdAt)}
+        {edited ? <span title={`Edited ${formatDateTime(note.updatedAt)}`}>· edited</span> : null}
+        {canWrite ? (
+          <span className="invisible flex gap-2 group-focus-within:visible group-hover:visible">
+            <button type="button" className="text-slate-400 hover:text-indigo-600" onClick={() => (setBody(note.body), setEditing(true))} aria-label="Edit note">
+              Edit
+            </button>
+            <button type="button" className="text-slate-400 hover:text-rose-600" onClick={onDelete} aria-label="Delete note">
+              Delete
+            </button>
+          </span>
+        ) : null}
+      </div>
+    </li>
   );
 }
 
