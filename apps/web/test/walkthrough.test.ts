@@ -18,6 +18,7 @@ let ownerContext: BrowserContext;
 let page: Page;
 let clientUrl = '';
 let projectUrl = '';
+let workflowUrl = '';
 const client = { name: 'Acme Robotics', domain: 'acme-robotics.test' };
 
 describe('staff app walk-through (real browser)', () => {
@@ -417,6 +418,40 @@ describe('staff app walk-through (real browser)', () => {
     await screenshot(page, 'deal-board-new-stage');
   }, 45_000);
 
+  it('a failing workflow run shows the step error, and a manager can retry it', async () => {
+    await page.goto('/workflows/new');
+    await page.getByLabel('Name').fill('Follow-up task on won deals');
+    await page.getByLabel('Event type').fill('crm.deal.won');
+    await page.getByLabel('Key').fill('follow_up');
+    await page.getByLabel('Action').selectOption('projects.createTask');
+    // The won deal has no such field: the rendered input misses projectId and the step fails for good.
+    await page.getByLabel('Input (JSON').fill('{ "projectId": "{{ event.payload.custom_fields.follow_up_project }}", "title": "Follow up: {{ event.payload.title }}" }');
+    await page.getByRole('button', { name: 'Save workflow' }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
+    workflowUrl = new URL(page.url()).pathname;
+
+    await page.goto('/deals');
+    const dealCard = page.locator('[data-deal-title="Robot fleet pilot"]');
+    await dealCard.getByRole('button', { name: 'Won' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark won' }).click();
+    await page.getByText('Deal marked as won').waitFor();
+
+    await page.goto(workflowUrl);
+    const failed = page.getByTestId('definition-runs').locator('tr[data-run-status="failed"]');
+    await failed.waitFor({ timeout: 30_000 });
+    await failed.click();
+    const run = page.getByTestId('run-detail');
+    const step = run.locator('[data-step-key="follow_up"][data-step-status="failed"]');
+    await step.waitFor();
+    await step.locator('[data-step-part="error"]').filter({ hasText: 'input does not satisfy projects.createTask' }).waitFor();
+    await step.locator('[data-step-part="input"]').filter({ hasText: 'Follow up: Robot fleet pilot' }).waitFor();
+    await screenshot(page, 'workflow-run-failed');
+    await page.getByRole('button', { name: 'Retry failed step' }).click();
+    await page.getByText('Run retried from the failed step').waitFor();
+    await run.locator('[data-step-key="follow_up"][data-step-status="failed"]').waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape');
+  }, 60_000);
+
   it('adds a note on the client profile and edits it (server validation on the field)', async () => {
     await page.goto(`${clientUrl}?tab=notes`);
     await page.getByLabel('Note', { exact: true }).fill('Call with Ada: wants a pilot in Q1.');
@@ -532,6 +567,14 @@ describe('staff app walk-through (real browser)', () => {
       expect(await viewerPage.getByRole('button', { name: 'Remove' }).count()).toBe(0);
       expect(await viewerPage.getByRole('combobox').count()).toBe(0);
       await screenshot(viewerPage, 'viewer-settings-read-only');
+      // ... and workflow runs, without retry.
+      await viewerPage.goto(workflowUrl);
+      await viewerPage.getByTestId('definition-runs').locator('tr[data-run-status="failed"]').first().click();
+      await viewerPage.getByTestId('run-detail').locator('[data-step-key="follow_up"]').waitFor();
+      expect(await viewerPage.getByRole('button', { name: /Retry|Cancel run/ }).count()).toBe(0);
+      expect(await viewerPage.getByRole('button', { name: 'Save workflow' }).count()).toBe(0);
+      await viewerPage.keyboard.press('Escape');
+
       // ... and the pipeline stages, read-only.
       await viewerPage.goto('/settings?tab=pipeline');
       await viewerPage.getByTestId('pipeline-read-only').getByText('Discovery call').waitFor();

@@ -40,6 +40,45 @@ function Json({ value, label, tone = 'slate' }: { value: unknown; label: string;
   );
 }
 
+interface StepErrorShape {
+  message?: unknown;
+  issues?: { path?: unknown[]; message?: unknown }[];
+  permanent?: unknown;
+  attempt?: unknown;
+  stepKey?: unknown;
+}
+
+const errorShape = (error: unknown): StepErrorShape | null => (error && typeof error === 'object' && typeof (error as StepErrorShape).message === 'string' ? (error as StepErrorShape) : null);
+
+function runErrorText(error: unknown): string {
+  if (typeof error === 'string') return error;
+  const e = errorShape(error);
+  if (!e) return JSON.stringify(error);
+  return `${typeof e.stepKey === 'string' ? `Step ${e.stepKey}: ` : ''}${String(e.message)}`;
+}
+
+/** The engine's error record ({ message, issues, permanent, attempt, at }) in words; anything else as JSON. */
+function StepError({ error }: { error: unknown }) {
+  const e = errorShape(error);
+  if (!e) return <Json label="Error" value={error} tone="rose" />;
+  const issues = Array.isArray(e.issues) ? e.issues : [];
+  return (
+    <div className="rounded-md bg-rose-50 p-2.5 text-xs text-rose-800 ring-1 ring-rose-200" data-step-part="error" role="alert">
+      <div className="font-medium">{String(e.message)}</div>
+      {issues.length ? (
+        <ul className="mt-1.5 space-y-0.5">
+          {issues.map((issue, i) => (
+            <li key={i}>
+              <span className="font-mono">{Array.isArray(issue.path) && issue.path.length ? issue.path.join('.') : 'input'}</span>: {String(issue.message ?? '')}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {e.permanent === true ? <div className="mt-1.5 text-rose-600">Not retried automatically: fix the workflow or the data, then retry.</div> : null}
+    </div>
+  );
+}
+
 /** Records a step created or touched, found in its output by key, as links into the app. */
 const recordLinks: { key: string; label: string; to: (id: string) => string }[] = [
   { key: 'project_id', label: 'Open project', to: (id) => `/projects/${id}` },
@@ -100,7 +139,7 @@ function StepItem({ step, last }: { step: Step; last: boolean }) {
         </div>
         {step.error ? (
           <div className="mt-2">
-            <Json label="Error" value={step.error} tone="rose" />
+            <StepError error={step.error} />
           </div>
         ) : null}
         <OutputLinks step={step} />
@@ -169,8 +208,8 @@ export function RunDrawer({ runId, onClose }: { runId: string; onClose: () => vo
             </div>
           </div>
           {r.error ? (
-            <div className="rounded-md bg-rose-50 p-2 text-xs text-rose-700 ring-1 ring-rose-200" role="alert">
-              {typeof r.error === 'string' ? r.error : JSON.stringify(r.error)}
+            <div className="rounded-md bg-rose-50 p-2 text-xs text-rose-700 ring-1 ring-rose-200">
+              {runErrorText(r.error)}
             </div>
           ) : null}
           <div>
