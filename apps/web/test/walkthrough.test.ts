@@ -450,6 +450,16 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByText('Run retried from the failed step').waitFor();
     await run.locator('[data-step-key="follow_up"][data-step-status="failed"]').waitFor({ timeout: 30_000 });
     await page.keyboard.press('Escape');
+
+    // Every run of every workflow in one place, filterable by workflow and status.
+    await page.goto('/workflows?tab=runs');
+    await page.locator('tr[data-run-status="succeeded"]').filter({ hasText: 'Deal won → project + kickoff task' }).waitFor();
+    await page.locator('tr[data-run-status="failed"]').filter({ hasText: 'Follow-up task on won deals' }).first().waitFor();
+    await page.getByLabel('Run status').selectOption('failed');
+    await expect.poll(() => page.locator('tr[data-run-status="succeeded"]').count()).toBe(0);
+    await page.getByLabel('Run status').selectOption('');
+    await page.locator('tr[data-run-status="succeeded"]').first().waitFor();
+    await screenshot(page, 'workflow-run-history');
   }, 60_000);
 
   it('adds a note on the client profile and edits it (server validation on the field)', async () => {

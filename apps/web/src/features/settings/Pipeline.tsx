@@ -131,7 +131,7 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
         save.mutate({ stages: stages.map((s) => ({ ...(s.id ? { id: s.id } : {}), name: s.name, kind: s.kind })) });
       }}
     >
-      <div className="flex items-center justify-between gap-3 px-4 py-3">
+      <div className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 px-4 py-3">
         <div className="text-sm font-medium text-slate-900">
           {pipeline.name} {pipeline.isDefault ? <Badge tone="indigo">default</Badge> : null}
         </div>
@@ -147,7 +147,7 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
           const count = s.id ? (dealCounts.get(s.id) ?? 0) : 0;
           const error = rowError.get(s.key);
           return (
-            <li key={s.key} className="grid grid-cols-[1.75rem_minmax(0,1fr)_11rem_auto] items-start gap-3 px-4 py-3" data-stage={s.name} data-stage-index={i}>
+            <li key={s.key} className="grid grid-cols-[1.75rem_minmax(0,1fr)] items-start gap-x-3 gap-y-2 px-4 py-3 sm:grid-cols-[1.75rem_minmax(0,1fr)_11rem_auto]" data-stage={s.name} data-stage-index={i}>
               <span className={`mt-7 flex size-6 items-center justify-center rounded-full text-xs font-semibold ${s.kind === 'won' ? 'bg-emerald-50 text-emerald-700' : s.kind === 'lost' ? 'bg-rose-50 text-rose-700' : 'bg-indigo-50 text-indigo-700'}`}>
                 {i + 1}
               </span>
@@ -175,7 +175,7 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
                   </p>
                 ) : null}
               </div>
-              <Field label="Kind" name={`stages.${i}.kind`} hint={count > 0 && s.kind === s.savedKind ? 'Holds deals: kind is fixed' : undefined}>
+              <Field label="Kind" className="col-start-2 sm:col-start-auto" name={`stages.${i}.kind`} hint={count > 0 && s.kind === s.savedKind ? 'Holds deals: kind is fixed' : undefined}>
                 <Select value={s.kind} disabled={count > 0} onChange={(e) => update(s.key, { kind: e.target.value as Kind })}>
                   {(['open', 'won', 'lost'] as const).map((k) => (
                     <option key={k} value={k}>
@@ -184,7 +184,7 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
                   ))}
                 </Select>
               </Field>
-              <div className="mt-6 flex items-center gap-0.5">
+              <div className="col-start-2 flex items-center gap-0.5 sm:col-start-auto sm:mt-6">
                 <Button size="sm" variant="ghost" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${s.name || 'new stage'} up`}>
                   ↑
                 </Button>
