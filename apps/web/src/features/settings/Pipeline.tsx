@@ -28,7 +28,8 @@ const toDraft = (p: Pipeline): StageDraft[] => sorted(p).map((s) => ({ key: s.id
 
 export function PipelineTab() {
   const canManage = useCan('crm.settings.manage');
-  const pipeline = trpc.crm.pipelines.getDefault.useQuery();
+  // An editor's draft is keyed on the saved stages: do not swap it out under them on window focus.
+  const pipeline = trpc.crm.pipelines.getDefault.useQuery(undefined, { refetchOnWindowFocus: !canManage });
   return (
     <Card title="Pipeline stages" actions={<span className="text-xs text-slate-500">Deals move through these stages on the <Link to="/deals" className="font-medium text-indigo-600 hover:text-indigo-500">Deals board</Link>.</span>}>
       <QueryState query={pipeline}>{(p) => (canManage ? <StageEditor key={p.stages.map((s) => `${s.id}:${s.name}:${s.kind}:${s.position}`).join('|')} pipeline={p} /> : <ReadOnlyStages pipeline={p} />)}</QueryState>
