@@ -99,11 +99,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     }
 
     const db = createDatabase({ connectionString: urls.appUrl, max: config.DATABASE_POOL_MAX, applicationName: `ubos-${role}` });
-    cleanup.push('database pool', async () => {
-      await db.close();
-      // Kysely only ends the pool if it ever ran a query itself; /ready and workers use the pool directly.
-      if (!db.pool.ended) await db.pool.end();
-    });
+    cleanup.push('database pool', () => db.close());
 
     let redis: Redis | null = null;
     if (config.REDIS_URL) {

@@ -29,7 +29,6 @@ const stop = async (signal: string) => {
   await workers.stop();
   await boss.stop({ graceful: true, close: true, timeout: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 1000) });
   await db.close();
-  if (!db.pool.ended) await db.pool.end();
   clearTimeout(timer);
   process.exit(0);
 };

@@ -113,7 +113,6 @@ async function dlq(args: readonly string[]): Promise<number> {
     return 0;
   } finally {
     await db.close();
-    if (!db.pool.ended) await db.pool.end();
   }
 }
 
@@ -176,7 +175,6 @@ async function replay(args: readonly string[]): Promise<number> {
       return await replayEvents({ db, boss, subscription, from, tenantId, reset: !values['keep-processed'] });
     } finally {
       await db.close();
-      if (!db.pool.ended) await db.pool.end();
     }
   });
   process.stdout.write(

@@ -185,10 +185,7 @@ export class Dispatcher {
     if (listener) await listener.end().catch(() => undefined);
     const dispatchDb = this.#dispatchDb;
     this.#dispatchDb = null;
-    if (dispatchDb) {
-      await dispatchDb.close();
-      if (!dispatchDb.pool.ended) await dispatchDb.pool.end();
-    }
+    if (dispatchDb) await dispatchDb.close();
   }
 
   async #drain(): Promise<void> {
