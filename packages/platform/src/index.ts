@@ -62,6 +62,7 @@ export {
 export type {
   DomainModule,
   Subscription,
+  DeadLetterFailure,
   HandlerContext,
   ActionDefinition,
   ActionContext,
@@ -73,7 +74,7 @@ export { tenantDb } from './trpc/tenant-db.ts';
 export { migrateDatabase } from './db/migrate-all.ts';
 export { createBoss, installQueueSchema, QUEUE_SCHEMA, PgBoss, type CreateBossOptions } from './queue/boss.ts';
 export { Dispatcher, dispatchBatch, jobFor, OUTBOX_CHANNEL, type DispatcherOptions, type DispatchResult } from './events/dispatcher.ts';
-export { handleEvent, startSubscriptionRunner, type HandleOutcome, type SubscriptionRunner, type SubscriptionRunnerOptions } from './events/runner.ts';
+export { handleEvent, notifyDeadLetter, startSubscriptionRunner, type HandleOutcome, type SubscriptionRunner, type SubscriptionRunnerOptions } from './events/runner.ts';
 export {
   collectSubscriptions,
   deadLetterQueueName,

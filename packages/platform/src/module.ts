@@ -16,12 +16,25 @@ export interface HandlerContext {
 }
 
 /** An event subscription: one pg-boss queue named after `name`. */
+/** Why an event was dead-lettered, as the runner recorded it. */
+export interface DeadLetterFailure {
+  message: string;
+  name?: string;
+  attempts: number;
+}
+
 export interface Subscription {
   /** Unique, stable queue name, e.g. `timeline.record-activity`. */
   name: string;
   /** Event types it wants; `*` for every type. */
   events: readonly string[];
   handle(event: EventEnvelope, context: HandlerContext): Promise<void>;
+  /**
+   * Called once when an event exhausts its retries and goes to the dead-letter queue, in its own
+   * tenant transaction (e.g. to mark a long-running job failed so the UI stops showing progress).
+   * A failure here is logged; the event is dead-lettered either way.
+   */
+  onDeadLetter?(event: EventEnvelope, failure: DeadLetterFailure, context: HandlerContext): Promise<void>;
   /** Attempts after the first before the job goes to the dead-letter queue (default 5). */
   retryLimit?: number;
   /** Base of the exponential backoff with jitter, in seconds (default 2). */

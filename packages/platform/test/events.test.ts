@@ -46,6 +46,7 @@ let poisonBroken = true;
 const poisonSeen: number[] = [];
 const mixedCalls = new Map<number, number>();
 const flakyAttempts = new Map<string, number[]>();
+const flakyDeadLetterCalls: { eventId: string; message: string; attempts: number }[] = [];
 
 async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
   return (await adminClient.query<T>(text, values)).rows;
@@ -94,6 +95,12 @@ const subscriptions: Subscription[] = [
       flakyAttempts.set(event.id, attempts);
       if (flakyBroken) throw new Error('downstream is broken');
       await record(event, ctx.trx, 'test.flaky');
+    },
+    async onDeadLetter(event, failure, ctx) {
+      flakyDeadLetterCalls.push({ eventId: event.id, ...failure });
+      // Runs in the event's tenant transaction: what it writes commits.
+      await sql`INSERT INTO public.ev_chain (event_id, correlation_id, causation_id)
+                VALUES (${event.id}, ${'dead-letter'}, ${ctx.eventMeta.tenantId})`.execute(ctx.trx);
     },
   },
   {
@@ -293,6 +300,10 @@ describe('retries, dead letters and redrive', () => {
       expect(gap).toBeLessThanOrEqual(2 ** (k + 1) + 2);
     });
     expect(gaps[2]).toBeGreaterThan(gaps[0] ?? Infinity);
+    // The subscription's onDeadLetter hook ran once, after the last attempt, in the tenant's transaction.
+    expect(flakyDeadLetterCalls).toEqual([expect.objectContaining({ eventId: event.id, message: 'downstream is broken', attempts: 4 })]);
+    const hookRow = await admin(`SELECT correlation_id, causation_id FROM public.ev_chain WHERE event_id = '${event.id}'`);
+    expect(hookRow).toEqual([{ correlation_id: 'dead-letter', causation_id: tenantId }]);
 
     const { items } = await caller.events.deadLetters.list({});
     const letter = items[0];

@@ -105,6 +105,31 @@ function describe(error: unknown): { message: string; name?: string; stack?: str
   return { message: String(error) };
 }
 
+/**
+ * Runs the subscription's onDeadLetter hook (if any) for an event that is about to be
+ * dead-lettered, in its own tenant transaction. Never throws: the dead-lettering goes ahead.
+ */
+export async function notifyDeadLetter(
+  db: Database,
+  subscription: Subscription,
+  raw: unknown,
+  error: unknown,
+  attempts: number,
+  options: { registry: UpcasterRegistry; log: Logger },
+): Promise<void> {
+  const hook = subscription.onDeadLetter;
+  if (!hook) return;
+  try {
+    const event = readEnvelope(raw, options.registry);
+    const { message, name } = describe(error);
+    await withTenant<UntypedDB, void>(db, { tenantId: event.tenant_id }, (trx) =>
+      hook.call(subscription, event, { message, ...(name ? { name } : {}), attempts }, handlerContext(trx, event, subscription, options.log)),
+    );
+  } catch (hookError) {
+    options.log.error({ err: hookError, subscription: subscription.name }, 'onDeadLetter hook failed');
+  }
+}
+
 export interface SubscriptionRunnerOptions {
   db: Database;
   boss: PgBoss;
@@ -135,7 +160,10 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
         eventsFailed.inc({ subscription: subscription.name });
         const invalid = error instanceof Error && error.name === 'ZodError';
         const last = invalid || job.retryCount >= retryLimit;
-        if (last) eventsDeadLettered.inc({ subscription: subscription.name });
+        if (last) {
+          eventsDeadLettered.inc({ subscription: subscription.name });
+          if (!invalid) await notifyDeadLetter(db, subscription, job.data, error, job.retryCount + 1, { registry, log });
+        }
         log.warn(
           { err: error, subscription: subscription.name, eventId: job.data?.id, attempt: job.retryCount + 1, deadLettered: last },
           'event handler failed',
