@@ -1,14 +1,24 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   collectSubscriptions,
+  createLogger,
   deadLetterQueueName,
+  defineEvent,
   ensureSubscriptionQueues,
+  handleEvent,
+  rowToEnvelope,
+  sql,
   uuidv7,
+  withTenant,
+  writeEvent,
   type DomainModule,
+  type OutboxRow,
   type PgBoss,
 } from '@ubos/platform';
+import { indexDocuments } from '@ubos/search';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { modules } from '../src/modules.ts';
 import { repoRoot } from '../src/paths.ts';
@@ -101,6 +111,49 @@ describe('pnpm ubos', () => {
       [envelope.id],
     );
     expect(requeued.rows.map((row) => row.name)).toContain(subscription.name);
+  });
+
+  it('search:rebuild rebuilds one tenant\'s documents from its outbox, printing progress', async () => {
+    const tenantId = uuidv7();
+    const otherTenant = uuidv7();
+    const created = defineEvent({ type: 'crm.client.created', version: 1, aggregateType: 'client', payload: z.object({ client_id: z.uuid(), name: z.string() }) });
+    const docs = (tenant: string) =>
+      withTenant(testDb.db, { tenantId: tenant }, async (trx) => (await sql<{ title: string }>`SELECT title FROM search.documents ORDER BY title`.execute(trx)).rows.map((row) => row.title));
+    for (const [tenant, count] of [
+      [tenantId, 12],
+      [otherTenant, 2],
+    ] as const) {
+      await withTenant(testDb.db, { tenantId: tenant }, async (trx) => {
+        for (let i = 0; i < count; i += 1) {
+          const id = uuidv7();
+          await writeEvent(trx, created, { client_id: id, name: `CLI Client ${String(i).padStart(2, '0')}` }, { tenantId: tenant, actorId: null, correlationId: 'cli', aggregateId: id });
+        }
+      });
+      const rows = await withTenant(testDb.db, { tenantId: tenant }, async (trx) => (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows);
+      for (const row of rows) await handleEvent(testDb.db, indexDocuments, rowToEnvelope(row), { log: createLogger({ level: 'silent' }) });
+    }
+    const expected = await docs(tenantId);
+    const otherBefore = await docs(otherTenant);
+    expect(expected).toHaveLength(12);
+    await withTenant(testDb.db, { tenantId }, (trx) => sql`DELETE FROM search.documents WHERE title > 'CLI Client 05'`.execute(trx));
+    expect(await docs(tenantId)).toHaveLength(6);
+
+    const result = await ubos(['search:rebuild', '--tenant', tenantId, '--chunk', '5']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual([
+      'queued    0/0 events (0%)',
+      'running   5/12 events (41%)',
+      'running   10/12 events (83%)',
+      'completed 12/12 events (100%)',
+      expect.stringMatching(new RegExp(`^Rebuilt the search index of tenant ${tenantId}: 12 event\\(s\\) replayed, 12 document\\(s\\) \\(rebuild [0-9a-f-]{36}\\)\\.$`)),
+    ]);
+    expect(await docs(tenantId)).toEqual(expected);
+    expect(await docs(otherTenant)).toEqual(otherBefore);
+
+    const missing = await ubos(['search:rebuild']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--tenant (missing)');
   });
 
   it('refuses an unknown subscription name', async () => {

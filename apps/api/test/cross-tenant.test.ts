@@ -30,6 +30,7 @@ interface Fixture {
   task: string;
   checklistItem: string;
   template: string;
+  rebuild: string;
 }
 
 type Expectation =
@@ -156,6 +157,8 @@ const cases: Record<string, Case> = {
 
   // ---------------------------------------------------------------- search
   'search.query': { expect: 'empty', call: (b) => b.search.query({ q: 'Isolation' }) },
+  'search.index.rebuild': { expect: 'own', call: (b) => b.search.index.rebuild() },
+  'search.index.rebuildStatus': { expect: 'not_found', call: (b, a) => b.search.index.rebuildStatus({ id: a.rebuild }) },
 };
 
 function isEmptyResult(result: unknown): boolean {
@@ -201,6 +204,7 @@ async function snapshotOfA(): Promise<string> {
     template: await a.projects.templates.get({ id: f.template }),
     projects: await a.projects.projects.list({}),
     templates: await a.projects.templates.list(),
+    rebuild: await a.search.index.rebuildStatus({ id: f.rebuild }),
   };
   return JSON.stringify(state);
 }
@@ -225,6 +229,7 @@ beforeAll(async () => {
   const template = await a.projects.templates.create({ name: 'Isolation Template', skeleton: { milestones: [{ key: 'm', name: 'M' }], tasks: [{ title: 'T', milestone_key: 'm' }] } });
   const board = await a.projects.projects.createFromTemplate({ templateId: template.id, name: 'Isolation Project', clientId: client.id });
   const task = await a.projects.tasks.create({ projectId: board.project.id, title: 'Isolation Task', checklist: ['one'] });
+  const rebuild = await a.search.index.rebuild();
   fixture = {
     client: client.id,
     client2: client2.id,
@@ -242,6 +247,7 @@ beforeAll(async () => {
     task: task.id,
     checklistItem: task.checklist[0]?.id ?? '',
     template: template.id,
+    rebuild: rebuild.rebuild.id,
   };
 });
 

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../src/paths.ts';
 
@@ -142,6 +143,15 @@ describe('embedded start (no DATABASE_URL)', () => {
   it('reuses the data directory on a second start', async () => {
     const host = startHost(env());
     await waitFor(`http://127.0.0.1:${port}/ready`, host, 180_000);
+    // The operations CLI finds the running embedded Postgres through DATA_DIR.
+    const inherited = { ...process.env };
+    for (const key of ['DATABASE_URL', 'DATABASE_APP_URL']) delete inherited[key];
+    const tenantId = '0190a000-0000-7000-8000-000000000001';
+    const cli = await promisify(execFile)(process.execPath, ['apps/api/src/cli/ubos.ts', 'search:rebuild', '--tenant', tenantId], {
+      cwd: repoRoot,
+      env: { ...inherited, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
+    });
+    expect(cli.stdout).toContain(`Rebuilt the search index of tenant ${tenantId}: 0 event(s) replayed, 0 document(s)`);
     host.child.kill('SIGINT');
     expect(await host.exited).toEqual({ code: 0, signal: null });
 

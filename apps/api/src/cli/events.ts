@@ -39,7 +39,8 @@ export const eventsUsage = `  events:dlq [options]         list dead letters, ne
 const modules: readonly DomainModule[] = composedModules;
 const uuid = z.uuid();
 
-async function runtimeUrl(config: Config): Promise<string> {
+/** The runtime (ubos_app) URL: configured, else the running embedded Postgres under DATA_DIR. */
+export async function runtimeUrl(config: Config): Promise<string> {
   const configured = configuredDatabaseUrls(config);
   if (configured) return configured.appUrl;
   const embedded = await embeddedConnectionUrls(resolveFromRoot(config.DATA_DIR), config.EMBEDDED_PG_PORT);
@@ -61,7 +62,7 @@ function subscriptionsNamed(requested: readonly string[] | undefined): Subscript
   return known.filter((subscription) => requested.includes(subscription.name));
 }
 
-function tenantOption(value: string | undefined): string | null {
+export function tenantOption(value: string | undefined): string | null {
   if (value === undefined) return null;
   if (!uuid.safeParse(value).success) throw new ConfigError([`--tenant (invalid): expected a uuid, got "${value}"`]);
   return value;

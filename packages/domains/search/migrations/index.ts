@@ -318,4 +318,33 @@ export const searchMigrations: Migration[] = [
       CREATE POLICY definer_reads_all ON search.documents AS PERMISSIVE FOR SELECT TO ubos_owner USING (true);
     `,
   },
+  {
+    /*
+     * Index rebuilds as long work (search.index.rebuild): one row per request, advanced chunk by
+     * chunk by the search.rebuild subscription. At most one queued or running rebuild per tenant
+     * (a second request returns it). next_chunk makes a stale or repeated delivery a no-op.
+     */
+    id: '0005_rebuilds',
+    sql: `
+      CREATE TABLE IF NOT EXISTS search.rebuilds (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL,
+        status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+        next_chunk integer NOT NULL DEFAULT 0,
+        last_position bigint NOT NULL DEFAULT 0,
+        events_done integer NOT NULL DEFAULT 0,
+        events_total integer NOT NULL DEFAULT 0,
+        documents integer,
+        error text,
+        requested_by uuid,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        started_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS rebuilds_one_active_idx ON search.rebuilds (tenant_id) WHERE status IN ('queued', 'running');
+      CREATE INDEX IF NOT EXISTS rebuilds_recent_idx ON search.rebuilds (tenant_id, created_at DESC, id DESC);
+      SELECT platform.enable_tenant_rls('search.rebuilds');
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
-// Public contracts of the search domain: DTO schemas other packages may import.
+// Public contracts of the search domain: event and DTO schemas other packages may import.
+import { defineEvent } from '@ubos/platform';
 import { z } from 'zod';
 
 export const searchableTypes = ['client', 'contact', 'deal', 'project', 'task'] as const;
@@ -29,3 +30,77 @@ export const searchResultSchema = z.object({
   total: z.number().int(),
 });
 export type SearchResult = z.infer<typeof searchResultSchema>;
+
+// ---------------------------------------------------------------- index rebuild (long work)
+
+export const rebuildStatuses = ['queued', 'running', 'completed', 'failed'] as const;
+export const rebuildStatusSchema = z.enum(rebuildStatuses);
+export type RebuildStatus = z.infer<typeof rebuildStatusSchema>;
+
+/** An admin asked for the tenant's documents to be rebuilt from its retained outbox. */
+export const rebuildRequested = defineEvent({
+  type: 'search.rebuild.requested',
+  version: 1,
+  aggregateType: 'search.rebuild',
+  payload: z.object({ rebuild_id: z.uuid() }),
+});
+/** Emitted after each committed chunk; the rebuild subscription reacts by processing `next_chunk`. */
+export const rebuildChunkProcessed = defineEvent({
+  type: 'search.rebuild.chunk_processed',
+  version: 1,
+  aggregateType: 'search.rebuild',
+  payload: z.object({
+    rebuild_id: z.uuid(),
+    chunk: z.number().int(),
+    next_chunk: z.number().int(),
+    events_done: z.number().int(),
+    events_total: z.number().int(),
+  }),
+});
+export const rebuildCompleted = defineEvent({
+  type: 'search.rebuild.completed',
+  version: 1,
+  aggregateType: 'search.rebuild',
+  payload: z.object({ rebuild_id: z.uuid(), events_done: z.number().int(), documents: z.number().int() }),
+});
+/** A chunk exhausted its retries (dead-lettered): the rebuild stops and says why. */
+export const rebuildFailed = defineEvent({
+  type: 'search.rebuild.failed',
+  version: 1,
+  aggregateType: 'search.rebuild',
+  payload: z.object({ rebuild_id: z.uuid(), chunk: z.number().int(), error: z.string() }),
+});
+/** The dead-lettered chunk was redriven: the failed rebuild continues where it stopped. */
+export const rebuildResumed = defineEvent({
+  type: 'search.rebuild.resumed',
+  version: 1,
+  aggregateType: 'search.rebuild',
+  payload: z.object({ rebuild_id: z.uuid(), chunk: z.number().int() }),
+});
+
+export const searchEvents = { rebuildRequested, rebuildChunkProcessed, rebuildCompleted, rebuildFailed, rebuildResumed } as const;
+
+export const rebuildDto = z.object({
+  id: z.uuid(),
+  status: rebuildStatusSchema,
+  /** Outbox events replayed so far, and how many the tenant's retained outbox held when it started. */
+  eventsDone: z.number().int(),
+  eventsTotal: z.number().int(),
+  /** Documents after completion (null until then). */
+  documents: z.number().int().nullable(),
+  error: z.string().nullable(),
+  requestedBy: z.uuid().nullable(),
+  createdAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+});
+export type RebuildDto = z.infer<typeof rebuildDto>;
+
+export const rebuildRequestOutput = z.object({
+  rebuild: rebuildDto,
+  /** False when a rebuild was already queued or running: that one is returned, nothing new starts. */
+  started: z.boolean(),
+});
+export type RebuildRequestOutput = z.infer<typeof rebuildRequestOutput>;
+
+export const rebuildStatusInput = z.object({ id: z.uuid().optional() });

@@ -17,6 +17,26 @@ export interface DocumentsTable {
   tenant_key: ColumnType<string, never, never>;
 }
 
+export interface RebuildsTable {
+  id: string;
+  tenant_id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  /** The chunk the next delivery must carry (stale or repeated deliveries change nothing). */
+  next_chunk: number;
+  /** Outbox position of the last replayed event. */
+  last_position: ColumnType<number, number | undefined, number>;
+  events_done: number;
+  events_total: number;
+  documents: number | null;
+  error: string | null;
+  requested_by: string | null;
+  created_at: Generated<Date>;
+  started_at: Date | null;
+  updated_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
 export interface SearchDB {
   'search.documents': DocumentsTable;
+  'search.rebuilds': RebuildsTable;
 }

@@ -1,6 +1,8 @@
 import { tenantDb, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
+import { rebuildChunkProcessed, rebuildRequested } from './contracts.ts';
 import type { SearchDB } from './db.ts';
 import { applyEvent, indexedEventTypes } from './indexer.ts';
+import { markRebuildFailed, processRebuildEvent } from './service-rebuild.ts';
 
 /** Keeps search.documents in step with crm.* and projects.* events (upsert / delete / merge). */
 export const indexDocuments: Subscription = {
@@ -13,4 +15,15 @@ export const indexDocuments: Subscription = {
   },
 };
 
-export const searchSubscriptions: readonly Subscription[] = [indexDocuments];
+/** Index rebuilds (service-rebuild.ts): one chunk of replayed outbox events per delivery, each in its own transaction. */
+export const rebuildIndex: Subscription = {
+  name: 'search.rebuild',
+  events: [rebuildRequested.type, rebuildChunkProcessed.type],
+  retryLimit: 5,
+  timeoutSeconds: 300,
+  handle: processRebuildEvent,
+  // A chunk that keeps failing marks the rebuild failed, so it does not show progress forever.
+  onDeadLetter: (event, failure, context) => markRebuildFailed(context, event, failure.message),
+};
+
+export const searchSubscriptions: readonly Subscription[] = [indexDocuments, rebuildIndex];

@@ -41,6 +41,7 @@ export const permissionMatrix = {
   'projects.template.manage': managers,
   // search
   'search.query': everyone,
+  'search.admin': managers,
   // workflow
   'workflow.definition.read': everyone,
   'workflow.definition.write': managers,
