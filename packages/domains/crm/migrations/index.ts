@@ -241,4 +241,11 @@ export const crmMigrations: Migration[] = [
       ALTER TABLE crm.pipeline_stages ADD COLUMN IF NOT EXISTS deleted_at timestamptz;
     `,
   },
+  {
+    id: '0003_import_error',
+    sql: `
+      -- Why an import stopped: a chunk that exhausted its retries (dead-lettered) marks it failed.
+      ALTER TABLE crm.imports ADD COLUMN IF NOT EXISTS error text;
+    `,
+  },
 ];

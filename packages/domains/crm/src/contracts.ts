@@ -179,6 +179,28 @@ export const importCompleted = defineEvent({
   }),
 });
 
+/** A chunk exhausted its retries (dead-lettered): the import stops at `chunk` and says why. */
+export const importFailed = defineEvent({
+  type: 'crm.import.failed',
+  version: 1,
+  aggregateType: 'crm.import',
+  payload: z.object({
+    import_id: z.uuid(),
+    kind: z.enum(['clients', 'contacts']),
+    chunk: z.number().int(),
+    rows_done: z.number().int(),
+    total_rows: z.number().int(),
+    error: z.string(),
+  }),
+});
+/** The failed chunk was delivered again (a redriven dead letter): the import continues from it. */
+export const importResumed = defineEvent({
+  type: 'crm.import.resumed',
+  version: 1,
+  aggregateType: 'crm.import',
+  payload: z.object({ import_id: z.uuid(), chunk: z.number().int() }),
+});
+
 export const crmEvents = {
   clientCreated,
   clientUpdated,
@@ -209,6 +231,8 @@ export const crmEvents = {
   importRequested,
   importChunkProcessed,
   importCompleted,
+  importFailed,
+  importResumed,
 } as const;
 
 // ---------------------------------------------------------------- DTOs (procedure outputs)
@@ -336,6 +360,8 @@ export const importDto = z.object({
   duplicateCount: z.number().int(),
   errorCount: z.number().int(),
   errors: z.array(z.object({ row: z.number().int(), field: z.string().nullable(), message: z.string() })),
+  /** Why a failed import stopped (the last error of the chunk that exhausted its retries). */
+  error: z.string().nullable(),
   createdAt: z.date(),
   finishedAt: z.date().nullable(),
 });

@@ -192,6 +192,8 @@ export interface ImportsTable {
   created_at: Generated<Date>;
   updated_at: Timestamp;
   finished_at: Date | null;
+  /** Why the import failed (a chunk dead-lettered); null otherwise. */
+  error: string | null;
 }
 
 export interface ImportFilesTable {

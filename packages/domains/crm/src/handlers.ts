@@ -5,7 +5,7 @@ import type { CrmDB } from './db.ts';
 import * as profile from './repository-profile.ts';
 import type { Db } from './repository.ts';
 import { linkToEngagement } from './service-deals.ts';
-import { processImportEvent } from './service-import.ts';
+import { markImportFailed, processImportEvent } from './service-import.ts';
 
 /**
  * Event subscriptions of the crm domain. The runner records processed_events and wraps each
@@ -169,6 +169,8 @@ export const importSubscription: Subscription = {
   retryLimit: 5,
   timeoutSeconds: 300,
   handle: processImportEvent,
+  // A chunk that keeps failing marks the import failed (with the error) instead of leaving it "running".
+  onDeadLetter: (event, failure, context) => markImportFailed(context, event, failure),
 };
 
 export const crmSubscriptions: readonly Subscription[] = [clientProfileSubscription, engagementLinksSubscription, importSubscription];

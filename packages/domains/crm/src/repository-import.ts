@@ -32,7 +32,9 @@ export async function importPiece(db: Db, importId: string, chunk: number): Prom
 export async function updateImport(
   db: Db,
   id: string,
-  changes: Partial<Pick<ImportsTable, 'status' | 'next_chunk' | 'rows_done' | 'created_count' | 'duplicate_count' | 'error_count' | 'finished_at'>>,
+  changes: Partial<
+    Pick<ImportsTable, 'status' | 'next_chunk' | 'rows_done' | 'created_count' | 'duplicate_count' | 'error_count' | 'finished_at' | 'error'>
+  >,
 ): Promise<ImportRow> {
   return db.updateTable('crm.imports').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }

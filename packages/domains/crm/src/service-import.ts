@@ -9,7 +9,9 @@ import {
   contactCreated,
   importChunkProcessed,
   importCompleted,
+  importFailed,
   importRequested,
+  importResumed,
   type ImportDto,
 } from './contracts.ts';
 import type { CrmDB, CustomFieldEntity, ImportMapping } from './db.ts';
@@ -121,6 +123,7 @@ export function toImportDto(row: ImportRow, errors: { row_number: number; field:
     duplicateCount: row.duplicate_count,
     errorCount: row.error_count,
     errors: errors.map((error) => ({ row: error.row_number, field: error.field, message: error.message })),
+    error: row.error,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };
@@ -153,6 +156,7 @@ export async function createImport(
     created_by: ctx.eventMeta.actorId,
     updated_at: new Date(),
     finished_at: null,
+    error: null,
   });
   await imports.insertImportFiles(
     db,
@@ -449,23 +453,33 @@ async function linkCompanies(ctx: ServiceContext, links: { contactId: string; co
 const requestedPayload = importRequested.payload;
 const chunkPayload = importChunkProcessed.payload;
 
+/** The import and chunk an event of the crm.import-chunks subscription asks for. */
+function importTarget(event: EventEnvelope): { importId: string; chunk: number } {
+  if (event.type === importRequested.type) return { importId: requestedPayload.parse(event.payload).import_id, chunk: 0 };
+  const payload = chunkPayload.parse(event.payload);
+  return { importId: payload.import_id, chunk: payload.next_chunk };
+}
+
 /** Processes the chunk an import event asks for; a stale or repeated delivery changes nothing. */
 export async function processImportEvent(event: EventEnvelope, context: HandlerContext): Promise<void> {
-  const { importId, chunk } =
-    event.type === importRequested.type
-      ? { importId: requestedPayload.parse(event.payload).import_id, chunk: 0 }
-      : (() => {
-          const payload = chunkPayload.parse(event.payload);
-          return { importId: payload.import_id, chunk: payload.next_chunk };
-        })();
+  const { importId, chunk } = importTarget(event);
   await processImportChunk(context, importId, chunk);
 }
 
+/**
+ * Processes chunk `chunk` of an import, if it is the chunk the import waits for. A failed import
+ * (its chunk dead-lettered) resumes when that same chunk is delivered again, i.e. when the dead
+ * letter is redriven: it goes back to running (error cleared, crm.import.resumed) and continues.
+ */
 export async function processImportChunk(ctx: ServiceContext, importId: string, chunk: number): Promise<void> {
   const db = tenantDb<CrmDB>(ctx);
-  const current = await imports.findImport(db, importId, { lock: true });
-  if (!current || current.status === 'completed' || current.status === 'failed' || current.next_chunk !== chunk) return;
+  let current = await imports.findImport(db, importId, { lock: true });
+  if (!current || current.status === 'completed' || current.next_chunk !== chunk) return;
   const meta = { ...ctx.eventMeta, aggregateId: current.id };
+  if (current.status === 'failed') {
+    current = await imports.updateImport(db, importId, { status: 'running', error: null, finished_at: null });
+    await writeEvent(ctx.trx, importResumed, { import_id: importId, chunk }, meta);
+  }
   if (chunk >= current.total_chunks) {
     await complete(ctx, current);
     return;
@@ -515,5 +529,30 @@ async function complete(ctx: ServiceContext, row: ImportRow): Promise<void> {
     importCompleted,
     { import_id: done.id, kind: done.kind, created_count: done.created_count, duplicate_count: done.duplicate_count, error_count: done.error_count },
     { ...ctx.eventMeta, aggregateId: done.id },
+  );
+}
+
+const MAX_ERROR_LENGTH = 2_000;
+
+/**
+ * onDeadLetter of crm.import-chunks: the chunk this event asked for failed on every attempt, so the
+ * import is marked failed with the error (the UI stops showing progress) and crm.import.failed puts
+ * it on the timeline. Rows of earlier chunks stay imported. A stale event changes nothing.
+ */
+export async function markImportFailed(ctx: ServiceContext, event: EventEnvelope, failure: { message: string; attempts: number }): Promise<void> {
+  const { importId, chunk } = importTarget(event);
+  const db = tenantDb<CrmDB>(ctx);
+  const current = await imports.findImport(db, importId, { lock: true });
+  if (!current || (current.status !== 'queued' && current.status !== 'running') || current.next_chunk !== chunk) return;
+  const piece = await imports.importPiece(db, importId, chunk);
+  const rows = piece ? `Rows ${piece.first_row}–${piece.first_row + piece.row_count - 1}` : `Part ${chunk + 1}`;
+  const tries = failure.attempts === 1 ? '1 attempt' : `${failure.attempts} attempts`;
+  const error = `${rows} could not be imported after ${tries}: ${failure.message.trim() || 'unknown error'}`.slice(0, MAX_ERROR_LENGTH);
+  const failed = await imports.updateImport(db, importId, { status: 'failed', error, finished_at: new Date() });
+  await writeEvent(
+    ctx.trx,
+    importFailed,
+    { import_id: importId, kind: failed.kind, chunk, rows_done: failed.rows_done, total_rows: failed.total_rows, error },
+    { ...ctx.eventMeta, aggregateId: importId },
   );
 }
