@@ -235,6 +235,18 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByRole('heading', { name: client.name }).waitFor();
   }, 45_000);
 
+  it('rebuilds the search index from settings (progress to completion) and search still finds the client', async () => {
+    await page.goto('/settings?tab=search');
+    await page.getByRole('button', { name: 'Rebuild search index' }).click();
+    await page.locator('[data-testid="rebuild-status"][data-status="completed"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('rebuild-status').textContent()).toMatch(/completed.*Rebuilt .*: [\d,]+ events, [1-9][\d,]* documents/);
+    await screenshot(page, 'search-index-rebuilt');
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('command-input').pressSequentially('acme rob', { delay: 30 });
+    await page.getByTestId('command-hit').filter({ hasText: client.name }).first().waitFor();
+    await page.keyboard.press('Escape');
+  }, 45_000);
+
   it('creates a deal, drags it to the next stage (kept after reload) and marks it won', async () => {
     await page.goto('/deals');
     await page.getByRole('button', { name: 'New deal' }).click();
@@ -584,6 +596,11 @@ describe('staff app walk-through (real browser)', () => {
       expect(await viewerPage.getByRole('button', { name: /Retry|Cancel run/ }).count()).toBe(0);
       expect(await viewerPage.getByRole('button', { name: 'Save workflow' }).count()).toBe(0);
       await viewerPage.keyboard.press('Escape');
+
+      // ... and the search index tab, with the rebuild control disabled.
+      await viewerPage.goto('/settings?tab=search');
+      expect(await viewerPage.getByRole('button', { name: 'Rebuild search index' }).isDisabled()).toBe(true);
+      await viewerPage.getByText('Only owners and admins can rebuild the search index.').waitFor();
 
       // ... and the pipeline stages, read-only.
       await viewerPage.goto('/settings?tab=pipeline');

@@ -286,10 +286,20 @@ function Progress({ importId, kind }: { importId: string; kind: Kind }) {
   );
   const d = imp.data;
   const pct = d && d.totalRows > 0 ? Math.min(100, Math.round((d.rowsDone / d.totalRows) * 100)) : d?.status === 'completed' ? 100 : 0;
-  const finished = d?.status === 'completed' || d?.status === 'failed';
+  const failed = d?.status === 'failed';
+  const finished = d?.status === 'completed' || failed;
   return (
-    <Card title={finished ? 'Import finished' : 'Importing…'}>
+    <Card title={failed ? 'Import failed' : finished ? 'Import finished' : 'Importing…'} actions={failed ? <Badge tone="rose">Failed</Badge> : undefined}>
       <div className="space-y-4 p-5">
+        {failed && d ? (
+          <div className="rounded-md bg-rose-50 px-4 py-3 text-sm ring-1 ring-rose-200" role="alert" data-testid="import-failure">
+            <p className="font-medium text-rose-800">The import stopped after {d.rowsDone.toLocaleString()} of {d.totalRows.toLocaleString()} rows.</p>
+            <p className="mt-1 break-words text-rose-700" data-testid="import-error">{d.error ?? 'A part of the file could not be imported.'}</p>
+            <p className="mt-2 text-xs text-rose-700/80">
+              The rows counted below are imported and stay. Once the cause is fixed, an owner or admin can redrive the failed part from the dead-letter queue; the import then continues where it stopped.
+            </p>
+          </div>
+        ) : null}
         <div>
           <div className="mb-1.5 flex justify-between text-sm">
             <span className="text-slate-700">{d ? `${d.rowsDone.toLocaleString()} of ${d.totalRows.toLocaleString()} rows` : 'Starting…'}</span>
@@ -342,7 +352,7 @@ function Progress({ importId, kind }: { importId: string; kind: Kind }) {
               </div>
             ) : null}
             <div className="flex items-center justify-between">
-              <span className="text-xs text-slate-500">Finished {formatDateTime(d.finishedAt)}</span>
+              <span className="text-xs text-slate-500">{failed ? 'Stopped' : 'Finished'} {formatDateTime(d.finishedAt)}</span>
               <Button variant="primary" onClick={() => navigate(kind === 'clients' ? '/clients' : '/contacts')}>
                 View {kind}
               </Button>

@@ -7,8 +7,9 @@ import { InvitationsTab } from './Invitations.tsx';
 import { RolesTab } from './Roles.tsx';
 import { CustomFieldsTab } from './CustomFields.tsx';
 import { PipelineTab } from './Pipeline.tsx';
+import { SearchIndexTab } from './SearchIndex.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -22,6 +23,8 @@ export default function SettingsPage() {
     ...(canRoles ? [{ id: 'roles' as const, label: 'Roles & permissions' }] : []),
     ...(canCrmSettings ? [{ id: 'fields' as const, label: 'Custom fields' }] : []),
     ...(canCrmSettings || canReadDeals ? [{ id: 'pipeline' as const, label: 'Pipeline stages' }] : []),
+    // Everyone sees it; the rebuild control is disabled without search.admin.
+    { id: 'search', label: 'Search index' },
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -36,6 +39,7 @@ export default function SettingsPage() {
         {tab === 'roles' ? <RolesTab /> : null}
         {tab === 'fields' ? <CustomFieldsTab /> : null}
         {tab === 'pipeline' ? <PipelineTab /> : null}
+        {tab === 'search' ? <SearchIndexTab /> : null}
       </div>
     </>
   );
