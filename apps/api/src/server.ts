@@ -14,7 +14,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { Redis } from 'ioredis';
 import {
   MemoryCache,
@@ -36,6 +36,7 @@ import { createContextFactory, isSafeId } from './context.ts';
 import { observePool, renderMetrics } from './metrics.ts';
 import { checkReadiness, readinessChecks, type BossHandle } from './readiness.ts';
 import { resolveFromRoot } from './paths.ts';
+import { trpcHttpPlugin, type TrpcHttpOptions } from './trpc-http.ts';
 
 /** Batched tRPC calls and document uploads can be large; everything else stays at Fastify's 1 MiB. */
 export const TRPC_BODY_LIMIT = 32 * 1024 * 1024;
@@ -58,6 +59,11 @@ export interface ServerDeps {
   probesOnly?: boolean;
   cache?: Cache;
   rateLimiter?: RateLimiter;
+  /**
+   * 'native' (default): plain JSON calls through trpc-http.ts, the rest through tRPC's fetch adapter.
+   * 'official': every call through @trpc/server's fastifyTRPCPlugin (the comparison test's reference).
+   */
+  trpcAdapter?: 'native' | 'official';
 }
 
 export class UndeclaredProceduresError extends Error {
@@ -184,16 +190,16 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
         scope.addHook('onRoute', (route) => {
           route.bodyLimit = TRPC_BODY_LIMIT;
         });
-        const options: FastifyTRPCPluginOptions<AnyRouter> = {
-          trpcOptions: {
-            router,
-            createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter }),
-            onError({ error, path, req }) {
-              if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
-            },
+        const options: TrpcHttpOptions = {
+          router,
+          createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter }),
+          onError({ error, path, req }) {
+            if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
           },
         };
-        await scope.register(fastifyTRPCPlugin, options);
+        if (deps.trpcAdapter === 'official') await scope.register(fastifyTRPCPlugin, { trpcOptions: options });
+        // Fastify-native for plain JSON calls, the official fetch-path adapter for the rest (see trpc-http.ts).
+        else await scope.register(trpcHttpPlugin, options);
       },
       { prefix: '/trpc' },
     );
