@@ -73,6 +73,40 @@ describe('withTenant and RLS on platform tables', () => {
     expect(rows.rows).toHaveLength(0);
   });
 
+  it('sets the scope with BEGIN in one round trip, and scopes only that transaction', async () => {
+    const tenantId = uuidv7();
+    const userId = uuidv7();
+    const sent: string[] = [];
+    const clients = new Set<{ query: (...args: never[]) => unknown }>();
+    testDb.db.pool.on('acquire', (client) => {
+      if (clients.has(client)) return;
+      clients.add(client);
+      const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+        if (text) sent.push(text);
+        return original(...args);
+      }) as typeof client.query;
+    });
+    const seen = await withTenant(testDb.db, { tenantId, userId }, async (trx) => {
+      const inside = await sql<{ tenant: string; user: string }>`
+        SELECT current_setting('app.tenant_id') AS tenant, current_setting('app.user_id') AS user`.execute(trx);
+      // A transaction opened meanwhile on another pooled connection does not inherit the scope.
+      const other = await testDb.db.kysely.transaction().execute((other) =>
+        sql<{ tenant: string | null }>`SELECT current_setting('app.tenant_id', true) AS tenant`.execute(other),
+      );
+      return { inside: inside.rows[0], other: other.rows[0]?.tenant ?? '' };
+    });
+    testDb.db.pool.removeAllListeners('acquire');
+    expect(seen).toEqual({ inside: { tenant: tenantId, user: userId }, other: '' });
+    const begin = sent.find((text) => text.startsWith('begin'));
+    expect(begin).toBe(`begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('app.user_id', '${userId}', true)`);
+    // After commit the pooled connection carries no tenant into its next use.
+    const after = await sql<{ tenant: string | null }>`SELECT current_setting('app.tenant_id', true) AS tenant`.execute(testDb.db.kysely);
+    expect(after.rows[0]?.tenant ?? '').toBe('');
+    await expect(withTenant(testDb.db, { tenantId: "x'; drop table platform.outbox; --" }, async () => 1)).rejects.toThrow();
+  });
+
   it('refuses an event whose payload breaks its contract', async () => {
     const tenantId = uuidv7();
     await expect(

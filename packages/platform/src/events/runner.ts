@@ -1,8 +1,9 @@
 import type { Job, JobResult, PgBoss } from 'pg-boss';
-import { sql, withTenant, type Database, type Transaction, type UntypedDB } from '../db/database.ts';
+import { TransactionPreludeError, withTenant, withTenantPrelude, type Database, type Transaction, type UntypedDB } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { HandlerContext, Subscription } from '../module.ts';
 import type { EventEnvelope } from './envelope.ts';
+import { wakeLocalWorkers } from './dispatcher.ts';
 import { deliveryLag, eventsDeadLettered, eventsFailed, eventsHandled, handlerDuration } from './metrics.ts';
 import { subscriptionDefaults } from './subscriptions.ts';
 import { readEnvelope, UpcasterRegistry } from './upcasting.ts';
@@ -30,11 +31,36 @@ function observeHandled(subscription: Subscription, event: EventEnvelope, outcom
   }
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const subscriptionNamePattern = /^[\w.\-/]+$/;
+
+/**
+ * The statement that records (subscription, event) as processed, with validated literals so it
+ * can travel in the same round trip as BEGIN. Without ON CONFLICT: an event already processed
+ * makes it fail, which rolls the transaction back before the handler runs.
+ */
+function recordProcessedSql(subscription: Subscription, tenantId: string, eventIds: readonly string[]): string {
+  if (!subscriptionNamePattern.test(subscription.name)) throw new Error(`Invalid subscription name ${subscription.name}`);
+  for (const id of [tenantId, ...eventIds]) {
+    if (!uuidPattern.test(id)) throw new Error(`Invalid event or tenant id ${id}`);
+  }
+  const values = eventIds.map((id) => `('${subscription.name}', '${id}', '${tenantId}')`).join(', ');
+  return `insert into platform.processed_events (subscription, event_id, tenant_id) values ${values}`;
+}
+
+/** True when the prelude failed because an event was already recorded as processed. */
+function alreadyProcessed(error: unknown): boolean {
+  if (!(error instanceof TransactionPreludeError)) return false;
+  const cause = error.cause as { code?: string; table?: string } | undefined;
+  return cause?.code === '23505' && cause.table === 'processed_events';
+}
+
 /**
  * The fast path for a batch of one tenant's events: ONE tenant transaction records all of them
- * in processed_events with one statement and runs the handlers one after another. If anything
- * throws, the whole transaction rolls back and returns false: the caller then handles each
- * event in its own transaction (handleEvent), so one bad event never fails its neighbours.
+ * in processed_events (in the round trip that begins it) and runs the handlers one after
+ * another. If anything throws, or one of them was already processed, the whole transaction
+ * rolls back and this returns false: the caller then handles each event in its own
+ * transaction (handleEvent), so one bad event never fails its neighbours.
  */
 export async function handleEventsTogether(
   db: Database,
@@ -45,38 +71,25 @@ export async function handleEventsTogether(
   const tenantId = events[0]?.tenant_id;
   if (!tenantId || events.some((event) => event.tenant_id !== tenantId)) throw new Error('handleEventsTogether takes one tenant');
   const started = performance.now();
-  let outcomes: [EventEnvelope, HandleOutcome][];
+  const record = recordProcessedSql(subscription, tenantId, events.map((event) => event.id));
   try {
-    outcomes = await withTenant<UntypedDB, [EventEnvelope, HandleOutcome][]>(db, { tenantId }, async (trx) => {
-      const recorded = await sql<{ event_id: string }>`
-        INSERT INTO platform.processed_events (subscription, event_id, tenant_id)
-        SELECT ${subscription.name}, event_id, ${tenantId}::uuid FROM unnest(${events.map((event) => event.id)}::uuid[]) AS event_id
-        ON CONFLICT DO NOTHING
-        RETURNING event_id`.execute(trx);
-      const fresh = new Set(recorded.rows.map((row) => row.event_id));
-      const result: [EventEnvelope, HandleOutcome][] = [];
+    await withTenantPrelude<UntypedDB, void>(db, { tenantId }, record, async (trx) => {
       for (const event of events) {
-        if (!fresh.has(event.id)) {
-          result.push([event, 'skipped']);
-          continue;
-        }
         await subscription.handle(event, handlerContext(trx, event, subscription, log));
-        result.push([event, 'handled']);
       }
-      return result;
     });
   } catch {
     return false;
   }
-  for (const [event, outcome] of outcomes) observeHandled(subscription, event, outcome, started);
+  for (const event of events) observeHandled(subscription, event, 'handled', started);
   return true;
 }
 
 /**
- * Runs one subscription handler for one event, exactly once in effect: inside the event's
- * tenant transaction it first records (subscription, event_id) in platform.processed_events;
- * if the row is already there (a redelivery) the handler is skipped. The record and the
- * handler's writes commit or roll back together.
+ * Runs one subscription handler for one event, exactly once in effect: the event's tenant
+ * transaction first records (subscription, event_id) in platform.processed_events; if the row
+ * is already there (a redelivery) the transaction rolls back and the handler is skipped. The
+ * record and the handler's writes commit or roll back together.
  */
 export async function handleEvent(
   db: Database,
@@ -86,16 +99,15 @@ export async function handleEvent(
 ): Promise<HandleOutcome> {
   const event = readEnvelope(raw, options.registry ?? new UpcasterRegistry());
   const started = performance.now();
-  const outcome = await withTenant<UntypedDB, HandleOutcome>(db, { tenantId: event.tenant_id }, async (trx) => {
-    const recorded = await sql<{ event_id: string }>`
-      INSERT INTO platform.processed_events (subscription, event_id, tenant_id)
-      VALUES (${subscription.name}, ${event.id}, ${event.tenant_id})
-      ON CONFLICT DO NOTHING
-      RETURNING event_id`.execute(trx);
-    if (recorded.rows.length === 0) return 'skipped';
-    await subscription.handle(event, handlerContext(trx, event, subscription, options.log));
-    return 'handled';
-  });
+  let outcome: HandleOutcome = 'handled';
+  try {
+    await withTenantPrelude<UntypedDB, void>(db, { tenantId: event.tenant_id }, recordProcessedSql(subscription, event.tenant_id, [event.id]), (trx) =>
+      subscription.handle(event, handlerContext(trx, event, subscription, options.log)),
+    );
+  } catch (error) {
+    if (!alreadyProcessed(error)) throw error;
+    outcome = 'skipped';
+  }
   observeHandled(subscription, event, outcome, started);
   return outcome;
 }
@@ -208,7 +220,11 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
             return Promise.all(group.map((item) => runJob(item.job)));
           }),
         ]);
-        return results.flat();
+        const settled = results.flat();
+        // An ordered queue hands out one job per aggregate at a time: completing one makes the
+        // aggregate's next job fetchable, so fetch again right away instead of at the next poll.
+        if (subscription.ordered && settled.some((result) => result.status === 'completed')) wakeLocalWorkers(boss, [subscription.name]);
+        return settled;
       },
     );
     names.push(subscription.name);

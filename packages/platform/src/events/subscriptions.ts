@@ -62,7 +62,9 @@ export function orderingKey(event: Pick<EventEnvelope, 'tenant_id' | 'aggregate_
 export function queueOptions(subscription: Subscription, settings: QueueSettings): Omit<Queue, 'name'> {
   return {
     policy: subscription.ordered ? 'key_strict_fifo' : 'standard',
-    notify: true,
+    // The dispatcher wakes the local workers itself (see wakeLocalWorkers): a pg-boss NOTIFY per
+    // dispatch would serialise dispatch commits behind every writer's outbox NOTIFY.
+    notify: false,
     retryLimit: subscription.retryLimit ?? subscriptionDefaults.retryLimit,
     retryDelay: subscription.retryDelaySeconds ?? subscriptionDefaults.retryDelaySeconds,
     retryBackoff: true,
