@@ -81,8 +81,9 @@ async function consumer(appUrl: string): Promise<void> {
   const subscription: Subscription = {
     name: 'bench.sink',
     events: ['bench.item.happened'],
+    // Configured like the busiest real subscription (timeline.record-activity: batch 50, 4 pollers).
     batchSize: Number(process.env.BENCH_EVENTS_BATCH ?? 50),
-    concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 2),
+    concurrency: Number(process.env.BENCH_EVENTS_CONCURRENCY ?? 4),
     async handle(event) {
       await handle(event.id);
     },
@@ -131,7 +132,7 @@ async function consumer(appUrl: string): Promise<void> {
   const start = async (system: SystemName) => {
     if (system === 'ubos') {
       db = createDatabase({ connectionString: appUrl, max: CONSUMER_POOL, applicationName: 'bench-worker' });
-      boss = createBoss({ connectionString: appUrl, max: 6, supervise: false, schedule: false });
+      boss = createBoss({ connectionString: appUrl, max: 10, supervise: false, schedule: false }); // pool as in a worker process
       boss.on('error', (error: Error) => console.error('pg-boss:', error.message));
       await boss.start();
       backbone = await startEventBackbone({

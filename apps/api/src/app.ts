@@ -117,7 +117,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       redis = client;
     }
 
-    const boss = createBoss({ connectionString: urls.appUrl, supervise: role !== 'api', schedule: role !== 'api' });
+    // Workers fetch and settle jobs through pg-boss's own pool: give a worker process room for them.
+    const boss = createBoss({ connectionString: urls.appUrl, max: role === 'api' ? 3 : 10, supervise: role !== 'api', schedule: role !== 'api' });
     boss.on('error', (error: Error) => log.error({ err: error }, 'pg-boss error'));
     const bossHandle = trackBoss(boss);
     await boss.start();

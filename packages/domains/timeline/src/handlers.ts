@@ -9,7 +9,9 @@ import type { Transaction } from '@ubos/platform';
 export const recordActivity: Subscription = {
   name: TIMELINE_SUBSCRIPTION,
   events: ['*'],
+  // Every event of every domain lands here: the busiest queue, so it gets the most pollers.
   batchSize: 50,
+  concurrency: 4,
   async handle(event, ctx) {
     await insertActivity(ctx.trx as unknown as Transaction<TimelineDB>, event.tenant_id, event.id, activityOf(event));
   },
