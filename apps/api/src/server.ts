@@ -156,9 +156,18 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy(config) },
+    // Set by the hook below: @fastify/helmet rebuilds helmet(options) on every request, and
+    // building the CSP (parsing and dashifying each directive) was nearly all of that work.
+    contentSecurityPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
     crossOriginEmbedderPolicy: false,
+  });
+  // @fastify/helmet re-exports helmet's contentSecurityPolicy on its default export (index.js); its
+  // .d.ts declares it only on the `fastifyHelmet` named export's type.
+  const { contentSecurityPolicy: buildContentSecurityPolicy } = fastifyHelmet as unknown as typeof fastifyHelmet.fastifyHelmet;
+  const setContentSecurityPolicy = buildContentSecurityPolicy({ useDefaults: false, directives: contentSecurityPolicy(config) });
+  app.addHook('onRequest', (request, reply, done) => {
+    setContentSecurityPolicy(request.raw, reply.raw, (error?: Error) => done(error));
   });
   await app.register(fastifyCors, {
     origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
