@@ -42,7 +42,7 @@ export function fastifyCookieJar(request: FastifyRequest, reply: FastifyReply): 
 
 export interface ContextDeps {
   config: Config;
-  /** The process logger; each request gets a child with its request and correlation ids. */
+  /** The process logger (the Fastify host's): each request logs through its child with the request and correlation ids. */
   log: Logger;
   db: Database;
   cache: Cache;
@@ -81,7 +81,9 @@ export function createContextFactory(deps: ContextDeps): (options: CreateFastify
     return {
       requestId: req.id,
       correlationId,
-      log: deps.log.child({ requestId: req.id, correlationId }),
+      // Fastify's request logger already is that child (server.ts childLoggerFactory binds the same
+      // requestId and correlationId): a second redacting pino child cost ~10 µs per request.
+      log: req.log as Logger,
       config: deps.config,
       db: deps.db,
       cache: deps.cache,

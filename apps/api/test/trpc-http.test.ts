@@ -96,6 +96,8 @@ async function same(request: Request, hosts: [Host, Host] = [native, official]):
       path: line.path,
       err: (line.err as { message?: string } | undefined)?.message,
       statusCode: (line.res as { statusCode?: number } | undefined)?.statusCode,
+      requestId: line.requestId,
+      correlationId: line.correlationId,
     }));
     return { response, lines };
   };
@@ -229,7 +231,12 @@ describe('the native tRPC handler answers like the official adapter', () => {
     expect(explode.body).not.toContain('secret');
     const failures = (logs: Record<string, unknown>[]) => logs.filter((line) => line.msg === 'tRPC request failed').map((line) => line.path);
     expect(failures(native.logs)).toEqual(['probe.explode']);
+    expect(native.logs.find((line) => line.msg === 'procedure failed')).toMatchObject({ requestId: 'trpc-http-compare', correlationId: 'trpc-http-compare' });
     expect(failures(official.logs)).toEqual(failures(native.logs));
+    // The procedure's own log line (ctx.log) carries the request's ids.
+    await same({ method: 'GET', url: '/trpc/probe.explode', headers: { 'x-correlation-id': 'corr-42' } });
+    const procedureFailed = native.logs.filter((line) => line.msg === 'procedure failed').at(-1);
+    expect(procedureFailed).toMatchObject({ requestId: 'trpc-http-compare', correlationId: 'corr-42', path: 'probe.explode' });
     // A stream-like result outside httpBatchStreamLink.
     await same({ method: 'GET', url: '/trpc/probe.stream' });
     await same({ method: 'GET', url: '/trpc/probe.stream,probe.hello?batch=1' });
