@@ -108,4 +108,12 @@ export const platformMigrations: Migration[] = [
       GRANT SELECT ON platform.schema_migrations TO ubos_app;
     `,
   },
+  {
+    // Per-tenant reads of the outbox in order (search index rebuild, per-tenant replay) walk this
+    // index instead of every tenant's positions.
+    id: '0003_outbox_tenant_position',
+    sql: `
+      CREATE INDEX IF NOT EXISTS outbox_tenant_position_idx ON platform.outbox (tenant_id, position);
+    `,
+  },
 ];

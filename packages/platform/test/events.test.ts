@@ -31,6 +31,7 @@ const orderPlaced = defineEvent({ type: 'test.order.placed', version: 1, aggrega
 const stepDone = defineEvent({ type: 'test.step.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
 const mixedDone = defineEvent({ type: 'test.mixed.done', version: 1, aggregateType: 'mixed', payload: z.object({ n: z.number() }) });
 const poisonDone = defineEvent({ type: 'test.poison.done', version: 1, aggregateType: 'process', payload: z.object({ n: z.number() }) });
+const strictHappened = defineEvent({ type: 'test.strict.happened', version: 1, aggregateType: 'strict', payload: z.object({ n: z.number() }) });
 const orderConfirmed = defineEvent({ type: 'test.order.confirmed', version: 1, aggregateType: 'order', payload: z.object({ orderId: z.string() }) });
 
 let testDb: TestDatabase;
@@ -46,6 +47,8 @@ let poisonBroken = true;
 const poisonSeen: number[] = [];
 const mixedCalls = new Map<number, number>();
 const flakyAttempts = new Map<string, number[]>();
+const strictAttempts: string[] = [];
+const strictDeadLetters: { eventId: string; name: string; attempts: number }[] = [];
 const flakyDeadLetterCalls: { eventId: string; message: string; attempts: number }[] = [];
 
 async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -101,6 +104,20 @@ const subscriptions: Subscription[] = [
       // Runs in the event's tenant transaction: what it writes commits.
       await sql`INSERT INTO public.ev_chain (event_id, correlation_id, causation_id)
                 VALUES (${event.id}, ${'dead-letter'}, ${ctx.eventMeta.tenantId})`.execute(ctx.trx);
+    },
+  },
+  {
+    name: 'test.strict-handler',
+    events: ['test.strict.happened'],
+    retryLimit: 1,
+    retryDelaySeconds: 1,
+    async handle(event) {
+      strictAttempts.push(event.id);
+      // A handler's own validation failure is an ordinary failure: retried, then dead-lettered.
+      z.object({ required: z.string() }).parse(event.payload);
+    },
+    async onDeadLetter(event, failure) {
+      strictDeadLetters.push({ eventId: event.id, name: failure.name ?? '', attempts: failure.attempts });
     },
   },
   {
@@ -328,6 +345,29 @@ describe('retries, dead letters and redrive', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await applied(event.id)).toMatchObject({ times: 1 });
     expect(flakyAttempts.get(event.id)).toHaveLength(5);
+  });
+});
+
+describe('handler validation errors', () => {
+  it('dead-letters a job whose envelope does not parse at once, without running the handler', { timeout: 30_000 }, async () => {
+    const before = flakyAttempts.size;
+    const jobId = await boss.send('test.flaky', { garbage: true });
+    await waitFor(
+      async () => (await admin(`SELECT 1 FROM pgboss.job WHERE name = 'test.flaky.dead' AND data->>'garbage' = 'true'`)).length === 1,
+      10_000,
+      'the dead-lettered garbage',
+    );
+    const [original] = await admin<{ state: string; retry_count: number }>(`SELECT state, retry_count FROM pgboss.job WHERE id = $1`, [jobId]);
+    expect(original).toMatchObject({ state: 'failed', retry_count: 0 });
+    expect(flakyAttempts.size).toBe(before);
+  });
+
+  it('retries a handler that throws a ZodError like any failure and runs onDeadLetter after the last attempt', { timeout: 60_000 }, async () => {
+    const tenantId = uuidv7();
+    const event = await withTenant(testDb.db, { tenantId }, (trx) => writeEvent(trx, strictHappened, { n: 1 }, meta(tenantId)));
+    await waitFor(async () => strictDeadLetters.length === 1, 30_000, 'the dead-lettered strict event');
+    expect(strictAttempts.filter((id) => id === event.id)).toHaveLength(2);
+    expect(strictDeadLetters).toEqual([{ eventId: event.id, name: 'ZodError', attempts: 2 }]);
   });
 });
 

@@ -165,23 +165,33 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
   for (const subscription of options.subscriptions) {
     const retryLimit = subscription.retryLimit ?? subscriptionDefaults.retryLimit;
     const runJob = async (job: Job<EventEnvelope>): Promise<JobResult> => {
+      let event: EventEnvelope;
       try {
-        await handleEvent(db, subscription, job.data, { registry, log });
+        event = readEnvelope(job.data, registry);
+      } catch (error) {
+        // An envelope that does not parse will never parse: dead-letter it at once. No
+        // onDeadLetter: without a valid envelope there is no tenant to run it for.
+        eventsFailed.inc({ subscription: subscription.name });
+        eventsDeadLettered.inc({ subscription: subscription.name });
+        log.warn({ err: error, subscription: subscription.name, jobId: job.id, deadLettered: true }, 'invalid event envelope');
+        return { id: job.id, status: 'deadletter', output: describe(error) };
+      }
+      try {
+        await handleEvent(db, subscription, event, { registry, log });
         return { id: job.id, status: 'completed' };
       } catch (error) {
+        // Whatever the handler threw (a ZodError included) is retried with backoff.
         eventsFailed.inc({ subscription: subscription.name });
-        const invalid = error instanceof Error && error.name === 'ZodError';
-        const last = invalid || job.retryCount >= retryLimit;
+        const last = job.retryCount >= retryLimit;
         if (last) {
           eventsDeadLettered.inc({ subscription: subscription.name });
-          if (!invalid) await notifyDeadLetter(db, subscription, job.data, error, job.retryCount + 1, { registry, log });
+          await notifyDeadLetter(db, subscription, event, error, job.retryCount + 1, { registry, log });
         }
         log.warn(
-          { err: error, subscription: subscription.name, eventId: job.data?.id, attempt: job.retryCount + 1, deadLettered: last },
+          { err: error, subscription: subscription.name, eventId: event.id, attempt: job.retryCount + 1, deadLettered: last },
           'event handler failed',
         );
-        // An envelope that does not parse will never parse: dead-letter it at once.
-        return { id: job.id, status: invalid ? 'deadletter' : 'failed', output: describe(error) };
+        return { id: job.id, status: 'failed', output: describe(error) };
       }
     };
     await boss.work<EventEnvelope>(
