@@ -114,7 +114,9 @@ function createFastify(deps: ServerDeps): Server {
     childLoggerFactory(logger, bindings, options, rawRequest) {
       const incoming = headerValue(rawRequest.headers['x-correlation-id']);
       const correlationId = incoming && isSafeId(incoming) ? incoming : bindings.requestId;
-      return logger.child({ ...bindings, correlationId }, options);
+      // Fastify passes {} when the route sets no log level or serializers; pino's child() takes a
+      // cheaper path without an options object.
+      return logger.child({ ...bindings, correlationId }, Object.keys(options).length > 0 ? options : undefined);
     },
     // Batched tRPC calls put every procedure path in one URL segment.
     routerOptions: { maxParamLength: 5000 },
