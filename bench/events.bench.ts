@@ -410,7 +410,8 @@ async function main(): Promise<void> {
 
     console.log(
       `events bench: database ${dbName}; ${cpus().length} CPUs, load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}; ` +
-        `sustain ${SUSTAIN} s at ${RATE}/s, peak ${PEAK} s, backlog ${BACKLOG}; consumers in a child process`,
+        `sustain ${SUSTAIN} s at ${RATE}/s, peak ${PEAK} s, backlog ${BACKLOG}; consumers in a child process ` +
+        `(subscription batch ${process.env.BENCH_EVENTS_BATCH ?? 50}, ${process.env.BENCH_EVENTS_CONCURRENCY ?? 4} pollers)`,
     );
     statsQuery = async () => {
       const { rows } = await inDb.query<Record<string, number>>(
@@ -463,6 +464,7 @@ async function main(): Promise<void> {
     const ubos = await measure(ubosProducer, worker, options);
 
     producerPool = new pg.Pool({ connectionString: appUrl, max: 16 });
+    producerPool.on('error', () => undefined); // DROP DATABASE at the end ends idle clients
     const pool = producerPool;
     const baselineProducer: Producer = {
       name: 'baseline',
