@@ -132,7 +132,8 @@ async function consumer(appUrl: string): Promise<void> {
   const start = async (system: SystemName) => {
     if (system === 'ubos') {
       db = createDatabase({ connectionString: appUrl, max: CONSUMER_POOL, applicationName: 'bench-worker' });
-      boss = createBoss({ connectionString: appUrl, max: 10, supervise: false, schedule: false }); // pool as in a worker process
+      // As a worker process runs it: pool of 10, supervising (expiry, deletion of completed jobs).
+      boss = createBoss({ connectionString: appUrl, max: 10, supervise: true, schedule: false });
       boss.on('error', (error: Error) => console.error('pg-boss:', error.message));
       await boss.start();
       backbone = await startEventBackbone({
@@ -140,7 +141,6 @@ async function consumer(appUrl: string): Promise<void> {
         boss,
         modules: [{ subscriptions: [subscription] }],
         log: createLogger({ level: 'warn' }),
-        queueSettings: { completedRetentionSeconds: 60 },
       });
     } else {
       running = true;
@@ -308,6 +308,7 @@ interface Figures {
 }
 
 let statsQuery: () => Promise<Record<string, number>> = async () => ({});
+let stopVacuum: () => void = () => undefined;
 
 async function measure(producer: Producer, worker: Worker, options: { sustain: number; peak: number; backlog: number; rate: number }): Promise<Figures> {
   const name = producer.name;
@@ -413,6 +414,29 @@ async function main(): Promise<void> {
         `sustain ${SUSTAIN} s at ${RATE}/s, peak ${PEAK} s, backlog ${BACKLOG}; consumers in a child process ` +
         `(subscription batch ${process.env.BENCH_EVENTS_BATCH ?? 50}, ${process.env.BENCH_EVENTS_CONCURRENCY ?? 4} pollers)`,
     );
+    // Postgres on this CI machine runs with autovacuum = off. Without it the queue tables keep
+    // every dead tuple and are never analyzed (the planner then picks an O(table) plan for
+    // pg-boss's complete), so latency climbs for as long as the bench runs. A production
+    // Postgres autovacuums; do what its launcher would (default naptime 60 s), for both systems.
+    const autovacuum = await inDb.query<{ setting: string }>(`SELECT setting FROM pg_settings WHERE name = 'autovacuum'`);
+    let vacuumTimer: NodeJS.Timeout | null = null;
+    if (autovacuum.rows[0]?.setting !== 'on') {
+      const vacuumEvery = Number(process.env.BENCH_VACUUM_SECONDS ?? 60);
+      console.log(`autovacuum is off on this server: the bench runs VACUUM (ANALYZE) every ${vacuumEvery} s in its place`);
+      let vacuuming = false;
+      vacuumTimer = setInterval(() => {
+        if (vacuuming) return;
+        vacuuming = true;
+        inDb
+          .query('VACUUM (ANALYZE)')
+          .catch((error: unknown) => console.error('vacuum:', error instanceof Error ? error.message : error))
+          .finally(() => (vacuuming = false));
+      }, vacuumEvery * 1000);
+      vacuumTimer.unref();
+    }
+    stopVacuum = () => {
+      if (vacuumTimer) clearInterval(vacuumTimer);
+    };
     statsQuery = async () => {
       const { rows } = await inDb.query<Record<string, number>>(
         `SELECT xact_commit::int AS commits, xact_rollback::int AS rollbacks, tup_returned::int AS returned, tup_fetched::int AS fetched FROM pg_stat_database WHERE datname = current_database()`,
@@ -526,6 +550,7 @@ async function main(): Promise<void> {
       `  baseline: ${baseline.drain.perSecond.toFixed(0)} events/s in ${baseline.drain.seconds.toFixed(1)} s${baseline.drain.complete ? '' : ' (INCOMPLETE)'}   ratio ${ratio(ubos.drain.perSecond, baseline.drain.perSecond)}`,
     );
   } finally {
+    stopVacuum();
     worker?.kill();
     await producerDb?.close();
     await producerPool?.end();

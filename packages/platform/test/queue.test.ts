@@ -27,3 +27,40 @@ it('runs pg-boss as ubos_app in the migrated database: create a queue, send, wor
   await boss.send('platform-smoke', { n: 42 });
   await expect(received).resolves.toEqual({ n: 42 });
 });
+
+it('deletes completed jobs once they pass deleteAfterSeconds, on the maintenance interval createBoss sets', { timeout: 60_000 }, async () => {
+  // pg-boss's own default runs this deletion once a day; createBoss defaults to every minute.
+  // Here a supervising instance with 1 s passes shows the wiring: the job is gone within seconds.
+  const supervising = createBoss({
+    connectionString: testDb.appUrl,
+    supervise: true,
+    schedule: false,
+    superviseIntervalSeconds: 1,
+    maintenanceIntervalSeconds: 1,
+  });
+  supervising.on('error', () => undefined);
+  await supervising.start();
+  try {
+    await supervising.createQueue('platform-retention', { deleteAfterSeconds: 1 });
+    let handled = 0;
+    await supervising.work('platform-retention', async () => {
+      handled += 1;
+    });
+    // Two jobs, one after the other: the second is deleted only if deletion passes keep coming
+    // at the configured interval (with pg-boss's default the second pass would be a day later).
+    for (let n = 1; n <= 2; n += 1) {
+      const id = (await supervising.send('platform-retention', { n })) ?? '';
+      const deadline = Date.now() + 20_000;
+      while (handled < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(handled).toBe(n);
+      let job = await supervising.getJobById('platform-retention', id);
+      while (job && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        job = await supervising.getJobById('platform-retention', id);
+      }
+      expect(job).toBeNull();
+    }
+  } finally {
+    await supervising.stop({ graceful: false });
+  }
+});

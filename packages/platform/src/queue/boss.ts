@@ -52,6 +52,14 @@ export interface CreateBossOptions {
   /** Maintenance (expiry, retention, cron) runs in worker processes only. */
   supervise?: boolean;
   schedule?: boolean;
+  /**
+   * How often (seconds) a supervising instance deletes each queue's jobs past their
+   * deleteAfterSeconds. pg-boss's default is once a day, which lets a busy queue's table hold a
+   * day of completed jobs; ours is every minute so the tables stay small (default 60).
+   */
+  maintenanceIntervalSeconds?: number;
+  /** How often (seconds) the supervisor runs its passes (default pg-boss's 60). */
+  superviseIntervalSeconds?: number;
 }
 
 /** A pg-boss instance for the runtime role. It never migrates: installQueueSchema did. */
@@ -65,6 +73,8 @@ export function createBoss(options: CreateBossOptions): PgBoss {
     createSchema: false,
     supervise: options.supervise ?? true,
     schedule: options.schedule ?? true,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+    ...(options.superviseIntervalSeconds ? { superviseIntervalSeconds: options.superviseIntervalSeconds } : {}),
     useListenNotify: true,
   });
 }
