@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, sql, uuidv7, withTenant, writeEvent } from '../src/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createTestDatabase, type TestDatabase, waitFor } from '../src/testing/index.ts';
 
 const workerScript = fileURLToPath(new URL('./fixtures/events-worker.ts', import.meta.url));
 const counted = defineEvent({ type: 'test.crash.counted', version: 1, aggregateType: 'counter', payload: z.object({ n: z.number() }) });
@@ -43,14 +43,6 @@ async function appliedStats(): Promise<{ events: number; applications: number; t
   return row ?? { events: 0, applications: 0, twice: 0 };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

@@ -16,7 +16,7 @@ import {
   type PgBoss,
   type Subscription,
 } from '../src/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createTestDatabase, type TestDatabase, waitFor } from '../src/testing/index.ts';
 
 const pinged = defineEvent({ type: 'test.wake.pinged', version: 1, aggregateType: 'wake', payload: z.object({ n: z.number() }) });
 const stepped = defineEvent({ type: 'test.wake.stepped', version: 1, aggregateType: 'wake', payload: z.object({ n: z.number() }) });
@@ -45,14 +45,6 @@ const subscriptions: Subscription[] = [
   },
 ];
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

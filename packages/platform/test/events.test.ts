@@ -22,7 +22,7 @@ import {
   type Subscription,
   type Upcaster,
 } from '../src/index.ts';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '../src/testing/index.ts';
+import { createTestDatabase, testContext, testSession, type TestDatabase, waitFor } from '../src/testing/index.ts';
 
 const itemCreated = defineEvent({ type: 'test.item.created', version: 1, aggregateType: 'item', payload: z.object({ name: z.string() }) });
 const itemRenamedV1 = defineEvent({ type: 'test.item.renamed', version: 1, aggregateType: 'item', payload: z.object({ name: z.string() }) });
@@ -55,14 +55,6 @@ async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[
   return (await adminClient.query<T>(text, values)).rows;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function applied(eventId: string): Promise<{ times: number; version: number; payload: Record<string, unknown> } | undefined> {
   const [row] = await admin<{ times: number; version: number; payload: Record<string, unknown> }>(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBoss, createLogger, startEventBackbone, type EventBackbone, type PgBoss } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, type TestDatabase, waitFor } from '@ubos/platform/testing';
 import { crmModule } from '../src/module.ts';
 import { actor } from './helpers.ts';
 
@@ -9,14 +9,6 @@ let testDb: TestDatabase;
 let boss: PgBoss;
 let backbone: EventBackbone;
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

@@ -16,7 +16,7 @@ import {
   type OutboxRow,
   type PgBoss,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testContext, testSession, type TestDatabase, waitFor } from '@ubos/platform/testing';
 import { importSubscription } from '../src/handlers.ts';
 import { IMPORT_CHUNK_ROWS } from '../src/service-import.ts';
 import { actor, count, outbox } from './helpers.ts';
@@ -35,14 +35,6 @@ let backbone: EventBackbone;
 let admin: Database;
 const log = createLogger({ level: 'silent' });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

@@ -15,7 +15,7 @@ import {
   type EventBackbone,
   type PgBoss,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testContext, testSession, type TestDatabase, waitFor } from '@ubos/platform/testing';
 import { memberJoined, userCreated } from '@ubos/identity/contracts';
 import { activityEventSchema, TIMELINE_SUBSCRIPTION } from '../src/contracts.ts';
 import { recordActivity } from '../src/handlers.ts';
@@ -53,14 +53,6 @@ async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[
   return (await adminClient.query<T>(text, values)).rows;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const rowCount = async () => (await admin<{ n: number }>('SELECT count(*)::int AS n FROM timeline.activity_events'))[0]?.n ?? 0;
 const caller = (tenant: string, role: 'owner' | 'viewer' = 'viewer') =>

@@ -171,3 +171,16 @@ export function testSession(input: { userId: string; tenantId: string | null; ro
     expiresAt: new Date(Date.now() + 3_600_000),
   };
 }
+
+/**
+ * Polls `check` every `intervalMs` until it holds; throws `timed out waiting for <what>` after
+ * `timeoutMs`. For tests that wait on asynchronous delivery (events, jobs, workers).
+ */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
