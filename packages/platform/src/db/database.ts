@@ -140,6 +140,13 @@ export interface TenantScope {
   userId?: string | null;
 }
 
+/** The set_config of a tenant scope; the ids are validated uuids, so safe to inline as literals. */
+function tenantScopeSql(scope: TenantScope): string {
+  const tenantId = uuidSchema.parse(scope.tenantId);
+  const userId = scope.userId ? uuidSchema.parse(scope.userId) : '';
+  return `select set_config('app.tenant_id', '${tenantId}', true), set_config('app.user_id', '${userId}', true)`;
+}
+
 /**
  * Runs fn in a transaction whose `app.tenant_id` (and `app.user_id`) are set with
  * set_config(..., true), so they vanish at commit/rollback and a pooled connection never
@@ -150,10 +157,7 @@ export async function withTenant<DB, T>(
   scope: TenantScope,
   fn: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
-  // Validated uuids: safe to inline as literals in the prelude.
-  const tenantId = uuidSchema.parse(scope.tenantId);
-  const userId = scope.userId ? uuidSchema.parse(scope.userId) : '';
-  return withScope(db, `select set_config('app.tenant_id', '${tenantId}', true), set_config('app.user_id', '${userId}', true)`, fn);
+  return withScope(db, tenantScopeSql(scope), fn);
 }
 
 /**
@@ -167,9 +171,7 @@ export async function withTenantPrelude<DB, T>(
   statements: string,
   fn: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
-  const tenantId = uuidSchema.parse(scope.tenantId);
-  const userId = scope.userId ? uuidSchema.parse(scope.userId) : '';
-  return withScope(db, `select set_config('app.tenant_id', '${tenantId}', true), set_config('app.user_id', '${userId}', true); ${statements}`, fn);
+  return withScope(db, `${tenantScopeSql(scope)}; ${statements}`, fn);
 }
 
 /**

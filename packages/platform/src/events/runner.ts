@@ -97,12 +97,15 @@ export async function handleEvent(
   raw: unknown,
   options: { registry?: UpcasterRegistry; log: Logger },
 ): Promise<HandleOutcome> {
-  const event = readEnvelope(raw, options.registry ?? new UpcasterRegistry());
+  return handleParsedEvent(db, subscription, readEnvelope(raw, options.registry ?? new UpcasterRegistry()), options.log);
+}
+
+async function handleParsedEvent(db: Database, subscription: Subscription, event: EventEnvelope, log: Logger): Promise<HandleOutcome> {
   const started = performance.now();
   let outcome: HandleOutcome = 'handled';
   try {
     await withTenantPrelude<UntypedDB, void>(db, { tenantId: event.tenant_id }, recordProcessedSql(subscription, event.tenant_id, [event.id]), (trx) =>
-      subscription.handle(event, handlerContext(trx, event, subscription, options.log)),
+      subscription.handle(event, handlerContext(trx, event, subscription, log)),
     );
   } catch (error) {
     if (!alreadyProcessed(error)) throw error;
@@ -129,16 +132,34 @@ export async function notifyDeadLetter(
   attempts: number,
   options: { registry: UpcasterRegistry; log: Logger },
 ): Promise<void> {
+  if (!subscription.onDeadLetter) return;
+  let event: EventEnvelope;
+  try {
+    event = readEnvelope(raw, options.registry);
+  } catch (parseError) {
+    options.log.error({ err: parseError, subscription: subscription.name }, 'onDeadLetter hook failed');
+    return;
+  }
+  await runDeadLetterHook(db, subscription, event, error, attempts, options.log);
+}
+
+async function runDeadLetterHook(
+  db: Database,
+  subscription: Subscription,
+  event: EventEnvelope,
+  error: unknown,
+  attempts: number,
+  log: Logger,
+): Promise<void> {
   const hook = subscription.onDeadLetter;
   if (!hook) return;
   try {
-    const event = readEnvelope(raw, options.registry);
     const { message, name } = describe(error);
     await withTenant<UntypedDB, void>(db, { tenantId: event.tenant_id }, (trx) =>
-      hook.call(subscription, event, { message, ...(name ? { name } : {}), attempts }, handlerContext(trx, event, subscription, options.log)),
+      hook.call(subscription, event, { message, ...(name ? { name } : {}), attempts }, handlerContext(trx, event, subscription, log)),
     );
   } catch (hookError) {
-    options.log.error({ err: hookError, subscription: subscription.name }, 'onDeadLetter hook failed');
+    log.error({ err: hookError, subscription: subscription.name }, 'onDeadLetter hook failed');
   }
 }
 
@@ -164,20 +185,17 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
   const names: string[] = [];
   for (const subscription of options.subscriptions) {
     const retryLimit = subscription.retryLimit ?? subscriptionDefaults.retryLimit;
-    const runJob = async (job: Job<EventEnvelope>): Promise<JobResult> => {
-      let event: EventEnvelope;
+    // An envelope that does not parse will never parse: dead-letter it at once. No
+    // onDeadLetter: without a valid envelope there is no tenant to run it for.
+    const deadLetterInvalid = (job: Job<EventEnvelope>, error: unknown): JobResult => {
+      eventsFailed.inc({ subscription: subscription.name });
+      eventsDeadLettered.inc({ subscription: subscription.name });
+      log.warn({ err: error, subscription: subscription.name, jobId: job.id, deadLettered: true }, 'invalid event envelope');
+      return { id: job.id, status: 'deadletter', output: describe(error) };
+    };
+    const runJob = async (job: Job<EventEnvelope>, event: EventEnvelope): Promise<JobResult> => {
       try {
-        event = readEnvelope(job.data, registry);
-      } catch (error) {
-        // An envelope that does not parse will never parse: dead-letter it at once. No
-        // onDeadLetter: without a valid envelope there is no tenant to run it for.
-        eventsFailed.inc({ subscription: subscription.name });
-        eventsDeadLettered.inc({ subscription: subscription.name });
-        log.warn({ err: error, subscription: subscription.name, jobId: job.id, deadLettered: true }, 'invalid event envelope');
-        return { id: job.id, status: 'deadletter', output: describe(error) };
-      }
-      try {
-        await handleEvent(db, subscription, event, { registry, log });
+        await handleParsedEvent(db, subscription, event, log);
         return { id: job.id, status: 'completed' };
       } catch (error) {
         // Whatever the handler threw (a ZodError included) is retried with backoff.
@@ -185,7 +203,7 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
         const last = job.retryCount >= retryLimit;
         if (last) {
           eventsDeadLettered.inc({ subscription: subscription.name });
-          await notifyDeadLetter(db, subscription, event, error, job.retryCount + 1, { registry, log });
+          await runDeadLetterHook(db, subscription, event, error, job.retryCount + 1, log);
         }
         log.warn(
           { err: error, subscription: subscription.name, eventId: event.id, attempt: job.retryCount + 1, deadLettered: last },
@@ -208,29 +226,28 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
       async (jobs: Job<EventEnvelope>[]) => {
         // Several events of one tenant: try them together in one transaction first.
         const byTenant = new Map<string, { job: Job<EventEnvelope>; event: EventEnvelope }[]>();
-        const alone: Job<EventEnvelope>[] = [];
+        const invalid: JobResult[] = [];
         for (const job of jobs) {
           let event: EventEnvelope;
           try {
             event = readEnvelope(job.data, registry);
-          } catch {
-            alone.push(job); // runJob dead-letters it with the validation error
+          } catch (error) {
+            invalid.push(deadLetterInvalid(job, error));
             continue;
           }
           let group = byTenant.get(event.tenant_id);
           if (!group) byTenant.set(event.tenant_id, (group = []));
           group.push({ job, event });
         }
-        const results = await Promise.all([
-          ...alone.map(runJob),
-          ...[...byTenant.values()].map(async (group): Promise<JobResult[]> => {
+        const results = await Promise.all(
+          [...byTenant.values()].map(async (group): Promise<JobResult[]> => {
             if (group.length > 1 && (await handleEventsTogether(db, subscription, group.map((item) => item.event), log))) {
               return group.map((item) => ({ id: item.job.id, status: 'completed' as const }));
             }
-            return Promise.all(group.map((item) => runJob(item.job)));
+            return Promise.all(group.map((item) => runJob(item.job, item.event)));
           }),
-        ]);
-        const settled = results.flat();
+        );
+        const settled = [...invalid, ...results.flat()];
         // An ordered queue hands out one job per aggregate at a time: completing one makes the
         // aggregate's next job fetchable, so fetch again right away instead of at the next poll.
         if (subscription.ordered && settled.some((result) => result.status === 'completed')) wakeLocalWorkers(boss, [subscription.name]);
