@@ -5,7 +5,6 @@ export {
   withTenant,
   withUser,
   withSystem,
-  typed,
   sql,
   type Database,
   type UntypedDB,
@@ -27,19 +26,32 @@ export {
   type EventEnvelope,
   type TypedEvent,
 } from './events/envelope.ts';
-export { writeEvent, rowToEnvelope, type EventMeta, type OutboxRow } from './events/outbox.ts';
+export { writeEvent, writeEvents, rowToEnvelope, type EventItem, type EventMeta, type OutboxRow } from './events/outbox.ts';
+export { readOutbox, countOutbox, type OutboxEvent, type OutboxReadOptions } from './events/outbox-read.ts';
 export {
   roles,
-  permissionMatrix,
-  allPermissions,
-  isPermission,
+  grants,
   isRole,
-  roleHasPermission,
-  permissionsForRole,
+  definePermissions,
+  permissionPattern,
+  PermissionCatalog,
   type Role,
   type Permission,
+  type PermissionGrants,
   type Access,
 } from './auth/permissions.ts';
+export { createDomainContext, type DomainContext, type DomainContextInput } from './domain/context.ts';
+export { defineAction, ActionRegistry, actionNamePattern, type ActionSpec, type ActionContext, type ActionDefinition } from './domain/action.ts';
+export {
+  defineDomain,
+  routersOf,
+  declaredEventTypes,
+  findUndeclaredSubscriptions,
+  type DomainSpec,
+  type RoutersOf,
+  type UndeclaredSubscription,
+} from './domain/define-domain.ts';
+export { createDomainRuntime, type DomainRuntime, type EventAdminRuntime } from './domain/runtime.ts';
 export { DomainError, NotFoundError, toTRPCError, issuesOf, type DomainErrorCode, type FieldIssue } from './errors.ts';
 export { metricsRegistry, procedureCalls, procedureDuration, promClient } from './metrics.ts';
 export { MemoryCache, RedisCache, type Cache } from './cache.ts';
@@ -59,20 +71,11 @@ export {
   type Meta,
   type AnyRouter,
 } from './trpc/trpc.ts';
-export type {
-  DomainModule,
-  Subscription,
-  DeadLetterFailure,
-  HandlerContext,
-  ActionDefinition,
-  ActionContext,
-  JobDefinition,
-  JobContext,
-} from './module.ts';
+export type { DomainModule, Subscription, DeadLetterFailure, HandlerContext, JobDefinition, JobContext } from './module.ts';
 export { platformModule } from './platform-module.ts';
-export { tenantDb } from './trpc/tenant-db.ts';
 export { migrateDatabase } from './db/migrate-all.ts';
 export { createBoss, installQueueSchema, QUEUE_SCHEMA, PgBoss, type CreateBossOptions } from './queue/boss.ts';
+export { Relay, type RelayOptions } from './events/relay.ts';
 export { Dispatcher, dispatchBatch, jobFor, OUTBOX_CHANNEL, type DispatcherOptions, type DispatchResult } from './events/dispatcher.ts';
 export { handleEvent, notifyDeadLetter, startSubscriptionRunner, type HandleOutcome, type SubscriptionRunner, type SubscriptionRunnerOptions } from './events/runner.ts';
 export {
@@ -88,7 +91,6 @@ export { UpcasterRegistry, readEnvelope, type Upcaster } from './events/upcastin
 export { listDeadLetters, getDeadLetter, redriveDeadLetters, type DeadLetter, type DeadLetterFilter } from './events/dead-letters.ts';
 export { replayEvents, type ReplayOptions, type ReplayResult } from './events/replay.ts';
 export { pruneOutbox, scheduleRetention, RETENTION_QUEUE, type PruneResult } from './events/retention.ts';
-export { configureEventAdmin, eventAdminRuntime, type EventAdminRuntime } from './events/admin.ts';
 export { eventsAdminRouter, deadLetterSchema } from './events/admin-router.ts';
 export { startEventBackbone, type EventBackbone, type EventBackboneOptions } from './events/backbone.ts';
 export * as eventMetrics from './events/metrics.ts';

@@ -1,21 +1,19 @@
 import type { AnyRouter } from '@trpc/server';
-import type { z } from 'zod';
 import type { Migration } from './db/migrations.ts';
-import type { Database, Transaction, UntypedDB } from './db/database.ts';
-import type { EventEnvelope } from './events/envelope.ts';
-import type { EventMeta } from './events/outbox.ts';
+import type { Database } from './db/database.ts';
+import type { PermissionGrants } from './auth/permissions.ts';
+import type { ActionDefinition } from './domain/action.ts';
+import type { DomainContext } from './domain/context.ts';
+import type { EventContract, EventEnvelope } from './events/envelope.ts';
 import type { Upcaster } from './events/upcasting.ts';
 import type { Logger } from './logger.ts';
 
-/** What a subscription handler receives besides the event: its tenant transaction. */
-export interface HandlerContext {
-  trx: Transaction<UntypedDB>;
-  log: Logger;
-  /** Metadata for events the handler emits: same correlation id, causation = this event. */
-  eventMeta: EventMeta;
-}
+/**
+ * What a subscription handler receives besides the event: the DomainContext of the event's
+ * tenant transaction (its events carry the same correlation id, causation = this event).
+ */
+export type HandlerContext = DomainContext;
 
-/** An event subscription: one pg-boss queue named after `name`. */
 /** Why an event was dead-lettered, as the runner recorded it. */
 export interface DeadLetterFailure {
   message: string;
@@ -23,10 +21,11 @@ export interface DeadLetterFailure {
   attempts: number;
 }
 
+/** An event subscription: one pg-boss queue named after `name`. */
 export interface Subscription {
   /** Unique, stable queue name, e.g. `timeline.record-activity`. */
   name: string;
-  /** Event types it wants; `*` for every type. */
+  /** Event types it wants (each declared by some module's `events`); `*` for every type. */
   events: readonly string[];
   handle(event: EventEnvelope, context: HandlerContext): Promise<void>;
   /**
@@ -54,26 +53,6 @@ export interface Subscription {
   concurrency?: number;
 }
 
-export interface ActionContext {
-  trx: Transaction<UntypedDB>;
-  log: Logger;
-  tenantId: string;
-  actorId: string | null;
-  /** `run_id:step_key`: the same key must return the same result and create nothing new. */
-  idempotencyKey: string;
-  eventMeta: EventMeta;
-}
-
-/** A workflow-callable command a domain offers. */
-export interface ActionDefinition<Input = unknown, Output = unknown> {
-  name: string;
-  description: string;
-  input: z.ZodType<Input>;
-  output: z.ZodType<Output>;
-  run(input: Input, context: ActionContext): Promise<Output>;
-  compensate?(input: Input, output: Output, context: ActionContext): Promise<void>;
-}
-
 export interface JobContext {
   db: Database;
   log: Logger;
@@ -87,14 +66,21 @@ export interface JobDefinition {
   run(data: unknown, context: JobContext): Promise<void>;
 }
 
-export interface DomainModule {
+/** The one object the host knows a domain by (made with defineDomain). */
+export interface DomainModule<Name extends string = string, Router extends AnyRouter = AnyRouter> {
   /** Also the Postgres schema name and the key under which the router is mounted. */
-  name: string;
-  router: AnyRouter;
-  migrations: readonly Migration[];
-  subscriptions?: readonly Subscription[];
-  actions?: readonly ActionDefinition[];
-  jobs?: readonly JobDefinition[];
+  readonly name: Name;
+  readonly router: Router;
+  readonly migrations: readonly Migration[];
+  /** The permissions its procedures declare, with the roles that hold them by default. */
+  readonly permissions: PermissionGrants;
+  /** The event contracts it publishes (every version it may still read back). */
+  readonly events: readonly EventContract[];
+  readonly subscriptions: readonly Subscription[];
+  readonly actions: readonly ActionDefinition[];
+  readonly jobs: readonly JobDefinition[];
   /** Upcasters for older versions of the events this module publishes. */
-  upcasters?: readonly Upcaster[];
+  readonly upcasters: readonly Upcaster[];
 }
+
+export type { ActionContext, ActionDefinition } from './domain/action.ts';

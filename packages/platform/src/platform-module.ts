@@ -1,11 +1,13 @@
-import { router } from './trpc/trpc.ts';
-import { platformMigrations } from './platform-migrations.ts';
-import type { DomainModule } from './module.ts';
+import { grants } from './auth/permissions.ts';
+import { defineDomain } from './domain/define-domain.ts';
 import { eventsAdminRouter } from './events/admin-router.ts';
+import { platformMigrations } from './platform-migrations.ts';
+import { router } from './trpc/trpc.ts';
 
-/** The kernel's own schema. Its admin procedures (dead letters, replay) are added by the event backbone. */
-export const platformModule: DomainModule = {
+/** The kernel's own schema and its admin procedures (dead letters, replay). */
+export const platformModule = defineDomain({
   name: 'platform',
   router: router({ events: eventsAdminRouter }),
   migrations: platformMigrations,
-};
+  permissions: { 'platform.events.admin': grants.managers },
+});

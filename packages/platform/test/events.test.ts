@@ -21,6 +21,8 @@ import {
   type PgBoss,
   type Subscription,
   type Upcaster,
+  type Transaction,
+  type UntypedDB,
 } from '../src/index.ts';
 import { createTestDatabase, testContext, testSession, type TestDatabase, waitFor } from '../src/testing/index.ts';
 
@@ -64,7 +66,7 @@ async function applied(eventId: string): Promise<{ times: number; version: numbe
   return row;
 }
 
-const record = async (event: { id: string; type: string; version: number; payload: Record<string, unknown> }, trx: Parameters<Subscription['handle']>[1]['trx'], subscription: string) => {
+const record = async (event: { id: string; type: string; version: number; payload: Record<string, unknown> }, trx: Transaction<UntypedDB>, subscription: string) => {
   await sql`
     INSERT INTO public.ev_applied (event_id, subscription, type, version, payload, times)
     VALUES (${event.id}, ${subscription}, ${event.type}, ${event.version}, ${JSON.stringify(event.payload)}::jsonb, 1)
@@ -76,7 +78,7 @@ const subscriptions: Subscription[] = [
     name: 'test.counter',
     events: ['test.item.created', 'test.item.renamed'],
     async handle(event, ctx) {
-      await record(event, ctx.trx, 'test.counter');
+      await record(event, ctx.db<UntypedDB>(), 'test.counter');
     },
   },
   {
@@ -89,13 +91,13 @@ const subscriptions: Subscription[] = [
       attempts.push(Date.now());
       flakyAttempts.set(event.id, attempts);
       if (flakyBroken) throw new Error('downstream is broken');
-      await record(event, ctx.trx, 'test.flaky');
+      await record(event, ctx.db<UntypedDB>(), 'test.flaky');
     },
     async onDeadLetter(event, failure, ctx) {
       flakyDeadLetterCalls.push({ eventId: event.id, ...failure });
       // Runs in the event's tenant transaction: what it writes commits.
       await sql`INSERT INTO public.ev_chain (event_id, correlation_id, causation_id)
-                VALUES (${event.id}, ${'dead-letter'}, ${ctx.eventMeta.tenantId})`.execute(ctx.trx);
+                VALUES (${event.id}, ${'dead-letter'}, ${ctx.tenantId})`.execute(ctx.db<UntypedDB>());
     },
   },
   {
@@ -145,7 +147,7 @@ const subscriptions: Subscription[] = [
       const n = Number(event.payload.n);
       mixedCalls.set(n, (mixedCalls.get(n) ?? 0) + 1);
       if (n === 2) throw new Error('bad apple');
-      await record(event, ctx.trx, 'test.mixed');
+      await record(event, ctx.db<UntypedDB>(), 'test.mixed');
     },
   },
   {
@@ -153,7 +155,7 @@ const subscriptions: Subscription[] = [
     events: ['test.order.placed'],
     async handle(event, ctx) {
       const orderId = String(event.payload.orderId);
-      await writeEvent(ctx.trx, orderConfirmed, { orderId }, { ...ctx.eventMeta, aggregateId: orderId });
+      await ctx.emit(orderConfirmed, { orderId }, { aggregateId: orderId });
     },
   },
   {
@@ -161,7 +163,7 @@ const subscriptions: Subscription[] = [
     events: ['test.order.confirmed'],
     async handle(event, ctx) {
       await sql`INSERT INTO public.ev_chain (event_id, correlation_id, causation_id)
-                VALUES (${event.id}, ${event.correlation_id}, ${event.causation_id})`.execute(ctx.trx);
+                VALUES (${event.id}, ${event.correlation_id}, ${event.causation_id})`.execute(ctx.db<UntypedDB>());
     },
   },
 ];
@@ -291,7 +293,7 @@ it('mounts the admin procedures on the platform router with permission platform.
 describe('retries, dead letters and redrive', () => {
   const callerFor = (tenantId: string, role: 'admin' | 'viewer' = 'admin') =>
     createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role }) }),
+      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role }) }),
     );
 
   it('backs off exponentially with jitter, dead-letters after the last attempt, and a redrive after the fix applies once', { timeout: 90_000 }, async () => {
@@ -373,7 +375,7 @@ describe('batches', () => {
       return written;
     });
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
+      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
     );
     await waitFor(async () => (await caller.events.deadLetters.list({ subscription: 'test.mixed' })).items.length === 1, 20_000, 'the bad event');
     const good = events.filter((_, n) => n !== 2);
@@ -395,7 +397,7 @@ describe('ordered subscriptions and dead letters', () => {
       await writeEvent(trx, poisonDone, { n: 100 }, { tenantId, actorId: null, correlationId: 'poison', aggregateId: 'p-2' });
     });
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
+      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
     );
     await waitFor(async () => (await caller.events.deadLetters.list({ subscription: 'test.ordered-poison' })).items.length === 1, 20_000, 'the poison dead letter');
     await waitFor(async () => poisonSeen.includes(100), 10_000, 'the other aggregate');
@@ -423,7 +425,7 @@ describe('replay and retention', () => {
     await backbone.dispatcher?.flush();
 
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
+      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
     );
     const fromSecond = await caller.events.replay({ subscription: 'test.counter', from: ids[1] ?? '' });
     expect(fromSecond).toEqual({ enqueued: 2, reset: 2 });

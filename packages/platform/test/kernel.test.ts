@@ -13,6 +13,9 @@ import {
   withTenant,
   writeEvent,
   defineEvent,
+  defineDomain,
+  grants,
+  PermissionCatalog,
 } from '../src/index.ts';
 import { createTestDatabase, testContext, testSession, type TestDatabase } from '../src/testing/index.ts';
 
@@ -121,10 +124,10 @@ describe('procedure builders', () => {
   const sampleRouter = router({
     ping: publicProcedure.query(() => 'pong'),
     echo: tenantProcedure
-      .meta({ permission: 'crm.client.write' })
+      .meta({ permission: 'sample.item.write' })
       .input(z.object({ name: z.string().min(2, 'Name needs at least 2 characters') }))
       .mutation(async ({ input, ctx }) => {
-        await writeEvent(ctx.trx, sampleEvent, { name: input.name }, { ...ctx.eventMeta, aggregateId: 'x' });
+        await ctx.domain.emit(sampleEvent, { name: input.name }, { aggregateId: 'x' });
         if (input.name === 'boom') throw new Error('kaput');
         if (input.name === 'gone') throw new DomainError('NOT_FOUND', 'Client gone was not found');
         return input.name;
@@ -132,26 +135,28 @@ describe('procedure builders', () => {
     undeclared: tenantProcedure.query(() => 'should never run'),
   });
   const createCaller = createCallerFactory(sampleRouter);
+  const sampleModule = defineDomain({ name: 'sample', router: sampleRouter, migrations: [], permissions: { 'sample.item.write': grants.staff } });
+  const modules = [sampleModule];
 
   it('finds procedures that declare no permission', () => {
-    expect(findUndeclaredProcedures(sampleRouter)).toEqual([{ path: 'undeclared', reason: 'no permission declared' }]);
+    expect(findUndeclaredProcedures(sampleRouter, new PermissionCatalog(modules))).toEqual([{ path: 'undeclared', reason: 'no permission declared' }]);
   });
 
   it('keeps the public default when a procedure adds other meta', () => {
     const procedures = sampleRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>;
     expect(procedures.ping?._def.meta?.permission).toBe('public');
-    expect(procedures.echo?._def.meta?.permission).toBe('crm.client.write');
+    expect(procedures.echo?._def.meta?.permission).toBe('sample.item.write');
   });
 
   it('rejects an undeclared tenant procedure at call time', async () => {
     const tenantId = uuidv7();
-    const caller = createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }));
+    const caller = createCaller(testContext({ db: testDb.db, modules, session: testSession({ userId: uuidv7(), tenantId, role: 'owner', modules }) }));
     await expect(caller.undeclared()).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('maps zod failures to BAD_REQUEST with the issue list', async () => {
     const tenantId = uuidv7();
-    const caller = createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'member' }) }));
+    const caller = createCaller(testContext({ db: testDb.db, modules, session: testSession({ userId: uuidv7(), tenantId, role: 'member', modules }) }));
     const error = await caller.echo({ name: 'a' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe('BAD_REQUEST');
@@ -159,15 +164,15 @@ describe('procedure builders', () => {
 
   it('enforces the permission matrix and needs a session', async () => {
     const tenantId = uuidv7();
-    const viewer = createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'viewer' }) }));
+    const viewer = createCaller(testContext({ db: testDb.db, modules, session: testSession({ userId: uuidv7(), tenantId, role: 'viewer', modules }) }));
     await expect(viewer.echo({ name: 'hello' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    const anonymous = createCaller(testContext({ db: testDb.db }));
+    const anonymous = createCaller(testContext({ db: testDb.db, modules }));
     await expect(anonymous.echo({ name: 'hello' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('commits the event with a successful call and rolls it back with a failed one', async () => {
     const tenantId = uuidv7();
-    const caller = createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'member' }) }));
+    const caller = createCaller(testContext({ db: testDb.db, modules, session: testSession({ userId: uuidv7(), tenantId, role: 'member', modules }) }));
     await expect(caller.echo({ name: 'kept' })).resolves.toBe('kept');
     const failure = await caller.echo({ name: 'boom' }).catch((caught: unknown) => caught);
     expect(failure).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });

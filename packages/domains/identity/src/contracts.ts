@@ -1,7 +1,7 @@
 // Public contracts of the identity domain: event and DTO schemas other packages (and the web
 // app's forms) may import. Nothing else from this package is public.
 import { z } from 'zod';
-import { allPermissions, defineEvent, roles, type Permission } from '@ubos/platform';
+import { defineEvent, permissionPattern, roles } from '@ubos/platform';
 
 // ---------------------------------------------------------------------------------------------
 // Shared field schemas
@@ -11,7 +11,7 @@ export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
 
 export const roleSchema = z.enum(roles);
-export const permissionSchema = z.enum(allPermissions as [Permission, ...Permission[]]);
+export const permissionSchema = z.string().regex(permissionPattern, 'Permission must look like "domain.entity.verb"');
 export const emailSchema = z
   .string()
   .trim()

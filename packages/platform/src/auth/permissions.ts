@@ -1,72 +1,78 @@
 /**
- * THE permission matrix: every fine-grained permission and the roles that hold it.
- * The procedure guard reads this file (plus per-tenant overrides stored by identity).
- * Add a permission here before a procedure may declare it.
+ * Roles and the permission mechanism. The permissions themselves are declared by each
+ * domain module (`permissions` in defineDomain); the host builds one PermissionCatalog from
+ * the module list, and the procedure guard, identity's effective-permission resolution and the
+ * boot check read it. Adding a domain never edits this file.
  */
 export const roles = ['owner', 'admin', 'member', 'viewer'] as const;
 export type Role = (typeof roles)[number];
 
-const everyone: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
-const staff: readonly Role[] = ['owner', 'admin', 'member'];
-const managers: readonly Role[] = ['owner', 'admin'];
-const owners: readonly Role[] = ['owner'];
-
-export const permissionMatrix = {
-  // identity
-  'identity.organization.read': everyone,
-  'identity.organization.manage': owners,
-  'identity.member.read': everyone,
-  'identity.member.invite': managers,
-  'identity.member.manage': managers,
-  'identity.role.manage': owners,
-  // platform operations (dead letters, replay)
-  'platform.events.admin': managers,
-  // timeline
-  'timeline.read': everyone,
-  // crm
-  'crm.client.read': everyone,
-  'crm.client.write': staff,
-  'crm.contact.read': everyone,
-  'crm.contact.write': staff,
-  'crm.deal.read': everyone,
-  'crm.deal.write': staff,
-  'crm.record.merge': managers,
-  'crm.import.run': staff,
-  'crm.export.run': staff,
-  'crm.settings.manage': managers,
-  // projects
-  'projects.project.read': everyone,
-  'projects.project.write': staff,
-  'projects.task.write': staff,
-  'projects.template.manage': managers,
-  // search
-  'search.query': everyone,
-  'search.admin': managers,
-  // workflow
-  'workflow.definition.read': everyone,
-  'workflow.definition.write': managers,
-  'workflow.run.read': everyone,
-  'workflow.run.manage': managers,
+/** The default grants a module gives its permissions (per-tenant overrides are identity's). */
+export const grants = {
+  everyone: ['owner', 'admin', 'member', 'viewer'],
+  staff: ['owner', 'admin', 'member'],
+  managers: ['owner', 'admin'],
+  owners: ['owner'],
 } as const satisfies Record<string, readonly Role[]>;
 
-export type Permission = keyof typeof permissionMatrix;
+/** A permission name: `<domain>.<entity>.<verb>` or `<domain>.<verb>`, e.g. `crm.client.write`. */
+export type Permission = string;
 
-export const allPermissions = Object.keys(permissionMatrix) as Permission[];
+/** What a module declares: each permission and the roles that hold it by default. */
+export type PermissionGrants = Readonly<Record<Permission, readonly Role[]>>;
 
-export function isPermission(value: string): value is Permission {
-  return Object.hasOwn(permissionMatrix, value);
+export const permissionPattern = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*){1,2}$/;
+
+/**
+ * Declares a domain's permissions. Every name must start with `<domain>.`; the object is
+ * returned as it is, so `typeof` it keeps the literal names.
+ */
+export function definePermissions<const Grants extends Record<string, readonly Role[]>>(domain: string, permissions: Grants): Grants {
+  for (const [name, granted] of Object.entries(permissions)) {
+    if (!permissionPattern.test(name) || !name.startsWith(`${domain}.`)) {
+      throw new Error(`Permission "${name}" of module ${domain} must look like "${domain}.entity.verb"`);
+    }
+    for (const role of granted) if (!isRole(role)) throw new Error(`Permission "${name}" grants unknown role "${String(role)}"`);
+  }
+  return permissions;
 }
 
 export function isRole(value: string): value is Role {
   return (roles as readonly string[]).includes(value);
 }
 
-export function roleHasPermission(role: Role, permission: Permission): boolean {
-  return (permissionMatrix[permission] as readonly Role[]).includes(role);
-}
+/** Every module's permissions in one lookup: built once by the host from the module list. */
+export class PermissionCatalog {
+  readonly #grants = new Map<Permission, readonly Role[]>();
 
-export function permissionsForRole(role: Role): Permission[] {
-  return allPermissions.filter((permission) => roleHasPermission(role, permission));
+  constructor(modules: readonly { name: string; permissions?: PermissionGrants | undefined }[]) {
+    for (const module of modules) {
+      for (const [permission, granted] of Object.entries(module.permissions ?? {})) {
+        if (!permission.startsWith(`${module.name}.`)) throw new Error(`Module ${module.name} declares permission "${permission}" outside its name`);
+        if (this.#grants.has(permission)) throw new Error(`Permission "${permission}" is declared twice`);
+        this.#grants.set(permission, granted);
+      }
+    }
+  }
+
+  has(permission: string): boolean {
+    return this.#grants.has(permission);
+  }
+
+  /** Every declared permission, in module order. */
+  all(): Permission[] {
+    return [...this.#grants.keys()];
+  }
+
+  /** Whether `role` holds `permission` by default (before a tenant's overrides). */
+  roleHas(role: Role, permission: Permission): boolean {
+    return this.#grants.get(permission)?.includes(role) ?? false;
+  }
+
+  /** The default permissions of a role. */
+  forRole(role: Role): Permission[] {
+    return this.all().filter((permission) => this.roleHas(role, permission));
+  }
 }
 
 /** Procedure-level access declaration: a permission, or one of the two non-tenant levels. */

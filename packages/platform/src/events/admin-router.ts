@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { router, tenantProcedure } from '../trpc/trpc.ts';
-import { eventAdminRuntime, type EventAdminRuntime } from './admin.ts';
+import type { UntypedDB } from '../db/database.ts';
+import type { Context } from '../trpc/context.ts';
+import type { EventAdminRuntime } from '../domain/runtime.ts';
 import { getDeadLetter, listDeadLetters, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { replayEvents } from './replay.ts';
 
-function requireRuntime(): EventAdminRuntime {
-  const runtime = eventAdminRuntime();
+function requireRuntime(ctx: Pick<Context, 'runtime'>): EventAdminRuntime {
+  const runtime = ctx.runtime.events;
   if (!runtime) throw new DomainError('PRECONDITION_FAILED', 'The event backbone is not running in this process');
   return runtime;
 }
@@ -69,8 +71,8 @@ export const eventsAdminRouter = router({
       )
       .output(z.object({ items: z.array(deadLetterSchema), nextCursor: z.uuid().nullable() }))
       .query(async ({ ctx, input }) => {
-        const runtime = requireRuntime();
-        const letters = await listDeadLetters(ctx.trx, {
+        const runtime = requireRuntime(ctx);
+        const letters = await listDeadLetters(ctx.domain.db<UntypedDB>(), {
           subscriptions: subscriptionNames(runtime, input.subscription),
           tenantId: ctx.tenant.tenantId,
           limit: input.limit + 1,
@@ -83,8 +85,8 @@ export const eventsAdminRouter = router({
       .input(z.object({ id: z.uuid() }))
       .output(deadLetterSchema.extend({ raw: z.unknown(), errorDetail: z.unknown() }))
       .query(async ({ ctx, input }) => {
-        const runtime = requireRuntime();
-        const letter = await getDeadLetter(ctx.trx, input.id, { subscriptions: subscriptionNames(runtime), tenantId: ctx.tenant.tenantId });
+        const runtime = requireRuntime(ctx);
+        const letter = await getDeadLetter(ctx.domain.db<UntypedDB>(), input.id, { subscriptions: subscriptionNames(runtime), tenantId: ctx.tenant.tenantId });
         if (!letter) throw new NotFoundError('Dead letter', input.id);
         return { ...toDto(letter), raw: letter.raw, errorDetail: letter.error };
       }),
@@ -92,15 +94,15 @@ export const eventsAdminRouter = router({
       .input(z.object({ id: z.uuid() }))
       .output(z.object({ redriven: z.number().int() }))
       .mutation(async ({ ctx, input }) => {
-        const runtime = requireRuntime();
+        const runtime = requireRuntime(ctx);
         const scope = { subscriptions: subscriptionNames(runtime), tenantId: ctx.tenant.tenantId };
-        const letter = await getDeadLetter(ctx.trx, input.id, scope);
+        const letter = await getDeadLetter(ctx.domain.db<UntypedDB>(), input.id, scope);
         if (!letter) throw new NotFoundError('Dead letter', input.id);
         const redriven = await redriveDeadLetters(runtime.boss, {
           subscriptions: [letter.subscription],
           tenantId: ctx.tenant.tenantId,
           ids: [input.id],
-          trx: ctx.trx,
+          trx: ctx.domain.db<UntypedDB>(),
         });
         return { redriven };
       }),
@@ -108,11 +110,11 @@ export const eventsAdminRouter = router({
       .input(z.object({ subscription: z.string().optional() }))
       .output(z.object({ redriven: z.number().int() }))
       .mutation(async ({ ctx, input }) => {
-        const runtime = requireRuntime();
+        const runtime = requireRuntime(ctx);
         const redriven = await redriveDeadLetters(runtime.boss, {
           subscriptions: subscriptionNames(runtime, input.subscription),
           tenantId: ctx.tenant.tenantId,
-          trx: ctx.trx,
+          trx: ctx.domain.db<UntypedDB>(),
         });
         return { redriven };
       }),
@@ -128,7 +130,7 @@ export const eventsAdminRouter = router({
     )
     .output(z.object({ enqueued: z.number().int(), reset: z.number().int() }))
     .mutation(async ({ ctx, input }) => {
-      const runtime = requireRuntime();
+      const runtime = requireRuntime(ctx);
       const subscription = runtime.subscriptions.find((candidate) => candidate.name === input.subscription);
       if (!subscription) throw new NotFoundError('Subscription', input.subscription);
       try {

@@ -2,7 +2,6 @@ import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { DomainModule, Subscription } from '../module.ts';
-import { configureEventAdmin } from './admin.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { scheduleRetention } from './retention.ts';
 import { startSubscriptionRunner, type SubscriptionRunner } from './runner.ts';
@@ -12,7 +11,7 @@ import { UpcasterRegistry } from './upcasting.ts';
 export interface EventBackboneOptions {
   db: Database;
   boss: PgBoss;
-  modules: readonly Pick<DomainModule, 'subscriptions' | 'upcasters'>[];
+  modules: readonly Partial<Pick<DomainModule, 'subscriptions' | 'upcasters'>>[];
   log: Logger;
   /** Connection string for the dispatcher's LISTEN connection; defaults to the db pool's settings. */
   listenConnectionString?: string;
@@ -46,7 +45,6 @@ export async function startEventBackbone(options: EventBackboneOptions): Promise
   const subscriptions = collectSubscriptions(options.modules);
   const registry = new UpcasterRegistry(options.modules.flatMap((module) => module.upcasters ?? []));
   await ensureSubscriptionQueues(options.boss, subscriptions, { ...defaultQueueSettings, ...options.queueSettings });
-  configureEventAdmin({ boss: options.boss, subscriptions });
 
   let runner: SubscriptionRunner | null = null;
   if (options.handle ?? true) {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { JobInsert, PgBoss } from 'pg-boss';
 import { createDatabase, type Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
@@ -6,6 +6,7 @@ import type { Subscription } from '../module.ts';
 import type { EventEnvelope } from './envelope.ts';
 import { dispatchLag, eventJobsEnqueued, eventsDispatched, outboxPending } from './metrics.ts';
 import { rowToEnvelope, type OutboxRow } from './outbox.ts';
+import { Relay } from './relay.ts';
 import { orderingKey, subscriptionMatches } from './subscriptions.ts';
 
 export const OUTBOX_CHANNEL = 'ubos_outbox';
@@ -170,138 +171,57 @@ export async function dispatchBatch(
 }
 
 /**
- * Moves committed outbox rows to pg-boss. Wakes on LISTEN ubos_outbox (the outbox trigger
- * NOTIFYs at commit), polls as a fallback, and loops while batches come back full.
+ * Moves committed outbox rows to pg-boss: the kernel's Relay with the outbox claim. Wakes on
+ * LISTEN ubos_outbox (the outbox trigger NOTIFYs at commit), polls as a fallback, and loops while
+ * batches come back full.
  */
 export class Dispatcher {
-  readonly #options: Required<Omit<DispatcherOptions, 'log' | 'listenConnectionString'>> & { log: Logger; listenConnectionString?: string };
-  #listener: pg.Client | null = null;
+  readonly #options: DispatcherOptions;
+  readonly #batchSize: number;
+  readonly #relay: Relay;
   /** Its own small pool, so a pass never queues behind handler transactions for a connection. */
   #dispatchDb: Database | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #reconnectTimer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopped = true;
 
   constructor(options: DispatcherOptions) {
-    this.#options = {
-      batchSize: 500,
-      pollIntervalMs: 1000,
-      ...options,
+    this.#options = options;
+    this.#batchSize = options.batchSize ?? 500;
+    const { db, boss, subscriptions, listenConnectionString } = options;
+    const batchSize = this.#batchSize;
+    this.#relay = new Relay({
+      name: 'ubos-outbox',
+      channel: OUTBOX_CHANNEL,
+      connection: listenConnectionString ? { connectionString: listenConnectionString } : { ...db.pool.options },
+      batchSize,
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
       log: options.log.child({ component: 'outbox-dispatcher' }),
-    };
+      pass: async () => {
+        const result = await dispatchBatch(this.#dispatchDb ?? db, boss, subscriptions, batchSize);
+        outboxPending.set(result.events < batchSize ? 0 : batchSize);
+        return result.events;
+      },
+    });
   }
 
   async start(): Promise<void> {
-    this.#stopped = false;
     const connectionString = this.#options.listenConnectionString ?? this.#options.db.pool.options.connectionString;
-    this.#dispatchDb = connectionString
-      ? createDatabase({ connectionString, max: 2, applicationName: 'ubos-outbox-dispatch' })
-      : null;
-    await this.#listen();
-    this.#schedulePoll();
-    this.wake();
+    this.#dispatchDb = connectionString ? createDatabase({ connectionString, max: 2, applicationName: 'ubos-outbox-dispatch' }) : null;
+    await this.#relay.start();
   }
 
   /** Requests a pass; coalesces with one already running. */
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#drain().finally(() => {
-      this.#running = null;
-      if (this.#again && !this.#stopped) {
-        this.#again = false;
-        this.wake();
-      }
-    });
+    this.#relay.wake();
   }
 
   /** Runs passes until the outbox is drained; resolves when idle. For tests and shutdown. */
   async flush(): Promise<void> {
-    while (this.#running) await this.#running;
+    await this.#relay.flush();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
-    await this.flush();
-    const listener = this.#listener;
-    this.#listener = null;
-    if (listener) await listener.end().catch(() => undefined);
+    await this.#relay.stop();
     const dispatchDb = this.#dispatchDb;
     this.#dispatchDb = null;
     if (dispatchDb) await dispatchDb.close();
-  }
-
-  async #drain(): Promise<void> {
-    const { db, boss, subscriptions, batchSize, log } = this.#options;
-    try {
-      for (;;) {
-        if (this.#stopped) return;
-        this.#again = false;
-        const result = await dispatchBatch(this.#dispatchDb ?? db, boss, subscriptions, batchSize);
-        if (result.events < batchSize) {
-          outboxPending.set(0);
-          return;
-        }
-        outboxPending.set(batchSize);
-      }
-    } catch (error) {
-      log.error({ err: error }, 'outbox dispatch failed; retrying on the next poll');
-    }
-  }
-
-  #schedulePoll(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.wake();
-      this.#schedulePoll();
-    }, this.#options.pollIntervalMs);
-    this.#timer.unref();
-  }
-
-  async #listen(): Promise<void> {
-    const { listenConnectionString, log, db } = this.#options;
-    const client = new pg.Client(
-      listenConnectionString
-        ? { connectionString: listenConnectionString, application_name: 'ubos-outbox-listen' }
-        : { ...db.pool.options, application_name: 'ubos-outbox-listen' },
-    );
-    const reconnect = () => {
-      if (this.#stopped || this.#listener !== client) return;
-      this.#listener = null;
-      client.end().catch(() => undefined);
-      this.#reconnectTimer = setTimeout(() => {
-        this.#listen()
-          .then(() => this.wake())
-          .catch(() => undefined);
-      }, 1000);
-      this.#reconnectTimer.unref();
-    };
-    client.on('notification', () => this.wake());
-    client.on('error', (error) => {
-      log.warn({ err: error }, 'outbox listener lost; polling until it reconnects');
-      reconnect();
-    });
-    client.on('end', reconnect);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.#listener = client;
-    } catch (error) {
-      log.warn({ err: error }, 'outbox listener unavailable; polling');
-      await client.end().catch(() => undefined);
-      if (!this.#stopped) {
-        this.#reconnectTimer = setTimeout(() => {
-          this.#listen().catch(() => undefined);
-        }, 1000);
-        this.#reconnectTimer.unref();
-      }
-    }
   }
 }

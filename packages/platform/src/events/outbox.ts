@@ -30,10 +30,56 @@ export interface PlatformDB {
   'platform.outbox': OutboxRow;
 }
 
+/** One event to write: its payload and the id of the aggregate it is about. */
+export interface EventItem<Payload> {
+  payload: Payload;
+  aggregateId: string;
+}
+
+/** Rows per INSERT statement of a bulk write (11 parameters each, well under Postgres's 65,535). */
+const ROWS_PER_INSERT = 1000;
+
+function envelopeOf<Payload extends Record<string, unknown>>(
+  contract: EventContract<string, Payload>,
+  item: EventItem<Payload>,
+  meta: EventMeta,
+  occurredAt: string,
+): EventEnvelope {
+  return eventEnvelopeSchema.parse({
+    id: uuidv7(),
+    tenant_id: meta.tenantId,
+    type: contract.type,
+    version: contract.version,
+    payload: contract.payload.parse(item.payload),
+    actor_id: meta.actorId,
+    aggregate_type: contract.aggregateType,
+    aggregate_id: item.aggregateId,
+    occurred_at: occurredAt,
+    correlation_id: meta.correlationId,
+    causation_id: meta.causationId ?? null,
+  });
+}
+
+async function insertEnvelopes(trx: Transaction<unknown> | Kysely<unknown>, envelopes: readonly EventEnvelope[]): Promise<void> {
+  for (let start = 0; start < envelopes.length; start += ROWS_PER_INSERT) {
+    const rows = envelopes.slice(start, start + ROWS_PER_INSERT).map(
+      (e) => sql`(${e.id}::uuid, ${e.tenant_id}::uuid, ${e.type}, ${e.version}::int, ${JSON.stringify(e.payload)}::jsonb, ${e.actor_id}::uuid,
+        ${e.aggregate_type}, ${e.aggregate_id}, ${e.correlation_id}, ${e.causation_id}, ${e.occurred_at}::timestamptz)`,
+    );
+    await sql`
+      INSERT INTO platform.outbox
+        (id, tenant_id, type, version, payload, actor_id, aggregate_type, aggregate_id, correlation_id, causation_id, occurred_at)
+      VALUES ${sql.join(rows)}`.execute(trx as Kysely<unknown>);
+  }
+  const first = envelopes[0];
+  if (first) eventsWritten.inc({ type: first.type }, envelopes.length);
+}
+
 /**
  * Writes one event into platform.outbox inside the caller's transaction, so the event
  * exists exactly when the business write commits. The payload is validated against the
  * contract first: a bad payload throws and the whole transaction rolls back.
+ * Domain code calls `ctx.emit()` (DomainContext); this is the kernel's primitive under it.
  */
 export async function writeEvent<Payload extends Record<string, unknown>>(
   trx: Transaction<unknown> | Kysely<unknown>,
@@ -41,30 +87,27 @@ export async function writeEvent<Payload extends Record<string, unknown>>(
   payload: Payload,
   meta: EventMeta & { aggregateId: string },
 ): Promise<EventEnvelope> {
-  const parsedPayload = contract.payload.parse(payload);
-  const envelope = eventEnvelopeSchema.parse({
-    id: uuidv7(),
-    tenant_id: meta.tenantId,
-    type: contract.type,
-    version: contract.version,
-    payload: parsedPayload,
-    actor_id: meta.actorId,
-    aggregate_type: contract.aggregateType,
-    aggregate_id: meta.aggregateId,
-    occurred_at: new Date().toISOString(),
-    correlation_id: meta.correlationId,
-    causation_id: meta.causationId ?? null,
-  });
-  await sql`
-    INSERT INTO platform.outbox
-      (id, tenant_id, type, version, payload, actor_id, aggregate_type, aggregate_id, correlation_id, causation_id, occurred_at)
-    VALUES
-      (${envelope.id}, ${envelope.tenant_id}, ${envelope.type}, ${envelope.version}, ${JSON.stringify(envelope.payload)}::jsonb,
-       ${envelope.actor_id}, ${envelope.aggregate_type}, ${envelope.aggregate_id}, ${envelope.correlation_id},
-       ${envelope.causation_id}, ${envelope.occurred_at}::timestamptz)
-  `.execute(trx as Kysely<unknown>);
-  eventsWritten.inc({ type: envelope.type });
+  const envelope = envelopeOf(contract, { payload, aggregateId: meta.aggregateId }, meta, new Date().toISOString());
+  await insertEnvelopes(trx, [envelope]);
   return envelope;
+}
+
+/**
+ * Writes many events of one contract with one INSERT per 1,000 events, in the caller's
+ * transaction: same validation, envelope and metrics as writeEvent, for commands that create
+ * thousands of records at once (CSV import) so each record still gets its own event.
+ */
+export async function writeEvents<Payload extends Record<string, unknown>>(
+  trx: Transaction<unknown> | Kysely<unknown>,
+  contract: EventContract<string, Payload>,
+  items: readonly EventItem<Payload>[],
+  meta: EventMeta,
+): Promise<EventEnvelope[]> {
+  if (items.length === 0) return [];
+  const occurredAt = new Date().toISOString();
+  const envelopes = items.map((item) => envelopeOf(contract, item, meta, occurredAt));
+  await insertEnvelopes(trx, envelopes);
+  return envelopes;
 }
 
 export function rowToEnvelope(row: OutboxRow): EventEnvelope {

@@ -1,5 +1,6 @@
 import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { TransactionPreludeError, withTenant, withTenantPrelude, type Database, type Transaction, type UntypedDB } from '../db/database.ts';
+import { createDomainContext } from '../domain/context.ts';
 import type { Logger } from '../logger.ts';
 import type { HandlerContext, Subscription } from '../module.ts';
 import type { EventEnvelope } from './envelope.ts';
@@ -11,16 +12,14 @@ import { readEnvelope, UpcasterRegistry } from './upcasting.ts';
 export type HandleOutcome = 'handled' | 'skipped';
 
 function handlerContext(trx: Transaction<UntypedDB>, event: EventEnvelope, subscription: Subscription, log: Logger): HandlerContext {
-  return {
+  return createDomainContext({
     trx,
+    tenantId: event.tenant_id,
+    actorId: event.actor_id,
+    correlationId: event.correlation_id,
+    causationId: event.id,
     log: log.child({ subscription: subscription.name, eventId: event.id, correlationId: event.correlation_id }),
-    eventMeta: {
-      tenantId: event.tenant_id,
-      actorId: event.actor_id,
-      correlationId: event.correlation_id,
-      causationId: event.id,
-    },
-  };
+  });
 }
 
 function observeHandled(subscription: Subscription, event: EventEnvelope, outcome: HandleOutcome, started: number): void {

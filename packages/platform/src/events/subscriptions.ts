@@ -39,7 +39,7 @@ export function subscriptionMatches(subscription: Pick<Subscription, 'events'>, 
 }
 
 /** Every subscription of every module; names must be unique across the process. */
-export function collectSubscriptions(modules: readonly Pick<DomainModule, 'subscriptions'>[]): Subscription[] {
+export function collectSubscriptions(modules: readonly Partial<Pick<DomainModule, 'subscriptions'>>[]): Subscription[] {
   const seen = new Set<string>();
   const all: Subscription[] = [];
   for (const module of modules) {

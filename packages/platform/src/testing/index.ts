@@ -10,7 +10,10 @@ import { APP_ROLE, OWNER_ROLE, ensureRoles, withCredentials } from '../db/roles.
 import { createLogger } from '../logger.ts';
 import { MemoryRateLimiter } from '../rate-limit.ts';
 import type { Context, CookieJar, CookieOptions, SessionInfo } from '../trpc/context.ts';
-import { permissionsForRole, type Role } from '../auth/permissions.ts';
+import { PermissionCatalog, type Role } from '../auth/permissions.ts';
+import { createDomainRuntime, type DomainRuntime, type EventAdminRuntime } from '../domain/runtime.ts';
+import type { DomainModule } from '../module.ts';
+import { platformModule } from '../platform-module.ts';
 import { uuidv7 } from '../ids.ts';
 
 declare module 'vitest' {
@@ -140,6 +143,21 @@ export interface TestContextOptions {
   config?: Config;
   ip?: string;
   cookies?: CookieJar;
+  /** The modules whose permissions and actions the context's runtime knows (the platform module is always in). */
+  modules?: readonly DomainModule[];
+  /** Event admin runtime (dead letters, replay) when the test has a pg-boss. */
+  events?: EventAdminRuntime | null;
+  /** A runtime built elsewhere; wins over `modules` and `events`. */
+  runtime?: DomainRuntime;
+}
+
+function withPlatform(modules: readonly DomainModule[] = []): DomainModule[] {
+  return modules.some((module) => module.name === 'platform') ? [...modules] : [platformModule, ...modules];
+}
+
+/** The runtime a host builds from `modules` (plus the platform module), for tests. */
+export function testRuntime(modules: readonly DomainModule[] = [], events: EventAdminRuntime | null = null): DomainRuntime {
+  return createDomainRuntime(withPlatform(modules), events);
 }
 
 export function testContext(options: TestContextOptions): Context {
@@ -155,11 +173,16 @@ export function testContext(options: TestContextOptions): Context {
     ip: options.ip ?? '127.0.0.1',
     userAgent: 'vitest',
     session: options.session ?? null,
+    runtime: options.runtime ?? testRuntime(options.modules, options.events ?? null),
   };
 }
 
-/** A session for a member with `role` in `tenantId`, for tests that do not exercise login. */
-export function testSession(input: { userId: string; tenantId: string | null; role: Role | null; email?: string }): SessionInfo {
+/**
+ * A session for a member with `role` in `tenantId`, for tests that do not exercise login: the
+ * role's default permissions of `modules` (plus the platform module's).
+ */
+export function testSession(input: { userId: string; tenantId: string | null; role: Role | null; email?: string; modules?: readonly DomainModule[] }): SessionInfo {
+  const catalog = new PermissionCatalog(withPlatform(input.modules));
   return {
     sessionId: uuidv7(),
     userId: input.userId,
@@ -167,7 +190,7 @@ export function testSession(input: { userId: string; tenantId: string | null; ro
     name: 'Test User',
     tenantId: input.tenantId,
     role: input.role,
-    permissions: new Set(input.role ? permissionsForRole(input.role) : []),
+    permissions: new Set(input.role ? catalog.forRole(input.role) : []),
     expiresAt: new Date(Date.now() + 3_600_000),
   };
 }

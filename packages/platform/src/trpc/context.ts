@@ -1,10 +1,11 @@
 import type { Config } from '../config.ts';
 import type { Cache } from '../cache.ts';
-import type { Database, UntypedDB, Transaction } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
+import type { DomainContext } from '../domain/context.ts';
+import type { DomainRuntime } from '../domain/runtime.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import type { Permission, Role } from '../auth/permissions.ts';
-import type { EventMeta } from '../events/outbox.ts';
 
 /** The authenticated principal of a request, as resolved by the identity domain. */
 export interface SessionInfo {
@@ -47,6 +48,8 @@ export interface Context {
   ip: string;
   userAgent: string | null;
   session: SessionInfo | null;
+  /** What the host built from the module list: permission catalog, action registry, event admin. */
+  runtime: DomainRuntime;
 }
 
 export interface TenantScopeContext {
@@ -56,16 +59,10 @@ export interface TenantScopeContext {
   permissions: ReadonlySet<Permission>;
 }
 
-/** What tenant procedures add: the tenant transaction and the metadata every event needs. */
+/** What tenant procedures add: the tenant and the DomainContext of its transaction. */
 export interface TenantContext extends Context {
   session: SessionInfo;
   tenant: TenantScopeContext;
-  trx: Transaction<UntypedDB>;
-  eventMeta: EventMeta;
-  /**
-   * Runs `task` after the tenant transaction COMMITS (never on rollback), e.g. cache eviction
-   * that must not race the commit. Failures are logged, not thrown. Optional so hand-built
-   * contexts in tests stay valid; tenantProcedure always sets it.
-   */
-  afterCommit?: (task: () => Promise<void>) => void;
+  /** The tenant transaction as services receive it: typed db, emit, actor and correlation ids. */
+  domain: DomainContext;
 }

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError, type AnyRouter } from '@trpc/server';
-import { isPermission, type Access } from '../auth/permissions.ts';
+import type { Access, PermissionCatalog } from '../auth/permissions.ts';
 import { withTenant } from '../db/database.ts';
+import { createDomainContext } from '../domain/context.ts';
 import { issuesOf, toTRPCError } from '../errors.ts';
 import { procedureCalls, procedureDuration } from '../metrics.ts';
 import type { Context, TenantContext } from './context.ts';
@@ -73,7 +74,7 @@ export const tenantProcedure = observed.use(async ({ ctx, meta, path, next }) =>
   const session = ctx.session;
   if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
   const permission = meta?.permission;
-  if (!permission || !isPermission(permission)) {
+  if (!permission || !ctx.runtime.permissions.has(permission)) {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Tenant procedure declares no permission' });
   }
   if (!session.tenantId || !session.role) {
@@ -85,16 +86,18 @@ export const tenantProcedure = observed.use(async ({ ctx, meta, path, next }) =>
   const tenant = { tenantId: session.tenantId, userId: session.userId, role: session.role, permissions: session.permissions };
   const afterCommit: (() => Promise<void>)[] = [];
   const committed = await withTenant(ctx.db, { tenantId: tenant.tenantId, userId: tenant.userId }, async (trx) => {
-    const tenantCtx: TenantContext = {
-      ...ctx,
-      session,
-      tenant,
+    const domain = createDomainContext({
       trx,
-      eventMeta: { tenantId: tenant.tenantId, actorId: tenant.userId, correlationId: ctx.correlationId, causationId: null },
+      tenantId: tenant.tenantId,
+      actorId: tenant.userId,
+      correlationId: ctx.correlationId,
+      causationId: null,
+      log: ctx.log,
       afterCommit: (task) => {
         afterCommit.push(task);
       },
-    };
+    });
+    const tenantCtx: TenantContext = { ...ctx, session, tenant, domain };
     const result = await next({ ctx: tenantCtx });
     // A failed resolver must roll the transaction back: rethrow instead of returning.
     if (!result.ok) throw result.error;
@@ -120,17 +123,17 @@ interface ProcedureLike {
 }
 
 /**
- * Lists procedures that declare no access or an unknown permission. The host refuses to
+ * Lists procedures that declare no access or a permission no module declares. The host refuses to
  * boot when this is non-empty, and a test asserts it over the whole app router.
  */
-export function findUndeclaredProcedures(appRouter: AnyRouter): UndeclaredProcedure[] {
+export function findUndeclaredProcedures(appRouter: AnyRouter, permissions: PermissionCatalog): UndeclaredProcedure[] {
   const problems: UndeclaredProcedure[] = [];
   const procedures = appRouter._def.procedures as Record<string, ProcedureLike>;
   for (const [path, procedure] of Object.entries(procedures)) {
     const permission = procedure._def.meta?.permission;
     if (!permission) {
       problems.push({ path, reason: 'no permission declared' });
-    } else if (permission !== 'public' && permission !== 'authenticated' && !isPermission(permission)) {
+    } else if (permission !== 'public' && permission !== 'authenticated' && !permissions.has(permission)) {
       problems.push({ path, reason: `unknown permission ${String(permission)}` });
     }
   }
