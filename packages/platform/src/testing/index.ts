@@ -207,3 +207,35 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** What a cross-tenant case expects when tenant B calls a procedure with tenant A's ids. */
+export type CrossTenantExpectation =
+  /** NOT_FOUND, nothing written for B. */
+  | 'not_found'
+  /** An empty list / search result (B has no records at all), nothing written for B. */
+  | 'empty'
+  /** A call that concerns only the caller's own tenant: made by a third tenant, A stays untouched. */
+  | 'own';
+
+export interface CrossTenantCase<Caller, Fixture> {
+  expect: CrossTenantExpectation;
+  call(b: Caller, a: Fixture): Promise<unknown>;
+}
+
+/**
+ * A domain's cross-tenant cases, kept in its own `test/cross-tenant.cases.ts` and run by the
+ * host's cross-tenant test against the composed app: every procedure of the domain's router
+ * needs a case (keys are paths inside the router, e.g. `settings.get`).
+ */
+export interface CrossTenantSuite<Caller, Fixture> {
+  createCaller(ctx: Context): Caller;
+  /** Creates tenant A's records through A's caller; returns what the cases need (ids). */
+  setup(a: Caller): Promise<Fixture>;
+  /** Everything A can see of its fixture, to prove that a B call changed none of it. */
+  snapshot(a: Caller, fixture: Fixture): Promise<unknown>;
+  cases: Record<string, CrossTenantCase<Caller, Fixture>>;
+}
+
+export function defineCrossTenantCases<Caller, Fixture>(suite: CrossTenantSuite<Caller, Fixture>): CrossTenantSuite<Caller, Fixture> {
+  return suite;
+}
