@@ -1,6 +1,6 @@
 // Public contracts of the workflow domain: event and DTO schemas other packages may import.
 import { z } from 'zod';
-import { defineEvent, eventTypePattern } from '@ubos/platform';
+import { defineEvent, eventTypePattern, type EventContract, type Upcaster } from '@ubos/platform';
 
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -140,77 +140,205 @@ export type StepStatus = RunStatus;
 // Events
 // ---------------------------------------------------------------------------------------------
 
-const definitionRef = { definitionId: z.uuid(), version: z.number().int().min(1) };
+// Payloads are snake_case (ARCHITECTURE.md §5). Version 1 of every workflow event was camelCase;
+// writers emit version 2, and the upcasters below turn a stored version 1 into version 2, so
+// events already in an outbox stay readable. The version 1 contracts are kept for reading only.
+
+const definitionRef = { definition_id: z.uuid(), version: z.number().int().min(1) };
 
 export const definitionCreated = defineEvent({
   type: 'workflow.definition.created',
-  version: 1,
-  aggregateType: 'workflow_definition',
-  payload: z.object({ ...definitionRef, name: z.string(), triggerEvent: z.string(), enabled: z.boolean(), templateKey: z.string().nullable() }),
+  version: 2,
+  aggregateType: 'workflow.definition',
+  payload: z.object({ ...definitionRef, name: z.string(), trigger_event: z.string(), enabled: z.boolean(), template_key: z.string().nullable() }),
 });
 export const definitionUpdated = defineEvent({
   type: 'workflow.definition.updated',
-  version: 1,
-  aggregateType: 'workflow_definition',
-  payload: z.object({ ...definitionRef, name: z.string(), triggerEvent: z.string() }),
+  version: 2,
+  aggregateType: 'workflow.definition',
+  payload: z.object({ ...definitionRef, name: z.string(), trigger_event: z.string() }),
 });
 export const definitionEnabled = defineEvent({
   type: 'workflow.definition.enabled',
-  version: 1,
-  aggregateType: 'workflow_definition',
+  version: 2,
+  aggregateType: 'workflow.definition',
   payload: z.object(definitionRef),
 });
 export const definitionDisabled = defineEvent({
   type: 'workflow.definition.disabled',
-  version: 1,
-  aggregateType: 'workflow_definition',
+  version: 2,
+  aggregateType: 'workflow.definition',
   payload: z.object(definitionRef),
 });
 export const definitionDeleted = defineEvent({
   type: 'workflow.definition.deleted',
-  version: 1,
-  aggregateType: 'workflow_definition',
-  payload: z.object({ definitionId: z.uuid() }),
+  version: 2,
+  aggregateType: 'workflow.definition',
+  payload: z.object({ definition_id: z.uuid() }),
 });
 
-const runRef = { runId: z.uuid(), definitionId: z.uuid(), definitionVersion: z.number().int() };
+const runRef = { run_id: z.uuid(), definition_id: z.uuid(), definition_version: z.number().int() };
 
 export const runStarted = defineEvent({
   type: 'workflow.run.started',
-  version: 1,
-  aggregateType: 'workflow_run',
-  payload: z.object({ ...runRef, triggerEventId: z.uuid(), triggerEventType: z.string() }),
+  version: 2,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRef, trigger_event_id: z.uuid(), trigger_event_type: z.string() }),
 });
 export const runCompleted = defineEvent({
   type: 'workflow.run.completed',
-  version: 1,
-  aggregateType: 'workflow_run',
+  version: 2,
+  aggregateType: 'workflow.run',
   payload: z.object({ ...runRef, steps: z.number().int() }),
 });
 export const runFailed = defineEvent({
   type: 'workflow.run.failed',
-  version: 1,
-  aggregateType: 'workflow_run',
-  payload: z.object({ ...runRef, stepKey: z.string(), error: z.string(), compensated: z.boolean() }),
+  version: 2,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRef, step_key: z.string(), error: z.string(), compensated: z.boolean() }),
 });
 export const runCancelled = defineEvent({
   type: 'workflow.run.cancelled',
-  version: 1,
-  aggregateType: 'workflow_run',
+  version: 2,
+  aggregateType: 'workflow.run',
   payload: z.object(runRef),
 });
 export const runRetried = defineEvent({
   type: 'workflow.run.retried',
-  version: 1,
-  aggregateType: 'workflow_run',
-  payload: z.object({ ...runRef, fromStepKey: z.string() }),
+  version: 2,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRef, from_step_key: z.string() }),
 });
 export const notificationCreated = defineEvent({
   type: 'workflow.notification.created',
+  version: 2,
+  aggregateType: 'workflow.notification',
+  payload: z.object({ notification_id: z.uuid(), user_id: z.uuid(), title: z.string(), run_id: z.string().nullable() }),
+});
+
+// ----- version 1 (camelCase): read only ---------------------------------------------------------
+
+const definitionRefV1 = { definitionId: z.uuid(), version: z.number().int().min(1) };
+const runRefV1 = { runId: z.uuid(), definitionId: z.uuid(), definitionVersion: z.number().int() };
+
+export const definitionCreatedV1 = defineEvent({
+  type: 'workflow.definition.created',
   version: 1,
-  aggregateType: 'workflow_notification',
+  aggregateType: 'workflow.definition',
+  payload: z.object({ ...definitionRefV1, name: z.string(), triggerEvent: z.string(), enabled: z.boolean(), templateKey: z.string().nullable() }),
+});
+export const definitionUpdatedV1 = defineEvent({
+  type: 'workflow.definition.updated',
+  version: 1,
+  aggregateType: 'workflow.definition',
+  payload: z.object({ ...definitionRefV1, name: z.string(), triggerEvent: z.string() }),
+});
+export const definitionEnabledV1 = defineEvent({
+  type: 'workflow.definition.enabled',
+  version: 1,
+  aggregateType: 'workflow.definition',
+  payload: z.object(definitionRefV1),
+});
+export const definitionDisabledV1 = defineEvent({
+  type: 'workflow.definition.disabled',
+  version: 1,
+  aggregateType: 'workflow.definition',
+  payload: z.object(definitionRefV1),
+});
+export const definitionDeletedV1 = defineEvent({
+  type: 'workflow.definition.deleted',
+  version: 1,
+  aggregateType: 'workflow.definition',
+  payload: z.object({ definitionId: z.uuid() }),
+});
+export const runStartedV1 = defineEvent({
+  type: 'workflow.run.started',
+  version: 1,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRefV1, triggerEventId: z.uuid(), triggerEventType: z.string() }),
+});
+export const runCompletedV1 = defineEvent({
+  type: 'workflow.run.completed',
+  version: 1,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRefV1, steps: z.number().int() }),
+});
+export const runFailedV1 = defineEvent({
+  type: 'workflow.run.failed',
+  version: 1,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRefV1, stepKey: z.string(), error: z.string(), compensated: z.boolean() }),
+});
+export const runCancelledV1 = defineEvent({
+  type: 'workflow.run.cancelled',
+  version: 1,
+  aggregateType: 'workflow.run',
+  payload: z.object(runRefV1),
+});
+export const runRetriedV1 = defineEvent({
+  type: 'workflow.run.retried',
+  version: 1,
+  aggregateType: 'workflow.run',
+  payload: z.object({ ...runRefV1, fromStepKey: z.string() }),
+});
+export const notificationCreatedV1 = defineEvent({
+  type: 'workflow.notification.created',
+  version: 1,
+  aggregateType: 'workflow.notification',
   payload: z.object({ notificationId: z.uuid(), userId: z.uuid(), title: z.string(), runId: z.string().nullable() }),
 });
+
+/** Every workflow event contract, current versions first: what workflowModule publishes. */
+export const workflowEventContracts: readonly EventContract[] = [
+  definitionCreated,
+  definitionUpdated,
+  definitionEnabled,
+  definitionDisabled,
+  definitionDeleted,
+  runStarted,
+  runCompleted,
+  runFailed,
+  runCancelled,
+  runRetried,
+  notificationCreated,
+  definitionCreatedV1,
+  definitionUpdatedV1,
+  definitionEnabledV1,
+  definitionDisabledV1,
+  definitionDeletedV1,
+  runStartedV1,
+  runCompletedV1,
+  runFailedV1,
+  runCancelledV1,
+  runRetriedV1,
+  notificationCreatedV1,
+];
+
+/** The version 1 field names that changed in version 2; every other field keeps its name. */
+const renamedInV2: Readonly<Record<string, string>> = {
+  definitionId: 'definition_id',
+  definitionVersion: 'definition_version',
+  triggerEvent: 'trigger_event',
+  templateKey: 'template_key',
+  runId: 'run_id',
+  triggerEventId: 'trigger_event_id',
+  triggerEventType: 'trigger_event_type',
+  stepKey: 'step_key',
+  fromStepKey: 'from_step_key',
+  notificationId: 'notification_id',
+  userId: 'user_id',
+};
+
+function snakeCasePayload(payload: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(payload).map(([key, value]) => [renamedInV2[key] ?? key, value]));
+}
+
+/** Version 1 → 2 of every workflow event: the same fields, snake_case. */
+export const workflowUpcasters: readonly Upcaster[] = [...new Set(workflowEventContracts.map((contract) => contract.type))].map((type) => ({
+  type,
+  fromVersion: 1,
+  upcast: snakeCasePayload,
+}));
 
 // ---------------------------------------------------------------------------------------------
 // DTOs

@@ -1,11 +1,10 @@
 // Dry run: evaluate a definition against a sample event, with no side effects.
-import { DomainError, NotFoundError } from '@ubos/platform';
+import { DomainError, NotFoundError, type ActionRegistry, type DomainContext } from '@ubos/platform';
 import { SCHEDULE_EVENT_TYPE, type DefinitionSpec } from './contracts.ts';
 import { evaluateCondition, renderTemplate, TemplateError, traceCondition, type ConditionTrace } from './interpreter.ts';
-import type { ActionRegistry } from './registry.ts';
-import { findDefinition, findSpec, wf, type StepRow } from './repository.ts';
+import type { WorkflowDB } from './db.ts';
+import { findDefinition, findSpec, type StepRow } from './repository.ts';
 import { buildContext, stepStartTime } from './runtime.ts';
-import type { ServiceContext } from './service.ts';
 import { validateDefinition } from './validation.ts';
 
 export interface DryRunResult {
@@ -104,15 +103,15 @@ export function dryRun(
 
 /** Dry run of a saved definition (its current version) or of an unsaved spec. */
 export async function dryRunDefinition(
-  ctx: ServiceContext,
+  ctx: DomainContext,
   registry: ActionRegistry,
   input: { definitionId?: string | undefined; spec?: unknown; event: Record<string, unknown>; stepOutputs?: Record<string, unknown> | undefined },
 ): Promise<DryRunResult> {
   let spec = input.spec;
   if (input.definitionId) {
-    const definition = await findDefinition(wf(ctx.trx), input.definitionId);
+    const definition = await findDefinition(ctx.db<WorkflowDB>(), input.definitionId);
     if (!definition) throw new NotFoundError('Workflow definition', input.definitionId);
-    spec = await findSpec(wf(ctx.trx), definition.id, definition.current_version);
+    spec = await findSpec(ctx.db<WorkflowDB>(), definition.id, definition.current_version);
   }
   if (spec === undefined) throw new DomainError('BAD_REQUEST', 'Give a definitionId or a spec', [{ path: ['spec'], message: 'Required' }]);
   return dryRun(registry, { spec, event: input.event, stepOutputs: input.stepOutputs });

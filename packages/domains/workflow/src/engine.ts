@@ -1,11 +1,22 @@
-// The workflow engine a worker process starts: one pg-boss queue whose jobs are steps, and a
-// dispatcher that moves wake-up rows (written by the trigger subscription and the API) into it.
+// The workflow engine a worker process starts (ARCHITECTURE.md §6): one pg-boss queue whose jobs
+// are steps, and the kernel's Relay moving wake-up rows (written by the trigger subscription and
+// the API) into it.
 import { CompiledQuery } from 'kysely';
 import type { Db as IDatabase, Job } from 'pg-boss';
-import type pg from 'pg';
-import { withSystem, withTenant, type ActionDefinition, type Database, type EventEnvelope, type Logger, type PgBoss, type Transaction, type UntypedDB } from '@ubos/platform';
-import { ActionRegistry, configureWorkflowActions } from './registry.ts';
-import { StepRunner, startRunsForEvent, startScheduledRun, type StepOutcome, type StepScheduler, type StepTarget } from './runtime.ts';
+import {
+  createDomainContext,
+  Relay,
+  withSystem,
+  withTenant,
+  type ActionRegistry,
+  type Database,
+  type EventEnvelope,
+  type Logger,
+  type PgBoss,
+  type Transaction,
+  type UntypedDB,
+} from '@ubos/platform';
+import { eventContext, StepRunner, startRunsForEvent, startScheduledRun, type StepOutcome, type StepScheduler, type StepTarget } from './runtime.ts';
 
 export const STEP_QUEUE = 'workflow.step';
 /** pg-boss cron schedules of scheduled definitions (key = definition id) deliver here. */
@@ -15,8 +26,11 @@ export const WAKEUP_CHANNEL = 'ubos_workflow';
 export interface WorkflowEngineOptions {
   db: Database;
   boss: PgBoss;
-  /** Every module's actions (the core actions are added). */
-  actions: readonly ActionDefinition[];
+  /**
+   * The host's action registry (DomainRuntime.actions): every module's actions, workflow's
+   * core.wait and core.notify included. The API validates definitions against the same registry.
+   */
+  registry: ActionRegistry;
   log: Logger;
   /** Step jobs processed at once by this process (default 4). */
   concurrency?: number;
@@ -30,6 +44,8 @@ export interface WorkflowEngineOptions {
   heartbeatSeconds?: number;
   /** Fallback poll of the wake-up table when no NOTIFY arrives (default 1000 ms). */
   pollIntervalMs?: number;
+  /** Connection string of the relay's dedicated LISTEN connection; defaults to the pool's settings. */
+  listenConnectionString?: string;
 }
 
 export interface WorkflowEngine {
@@ -50,7 +66,7 @@ export interface WorkflowEngine {
 }
 
 /** Lets pg-boss run its statements inside a Kysely transaction, so a job commits with our rows. */
-export function bossDatabase(trx: Transaction<UntypedDB>): IDatabase {
+export function bossDatabase<DB>(trx: Transaction<DB>): IDatabase {
   return {
     async executeSql(text: string, values?: unknown[]) {
       const result = await trx.executeQuery(CompiledQuery.raw(text, values ?? []));
@@ -71,21 +87,23 @@ function isStepJobData(value: unknown): value is StepJobData {
   return typeof data.tenantId === 'string' && typeof data.runId === 'string' && typeof data.stepIndex === 'number';
 }
 
-export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEngine {
-  const { db, boss } = options;
-  const log = options.log.child({ component: 'workflow-engine' });
-  const registry = new ActionRegistry(options.actions);
-  // The API of this process validates definitions against the same actions.
-  configureWorkflowActions(options.actions);
-  const concurrency = options.concurrency ?? 4;
-  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+/** Wake-up rows moved into pg-boss per relay pass. */
+const WAKEUP_BATCH = 500;
+/** How often the engine re-mirrors workflow.schedules into pg-boss without a NOTIFY. */
+const SCHEDULE_RESYNC_MS = 30_000;
 
-  const schedule: StepScheduler = async (trx, target, startAfter) => {
+export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEngine {
+  const { db, boss, registry } = options;
+  const log = options.log.child({ component: 'workflow-engine' });
+  const concurrency = options.concurrency ?? 4;
+
+  const schedule: StepScheduler = async (ctx, target, startAfter) => {
     const data: StepJobData = { tenantId: target.tenantId, runId: target.runId, stepIndex: target.stepIndex };
     // Only pass startAfter for a real delay: pg-boss NOTIFYs workers only for a job that is runnable
     // at insert time by the database clock (the transaction's start), which a "now" from here is not.
     const delayMs = startAfter.getTime() - Date.now();
     const delayed = delayMs > 20;
+    const trx = ctx.db<UntypedDB>();
     await boss.send(STEP_QUEUE, data, delayed ? { startAfter, db: bossDatabase(trx) } : { db: bossDatabase(trx) });
     // A deferred job gets no NOTIFY when it becomes due: wake this process's pollers then (short
     // delays such as retry backoff); the poll interval is the backstop for other processes.
@@ -106,18 +124,17 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   let started = false;
   let stopping = false;
-  let listener: pg.PoolClient | null = null;
-  let releaseListener: ((destroy: boolean) => void) | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let dispatching: Promise<number> | null = null;
-  let again = false;
 
-  async function dispatchOnce(): Promise<number> {
-    return withSystem(db, async (trx) => {
+  /**
+   * One relay pass, in one transaction (withSystem): claim wake-ups FOR UPDATE SKIP LOCKED, insert
+   * them as pg-boss jobs through the same transaction, delete them. Exactly-once hand-off.
+   */
+  async function moveWakeups(): Promise<number> {
+    return withSystem<UntypedDB, number>(db, async (trx) => {
       const claimed = await trx.executeQuery<{ id: number; tenant_id: string; run_id: string; step_index: number; due_at: Date }>(
         CompiledQuery.raw(
           `SELECT id, tenant_id, run_id, step_index, due_at FROM workflow.step_wakeups
-           ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+           ORDER BY id LIMIT ${WAKEUP_BATCH} FOR UPDATE SKIP LOCKED`,
         ),
       );
       const rows = claimed.rows;
@@ -135,57 +152,6 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     });
   }
 
-  /** Coalesces concurrent wake-ups: one dispatch at a time, re-run if woken meanwhile. */
-  function dispatch(): Promise<number> {
-    if (dispatching) {
-      again = true;
-      return dispatching;
-    }
-    dispatching = (async () => {
-      let total = 0;
-      try {
-        do {
-          again = false;
-          let moved: number;
-          do {
-            moved = await dispatchOnce();
-            total += moved;
-          } while (moved === 500);
-        } while (again && !stopping);
-      } catch (error) {
-        log.error({ err: error }, 'workflow dispatch failed');
-      } finally {
-        dispatching = null;
-      }
-      return total;
-    })();
-    return dispatching;
-  }
-
-  async function listen(): Promise<void> {
-    if (listener || stopping) return;
-    try {
-      const client = await db.pool.connect();
-      let released = false;
-      const release = (destroy: boolean): void => {
-        if (released) return;
-        released = true;
-        if (listener === client) listener = null;
-        client.release(destroy);
-      };
-      client.on('notification', (message: { payload?: string }) => {
-        if (message.payload === 'schedules') void syncSchedules();
-        else void dispatch();
-      });
-      client.on('error', () => release(true));
-      await client.query(`LISTEN ${WAKEUP_CHANNEL}`);
-      listener = client;
-      releaseListener = release;
-    } catch (error) {
-      log.warn({ err: error }, 'workflow LISTEN unavailable; polling');
-    }
-  }
-
   let syncing: Promise<void> | null = null;
   let lastSync = 0;
   /** Mirrors workflow.schedules (all tenants) into pg-boss schedules keyed by definition id. */
@@ -194,7 +160,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     syncing = (async () => {
       try {
         lastSync = Date.now();
-        const wanted = await withSystem(db, (trx) =>
+        const wanted = await withSystem<UntypedDB, { rows: { definition_id: string; tenant_id: string; cron: string; timezone: string }[] }>(db, (trx) =>
           trx.executeQuery<{ definition_id: string; tenant_id: string; cron: string; timezone: string }>(
             CompiledQuery.raw('SELECT definition_id, tenant_id, cron, timezone FROM workflow.schedules'),
           ),
@@ -220,8 +186,39 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return syncing;
   }
 
+  // The kernel's relay: LISTEN ubos_workflow (a trigger NOTIFYs on wake-up insert; another NOTIFYs
+  // 'schedules' when workflow.schedules changes), a poll as the fallback, coalesced passes.
+  const relay = new Relay({
+    name: 'ubos-workflow',
+    channel: WAKEUP_CHANNEL,
+    connection: options.listenConnectionString ? { connectionString: options.listenConnectionString } : { ...db.pool.options },
+    pass: moveWakeups,
+    batchSize: WAKEUP_BATCH,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    log,
+    onNotification(payload) {
+      if (payload !== 'schedules') return true;
+      void syncSchedules();
+      return false;
+    },
+    onPoll() {
+      if (Date.now() - lastSync > SCHEDULE_RESYNC_MS) void syncSchedules();
+    },
+  });
+
   function fireSchedule(occurrence: { tenantId: string; definitionId: string; occurrenceId: string }): Promise<string | null> {
-    return withTenant(db, { tenantId: occurrence.tenantId }, (trx) => startScheduledRun(trx, { ...occurrence, firedAt: new Date() }, schedule));
+    return withTenant<UntypedDB, string | null>(db, { tenantId: occurrence.tenantId }, (trx) => {
+      // The context of the occurrence's synthetic event: correlated with it and caused by it.
+      const ctx = createDomainContext({
+        trx,
+        tenantId: occurrence.tenantId,
+        actorId: null,
+        correlationId: occurrence.occurrenceId,
+        causationId: occurrence.occurrenceId,
+        log,
+      });
+      return startScheduledRun(ctx, { ...occurrence, firedAt: new Date() }, schedule);
+    });
   }
 
   async function handleCron(jobs: Job<unknown>[]): Promise<void> {
@@ -279,44 +276,29 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       );
       await boss.createQueue(CRON_QUEUE, { retryLimit: 5, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 });
       await boss.work<unknown>(CRON_QUEUE, { batchSize: 1, pollingIntervalSeconds: 5 }, handleCron);
-      await listen();
+      // LISTEN first, so a schedule change committed during the first sync still wakes a sync.
+      await relay.start();
       await syncSchedules();
-      const tick = (): void => {
-        if (stopping) return;
-        void listen();
-        if (Date.now() - lastSync > 30_000) void syncSchedules();
-        void dispatch().finally(() => {
-          if (!stopping) timer = setTimeout(tick, pollIntervalMs);
-        });
-      };
-      tick();
       log.info({ concurrency, actions: registry.list().length }, 'workflow engine started');
     },
     async stop() {
       if (!started) return;
       stopping = true;
       started = false;
-      if (timer) clearTimeout(timer);
-      timer = null;
       for (const pending of timers) clearTimeout(pending);
       timers.clear();
       await boss.offWork(STEP_QUEUE, { wait: true });
       await boss.offWork(CRON_QUEUE, { wait: true });
-      if (dispatching) await dispatching;
+      await relay.stop();
       if (syncing) await syncing;
-      if (listener && releaseListener) {
-        await listener.query(`UNLISTEN ${WAKEUP_CHANNEL}`).catch(() => undefined);
-        releaseListener(false);
-        releaseListener = null;
-      }
       log.info('workflow engine stopped');
     },
-    dispatch,
+    dispatch: () => relay.drain(),
     syncSchedules,
     fireSchedule,
     runStep: (target) => runner.run(target),
     handleEvent(event) {
-      return withTenant(db, { tenantId: event.tenant_id }, (trx) => startRunsForEvent(trx, event, schedule));
+      return withTenant<UntypedDB, string[]>(db, { tenantId: event.tenant_id }, (trx) => startRunsForEvent(eventContext(trx, event, log), event, schedule));
     },
   };
 }

@@ -2,7 +2,7 @@ export { workflowModule } from './module.ts';
 export { workflowRouter } from './router.ts';
 export { workflowTrigger } from './handlers.ts';
 export { createWorkflowEngine, bossDatabase, STEP_QUEUE, CRON_QUEUE, WAKEUP_CHANNEL, type WorkflowEngine, type WorkflowEngineOptions } from './engine.ts';
-export { ActionRegistry, configureWorkflowActions, collectActions, workflowActions, coreActions, coreWait, coreNotify } from './registry.ts';
+export { coreActions, coreWait, coreNotify } from './actions.ts';
 export { validateDefinition, assertValidDefinition, type ValidationResult } from './validation.ts';
 export { dryRun, type DryRunResult } from './dry-run.ts';
 export { workflowTemplates, findTemplate, type WorkflowTemplate } from './flagship.ts';

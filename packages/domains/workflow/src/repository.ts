@@ -1,5 +1,5 @@
 // Kysely queries against the workflow schema only.
-import { sql, type Transaction, type UntypedDB } from '@ubos/platform';
+import { sql } from '@ubos/platform';
 import type { Kysely, Selectable } from 'kysely';
 import { triggerKey, type DefinitionSpec, type RunStatus } from './contracts.ts';
 import type { DefinitionsTable, RunStepsTable, RunsTable, WorkflowDB } from './db.ts';
@@ -7,10 +7,6 @@ import type { DefinitionsTable, RunStepsTable, RunsTable, WorkflowDB } from './d
 export type DefinitionRow = Selectable<DefinitionsTable>;
 export type RunRow = Selectable<RunsTable>;
 export type StepRow = Selectable<RunStepsTable>;
-
-export function wf(trx: Transaction<UntypedDB> | Kysely<UntypedDB>): Kysely<WorkflowDB> {
-  return trx as unknown as Kysely<WorkflowDB>;
-}
 
 type Db = Kysely<WorkflowDB>;
 
@@ -165,22 +161,37 @@ export async function insertSteps(
     .execute();
 }
 
+/** A claimed step attempt, with the ids the step's events and action context carry. */
+export interface StepClaim {
+  attempt: number;
+  /** The trigger event's id: what caused the run. */
+  triggerEventId: string;
+  /** The trigger event's correlation id, if it had one. */
+  correlationId: string | null;
+}
+
 /**
  * Claims a step for one attempt: running, attempts + 1, if its run is running and at this step.
- * Returns the attempt number, or null when the job is stale (done, cancelled, another step).
+ * Returns the attempt, or null when the job is stale (done, cancelled, another step).
  */
-export async function claimStep(db: Db, runId: string, index: number, now: Date): Promise<number | null> {
+export async function claimStep(db: Db, runId: string, index: number, now: Date): Promise<StepClaim | null> {
   // A claim lost in a crash costs nothing (the retried job claims again), so it need not wait for
   // the WAL flush; the execution transaction that follows is durable as usual.
   await sql`SET LOCAL synchronous_commit = off`.execute(db);
-  const result = await sql<{ attempts: number }>`
+  const result = await sql<{ attempts: number; trigger_event_id: string; correlation_id: unknown }>`
     UPDATE workflow.run_steps AS s
     SET status = 'running', attempts = s.attempts + 1, started_at = ${now}, updated_at = now()
     FROM workflow.runs AS r
     WHERE s.run_id = ${runId} AND s.step_index = ${index} AND s.status IN ('pending', 'running')
       AND r.id = s.run_id AND r.status = 'running' AND r.current_step = s.step_index
-    RETURNING s.attempts`.execute(db);
-  return result.rows[0]?.attempts ?? null;
+    RETURNING s.attempts, r.trigger_event_id, r.trigger_event -> 'correlation_id' AS correlation_id`.execute(db);
+  const row = result.rows[0];
+  if (!row) return null;
+  return {
+    attempt: row.attempts,
+    triggerEventId: row.trigger_event_id,
+    correlationId: typeof row.correlation_id === 'string' ? row.correlation_id : null,
+  };
 }
 
 export async function lockRun(db: Db, runId: string): Promise<RunRow | undefined> {

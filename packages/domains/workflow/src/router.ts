@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { router, tenantProcedure } from '@ubos/platform';
 import { definitionDto, runDetailDto, runDto, runStatuses } from './contracts.ts';
-import { workflowActions } from './registry.ts';
 import { dryRunDefinition } from './dry-run.ts';
 import {
   createDefinition,
@@ -25,37 +24,37 @@ const definitionsRouter = router({
   list: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
     .output(z.array(definitionDto))
-    .query(({ ctx }) => listAllDefinitions(ctx)),
+    .query(({ ctx }) => listAllDefinitions(ctx.domain)),
   get: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
     .input(idInput)
     .output(definitionDto.extend({ versions: z.array(z.object({ version: z.number().int(), createdAt: z.string() })) }))
-    .query(({ ctx, input }) => getDefinition(ctx, input)),
+    .query(({ ctx, input }) => getDefinition(ctx.domain, input)),
   create: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(z.object({ spec: specInput, enabled: z.boolean().optional() }))
     .output(definitionDto)
-    .mutation(({ ctx, input }) => createDefinition(ctx, workflowActions, input)),
+    .mutation(({ ctx, input }) => createDefinition(ctx.domain, ctx.runtime.actions, input)),
   update: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(z.object({ id: z.uuid(), spec: specInput, expectedVersion: z.number().int().min(1).optional() }))
     .output(definitionDto)
-    .mutation(({ ctx, input }) => updateDefinition(ctx, workflowActions, input)),
+    .mutation(({ ctx, input }) => updateDefinition(ctx.domain, ctx.runtime.actions, input)),
   enable: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(idInput)
     .output(definitionDto)
-    .mutation(({ ctx, input }) => setDefinitionEnabled(ctx, workflowActions, { id: input.id, enabled: true })),
+    .mutation(({ ctx, input }) => setDefinitionEnabled(ctx.domain, ctx.runtime.actions, { id: input.id, enabled: true })),
   disable: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(idInput)
     .output(definitionDto)
-    .mutation(({ ctx, input }) => setDefinitionEnabled(ctx, workflowActions, { id: input.id, enabled: false })),
+    .mutation(({ ctx, input }) => setDefinitionEnabled(ctx.domain, ctx.runtime.actions, { id: input.id, enabled: false })),
   delete: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(idInput)
     .output(idInput)
-    .mutation(({ ctx, input }) => deleteDefinition(ctx, input)),
+    .mutation(({ ctx, input }) => deleteDefinition(ctx.domain, input)),
   dryRun: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
     .input(
@@ -66,7 +65,7 @@ const definitionsRouter = router({
         stepOutputs: z.record(z.string(), z.unknown()).optional(),
       }),
     )
-    .query(({ ctx, input }) => dryRunDefinition(ctx, workflowActions, input)),
+    .query(({ ctx, input }) => dryRunDefinition(ctx.domain, ctx.runtime.actions, input)),
 });
 
 const runsRouter = router({
@@ -83,33 +82,33 @@ const runsRouter = router({
       }),
     )
     .output(z.object({ items: z.array(runDto), nextCursor: z.uuid().nullable() }))
-    .query(({ ctx, input }) => listRunsPage(ctx, input)),
+    .query(({ ctx, input }) => listRunsPage(ctx.domain, input)),
   get: tenantProcedure
     .meta({ permission: 'workflow.run.read' })
     .input(idInput)
     .output(runDetailDto)
-    .query(({ ctx, input }) => getRun(ctx, input)),
+    .query(({ ctx, input }) => getRun(ctx.domain, input)),
   retry: tenantProcedure
     .meta({ permission: 'workflow.run.manage' })
     .input(idInput)
     .output(runDetailDto)
-    .mutation(({ ctx, input }) => retryRun(ctx, input)),
+    .mutation(({ ctx, input }) => retryRun(ctx.domain, input)),
   cancel: tenantProcedure
     .meta({ permission: 'workflow.run.manage' })
     .input(idInput)
     .output(runDetailDto)
-    .mutation(({ ctx, input }) => cancelRun(ctx, input)),
+    .mutation(({ ctx, input }) => cancelRun(ctx.domain, input)),
 });
 
 const templatesRouter = router({
   list: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
-    .query(() => listTemplates(workflowActions)),
+    .query(({ ctx }) => listTemplates(ctx.runtime.actions)),
   install: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(z.object({ key: z.string().min(1).max(100) }))
     .output(definitionDto.extend({ issues: z.array(issue) }))
-    .mutation(({ ctx, input }) => installTemplate(ctx, workflowActions, input)),
+    .mutation(({ ctx, input }) => installTemplate(ctx.domain, ctx.runtime.actions, input)),
 });
 
 function inputSchemaOf(schema: z.ZodType): unknown {
@@ -123,7 +122,7 @@ function inputSchemaOf(schema: z.ZodType): unknown {
 const actionsRouter = router({
   list: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
-    .query(() => workflowActions.list().map((action) => ({ name: action.name, description: action.description, input: inputSchemaOf(action.input) }))),
+    .query(({ ctx }) => ctx.runtime.actions.list().map((action) => ({ name: action.name, description: action.description, input: inputSchemaOf(action.input) }))),
 });
 
 /** The workflow domain's procedures, mounted at `workflow`. */

@@ -1,24 +1,24 @@
 // Run creation and step execution. Storage is workflow.runs / workflow.run_steps; the
 // transport (pg-boss job or wake-up row) is injected as a StepScheduler.
 import {
+  createDomainContext,
   sql,
   uuidv7,
   withTenant,
-  writeEvent,
   type ActionDefinition,
+  type ActionRegistry,
   type Database,
+  type DomainContext,
   type EventEnvelope,
-  type EventMeta,
   type FieldIssue,
   type Logger,
   type Transaction,
   type UntypedDB,
 } from '@ubos/platform';
-import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import { runCompleted, runFailed, runStarted, SCHEDULE_EVENT_TYPE, type DefinitionSpec, type RetryPolicy, type StepSpec } from './contracts.ts';
 import type { WorkflowDB } from './db.ts';
 import { evaluateCondition, renderString, renderTemplate, TemplateError } from './interpreter.ts';
-import type { ActionRegistry } from './registry.ts';
 import {
   claimStep,
   findEnabledDefinition,
@@ -32,8 +32,8 @@ import {
   lockStep,
   updateRun,
   updateStep,
-  wf,
   type RunRow,
+  type StepClaim,
   type StepRow,
 } from './repository.ts';
 
@@ -44,11 +44,11 @@ export interface StepTarget {
 }
 
 /** Hands one step to the executor, inside the caller's transaction, to start at `startAfter`. */
-export type StepScheduler = (trx: Transaction<UntypedDB>, target: StepTarget, startAfter: Date) => Promise<void>;
+export type StepScheduler = (ctx: DomainContext, target: StepTarget, startAfter: Date) => Promise<void>;
 
-/** For callers without pg-boss (subscriptions, API): a wake-up row the engine's dispatcher moves into pg-boss. */
-export const wakeupScheduler: StepScheduler = async (trx, target, startAfter) => {
-  await insertWakeup(wf(trx), { tenantId: target.tenantId, runId: target.runId, stepIndex: target.stepIndex, dueAt: startAfter });
+/** For callers without pg-boss (subscriptions, API): a wake-up row the engine's relay moves into pg-boss. */
+export const wakeupScheduler: StepScheduler = async (ctx, target, startAfter) => {
+  await insertWakeup(ctx.db<WorkflowDB>(), { tenantId: target.tenantId, runId: target.runId, stepIndex: target.stepIndex, dueAt: startAfter });
 };
 
 export const defaultRetryPolicy: Required<RetryPolicy> = { maxAttempts: 3, backoff: 'exponential', delayMs: 1000, maxDelayMs: 300_000 };
@@ -113,36 +113,35 @@ export function stepStartTime(step: StepSpec | undefined, context: RunContext, n
   return new Date(at);
 }
 
-function runEventMeta(run: Pick<RunRow, 'tenant_id' | 'trigger_event'>): EventMeta {
-  const event = run.trigger_event as Partial<EventEnvelope> | null;
-  return {
-    tenantId: run.tenant_id,
-    actorId: null,
-    correlationId: typeof event?.correlation_id === 'string' ? event.correlation_id : uuidv7(),
-    causationId: typeof event?.id === 'string' ? event.id : null,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Starting runs
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * The DomainContext of work caused by `event` in `trx` (what the event runner gives a handler):
+ * its events carry the event's correlation id, and the event as their cause.
+ */
+export function eventContext(trx: Transaction<UntypedDB>, event: EventEnvelope, log: Logger): DomainContext {
+  return createDomainContext({ trx, tenantId: event.tenant_id, actorId: event.actor_id, correlationId: event.correlation_id, causationId: event.id, log });
+}
+
+/**
  * Creates one run per enabled definition whose trigger matches the event, at most once per
  * (definition, event id): the unique constraint makes redelivery a no-op. Runs in the caller's
- * tenant transaction; the first step is handed over with `scheduler`.
+ * tenant transaction, whose context is the event's (see eventContext); the first step is handed
+ * over with `scheduler`.
  */
 export async function startRunsForEvent(
-  trx: Transaction<UntypedDB>,
+  ctx: DomainContext,
   event: EventEnvelope,
   scheduler: StepScheduler = wakeupScheduler,
 ): Promise<string[]> {
   // Workflow's own events never trigger workflows: no loops.
   if (event.type.startsWith('workflow.')) return [];
-  const definitions = await findTriggeredDefinitions(wf(trx), event.type);
+  const definitions = await findTriggeredDefinitions(ctx.db<WorkflowDB>(), event.type);
   const created: string[] = [];
   for (const definition of definitions) {
-    const runId = await startRun(trx, definition, event, scheduler);
+    const runId = await startRun(ctx, definition, event, scheduler);
     if (runId) created.push(runId);
   }
   return created;
@@ -153,12 +152,12 @@ export async function startRunsForEvent(
  * event id yet. Returns the run id, or null.
  */
 export async function startRun(
-  trx: Transaction<UntypedDB>,
+  ctx: DomainContext,
   definition: { id: string; version: number; spec: DefinitionSpec },
   event: EventEnvelope,
   scheduler: StepScheduler,
 ): Promise<string | null> {
-  const db = wf(trx);
+  const db = ctx.db<WorkflowDB>();
   const spec = definition.spec;
   if (!evaluateCondition(spec.trigger.conditions, { event })) return null;
   const runId = uuidv7();
@@ -173,41 +172,49 @@ export async function startRun(
   if (!inserted) return null;
   const startAfter = stepStartTime(spec.steps[0], { event, run: { id: runId }, steps: {} });
   await insertSteps(db, event.tenant_id, runId, spec.steps, startAfter);
-  await scheduler(trx, { tenantId: event.tenant_id, runId, stepIndex: 0 }, startAfter);
-  await writeEvent(
-    trx,
+  await scheduler(ctx, { tenantId: event.tenant_id, runId, stepIndex: 0 }, startAfter);
+  await ctx.emit(
     runStarted,
-    { runId, definitionId: definition.id, definitionVersion: definition.version, triggerEventId: event.id, triggerEventType: event.type },
-    { tenantId: event.tenant_id, actorId: event.actor_id, correlationId: event.correlation_id, causationId: event.id, aggregateId: runId },
+    { run_id: runId, definition_id: definition.id, definition_version: definition.version, trigger_event_id: event.id, trigger_event_type: event.type },
+    { aggregateId: runId },
   );
   return runId;
 }
 
 /**
- * A cron occurrence of a scheduled definition: a synthetic `workflow.schedule.fired` event whose id
- * is the occurrence's id (the pg-boss job id), so a redelivered occurrence starts no second run.
+ * The synthetic trigger event of a cron occurrence (it is a run's trigger, never an outbox event):
+ * its id is the occurrence's id (the pg-boss job id), so a redelivered occurrence starts no second
+ * run. Version 2, snake_case like every event payload (version 1 had definitionId / firedAt).
  */
-export async function startScheduledRun(
-  trx: Transaction<UntypedDB>,
-  occurrence: { tenantId: string; definitionId: string; occurrenceId: string; firedAt: Date },
-  scheduler: StepScheduler,
-): Promise<string | null> {
-  const definition = await findEnabledDefinition(wf(trx), occurrence.definitionId);
-  if (!definition?.spec.trigger.schedule) return null;
-  const event: EventEnvelope = {
+export function scheduleEvent(occurrence: { tenantId: string; occurrenceId: string; firedAt: Date }, definition: { id: string; cron: string }): EventEnvelope {
+  return {
     id: occurrence.occurrenceId,
     tenant_id: occurrence.tenantId,
     type: SCHEDULE_EVENT_TYPE,
-    version: 1,
-    payload: { definitionId: definition.id, firedAt: occurrence.firedAt.toISOString(), cron: definition.spec.trigger.schedule.cron },
+    version: 2,
+    payload: { definition_id: definition.id, fired_at: occurrence.firedAt.toISOString(), cron: definition.cron },
     actor_id: null,
-    aggregate_type: 'workflow_definition',
+    aggregate_type: 'workflow.definition',
     aggregate_id: definition.id,
     occurred_at: occurrence.firedAt.toISOString(),
     correlation_id: occurrence.occurrenceId,
     causation_id: null,
   };
-  return startRun(trx, definition, event, scheduler);
+}
+
+/**
+ * Starts the run of a cron occurrence of a scheduled definition. `ctx` is the context of the
+ * occurrence's event (see the engine's fireSchedule): correlation and cause = the occurrence id.
+ */
+export async function startScheduledRun(
+  ctx: DomainContext,
+  occurrence: { tenantId: string; definitionId: string; occurrenceId: string; firedAt: Date },
+  scheduler: StepScheduler,
+): Promise<string | null> {
+  const definition = await findEnabledDefinition(ctx.db<WorkflowDB>(), occurrence.definitionId);
+  if (!definition?.spec.trigger.schedule) return null;
+  const event = scheduleEvent(occurrence, { id: definition.id, cron: definition.spec.trigger.schedule.cron });
+  return startRun(ctx, definition, event, scheduler);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,7 +234,7 @@ export class StepFailure extends Error {
   }
 }
 
-function zodIssues(error: { issues: { path: PropertyKey[]; message: string; code?: string }[] }): FieldIssue[] {
+function zodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] }): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))),
     message: issue.message,
@@ -271,40 +278,57 @@ export class StepRunner {
     this.#deps = deps;
   }
 
-  async #spec(db: Kysely<WorkflowDB>, definitionId: string, version: number): Promise<DefinitionSpec> {
+  async #spec(ctx: DomainContext, definitionId: string, version: number): Promise<DefinitionSpec> {
     const key = `${definitionId}:${version}`;
     const cached = this.#specs.get(key);
     if (cached) return cached;
-    const spec = await findSpec(db, definitionId, version);
+    const spec = await findSpec(ctx.db<WorkflowDB>(), definitionId, version);
     if (!spec) throw new StepFailure(`definition ${definitionId} v${version} is missing`, { permanent: true });
     if (this.#specs.size > 1000) this.#specs.clear();
     this.#specs.set(key, spec);
     return spec;
   }
 
+  /**
+   * One tenant transaction of the step, as a DomainContext: system work (no actor), correlated
+   * with the run's trigger event and caused by it, like every event the run emits.
+   */
+  #inTenant<T>(target: StepTarget, claim: Pick<StepClaim, 'triggerEventId' | 'correlationId'> | null, fn: (ctx: DomainContext) => Promise<T>): Promise<T> {
+    return withTenant<UntypedDB, T>(this.#deps.db, { tenantId: target.tenantId }, (trx) =>
+      fn(
+        createDomainContext({
+          trx,
+          tenantId: target.tenantId,
+          actorId: null,
+          correlationId: claim?.correlationId ?? uuidv7(),
+          causationId: claim?.triggerEventId ?? null,
+          log: this.#deps.log,
+        }),
+      ),
+    );
+  }
+
   async run(target: StepTarget): Promise<StepOutcome> {
-    const { db } = this.#deps;
-    const scope = { tenantId: target.tenantId };
     // 1. Claim: mark the step running and count the attempt (visible even if the process dies).
     // One statement; the execution below re-checks everything under row locks.
-    const attempt = await withTenant(db, scope, (trx) => claimStep(wf(trx), target.runId, target.stepIndex, new Date()));
-    if (attempt === null) return 'stale';
+    const claim = await this.#inTenant(target, null, (ctx) => claimStep(ctx.db<WorkflowDB>(), target.runId, target.stepIndex, new Date()));
+    if (claim === null) return 'stale';
     // 2. Execute the action and advance, in one transaction.
     try {
-      return await withTenant(db, scope, (trx) => this.#execute(trx, target, attempt));
+      return await this.#inTenant(target, claim, (ctx) => this.#execute(ctx, target, claim.attempt));
     } catch (error) {
       // 3. The execution rolled back: record the failure, retry or fail the run.
-      return withTenant(db, scope, (trx) => this.#fail(trx, target, attempt, error));
+      return this.#inTenant(target, claim, (ctx) => this.#fail(ctx, target, claim.attempt, error));
     }
   }
 
-  async #execute(trx: Transaction<UntypedDB>, target: StepTarget, attempt: number): Promise<StepOutcome> {
-    const d = wf(trx);
+  async #execute(ctx: DomainContext, target: StepTarget, attempt: number): Promise<StepOutcome> {
+    const d = ctx.db<WorkflowDB>();
     const run = await lockRun(d, target.runId);
     if (!run || run.status !== 'running' || run.current_step !== target.stepIndex) return 'stale';
     const step = await lockStep(d, target.runId, target.stepIndex);
     if (!step || step.status !== 'running' || step.attempts !== attempt) return 'stale';
-    const spec = await this.#spec(d, run.definition_id, run.definition_version);
+    const spec = await this.#spec(ctx, run.definition_id, run.definition_version);
     const stepSpec = spec.steps[target.stepIndex];
     if (!stepSpec) throw new StepFailure(`step ${target.stepIndex} is not in the definition`, { permanent: true });
     const earlier = target.stepIndex > 0 ? (await listSteps(d, target.runId)).filter((row) => row.step_index < target.stepIndex) : [];
@@ -317,6 +341,8 @@ export class StepRunner {
       const action: ActionDefinition | undefined = this.#deps.registry.get(stepSpec.action);
       if (!action) throw new StepFailure(`action "${stepSpec.action}" is not registered`, { permanent: true });
       const rendered = renderTemplate(stepSpec.input, context);
+      // The kit validates the input again inside action.run; checking it here first is what makes a
+      // bad input a permanent failure of the step, with its issues by path.
       const parsed = action.input.safeParse(rendered);
       if (!parsed.success) {
         throw new StepFailure(`input does not satisfy ${action.name}`, { permanent: true, issues: zodIssues(parsed.error), input: rendered });
@@ -325,19 +351,18 @@ export class StepRunner {
       // is a succeeded step, so it is never run again. Its idempotency key makes a re-run after a
       // rolled-back attempt (or an action's own external side effects) safe.
       const idempotencyKey = `${target.runId}:${stepSpec.key}`;
-      const raw = await action.run(parsed.data, {
-        trx,
-        log: this.#deps.log,
-        tenantId: target.tenantId,
-        actorId: null,
-        idempotencyKey,
-        eventMeta: runEventMeta(run),
-      });
-      const checked = action.output.safeParse(raw);
-      if (!checked.success) {
-        throw new StepFailure(`output of ${action.name} does not match its schema`, { permanent: true, issues: zodIssues(checked.error), input: rendered });
+      let output: unknown;
+      try {
+        output = await action.run(rendered, { ...ctx, idempotencyKey });
+      } catch (error) {
+        // The input passed above, so a schema failure from the kit is its check of the output
+        // (actions do not parse themselves): permanent, like any other contract violation.
+        if (error instanceof z.ZodError) {
+          throw new StepFailure(`output of ${action.name} does not match its schema`, { permanent: true, issues: zodIssues(error), input: rendered });
+        }
+        throw error;
       }
-      result = { status: 'succeeded', input: rendered, output: JSON.parse(JSON.stringify(checked.data ?? null)) as unknown };
+      result = { status: 'succeeded', input: rendered, output: JSON.parse(JSON.stringify(output ?? null)) as unknown };
     }
     await updateStep(d, target.runId, target.stepIndex, {
       status: result.status,
@@ -352,36 +377,35 @@ export class StepRunner {
       writable: true,
       configurable: true,
     });
-    await this.#advance(trx, run, spec, target, context);
+    await this.#advance(ctx, run, spec, target, context);
     return 'done';
   }
 
-  async #advance(trx: Transaction<UntypedDB>, run: RunRow, spec: DefinitionSpec, target: StepTarget, context: RunContext): Promise<void> {
-    const d = wf(trx);
+  async #advance(ctx: DomainContext, run: RunRow, spec: DefinitionSpec, target: StepTarget, context: RunContext): Promise<void> {
+    const d = ctx.db<WorkflowDB>();
     const next = target.stepIndex + 1;
     if (next < spec.steps.length) {
       const startAfter = stepStartTime(spec.steps[next], context);
       await updateRun(d, run.id, { current_step: next });
       await updateStep(d, run.id, next, { scheduled_for: startAfter });
-      await this.#deps.schedule(trx, { tenantId: target.tenantId, runId: run.id, stepIndex: next }, startAfter);
+      await this.#deps.schedule(ctx, { tenantId: target.tenantId, runId: run.id, stepIndex: next }, startAfter);
       return;
     }
     await updateRun(d, run.id, { status: 'succeeded', finished_at: new Date() });
-    await writeEvent(
-      trx,
+    await ctx.emit(
       runCompleted,
-      { runId: run.id, definitionId: run.definition_id, definitionVersion: run.definition_version, steps: spec.steps.length },
-      { ...runEventMeta(run), aggregateId: run.id },
+      { run_id: run.id, definition_id: run.definition_id, definition_version: run.definition_version, steps: spec.steps.length },
+      { aggregateId: run.id },
     );
   }
 
-  async #fail(trx: Transaction<UntypedDB>, target: StepTarget, attempt: number, error: unknown): Promise<StepOutcome> {
-    const d = wf(trx);
+  async #fail(ctx: DomainContext, target: StepTarget, attempt: number, error: unknown): Promise<StepOutcome> {
+    const d = ctx.db<WorkflowDB>();
     const run = await lockRun(d, target.runId);
     if (!run || run.status !== 'running') return 'stale';
     const step = await lockStep(d, target.runId, target.stepIndex);
     if (!step || step.status !== 'running' || step.attempts !== attempt) return 'stale';
-    const spec = await this.#spec(d, run.definition_id, run.definition_version);
+    const spec = await this.#spec(ctx, run.definition_id, run.definition_version);
     const stepSpec = spec.steps[target.stepIndex];
     const policy = resolveRetryPolicy(stepSpec, spec);
     const stored = describeError(error, attempt);
@@ -391,48 +415,47 @@ export class StepRunner {
     if (!stored.permanent && attempt < policy.maxAttempts) {
       const startAfter = new Date(Date.now() + backoffMs(policy, attempt));
       await updateStep(d, run.id, target.stepIndex, { status: 'pending', error: JSON.stringify(stored), scheduled_for: startAfter, ...(input ? { input } : {}) });
-      await this.#deps.schedule(trx, target, startAfter);
+      await this.#deps.schedule(ctx, target, startAfter);
       return 'retry';
     }
     await updateStep(d, run.id, target.stepIndex, { status: 'failed', error: JSON.stringify(stored), finished_at: new Date(), ...(input ? { input } : {}) });
-    const compensated = spec.compensateOnFailure ? await this.#compensate(trx, run, target.stepIndex) : false;
+    const compensated = spec.compensateOnFailure ? await this.#compensate(ctx, run, target.stepIndex) : false;
     await updateRun(d, run.id, {
       status: compensated ? 'compensated' : 'failed',
       error: JSON.stringify({ stepKey: step.step_key, ...stored }),
       finished_at: new Date(),
     });
-    await writeEvent(
-      trx,
+    await ctx.emit(
       runFailed,
-      { runId: run.id, definitionId: run.definition_id, definitionVersion: run.definition_version, stepKey: step.step_key, error: stored.message, compensated },
-      { ...runEventMeta(run), aggregateId: run.id },
+      {
+        run_id: run.id,
+        definition_id: run.definition_id,
+        definition_version: run.definition_version,
+        step_key: step.step_key,
+        error: stored.message,
+        compensated,
+      },
+      { aggregateId: run.id },
     );
     return 'failed';
   }
 
   /** Calls `compensate` of completed steps in reverse order; each in a savepoint so one failure does not undo the others. */
-  async #compensate(trx: Transaction<UntypedDB>, run: RunRow, failedIndex: number): Promise<boolean> {
-    const d = wf(trx);
+  async #compensate(ctx: DomainContext, run: RunRow, failedIndex: number): Promise<boolean> {
+    const d = ctx.db<WorkflowDB>();
     const steps = (await listSteps(d, run.id)).filter((row) => row.step_index < failedIndex && row.status === 'succeeded').reverse();
     let any = false;
     for (const step of steps) {
       const action = this.#deps.registry.get(step.action);
       if (!action?.compensate) continue;
-      await sql`SAVEPOINT workflow_compensate`.execute(trx);
+      await sql`SAVEPOINT workflow_compensate`.execute(d);
       try {
-        await action.compensate(step.input, step.output, {
-          trx,
-          log: this.#deps.log,
-          tenantId: run.tenant_id,
-          actorId: null,
-          idempotencyKey: `${run.id}:${step.step_key}:compensate`,
-          eventMeta: runEventMeta(run),
-        });
-        await sql`RELEASE SAVEPOINT workflow_compensate`.execute(trx);
+        await action.compensate(step.input, step.output, { ...ctx, idempotencyKey: `${run.id}:${step.step_key}:compensate` });
+        await sql`RELEASE SAVEPOINT workflow_compensate`.execute(d);
         await updateStep(d, run.id, step.step_index, { status: 'compensated' });
         any = true;
       } catch (error) {
-        await sql`ROLLBACK TO SAVEPOINT workflow_compensate`.execute(trx);
+        await sql`ROLLBACK TO SAVEPOINT workflow_compensate`.execute(d);
         const message = error instanceof Error ? error.message : String(error);
         await updateStep(d, run.id, step.step_index, { error: JSON.stringify({ message: `compensation failed: ${message}`, at: new Date().toISOString() }) });
         this.#deps.log.error({ runId: run.id, step: step.step_key, error: message }, 'workflow compensation failed');

@@ -1,9 +1,9 @@
 // Runs: list, detail, operator retry and cancel.
-import { DomainError, NotFoundError, writeEvent } from '@ubos/platform';
+import { DomainError, NotFoundError, type DomainContext } from '@ubos/platform';
 import { runCancelled, runRetried, type RunDetailDto, type RunDto, type RunStatus, type StepDto } from './contracts.ts';
-import { findRun, listRuns, listSteps, lockRun, updateRun, updateStep, wf, type RunRow, type StepRow } from './repository.ts';
+import type { WorkflowDB } from './db.ts';
+import { findRun, listRuns, listSteps, lockRun, updateRun, updateStep, type RunRow, type StepRow } from './repository.ts';
 import { wakeupScheduler } from './runtime.ts';
-import type { ServiceContext } from './service.ts';
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
@@ -40,10 +40,10 @@ function toStepDto(row: StepRow): StepDto {
 }
 
 export async function listRunsPage(
-  ctx: ServiceContext,
+  ctx: DomainContext,
   input: { definitionId?: string | undefined; status?: RunStatus | undefined; from?: string | undefined; to?: string | undefined; cursor?: string | undefined; limit: number },
 ): Promise<{ items: RunDto[]; nextCursor: string | null }> {
-  const rows = await listRuns(wf(ctx.trx), {
+  const rows = await listRuns(ctx.db<WorkflowDB>(), {
     definitionId: input.definitionId,
     status: input.status,
     from: input.from ? new Date(input.from) : undefined,
@@ -55,8 +55,8 @@ export async function listRunsPage(
   return { items: page.map(toRunDto), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
-export async function getRun(ctx: ServiceContext, input: { id: string }): Promise<RunDetailDto> {
-  const db = wf(ctx.trx);
+export async function getRun(ctx: DomainContext, input: { id: string }): Promise<RunDetailDto> {
+  const db = ctx.db<WorkflowDB>();
   const run = await findRun(db, input.id);
   if (!run) throw new NotFoundError('Workflow run', input.id);
   const steps = await listSteps(db, run.id);
@@ -64,8 +64,8 @@ export async function getRun(ctx: ServiceContext, input: { id: string }): Promis
 }
 
 /** Retries a failed run from its failed step (fresh attempts); earlier steps keep their results. */
-export async function retryRun(ctx: ServiceContext, input: { id: string }): Promise<RunDetailDto> {
-  const db = wf(ctx.trx);
+export async function retryRun(ctx: DomainContext, input: { id: string }): Promise<RunDetailDto> {
+  const db = ctx.db<WorkflowDB>();
   const run = await lockRun(db, input.id);
   if (!run) throw new NotFoundError('Workflow run', input.id);
   if (run.status !== 'failed') throw new DomainError('PRECONDITION_FAILED', `Only a failed run can be retried; this one is ${run.status}`);
@@ -75,19 +75,18 @@ export async function retryRun(ctx: ServiceContext, input: { id: string }): Prom
   const now = new Date();
   await updateStep(db, run.id, failed.step_index, { status: 'pending', attempts: 0, error: null, finished_at: null, scheduled_for: now });
   await updateRun(db, run.id, { status: 'running', current_step: failed.step_index, error: null, finished_at: null });
-  await wakeupScheduler(ctx.trx, { tenantId: ctx.tenant.tenantId, runId: run.id, stepIndex: failed.step_index }, now);
-  await writeEvent(
-    ctx.trx,
+  await wakeupScheduler(ctx, { tenantId: ctx.tenantId, runId: run.id, stepIndex: failed.step_index }, now);
+  await ctx.emit(
     runRetried,
-    { runId: run.id, definitionId: run.definition_id, definitionVersion: run.definition_version, fromStepKey: failed.step_key },
-    { ...ctx.eventMeta, aggregateId: run.id },
+    { run_id: run.id, definition_id: run.definition_id, definition_version: run.definition_version, from_step_key: failed.step_key },
+    { aggregateId: run.id },
   );
   return getRun(ctx, { id: run.id });
 }
 
 /** Cancels a running run: pending and running steps are cancelled; queued jobs become no-ops. */
-export async function cancelRun(ctx: ServiceContext, input: { id: string }): Promise<RunDetailDto> {
-  const db = wf(ctx.trx);
+export async function cancelRun(ctx: DomainContext, input: { id: string }): Promise<RunDetailDto> {
+  const db = ctx.db<WorkflowDB>();
   const run = await lockRun(db, input.id);
   if (!run) throw new NotFoundError('Workflow run', input.id);
   if (run.status !== 'running' && run.status !== 'pending') {
@@ -100,11 +99,6 @@ export async function cancelRun(ctx: ServiceContext, input: { id: string }): Pro
     .where('status', 'in', ['pending', 'running'])
     .execute();
   await updateRun(db, run.id, { status: 'cancelled', finished_at: new Date() });
-  await writeEvent(
-    ctx.trx,
-    runCancelled,
-    { runId: run.id, definitionId: run.definition_id, definitionVersion: run.definition_version },
-    { ...ctx.eventMeta, aggregateId: run.id },
-  );
+  await ctx.emit(runCancelled, { run_id: run.id, definition_id: run.definition_id, definition_version: run.definition_version }, { aggregateId: run.id });
   return getRun(ctx, { id: run.id });
 }

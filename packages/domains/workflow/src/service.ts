@@ -1,6 +1,6 @@
 // Business rules of the workflow API: definitions (versioned, enable/disable) and templates.
 // Runs live in service-runs.ts, the dry run in dry-run.ts.
-import { DomainError, NotFoundError, uuidv7, writeEvent, type EventMeta, type Transaction, type UntypedDB } from '@ubos/platform';
+import { DomainError, NotFoundError, uuidv7, type ActionRegistry, type DomainContext } from '@ubos/platform';
 import {
   definitionCreated,
   definitionDeleted,
@@ -12,7 +12,7 @@ import {
   type DefinitionSpec,
 } from './contracts.ts';
 import { findTemplate, workflowTemplates } from './flagship.ts';
-import type { ActionRegistry } from './registry.ts';
+import type { WorkflowDB } from './db.ts';
 import {
   findDefinition,
   findSpec,
@@ -21,20 +21,12 @@ import {
   listDefinitions,
   listVersions,
   refreshScheduleRow,
-  wf,
   type DefinitionRow,
 } from './repository.ts';
 import { assertValidDefinition, validateDefinition } from './validation.ts';
 
-/** What a service call needs from the tRPC tenant context. */
-export interface ServiceContext {
-  trx: Transaction<UntypedDB>;
-  eventMeta: EventMeta;
-  tenant: { tenantId: string; userId: string };
-}
-
-async function toDefinitionDto(ctx: ServiceContext, row: DefinitionRow): Promise<DefinitionDto> {
-  return definitionDtoOf(row, await findSpec(wf(ctx.trx), row.id, row.current_version));
+async function toDefinitionDto(ctx: DomainContext, row: DefinitionRow): Promise<DefinitionDto> {
+  return definitionDtoOf(row, await findSpec(ctx.db<WorkflowDB>(), row.id, row.current_version));
 }
 
 function definitionDtoOf(row: DefinitionRow, spec: DefinitionSpec | undefined): DefinitionDto {
@@ -56,7 +48,7 @@ function definitionDtoOf(row: DefinitionRow, spec: DefinitionSpec | undefined): 
 // ----- definitions -----------------------------------------------------------------------------
 
 export async function createDefinition(
-  ctx: ServiceContext,
+  ctx: DomainContext,
   registry: ActionRegistry,
   input: { spec: unknown; enabled?: boolean | undefined },
 ): Promise<DefinitionDto> {
@@ -65,37 +57,36 @@ export async function createDefinition(
 }
 
 async function insertValidated(
-  ctx: ServiceContext,
+  ctx: DomainContext,
   spec: DefinitionSpec,
   options: { enabled: boolean; templateKey: string | null; missingActions: string[] },
 ): Promise<DefinitionDto> {
   const id = uuidv7();
-  const row = await insertDefinition(wf(ctx.trx), {
+  const row = await insertDefinition(ctx.db<WorkflowDB>(), {
     id,
-    tenantId: ctx.tenant.tenantId,
+    tenantId: ctx.tenantId,
     spec,
     enabled: options.enabled,
     templateKey: options.templateKey,
     missingActions: options.missingActions,
-    createdBy: ctx.tenant.userId,
+    createdBy: ctx.actorId,
   });
-  await writeEvent(
-    ctx.trx,
+  await ctx.emit(
     definitionCreated,
-    { definitionId: id, version: 1, name: spec.name, triggerEvent: triggerKey(spec.trigger), enabled: options.enabled, templateKey: options.templateKey },
-    { ...ctx.eventMeta, aggregateId: id },
+    { definition_id: id, version: 1, name: spec.name, trigger_event: triggerKey(spec.trigger), enabled: options.enabled, template_key: options.templateKey },
+    { aggregateId: id },
   );
-  await refreshScheduleRow(wf(ctx.trx), id);
+  await refreshScheduleRow(ctx.db<WorkflowDB>(), id);
   return toDefinitionDto(ctx, row);
 }
 
 /** Editing creates a new version; runs keep the version they started with. */
 export async function updateDefinition(
-  ctx: ServiceContext,
+  ctx: DomainContext,
   registry: ActionRegistry,
   input: { id: string; spec: unknown; expectedVersion?: number | undefined },
 ): Promise<DefinitionDto> {
-  const db = wf(ctx.trx);
+  const db = ctx.db<WorkflowDB>();
   const current = await findDefinition(db, input.id, { forUpdate: true });
   if (!current) throw new NotFoundError('Workflow definition', input.id);
   if (input.expectedVersion !== undefined && input.expectedVersion !== current.current_version) {
@@ -104,7 +95,7 @@ export async function updateDefinition(
   const { spec } = assertValidDefinition(input.spec, registry);
   const validSpec = spec as DefinitionSpec;
   const version = current.current_version + 1;
-  await insertVersion(db, { tenantId: ctx.tenant.tenantId, definitionId: current.id, version, spec: validSpec, createdBy: ctx.tenant.userId });
+  await insertVersion(db, { tenantId: ctx.tenantId, definitionId: current.id, version, spec: validSpec, createdBy: ctx.actorId });
   const row = await db
     .updateTable('workflow.definitions')
     .set({
@@ -118,18 +109,17 @@ export async function updateDefinition(
     .where('id', '=', current.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await writeEvent(
-    ctx.trx,
+  await ctx.emit(
     definitionUpdated,
-    { definitionId: current.id, version, name: validSpec.name, triggerEvent: triggerKey(validSpec.trigger) },
-    { ...ctx.eventMeta, aggregateId: current.id },
+    { definition_id: current.id, version, name: validSpec.name, trigger_event: triggerKey(validSpec.trigger) },
+    { aggregateId: current.id },
   );
   await refreshScheduleRow(db, current.id);
   return toDefinitionDto(ctx, row);
 }
 
-export async function setDefinitionEnabled(ctx: ServiceContext, registry: ActionRegistry, input: { id: string; enabled: boolean }): Promise<DefinitionDto> {
-  const db = wf(ctx.trx);
+export async function setDefinitionEnabled(ctx: DomainContext, registry: ActionRegistry, input: { id: string; enabled: boolean }): Promise<DefinitionDto> {
+  const db = ctx.db<WorkflowDB>();
   const current = await findDefinition(db, input.id, { forUpdate: true });
   if (!current) throw new NotFoundError('Workflow definition', input.id);
   let missing: string[] = [];
@@ -154,36 +144,31 @@ export async function setDefinitionEnabled(ctx: ServiceContext, registry: Action
     .where('id', '=', current.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await writeEvent(
-    ctx.trx,
-    input.enabled ? definitionEnabled : definitionDisabled,
-    { definitionId: current.id, version: current.current_version },
-    { ...ctx.eventMeta, aggregateId: current.id },
-  );
+  await ctx.emit(input.enabled ? definitionEnabled : definitionDisabled, { definition_id: current.id, version: current.current_version }, { aggregateId: current.id });
   await refreshScheduleRow(db, current.id);
   return toDefinitionDto(ctx, row);
 }
 
-export async function deleteDefinition(ctx: ServiceContext, input: { id: string }): Promise<{ id: string }> {
-  const db = wf(ctx.trx);
+export async function deleteDefinition(ctx: DomainContext, input: { id: string }): Promise<{ id: string }> {
+  const db = ctx.db<WorkflowDB>();
   const current = await findDefinition(db, input.id, { forUpdate: true });
   if (!current) throw new NotFoundError('Workflow definition', input.id);
   await db.updateTable('workflow.definitions').set({ deleted_at: new Date(), enabled: false, updated_at: new Date() }).where('id', '=', current.id).execute();
-  await writeEvent(ctx.trx, definitionDeleted, { definitionId: current.id }, { ...ctx.eventMeta, aggregateId: current.id });
+  await ctx.emit(definitionDeleted, { definition_id: current.id }, { aggregateId: current.id });
   await refreshScheduleRow(db, current.id);
   return { id: current.id };
 }
 
-export async function getDefinition(ctx: ServiceContext, input: { id: string }): Promise<DefinitionDto & { versions: { version: number; createdAt: string }[] }> {
-  const db = wf(ctx.trx);
+export async function getDefinition(ctx: DomainContext, input: { id: string }): Promise<DefinitionDto & { versions: { version: number; createdAt: string }[] }> {
+  const db = ctx.db<WorkflowDB>();
   const row = await findDefinition(db, input.id);
   if (!row) throw new NotFoundError('Workflow definition', input.id);
   const versions = await listVersions(db, row.id);
   return { ...(await toDefinitionDto(ctx, row)), versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt.toISOString() })) };
 }
 
-export async function listAllDefinitions(ctx: ServiceContext): Promise<DefinitionDto[]> {
-  const rows = await listDefinitions(wf(ctx.trx));
+export async function listAllDefinitions(ctx: DomainContext): Promise<DefinitionDto[]> {
+  const rows = await listDefinitions(ctx.db<WorkflowDB>());
   return rows.map((row) => definitionDtoOf(row, row.spec));
 }
 
@@ -219,7 +204,7 @@ export function listTemplates(registry: ActionRegistry): TemplateSummary[] {
  * registered (or its inputs do not fit the registered actions) it installs disabled and lists what
  * it waits for.
  */
-export async function installTemplate(ctx: ServiceContext, registry: ActionRegistry, input: { key: string }): Promise<DefinitionDto & { issues: { path: (string | number)[]; message: string }[] }> {
+export async function installTemplate(ctx: DomainContext, registry: ActionRegistry, input: { key: string }): Promise<DefinitionDto & { issues: { path: (string | number)[]; message: string }[] }> {
   const template = findTemplate(input.key);
   if (!template) throw new NotFoundError('Workflow template', input.key);
   const result = validateDefinition(template.spec, registry);

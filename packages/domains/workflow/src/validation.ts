@@ -1,9 +1,8 @@
 // Validates a definition on save: shape, step keys, action names, template references and
 // each step's literal input against the action's zod schema. Returns every problem at once.
-import { DomainError, type FieldIssue } from '@ubos/platform';
+import { DomainError, type ActionRegistry, type FieldIssue } from '@ubos/platform';
 import { definitionSpecSchema, type Comparison, type Condition, type DefinitionSpec } from './contracts.ts';
 import { conditionPaths, expressionsOf, forbiddenSegment, isTemplate, LIMITS, parsePath, resolvePath } from './interpreter.ts';
-import type { ActionRegistry } from './registry.ts';
 
 export interface ValidationResult {
   spec: DefinitionSpec | null;
