@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const TIMELINE_SUBSCRIPTION = 'timeline.record-activity';
 
 /** One timeline entry as procedures return it. Timestamps are ISO strings. */
-export const activityEventSchema = z.object({
+export const activityDto = z.object({
   id: z.uuid(),
   eventId: z.uuid(),
   type: z.string(),
@@ -19,7 +19,7 @@ export const activityEventSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   recordedAt: z.iso.datetime({ offset: true }),
 });
-export type ActivityEvent = z.infer<typeof activityEventSchema>;
+export type ActivityDto = z.infer<typeof activityDto>;
 
 export const timelineListInput = z
   .object({
@@ -43,9 +43,9 @@ export const timelineListInput = z
   });
 export type TimelineListInput = z.infer<typeof timelineListInput>;
 
-export const timelineListOutput = z.object({
-  items: z.array(activityEventSchema),
+export const activityPageDto = z.object({
+  items: z.array(activityDto),
   /** Pass back as `cursor` for the next (older) page; null on the last page. */
   nextCursor: z.string().nullable(),
 });
-export type TimelineListOutput = z.infer<typeof timelineListOutput>;
+export type ActivityPageDto = z.infer<typeof activityPageDto>;

@@ -3,7 +3,6 @@ import { TIMELINE_SUBSCRIPTION } from './contracts.ts';
 import type { TimelineDB } from './db.ts';
 import { insertActivity } from './repository.ts';
 import { activityOf } from './summary.ts';
-import type { Transaction } from '@ubos/platform';
 
 /** Records every domain event (identity included) as one timeline row. */
 export const recordActivity: Subscription = {
@@ -13,7 +12,7 @@ export const recordActivity: Subscription = {
   batchSize: 50,
   concurrency: 4,
   async handle(event, ctx) {
-    await insertActivity(ctx.trx as unknown as Transaction<TimelineDB>, event.tenant_id, event.id, activityOf(event));
+    await insertActivity(ctx.db<TimelineDB>(), event.tenant_id, event.id, activityOf(event));
   },
 };
 

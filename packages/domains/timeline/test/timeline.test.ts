@@ -17,7 +17,7 @@ import {
 } from '@ubos/platform';
 import { createTestDatabase, testContext, testSession, type TestDatabase, waitFor } from '@ubos/platform/testing';
 import { memberJoined, userCreated } from '@ubos/identity/contracts';
-import { activityEventSchema, TIMELINE_SUBSCRIPTION } from '../src/contracts.ts';
+import { activityDto, TIMELINE_SUBSCRIPTION } from '../src/contracts.ts';
 import { recordActivity } from '../src/handlers.ts';
 import { timelineModule } from '../src/module.ts';
 import { summarize } from '../src/summary.ts';
@@ -56,7 +56,9 @@ async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[
 
 const rowCount = async () => (await admin<{ n: number }>('SELECT count(*)::int AS n FROM timeline.activity_events'))[0]?.n ?? 0;
 const caller = (tenant: string, role: 'owner' | 'viewer' = 'viewer') =>
-  createCallerFactory(timelineModule.router)(testContext({ db: testDb.db, session: testSession({ userId, tenantId: tenant, role }) }));
+  createCallerFactory(timelineModule.router)(
+    testContext({ db: testDb.db, session: testSession({ userId, tenantId: tenant, role, modules: [timelineModule] }), modules: [timelineModule] }),
+  );
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -115,7 +117,7 @@ describe('recording', () => {
       'identity.member.joined',
       'identity.user.created',
     ]);
-    for (const item of items) expect(activityEventSchema.parse(item)).toEqual(item);
+    for (const item of items) expect(activityDto.parse(item)).toEqual(item);
     const byType = Object.fromEntries(items.map((item) => [item.type, item]));
     expect(byType['identity.user.created']).toMatchObject({
       actorId: userId,

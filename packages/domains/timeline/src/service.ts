@@ -1,8 +1,8 @@
-import { DomainError, tenantDb, type TenantContext } from '@ubos/platform';
+import { DomainError, type DomainContext } from '@ubos/platform';
 import { z } from 'zod';
-import type { TimelineListInput, TimelineListOutput } from '../contracts.ts';
-import type { TimelineDB } from '../db.ts';
-import { listActivity, type ActivityRow } from '../repository.ts';
+import type { ActivityPageDto, TimelineListInput } from './contracts.ts';
+import type { TimelineDB } from './db.ts';
+import { listActivity, type ActivityRow } from './repository.ts';
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -20,8 +20,8 @@ function decodeCursor(cursor: string): { occurredAt: string; id: string } {
 }
 
 /** timeline.list: newest first, filtered, keyset-paginated on (occurred_at, id). */
-export async function list(ctx: TenantContext, input: TimelineListInput): Promise<TimelineListOutput> {
-  const rows = await listActivity(tenantDb<TimelineDB>(ctx), {
+export async function list(ctx: DomainContext, input: TimelineListInput): Promise<ActivityPageDto> {
+  const rows = await listActivity(ctx.db<TimelineDB>(), {
     entity: input.entity,
     clientId: input.clientId,
     actorId: input.actorId,

@@ -1,1 +1,0 @@
-export { timelineListInput as listInput, timelineListOutput as listOutput } from '../contracts.ts';
