@@ -16,12 +16,12 @@ import {
   type EventBackbone,
   type PgBoss,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testContext, testRuntime, testSession, type TestDatabase } from '@ubos/platform/testing';
 import { createWorkflowEngine, type WorkflowEngine } from '../src/engine.ts';
 import { workflowTrigger } from '../src/handlers.ts';
 import { workflowModule } from '../src/module.ts';
 import { workflowRouter } from '../src/router.ts';
-import { count, createFixtureTables, createFromTemplate, createTask, testBoss, waitFor } from './helpers.ts';
+import { count, createFixtureTables, createFromTemplate, createTask, fixtureModule, testBoss, waitFor } from './helpers.ts';
 
 const log = createLogger({ level: 'silent' });
 const dealWon = defineEvent({
@@ -35,13 +35,16 @@ let testDb: TestDatabase;
 let boss: PgBoss;
 let engine: WorkflowEngine;
 let backbone: EventBackbone;
+// The modules whose actions the deal-won template uses (test doubles of the projects actions).
+const modules = [workflowModule, fixtureModule([createFromTemplate, createTask])];
+const runtime = testRuntime(modules);
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   await createFixtureTables(testDb.adminUrl);
   boss = testBoss(testDb.appUrl);
   await boss.start();
-  engine = createWorkflowEngine({ db: testDb.db, boss, actions: [createFromTemplate, createTask], log });
+  engine = createWorkflowEngine({ db: testDb.db, boss, registry: runtime.actions, log });
   await engine.start();
   backbone = await startEventBackbone({ db: testDb.db, boss, modules: [workflowModule], log, dispatchPollIntervalMs: 200 });
 });
@@ -57,7 +60,7 @@ describe('behind the event backbone', () => {
   it('runs "deal won → project + kickoff task" from an outbox event, once however often it is delivered', async () => {
     const tenantId = uuidv7();
     const userId = uuidv7();
-    const caller = createCallerFactory(workflowRouter)(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role: 'owner' }) }));
+    const caller = createCallerFactory(workflowRouter)(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role: 'owner', modules }), runtime }));
     const installed = await caller.templates.install({ key: 'deal-won-project' });
     expect(installed.enabled).toBe(true);
 

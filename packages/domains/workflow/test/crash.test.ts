@@ -1,16 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallerFactory, createLogger, sql, uuidv7, withTenant } from '@ubos/platform';
+import { createCallerFactory, sql, uuidv7, withTenant, type DomainModule } from '@ubos/platform';
 import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
 import { workflowTrigger } from '../src/handlers.ts';
-import { configureWorkflowActions } from '../src/registry.ts';
+import { workflowModule } from '../src/module.ts';
 import { workflowRouter } from '../src/router.ts';
-import { createFixtureTables, recordAction, testEvent, waitFor, waitForRun } from './helpers.ts';
+import { createFixtureTables, fixtureModule, handlerContext, recordAction, testEvent, waitFor, waitForRun } from './helpers.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/engine-worker.ts', import.meta.url));
-const log = createLogger({ level: 'silent' });
 let testDb: TestDatabase;
+let modules: DomainModule[];
 const children: ChildProcess[] = [];
 
 /** Starts a worker; a start that fails (e.g. the shared test server is briefly out of connections) is retried. */
@@ -61,7 +61,7 @@ function exited(child: ChildProcess): Promise<void> {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   await createFixtureTables(testDb.adminUrl);
-  configureWorkflowActions([recordAction(testDb.db)]);
+  modules = [workflowModule, fixtureModule([recordAction(testDb.db)])];
 });
 
 afterAll(async () => {
@@ -78,7 +78,7 @@ describe('kill -9 of the worker in the middle of a 3-step run', () => {
   it('completes the run after a restart, with no step entity created twice', async () => {
     const tenantId = uuidv7();
     const caller = createCallerFactory(workflowRouter)(
-      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
+      testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner', modules }), modules }),
     );
     await caller.definitions.create({
       spec: {
@@ -91,7 +91,7 @@ describe('kill -9 of the worker in the middle of a 3-step run', () => {
     const first = await startWorker({ SLOW_STEP: 'second', SLOW_MS: '60000' });
     const event = testEvent(tenantId, 'test.crash.happened', {});
     await withTenant(testDb.db, { tenantId }, (trx) =>
-      workflowTrigger.handle(event, { trx, log, eventMeta: { tenantId, actorId: null, correlationId: event.correlation_id, causationId: event.id } }),
+      workflowTrigger.handle(event, handlerContext(trx, event)),
     );
     const runId = await waitFor(async () => {
       const rows = await withTenant(testDb.db, { tenantId }, (trx) =>

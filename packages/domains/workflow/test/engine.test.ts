@@ -10,13 +10,25 @@ import {
   type EventEnvelope,
   type PgBoss,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
-import { PgBoss as Boss, QUEUE_SCHEMA } from '@ubos/platform';
+import { createTestDatabase, testContext, testRuntime, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { PermissionCatalog, PgBoss as Boss, QUEUE_SCHEMA, type DomainModule, type DomainRuntime } from '@ubos/platform';
 import { CRON_QUEUE, createWorkflowEngine, type WorkflowEngine } from '../src/engine.ts';
 import { workflowTrigger } from '../src/handlers.ts';
-import { configureWorkflowActions } from '../src/registry.ts';
+import { workflowModule } from '../src/module.ts';
 import { workflowRouter } from '../src/router.ts';
-import { count, createFixtureTables, createFromTemplate, createTask, recordAction, testBoss, testEvent, waitFor, waitForRun } from './helpers.ts';
+import {
+  count,
+  createFixtureTables,
+  createFromTemplate,
+  createTask,
+  fixtureModule,
+  handlerContext,
+  recordAction,
+  testBoss,
+  testEvent,
+  waitFor,
+  waitForRun,
+} from './helpers.ts';
 
 const log = createLogger({ level: 'silent' });
 const createCaller = createCallerFactory(workflowRouter);
@@ -24,15 +36,18 @@ const createCaller = createCallerFactory(workflowRouter);
 let testDb: TestDatabase;
 let boss: PgBoss;
 let engine: WorkflowEngine;
+let modules: DomainModule[];
+let runtime: DomainRuntime;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   await createFixtureTables(testDb.adminUrl);
-  const actions = [createFromTemplate, createTask, recordAction(testDb.db)];
-  configureWorkflowActions(actions);
+  // The API and the engine share the host's registry, as in apps/api.
+  modules = [workflowModule, fixtureModule([createFromTemplate, createTask, recordAction(testDb.db)])];
+  runtime = testRuntime(modules);
   boss = testBoss(testDb.appUrl);
   await boss.start();
-  engine = createWorkflowEngine({ db: testDb.db, boss, actions, log, concurrency: 4, pollIntervalMs: 200 });
+  engine = createWorkflowEngine({ db: testDb.db, boss, registry: runtime.actions, log, concurrency: 4, pollIntervalMs: 200 });
   await engine.start();
 });
 
@@ -44,18 +59,12 @@ afterAll(async () => {
 
 function callerFor(tenantId: string, role: 'owner' | 'viewer' = 'owner') {
   const userId = uuidv7();
-  return { userId, caller: createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role }) })) };
+  return { userId, caller: createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role, modules }), runtime })) };
 }
 
 /** Delivers an event to the `workflow.trigger` subscription the way the event backbone does: in a tenant transaction. */
 async function deliver(event: EventEnvelope): Promise<void> {
-  await withTenant(testDb.db, { tenantId: event.tenant_id }, (trx) =>
-    workflowTrigger.handle(event, {
-      trx,
-      log,
-      eventMeta: { tenantId: event.tenant_id, actorId: null, correlationId: event.correlation_id, causationId: event.id },
-    }),
-  );
+  await withTenant(testDb.db, { tenantId: event.tenant_id }, (trx) => workflowTrigger.handle(event, handlerContext(trx, event)));
 }
 
 async function runsForEvent(tenantId: string, eventId: string): Promise<{ id: string; status: string; definition_version: number }[]> {
@@ -429,7 +438,7 @@ describe('definitions API', () => {
   });
 
   it('declares a permission on every procedure', () => {
-    expect(findUndeclaredProcedures(workflowRouter)).toEqual([]);
+    expect(findUndeclaredProcedures(workflowRouter, new PermissionCatalog([workflowModule]))).toEqual([]);
     const byPath = Object.fromEntries(listProcedures(workflowRouter).map((procedure) => [procedure.path, procedure.permission]));
     expect(byPath).toMatchObject({
       'definitions.create': 'workflow.definition.write',

@@ -1,17 +1,26 @@
-// Test fixtures: actions shaped like the projects domain's (writing to a test table, honouring
-// the idempotency key), event envelopes, and polling helpers. No other domain is imported.
+// Test fixtures: actions shaped like the projects domain's (writing to a test table; the kit
+// honours the idempotency key), a fixture module offering them, event envelopes, and polling
+// helpers. No other domain is imported.
 import pg from 'pg';
 import { z } from 'zod';
 import {
   createBoss,
+  createDomainContext,
+  createLogger,
+  defineAction,
+  defineDomain,
+  router,
   sql,
   uuidv7,
-  withIdempotency,
   withTenant,
   type ActionDefinition,
   type Database,
+  type DomainModule,
   type EventEnvelope,
+  type HandlerContext,
   type PgBoss,
+  type Transaction,
+  type UntypedDB,
 } from '@ubos/platform';
 
 /** Creates the test tables (as superuser) with the same RLS rules as a domain table. */
@@ -46,41 +55,37 @@ export async function createFixtureTables(adminUrl: string): Promise<void> {
 const createFromTemplateInput = z.strictObject({ templateId: z.uuid(), name: z.string().trim().min(1).max(200), clientId: z.uuid().nullable().default(null) });
 const projectOutput = z.object({ project_id: z.uuid(), client_id: z.uuid().nullable() });
 
-export const createFromTemplate: ActionDefinition<z.infer<typeof createFromTemplateInput>, z.infer<typeof projectOutput>> = {
+export const createFromTemplate = defineAction({
   name: 'projects.createFromTemplate',
   description: 'Create a project from a template (test double shaped like the projects domain action)',
   input: createFromTemplateInput,
   output: projectOutput,
-  run(input, context) {
-    return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'projects.createFromTemplate', key: context.idempotencyKey }, async () => {
-      const id = uuidv7();
-      await sql`INSERT INTO wftest.projects (id, tenant_id, template_id, client_id, name, idempotency_key)
-        VALUES (${id}, ${context.tenantId}, ${input.templateId}, ${input.clientId}, ${input.name}, ${context.idempotencyKey})`.execute(context.trx);
-      return { project_id: id, client_id: input.clientId };
-    });
+  async run(input, context) {
+    const id = uuidv7();
+    await sql`INSERT INTO wftest.projects (id, tenant_id, template_id, client_id, name, idempotency_key)
+      VALUES (${id}, ${context.tenantId}, ${input.templateId}, ${input.clientId}, ${input.name}, ${context.idempotencyKey})`.execute(context.db<UntypedDB>());
+    return { project_id: id, client_id: input.clientId };
   },
   async compensate(_input, output, context) {
-    await sql`DELETE FROM wftest.projects WHERE id = ${output.project_id}`.execute(context.trx);
+    await sql`DELETE FROM wftest.projects WHERE id = ${output.project_id}`.execute(context.db<UntypedDB>());
   },
-};
+});
 
 const createTaskInput = z.strictObject({ projectId: z.uuid(), title: z.string().trim().min(1).max(300), assigneeId: z.uuid().nullable().default(null) });
 const taskOutput = z.object({ task_id: z.uuid(), project_id: z.uuid() });
 
-export const createTask: ActionDefinition<z.infer<typeof createTaskInput>, z.infer<typeof taskOutput>> = {
+export const createTask = defineAction({
   name: 'projects.createTask',
   description: 'Create a task (test double)',
   input: createTaskInput,
   output: taskOutput,
-  run(input, context) {
-    return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'projects.createTask', key: context.idempotencyKey }, async () => {
-      const id = uuidv7();
-      await sql`INSERT INTO wftest.tasks (id, tenant_id, project_id, title, assignee_id, idempotency_key)
-        VALUES (${id}, ${context.tenantId}, ${input.projectId}, ${input.title}, ${input.assigneeId}, ${context.idempotencyKey})`.execute(context.trx);
-      return { task_id: id, project_id: input.projectId };
-    });
+  async run(input, context) {
+    const id = uuidv7();
+    await sql`INSERT INTO wftest.tasks (id, tenant_id, project_id, title, assignee_id, idempotency_key)
+      VALUES (${id}, ${context.tenantId}, ${input.projectId}, ${input.title}, ${input.assigneeId}, ${context.idempotencyKey})`.execute(context.db<UntypedDB>());
+    return { task_id: id, project_id: input.projectId };
   },
-};
+});
 
 const recordInput = z.strictObject({ step: z.string(), sleepMs: z.number().int().min(0).optional(), failTimes: z.number().int().min(0).optional() });
 const recordOutput = z.object({ entityId: z.uuid() });
@@ -88,9 +93,10 @@ const recordOutput = z.object({ entityId: z.uuid() });
 /**
  * `test.record`: writes one entity row; optionally sleeps inside the transaction (to be killed
  * mid-step) or fails its first `failTimes` attempts (counted in a table, committed separately).
+ * `slow` makes the step named `slow.step` sleep `slow.ms` (the kill -9 worker).
  */
-export function recordAction(db: Database): ActionDefinition<z.infer<typeof recordInput>, z.infer<typeof recordOutput>> {
-  return {
+export function recordAction(db: Database, slow: { step: string; ms: number } | null = null): ActionDefinition {
+  return defineAction({
     name: 'test.record',
     description: 'Write an entity row (test)',
     input: recordInput,
@@ -104,14 +110,33 @@ export function recordAction(db: Database): ActionDefinition<z.infer<typeof reco
         });
         if (attempts <= input.failTimes) throw new Error(`planned failure ${attempts} of ${input.failTimes}`);
       }
-      return withIdempotency(context.trx, { tenantId: context.tenantId, scope: 'test.record', key: context.idempotencyKey }, async () => {
-        const id = uuidv7();
-        await sql`INSERT INTO wftest.entities (id, tenant_id, step, idempotency_key) VALUES (${id}, ${context.tenantId}, ${input.step}, ${context.idempotencyKey})`.execute(context.trx);
-        if (input.sleepMs) await new Promise((resolve) => setTimeout(resolve, input.sleepMs));
-        return { entityId: id };
-      });
+      const id = uuidv7();
+      await sql`INSERT INTO wftest.entities (id, tenant_id, step, idempotency_key) VALUES (${id}, ${context.tenantId}, ${input.step}, ${context.idempotencyKey})`.execute(context.db<UntypedDB>());
+      const sleepMs = slow ? (input.step === slow.step ? slow.ms : 0) : input.sleepMs;
+      if (sleepMs) await new Promise((resolve) => setTimeout(resolve, sleepMs));
+      return { entityId: id };
     },
-  };
+  });
+}
+
+/**
+ * A fixture module offering the test actions, so tests build their runtime (and the engine's
+ * registry) from a module list as the host does: `[workflowModule, fixtureModule(...)]`.
+ */
+export function fixtureModule(actions: readonly ActionDefinition[]): DomainModule {
+  return defineDomain({ name: 'wftest', router: router({}), migrations: [], actions });
+}
+
+/** The HandlerContext the event runner gives a subscription for `event` in `trx`. */
+export function handlerContext(trx: Transaction<UntypedDB>, event: EventEnvelope): HandlerContext {
+  return createDomainContext({
+    trx,
+    tenantId: event.tenant_id,
+    actorId: event.actor_id,
+    correlationId: event.correlation_id,
+    causationId: event.id,
+    log: createLogger({ level: 'silent' }),
+  });
 }
 
 export function testEvent(tenantId: string, type: string, payload: Record<string, unknown>, id = uuidv7()): EventEnvelope {

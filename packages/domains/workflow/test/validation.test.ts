@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@ubos/platform';
-import { ActionRegistry } from '../src/registry.ts';
+import { ActionRegistry } from '@ubos/platform';
+import { workflowModule } from '../src/module.ts';
 import { dryRun } from '../src/dry-run.ts';
 import { assertValidDefinition, validateDefinition } from '../src/validation.ts';
 import { workflowTemplates } from '../src/flagship.ts';
 import { createFromTemplate, createTask, testEvent } from './helpers.ts';
 
-const registry = new ActionRegistry([createFromTemplate, createTask]);
+// What the host builds: every module's actions, workflow's core actions included.
+const registry = new ActionRegistry([...workflowModule.actions, createFromTemplate, createTask]);
 const clientId = '0190a0a0-0000-7000-8000-000000000001';
 const templateId = '0190a0a0-0000-7000-8000-00000000abcd';
 
@@ -191,8 +193,9 @@ describe('delays', () => {
 
 describe('action registry', () => {
   it('always holds the core actions, refuses two actions with one name and odd names', () => {
-    expect(new ActionRegistry().list().map((action) => action.name)).toEqual(['core.notify', 'core.wait']);
-    const withCore = new ActionRegistry([...new ActionRegistry().list(), createTask]);
+    // The core actions come with workflowModule's actions (the kernel's registry adds none itself).
+    expect(new ActionRegistry(workflowModule.actions).list().map((action) => action.name)).toEqual(['core.notify', 'core.wait']);
+    const withCore = new ActionRegistry([...new ActionRegistry(workflowModule.actions).list(), createTask]);
     expect(withCore.has('projects.createTask')).toBe(true);
     expect(() => new ActionRegistry([createTask, { ...createTask }])).toThrow(/registered twice/);
     expect(() => new ActionRegistry([{ ...createTask, name: 'no-dot' }])).toThrow(/Invalid action name/);
