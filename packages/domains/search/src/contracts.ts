@@ -13,7 +13,7 @@ export const searchQueryInput = z.object({
 });
 export type SearchQueryInput = z.infer<typeof searchQueryInput>;
 
-export const searchHitSchema = z.object({
+export const searchHitDto = z.object({
   type: searchableTypeSchema,
   id: z.uuid(),
   title: z.string(),
@@ -22,14 +22,14 @@ export const searchHitSchema = z.object({
   parent_id: z.uuid().nullable(),
   score: z.number(),
 });
-export type SearchHit = z.infer<typeof searchHitSchema>;
+export type SearchHit = z.infer<typeof searchHitDto>;
 
-export const searchResultSchema = z.object({
+export const searchResultDto = z.object({
   /** Groups ordered by their best hit; hits within a group by score. */
-  groups: z.array(z.object({ type: searchableTypeSchema, hits: z.array(searchHitSchema) })),
+  groups: z.array(z.object({ type: searchableTypeSchema, hits: z.array(searchHitDto) })),
   total: z.number().int(),
 });
-export type SearchResult = z.infer<typeof searchResultSchema>;
+export type SearchResult = z.infer<typeof searchResultDto>;
 
 // ---------------------------------------------------------------- index rebuild (long work)
 
@@ -78,7 +78,8 @@ export const rebuildResumed = defineEvent({
   payload: z.object({ rebuild_id: z.uuid(), chunk: z.number().int() }),
 });
 
-export const searchEvents = { rebuildRequested, rebuildChunkProcessed, rebuildCompleted, rebuildFailed, rebuildResumed } as const;
+/** Every event search publishes (the module's `events`). */
+export const searchEvents = [rebuildRequested, rebuildChunkProcessed, rebuildCompleted, rebuildFailed, rebuildResumed] as const;
 
 export const rebuildDto = z.object({
   id: z.uuid(),
@@ -96,11 +97,11 @@ export const rebuildDto = z.object({
 });
 export type RebuildDto = z.infer<typeof rebuildDto>;
 
-export const rebuildRequestOutput = z.object({
+export const rebuildRequestDto = z.object({
   rebuild: rebuildDto,
   /** False when a rebuild was already queued or running: that one is returned, nothing new starts. */
   started: z.boolean(),
 });
-export type RebuildRequestOutput = z.infer<typeof rebuildRequestOutput>;
+export type RebuildRequestDto = z.infer<typeof rebuildRequestDto>;
 
 export const rebuildStatusInput = z.object({ id: z.uuid().optional() });

@@ -1,4 +1,4 @@
-import { tenantDb, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
+import type { EventEnvelope, HandlerContext, Subscription } from '@ubos/platform';
 import { rebuildChunkProcessed, rebuildRequested } from './contracts.ts';
 import type { SearchDB } from './db.ts';
 import { applyEvent, indexedEventTypes } from './indexer.ts';
@@ -8,10 +8,10 @@ import { markRebuildFailed, processRebuildEvent } from './service-rebuild.ts';
 export const indexDocuments: Subscription = {
   name: 'search.index-documents',
   events: indexedEventTypes,
-  async handle(event: EventEnvelope, context: HandlerContext): Promise<void> {
-    const outcome = await applyEvent(tenantDb<SearchDB>(context), event);
+  async handle(event: EventEnvelope, ctx: HandlerContext): Promise<void> {
+    const outcome = await applyEvent(ctx.db<SearchDB>(), event);
     // A payload search cannot read means a publisher's contract drifted: say so, don't retry forever.
-    if (outcome === 'unreadable') context.log.warn({ event: event.id, type: event.type }, 'search could not read this event payload');
+    if (outcome === 'unreadable') ctx.log.warn({ event: event.id, type: event.type }, 'search could not read this event payload');
   },
 };
 
@@ -23,7 +23,7 @@ export const rebuildIndex: Subscription = {
   timeoutSeconds: 300,
   handle: processRebuildEvent,
   // A chunk that keeps failing marks the rebuild failed, so it does not show progress forever.
-  onDeadLetter: (event, failure, context) => markRebuildFailed(context, event, failure.message),
+  onDeadLetter: (event, failure, ctx) => markRebuildFailed(ctx, event, failure.message),
 };
 
 export const searchSubscriptions: readonly Subscription[] = [indexDocuments, rebuildIndex];

@@ -1,9 +1,9 @@
-import { sql, type OutboxRow } from '@ubos/platform';
+import { sql } from '@ubos/platform';
 import type { Selectable, Updateable } from 'kysely';
 import type { RebuildsTable } from './db.ts';
 import type { SearchTrx } from './repository.ts';
 
-/** SQL of index rebuilds: the job row and the tenant's retained outbox it replays. */
+/** SQL of index rebuilds: the job row (the outbox is read through the kernel's readOutbox). */
 
 export type RebuildRow = Selectable<RebuildsTable>;
 
@@ -53,22 +53,6 @@ export async function hasNewerRebuild(trx: SearchTrx, row: RebuildRow): Promise<
 
 export async function updateRebuild(trx: SearchTrx, id: string, changes: Updateable<RebuildsTable>): Promise<RebuildRow> {
   return trx.updateTable('search.rebuilds').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-}
-
-/** How many of the tenant's retained outbox events the indexer reacts to (RLS scopes the count). */
-export async function countOutboxEvents(trx: SearchTrx, types: readonly string[]): Promise<number> {
-  const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM platform.outbox WHERE type = ANY (${[...types]}::text[])`.execute(trx);
-  return result.rows[0]?.n ?? 0;
-}
-
-/** The tenant's next outbox events after `afterPosition`, oldest first (RLS scopes them to the tenant). */
-export async function outboxEventsAfter(trx: SearchTrx, types: readonly string[], afterPosition: number, limit: number): Promise<OutboxRow[]> {
-  const result = await sql<OutboxRow>`
-    SELECT * FROM platform.outbox
-    WHERE position > ${afterPosition} AND type = ANY (${[...types]}::text[])
-    ORDER BY position
-    LIMIT ${limit}`.execute(trx);
-  return result.rows;
 }
 
 export async function countDocuments(trx: SearchTrx): Promise<number> {

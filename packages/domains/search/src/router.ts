@@ -1,6 +1,5 @@
-import { router, tenantDb, tenantProcedure } from '@ubos/platform';
-import { rebuildDto, rebuildRequestOutput, rebuildStatusInput, searchQueryInput, searchResultSchema } from './contracts.ts';
-import type { SearchDB } from './db.ts';
+import { router, tenantProcedure } from '@ubos/platform';
+import { rebuildDto, rebuildRequestDto, rebuildStatusInput, searchQueryInput, searchResultDto } from './contracts.ts';
 import * as service from './service.ts';
 import * as rebuild from './service-rebuild.ts';
 
@@ -9,14 +8,14 @@ const index = router({
   /** Queues a rebuild (or returns the one queued or running); progress through rebuildStatus. */
   rebuild: tenantProcedure
     .meta({ permission: 'search.admin' })
-    .output(rebuildRequestOutput)
-    .mutation(({ ctx }) => rebuild.requestRebuild(ctx)),
+    .output(rebuildRequestDto)
+    .mutation(({ ctx }) => rebuild.requestRebuild(ctx.domain)),
   /** A rebuild by id, or the tenant's latest (null when it never rebuilt). */
   rebuildStatus: tenantProcedure
     .meta({ permission: 'search.admin' })
     .input(rebuildStatusInput)
     .output(rebuildDto.nullable())
-    .query(({ ctx, input }) => rebuild.getRebuild(ctx, input.id)),
+    .query(({ ctx, input }) => rebuild.getRebuild(ctx.domain, input.id)),
 });
 
 /** The search domain's procedures. */
@@ -24,7 +23,7 @@ export const searchRouter = router({
   query: tenantProcedure
     .meta({ permission: 'search.query' })
     .input(searchQueryInput)
-    .output(searchResultSchema)
-    .query(({ ctx, input }) => service.query(tenantDb<SearchDB>(ctx), ctx.tenant.permissions, input)),
+    .output(searchResultDto)
+    .query(({ ctx, input }) => service.query(ctx.domain, ctx.tenant.permissions, input)),
   index,
 });

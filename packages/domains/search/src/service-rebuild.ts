@@ -1,13 +1,15 @@
 import {
+  countOutbox,
+  createDomainContext,
+  createLogger,
   NotFoundError,
-  rowToEnvelope,
-  tenantDb,
+  readOutbox,
   uuidv7,
   withTenant,
-  writeEvent,
   type Database,
+  type DomainContext,
   type EventEnvelope,
-  type EventMeta,
+  type Logger,
   type Transaction,
   type UntypedDB,
 } from '@ubos/platform';
@@ -18,7 +20,7 @@ import {
   rebuildRequested,
   rebuildResumed,
   type RebuildDto,
-  type RebuildRequestOutput,
+  type RebuildRequestDto,
 } from './contracts.ts';
 import type { SearchDB } from './db.ts';
 import { applyEvent, indexedEventTypes } from './indexer.ts';
@@ -47,15 +49,6 @@ import type { RebuildRow } from './repository-rebuild.ts';
 export const REBUILD_CHUNK_EVENTS = 1_000;
 const MAX_ERROR_LENGTH = 2_000;
 
-export interface RebuildContext {
-  trx: Transaction<UntypedDB>;
-  eventMeta: EventMeta;
-}
-
-function dbOf(ctx: RebuildContext): Transaction<SearchDB> {
-  return tenantDb<SearchDB>(ctx);
-}
-
 export function toRebuildDto(row: RebuildRow): RebuildDto {
   return {
     id: row.id,
@@ -72,21 +65,21 @@ export function toRebuildDto(row: RebuildRow): RebuildDto {
 }
 
 /** Starts a rebuild of the caller's tenant, or returns the one already queued or running. */
-export async function requestRebuild(ctx: RebuildContext): Promise<RebuildRequestOutput> {
-  const db = dbOf(ctx);
-  const inserted = await rebuilds.insertRebuildIfNone(db, { id: uuidv7(), tenant_id: ctx.eventMeta.tenantId, requested_by: ctx.eventMeta.actorId });
+export async function requestRebuild(ctx: DomainContext): Promise<RebuildRequestDto> {
+  const db = ctx.db<SearchDB>();
+  const inserted = await rebuilds.insertRebuildIfNone(db, { id: uuidv7(), tenant_id: ctx.tenantId, requested_by: ctx.actorId });
   if (!inserted) {
     const active = await rebuilds.findActiveRebuild(db);
     if (!active) throw new Error('A search rebuild was reported active but none was found');
     return { rebuild: toRebuildDto(active), started: false };
   }
-  await writeEvent(ctx.trx, rebuildRequested, { rebuild_id: inserted.id }, { ...ctx.eventMeta, aggregateId: inserted.id });
+  await ctx.emit(rebuildRequested, { rebuild_id: inserted.id }, { aggregateId: inserted.id });
   return { rebuild: toRebuildDto(inserted), started: true };
 }
 
 /** One rebuild by id, or the tenant's latest when no id is given (null when it never rebuilt). */
-export async function getRebuild(ctx: RebuildContext, id?: string): Promise<RebuildDto | null> {
-  const db = dbOf(ctx);
+export async function getRebuild(ctx: DomainContext, id?: string): Promise<RebuildDto | null> {
+  const db = ctx.db<SearchDB>();
   if (id === undefined) {
     const latest = await rebuilds.latestRebuild(db);
     return latest ? toRebuildDto(latest) : null;
@@ -109,49 +102,49 @@ export function rebuildTarget(event: EventEnvelope): { rebuildId: string; chunk:
  * null (the CLI driving it) the next chunk is processed, whichever it is. Returns the row after.
  */
 export async function processRebuildChunk(
-  ctx: RebuildContext,
+  ctx: DomainContext,
   rebuildId: string,
   chunk: number | null,
   options: { chunkSize?: number } = {},
 ): Promise<RebuildRow | undefined> {
-  const db = dbOf(ctx);
+  const db = ctx.db<SearchDB>();
   let current = await rebuilds.findRebuild(db, rebuildId, { lock: true });
   if (!current || current.status === 'completed') return current;
   if (chunk !== null && current.next_chunk !== chunk) return current;
-  const meta = { ...ctx.eventMeta, aggregateId: current.id };
+  const meta = { aggregateId: current.id };
   if (current.status === 'failed') {
     // Only a redelivery of the chunk it stopped at (a redriven dead letter) resumes it.
     if (chunk === null || (await rebuilds.hasNewerRebuild(db, current))) return current;
     current = await rebuilds.updateRebuild(db, current.id, { status: 'running', error: null, finished_at: null });
-    await writeEvent(ctx.trx, rebuildResumed, { rebuild_id: current.id, chunk: current.next_chunk }, meta);
+    await ctx.emit(rebuildResumed, { rebuild_id: current.id, chunk: current.next_chunk }, meta);
   }
   const size = options.chunkSize ?? REBUILD_CHUNK_EVENTS;
   const at = current.next_chunk;
   let total = current.events_total;
   if (at === 0) {
     await repo.deleteAllDocuments(db);
-    total = await rebuilds.countOutboxEvents(db, indexedEventTypes);
+    total = await countOutbox(ctx.db(), { types: indexedEventTypes });
     current = await rebuilds.updateRebuild(db, current.id, { status: 'running', started_at: new Date(), events_total: total });
   }
-  const rows = await rebuilds.outboxEventsAfter(db, indexedEventTypes, current.last_position, size);
-  for (const row of rows) await applyEvent(db, rowToEnvelope(row));
+  // The kernel reads the outbox in this same tenant transaction (RLS scopes it to the tenant).
+  const rows = await readOutbox(ctx.db(), { types: indexedEventTypes, afterPosition: current.last_position, limit: size });
+  for (const row of rows) await applyEvent(db, row.event);
   const done = current.events_done + rows.length;
   const last = rows.at(-1);
   const advanced = await rebuilds.updateRebuild(db, current.id, {
     status: 'running',
     next_chunk: at + 1,
-    last_position: last ? Number(last.position) : current.last_position,
+    last_position: last ? last.position : current.last_position,
     events_done: done,
     events_total: Math.max(total, done),
   });
   if (rows.length < size) {
     const documents = await rebuilds.countDocuments(db);
     const completed = await rebuilds.updateRebuild(db, current.id, { status: 'completed', events_total: done, documents, finished_at: new Date() });
-    await writeEvent(ctx.trx, rebuildCompleted, { rebuild_id: current.id, events_done: done, documents }, meta);
+    await ctx.emit(rebuildCompleted, { rebuild_id: current.id, events_done: done, documents }, meta);
     return completed;
   }
-  await writeEvent(
-    ctx.trx,
+  await ctx.emit(
     rebuildChunkProcessed,
     { rebuild_id: current.id, chunk: at, next_chunk: at + 1, events_done: advanced.events_done, events_total: advanced.events_total },
     meta,
@@ -160,7 +153,7 @@ export async function processRebuildChunk(
 }
 
 /** Handler of the search.rebuild subscription. */
-export async function processRebuildEvent(event: EventEnvelope, ctx: RebuildContext): Promise<void> {
+export async function processRebuildEvent(event: EventEnvelope, ctx: DomainContext): Promise<void> {
   const { rebuildId, chunk } = rebuildTarget(event);
   await processRebuildChunk(ctx, rebuildId, chunk);
 }
@@ -170,14 +163,14 @@ export async function processRebuildEvent(event: EventEnvelope, ctx: RebuildCont
  * good, so the rebuild is marked failed with the error (and says so on the timeline) instead of
  * showing progress forever. A stale event (its chunk is not the one the rebuild waits for) changes nothing.
  */
-export async function markRebuildFailed(ctx: RebuildContext, event: EventEnvelope, message: string): Promise<void> {
+export async function markRebuildFailed(ctx: DomainContext, event: EventEnvelope, message: string): Promise<void> {
   const { rebuildId, chunk } = rebuildTarget(event);
-  const db = dbOf(ctx);
+  const db = ctx.db<SearchDB>();
   const current = await rebuilds.findRebuild(db, rebuildId, { lock: true });
   if (!current || (current.status !== 'queued' && current.status !== 'running') || current.next_chunk !== chunk) return;
   const error = (message.trim() || 'The rebuild failed').slice(0, MAX_ERROR_LENGTH);
   await rebuilds.updateRebuild(db, current.id, { status: 'failed', error, finished_at: new Date() });
-  await writeEvent(ctx.trx, rebuildFailed, { rebuild_id: current.id, chunk, error }, { ...ctx.eventMeta, aggregateId: current.id });
+  await ctx.emit(rebuildFailed, { rebuild_id: current.id, chunk, error }, { aggregateId: current.id });
 }
 
 /**
@@ -187,15 +180,18 @@ export async function markRebuildFailed(ctx: RebuildContext, event: EventEnvelop
  */
 export async function runRebuild(
   db: Database,
-  options: { tenantId: string; correlationId: string; chunkSize?: number; onProgress?: (rebuild: RebuildDto) => void },
-): Promise<RebuildRequestOutput> {
-  const eventMeta: EventMeta = { tenantId: options.tenantId, actorId: null, correlationId: options.correlationId };
-  const requested = await withTenant<UntypedDB, RebuildRequestOutput>(db, { tenantId: options.tenantId }, (trx) => requestRebuild({ trx, eventMeta }));
+  options: { tenantId: string; correlationId: string; chunkSize?: number; log?: Logger; onProgress?: (rebuild: RebuildDto) => void },
+): Promise<RebuildRequestDto> {
+  const scope = { tenantId: options.tenantId };
+  const log = options.log ?? createLogger({ level: 'silent' });
+  const contextOf = (trx: Transaction<UntypedDB>) =>
+    createDomainContext({ trx, tenantId: options.tenantId, actorId: null, correlationId: options.correlationId, log });
+  const requested = await withTenant<UntypedDB, RebuildRequestDto>(db, scope, (trx) => requestRebuild(contextOf(trx)));
   let state = requested.rebuild;
   options.onProgress?.(state);
   while (state.status === 'queued' || state.status === 'running') {
-    const row = await withTenant<UntypedDB, RebuildRow | undefined>(db, { tenantId: options.tenantId }, (trx) =>
-      processRebuildChunk({ trx, eventMeta }, state.id, null, options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+    const row = await withTenant<UntypedDB, RebuildRow | undefined>(db, scope, (trx) =>
+      processRebuildChunk(contextOf(trx), state.id, null, options.chunkSize ? { chunkSize: options.chunkSize } : {}),
     );
     if (!row) throw new Error(`Search rebuild ${state.id} disappeared`);
     state = toRebuildDto(row);
