@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   createCallerFactory,
   createLogger,
+  defineAction,
   findUndeclaredProcedures,
   listProcedures,
   sql,
@@ -31,6 +33,18 @@ import {
 } from './helpers.ts';
 
 const log = createLogger({ level: 'silent' });
+/** An action whose result its own output schema refuses. */
+const badOutput = defineAction({
+  name: 'test.badOutput',
+  description: 'Returns a string where its output schema wants a number (test)',
+  input: z.strictObject({}),
+  output: z.object({ count: z.number() }),
+  idempotent: false,
+  // @ts-expect-error the point of the test: a result that does not fit the output schema
+  async run() {
+    return { count: 'many' };
+  },
+});
 const createCaller = createCallerFactory(workflowRouter);
 
 let testDb: TestDatabase;
@@ -43,7 +57,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   await createFixtureTables(testDb.adminUrl);
   // The API and the engine share the host's registry, as in apps/api.
-  modules = [workflowModule, fixtureModule([createFromTemplate, createTask, recordAction(testDb.db)])];
+  modules = [workflowModule, fixtureModule([createFromTemplate, createTask, recordAction(testDb.db), badOutput])];
   runtime = testRuntime(modules);
   boss = testBoss(testDb.appUrl);
   await boss.start();
@@ -326,6 +340,55 @@ describe('failures, retries, cancel and compensation', () => {
     expect(detail.steps[0]).toMatchObject({ status: 'failed', attempts: 1, input: { templateId: projectTemplateId, clientId: 'not-a-uuid', name: 'P' } });
     expect(detail.steps[0]?.error).toMatchObject({ permanent: true, issues: [{ path: ['clientId'] }] });
   });
+
+  it('fails at once, without retries, when the action returns what its output schema refuses', async () => {
+    const tenantId = uuidv7();
+    const { caller } = callerFor(tenantId);
+    await caller.definitions.create({
+      spec: { name: 'Bad output', trigger: { event: 'test.badoutput.happened' }, steps: [{ key: 'bad', action: 'test.badOutput', input: {} }] },
+    });
+    const event = testEvent(tenantId, 'test.badoutput.happened', {});
+    await deliver(event);
+    const [run] = await runsForEvent(tenantId, event.id);
+    await waitForRun(testDb.db, tenantId, run!.id, ['failed', 'succeeded']);
+    const detail = await caller.runs.get({ id: run!.id });
+    expect(detail.steps[0]).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(detail.steps[0]?.error).toMatchObject({ message: 'output of test.badOutput does not match its schema', permanent: true, issues: [{ path: ['count'] }] });
+  });
+});
+
+describe('events', () => {
+  it('writes version 2 payloads, snake_case, on aggregate type workflow.run', async () => {
+    const tenantId = uuidv7();
+    const { caller } = callerFor(tenantId);
+    const definition = await caller.definitions.create({ spec: { name: 'Events', trigger: { event: 'test.events.happened' }, steps: recordSteps([{ key: 'one' }]) } });
+    const event = testEvent(tenantId, 'test.events.happened', {});
+    await deliver(event);
+    const [run] = await runsForEvent(tenantId, event.id);
+    await waitForRun(testDb.db, tenantId, run!.id, ['succeeded', 'failed']);
+    const rows = await withTenant(testDb.db, { tenantId }, (trx) =>
+      sql<{ type: string; version: number; aggregate_type: string; payload: Record<string, unknown>; correlation_id: string; causation_id: string | null }>`
+        SELECT type, version, aggregate_type, payload, correlation_id, causation_id FROM platform.outbox WHERE aggregate_id = ${run!.id} ORDER BY position`.execute(trx),
+    );
+    expect(rows.rows).toEqual([
+      {
+        type: 'workflow.run.started',
+        version: 2,
+        aggregate_type: 'workflow.run',
+        payload: { run_id: run!.id, definition_id: definition.id, definition_version: 1, trigger_event_id: event.id, trigger_event_type: 'test.events.happened' },
+        correlation_id: event.correlation_id,
+        causation_id: event.id,
+      },
+      {
+        type: 'workflow.run.completed',
+        version: 2,
+        aggregate_type: 'workflow.run',
+        payload: { run_id: run!.id, definition_id: definition.id, definition_version: 1, steps: 1 },
+        correlation_id: event.correlation_id,
+        causation_id: event.id,
+      },
+    ]);
+  });
 });
 
 describe('storage', () => {
@@ -524,6 +587,9 @@ describe('scheduled (cron) triggers', () => {
     await waitForRun(testDb.db, tenantId, runId!, ['succeeded']);
     const detail = await caller.runs.get({ id: runId! });
     expect(detail).toMatchObject({ triggerEventType: 'workflow.schedule.fired', triggerEventId: occurrenceId });
+    // The synthetic trigger event is snake_case like every payload (version 2).
+    expect(detail.triggerEvent).toMatchObject({ version: 2, aggregate_type: 'workflow.definition', payload: { definition_id: definition.id, cron: '0 9 * * 1' } });
+    expect(typeof (detail.triggerEvent as { payload: { fired_at?: unknown } }).payload.fired_at).toBe('string');
 
     await caller.definitions.disable({ id: definition.id });
     await engine.syncSchedules();
