@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crm from '@ubos/crm/contracts';
 import * as projects from '@ubos/projects/contracts';
-import { createCallerFactory, createLogger, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
+import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
 import { indexDocuments } from '../src/handlers.ts';
 import { indexedEventTypes } from '../src/indexer.ts';
 import { searchRouter } from '../src/router.ts';
+import { handlerContext, modules, searchSession } from './helpers.ts';
 
 /**
  * The indexer reads crm.* and projects.* payloads through its own small schemas. These tests
@@ -13,7 +14,6 @@ import { searchRouter } from '../src/router.ts';
  * indexed aggregate is handled or deliberately ignored, and contract-valid payloads index.
  */
 let testDb: TestDatabase;
-const log = createLogger({ level: 'silent' });
 const createCaller = createCallerFactory(searchRouter);
 
 beforeAll(async () => {
@@ -120,10 +120,10 @@ describe('indexer vs published contracts', () => {
         causation_id: null,
       };
       await withTenant(testDb.db, { tenantId }, (trx) =>
-        indexDocuments.handle(event, { trx, log, eventMeta: { tenantId, actorId: null, correlationId: 'contracts', causationId: event.id } }),
+        indexDocuments.handle(event, handlerContext(trx, tenantId, 'contracts', event.id)),
       );
     }
-    const caller = createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'viewer' }) }));
+    const caller = createCaller(testContext({ db: testDb.db, session: searchSession({ userId: uuidv7(), tenantId, role: 'viewer' }), modules }));
     const result = await caller.query({ q: 'contract', limit: 20 });
     const byType = Object.fromEntries(result.groups.map((group) => [group.type, group.hits.map((hit) => [hit.id, hit.title, hit.subtitle])]));
     expect(byType).toEqual({

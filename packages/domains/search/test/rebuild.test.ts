@@ -18,10 +18,11 @@ import {
   type Role,
   type Subscription,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
 import { indexDocuments, rebuildIndex } from '../src/handlers.ts';
 import { searchRouter } from '../src/router.ts';
 import { REBUILD_CHUNK_EVENTS, processRebuildEvent, runRebuild } from '../src/service-rebuild.ts';
+import { handlerContext, modules, searchSession } from './helpers.ts';
 
 /**
  * search.index.rebuild as long work: a queued row + search.rebuild.requested, processed chunk by
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 function callerFor(tenantId: string, role: Role = 'owner', userId: string = uuidv7()) {
-  return createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role }) }));
+  return createCaller(testContext({ db: testDb.db, session: searchSession({ userId, tenantId, role }), modules }));
 }
 
 const loose = z.record(z.string(), z.unknown());
@@ -198,7 +199,7 @@ describe('search.index.rebuild', () => {
     const requestedRow = (await outboxRows(testDb.db, tenantId)).find((row) => row.type === 'search.rebuild.requested');
     if (!requestedRow) throw new Error('no request event');
     await withTenant(testDb.db, { tenantId }, (trx) =>
-      processRebuildEvent(rowToEnvelope(requestedRow), { trx, eventMeta: { tenantId, actorId: null, correlationId: 'stale' } }),
+      processRebuildEvent(rowToEnvelope(requestedRow), handlerContext(trx, tenantId, 'stale')),
     );
     expect(await caller.index.rebuildStatus({ id: rebuild.id })).toEqual(completed);
     expect(await documents(tenantId)).toEqual(before);

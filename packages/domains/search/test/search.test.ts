@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   createCallerFactory,
-  createLogger,
   defineEvent,
-  permissionsForRole,
   sql,
   uuidv7,
   withTenant,
@@ -13,15 +11,14 @@ import {
   type EventEnvelope,
   type Permission,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
 import { indexDocuments } from '../src/handlers.ts';
 import { searchRouter } from '../src/router.ts';
-import { rebuildFromOutbox } from '../src/service.ts';
-import type { SearchDB } from '../src/db.ts';
+import { runRebuild } from '../src/service-rebuild.ts';
+import { handlerContext, modules, searchSession } from './helpers.ts';
 
 let testDb: TestDatabase;
 const createCaller = createCallerFactory(searchRouter);
-const log = createLogger({ level: 'silent' });
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -31,8 +28,8 @@ afterAll(async () => {
 });
 
 function callerFor(tenantId: string, permissions?: Permission[]) {
-  const session = testSession({ userId: uuidv7(), tenantId, role: 'viewer' });
-  return createCaller(testContext({ db: testDb.db, session: permissions ? { ...session, permissions: new Set(permissions) } : session }));
+  const session = searchSession({ userId: uuidv7(), tenantId, role: 'viewer' });
+  return createCaller(testContext({ db: testDb.db, session: permissions ? { ...session, permissions: new Set(permissions) } : session, modules }));
 }
 
 function envelope(tenantId: string, type: string, payload: Record<string, unknown>, aggregateId: string): EventEnvelope {
@@ -53,7 +50,7 @@ function envelope(tenantId: string, type: string, payload: Record<string, unknow
 
 async function deliver(event: EventEnvelope): Promise<void> {
   await withTenant(testDb.db, { tenantId: event.tenant_id }, (trx) =>
-    indexDocuments.handle(event, { trx, log, eventMeta: { tenantId: event.tenant_id, actorId: null, correlationId: event.correlation_id, causationId: event.id } }),
+    indexDocuments.handle(event, handlerContext(trx, event.tenant_id, event.correlation_id, event.id)),
   );
 }
 
@@ -111,7 +108,8 @@ describe('search.query', () => {
     const f = await seed();
     const onlyDeals = await callerFor(f.tenantId).query({ q: 'acme', types: ['deal'] });
     expect(onlyDeals.groups.map((group) => group.type)).toEqual(['deal']);
-    const noClientRead = await callerFor(f.tenantId, permissionsForRole('viewer').filter((permission) => !permission.startsWith('crm.')));
+    const viewer = searchSession({ userId: uuidv7(), tenantId: f.tenantId, role: 'viewer' }).permissions;
+    const noClientRead = await callerFor(f.tenantId, [...viewer].filter((permission) => !permission.startsWith('crm.')));
     const result = await noClientRead.query({ q: 'acme' });
     expect(result.groups.map((group) => group.type).filter((type) => ['client', 'contact', 'deal'].includes(type))).toEqual([]);
     expect(result.groups).toEqual([]);
@@ -238,8 +236,8 @@ describe('indexing from events', () => {
       await writeEvent(trx, created, { client_id: gone, name: 'Northwind Ghost' }, { ...meta, aggregateId: gone });
       await writeEvent(trx, archived, { client_id: gone }, { ...meta, aggregateId: gone });
     });
-    const result = await withTenant<SearchDB, { events: number }>(testDb.db, { tenantId }, (trx) => rebuildFromOutbox(trx));
-    expect(result.events).toBe(3);
+    const result = await runRebuild(testDb.db, { tenantId, correlationId: 'rebuild' });
+    expect(result.rebuild.eventsDone).toBe(3);
     const hits = await callerFor(tenantId).query({ q: 'northwind' });
     expect(hits.groups.flatMap((group) => group.hits.map((hit) => hit.id))).toEqual([keep]);
   });
