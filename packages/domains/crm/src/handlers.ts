@@ -1,6 +1,41 @@
-import { tenantDb, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
-import { z } from 'zod';
-import { clientMerged, clientSnapshotSchema, contactMerged, contactSnapshotSchema, dealSnapshotSchema } from './contracts.ts';
+import type { EventContract, EventEnvelope, HandlerContext, Subscription } from '@ubos/platform';
+// The projects domain's published contracts (ARCHITECTURE.md §3). Imported by path, not as
+// `@ubos/projects/contracts`: @ubos/projects depends on @ubos/crm (it follows crm.client.merged), and
+// a package dependency back would make the workspace graph cyclic, which turbo refuses.
+import {
+  milestoneCreated,
+  milestoneReached,
+  projectCompleted,
+  projectCreated,
+  projectUpdated,
+  taskCompleted,
+  taskCreated,
+  taskMoved,
+  taskUpdated,
+} from '../../projects/src/contracts.ts';
+import {
+  clientArchived,
+  clientCreated,
+  clientMerged,
+  clientRestored,
+  clientUpdated,
+  contactArchived,
+  contactCreated,
+  contactMerged,
+  contactRestored,
+  contactUpdated,
+  dealArchived,
+  dealCreated,
+  dealLost,
+  dealStageChanged,
+  dealUpdated,
+  dealWon,
+  importChunkProcessed,
+  importRequested,
+  noteArchived,
+  noteCreated,
+  noteUpdated,
+} from './contracts.ts';
 import type { CrmDB } from './db.ts';
 import * as profile from './repository-profile.ts';
 import type { Db } from './repository.ts';
@@ -10,19 +45,25 @@ import { markImportFailed, processImportEvent } from './service-import.ts';
 /**
  * Event subscriptions of the crm domain. The runner records processed_events and wraps each
  * call in the event's tenant transaction; handlers are idempotent anyway (redelivery, replay).
+ * Every payload is parsed through its publisher's contract, crm's own or projects'.
  */
 
-// Payload shapes of other domains' events this domain reads (only the fields used here).
-const projectEventSchema = z.looseObject({
-  project_id: z.uuid(),
-  client_id: z.uuid().nullable().optional(),
-  status: z.string().optional(),
-  engagement_id: z.uuid().nullable().optional(),
-  previous_client_id: z.uuid().nullable().optional(),
-});
-const taskEventSchema = z.looseObject({ task_id: z.uuid(), client_id: z.uuid().nullable().optional(), status: z.string().optional() });
-const clientIdSchema = z.looseObject({ client_id: z.uuid().nullable().optional() });
+const clientEvents = [clientCreated, clientUpdated, clientArchived, clientRestored] as const;
+const contactEvents = [contactCreated, contactUpdated, contactArchived, contactRestored] as const;
+const dealEvents = [dealCreated, dealUpdated, dealStageChanged, dealWon, dealLost, dealArchived] as const;
+const noteEvents = [noteCreated, noteUpdated, noteArchived] as const;
+const projectEvents = [projectCreated, projectUpdated, projectCompleted] as const;
+const taskEvents = [taskCreated, taskUpdated, taskMoved, taskCompleted] as const;
+const milestoneEvents = [milestoneCreated, milestoneReached] as const;
 const closedProjectStatuses = new Set(['completed', 'cancelled', 'archived']);
+
+function contractOf<Contract extends EventContract>(contracts: readonly Contract[], event: EventEnvelope): Contract | undefined {
+  return contracts.find((contract) => contract.type === event.type);
+}
+
+function typesOf(...groups: (readonly EventContract[])[]): string[] {
+  return groups.flat().map((contract) => contract.type);
+}
 
 async function target(db: Db, tenantId: string, clientId: string): Promise<string> {
   const resolved = await profile.resolveClient(db, clientId);
@@ -30,37 +71,78 @@ async function target(db: Db, tenantId: string, clientId: string): Promise<strin
   return resolved;
 }
 
+/** What a projects.project.* event says about the project's place on its client's profile. */
+function projectChange(event: EventEnvelope): { projectId: string; clientId: string | null; previousClientId: string | null; closed: boolean } | null {
+  if (event.type === projectCreated.type) {
+    const payload = projectCreated.payload.parse(event.payload);
+    return { projectId: payload.project_id, clientId: payload.client_id, previousClientId: null, closed: closedProjectStatuses.has(payload.status) };
+  }
+  if (event.type === projectUpdated.type) {
+    const payload = projectUpdated.payload.parse(event.payload);
+    return {
+      projectId: payload.project_id,
+      clientId: payload.client_id,
+      previousClientId: payload.previous_client_id ?? null,
+      closed: closedProjectStatuses.has(payload.status),
+    };
+  }
+  if (event.type === projectCompleted.type) {
+    const payload = projectCompleted.payload.parse(event.payload);
+    return { projectId: payload.project_id, clientId: payload.client_id, previousClientId: null, closed: true };
+  }
+  return null;
+}
+
+/** What a projects.task.* event says about the task: open or done (a move does not say: open). */
+function taskChange(event: EventEnvelope): { taskId: string; clientId: string | null; done: boolean } | null {
+  if (event.type === taskCompleted.type) {
+    const payload = taskCompleted.payload.parse(event.payload);
+    return { taskId: payload.task_id, clientId: payload.client_id, done: true };
+  }
+  if (event.type === taskMoved.type) {
+    const payload = taskMoved.payload.parse(event.payload);
+    return { taskId: payload.task_id, clientId: payload.client_id, done: false };
+  }
+  const contract = contractOf([taskCreated, taskUpdated], event);
+  if (!contract) return null;
+  const payload = contract.payload.parse(event.payload);
+  return { taskId: payload.task_id, clientId: payload.client_id, done: payload.status === 'done' };
+}
+
 /** Maintains crm.client_profiles from crm.* and projects.* events only. */
 export async function applyToClientProfile(event: EventEnvelope, context: HandlerContext): Promise<void> {
-  const db = tenantDb<CrmDB>(context);
+  const db = context.db<CrmDB>();
   const tenantId = event.tenant_id;
   const at = event.occurred_at;
-  const [domain, entity, action] = event.type.split('.');
 
-  if (domain === 'crm' && entity === 'client') {
-    if (action === 'merged') {
-      const payload = clientMerged.payload.parse(event.payload);
-      const survivor = await target(db, tenantId, payload.survivor_id);
-      await profile.ensureProfile(db, tenantId, payload.merged_id);
-      await profile.mergeProfiles(db, survivor, payload.merged_id);
-      await profile.touch(db, survivor, at);
-      return;
-    }
-    const snapshot = clientSnapshotSchema.parse(event.payload);
+  if (event.type === clientMerged.type) {
+    const payload = clientMerged.payload.parse(event.payload);
+    const survivor = await target(db, tenantId, payload.survivor_id);
+    await profile.ensureProfile(db, tenantId, payload.merged_id);
+    await profile.mergeProfiles(db, survivor, payload.merged_id);
+    await profile.touch(db, survivor, at);
+    return;
+  }
+
+  const client = contractOf(clientEvents, event);
+  if (client) {
+    const snapshot = client.payload.parse(event.payload);
     await profile.ensureProfile(db, tenantId, snapshot.client_id);
-    await profile.applyClientSnapshot(db, snapshot.client_id, { name: snapshot.name, status: snapshot.status, archived: action === 'archived' }, at);
+    await profile.applyClientSnapshot(db, snapshot.client_id, { name: snapshot.name, status: snapshot.status, archived: client === clientArchived }, at);
     await profile.touch(db, snapshot.client_id, at);
     return;
   }
 
-  if (domain === 'crm' && entity === 'contact') {
-    if (action === 'merged') {
-      const payload = contactMerged.payload.parse(event.payload);
-      await profile.dropEntry(db, 'contacts', payload.merged_id, [], at);
-      return;
-    }
-    const snapshot = contactSnapshotSchema.parse(event.payload);
-    const active = action !== 'archived';
+  if (event.type === contactMerged.type) {
+    const payload = contactMerged.payload.parse(event.payload);
+    await profile.dropEntry(db, 'contacts', payload.merged_id, [], at);
+    return;
+  }
+
+  const contact = contractOf(contactEvents, event);
+  if (contact) {
+    const snapshot = contact.payload.parse(event.payload);
+    const active = contact !== contactArchived;
     const keep: string[] = [];
     for (const link of snapshot.relationships) {
       const clientId = await target(db, tenantId, link.client_id);
@@ -74,14 +156,15 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
     }
     // A "created" event is a contact's first: there is nothing older to remove (and skipping the
     // scan keeps a 100k-row import cheap for this subscription).
-    if (action !== 'created') await profile.dropEntry(db, 'contacts', snapshot.contact_id, keep, at);
+    if (contact !== contactCreated) await profile.dropEntry(db, 'contacts', snapshot.contact_id, keep, at);
     return;
   }
 
-  if (domain === 'crm' && entity === 'deal') {
-    const snapshot = dealSnapshotSchema.parse(event.payload);
+  const deal = contractOf(dealEvents, event);
+  if (deal) {
+    const snapshot = deal.payload.parse(event.payload);
     const clientId = await target(db, tenantId, snapshot.client_id);
-    const open = snapshot.status === 'open' && action !== 'archived';
+    const open = snapshot.status === 'open' && deal !== dealArchived;
     if (open) {
       await profile.putEntry(db, 'open_deals', clientId, {
         id: snapshot.deal_id,
@@ -94,78 +177,78 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
     } else {
       await profile.tombstone(db, 'open_deals', clientId, snapshot.deal_id, at);
     }
-    if (action !== 'created') await profile.dropEntry(db, 'open_deals', snapshot.deal_id, open ? [clientId] : [], at);
+    if (deal !== dealCreated) await profile.dropEntry(db, 'open_deals', snapshot.deal_id, open ? [clientId] : [], at);
     await profile.touch(db, clientId, at);
     return;
   }
 
-  if (domain === 'crm') {
-    // Notes and other client-filed crm events only count as activity.
-    const payload = clientIdSchema.parse(event.payload);
+  // Notes (and projects' milestones below) only count as activity on the client they are filed under.
+  const note = contractOf(noteEvents, event);
+  if (note) {
+    const payload = note.payload.parse(event.payload);
     if (payload.client_id) await profile.touch(db, await target(db, tenantId, payload.client_id), at);
     return;
   }
 
-  if (domain === 'projects' && entity === 'project') {
-    const payload = projectEventSchema.parse(event.payload);
-    if (payload.previous_client_id) await profile.removeId(db, 'active_project_ids', payload.project_id, null);
-    if (!payload.client_id) return;
-    const clientId = await target(db, tenantId, payload.client_id);
-    const closed = action === 'completed' || action === 'archived' || action === 'deleted' || closedProjectStatuses.has(payload.status ?? '');
-    if (closed) await profile.removeId(db, 'active_project_ids', payload.project_id, null);
+  const project = projectChange(event);
+  if (project) {
+    if (project.previousClientId) await profile.removeId(db, 'active_project_ids', project.projectId, null);
+    if (!project.clientId) return;
+    const clientId = await target(db, tenantId, project.clientId);
+    if (project.closed) await profile.removeId(db, 'active_project_ids', project.projectId, null);
     else {
-      await profile.removeId(db, 'active_project_ids', payload.project_id, clientId);
-      await profile.addId(db, 'active_project_ids', clientId, payload.project_id);
+      await profile.removeId(db, 'active_project_ids', project.projectId, clientId);
+      await profile.addId(db, 'active_project_ids', clientId, project.projectId);
     }
     await profile.touch(db, clientId, at);
     return;
   }
 
-  if (domain === 'projects' && entity === 'task') {
-    const payload = taskEventSchema.parse(event.payload);
-    if (!payload.client_id) return;
-    const clientId = await target(db, tenantId, payload.client_id);
-    const done = action === 'completed' || action === 'archived' || action === 'deleted' || payload.status === 'done';
-    if (done) await profile.removeId(db, 'open_task_ids', payload.task_id, null);
+  const task = taskChange(event);
+  if (task) {
+    if (!task.clientId) return;
+    const clientId = await target(db, tenantId, task.clientId);
+    if (task.done) await profile.removeId(db, 'open_task_ids', task.taskId, null);
     else {
-      await profile.removeId(db, 'open_task_ids', payload.task_id, clientId);
-      await profile.addId(db, 'open_task_ids', clientId, payload.task_id);
+      await profile.removeId(db, 'open_task_ids', task.taskId, clientId);
+      await profile.addId(db, 'open_task_ids', clientId, task.taskId);
     }
     await profile.touch(db, clientId, at);
     return;
   }
 
-  if (domain === 'projects') {
-    const payload = clientIdSchema.parse(event.payload);
+  const milestone = contractOf(milestoneEvents, event);
+  if (milestone) {
+    const payload = milestone.payload.parse(event.payload);
     if (payload.client_id) await profile.touch(db, await target(db, tenantId, payload.client_id), at);
   }
 }
 
 export const clientProfileSubscription: Subscription = {
   name: 'crm.client-profile',
-  events: ['crm.client.*', 'crm.contact.*', 'crm.deal.*', 'crm.note.*', 'projects.project.*', 'projects.task.*', 'projects.milestone.*'],
+  events: typesOf([...clientEvents, clientMerged], [...contactEvents, contactMerged], dealEvents, noteEvents, projectEvents, taskEvents, milestoneEvents),
   ordered: true,
   handle: applyToClientProfile,
 };
 
-const engagementLinkSchema = z.looseObject({ engagement_id: z.uuid().nullable().optional(), project_id: z.uuid().optional(), invoice_id: z.uuid().optional() });
-
-/** Keeps engagement.project_ids / invoice_ids up to date from other domains' events. */
+/**
+ * Keeps engagement.project_ids up to date: a project created for an engagement is recorded on it.
+ * (projects.project.updated carries no engagement_id; invoices will be linked the same way once
+ * the revenue domain publishes an invoice event.)
+ */
 export const engagementLinksSubscription: Subscription = {
   name: 'crm.engagement-links',
-  events: ['projects.project.created', 'projects.project.updated', 'revenue.invoice.created'],
+  events: [projectCreated.type],
   async handle(event, context) {
-    const payload = engagementLinkSchema.parse(event.payload);
-    if (!payload.engagement_id) return;
-    if (event.type.startsWith('projects.') && payload.project_id) await linkToEngagement(context, payload.engagement_id, 'project', payload.project_id);
-    if (event.type.startsWith('revenue.') && payload.invoice_id) await linkToEngagement(context, payload.engagement_id, 'invoice', payload.invoice_id);
+    const payload = projectCreated.payload.parse(event.payload);
+    if (payload.engagement_id) await linkToEngagement(context, payload.engagement_id, 'project', payload.project_id);
   },
 };
 
 /** The background CSV import: one chunk per delivery, each in its own transaction. */
 export const importSubscription: Subscription = {
   name: 'crm.import-chunks',
-  events: ['crm.import.requested', 'crm.import.chunk_processed'],
+  events: [importRequested.type, importChunkProcessed.type],
   retryLimit: 5,
   timeoutSeconds: 300,
   handle: processImportEvent,

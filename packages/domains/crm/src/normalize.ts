@@ -44,10 +44,6 @@ export function normalizeTags(tags: readonly string[] | undefined): string[] {
   return [...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag !== ''))].sort();
 }
 
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (match) => `\\${match}`);
-}
-
 // ---------------------------------------------------------------- keyset cursors
 
 const cursorSchema = z.tuple([z.string(), z.string(), z.uuid()]);

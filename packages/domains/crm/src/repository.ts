@@ -98,7 +98,7 @@ export async function updateClient(
 ): Promise<ClientRow> {
   return db
     .updateTable('crm.clients')
-    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -147,7 +147,7 @@ export async function updateContact(
 ): Promise<ContactRow> {
   return db
     .updateTable('crm.contacts')
-    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -242,7 +242,7 @@ export async function findNote(db: Db, id: string): Promise<NoteRow | undefined>
 export async function updateNote(db: Db, id: string, changes: { body?: string; deleted_at?: Date }): Promise<NoteRow> {
   return db
     .updateTable('crm.notes')
-    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -293,7 +293,7 @@ export async function updateCustomField(
 ): Promise<CustomFieldRow> {
   return db
     .updateTable('crm.custom_fields')
-    .set({ ...changes, updated_at: sql<Date>`now()` as unknown as Date })
+    .set({ ...changes, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

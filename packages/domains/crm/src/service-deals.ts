@@ -1,4 +1,4 @@
-import { DomainError, NotFoundError, uuidv7, writeEvent, type FieldIssue } from '@ubos/platform';
+import { DomainError, NotFoundError, uuidv7, type DomainContext, type FieldIssue } from '@ubos/platform';
 import { applyCustomFields } from './custom-fields.ts';
 import {
   dealArchived,
@@ -20,7 +20,9 @@ import { decodeCursor, localDate } from './normalize.ts';
 import * as repo from './repository.ts';
 import * as deals from './repository-deals.ts';
 import type { DealRow, EngagementRow, StageRow } from './repository-deals.ts';
-import { dbOf, fieldDefinitions, paginate, type Page, type ServiceContext } from './service.ts';
+import type { CrmDB } from './db.ts';
+import { paginate, type Page } from './service.ts';
+import { fieldDefinitions } from './service-custom-fields.ts';
 
 const RANK_STEP = 1024;
 const defaultStages: { name: string; kind: StageRow['kind'] }[] = [
@@ -44,20 +46,15 @@ function toPipelineDto(pipeline: deals.PipelineRow, stages: StageRow[]): Pipelin
 }
 
 /** The tenant's default pipeline, created (with its standard stages) on first use. */
-export async function defaultPipeline(ctx: ServiceContext): Promise<PipelineDto> {
-  const db = dbOf(ctx);
+export async function defaultPipeline(ctx: DomainContext): Promise<PipelineDto> {
+  const db = ctx.db<CrmDB>();
   const existing = await deals.findDefaultPipeline(db);
   if (existing) return toPipelineDto(existing, await deals.stagesOf(db, existing.id));
   const pipelineId = uuidv7();
-  if (await deals.insertDefaultPipeline(db, { id: pipelineId, tenant_id: ctx.eventMeta.tenantId, name: 'Sales', is_default: true })) {
-    const stages = defaultStages.map((stage, index) => ({ id: uuidv7(), tenant_id: ctx.eventMeta.tenantId, pipeline_id: pipelineId, name: stage.name, position: index, kind: stage.kind }));
+  if (await deals.insertDefaultPipeline(db, { id: pipelineId, tenant_id: ctx.tenantId, name: 'Sales', is_default: true })) {
+    const stages = defaultStages.map((stage, index) => ({ id: uuidv7(), tenant_id: ctx.tenantId, pipeline_id: pipelineId, name: stage.name, position: index, kind: stage.kind }));
     await deals.insertStages(db, stages);
-    await writeEvent(
-      ctx.trx,
-      pipelineCreated,
-      { pipeline_id: pipelineId, name: 'Sales', stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) },
-      { ...ctx.eventMeta, aggregateId: pipelineId },
-    );
+    await ctx.emit(pipelineCreated, { pipeline_id: pipelineId, name: 'Sales', stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) }, { aggregateId: pipelineId });
   }
   const created = await deals.findDefaultPipeline(db);
   if (!created) throw new Error('Default pipeline missing after creation');
@@ -75,8 +72,8 @@ export interface StageInput {
  * stages left out are removed (only when no open deal sits in them). Exactly one won and one
  * lost stage, at least one open stage; a stage holding deals keeps its kind.
  */
-export async function updateStages(ctx: ServiceContext, input: { stages: StageInput[] }): Promise<PipelineDto> {
-  const db = dbOf(ctx);
+export async function updateStages(ctx: DomainContext, input: { stages: StageInput[] }): Promise<PipelineDto> {
+  const db = ctx.db<CrmDB>();
   // Foreign or unknown ids first, before anything (even the lazy default pipeline) is written.
   for (const stage of input.stages) if (stage.id && !(await deals.findStage(db, stage.id))) throw new NotFoundError('Stage', stage.id);
   const pipeline = await defaultPipeline(ctx);
@@ -102,16 +99,11 @@ export async function updateStages(ctx: ServiceContext, input: { stages: StageIn
   const added: StageRow[] = [];
   for (const [position, stage] of input.stages.entries()) {
     if (stage.id) await deals.updateStage(db, stage.id, { name: stage.name, kind: stage.kind, position });
-    else added.push({ id: uuidv7(), tenant_id: ctx.eventMeta.tenantId, pipeline_id: pipeline.id, name: stage.name, position, kind: stage.kind, created_at: new Date(), deleted_at: null });
+    else added.push({ id: uuidv7(), tenant_id: ctx.tenantId, pipeline_id: pipeline.id, name: stage.name, position, kind: stage.kind, created_at: new Date(), deleted_at: null });
   }
   if (added.length > 0) await deals.insertStages(db, added.map(({ created_at: _created, ...row }) => row));
   const stages = await deals.stagesOf(db, pipeline.id);
-  await writeEvent(
-    ctx.trx,
-    pipelineUpdated,
-    { pipeline_id: pipeline.id, name: pipeline.name, stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) },
-    { ...ctx.eventMeta, aggregateId: pipeline.id },
-  );
+  await ctx.emit(pipelineUpdated, { pipeline_id: pipeline.id, name: pipeline.name, stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) }, { aggregateId: pipeline.id });
   const row = await deals.findPipeline(db, pipeline.id);
   if (!row) throw new NotFoundError('Pipeline', pipeline.id);
   return toPipelineDto(row, stages);
@@ -142,8 +134,8 @@ export function toDealDto(row: DealRow): DealDto {
   };
 }
 
-async function snapshot(ctx: ServiceContext, row: DealRow): Promise<DealSnapshot> {
-  const stage = await deals.findStage(dbOf(ctx), row.stage_id);
+async function snapshot(ctx: DomainContext, row: DealRow): Promise<DealSnapshot> {
+  const stage = await deals.findStage(ctx.db<CrmDB>(), row.stage_id);
   return {
     deal_id: row.id,
     client_id: row.client_id,
@@ -173,12 +165,12 @@ export interface DealInput {
   customFields?: Record<string, unknown> | undefined;
 }
 
-async function requireContact(ctx: ServiceContext, contactId: string | null | undefined): Promise<void> {
-  if (contactId && !(await repo.findContact(dbOf(ctx), contactId))) throw new NotFoundError('Contact', contactId);
+async function requireContact(ctx: DomainContext, contactId: string | null | undefined): Promise<void> {
+  if (contactId && !(await repo.findContact(ctx.db<CrmDB>(), contactId))) throw new NotFoundError('Contact', contactId);
 }
 
-export async function createDeal(ctx: ServiceContext, input: DealInput): Promise<DealDto> {
-  const db = dbOf(ctx);
+export async function createDeal(ctx: DomainContext, input: DealInput): Promise<DealDto> {
+  const db = ctx.db<CrmDB>();
   const customFields = applyCustomFields(await fieldDefinitions(ctx, 'deal'), input.customFields, null);
   if (!(await repo.findClient(db, input.clientId))) throw new NotFoundError('Client', input.clientId);
   await requireContact(ctx, input.contactId);
@@ -190,7 +182,7 @@ export async function createDeal(ctx: ServiceContext, input: DealInput): Promise
   }
   const row = await deals.insertDeal(db, {
     id: uuidv7(),
-    tenant_id: ctx.eventMeta.tenantId,
+    tenant_id: ctx.tenantId,
     client_id: input.clientId,
     contact_id: input.contactId ?? null,
     pipeline_id: pipeline.id,
@@ -208,18 +200,18 @@ export async function createDeal(ctx: ServiceContext, input: DealInput): Promise
     updated_at: new Date(),
     deleted_at: null,
   });
-  await writeEvent(ctx.trx, dealCreated, await snapshot(ctx, row), { ...ctx.eventMeta, aggregateId: row.id });
+  await ctx.emit(dealCreated, await snapshot(ctx, row), { aggregateId: row.id });
   return toDealDto(row);
 }
 
-export async function getDeal(ctx: ServiceContext, id: string): Promise<DealDto> {
-  const row = await deals.findDeal(dbOf(ctx), id);
+export async function getDeal(ctx: DomainContext, id: string): Promise<DealDto> {
+  const row = await deals.findDeal(ctx.db<CrmDB>(), id);
   if (!row) throw new NotFoundError('Deal', id);
   return toDealDto(row);
 }
 
-export async function updateDeal(ctx: ServiceContext, id: string, input: Partial<Omit<DealInput, 'clientId' | 'stageId'>>): Promise<DealDto> {
-  const db = dbOf(ctx);
+export async function updateDeal(ctx: DomainContext, id: string, input: Partial<Omit<DealInput, 'clientId' | 'stageId'>>): Promise<DealDto> {
+  const db = ctx.db<CrmDB>();
   const current = await deals.findDeal(db, id, { lock: true });
   if (!current) throw new NotFoundError('Deal', id);
   await requireContact(ctx, input.contactId);
@@ -234,13 +226,13 @@ export async function updateDeal(ctx: ServiceContext, id: string, input: Partial
     changes.custom_fields = JSON.stringify(applyCustomFields(await fieldDefinitions(ctx, 'deal'), input.customFields, current.custom_fields));
   }
   const row = await deals.updateDeal(db, id, changes);
-  await writeEvent(ctx.trx, dealUpdated, await snapshot(ctx, row), { ...ctx.eventMeta, aggregateId: row.id });
+  await ctx.emit(dealUpdated, await snapshot(ctx, row), { aggregateId: row.id });
   return toDealDto(row);
 }
 
 /** The rank that puts a deal at `position` (0-based) among the column's other deals. */
-async function rankAt(ctx: ServiceContext, stageId: string, dealId: string, position: number | undefined): Promise<number> {
-  const db = dbOf(ctx);
+async function rankAt(ctx: DomainContext, stageId: string, dealId: string, position: number | undefined): Promise<number> {
+  const db = ctx.db<CrmDB>();
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const column = await deals.columnRanks(db, stageId, dealId);
     const index = Math.min(position ?? column.length, column.length);
@@ -259,8 +251,8 @@ async function rankAt(ctx: ServiceContext, stageId: string, dealId: string, posi
  * Moves a deal to a stage (and position in its kanban column). Entering a won stage wins the
  * deal, a lost stage loses it (a reason is required), an open stage reopens it.
  */
-export async function moveStage(ctx: ServiceContext, input: { id: string; stageId: string; position?: number | undefined; reason?: string | undefined }): Promise<DealDto> {
-  const db = dbOf(ctx);
+export async function moveStage(ctx: DomainContext, input: { id: string; stageId: string; position?: number | undefined; reason?: string | undefined }): Promise<DealDto> {
+  const db = ctx.db<CrmDB>();
   const current = await deals.findDeal(db, input.id, { lock: true });
   if (!current) throw new NotFoundError('Deal', input.id);
   const stage = await deals.findStage(db, input.stageId);
@@ -277,24 +269,24 @@ export async function moveStage(ctx: ServiceContext, input: { id: string; stageI
         : { status: stage.kind, close_reason: input.reason ?? null, closed_at: new Date() };
   const row = await deals.updateDeal(db, current.id, { stage_id: stage.id, rank, ...statusChanges });
   const snap = await snapshot(ctx, row);
-  const meta = { ...ctx.eventMeta, aggregateId: row.id };
+  const meta = { aggregateId: row.id };
   if (stage.id === current.stage_id) {
-    await writeEvent(ctx.trx, dealUpdated, snap, meta);
+    await ctx.emit(dealUpdated, snap, meta);
   } else {
-    await writeEvent(ctx.trx, dealStageChanged, { ...snap, from_stage_id: current.stage_id, to_stage_id: stage.id }, meta);
+    await ctx.emit(dealStageChanged, { ...snap, from_stage_id: current.stage_id, to_stage_id: stage.id }, meta);
   }
   if (row.status !== current.status && row.status === 'won') {
-    await writeEvent(ctx.trx, dealWon, { ...snap, reason: row.close_reason }, meta);
+    await ctx.emit(dealWon, { ...snap, reason: row.close_reason }, meta);
     await ensureEngagementForDeal(ctx, row);
   }
   if (row.status !== current.status && row.status === 'lost') {
-    await writeEvent(ctx.trx, dealLost, { ...snap, reason: row.close_reason ?? '' }, meta);
+    await ctx.emit(dealLost, { ...snap, reason: row.close_reason ?? '' }, meta);
   }
   return toDealDto(row);
 }
 
-export async function closeDeal(ctx: ServiceContext, input: { id: string; outcome: 'won' | 'lost'; reason?: string | undefined }): Promise<DealDto> {
-  const db = dbOf(ctx);
+export async function closeDeal(ctx: DomainContext, input: { id: string; outcome: 'won' | 'lost'; reason?: string | undefined }): Promise<DealDto> {
+  const db = ctx.db<CrmDB>();
   const current = await deals.findDeal(db, input.id);
   if (!current) throw new NotFoundError('Deal', input.id);
   if (current.status === input.outcome) throw new DomainError('PRECONDITION_FAILED', `The deal is already ${input.outcome}`);
@@ -303,20 +295,20 @@ export async function closeDeal(ctx: ServiceContext, input: { id: string; outcom
   return moveStage(ctx, { id: input.id, stageId: stage.id, reason: input.reason });
 }
 
-export async function archiveDeal(ctx: ServiceContext, id: string): Promise<DealDto> {
-  const db = dbOf(ctx);
+export async function archiveDeal(ctx: DomainContext, id: string): Promise<DealDto> {
+  const db = ctx.db<CrmDB>();
   if (!(await deals.findDeal(db, id, { lock: true }))) throw new NotFoundError('Deal', id);
   const row = await deals.updateDeal(db, id, { deleted_at: new Date() });
-  await writeEvent(ctx.trx, dealArchived, await snapshot(ctx, row), { ...ctx.eventMeta, aggregateId: row.id });
+  await ctx.emit(dealArchived, await snapshot(ctx, row), { aggregateId: row.id });
   return toDealDto(row);
 }
 
 export async function listDeals(
-  ctx: ServiceContext,
+  ctx: DomainContext,
   input: { clientId?: string | undefined; stageId?: string | undefined; status?: 'open' | 'won' | 'lost' | undefined; limit?: number | undefined; cursor?: string | undefined },
 ): Promise<Page<DealDto>> {
   const limit = Math.min(input.limit ?? 50, 100);
-  const db = dbOf(ctx);
+  const db = ctx.db<CrmDB>();
   if (input.clientId && !(await repo.findClient(db, input.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', input.clientId);
   if (input.stageId && !(await deals.findStage(db, input.stageId))) throw new NotFoundError('Stage', input.stageId);
   const order = 'deals:created_at:desc';
@@ -324,9 +316,9 @@ export async function listDeals(
   return paginate(rows, limit, order, toDealDto);
 }
 
-export async function board(ctx: ServiceContext): Promise<{ pipeline: PipelineDto; columns: { stageId: string; deals: DealDto[] }[] }> {
+export async function board(ctx: DomainContext): Promise<{ pipeline: PipelineDto; columns: { stageId: string; deals: DealDto[] }[] }> {
   const pipeline = await defaultPipeline(ctx);
-  const rows = await deals.boardDeals(dbOf(ctx), pipeline.id, 200);
+  const rows = await deals.boardDeals(ctx.db<CrmDB>(), pipeline.id, 200);
   return {
     pipeline,
     columns: pipeline.stages.map((stage) => ({ stageId: stage.id, deals: rows.filter((row) => row.stage_id === stage.id).map(toDealDto) })),
@@ -352,13 +344,13 @@ export function engagementPayload(row: EngagementRow) {
   return { engagement_id: row.id, client_id: row.client_id, deal_id: row.deal_id, name: row.name, project_ids: row.project_ids, invoice_ids: row.invoice_ids };
 }
 
-async function ensureEngagementForDeal(ctx: ServiceContext, deal: DealRow): Promise<EngagementRow> {
-  const db = dbOf(ctx);
+async function ensureEngagementForDeal(ctx: DomainContext, deal: DealRow): Promise<EngagementRow> {
+  const db = ctx.db<CrmDB>();
   const existing = await deals.findEngagementByDeal(db, deal.id);
   if (existing) return existing;
   const row = await deals.insertEngagement(db, {
     id: uuidv7(),
-    tenant_id: ctx.eventMeta.tenantId,
+    tenant_id: ctx.tenantId,
     client_id: deal.client_id,
     deal_id: deal.id,
     name: deal.title,
@@ -366,12 +358,12 @@ async function ensureEngagementForDeal(ctx: ServiceContext, deal: DealRow): Prom
     invoice_ids: [],
     updated_at: new Date(),
   });
-  await writeEvent(ctx.trx, engagementCreated, engagementPayload(row), { ...ctx.eventMeta, aggregateId: row.id });
+  await ctx.emit(engagementCreated, engagementPayload(row), { aggregateId: row.id });
   return row;
 }
 
-export async function createEngagement(ctx: ServiceContext, input: { clientId: string; dealId?: string | undefined; name?: string | undefined }): Promise<EngagementDto> {
-  const db = dbOf(ctx);
+export async function createEngagement(ctx: DomainContext, input: { clientId: string; dealId?: string | undefined; name?: string | undefined }): Promise<EngagementDto> {
+  const db = ctx.db<CrmDB>();
   if (input.dealId) {
     const deal = await deals.findDeal(db, input.dealId);
     if (!deal) throw new NotFoundError('Deal', input.dealId);
@@ -385,7 +377,7 @@ export async function createEngagement(ctx: ServiceContext, input: { clientId: s
   if (!input.name) throw new DomainError('BAD_REQUEST', 'Name the engagement', [{ path: ['name'], message: 'Required without a deal' }]);
   const row = await deals.insertEngagement(db, {
     id: uuidv7(),
-    tenant_id: ctx.eventMeta.tenantId,
+    tenant_id: ctx.tenantId,
     client_id: input.clientId,
     deal_id: null,
     name: input.name,
@@ -393,24 +385,24 @@ export async function createEngagement(ctx: ServiceContext, input: { clientId: s
     invoice_ids: [],
     updated_at: new Date(),
   });
-  await writeEvent(ctx.trx, engagementCreated, engagementPayload(row), { ...ctx.eventMeta, aggregateId: row.id });
+  await ctx.emit(engagementCreated, engagementPayload(row), { aggregateId: row.id });
   return toEngagementDto(row);
 }
 
-export async function getEngagement(ctx: ServiceContext, id: string): Promise<EngagementDto> {
-  const row = await deals.findEngagement(dbOf(ctx), id);
+export async function getEngagement(ctx: DomainContext, id: string): Promise<EngagementDto> {
+  const row = await deals.findEngagement(ctx.db<CrmDB>(), id);
   if (!row) throw new NotFoundError('Engagement', id);
   return toEngagementDto(row);
 }
 
-export async function listEngagements(ctx: ServiceContext, clientId: string): Promise<EngagementDto[]> {
-  const db = dbOf(ctx);
+export async function listEngagements(ctx: DomainContext, clientId: string): Promise<EngagementDto[]> {
+  const db = ctx.db<CrmDB>();
   if (!(await repo.findClient(db, clientId, { includeDeleted: true }))) throw new NotFoundError('Client', clientId);
   return (await deals.listEngagements(db, clientId)).map(toEngagementDto);
 }
 
 /** Records a project or invoice id on an engagement (from another domain's event); idempotent. */
-export async function linkToEngagement(ctx: ServiceContext, engagementId: string, kind: 'project' | 'invoice', linkedId: string): Promise<void> {
-  const row = await deals.addEngagementLink(dbOf(ctx), engagementId, kind === 'project' ? 'project_ids' : 'invoice_ids', linkedId);
-  if (row) await writeEvent(ctx.trx, engagementUpdated, engagementPayload(row), { ...ctx.eventMeta, aggregateId: row.id });
+export async function linkToEngagement(ctx: DomainContext, engagementId: string, kind: 'project' | 'invoice', linkedId: string): Promise<void> {
+  const row = await deals.addEngagementLink(ctx.db<CrmDB>(), engagementId, kind === 'project' ? 'project_ids' : 'invoice_ids', linkedId);
+  if (row) await ctx.emit(engagementUpdated, engagementPayload(row), { aggregateId: row.id });
 }

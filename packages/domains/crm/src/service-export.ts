@@ -1,22 +1,16 @@
-import { NotFoundError } from '@ubos/platform';
+import { NotFoundError, type DomainContext } from '@ubos/platform';
 import { z } from 'zod';
 import { toCsvRow } from './csv.ts';
 import * as repo from './repository.ts';
 import * as profiles from './repository-profile.ts';
-import type { ClientProfileDto } from './contracts.ts';
-import { dbOf, toListQuery, type ListInput, type ServiceContext } from './service.ts';
+import type { ClientProfileDto, CsvFileDto } from './contracts.ts';
+import type { CrmDB } from './db.ts';
+import { toListQuery, type ListInput } from './service.ts';
 
 /** CSV export (formula-safe, see csv.ts) and the client profile read. */
 
 export const EXPORT_MAX_ROWS = 100_000;
 const PAGE = 1_000;
-
-export interface CsvFile {
-  fileName: string;
-  contentType: 'text/csv';
-  rows: number;
-  content: string;
-}
 
 function customColumns(rows: { custom_fields: Record<string, unknown> }[]): string[] {
   const keys = new Set<string>();
@@ -34,8 +28,8 @@ function customCell(value: unknown): string {
   return String(value);
 }
 
-export async function exportClients(ctx: ServiceContext, input: ListInput): Promise<CsvFile> {
-  const db = dbOf(ctx);
+export async function exportClients(ctx: DomainContext, input: ListInput): Promise<CsvFileDto> {
+  const db = ctx.db<CrmDB>();
   const query = { ...toListQuery({ ...input, cursor: undefined }), limit: PAGE, cursor: undefined as { sortKey: string; id: string } | undefined };
   const rows: repo.ClientRow[] = [];
   for (;;) {
@@ -63,8 +57,8 @@ export async function exportClients(ctx: ServiceContext, input: ListInput): Prom
   return { fileName: 'clients.csv', contentType: 'text/csv', rows: Math.min(rows.length, EXPORT_MAX_ROWS), content };
 }
 
-export async function exportContacts(ctx: ServiceContext, input: ListInput): Promise<CsvFile> {
-  const db = dbOf(ctx);
+export async function exportContacts(ctx: DomainContext, input: ListInput): Promise<CsvFileDto> {
+  const db = ctx.db<CrmDB>();
   if (input.clientId && !(await repo.findClient(db, input.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', input.clientId);
   const query = { ...toListQuery({ ...input, cursor: undefined }), limit: PAGE, cursor: undefined as { sortKey: string; id: string } | undefined };
   const rows: repo.ContactRow[] = [];
@@ -94,8 +88,8 @@ export async function exportContacts(ctx: ServiceContext, input: ListInput): Pro
 }
 
 /** The client profile read model in one query (a second one only when no event was applied yet). */
-export async function clientProfile(ctx: ServiceContext, clientId: string): Promise<ClientProfileDto> {
-  const db = dbOf(ctx);
+export async function clientProfile(ctx: DomainContext, clientId: string): Promise<ClientProfileDto> {
+  const db = ctx.db<CrmDB>();
   const view = await profiles.readProfile(db, clientId);
   if (!view) {
     const client = await repo.findClient(db, clientId, { includeDeleted: true });

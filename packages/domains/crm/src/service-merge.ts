@@ -1,23 +1,18 @@
-import { DomainError, NotFoundError, writeEvent } from '@ubos/platform';
-import { clientMerged, clientUpdated, contactMerged, contactUpdated, type ClientDto, type ContactDto } from './contracts.ts';
+import { DomainError, NotFoundError, type DomainContext } from '@ubos/platform';
+import { clientMerged, clientUpdated, contactMerged, contactUpdated, type ClientDto, type ContactDto, type DuplicateGroupDto } from './contracts.ts';
 import { normalizeTags } from './normalize.ts';
 import * as repo from './repository.ts';
 import * as deals from './repository-deals.ts';
-import { clientSnapshot, contactSnapshot, dbOf, toClientDto, toContactDto, type ServiceContext } from './service.ts';
+import type { CrmDB } from './db.ts';
+import { clientSnapshot, toClientDto } from './service-clients.ts';
+import { contactSnapshot, toContactDto } from './service-contacts.ts';
 
 /** Duplicate detection and merge: the survivor keeps its id, the loser is soft-deleted with merged_into. */
 
-export interface DuplicateGroup {
-  reason: 'email' | 'domain' | 'name' | 'similar_name';
-  key: string;
-  score: number;
-  records: { id: string; name: string; detail: string | null }[];
-}
-
-export async function listDuplicates(ctx: ServiceContext, input: { kind: 'client' | 'contact'; limit?: number | undefined }): Promise<DuplicateGroup[]> {
+export async function listDuplicates(ctx: DomainContext, input: { kind: 'client' | 'contact'; limit?: number | undefined }): Promise<DuplicateGroupDto[]> {
   const limit = Math.min(input.limit ?? 50, 100);
-  if (input.kind === 'contact') return repo.contactDuplicateGroups(dbOf(ctx), limit);
-  return repo.clientDuplicateGroups(dbOf(ctx), limit, 0.6, 50);
+  if (input.kind === 'contact') return repo.contactDuplicateGroups(ctx.db<CrmDB>(), limit);
+  return repo.clientDuplicateGroups(ctx.db<CrmDB>(), limit, 0.6, 50);
 }
 
 function checkPair(survivorId: string, mergedId: string): void {
@@ -26,9 +21,9 @@ function checkPair(survivorId: string, mergedId: string): void {
   }
 }
 
-export async function mergeClients(ctx: ServiceContext, input: { survivorId: string; mergedId: string }): Promise<ClientDto> {
+export async function mergeClients(ctx: DomainContext, input: { survivorId: string; mergedId: string }): Promise<ClientDto> {
   checkPair(input.survivorId, input.mergedId);
-  const db = dbOf(ctx);
+  const db = ctx.db<CrmDB>();
   // Lock in id order so two opposite merges cannot deadlock.
   const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
   const locked = [await repo.findClient(db, firstId, { lock: true }), await repo.findClient(db, secondId, { lock: true })];
@@ -49,15 +44,15 @@ export async function mergeClients(ctx: ServiceContext, input: { survivorId: str
     tags: normalizeTags([...survivor.tags, ...merged.tags]),
     custom_fields: JSON.stringify({ ...merged.custom_fields, ...survivor.custom_fields }),
   });
-  const meta = { ...ctx.eventMeta, aggregateId: survivor.id };
-  await writeEvent(ctx.trx, clientMerged, { survivor_id: survivor.id, merged_id: merged.id, client_id: survivor.id }, meta);
-  await writeEvent(ctx.trx, clientUpdated, clientSnapshot(updated), meta);
+  const meta = { aggregateId: survivor.id };
+  await ctx.emit(clientMerged, { survivor_id: survivor.id, merged_id: merged.id, client_id: survivor.id }, meta);
+  await ctx.emit(clientUpdated, clientSnapshot(updated), meta);
   return toClientDto(updated);
 }
 
-export async function mergeContacts(ctx: ServiceContext, input: { survivorId: string; mergedId: string }): Promise<ContactDto> {
+export async function mergeContacts(ctx: DomainContext, input: { survivorId: string; mergedId: string }): Promise<ContactDto> {
   checkPair(input.survivorId, input.mergedId);
-  const db = dbOf(ctx);
+  const db = ctx.db<CrmDB>();
   const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
   const locked = [await repo.findContact(db, firstId, { lock: true }), await repo.findContact(db, secondId, { lock: true })];
   const survivor = locked.find((row) => row?.id === input.survivorId);
@@ -80,13 +75,8 @@ export async function mergeContacts(ctx: ServiceContext, input: { survivorId: st
   });
   const relationships = await repo.relationshipsOfContacts(db, [survivor.id]);
   const snapshot = contactSnapshot(updated, relationships);
-  const meta = { ...ctx.eventMeta, aggregateId: survivor.id };
-  await writeEvent(
-    ctx.trx,
-    contactMerged,
-    { survivor_id: survivor.id, merged_id: merged.id, contact_id: survivor.id, client_id: snapshot.client_id, client_ids: snapshot.client_ids },
-    meta,
-  );
-  await writeEvent(ctx.trx, contactUpdated, snapshot, meta);
+  const meta = { aggregateId: survivor.id };
+  await ctx.emit(contactMerged, { survivor_id: survivor.id, merged_id: merged.id, contact_id: survivor.id, client_id: snapshot.client_id, client_ids: snapshot.client_ids }, meta);
+  await ctx.emit(contactUpdated, snapshot, meta);
   return toContactDto(updated, relationships);
 }

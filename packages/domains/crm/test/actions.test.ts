@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, withTenant, type ActionDefinition } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { z } from 'zod';
 import { addTagAction, createClientAction, findOrCreateContactAction, updateClientStatusAction } from '../src/actions.ts';
-import { actor, count, outbox, silent } from './helpers.ts';
+import { actor, count, domainContext, outbox } from './helpers.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -12,27 +13,23 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-function runAction<I, O>(action: ActionDefinition<I, O>, tenantId: string, key: string, input: I): Promise<O> {
-  return withTenant(testDb.db, { tenantId }, (trx) =>
-    action.run(action.input.parse(input), {
-      trx,
-      log: silent,
-      tenantId,
-      actorId: null,
-      idempotencyKey: key,
-      eventMeta: { tenantId, actorId: null, correlationId: 'run', causationId: null },
-    }),
-  );
+/** Runs an action as a workflow step does: in the step's tenant transaction, with its idempotency key. */
+function runAction(action: ActionDefinition, tenantId: string, key: string, input: unknown): Promise<unknown> {
+  return withTenant(testDb.db, { tenantId }, (trx) => action.run(input, { ...domainContext(trx, { tenantId, correlationId: 'run' }), idempotencyKey: key }));
 }
+
+// The results the test reads fields of (the actions' outputs, which the kit has already validated).
+const contactResult = z.object({ contactId: z.uuid(), created: z.boolean() });
+const clientResult = z.object({ clientId: z.uuid(), created: z.boolean() });
 
 describe('workflow actions', () => {
   it('find-or-create a contact and a client, idempotently per step key', async () => {
     const a = actor(testDb.db);
     const existing = await a.caller.contacts.create({ name: 'Known', email: 'known@x.io' });
     expect(await runAction(findOrCreateContactAction, a.tenantId, 'r1:contact', { email: 'KNOWN+cal@x.io', name: 'K' })).toEqual({ contactId: existing.id, created: false });
-    const fresh = await runAction(findOrCreateContactAction, a.tenantId, 'r2:contact', { email: 'new@x.io', name: 'New' });
+    const fresh = contactResult.parse(await runAction(findOrCreateContactAction, a.tenantId, 'r2:contact', { email: 'new@x.io', name: 'New' }));
     expect(fresh.created).toBe(true);
-    const client = await runAction(createClientAction, a.tenantId, 'r2:client', { name: 'New Co', primaryContactId: fresh.contactId });
+    const client = clientResult.parse(await runAction(createClientAction, a.tenantId, 'r2:client', { name: 'New Co', primaryContactId: fresh.contactId }));
     const again = await runAction(createClientAction, a.tenantId, 'r2:client', { name: 'New Co', primaryContactId: fresh.contactId });
     expect(again).toEqual(client);
     expect(await count(testDb.db, a.tenantId, 'crm.clients')).toBe(1);

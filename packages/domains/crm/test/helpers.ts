@@ -1,7 +1,7 @@
 import {
   createCallerFactory,
+  createDomainContext,
   createLogger,
-  defineEvent,
   handleEvent,
   rowToEnvelope,
   sql,
@@ -10,12 +10,16 @@ import {
   withTenant,
   writeEvent,
   type Database,
+  type DomainContext,
+  type EventContract,
   type OutboxRow,
   type Role,
   type Subscription,
+  type Transaction,
+  type UntypedDB,
 } from '@ubos/platform';
-import { z } from 'zod';
 import { testContext, testSession } from '@ubos/platform/testing';
+import { crmModule } from '../src/module.ts';
 import { crmRouter } from '../src/router.ts';
 
 export const createCaller = createCallerFactory(crmRouter);
@@ -28,7 +32,8 @@ export interface Actor {
 
 export function actor(db: Database, role: Role = 'owner', tenantId: string = uuidv7()): Actor {
   const userId = uuidv7();
-  return { tenantId, userId, caller: createCaller(testContext({ db, session: testSession({ userId, tenantId, role }) })) };
+  const session = testSession({ userId, tenantId, role, modules: [crmModule] });
+  return { tenantId, userId, caller: createCaller(testContext({ db, session, modules: [crmModule] })) };
 }
 
 export interface OutboxEvent {
@@ -71,8 +76,28 @@ export async function deliverAll(db: Database, tenantId: string, subscription: S
 
 export const silent = createLogger({ level: 'silent' });
 
-/** A hand-made envelope of another domain's event (e.g. projects.*), written to the outbox like a real one. */
-export async function emitForeign(db: Database, tenantId: string, type: string, payload: Record<string, unknown>): Promise<void> {
-  const contract = defineEvent({ type, version: 1, aggregateType: type.split('.')[1] ?? 'x', payload: z.record(z.string(), z.unknown()) });
-  await withTenant(db, { tenantId }, (trx) => writeEvent(trx, contract, payload, { tenantId, actorId: null, correlationId: 'test', aggregateId: String(payload.project_id ?? payload.task_id ?? 'x') }));
+/** Another domain's event (e.g. projects.*) written to the outbox through its contract, like a real one. */
+export async function emitForeign<Payload extends Record<string, unknown>>(
+  db: Database,
+  tenantId: string,
+  contract: EventContract<string, Payload>,
+  payload: Payload,
+  aggregateId: string,
+): Promise<void> {
+  await withTenant(db, { tenantId }, (trx) => writeEvent(trx, contract, payload, { tenantId, actorId: null, correlationId: 'test', aggregateId }));
+}
+
+/** The DomainContext a handler or a workflow step gets, over a tenant transaction the test opened. */
+export function domainContext(
+  trx: Transaction<UntypedDB>,
+  meta: { tenantId: string; actorId?: string | null; correlationId?: string; causationId?: string | null },
+): DomainContext {
+  return createDomainContext({
+    trx,
+    tenantId: meta.tenantId,
+    actorId: meta.actorId ?? null,
+    correlationId: meta.correlationId ?? 'test',
+    causationId: meta.causationId ?? null,
+    log: silent,
+  });
 }

@@ -83,7 +83,13 @@ describe('a CSV import whose chunk dead-letters', () => {
     expect(failedEvent?.payload).toEqual({ import_id: created.id, kind: 'clients', chunk: 1, rows_done: IMPORT_CHUNK_ROWS, total_rows: total, error: failed.error });
 
     // The dead letter waits in crm.import-chunks.dead; the tenant's admin sees it.
-    const events = createCallerFactory(eventsAdminRouter)(testContext({ db: testDb.db, session: testSession({ userId: a.userId, tenantId: a.tenantId, role: 'owner' }) }));
+    const events = createCallerFactory(eventsAdminRouter)(
+      testContext({
+        db: testDb.db,
+        session: testSession({ userId: a.userId, tenantId: a.tenantId, role: 'owner' }),
+        events: { boss, subscriptions: backbone.subscriptions },
+      }),
+    );
     const { items } = await events.deadLetters.list({ subscription: 'crm.import-chunks' });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ eventType: 'crm.import.chunk_processed', attempts: 2 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, sql, withTenant } from '@ubos/platform';
+import { sql, withTenant } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { importSubscription } from '../src/handlers.ts';
 import { parseCsv } from '../src/csv.ts';
-import { actor, count, deliverAll, outbox } from './helpers.ts';
+import { actor, count, deliverAll, domainContext, outbox } from './helpers.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -102,11 +102,8 @@ describe('CSV import', () => {
       if (!row) throw new Error('missing');
       return rowToEnvelope(row);
     });
-    const context = (trx: import('@ubos/platform').Transaction<import('@ubos/platform').UntypedDB>) => ({
-      trx,
-      log: createLogger({ level: 'silent' }),
-      eventMeta: { tenantId: a.tenantId, actorId: a.userId, correlationId: envelope.correlation_id, causationId: envelope.id },
-    });
+    const context = (trx: import('@ubos/platform').Transaction<import('@ubos/platform').UntypedDB>) =>
+      domainContext(trx, { tenantId: a.tenantId, actorId: a.userId, correlationId: envelope.correlation_id, causationId: envelope.id });
     // First delivery: chunk 0 only.
     await withTenant(testDb.db, { tenantId: a.tenantId }, (trx) => importSubscription.handle(envelope, context(trx)));
     expect(await a.caller.imports.get({ id: created.id })).toMatchObject({ status: 'running', rowsDone: 2_000, createdCount: 2_000 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowToEnvelope, sql, uuidv7, withTenant, type OutboxRow } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { projectCompleted, projectCreated, taskCompleted, taskCreated } from '../../projects/src/contracts.ts';
 import { clientProfileSubscription, engagementLinksSubscription } from '../src/handlers.ts';
-import { actor, deliverAll, emitForeign, silent } from './helpers.ts';
+import { actor, deliverAll, domainContext, emitForeign } from './helpers.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -12,13 +13,17 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
+// Complete projects payloads (the contract's fields); each test sets the ids, client and status it is about.
+const project = { engagement_id: null, template_id: null, name: 'Project', start_date: null, due_date: null };
+const task = { title: 'Task', assignee_id: null, due_date: null, column_id: uuidv7(), milestone_id: null };
+
 async function redeliverEverything(tenantId: string, only?: RegExp): Promise<void> {
   // Straight to the handler (no processed_events guard): replaying events must change nothing.
   await withTenant(testDb.db, { tenantId }, async (trx) => {
     const rows = (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows;
     for (const row of rows) {
       if (!(only ?? /^(crm\.(client|contact|deal|note)|projects\.)/).test(row.type)) continue;
-      await clientProfileSubscription.handle(rowToEnvelope(row), { trx, log: silent, eventMeta: { tenantId, actorId: null, correlationId: 'replay' } });
+      await clientProfileSubscription.handle(rowToEnvelope(row), domainContext(trx, { tenantId, correlationId: 'replay' }));
     }
   });
 }
@@ -40,11 +45,11 @@ describe('client profile read model', () => {
     const t1 = uuidv7();
     const t2 = uuidv7();
     const t3 = uuidv7();
-    await emitForeign(testDb.db, a.tenantId, 'projects.project.created', { project_id: p1, client_id: client.id, status: 'active', engagement_id: null });
-    await emitForeign(testDb.db, a.tenantId, 'projects.project.created', { project_id: p2, client_id: client.id, status: 'planned', engagement_id: null });
-    await emitForeign(testDb.db, a.tenantId, 'projects.project.completed', { project_id: p2, client_id: client.id });
-    for (const task of [t1, t2, t3]) await emitForeign(testDb.db, a.tenantId, 'projects.task.created', { task_id: task, project_id: p1, client_id: client.id, status: 'open' });
-    await emitForeign(testDb.db, a.tenantId, 'projects.task.completed', { task_id: t2, project_id: p1, client_id: client.id, status: 'done' });
+    await emitForeign(testDb.db, a.tenantId, projectCreated, { ...project, project_id: p1, client_id: client.id, status: 'active', engagement_id: null }, p1);
+    await emitForeign(testDb.db, a.tenantId, projectCreated, { ...project, project_id: p2, client_id: client.id, status: 'planned', engagement_id: null }, p2);
+    await emitForeign(testDb.db, a.tenantId, projectCompleted, { project_id: p2, client_id: client.id, name: 'Project', completed_at: new Date().toISOString() }, p2);
+    for (const t of [t1, t2, t3]) await emitForeign(testDb.db, a.tenantId, taskCreated, { ...task, task_id: t, project_id: p1, client_id: client.id, status: 'open' }, t);
+    await emitForeign(testDb.db, a.tenantId, taskCompleted, { ...task, task_id: t2, project_id: p1, client_id: client.id, status: 'done', completed_at: new Date().toISOString() }, t2);
 
     expect(await deliverAll(testDb.db, a.tenantId, clientProfileSubscription)).toBeGreaterThan(10);
     const profile = await a.caller.clients.profile({ id: client.id });
@@ -69,7 +74,8 @@ describe('client profile read model', () => {
 
     // Merge: the twin folds into the survivor; late events about the twin land on the survivor too.
     await a.caller.clients.merge({ survivorId: client.id, mergedId: other.id });
-    await emitForeign(testDb.db, a.tenantId, 'projects.task.created', { task_id: uuidv7(), project_id: p1, client_id: other.id, status: 'open' });
+    const late = uuidv7();
+    await emitForeign(testDb.db, a.tenantId, taskCreated, { ...task, task_id: late, project_id: p1, client_id: other.id, status: 'open' }, late);
     await deliverAll(testDb.db, a.tenantId, clientProfileSubscription);
     const merged = await a.caller.clients.profile({ id: client.id });
     expect(merged.contacts.map((c) => c.name)).toEqual(['Jane', 'Zed']);
@@ -88,10 +94,10 @@ describe('client profile read model', () => {
     const a = actor(testDb.db);
     const client = await a.caller.clients.create({ name: 'Engaged' });
     const engagement = await a.caller.engagements.create({ clientId: client.id, name: 'Retainer 2027' });
-    const project = uuidv7();
-    await emitForeign(testDb.db, a.tenantId, 'projects.project.created', { project_id: project, client_id: client.id, status: 'active', engagement_id: engagement.id });
+    const projectId = uuidv7();
+    await emitForeign(testDb.db, a.tenantId, projectCreated, { ...project, project_id: projectId, client_id: client.id, status: 'active', engagement_id: engagement.id }, projectId);
     await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
     await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
-    expect(await a.caller.engagements.get({ id: engagement.id })).toMatchObject({ projectIds: [project], invoiceIds: [] });
+    expect(await a.caller.engagements.get({ id: engagement.id })).toMatchObject({ projectIds: [projectId], invoiceIds: [] });
   });
 });
