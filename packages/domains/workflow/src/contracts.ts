@@ -391,3 +391,49 @@ export type StepDto = z.infer<typeof stepDto>;
 
 export const runDetailDto = runDto.extend({ steps: z.array(stepDto), triggerEvent: z.unknown() });
 export type RunDetailDto = z.infer<typeof runDetailDto>;
+
+export const definitionDetailDto = definitionDto.extend({ versions: z.array(z.object({ version: z.number().int(), createdAt: z.string() })) });
+export type DefinitionDetailDto = z.infer<typeof definitionDetailDto>;
+
+export const runPageDto = z.object({ items: z.array(runDto), nextCursor: z.uuid().nullable() });
+export type RunPageDto = z.infer<typeof runPageDto>;
+
+export const fieldIssueDto = z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() });
+
+export const installedTemplateDto = definitionDto.extend({ issues: z.array(fieldIssueDto) });
+export type InstalledTemplateDto = z.infer<typeof installedTemplateDto>;
+
+// ---------------------------------------------------------------------------------------------
+// Procedure inputs. A spec is `unknown` here: the service validates it against the action
+// registry, so every problem is listed at once.
+// ---------------------------------------------------------------------------------------------
+
+export const idInput = z.object({ id: z.uuid() });
+export type IdInput = z.infer<typeof idInput>;
+
+export const createDefinitionInput = z.object({ spec: z.unknown(), enabled: z.boolean().optional() });
+export type CreateDefinitionInput = z.infer<typeof createDefinitionInput>;
+
+export const updateDefinitionInput = z.object({ id: z.uuid(), spec: z.unknown(), expectedVersion: z.number().int().min(1).optional() });
+export type UpdateDefinitionInput = z.infer<typeof updateDefinitionInput>;
+
+export const dryRunInput = z.object({
+  definitionId: z.uuid().optional(),
+  spec: z.unknown().optional(),
+  event: z.record(z.string(), z.unknown()),
+  stepOutputs: z.record(z.string(), z.unknown()).optional(),
+});
+export type DryRunInput = z.infer<typeof dryRunInput>;
+
+export const listRunsInput = z.object({
+  definitionId: z.uuid().optional(),
+  status: z.enum(runStatuses).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.uuid().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export type ListRunsInput = z.infer<typeof listRunsInput>;
+
+export const installTemplateInput = z.object({ key: z.string().min(1).max(100) });
+export type InstallTemplateInput = z.infer<typeof installTemplateInput>;

@@ -1,6 +1,6 @@
 // Dry run: evaluate a definition against a sample event, with no side effects.
 import { DomainError, NotFoundError, type ActionRegistry, type DomainContext } from '@ubos/platform';
-import { SCHEDULE_EVENT_TYPE, type DefinitionSpec } from './contracts.ts';
+import { SCHEDULE_EVENT_TYPE, type DefinitionSpec, type DryRunInput } from './contracts.ts';
 import { evaluateCondition, renderTemplate, TemplateError, traceCondition, type ConditionTrace } from './interpreter.ts';
 import type { WorkflowDB } from './db.ts';
 import { findDefinition, findSpec, type StepRow } from './repository.ts';
@@ -105,7 +105,7 @@ export function dryRun(
 export async function dryRunDefinition(
   ctx: DomainContext,
   registry: ActionRegistry,
-  input: { definitionId?: string | undefined; spec?: unknown; event: Record<string, unknown>; stepOutputs?: Record<string, unknown> | undefined },
+  input: DryRunInput,
 ): Promise<DryRunResult> {
   let spec = input.spec;
   if (input.definitionId) {

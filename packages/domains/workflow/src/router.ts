@@ -1,7 +1,20 @@
-// The workflow domain's procedures: parse, authorize (meta.permission), call the service.
+// The workflow domain's procedures: parse, authorize (meta.permission), call the service with
+// ctx.domain and, where definitions are validated, the host's action registry (ctx.runtime.actions).
 import { z } from 'zod';
 import { router, tenantProcedure } from '@ubos/platform';
-import { definitionDto, runDetailDto, runDto, runStatuses } from './contracts.ts';
+import {
+  createDefinitionInput,
+  definitionDetailDto,
+  definitionDto,
+  dryRunInput,
+  idInput,
+  installedTemplateDto,
+  installTemplateInput,
+  listRunsInput,
+  runDetailDto,
+  runPageDto,
+  updateDefinitionInput,
+} from './contracts.ts';
 import { dryRunDefinition } from './dry-run.ts';
 import {
   createDefinition,
@@ -15,11 +28,6 @@ import {
 } from './service.ts';
 import { cancelRun, getRun, listRunsPage, retryRun } from './service-runs.ts';
 
-const idInput = z.object({ id: z.uuid() });
-/** The spec is validated by the service against the action registry, so every problem is listed at once. */
-const specInput = z.unknown();
-const issue = z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() });
-
 const definitionsRouter = router({
   list: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
@@ -28,16 +36,16 @@ const definitionsRouter = router({
   get: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
     .input(idInput)
-    .output(definitionDto.extend({ versions: z.array(z.object({ version: z.number().int(), createdAt: z.string() })) }))
+    .output(definitionDetailDto)
     .query(({ ctx, input }) => getDefinition(ctx.domain, input)),
   create: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
-    .input(z.object({ spec: specInput, enabled: z.boolean().optional() }))
+    .input(createDefinitionInput)
     .output(definitionDto)
     .mutation(({ ctx, input }) => createDefinition(ctx.domain, ctx.runtime.actions, input)),
   update: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
-    .input(z.object({ id: z.uuid(), spec: specInput, expectedVersion: z.number().int().min(1).optional() }))
+    .input(updateDefinitionInput)
     .output(definitionDto)
     .mutation(({ ctx, input }) => updateDefinition(ctx.domain, ctx.runtime.actions, input)),
   enable: tenantProcedure
@@ -57,31 +65,15 @@ const definitionsRouter = router({
     .mutation(({ ctx, input }) => deleteDefinition(ctx.domain, input)),
   dryRun: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
-    .input(
-      z.object({
-        definitionId: z.uuid().optional(),
-        spec: specInput.optional(),
-        event: z.record(z.string(), z.unknown()),
-        stepOutputs: z.record(z.string(), z.unknown()).optional(),
-      }),
-    )
+    .input(dryRunInput)
     .query(({ ctx, input }) => dryRunDefinition(ctx.domain, ctx.runtime.actions, input)),
 });
 
 const runsRouter = router({
   list: tenantProcedure
     .meta({ permission: 'workflow.run.read' })
-    .input(
-      z.object({
-        definitionId: z.uuid().optional(),
-        status: z.enum(runStatuses).optional(),
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
-        cursor: z.uuid().optional(),
-        limit: z.number().int().min(1).max(200).default(50),
-      }),
-    )
-    .output(z.object({ items: z.array(runDto), nextCursor: z.uuid().nullable() }))
+    .input(listRunsInput)
+    .output(runPageDto)
     .query(({ ctx, input }) => listRunsPage(ctx.domain, input)),
   get: tenantProcedure
     .meta({ permission: 'workflow.run.read' })
@@ -106,8 +98,8 @@ const templatesRouter = router({
     .query(({ ctx }) => listTemplates(ctx.runtime.actions)),
   install: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
-    .input(z.object({ key: z.string().min(1).max(100) }))
-    .output(definitionDto.extend({ issues: z.array(issue) }))
+    .input(installTemplateInput)
+    .output(installedTemplateDto)
     .mutation(({ ctx, input }) => installTemplate(ctx.domain, ctx.runtime.actions, input)),
 });
 

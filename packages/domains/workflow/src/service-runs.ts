@@ -1,6 +1,6 @@
 // Runs: list, detail, operator retry and cancel.
 import { DomainError, NotFoundError, type DomainContext } from '@ubos/platform';
-import { runCancelled, runRetried, type RunDetailDto, type RunDto, type RunStatus, type StepDto } from './contracts.ts';
+import { runCancelled, runRetried, type IdInput, type ListRunsInput, type RunDetailDto, type RunDto, type RunPageDto, type StepDto } from './contracts.ts';
 import type { WorkflowDB } from './db.ts';
 import { findRun, listRuns, listSteps, lockRun, updateRun, updateStep, type RunRow, type StepRow } from './repository.ts';
 import { wakeupScheduler } from './runtime.ts';
@@ -41,8 +41,8 @@ function toStepDto(row: StepRow): StepDto {
 
 export async function listRunsPage(
   ctx: DomainContext,
-  input: { definitionId?: string | undefined; status?: RunStatus | undefined; from?: string | undefined; to?: string | undefined; cursor?: string | undefined; limit: number },
-): Promise<{ items: RunDto[]; nextCursor: string | null }> {
+  input: ListRunsInput,
+): Promise<RunPageDto> {
   const rows = await listRuns(ctx.db<WorkflowDB>(), {
     definitionId: input.definitionId,
     status: input.status,
@@ -55,7 +55,7 @@ export async function listRunsPage(
   return { items: page.map(toRunDto), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
-export async function getRun(ctx: DomainContext, input: { id: string }): Promise<RunDetailDto> {
+export async function getRun(ctx: DomainContext, input: IdInput): Promise<RunDetailDto> {
   const db = ctx.db<WorkflowDB>();
   const run = await findRun(db, input.id);
   if (!run) throw new NotFoundError('Workflow run', input.id);
@@ -64,7 +64,7 @@ export async function getRun(ctx: DomainContext, input: { id: string }): Promise
 }
 
 /** Retries a failed run from its failed step (fresh attempts); earlier steps keep their results. */
-export async function retryRun(ctx: DomainContext, input: { id: string }): Promise<RunDetailDto> {
+export async function retryRun(ctx: DomainContext, input: IdInput): Promise<RunDetailDto> {
   const db = ctx.db<WorkflowDB>();
   const run = await lockRun(db, input.id);
   if (!run) throw new NotFoundError('Workflow run', input.id);
@@ -85,7 +85,7 @@ export async function retryRun(ctx: DomainContext, input: { id: string }): Promi
 }
 
 /** Cancels a running run: pending and running steps are cancelled; queued jobs become no-ops. */
-export async function cancelRun(ctx: DomainContext, input: { id: string }): Promise<RunDetailDto> {
+export async function cancelRun(ctx: DomainContext, input: IdInput): Promise<RunDetailDto> {
   const db = ctx.db<WorkflowDB>();
   const run = await lockRun(db, input.id);
   if (!run) throw new NotFoundError('Workflow run', input.id);

@@ -8,8 +8,14 @@ import {
   definitionEnabled,
   definitionUpdated,
   triggerKey,
+  type CreateDefinitionInput,
+  type DefinitionDetailDto,
   type DefinitionDto,
   type DefinitionSpec,
+  type IdInput,
+  type InstalledTemplateDto,
+  type InstallTemplateInput,
+  type UpdateDefinitionInput,
 } from './contracts.ts';
 import { findTemplate, workflowTemplates } from './flagship.ts';
 import type { WorkflowDB } from './db.ts';
@@ -50,7 +56,7 @@ function definitionDtoOf(row: DefinitionRow, spec: DefinitionSpec | undefined): 
 export async function createDefinition(
   ctx: DomainContext,
   registry: ActionRegistry,
-  input: { spec: unknown; enabled?: boolean | undefined },
+  input: CreateDefinitionInput,
 ): Promise<DefinitionDto> {
   const { spec } = assertValidDefinition(input.spec, registry);
   return insertValidated(ctx, spec as DefinitionSpec, { enabled: input.enabled ?? true, templateKey: null, missingActions: [] });
@@ -84,7 +90,7 @@ async function insertValidated(
 export async function updateDefinition(
   ctx: DomainContext,
   registry: ActionRegistry,
-  input: { id: string; spec: unknown; expectedVersion?: number | undefined },
+  input: UpdateDefinitionInput,
 ): Promise<DefinitionDto> {
   const db = ctx.db<WorkflowDB>();
   const current = await findDefinition(db, input.id, { forUpdate: true });
@@ -149,7 +155,7 @@ export async function setDefinitionEnabled(ctx: DomainContext, registry: ActionR
   return toDefinitionDto(ctx, row);
 }
 
-export async function deleteDefinition(ctx: DomainContext, input: { id: string }): Promise<{ id: string }> {
+export async function deleteDefinition(ctx: DomainContext, input: IdInput): Promise<IdInput> {
   const db = ctx.db<WorkflowDB>();
   const current = await findDefinition(db, input.id, { forUpdate: true });
   if (!current) throw new NotFoundError('Workflow definition', input.id);
@@ -159,7 +165,7 @@ export async function deleteDefinition(ctx: DomainContext, input: { id: string }
   return { id: current.id };
 }
 
-export async function getDefinition(ctx: DomainContext, input: { id: string }): Promise<DefinitionDto & { versions: { version: number; createdAt: string }[] }> {
+export async function getDefinition(ctx: DomainContext, input: IdInput): Promise<DefinitionDetailDto> {
   const db = ctx.db<WorkflowDB>();
   const row = await findDefinition(db, input.id);
   if (!row) throw new NotFoundError('Workflow definition', input.id);
@@ -204,7 +210,7 @@ export function listTemplates(registry: ActionRegistry): TemplateSummary[] {
  * registered (or its inputs do not fit the registered actions) it installs disabled and lists what
  * it waits for.
  */
-export async function installTemplate(ctx: DomainContext, registry: ActionRegistry, input: { key: string }): Promise<DefinitionDto & { issues: { path: (string | number)[]; message: string }[] }> {
+export async function installTemplate(ctx: DomainContext, registry: ActionRegistry, input: InstallTemplateInput): Promise<InstalledTemplateDto> {
   const template = findTemplate(input.key);
   if (!template) throw new NotFoundError('Workflow template', input.key);
   const result = validateDefinition(template.spec, registry);
