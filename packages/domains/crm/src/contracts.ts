@@ -9,9 +9,7 @@ export const clientStatusSchema = z.enum(['lead', 'active', 'past']);
 export type ClientStatus = z.infer<typeof clientStatusSchema>;
 export const customFieldEntitySchema = z.enum(['client', 'contact', 'deal']);
 export const customFieldTypeSchema = z.enum(['text', 'number', 'date', 'select', 'multi_select', 'boolean', 'email', 'url', 'currency']);
-export const currencySchema = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'Use an ISO 4217 currency code such as EUR');
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'Use an ISO 4217 currency code such as EUR');
 const customFieldValuesSchema = z.record(z.string(), z.unknown());
 
 // ---------------------------------------------------------------- event payloads
@@ -121,9 +119,24 @@ export const noteCreated = defineEvent({ type: 'crm.note.created', version: 1, a
 export const noteUpdated = defineEvent({ type: 'crm.note.updated', version: 1, aggregateType: 'crm.note', payload: noteSchema });
 export const noteArchived = defineEvent({ type: 'crm.note.archived', version: 1, aggregateType: 'crm.note', payload: noteSchema });
 
-export const customFieldCreated = defineEvent({ type: 'crm.custom_field.created', version: 1, aggregateType: 'crm.custom_field', payload: customFieldEventSchema });
-export const customFieldUpdated = defineEvent({ type: 'crm.custom_field.updated', version: 1, aggregateType: 'crm.custom_field', payload: customFieldEventSchema });
-export const customFieldArchived = defineEvent({ type: 'crm.custom_field.archived', version: 1, aggregateType: 'crm.custom_field', payload: customFieldEventSchema });
+export const customFieldCreated = defineEvent({
+  type: 'crm.custom_field.created',
+  version: 1,
+  aggregateType: 'crm.custom_field',
+  payload: customFieldEventSchema,
+});
+export const customFieldUpdated = defineEvent({
+  type: 'crm.custom_field.updated',
+  version: 1,
+  aggregateType: 'crm.custom_field',
+  payload: customFieldEventSchema,
+});
+export const customFieldArchived = defineEvent({
+  type: 'crm.custom_field.archived',
+  version: 1,
+  aggregateType: 'crm.custom_field',
+  payload: customFieldEventSchema,
+});
 
 export const pipelineCreated = defineEvent({
   type: 'crm.pipeline.created',
@@ -147,8 +160,18 @@ export const dealStageChanged = defineEvent({
   aggregateType: 'crm.deal',
   payload: dealSnapshotSchema.extend({ from_stage_id: z.uuid(), to_stage_id: z.uuid() }),
 });
-export const dealWon = defineEvent({ type: 'crm.deal.won', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema.extend({ reason: z.string().nullable() }) });
-export const dealLost = defineEvent({ type: 'crm.deal.lost', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema.extend({ reason: z.string() }) });
+export const dealWon = defineEvent({
+  type: 'crm.deal.won',
+  version: 1,
+  aggregateType: 'crm.deal',
+  payload: dealSnapshotSchema.extend({ reason: z.string().nullable() }),
+});
+export const dealLost = defineEvent({
+  type: 'crm.deal.lost',
+  version: 1,
+  aggregateType: 'crm.deal',
+  payload: dealSnapshotSchema.extend({ reason: z.string() }),
+});
 export const dealArchived = defineEvent({ type: 'crm.deal.archived', version: 1, aggregateType: 'crm.deal', payload: dealSnapshotSchema });
 
 export const engagementCreated = defineEvent({ type: 'crm.engagement.created', version: 1, aggregateType: 'crm.engagement', payload: engagementSchema });
@@ -201,7 +224,6 @@ export const importResumed = defineEvent({
   aggregateType: 'crm.import',
   payload: z.object({ import_id: z.uuid(), chunk: z.number().int() }),
 });
-
 
 // ---------------------------------------------------------------- DTOs (procedure outputs)
 
@@ -379,7 +401,11 @@ const listRecordsInput = z.object({
 const clientFields = {
   name: nameInput,
   domain: optionalText(253),
-  website: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+  website: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .nullable()
+    .optional(),
   status: clientStatusSchema.optional(),
   ownerId: z.uuid().nullable().optional(),
   tags: tagsInput,
@@ -400,7 +426,10 @@ const contactFields = {
 };
 export const createContactInput = z.object({
   ...contactFields,
-  clients: z.array(z.object({ clientId: z.uuid(), role: optionalText(100) })).max(50).optional(),
+  clients: z
+    .array(z.object({ clientId: z.uuid(), role: optionalText(100) }))
+    .max(50)
+    .optional(),
 });
 export const updateContactInput = z.object({ id: z.uuid(), ...contactFields, name: nameInput.optional() });
 export const listContactsInput = listRecordsInput.extend({ clientId: z.uuid().optional() });
@@ -411,7 +440,12 @@ export const mergeRecordsInput = z.object({ survivorId: z.uuid(), mergedId: z.uu
 const subjectType = z.enum(['client', 'contact', 'deal']);
 export const createNoteInput = z.object({ subjectType, subjectId: z.uuid(), body: z.string().trim().min(1).max(20_000) });
 export const updateNoteInput = z.object({ id: z.uuid(), body: z.string().trim().min(1).max(20_000) });
-export const listNotesInput = z.object({ subjectType, subjectId: z.uuid(), limit: z.number().int().min(1).max(100).optional(), cursor: z.string().max(500).optional() });
+export const listNotesInput = z.object({
+  subjectType,
+  subjectId: z.uuid(),
+  limit: z.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(500).optional(),
+});
 
 export const createCustomFieldInput = z.object({
   entity: customFieldEntitySchema,
@@ -451,7 +485,12 @@ export const listDealsInput = z.object({
   limit: z.number().int().min(1).max(100).optional(),
   cursor: z.string().max(500).optional(),
 });
-export const moveStageInput = z.object({ id: z.uuid(), stageId: z.uuid(), position: z.number().int().min(0).max(100_000).optional(), reason: z.string().trim().min(1).max(1000).optional() });
+export const moveStageInput = z.object({
+  id: z.uuid(),
+  stageId: z.uuid(),
+  position: z.number().int().min(0).max(100_000).optional(),
+  reason: z.string().trim().min(1).max(1000).optional(),
+});
 export const markWonInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1).max(1000).optional() });
 export const markLostInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1, 'Required').max(1000) });
 export const createEngagementInput = z.object({ clientId: z.uuid(), dealId: z.uuid().optional(), name: z.string().trim().min(1).max(300).optional() });

@@ -18,11 +18,34 @@ export function normalizeDomain(value: string | null | undefined): string | null
   if (host === '') return null;
   host = host.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
   host = host.split(/[/?#]/)[0] ?? '';
-  host = host.replace(/:\d+$/, '').replace(/^www\./, '').replace(/\.$/, '');
+  host = host
+    .replace(/:\d+$/, '')
+    .replace(/^www\./, '')
+    .replace(/\.$/, '');
   return host === '' ? null : host;
 }
 
-const companySuffixes = new Set(['inc', 'incorporated', 'llc', 'ltd', 'limited', 'gmbh', 'co', 'corp', 'corporation', 'company', 'sa', 'sas', 'sarl', 'bv', 'ag', 'plc', 'srl', 'oy', 'ab']);
+const companySuffixes = new Set([
+  'inc',
+  'incorporated',
+  'llc',
+  'ltd',
+  'limited',
+  'gmbh',
+  'co',
+  'corp',
+  'corporation',
+  'company',
+  'sa',
+  'sas',
+  'sarl',
+  'bv',
+  'ag',
+  'plc',
+  'srl',
+  'oy',
+  'ab',
+]);
 
 /** "ACME, Inc." and "Acme Inc" both become "acme": the key for name-based duplicate detection. */
 export function normalizeCompanyName(name: string): string {

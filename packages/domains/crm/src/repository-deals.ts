@@ -47,7 +47,11 @@ export async function findStage(db: Db, id: string): Promise<StageRow | undefine
   return db.selectFrom('crm.pipeline_stages').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
 }
 
-export async function updateStage(db: Db, id: string, changes: { name?: string; position?: number; kind?: StageRow['kind']; deleted_at?: Date }): Promise<void> {
+export async function updateStage(
+  db: Db,
+  id: string,
+  changes: { name?: string; position?: number; kind?: StageRow['kind']; deleted_at?: Date },
+): Promise<void> {
   await db.updateTable('crm.pipeline_stages').set(changes).where('id', '=', id).execute();
 }
 
@@ -79,10 +83,18 @@ export async function updateDeal(
   db: Db,
   id: string,
   changes: Partial<
-    Pick<DealsTable, 'title' | 'value_minor' | 'currency' | 'contact_id' | 'owner_id' | 'stage_id' | 'rank' | 'status' | 'close_reason' | 'closed_at' | 'client_id'>
+    Pick<
+      DealsTable,
+      'title' | 'value_minor' | 'currency' | 'contact_id' | 'owner_id' | 'stage_id' | 'rank' | 'status' | 'close_reason' | 'closed_at' | 'client_id'
+    >
   > & { expected_close?: string | null; custom_fields?: string; deleted_at?: Date },
 ): Promise<DealRow> {
-  return db.updateTable('crm.deals').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('crm.deals')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Ranks of the other deals of a kanban column, in order. */
@@ -152,7 +164,12 @@ export async function moveClientDeals(db: Db, fromClient: string, toClient: stri
 }
 
 export async function moveContactDeals(db: Db, fromContact: string, toContact: string): Promise<DealRow[]> {
-  return db.updateTable('crm.deals').set({ contact_id: toContact, updated_at: sql<Date>`now()` }).where('contact_id', '=', fromContact).returningAll().execute();
+  return db
+    .updateTable('crm.deals')
+    .set({ contact_id: toContact, updated_at: sql<Date>`now()` })
+    .where('contact_id', '=', fromContact)
+    .returningAll()
+    .execute();
 }
 
 // ---------------------------------------------------------------- engagements
@@ -172,7 +189,14 @@ export async function findEngagementByDeal(db: Db, dealId: string): Promise<Enga
 }
 
 export async function listEngagements(db: Db, clientId: string): Promise<EngagementRow[]> {
-  return db.selectFrom('crm.engagements').selectAll().where('client_id', '=', clientId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(200).execute();
+  return db
+    .selectFrom('crm.engagements')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(200)
+    .execute();
 }
 
 /** Adds an id to project_ids / invoice_ids once (idempotent under redelivery). */
@@ -185,5 +209,10 @@ export async function addEngagementLink(db: Db, id: string, column: 'project_ids
 }
 
 export async function moveClientEngagements(db: Db, fromClient: string, toClient: string): Promise<EngagementRow[]> {
-  return db.updateTable('crm.engagements').set({ client_id: toClient, updated_at: sql<Date>`now()` }).where('client_id', '=', fromClient).returningAll().execute();
+  return db
+    .updateTable('crm.engagements')
+    .set({ client_id: toClient, updated_at: sql<Date>`now()` })
+    .where('client_id', '=', fromClient)
+    .returningAll()
+    .execute();
 }

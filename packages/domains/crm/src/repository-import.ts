@@ -12,7 +12,11 @@ export async function insertImport(db: Db, row: Insertable<ImportsTable>): Promi
 }
 
 export async function insertImportFiles(db: Db, rows: Insertable<ImportFilesTable>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 20) await db.insertInto('crm.import_files').values(rows.slice(i, i + 20)).execute();
+  for (let i = 0; i < rows.length; i += 20)
+    await db
+      .insertInto('crm.import_files')
+      .values(rows.slice(i, i + 20))
+      .execute();
 }
 
 export async function findImport(db: Db, id: string, options: { lock?: boolean } = {}): Promise<ImportRow | undefined> {
@@ -32,15 +36,22 @@ export async function importPiece(db: Db, importId: string, chunk: number): Prom
 export async function updateImport(
   db: Db,
   id: string,
-  changes: Partial<
-    Pick<ImportsTable, 'status' | 'next_chunk' | 'rows_done' | 'created_count' | 'duplicate_count' | 'error_count' | 'finished_at' | 'error'>
-  >,
+  changes: Partial<Pick<ImportsTable, 'status' | 'next_chunk' | 'rows_done' | 'created_count' | 'duplicate_count' | 'error_count' | 'finished_at' | 'error'>>,
 ): Promise<ImportRow> {
-  return db.updateTable('crm.imports').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('crm.imports')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function insertImportErrors(db: Db, rows: Insertable<ImportErrorsTable>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('crm.import_errors').values(rows.slice(i, i + 1000)).execute();
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('crm.import_errors')
+      .values(rows.slice(i, i + 1000))
+      .execute();
 }
 
 export async function importErrors(db: Db, importId: string, limit: number): Promise<Selectable<ImportErrorsTable>[]> {

@@ -1,14 +1,6 @@
 import { sql, type Transaction } from '@ubos/platform';
 import type { Insertable, RawBuilder, Selectable } from 'kysely';
-import type {
-  ClientsTable,
-  ContactsTable,
-  CrmDB,
-  CustomFieldEntity,
-  CustomFieldsTable,
-  NotesTable,
-  RelationshipsTable,
-} from './db.ts';
+import type { ClientsTable, ContactsTable, CrmDB, CustomFieldEntity, CustomFieldsTable, NotesTable, RelationshipsTable } from './db.ts';
 
 /** SQL of the core golden record (clients, contacts, relationships, notes, custom fields). Schema crm only. */
 
@@ -50,16 +42,19 @@ function likePrefix(prefix: string): string {
  * boundary never skips or repeats a row even when many rows share a sort value.
  * `sort_key` is the sort value rendered by Postgres (full timestamp precision) for the cursor.
  */
-async function keysetList<Row>(db: Db, table: 'crm.clients' | 'crm.contacts', query: ListQuery, conditions: RawBuilder<unknown>[]): Promise<(Row & { sort_key: string })[]> {
+async function keysetList<Row>(
+  db: Db,
+  table: 'crm.clients' | 'crm.contacts',
+  query: ListQuery,
+  conditions: RawBuilder<unknown>[],
+): Promise<(Row & { sort_key: string })[]> {
   const expression = sortExpression(query.sort);
   const where = [query.archived ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`, ...conditions];
   if (query.ownerId) where.push(sql`owner_id = ${query.ownerId}::uuid`);
   if (query.tag) where.push(sql`tags @> ARRAY[${query.tag.toLowerCase()}]::text[]`);
   if (query.customField) {
     const { key, value } = query.customField;
-    where.push(
-      sql`(custom_fields @> ${JSON.stringify({ [key]: value })}::jsonb OR custom_fields @> ${JSON.stringify({ [key]: [value] })}::jsonb)`,
-    );
+    where.push(sql`(custom_fields @> ${JSON.stringify({ [key]: value })}::jsonb OR custom_fields @> ${JSON.stringify({ [key]: [value] })}::jsonb)`);
   }
   if (query.cursor) {
     const cast = query.sort === 'name' ? sql`` : sql`::timestamptz`;
@@ -207,12 +202,7 @@ export async function moveClientRelationships(db: Db, fromClient: string, toClie
     DELETE FROM crm.relationships r
     WHERE r.client_id = ${fromClient}::uuid
       AND EXISTS (SELECT 1 FROM crm.relationships s WHERE s.client_id = ${toClient}::uuid AND s.contact_id = r.contact_id)`.execute(db);
-  const moved = await db
-    .updateTable('crm.relationships')
-    .set({ client_id: toClient })
-    .where('client_id', '=', fromClient)
-    .returning('contact_id')
-    .execute();
+  const moved = await db.updateTable('crm.relationships').set({ client_id: toClient }).where('client_id', '=', fromClient).returning('contact_id').execute();
   return moved.map((row) => row.contact_id);
 }
 

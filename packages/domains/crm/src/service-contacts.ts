@@ -20,7 +20,9 @@ export function toContactDto(row: ContactRow, relationships: RelationshipRow[]):
     ownerId: row.owner_id,
     tags: row.tags,
     customFields: row.custom_fields,
-    relationships: relationships.filter((rel) => rel.contact_id === row.id).map((rel) => ({ clientId: rel.client_id, contactId: rel.contact_id, role: rel.role })),
+    relationships: relationships
+      .filter((rel) => rel.contact_id === row.id)
+      .map((rel) => ({ clientId: rel.client_id, contactId: rel.contact_id, role: rel.role })),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.deleted_at,
@@ -66,7 +68,10 @@ async function requireClients(db: Db, clientIds: readonly string[]): Promise<voi
 export async function createContact(ctx: DomainContext, input: ContactInput, definitions?: FieldDefinition[]): Promise<ContactDto> {
   const db = ctx.db<CrmDB>();
   const customFields = applyCustomFields(definitions ?? (await fieldDefinitions(ctx, 'contact')), input.customFields, null);
-  await requireClients(db, (input.clients ?? []).map((link) => link.clientId));
+  await requireClients(
+    db,
+    (input.clients ?? []).map((link) => link.clientId),
+  );
   const row = await repo.insertContact(db, {
     id: uuidv7(),
     tenant_id: ctx.tenantId,
@@ -160,6 +165,9 @@ export async function listContacts(ctx: DomainContext, input: ListInput): Promis
   const query = toListQuery(input);
   if (query.clientId && !(await repo.findClient(db, query.clientId, { includeDeleted: true }))) throw new NotFoundError('Client', query.clientId);
   const rows = await repo.listContacts(db, query);
-  const relationships = await repo.relationshipsOfContacts(db, rows.slice(0, query.limit).map((row) => row.id));
+  const relationships = await repo.relationshipsOfContacts(
+    db,
+    rows.slice(0, query.limit).map((row) => row.id),
+  );
   return paginate(rows, query.limit, listOrder(input), (row) => toContactDto(row, relationships));
 }

@@ -12,7 +12,16 @@ export async function fieldDefinitions(ctx: DomainContext, entity: CustomFieldEn
 }
 
 export function toCustomFieldDto(row: CustomFieldRow): CustomFieldDto {
-  return { id: row.id, entity: row.entity, key: row.key, label: row.label, type: row.type, options: row.options, required: row.required, position: row.position };
+  return {
+    id: row.id,
+    entity: row.entity,
+    key: row.key,
+    label: row.label,
+    type: row.type,
+    options: row.options,
+    required: row.required,
+    position: row.position,
+  };
 }
 
 function customFieldPayload(row: CustomFieldRow) {
@@ -35,7 +44,15 @@ function checkOptions(type: CustomFieldType, options: readonly string[]): void {
 
 export async function createCustomField(
   ctx: DomainContext,
-  input: { entity: CustomFieldEntity; key: string; label: string; type: CustomFieldType; options?: string[] | undefined; required?: boolean | undefined; position?: number | undefined },
+  input: {
+    entity: CustomFieldEntity;
+    key: string;
+    label: string;
+    type: CustomFieldType;
+    options?: string[] | undefined;
+    required?: boolean | undefined;
+    position?: number | undefined;
+  },
 ): Promise<CustomFieldDto> {
   const options = [...new Set(input.options ?? [])];
   checkOptions(input.type, options);

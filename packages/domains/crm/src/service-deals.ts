@@ -52,9 +52,20 @@ export async function defaultPipeline(ctx: DomainContext): Promise<PipelineDto> 
   if (existing) return toPipelineDto(existing, await deals.stagesOf(db, existing.id));
   const pipelineId = uuidv7();
   if (await deals.insertDefaultPipeline(db, { id: pipelineId, tenant_id: ctx.tenantId, name: 'Sales', is_default: true })) {
-    const stages = defaultStages.map((stage, index) => ({ id: uuidv7(), tenant_id: ctx.tenantId, pipeline_id: pipelineId, name: stage.name, position: index, kind: stage.kind }));
+    const stages = defaultStages.map((stage, index) => ({
+      id: uuidv7(),
+      tenant_id: ctx.tenantId,
+      pipeline_id: pipelineId,
+      name: stage.name,
+      position: index,
+      kind: stage.kind,
+    }));
     await deals.insertStages(db, stages);
-    await ctx.emit(pipelineCreated, { pipeline_id: pipelineId, name: 'Sales', stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) }, { aggregateId: pipelineId });
+    await ctx.emit(
+      pipelineCreated,
+      { pipeline_id: pipelineId, name: 'Sales', stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) },
+      { aggregateId: pipelineId },
+    );
   }
   const created = await deals.findDefaultPipeline(db);
   if (!created) throw new Error('Default pipeline missing after creation');
@@ -79,7 +90,8 @@ export async function updateStages(ctx: DomainContext, input: { stages: StageInp
   const pipeline = await defaultPipeline(ctx);
   const issues: FieldIssue[] = [];
   input.stages.forEach((stage, index) => {
-    if (stage.id && !pipeline.stages.some((existing) => existing.id === stage.id)) issues.push({ path: ['stages', index, 'id'], message: 'Not a stage of this pipeline' });
+    if (stage.id && !pipeline.stages.some((existing) => existing.id === stage.id))
+      issues.push({ path: ['stages', index, 'id'], message: 'Not a stage of this pipeline' });
   });
   const ids = input.stages.flatMap((stage) => (stage.id ? [stage.id] : []));
   if (new Set(ids).size !== ids.length) issues.push({ path: ['stages'], message: 'A stage is listed twice' });
@@ -99,11 +111,29 @@ export async function updateStages(ctx: DomainContext, input: { stages: StageInp
   const added: StageRow[] = [];
   for (const [position, stage] of input.stages.entries()) {
     if (stage.id) await deals.updateStage(db, stage.id, { name: stage.name, kind: stage.kind, position });
-    else added.push({ id: uuidv7(), tenant_id: ctx.tenantId, pipeline_id: pipeline.id, name: stage.name, position, kind: stage.kind, created_at: new Date(), deleted_at: null });
+    else
+      added.push({
+        id: uuidv7(),
+        tenant_id: ctx.tenantId,
+        pipeline_id: pipeline.id,
+        name: stage.name,
+        position,
+        kind: stage.kind,
+        created_at: new Date(),
+        deleted_at: null,
+      });
   }
-  if (added.length > 0) await deals.insertStages(db, added.map(({ created_at: _created, ...row }) => row));
+  if (added.length > 0)
+    await deals.insertStages(
+      db,
+      added.map(({ created_at: _created, ...row }) => row),
+    );
   const stages = await deals.stagesOf(db, pipeline.id);
-  await ctx.emit(pipelineUpdated, { pipeline_id: pipeline.id, name: pipeline.name, stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) }, { aggregateId: pipeline.id });
+  await ctx.emit(
+    pipelineUpdated,
+    { pipeline_id: pipeline.id, name: pipeline.name, stages: stages.map((stage) => ({ stage_id: stage.id, name: stage.name, kind: stage.kind })) },
+    { aggregateId: pipeline.id },
+  );
   const row = await deals.findPipeline(db, pipeline.id);
   if (!row) throw new NotFoundError('Pipeline', pipeline.id);
   return toPipelineDto(row, stages);
@@ -175,7 +205,9 @@ export async function createDeal(ctx: DomainContext, input: DealInput): Promise<
   if (!(await repo.findClient(db, input.clientId))) throw new NotFoundError('Client', input.clientId);
   await requireContact(ctx, input.contactId);
   const pipeline = await defaultPipeline(ctx);
-  const stage = input.stageId ? pipeline.stages.find((candidate) => candidate.id === input.stageId) : pipeline.stages.find((candidate) => candidate.kind === 'open');
+  const stage = input.stageId
+    ? pipeline.stages.find((candidate) => candidate.id === input.stageId)
+    : pipeline.stages.find((candidate) => candidate.kind === 'open');
   if (!stage) throw new NotFoundError('Stage', input.stageId);
   if (stage.kind !== 'open') {
     throw new DomainError('BAD_REQUEST', 'A new deal starts in an open stage', [{ path: ['stageId'], message: 'Choose an open stage' }]);
@@ -251,7 +283,10 @@ async function rankAt(ctx: DomainContext, stageId: string, dealId: string, posit
  * Moves a deal to a stage (and position in its kanban column). Entering a won stage wins the
  * deal, a lost stage loses it (a reason is required), an open stage reopens it.
  */
-export async function moveStage(ctx: DomainContext, input: { id: string; stageId: string; position?: number | undefined; reason?: string | undefined }): Promise<DealDto> {
+export async function moveStage(
+  ctx: DomainContext,
+  input: { id: string; stageId: string; position?: number | undefined; reason?: string | undefined },
+): Promise<DealDto> {
   const db = ctx.db<CrmDB>();
   const current = await deals.findDeal(db, input.id, { lock: true });
   if (!current) throw new NotFoundError('Deal', input.id);
@@ -305,7 +340,13 @@ export async function archiveDeal(ctx: DomainContext, id: string): Promise<DealD
 
 export async function listDeals(
   ctx: DomainContext,
-  input: { clientId?: string | undefined; stageId?: string | undefined; status?: 'open' | 'won' | 'lost' | undefined; limit?: number | undefined; cursor?: string | undefined },
+  input: {
+    clientId?: string | undefined;
+    stageId?: string | undefined;
+    status?: 'open' | 'won' | 'lost' | undefined;
+    limit?: number | undefined;
+    cursor?: string | undefined;
+  },
 ): Promise<Page<DealDto>> {
   const limit = Math.min(input.limit ?? 50, 100);
   const db = ctx.db<CrmDB>();
@@ -362,7 +403,10 @@ async function ensureEngagementForDeal(ctx: DomainContext, deal: DealRow): Promi
   return row;
 }
 
-export async function createEngagement(ctx: DomainContext, input: { clientId: string; dealId?: string | undefined; name?: string | undefined }): Promise<EngagementDto> {
+export async function createEngagement(
+  ctx: DomainContext,
+  input: { clientId: string; dealId?: string | undefined; name?: string | undefined },
+): Promise<EngagementDto> {
   const db = ctx.db<CrmDB>();
   if (input.dealId) {
     const deal = await deals.findDeal(db, input.dealId);

@@ -23,7 +23,10 @@ export function isBlank(record: CsvRecord): boolean {
   return record.fields.length === 1 && record.fields[0]?.trim() === '';
 }
 
-const cell = z.string().trim().transform((value) => (value === '' ? undefined : value));
+const cell = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value));
 const tagsCell = z
   .string()
   .optional()
@@ -34,9 +37,17 @@ const clientRowSchema = z.object({
   domain: cell.pipe(z.string().max(253).optional()).optional(),
   website: cell
     .transform((value) => (value && !/^https?:\/\//i.test(value) ? `https://${value}` : value))
-    .pipe(z.url({ protocol: /^https?$/ }).max(2000).optional())
+    .pipe(
+      z
+        .url({ protocol: /^https?$/ })
+        .max(2000)
+        .optional(),
+    )
     .optional(),
-  status: cell.transform((value) => value?.toLowerCase()).pipe(clientStatusSchema.optional()).optional(),
+  status: cell
+    .transform((value) => value?.toLowerCase())
+    .pipe(clientStatusSchema.optional())
+    .optional(),
   tags: tagsCell,
 });
 
@@ -64,7 +75,10 @@ function coerceCustom(definition: FieldDefinition, raw: string): unknown {
       return value;
     }
     case 'multi_select':
-      return value.split(/[;|]/).map((part) => part.trim()).filter((part) => part !== '');
+      return value
+        .split(/[;|]/)
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
     case 'currency': {
       const match = /^(\d+(?:\.\d{1,2})?)\s*([A-Za-z]{3})$/.exec(value);
       return match ? { amountMinor: Math.round(Number(match[1]) * 100), currency: (match[2] ?? '').toUpperCase() } : value;
@@ -186,7 +200,10 @@ export async function importClients(ctx: DomainContext, records: CsvRecord[], fi
     });
   }
   const created = await imports.insertClients(db, toInsert);
-  await ctx.emitMany(clientCreated, created.map((client) => ({ payload: clientSnapshot(client), aggregateId: client.id })));
+  await ctx.emitMany(
+    clientCreated,
+    created.map((client) => ({ payload: clientSnapshot(client), aggregateId: client.id })),
+  );
   return { created: created.length, duplicates, errors };
 }
 
@@ -201,9 +218,21 @@ export async function importContacts(ctx: DomainContext, records: CsvRecord[], f
   const definitions = await fieldDefinitions(ctx, 'contact');
   const { rows, errors } = parseRows(records, firstRow, mapping, contactRowSchema, definitions, prepareContact);
   const keyed = rows.map((row) => ({ ...row, email: normalizeEmail(row.values.email), nameKey: row.values.name.toLowerCase() }));
-  const emails = new Set((await repo.findContactsByEmail(db, keyed.flatMap((row) => (row.email ? [row.email] : [])))).map((row) => row.email_normalized));
+  const emails = new Set(
+    (
+      await repo.findContactsByEmail(
+        db,
+        keyed.flatMap((row) => (row.email ? [row.email] : [])),
+      )
+    ).map((row) => row.email_normalized),
+  );
   const emailless = new Set(
-    (await imports.findEmaillessContactsByName(db, keyed.filter((row) => !row.email).map((row) => row.nameKey))).map((row) => row.name_key),
+    (
+      await imports.findEmaillessContactsByName(
+        db,
+        keyed.filter((row) => !row.email).map((row) => row.nameKey),
+      )
+    ).map((row) => row.name_key),
   );
   const toInsert: Parameters<typeof imports.insertContacts>[1] = [];
   const links: { contactId: string; company: string; role: string | null }[] = [];
@@ -273,7 +302,10 @@ async function linkCompanies(ctx: DomainContext, links: { contactId: string; com
     });
   }
   const createdClients = await imports.insertClients(db, newClients);
-  await ctx.emitMany(clientCreated, createdClients.map((client) => ({ payload: clientSnapshot(client), aggregateId: client.id })));
+  await ctx.emitMany(
+    clientCreated,
+    createdClients.map((client) => ({ payload: clientSnapshot(client), aggregateId: client.id })),
+  );
   return imports.insertRelationships(
     db,
     links.flatMap((link) => {

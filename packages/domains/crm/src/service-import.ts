@@ -232,7 +232,11 @@ export async function processImportChunk(ctx: DomainContext, importId: string, c
     duplicate_count: current.duplicate_count + result.duplicates,
     error_count: current.error_count + failedRows,
   });
-  await ctx.emit(importChunkProcessed, { import_id: importId, chunk, next_chunk: chunk + 1, rows_done: updated.rows_done, total_rows: updated.total_rows }, meta);
+  await ctx.emit(
+    importChunkProcessed,
+    { import_id: importId, chunk, next_chunk: chunk + 1, rows_done: updated.rows_done, total_rows: updated.total_rows },
+    meta,
+  );
   if (chunk + 1 >= updated.total_chunks) await complete(ctx, updated);
 }
 
@@ -262,5 +266,9 @@ export async function markImportFailed(ctx: DomainContext, event: EventEnvelope,
   const tries = failure.attempts === 1 ? '1 attempt' : `${failure.attempts} attempts`;
   const error = `${rows} could not be imported after ${tries}: ${failure.message.trim() || 'unknown error'}`.slice(0, MAX_ERROR_LENGTH);
   const failed = await imports.updateImport(db, importId, { status: 'failed', error, finished_at: new Date() });
-  await ctx.emit(importFailed, { import_id: importId, kind: failed.kind, chunk, rows_done: failed.rows_done, total_rows: failed.total_rows, error }, { aggregateId: importId });
+  await ctx.emit(
+    importFailed,
+    { import_id: importId, kind: failed.kind, chunk, rows_done: failed.rows_done, total_rows: failed.total_rows, error },
+    { aggregateId: importId },
+  );
 }

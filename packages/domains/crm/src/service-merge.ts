@@ -76,7 +76,11 @@ export async function mergeContacts(ctx: DomainContext, input: { survivorId: str
   const relationships = await repo.relationshipsOfContacts(db, [survivor.id]);
   const snapshot = contactSnapshot(updated, relationships);
   const meta = { aggregateId: survivor.id };
-  await ctx.emit(contactMerged, { survivor_id: survivor.id, merged_id: merged.id, contact_id: survivor.id, client_id: snapshot.client_id, client_ids: snapshot.client_ids }, meta);
+  await ctx.emit(
+    contactMerged,
+    { survivor_id: survivor.id, merged_id: merged.id, contact_id: survivor.id, client_id: snapshot.client_id, client_ids: snapshot.client_ids },
+    meta,
+  );
   await ctx.emit(contactUpdated, snapshot, meta);
   return toContactDto(updated, relationships);
 }

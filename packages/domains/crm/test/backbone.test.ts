@@ -9,7 +9,6 @@ let testDb: TestDatabase;
 let boss: PgBoss;
 let backbone: EventBackbone;
 
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   boss = createBoss({ connectionString: testDb.appUrl, supervise: false, schedule: false });

@@ -20,7 +20,10 @@ describe('CSV parser (RFC 4180)', () => {
       const records = [];
       for (let i = 0; i < text.length; i += size) records.push(...parser.write(text.slice(i, i + size)));
       records.push(...parser.end());
-      expect(records.map((r) => r.fields), `chunk size ${size}`).toEqual(whole.map((r) => r.fields));
+      expect(
+        records.map((r) => r.fields),
+        `chunk size ${size}`,
+      ).toEqual(whole.map((r) => r.fields));
       expect(records.map((r) => [r.start, r.end])).toEqual(whole.map((r) => [r.start, r.end]));
     }
     expect(whole.map((r) => text.slice(r.start, r.end))).toEqual(['a,b', '"1\r\n2","x""y"', 'last,row']);

@@ -15,7 +15,14 @@ describe('deals and pipeline', () => {
     const a = actor(testDb.db);
     const [one, two] = await Promise.all([a.caller.pipelines.getDefault(), a.caller.pipelines.getDefault()]);
     expect(one.id).toBe(two.id);
-    expect(one.stages.map((stage) => `${stage.name}:${stage.kind}`)).toEqual(['Lead:open', 'Qualified:open', 'Proposal:open', 'Negotiation:open', 'Won:won', 'Lost:lost']);
+    expect(one.stages.map((stage) => `${stage.name}:${stage.kind}`)).toEqual([
+      'Lead:open',
+      'Qualified:open',
+      'Proposal:open',
+      'Negotiation:open',
+      'Won:won',
+      'Lost:lost',
+    ]);
     expect(await outbox(testDb.db, a.tenantId, 'crm.pipeline.created')).toHaveLength(1);
   });
 
@@ -61,7 +68,14 @@ describe('deals and pipeline', () => {
     expect(types).toContain('crm.deal.stage_changed');
     expect(types).toContain('crm.engagement.created');
     const wonEvent = (await outbox(testDb.db, a.tenantId, 'crm.deal.won'))[0];
-    expect(wonEvent?.payload).toMatchObject({ client_id: client.id, deal_id: d1.id, value_minor: 120_000, currency: 'EUR', reason: 'Best offer', stage_name: 'Won' });
+    expect(wonEvent?.payload).toMatchObject({
+      client_id: client.id,
+      deal_id: d1.id,
+      value_minor: 120_000,
+      currency: 'EUR',
+      reason: 'Best offer',
+      stage_name: 'Won',
+    });
     expect((await a.caller.deals.list({ clientId: client.id, status: 'open' })).items.map((d) => d.id).sort()).toEqual([d2.id, d3.id].sort());
   });
 
@@ -84,14 +98,33 @@ describe('deals and pipeline', () => {
     const member = actor(testDb.db, 'member', a.tenantId);
     await expect(a.caller.pipelines.updateStages({ stages: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(
-      member.caller.pipelines.updateStages({ stages: [{ name: 'A', kind: 'open' }, { name: 'W', kind: 'won' }, { name: 'L', kind: 'lost' }] }),
+      member.caller.pipelines.updateStages({
+        stages: [
+          { name: 'A', kind: 'open' },
+          { name: 'W', kind: 'won' },
+          { name: 'L', kind: 'lost' },
+        ],
+      }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     // Removing the stage that holds a deal is refused, as is a second won stage.
     await expect(
-      a.caller.pipelines.updateStages({ stages: [{ id: lead.id, name: 'Lead', kind: 'open' }, { id: won.id, name: 'Won', kind: 'won' }, { id: lost.id, name: 'Lost', kind: 'lost' }] }),
+      a.caller.pipelines.updateStages({
+        stages: [
+          { id: lead.id, name: 'Lead', kind: 'open' },
+          { id: won.id, name: 'Won', kind: 'won' },
+          { id: lost.id, name: 'Lost', kind: 'lost' },
+        ],
+      }),
     ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
     await expect(
-      a.caller.pipelines.updateStages({ stages: [{ id: proposal.id, name: 'P', kind: 'open' }, { id: won.id, name: 'Won', kind: 'won' }, { name: 'Won 2', kind: 'won' }, { id: lost.id, name: 'Lost', kind: 'lost' }] }),
+      a.caller.pipelines.updateStages({
+        stages: [
+          { id: proposal.id, name: 'P', kind: 'open' },
+          { id: won.id, name: 'Won', kind: 'won' },
+          { name: 'Won 2', kind: 'won' },
+          { id: lost.id, name: 'Lost', kind: 'lost' },
+        ],
+      }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const updated = await a.caller.pipelines.updateStages({
       stages: [
@@ -102,7 +135,13 @@ describe('deals and pipeline', () => {
         { id: lost.id, name: 'Lost', kind: 'lost' },
       ],
     });
-    expect(updated.stages.map((stage) => `${stage.position}:${stage.name}:${stage.kind}`)).toEqual(['0:Discovery:open', '1:Offer sent:open', '2:Lead:open', '3:Signed:won', '4:Lost:lost']);
+    expect(updated.stages.map((stage) => `${stage.position}:${stage.name}:${stage.kind}`)).toEqual([
+      '0:Discovery:open',
+      '1:Offer sent:open',
+      '2:Lead:open',
+      '3:Signed:won',
+      '4:Lost:lost',
+    ]);
     expect((await a.caller.deals.board()).columns.map((column) => column.deals.length)).toEqual([0, 1, 0, 0, 0]);
     await expect(a.caller.deals.moveStage({ id: deal.id, stageId: qualified.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await a.caller.deals.markWon({ id: deal.id })).toMatchObject({ status: 'won', stageId: won.id });

@@ -35,7 +35,6 @@ let backbone: EventBackbone;
 let admin: Database;
 const log = createLogger({ level: 'silent' });
 
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   admin = createDatabase({ connectionString: testDb.adminUrl, max: 1 });
@@ -80,7 +79,14 @@ describe('a CSV import whose chunk dead-letters', () => {
     expect(failed.finishedAt).toBeInstanceOf(Date);
     expect(await count(testDb.db, a.tenantId, 'crm.clients')).toBe(IMPORT_CHUNK_ROWS);
     const [failedEvent] = await outbox(testDb.db, a.tenantId, 'crm.import.failed');
-    expect(failedEvent?.payload).toEqual({ import_id: created.id, kind: 'clients', chunk: 1, rows_done: IMPORT_CHUNK_ROWS, total_rows: total, error: failed.error });
+    expect(failedEvent?.payload).toEqual({
+      import_id: created.id,
+      kind: 'clients',
+      chunk: 1,
+      rows_done: IMPORT_CHUNK_ROWS,
+      total_rows: total,
+      error: failed.error,
+    });
 
     // The dead letter waits in crm.import-chunks.dead; the tenant's admin sees it.
     const events = createCallerFactory(eventsAdminRouter)(
@@ -101,7 +107,14 @@ describe('a CSV import whose chunk dead-letters', () => {
     expect(await a.caller.imports.get({ id: created.id })).toMatchObject({ status: 'completed', rowsDone: total, createdCount: total, error: null });
     expect(await count(testDb.db, a.tenantId, 'crm.clients')).toBe(total);
     const lifecycle = (await outbox(testDb.db, a.tenantId)).filter((event) => event.type.startsWith('crm.import.')).map((event) => event.type);
-    expect(lifecycle).toEqual(['crm.import.requested', 'crm.import.chunk_processed', 'crm.import.failed', 'crm.import.resumed', 'crm.import.chunk_processed', 'crm.import.completed']);
+    expect(lifecycle).toEqual([
+      'crm.import.requested',
+      'crm.import.chunk_processed',
+      'crm.import.failed',
+      'crm.import.resumed',
+      'crm.import.chunk_processed',
+      'crm.import.completed',
+    ]);
   });
 
   it('a stale event dead-lettering (not the chunk the import waits for) changes nothing', async () => {
@@ -109,8 +122,10 @@ describe('a CSV import whose chunk dead-letters', () => {
     const created = await a.caller.imports.create({ kind: 'clients', csv: 'name\nStale One\nStale Two\n', mapping: { name: 'name' } });
     await waitFor(async () => (await a.caller.imports.get({ id: created.id })).status === 'completed', 60_000, 'the import to complete');
     const before = await a.caller.imports.get({ id: created.id });
-    const requested = await withTenant(testDb.db, { tenantId: a.tenantId }, async (trx) =>
-      (await sql<OutboxRow>`SELECT * FROM platform.outbox WHERE type = 'crm.import.requested'`.execute(trx)).rows[0],
+    const requested = await withTenant(
+      testDb.db,
+      { tenantId: a.tenantId },
+      async (trx) => (await sql<OutboxRow>`SELECT * FROM platform.outbox WHERE type = 'crm.import.requested'`.execute(trx)).rows[0],
     );
     if (!requested) throw new Error('no request event');
     await notifyDeadLetter(testDb.db, importSubscription, rowToEnvelope(requested), new Error('late failure'), 6, { registry: new UpcasterRegistry(), log });

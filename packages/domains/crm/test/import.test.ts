@@ -59,7 +59,8 @@ describe('CSV import', () => {
   it('links imported contacts to the client named in a company column, creating missing clients once', async () => {
     const a = actor(testDb.db);
     const acme = await a.caller.clients.create({ name: 'Acme Inc' });
-    const csv = 'First,Last,Mail,Company,Role\nAl,One,al@acme.io,"ACME, Inc.",CEO\nBea,Two,bea@globex.io,Globex,\nCy,Three,cy@globex.io,Globex,CTO\nDi,Four,di@solo.io,,\n';
+    const csv =
+      'First,Last,Mail,Company,Role\nAl,One,al@acme.io,"ACME, Inc.",CEO\nBea,Two,bea@globex.io,Globex,\nCy,Three,cy@globex.io,Globex,CTO\nDi,Four,di@solo.io,,\n';
     const mapping = { First: 'first_name', Last: 'last_name', Mail: 'email', Company: 'company', Role: 'role' };
     for (let run = 0; run < 2; run += 1) {
       await a.caller.imports.create({ kind: 'contacts', csv, mapping });
@@ -73,13 +74,18 @@ describe('CSV import', () => {
     expect((await a.caller.contacts.list({ clientId: globex?.id ?? '' })).items.map((c) => c.name)).toEqual(['Bea Two', 'Cy Three']);
     expect(await count(testDb.db, a.tenantId, 'crm.contacts')).toBe(4);
     const created = await outbox(testDb.db, a.tenantId, 'crm.contact.created');
-    expect(created.find((e) => e.payload.name === 'Cy Three')?.payload).toMatchObject({ client_id: globex?.id, relationships: [{ client_id: globex?.id, role: 'CTO' }] });
+    expect(created.find((e) => e.payload.name === 'Cy Three')?.payload).toMatchObject({
+      client_id: globex?.id,
+      relationships: [{ client_id: globex?.id, role: 'CTO' }],
+    });
     expect(await outbox(testDb.db, a.tenantId, 'crm.client.created')).toHaveLength(2);
   });
 
   it('validates the mapping up front', async () => {
     const a = actor(testDb.db);
-    const error = await a.caller.imports.create({ kind: 'clients', csv: 'Company,Web\nAcme,acme.com\n', mapping: { Company: 'nom', Missing: 'website' } }).catch((e: unknown) => e);
+    const error = await a.caller.imports
+      .create({ kind: 'clients', csv: 'Company,Web\nAcme,acme.com\n', mapping: { Company: 'nom', Missing: 'website' } })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_REQUEST' });
     const issues = (error as { cause: { issues: { path: string[] }[] } }).cause.issues.map((i) => i.path.join('.'));
     expect(issues).toEqual(['mapping.Company', 'mapping.Missing', 'mapping']);
@@ -92,7 +98,11 @@ describe('CSV import', () => {
     const lines = ['Company,Website,Status'];
     for (let i = 0; i < 4_500; i += 1) lines.push(`Company ${i},https://c${i}.example.com,${i % 2 ? 'Active' : 'lead'}`);
     lines.push('Company 1,,active'); // same name as row 3: duplicate
-    const created = await a.caller.imports.create({ kind: 'clients', csv: lines.join('\n'), mapping: { Company: 'name', Website: 'website', Status: 'status' } });
+    const created = await a.caller.imports.create({
+      kind: 'clients',
+      csv: lines.join('\n'),
+      mapping: { Company: 'name', Website: 'website', Status: 'status' },
+    });
     const requested = (await outbox(testDb.db, a.tenantId, 'crm.import.requested'))[0];
     if (!requested) throw new Error('no crm.import.requested event');
     const envelope = await withTenant(testDb.db, { tenantId: a.tenantId }, async (trx) => {
@@ -160,7 +170,7 @@ describe('CSV export', () => {
     expect(records[0]).toEqual(['id', 'name', 'domain', 'website', 'status', 'owner_id', 'tags', 'created_at', 'custom.note']);
     const byName = records.slice(1).map((r) => [r[1], r[6], r[8]]);
     expect(byName).toEqual([
-      ['\'+Plus, Inc', "'-minus", ''],
+      ["'+Plus, Inc", "'-minus", ''],
       ['\'=HYPERLINK("http://evil.example","click")', '', "'@SUM(A1:A9)"],
       ['Normal', '', ''],
     ]);

@@ -17,10 +17,15 @@ describe('duplicates and merge', () => {
     const jane2 = await a.caller.contacts.create({ name: 'Jane D.', email: 'jane+crm@example.com' });
     await a.caller.contacts.create({ name: 'Other', email: 'other@example.com' });
     expect(await a.caller.duplicates.list({ kind: 'contact' })).toEqual([
-      { reason: 'email', key: 'jane@example.com', score: 1, records: [
-        { id: jane.id, name: 'Jane', detail: 'Jane@Example.com' },
-        { id: jane2.id, name: 'Jane D.', detail: 'jane+crm@example.com' },
-      ] },
+      {
+        reason: 'email',
+        key: 'jane@example.com',
+        score: 1,
+        records: [
+          { id: jane.id, name: 'Jane', detail: 'Jane@Example.com' },
+          { id: jane2.id, name: 'Jane D.', detail: 'jane+crm@example.com' },
+        ],
+      },
     ]);
     const acme = await a.caller.clients.create({ name: 'Acme Inc', domain: 'acme.com' });
     const acme2 = await a.caller.clients.create({ name: 'ACME Corporation', website: 'https://www.acme.com' });
@@ -28,7 +33,13 @@ describe('duplicates and merge', () => {
     const globex2 = await a.caller.clients.create({ name: 'Globex Consultng' });
     await a.caller.clients.create({ name: 'Initech' });
     const groups = await a.caller.duplicates.list({ kind: 'client' });
-    const summary = groups.map((g) => `${g.reason}:${g.records.map((r) => r.id).sort().join(',')}`);
+    const summary = groups.map(
+      (g) =>
+        `${g.reason}:${g.records
+          .map((r) => r.id)
+          .sort()
+          .join(',')}`,
+    );
     expect(summary).toEqual([
       `domain:${[acme.id, acme2.id].sort().join(',')}`,
       `name:${[acme.id, acme2.id].sort().join(',')}`,
@@ -40,7 +51,13 @@ describe('duplicates and merge', () => {
     const a = actor(testDb.db);
     const survivor = await a.caller.clients.create({ name: 'Umbrella', tags: ['a'] });
     const loser = await a.caller.clients.create({ name: 'Umbrella Corp', domain: 'umbrella.com', tags: ['b'] });
-    const shared = await a.caller.contacts.create({ name: 'Shared', clients: [{ clientId: survivor.id, role: 'CEO' }, { clientId: loser.id, role: 'Owner' }] });
+    const shared = await a.caller.contacts.create({
+      name: 'Shared',
+      clients: [
+        { clientId: survivor.id, role: 'CEO' },
+        { clientId: loser.id, role: 'Owner' },
+      ],
+    });
     const onlyLoser = await a.caller.contacts.create({ name: 'Only loser', clients: [{ clientId: loser.id, role: 'CFO' }] });
     const note = await a.caller.notes.create({ subjectType: 'client', subjectId: loser.id, body: 'Loser note' });
     const deal = await a.caller.deals.create({ clientId: loser.id, title: 'Deal', currency: 'EUR' });
@@ -73,7 +90,9 @@ describe('duplicates and merge', () => {
     const merged = await a.caller.contacts.merge({ survivorId: survivor.id, mergedId: loser.id });
     expect(merged).toMatchObject({ id: survivor.id, phone: '+1 555', relationships: [{ clientId: client.id, contactId: survivor.id, role: 'CTO' }] });
     const events = await outbox(testDb.db, a.tenantId, 'crm.contact.merged');
-    expect(events.map((e) => e.payload)).toEqual([{ survivor_id: survivor.id, merged_id: loser.id, contact_id: survivor.id, client_id: client.id, client_ids: [client.id] }]);
+    expect(events.map((e) => e.payload)).toEqual([
+      { survivor_id: survivor.id, merged_id: loser.id, contact_id: survivor.id, client_id: client.id, client_ids: [client.id] },
+    ]);
     expect(await a.caller.duplicates.list({ kind: 'contact' })).toEqual([]);
   });
 });

@@ -47,9 +47,22 @@ describe('client profile read model', () => {
     const t3 = uuidv7();
     await emitForeign(testDb.db, a.tenantId, projectCreated, { ...project, project_id: p1, client_id: client.id, status: 'active', engagement_id: null }, p1);
     await emitForeign(testDb.db, a.tenantId, projectCreated, { ...project, project_id: p2, client_id: client.id, status: 'planned', engagement_id: null }, p2);
-    await emitForeign(testDb.db, a.tenantId, projectCompleted, { project_id: p2, client_id: client.id, name: 'Project', completed_at: new Date().toISOString() }, p2);
-    for (const t of [t1, t2, t3]) await emitForeign(testDb.db, a.tenantId, taskCreated, { ...task, task_id: t, project_id: p1, client_id: client.id, status: 'open' }, t);
-    await emitForeign(testDb.db, a.tenantId, taskCompleted, { ...task, task_id: t2, project_id: p1, client_id: client.id, status: 'done', completed_at: new Date().toISOString() }, t2);
+    await emitForeign(
+      testDb.db,
+      a.tenantId,
+      projectCompleted,
+      { project_id: p2, client_id: client.id, name: 'Project', completed_at: new Date().toISOString() },
+      p2,
+    );
+    for (const t of [t1, t2, t3])
+      await emitForeign(testDb.db, a.tenantId, taskCreated, { ...task, task_id: t, project_id: p1, client_id: client.id, status: 'open' }, t);
+    await emitForeign(
+      testDb.db,
+      a.tenantId,
+      taskCompleted,
+      { ...task, task_id: t2, project_id: p1, client_id: client.id, status: 'done', completed_at: new Date().toISOString() },
+      t2,
+    );
 
     expect(await deliverAll(testDb.db, a.tenantId, clientProfileSubscription)).toBeGreaterThan(10);
     const profile = await a.caller.clients.profile({ id: client.id });
@@ -95,7 +108,13 @@ describe('client profile read model', () => {
     const client = await a.caller.clients.create({ name: 'Engaged' });
     const engagement = await a.caller.engagements.create({ clientId: client.id, name: 'Retainer 2027' });
     const projectId = uuidv7();
-    await emitForeign(testDb.db, a.tenantId, projectCreated, { ...project, project_id: projectId, client_id: client.id, status: 'active', engagement_id: engagement.id }, projectId);
+    await emitForeign(
+      testDb.db,
+      a.tenantId,
+      projectCreated,
+      { ...project, project_id: projectId, client_id: client.id, status: 'active', engagement_id: engagement.id },
+      projectId,
+    );
     await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
     await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
     expect(await a.caller.engagements.get({ id: engagement.id })).toMatchObject({ projectIds: [projectId], invoiceIds: [] });

@@ -14,8 +14,20 @@ afterAll(async () => {
 });
 
 const tables = [
-  'crm.clients', 'crm.contacts', 'crm.relationships', 'crm.notes', 'crm.custom_fields', 'crm.pipelines', 'crm.pipeline_stages',
-  'crm.deals', 'crm.engagements', 'crm.client_profiles', 'crm.imports', 'crm.import_files', 'crm.import_errors', 'platform.outbox',
+  'crm.clients',
+  'crm.contacts',
+  'crm.relationships',
+  'crm.notes',
+  'crm.custom_fields',
+  'crm.pipelines',
+  'crm.pipeline_stages',
+  'crm.deals',
+  'crm.engagements',
+  'crm.client_profiles',
+  'crm.imports',
+  'crm.import_files',
+  'crm.import_errors',
+  'platform.outbox',
 ];
 
 /** Every row count and the latest updated_at of both tenants: any write shows up here. */
@@ -24,7 +36,9 @@ async function fingerprint(tenantIds: string[]): Promise<string> {
   for (const tenantId of tenantIds) {
     await withTenant(testDb.db, { tenantId }, async (trx) => {
       for (const table of tables) {
-        const hasUpdated = !['crm.relationships', 'crm.pipelines', 'crm.pipeline_stages', 'crm.import_files', 'crm.import_errors', 'platform.outbox'].includes(table);
+        const hasUpdated = !['crm.relationships', 'crm.pipelines', 'crm.pipeline_stages', 'crm.import_files', 'crm.import_errors', 'platform.outbox'].includes(
+          table,
+        );
         const result = await sql<{ n: number; u: string | null }>`
           SELECT count(*)::int AS n, ${hasUpdated ? sql`max(updated_at)::text` : sql`NULL::text`} AS u FROM ${sql.table(table)}`.execute(trx);
         parts.push(`${tenantId}:${table}:${result.rows[0]?.n}:${result.rows[0]?.u}`);
@@ -38,8 +52,15 @@ interface World {
   a: Actor;
   b: Actor;
   ids: {
-    client: string; archivedClient: string; contact: string; note: string; deal: string; stage: string;
-    engagement: string; field: string; import: string;
+    client: string;
+    archivedClient: string;
+    contact: string;
+    note: string;
+    deal: string;
+    stage: string;
+    engagement: string;
+    field: string;
+    import: string;
   };
   mine: { client: string; contact: string; deal: string; stage: string };
 }
@@ -54,10 +75,20 @@ const notMine = (w: World, ids: string[]) => {
 };
 
 const cases: Record<string, Case> = {
-  'clients.create': { noIdInput: async (w) => { expect((await w.b.caller.clients.create({ name: 'B new' })).id).not.toBe(w.ids.client); } },
+  'clients.create': {
+    noIdInput: async (w) => {
+      expect((await w.b.caller.clients.create({ name: 'B new' })).id).not.toBe(w.ids.client);
+    },
+  },
   'clients.update': { foreign: [(w) => w.b.caller.clients.update({ id: w.ids.client, name: 'hijack' })] },
   'clients.get': { foreign: [(w) => w.b.caller.clients.get({ id: w.ids.client })] },
-  'clients.list': { noIdInput: async (w) => notMine(w, (await w.b.caller.clients.list({ archived: false })).items.map((c) => c.id)) },
+  'clients.list': {
+    noIdInput: async (w) =>
+      notMine(
+        w,
+        (await w.b.caller.clients.list({ archived: false })).items.map((c) => c.id),
+      ),
+  },
   'clients.archive': { foreign: [(w) => w.b.caller.clients.archive({ id: w.ids.client })] },
   'clients.restore': { foreign: [(w) => w.b.caller.clients.restore({ id: w.ids.archivedClient })] },
   'clients.merge': {
@@ -103,24 +134,53 @@ const cases: Record<string, Case> = {
   'notes.update': { foreign: [(w) => w.b.caller.notes.update({ id: w.ids.note, body: 'x' })] },
   'notes.archive': { foreign: [(w) => w.b.caller.notes.archive({ id: w.ids.note })] },
   'notes.list': { foreign: [(w) => w.b.caller.notes.list({ subjectType: 'client', subjectId: w.ids.client })] },
-  'customFields.list': { noIdInput: async (w) => notMine(w, (await w.b.caller.customFields.list({})).map((f) => f.id)) },
-  'customFields.create': { noIdInput: async (w) => { await w.b.caller.customFields.create({ entity: 'client', key: 'tier', label: 'Tier', type: 'text' }); } },
+  'customFields.list': {
+    noIdInput: async (w) =>
+      notMine(
+        w,
+        (await w.b.caller.customFields.list({})).map((f) => f.id),
+      ),
+  },
+  'customFields.create': {
+    noIdInput: async (w) => {
+      await w.b.caller.customFields.create({ entity: 'client', key: 'tier', label: 'Tier', type: 'text' });
+    },
+  },
   'customFields.update': { foreign: [(w) => w.b.caller.customFields.update({ id: w.ids.field, label: 'x' })] },
   'customFields.archive': { foreign: [(w) => w.b.caller.customFields.archive({ id: w.ids.field })] },
   'tags.list': { noIdInput: async (w) => expect((await w.b.caller.tags.list()).map((t) => t.tag)).not.toContain('a-secret') },
   'pipelines.updateStages': {
     foreign: [
-      (w) => w.b.caller.pipelines.updateStages({ stages: [{ id: w.ids.stage, name: 'x', kind: 'open' }, { name: 'W', kind: 'won' }, { name: 'L', kind: 'lost' }] }),
+      (w) =>
+        w.b.caller.pipelines.updateStages({
+          stages: [
+            { id: w.ids.stage, name: 'x', kind: 'open' },
+            { name: 'W', kind: 'won' },
+            { name: 'L', kind: 'lost' },
+          ],
+        }),
     ],
   },
-  'pipelines.getDefault': { noIdInput: async (w) => notMine(w, (await w.b.caller.pipelines.getDefault()).stages.map((s) => s.id)) },
+  'pipelines.getDefault': {
+    noIdInput: async (w) =>
+      notMine(
+        w,
+        (await w.b.caller.pipelines.getDefault()).stages.map((s) => s.id),
+      ),
+  },
   'deals.create': { foreign: [(w) => w.b.caller.deals.create({ clientId: w.ids.client, title: 'x', currency: 'EUR' })] },
   'deals.update': { foreign: [(w) => w.b.caller.deals.update({ id: w.ids.deal, title: 'x' })] },
   'deals.get': { foreign: [(w) => w.b.caller.deals.get({ id: w.ids.deal })] },
   'deals.list': {
     foreign: [(w) => w.b.caller.deals.list({ clientId: w.ids.client }), (w) => w.b.caller.deals.list({ stageId: w.ids.stage })],
   },
-  'deals.board': { noIdInput: async (w) => notMine(w, (await w.b.caller.deals.board()).columns.flatMap((c) => c.deals.map((d) => d.id))) },
+  'deals.board': {
+    noIdInput: async (w) =>
+      notMine(
+        w,
+        (await w.b.caller.deals.board()).columns.flatMap((c) => c.deals.map((d) => d.id)),
+      ),
+  },
   'deals.moveStage': {
     foreign: [
       (w) => w.b.caller.deals.moveStage({ id: w.ids.deal, stageId: w.ids.stage }),
@@ -141,13 +201,29 @@ const cases: Record<string, Case> = {
   'engagements.list': { foreign: [(w) => w.b.caller.engagements.list({ clientId: w.ids.client })] },
   'duplicates.list': {
     noIdInput: async (w) => {
-      notMine(w, (await w.b.caller.duplicates.list({ kind: 'client' })).flatMap((g) => g.records.map((r) => r.id)));
-      notMine(w, (await w.b.caller.duplicates.list({ kind: 'contact' })).flatMap((g) => g.records.map((r) => r.id)));
+      notMine(
+        w,
+        (await w.b.caller.duplicates.list({ kind: 'client' })).flatMap((g) => g.records.map((r) => r.id)),
+      );
+      notMine(
+        w,
+        (await w.b.caller.duplicates.list({ kind: 'contact' })).flatMap((g) => g.records.map((r) => r.id)),
+      );
     },
   },
-  'imports.create': { noIdInput: async (w) => { await w.b.caller.imports.create({ kind: 'clients', csv: 'name\nB only\n', mapping: { name: 'name' } }); } },
+  'imports.create': {
+    noIdInput: async (w) => {
+      await w.b.caller.imports.create({ kind: 'clients', csv: 'name\nB only\n', mapping: { name: 'name' } });
+    },
+  },
   'imports.get': { foreign: [(w) => w.b.caller.imports.get({ id: w.ids.import })] },
-  'imports.list': { noIdInput: async (w) => notMine(w, (await w.b.caller.imports.list()).map((i) => i.id)) },
+  'imports.list': {
+    noIdInput: async (w) =>
+      notMine(
+        w,
+        (await w.b.caller.imports.list()).map((i) => i.id),
+      ),
+  },
 };
 
 async function buildWorld(): Promise<World> {
@@ -176,8 +252,15 @@ async function buildWorld(): Promise<World> {
     a,
     b,
     ids: {
-      client: client.id, archivedClient: archived.id, contact: contact.id, note: note.id, deal: deal.id, stage: stage.id,
-      engagement: engagement.id, field: field.id, import: imported.id,
+      client: client.id,
+      archivedClient: archived.id,
+      contact: contact.id,
+      note: note.id,
+      deal: deal.id,
+      stage: stage.id,
+      engagement: engagement.id,
+      field: field.id,
+      import: imported.id,
     },
     mine: { client: bClient.id, contact: bContact.id, deal: bDeal.id, stage: bStage.id },
   };
@@ -205,7 +288,10 @@ describe('tenant isolation of every crm procedure', () => {
     }
     // Procedures that take no id: they only ever see the caller's own tenant.
     for (const [path, testCase] of Object.entries(cases)) {
-      if ('noIdInput' in testCase) await testCase.noIdInput(world).catch((error: unknown) => { throw new Error(`${path}: ${String(error)}`); });
+      if ('noIdInput' in testCase)
+        await testCase.noIdInput(world).catch((error: unknown) => {
+          throw new Error(`${path}: ${String(error)}`);
+        });
     }
     // Tenant A's data is intact.
     expect(await world.a.caller.clients.get({ id: world.ids.client })).toMatchObject({ name: 'A client', archivedAt: null });
