@@ -6,7 +6,7 @@ import { defineEvent, eventTypePattern, type EventContract, type Upcaster } from
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export const jsonValueSchema = z.json() as unknown as z.ZodType<JsonValue>;
+export const jsonValueSchema: z.ZodType<JsonValue> = z.json();
 export const jsonObjectSchema = z.record(z.string(), jsonValueSchema);
 
 // ---------------------------------------------------------------------------------------------

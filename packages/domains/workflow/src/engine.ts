@@ -53,7 +53,7 @@ export interface WorkflowEngine {
   start(): Promise<void>;
   /** Stops taking new steps and waits for running ones. */
   stop(): Promise<void>;
-  /** Moves due wake-ups into pg-boss now; returns how many. */
+  /** Moves wake-ups into pg-boss now (the relay's drain); returns how many. 0 while the engine is stopped. */
   dispatch(): Promise<number>;
   /** Mirrors workflow.schedules into pg-boss cron schedules now. */
   syncSchedules(): Promise<void>;
