@@ -6,7 +6,12 @@ import { notificationCreated } from './contracts.ts';
 import type { WorkflowDB } from './db.ts';
 
 const waitInput = z.strictObject({
-  seconds: z.number().int().min(0).max(366 * 86_400).optional(),
+  seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(366 * 86_400)
+    .optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   offsetSeconds: z.number().int().optional(),
 });

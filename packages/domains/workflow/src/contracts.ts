@@ -54,18 +54,33 @@ export const retryPolicySchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(25).optional(),
   backoff: z.enum(['fixed', 'exponential']).optional(),
   delayMs: z.number().int().min(0).max(86_400_000).optional(),
-  maxDelayMs: z.number().int().min(0).max(7 * 86_400_000).optional(),
+  maxDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .optional(),
 });
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 
 export const stepDelaySchema = z
   .strictObject({
     /** Wait this long before the step runs. */
-    seconds: z.number().int().min(0).max(366 * 86_400).optional(),
+    seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(366 * 86_400)
+      .optional(),
     /** Or run at this date: an ISO date-time or a template such as `{{ event.payload.starts_at }}`. */
     until: z.string().min(1).max(1000).optional(),
     /** Shift `until` (negative = before the date, e.g. -86400 = one day before). */
-    offsetSeconds: z.number().int().min(-366 * 86_400).max(366 * 86_400).optional(),
+    offsetSeconds: z
+      .number()
+      .int()
+      .min(-366 * 86_400)
+      .max(366 * 86_400)
+      .optional(),
   })
   .refine((delay) => delay.seconds !== undefined || delay.until !== undefined, 'give seconds or until');
 export type StepDelay = z.infer<typeof stepDelaySchema>;

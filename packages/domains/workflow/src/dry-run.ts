@@ -102,11 +102,7 @@ export function dryRun(
 }
 
 /** Dry run of a saved definition (its current version) or of an unsaved spec. */
-export async function dryRunDefinition(
-  ctx: DomainContext,
-  registry: ActionRegistry,
-  input: DryRunInput,
-): Promise<DryRunResult> {
+export async function dryRunDefinition(ctx: DomainContext, registry: ActionRegistry, input: DryRunInput): Promise<DryRunResult> {
   let spec = input.spec;
   if (input.definitionId) {
     const definition = await findDefinition(ctx.db<WorkflowDB>(), input.definitionId);

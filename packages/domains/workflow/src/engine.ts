@@ -171,7 +171,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
           existing.delete(row.definition_id);
           if (current && current.cron === row.cron && current.timezone === row.timezone) continue;
           try {
-            await boss.schedule(CRON_QUEUE, row.cron, { tenantId: row.tenant_id, definitionId: row.definition_id }, { key: row.definition_id, tz: row.timezone });
+            await boss.schedule(
+              CRON_QUEUE,
+              row.cron,
+              { tenantId: row.tenant_id, definitionId: row.definition_id },
+              { key: row.definition_id, tz: row.timezone },
+            );
           } catch (error) {
             log.warn({ err: error, definitionId: row.definition_id, cron: row.cron }, 'workflow schedule rejected by pg-boss');
           }
@@ -271,7 +276,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       // otherwise NOTIFY wakes it when a runnable step is inserted, with a slow poll as a backstop.
       await boss.work<unknown>(
         STEP_QUEUE,
-        { batchSize: 4, burstWhenBatchFull: true, localConcurrency: Math.max(1, Math.ceil(concurrency / 4)), pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 2 },
+        {
+          batchSize: 4,
+          burstWhenBatchFull: true,
+          localConcurrency: Math.max(1, Math.ceil(concurrency / 4)),
+          pollingIntervalSeconds: 1,
+          notifyPollingIntervalSeconds: 2,
+        },
         handle,
       );
       await boss.createQueue(CRON_QUEUE, { retryLimit: 5, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 });

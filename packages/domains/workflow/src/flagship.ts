@@ -16,7 +16,7 @@ export const workflowTemplates: readonly WorkflowTemplate[] = [
     summary: 'When a deal with a project template (deal custom field project_template_id) is won, create the project and a kickoff task for the deal owner.',
     spec: {
       name: 'Deal won → project + kickoff task',
-      description: 'Creates the client project from the template named in the deal\'s custom field project_template_id and a kickoff task for the deal owner.',
+      description: "Creates the client project from the template named in the deal's custom field project_template_id and a kickoff task for the deal owner.",
       trigger: { event: 'crm.deal.won', conditions: { path: 'event.payload.custom_fields.project_template_id', op: 'exists' } },
       steps: [
         {
@@ -121,7 +121,11 @@ export const workflowTemplates: readonly WorkflowTemplate[] = [
       name: 'Milestone completed → invoice',
       trigger: { event: 'projects.milestone.completed' },
       steps: [
-        { key: 'draft', action: 'revenue.draftInvoice', input: { projectId: '{{ event.payload.project_id }}', milestoneId: '{{ event.payload.milestone_id }}' } },
+        {
+          key: 'draft',
+          action: 'revenue.draftInvoice',
+          input: { projectId: '{{ event.payload.project_id }}', milestoneId: '{{ event.payload.milestone_id }}' },
+        },
         { key: 'approval', action: 'revenue.requestApproval', input: { invoiceId: '{{ steps.draft.output.invoiceId }}' } },
         { key: 'issue', action: 'revenue.issueToLedger', input: { invoiceId: '{{ steps.draft.output.invoiceId }}' } },
         { key: 'portal', action: 'portal.notifyClient', input: { clientId: '{{ event.payload.client_id }}', invoiceId: '{{ steps.draft.output.invoiceId }}' } },

@@ -147,7 +147,8 @@ function cloneJson(value: unknown, at: (string | number)[], depth = 0, budget: B
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_SEGMENTS.has(key)) continue;
       const child = resolvePath(value, key);
-      if (child !== undefined) Object.defineProperty(out, key, { value: cloneJson(child, at, depth + 1, budget), enumerable: true, writable: true, configurable: true });
+      if (child !== undefined)
+        Object.defineProperty(out, key, { value: cloneJson(child, at, depth + 1, budget), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

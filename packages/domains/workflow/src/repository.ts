@@ -210,16 +210,21 @@ export async function listSteps(db: Db, runId: string): Promise<StepRow[]> {
   return db.selectFrom('workflow.run_steps').selectAll().where('run_id', '=', runId).orderBy('step_index').execute();
 }
 
-export async function updateStep(db: Db, runId: string, index: number, values: Partial<{
-  status: RunStatus;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  attempts: number;
-  scheduled_for: Date | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-}>): Promise<void> {
+export async function updateStep(
+  db: Db,
+  runId: string,
+  index: number,
+  values: Partial<{
+    status: RunStatus;
+    input: string | null;
+    output: string | null;
+    error: string | null;
+    attempts: number;
+    scheduled_for: Date | null;
+    started_at: Date | null;
+    finished_at: Date | null;
+  }>,
+): Promise<void> {
   await db
     .updateTable('workflow.run_steps')
     .set({ ...values, updated_at: sql<Date>`now()` })
@@ -228,12 +233,16 @@ export async function updateStep(db: Db, runId: string, index: number, values: P
     .execute();
 }
 
-export async function updateRun(db: Db, runId: string, values: Partial<{
-  status: RunStatus;
-  current_step: number;
-  error: string | null;
-  finished_at: Date | null;
-}>): Promise<void> {
+export async function updateRun(
+  db: Db,
+  runId: string,
+  values: Partial<{
+    status: RunStatus;
+    current_step: number;
+    error: string | null;
+    finished_at: Date | null;
+  }>,
+): Promise<void> {
   await db
     .updateTable('workflow.runs')
     .set({ ...values, updated_at: sql<Date>`now()` })
@@ -279,9 +288,7 @@ export async function refreshScheduleRow(db: Db, definitionId: string): Promise<
   await db
     .insertInto('workflow.schedules')
     .values({ definition_id: definition.id, tenant_id: definition.tenant_id, cron: schedule.cron, timezone: schedule.timezone })
-    .onConflict((conflict) =>
-      conflict.column('definition_id').doUpdateSet({ cron: schedule.cron, timezone: schedule.timezone, updated_at: new Date() }),
-    )
+    .onConflict((conflict) => conflict.column('definition_id').doUpdateSet({ cron: schedule.cron, timezone: schedule.timezone, updated_at: new Date() }))
     .execute();
 }
 
@@ -301,8 +308,5 @@ export async function findEnabledDefinition(db: Db, definitionId: string): Promi
 // ----- wake-ups --------------------------------------------------------------------------------
 
 export async function insertWakeup(db: Db, row: { tenantId: string; runId: string; stepIndex: number; dueAt: Date }): Promise<void> {
-  await db
-    .insertInto('workflow.step_wakeups')
-    .values({ tenant_id: row.tenantId, run_id: row.runId, step_index: row.stepIndex, due_at: row.dueAt })
-    .execute();
+  await db.insertInto('workflow.step_wakeups').values({ tenant_id: row.tenantId, run_id: row.runId, step_index: row.stepIndex, due_at: row.dueAt }).execute();
 }

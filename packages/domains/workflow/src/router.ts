@@ -93,9 +93,7 @@ const runsRouter = router({
 });
 
 const templatesRouter = router({
-  list: tenantProcedure
-    .meta({ permission: 'workflow.definition.read' })
-    .query(({ ctx }) => listTemplates(ctx.runtime.actions)),
+  list: tenantProcedure.meta({ permission: 'workflow.definition.read' }).query(({ ctx }) => listTemplates(ctx.runtime.actions)),
   install: tenantProcedure
     .meta({ permission: 'workflow.definition.write' })
     .input(installTemplateInput)
@@ -114,7 +112,9 @@ function inputSchemaOf(schema: z.ZodType): unknown {
 const actionsRouter = router({
   list: tenantProcedure
     .meta({ permission: 'workflow.definition.read' })
-    .query(({ ctx }) => ctx.runtime.actions.list().map((action) => ({ name: action.name, description: action.description, input: inputSchemaOf(action.input) }))),
+    .query(({ ctx }) =>
+      ctx.runtime.actions.list().map((action) => ({ name: action.name, description: action.description, input: inputSchemaOf(action.input) })),
+    ),
 });
 
 /** The workflow domain's procedures, mounted at `workflow`. */

@@ -131,11 +131,7 @@ export function eventContext(trx: Transaction<UntypedDB>, event: EventEnvelope, 
  * tenant transaction, whose context is the event's (see eventContext); the first step is handed
  * over with `scheduler`.
  */
-export async function startRunsForEvent(
-  ctx: DomainContext,
-  event: EventEnvelope,
-  scheduler: StepScheduler = wakeupScheduler,
-): Promise<string[]> {
+export async function startRunsForEvent(ctx: DomainContext, event: EventEnvelope, scheduler: StepScheduler = wakeupScheduler): Promise<string[]> {
   // Workflow's own events never trigger workflows: no loops.
   if (event.type.startsWith('workflow.')) return [];
   const definitions = await findTriggeredDefinitions(ctx.db<WorkflowDB>(), event.type);
@@ -414,7 +410,12 @@ export class StepRunner {
 
     if (!stored.permanent && attempt < policy.maxAttempts) {
       const startAfter = new Date(Date.now() + backoffMs(policy, attempt));
-      await updateStep(d, run.id, target.stepIndex, { status: 'pending', error: JSON.stringify(stored), scheduled_for: startAfter, ...(input ? { input } : {}) });
+      await updateStep(d, run.id, target.stepIndex, {
+        status: 'pending',
+        error: JSON.stringify(stored),
+        scheduled_for: startAfter,
+        ...(input ? { input } : {}),
+      });
       await this.#deps.schedule(ctx, target, startAfter);
       return 'retry';
     }

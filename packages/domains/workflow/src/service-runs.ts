@@ -39,10 +39,7 @@ function toStepDto(row: StepRow): StepDto {
   };
 }
 
-export async function listRunsPage(
-  ctx: DomainContext,
-  input: ListRunsInput,
-): Promise<RunPageDto> {
+export async function listRunsPage(ctx: DomainContext, input: ListRunsInput): Promise<RunPageDto> {
   const rows = await listRuns(ctx.db<WorkflowDB>(), {
     definitionId: input.definitionId,
     status: input.status,

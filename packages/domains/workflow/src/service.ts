@@ -53,11 +53,7 @@ function definitionDtoOf(row: DefinitionRow, spec: DefinitionSpec | undefined): 
 
 // ----- definitions -----------------------------------------------------------------------------
 
-export async function createDefinition(
-  ctx: DomainContext,
-  registry: ActionRegistry,
-  input: CreateDefinitionInput,
-): Promise<DefinitionDto> {
+export async function createDefinition(ctx: DomainContext, registry: ActionRegistry, input: CreateDefinitionInput): Promise<DefinitionDto> {
   const { spec } = assertValidDefinition(input.spec, registry);
   return insertValidated(ctx, spec as DefinitionSpec, { enabled: input.enabled ?? true, templateKey: null, missingActions: [] });
 }
@@ -87,11 +83,7 @@ async function insertValidated(
 }
 
 /** Editing creates a new version; runs keep the version they started with. */
-export async function updateDefinition(
-  ctx: DomainContext,
-  registry: ActionRegistry,
-  input: UpdateDefinitionInput,
-): Promise<DefinitionDto> {
+export async function updateDefinition(ctx: DomainContext, registry: ActionRegistry, input: UpdateDefinitionInput): Promise<DefinitionDto> {
   const db = ctx.db<WorkflowDB>();
   const current = await findDefinition(db, input.id, { forUpdate: true });
   if (!current) throw new NotFoundError('Workflow definition', input.id);
@@ -150,7 +142,11 @@ export async function setDefinitionEnabled(ctx: DomainContext, registry: ActionR
     .where('id', '=', current.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await ctx.emit(input.enabled ? definitionEnabled : definitionDisabled, { definition_id: current.id, version: current.current_version }, { aggregateId: current.id });
+  await ctx.emit(
+    input.enabled ? definitionEnabled : definitionDisabled,
+    { definition_id: current.id, version: current.current_version },
+    { aggregateId: current.id },
+  );
   await refreshScheduleRow(db, current.id);
   return toDefinitionDto(ctx, row);
 }

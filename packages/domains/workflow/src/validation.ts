@@ -13,7 +13,19 @@ export interface ValidationResult {
 
 type Path = (string | number)[];
 
-const EVENT_ROOTS = new Set(['id', 'type', 'version', 'payload', 'actor_id', 'aggregate_type', 'aggregate_id', 'occurred_at', 'correlation_id', 'causation_id', 'tenant_id']);
+const EVENT_ROOTS = new Set([
+  'id',
+  'type',
+  'version',
+  'payload',
+  'actor_id',
+  'aggregate_type',
+  'aggregate_id',
+  'occurred_at',
+  'correlation_id',
+  'causation_id',
+  'tenant_id',
+]);
 const STEP_FIELDS = new Set(['output', 'input', 'status']);
 const MAX_SPEC_BYTES = 256 * 1024;
 
@@ -71,7 +83,7 @@ function templateIssues(value: unknown, at: Path, stepIndex: number, stepKeys: r
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => templateIssues(item, [...at, index], stepIndex, stepKeys, issues, templated, depth + 1));
+    for (const [index, item] of value.entries()) templateIssues(item, [...at, index], stepIndex, stepKeys, issues, templated, depth + 1);
     return;
   }
   if (value !== null && typeof value === 'object') {
@@ -153,7 +165,7 @@ function forbiddenKeyIssues(value: unknown, at: Path = [], depth = 0, issues: Fi
     return issues;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => forbiddenKeyIssues(item, [...at, index], depth + 1, issues));
+    for (const [index, item] of value.entries()) forbiddenKeyIssues(item, [...at, index], depth + 1, issues);
   } else if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) {
       if (forbiddenSegment(key)) issues.push({ path: [...at, key], message: `"${key}" is not allowed as a key`, code: 'forbidden_key' });
@@ -223,8 +235,7 @@ export function validateDefinition(raw: unknown, registry: ActionRegistry): Vali
         const coveredByTemplate = relative.some(
           (path) => startsWith(issuePath, path) || (issue.code !== 'unrecognized_keys' && startsWith(path, issuePath) && issuePath.length > 0),
         );
-        const requiredButTemplated =
-          issue.code === 'invalid_type' && relative.some((path) => startsWith(path, issuePath) && path.length === issuePath.length);
+        const requiredButTemplated = issue.code === 'invalid_type' && relative.some((path) => startsWith(path, issuePath) && path.length === issuePath.length);
         if (coveredByTemplate || requiredButTemplated) continue;
         issues.push({ path: [...at, 'input', ...issuePath], message: issue.message, code: issue.code });
       }

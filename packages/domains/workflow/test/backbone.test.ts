@@ -28,7 +28,13 @@ const dealWon = defineEvent({
   type: 'crm.deal.won',
   version: 1,
   aggregateType: 'crm.deal',
-  payload: z.object({ deal_id: z.uuid(), client_id: z.uuid(), title: z.string(), owner_id: z.uuid().nullable(), custom_fields: z.record(z.string(), z.unknown()) }),
+  payload: z.object({
+    deal_id: z.uuid(),
+    client_id: z.uuid(),
+    title: z.string(),
+    owner_id: z.uuid().nullable(),
+    custom_fields: z.record(z.string(), z.unknown()),
+  }),
 });
 
 let testDb: TestDatabase;
@@ -60,7 +66,9 @@ describe('behind the event backbone', () => {
   it('runs "deal won → project + kickoff task" from an outbox event, once however often it is delivered', async () => {
     const tenantId = uuidv7();
     const userId = uuidv7();
-    const caller = createCallerFactory(workflowRouter)(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role: 'owner', modules }), runtime }));
+    const caller = createCallerFactory(workflowRouter)(
+      testContext({ db: testDb.db, session: testSession({ userId, tenantId, role: 'owner', modules }), runtime }),
+    );
     const installed = await caller.templates.install({ key: 'deal-won-project' });
     expect(installed.enabled).toBe(true);
 
@@ -88,7 +96,9 @@ describe('behind the event backbone', () => {
       expect(replay.enqueued).toBeGreaterThanOrEqual(1);
       await waitFor(async () => {
         const handled = await withTenant(testDb.db, { tenantId }, (trx) =>
-          sql<{ n: number }>`SELECT count(*)::int AS n FROM platform.processed_events WHERE subscription = 'workflow.trigger' AND event_id = ${event.id}`.execute(trx),
+          sql<{
+            n: number;
+          }>`SELECT count(*)::int AS n FROM platform.processed_events WHERE subscription = 'workflow.trigger' AND event_id = ${event.id}`.execute(trx),
         );
         return (handled.rows[0]?.n ?? 0) === 1;
       }, 15_000);

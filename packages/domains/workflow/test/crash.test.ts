@@ -90,9 +90,7 @@ describe('kill -9 of the worker in the middle of a 3-step run', () => {
 
     const first = await startWorker({ SLOW_STEP: 'second', SLOW_MS: '60000' });
     const event = testEvent(tenantId, 'test.crash.happened', {});
-    await withTenant(testDb.db, { tenantId }, (trx) =>
-      workflowTrigger.handle(event, handlerContext(trx, event)),
-    );
+    await withTenant(testDb.db, { tenantId }, (trx) => workflowTrigger.handle(event, handlerContext(trx, event)));
     const runId = await waitFor(async () => {
       const rows = await withTenant(testDb.db, { tenantId }, (trx) =>
         sql<{ id: string }>`SELECT id FROM workflow.runs WHERE trigger_event_id = ${event.id}`.execute(trx),

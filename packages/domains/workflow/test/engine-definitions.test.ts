@@ -18,7 +18,15 @@ describe('storage', () => {
              EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnotnull) AS has_tenant
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'workflow' AND c.relkind = 'r' ORDER BY c.relname`.execute(h.testDb.db.kysely);
-    expect(tables.rows.map((row) => row.relname)).toEqual(['definition_versions', 'definitions', 'notifications', 'run_steps', 'runs', 'schedules', 'step_wakeups']);
+    expect(tables.rows.map((row) => row.relname)).toEqual([
+      'definition_versions',
+      'definitions',
+      'notifications',
+      'run_steps',
+      'runs',
+      'schedules',
+      'step_wakeups',
+    ]);
     for (const row of tables.rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, has_tenant: true });
   });
 });
@@ -208,7 +216,11 @@ describe('scheduled (cron) triggers', () => {
     const detail = await caller.runs.get({ id: runId! });
     expect(detail).toMatchObject({ triggerEventType: 'workflow.schedule.fired', triggerEventId: occurrenceId });
     // The synthetic trigger event is snake_case like every payload (version 2).
-    expect(detail.triggerEvent).toMatchObject({ version: 2, aggregate_type: 'workflow.definition', payload: { definition_id: definition.id, cron: '0 9 * * 1' } });
+    expect(detail.triggerEvent).toMatchObject({
+      version: 2,
+      aggregate_type: 'workflow.definition',
+      payload: { definition_id: definition.id, cron: '0 9 * * 1' },
+    });
     expect(typeof (detail.triggerEvent as { payload: { fired_at?: unknown } }).payload.fired_at).toBe('string');
 
     await caller.definitions.disable({ id: definition.id });

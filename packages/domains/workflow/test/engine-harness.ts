@@ -3,7 +3,18 @@
 // and the helpers the engine tests share. Each test file that calls useEngine() gets its own.
 import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
-import { createCallerFactory, createLogger, defineAction, sql, uuidv7, withTenant, type DomainModule, type DomainRuntime, type EventEnvelope, type PgBoss } from '@ubos/platform';
+import {
+  createCallerFactory,
+  createLogger,
+  defineAction,
+  sql,
+  uuidv7,
+  withTenant,
+  type DomainModule,
+  type DomainRuntime,
+  type EventEnvelope,
+  type PgBoss,
+} from '@ubos/platform';
 import { createTestDatabase, testContext, testRuntime, testSession, type TestDatabase } from '@ubos/platform/testing';
 import { createWorkflowEngine, type WorkflowEngine } from '../src/engine.ts';
 import { workflowTrigger } from '../src/handlers.ts';
@@ -129,5 +140,10 @@ export function dealWonEvent(tenantId: string, overrides: Record<string, unknown
 }
 
 export function recordSteps(steps: { key: string; input?: Record<string, unknown>; retry?: Record<string, unknown>; action?: string }[]) {
-  return steps.map((step) => ({ key: step.key, action: step.action ?? 'test.record', input: step.input ?? { step: step.key }, ...(step.retry ? { retry: step.retry } : {}) }));
+  return steps.map((step) => ({
+    key: step.key,
+    action: step.action ?? 'test.record',
+    input: step.input ?? { step: step.key },
+    ...(step.retry ? { retry: step.retry } : {}),
+  }));
 }

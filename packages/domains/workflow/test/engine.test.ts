@@ -27,12 +27,17 @@ describe('deal won → project from template + kickoff task (built-in example)',
       ['create_project', 'succeeded', 1],
       ['kickoff_task', 'succeeded', 1],
     ]);
-    const projectId = (detail.steps[0]?.output as { project_id: string }).project_id;
+    const projectId = (detail.steps[0]?.output as { project_id: string } | undefined)?.project_id;
     const ownerId = (event.payload as { owner_id: string }).owner_id;
     expect(detail.steps[1]?.input).toEqual({ projectId, title: 'Kickoff: Website relaunch', assigneeId: ownerId });
 
     const project = await withTenant(h.testDb.db, { tenantId }, (trx) =>
-      sql<{ id: string; name: string; template_id: string; idempotency_key: string }>`SELECT id, name, template_id, idempotency_key FROM wftest.projects`.execute(trx),
+      sql<{
+        id: string;
+        name: string;
+        template_id: string;
+        idempotency_key: string;
+      }>`SELECT id, name, template_id, idempotency_key FROM wftest.projects`.execute(trx),
     );
     expect(project.rows).toEqual([{ id: projectId, name: 'Website relaunch', template_id: projectTemplateId, idempotency_key: `${run!.id}:create_project` }]);
     const tasks = await withTenant(h.testDb.db, { tenantId }, (trx) =>
@@ -192,7 +197,11 @@ describe('failures, retries, cancel and compensation', () => {
         compensateOnFailure: true,
         retry: { maxAttempts: 1 },
         steps: [
-          { key: 'project', action: 'projects.createFromTemplate', input: { templateId: projectTemplateId, clientId: '{{ event.payload.client_id }}', name: 'P' } },
+          {
+            key: 'project',
+            action: 'projects.createFromTemplate',
+            input: { templateId: projectTemplateId, clientId: '{{ event.payload.client_id }}', name: 'P' },
+          },
           { key: 'boom', action: 'test.record', input: { step: 'boom', failTimes: 10 } },
         ],
       },
@@ -214,7 +223,13 @@ describe('failures, retries, cancel and compensation', () => {
       spec: {
         name: 'Bad input at run time',
         trigger: { event: 'crm.deal.won' },
-        steps: [{ key: 'project', action: 'projects.createFromTemplate', input: { templateId: projectTemplateId, clientId: '{{ event.payload.client_id }}', name: 'P' } }],
+        steps: [
+          {
+            key: 'project',
+            action: 'projects.createFromTemplate',
+            input: { templateId: projectTemplateId, clientId: '{{ event.payload.client_id }}', name: 'P' },
+          },
+        ],
       },
     });
     const event = dealWonEvent(tenantId, { client_id: 'not-a-uuid' });
@@ -238,7 +253,11 @@ describe('failures, retries, cancel and compensation', () => {
     await waitForRun(h.testDb.db, tenantId, run!.id, ['failed', 'succeeded']);
     const detail = await caller.runs.get({ id: run!.id });
     expect(detail.steps[0]).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(detail.steps[0]?.error).toMatchObject({ message: 'output of test.badOutput does not match its schema', permanent: true, issues: [{ path: ['count'] }] });
+    expect(detail.steps[0]?.error).toMatchObject({
+      message: 'output of test.badOutput does not match its schema',
+      permanent: true,
+      issues: [{ path: ['count'] }],
+    });
   });
 });
 
@@ -246,21 +265,31 @@ describe('events', () => {
   it('writes version 2 payloads, snake_case, on aggregate type workflow.run', async () => {
     const tenantId = uuidv7();
     const { caller } = callerFor(tenantId);
-    const definition = await caller.definitions.create({ spec: { name: 'Events', trigger: { event: 'test.events.happened' }, steps: recordSteps([{ key: 'one' }]) } });
+    const definition = await caller.definitions.create({
+      spec: { name: 'Events', trigger: { event: 'test.events.happened' }, steps: recordSteps([{ key: 'one' }]) },
+    });
     const event = testEvent(tenantId, 'test.events.happened', {});
     await deliver(event);
     const [run] = await runsForEvent(tenantId, event.id);
     await waitForRun(h.testDb.db, tenantId, run!.id, ['succeeded', 'failed']);
     const rows = await withTenant(h.testDb.db, { tenantId }, (trx) =>
       sql<{ type: string; version: number; aggregate_type: string; payload: Record<string, unknown>; correlation_id: string; causation_id: string | null }>`
-        SELECT type, version, aggregate_type, payload, correlation_id, causation_id FROM platform.outbox WHERE aggregate_id = ${run!.id} ORDER BY position`.execute(trx),
+        SELECT type, version, aggregate_type, payload, correlation_id, causation_id FROM platform.outbox WHERE aggregate_id = ${run!.id} ORDER BY position`.execute(
+        trx,
+      ),
     );
     expect(rows.rows).toEqual([
       {
         type: 'workflow.run.started',
         version: 2,
         aggregate_type: 'workflow.run',
-        payload: { run_id: run!.id, definition_id: definition.id, definition_version: 1, trigger_event_id: event.id, trigger_event_type: 'test.events.happened' },
+        payload: {
+          run_id: run!.id,
+          definition_id: definition.id,
+          definition_version: 1,
+          trigger_event_id: event.id,
+          trigger_event_type: 'test.events.happened',
+        },
         correlation_id: event.correlation_id,
         causation_id: event.id,
       },

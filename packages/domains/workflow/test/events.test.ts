@@ -2,15 +2,7 @@
 // outbox reads as version 2 through the module's upcasters.
 import { describe, expect, it } from 'vitest';
 import { readEnvelope, UpcasterRegistry, uuidv7, type EventEnvelope } from '@ubos/platform';
-import {
-  definitionCreated,
-  definitionCreatedV1,
-  notificationCreated,
-  runFailed,
-  runFailedV1,
-  runRetried,
-  runStarted,
-} from '../src/contracts.ts';
+import { definitionCreated, definitionCreatedV1, notificationCreated, runFailed, runFailedV1, runRetried, runStarted } from '../src/contracts.ts';
 import { workflowModule } from '../src/module.ts';
 
 function v1Envelope(type: string, aggregateType: string, payload: Record<string, unknown>): EventEnvelope {
@@ -70,22 +62,54 @@ describe('workflow events', () => {
   it('upcasts the other version 1 shapes field by field', () => {
     const id = uuidv7();
     const created = readEnvelope(
-      v1Envelope('workflow.definition.created', 'workflow_definition', { definitionId: id, version: 1, name: 'N', triggerEvent: 'crm.deal.won', enabled: true, templateKey: null }),
+      v1Envelope('workflow.definition.created', 'workflow_definition', {
+        definitionId: id,
+        version: 1,
+        name: 'N',
+        triggerEvent: 'crm.deal.won',
+        enabled: true,
+        templateKey: null,
+      }),
       registry,
     );
     expect(definitionCreatedV1.payload.safeParse(created.payload).success).toBe(false);
-    expect(definitionCreated.payload.parse(created.payload)).toEqual({ definition_id: id, version: 1, name: 'N', trigger_event: 'crm.deal.won', enabled: true, template_key: null });
+    expect(definitionCreated.payload.parse(created.payload)).toEqual({
+      definition_id: id,
+      version: 1,
+      name: 'N',
+      trigger_event: 'crm.deal.won',
+      enabled: true,
+      template_key: null,
+    });
 
     const started = readEnvelope(
-      v1Envelope('workflow.run.started', 'workflow_run', { runId: id, definitionId: id, definitionVersion: 1, triggerEventId: id, triggerEventType: 'crm.deal.won' }),
+      v1Envelope('workflow.run.started', 'workflow_run', {
+        runId: id,
+        definitionId: id,
+        definitionVersion: 1,
+        triggerEventId: id,
+        triggerEventType: 'crm.deal.won',
+      }),
       registry,
     );
-    expect(runStarted.payload.parse(started.payload)).toEqual({ run_id: id, definition_id: id, definition_version: 1, trigger_event_id: id, trigger_event_type: 'crm.deal.won' });
+    expect(runStarted.payload.parse(started.payload)).toEqual({
+      run_id: id,
+      definition_id: id,
+      definition_version: 1,
+      trigger_event_id: id,
+      trigger_event_type: 'crm.deal.won',
+    });
 
-    const retried = readEnvelope(v1Envelope('workflow.run.retried', 'workflow_run', { runId: id, definitionId: id, definitionVersion: 2, fromStepKey: 'b' }), registry);
+    const retried = readEnvelope(
+      v1Envelope('workflow.run.retried', 'workflow_run', { runId: id, definitionId: id, definitionVersion: 2, fromStepKey: 'b' }),
+      registry,
+    );
     expect(runRetried.payload.parse(retried.payload)).toEqual({ run_id: id, definition_id: id, definition_version: 2, from_step_key: 'b' });
 
-    const notified = readEnvelope(v1Envelope('workflow.notification.created', 'workflow_notification', { notificationId: id, userId: id, title: 'Hi', runId: null }), registry);
+    const notified = readEnvelope(
+      v1Envelope('workflow.notification.created', 'workflow_notification', { notificationId: id, userId: id, title: 'Hi', runId: null }),
+      registry,
+    );
     expect(notificationCreated.payload.parse(notified.payload)).toEqual({ notification_id: id, user_id: id, title: 'Hi', run_id: null });
   });
 

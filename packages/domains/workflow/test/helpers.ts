@@ -111,7 +111,9 @@ export function recordAction(db: Database, slow: { step: string; ms: number } | 
         if (attempts <= input.failTimes) throw new Error(`planned failure ${attempts} of ${input.failTimes}`);
       }
       const id = uuidv7();
-      await sql`INSERT INTO wftest.entities (id, tenant_id, step, idempotency_key) VALUES (${id}, ${context.tenantId}, ${input.step}, ${context.idempotencyKey})`.execute(context.db<UntypedDB>());
+      await sql`INSERT INTO wftest.entities (id, tenant_id, step, idempotency_key) VALUES (${id}, ${context.tenantId}, ${input.step}, ${context.idempotencyKey})`.execute(
+        context.db<UntypedDB>(),
+      );
       const sleepMs = slow ? (input.step === slow.step ? slow.ms : 0) : input.sleepMs;
       if (sleepMs) await new Promise((resolve) => setTimeout(resolve, sleepMs));
       return { entityId: id };

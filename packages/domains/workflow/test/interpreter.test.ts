@@ -99,7 +99,12 @@ describe('condition language, table-driven', () => {
     const condition: Condition = {
       all: [
         { path: 'event.payload.amount', op: 'gt', value: 1000 },
-        { any: [{ path: 'event.payload.currency', op: 'eq', value: 'USD' }, { path: 'event.payload.tags', op: 'contains', value: 'vip' }] },
+        {
+          any: [
+            { path: 'event.payload.currency', op: 'eq', value: 'USD' },
+            { path: 'event.payload.tags', op: 'contains', value: 'vip' },
+          ],
+        },
         { not: { path: 'event.payload.flag', op: 'eq', value: true } },
       ],
     };

@@ -48,12 +48,22 @@ describe('definition validation', () => {
           input: { templateId: '{{ steps.kickoff.output.taskId }}', clientId: 'not-a-uuid', extra: 1 },
         },
         { key: 'kickoff', action: 'projects.createTask', input: { projectId: '{{ steps.nowhere.output.id }}', title: '{{ steps.kickoff.output.x }}' } },
-        { key: 'kickoff', action: 'crm.doesNotExist', input: { a: '{{ event.constructor.name }}', b: '{{ wat.x }}' }, if: { path: 'steps.later.output', op: 'exists' } },
+        {
+          key: 'kickoff',
+          action: 'crm.doesNotExist',
+          input: { a: '{{ event.constructor.name }}', b: '{{ wat.x }}' },
+          if: { path: 'steps.later.output', op: 'exists' },
+        },
         {
           key: 'mail',
           action: 'core.notify',
           input: { userId: 'nope', title: '' },
-          if: { any: [{ path: 'event.payload.amount', op: 'gt', value: [1] }, { path: 'event.payload.kind', op: 'in', value: 'a' }] },
+          if: {
+            any: [
+              { path: 'event.payload.amount', op: 'gt', value: [1] },
+              { path: 'event.payload.kind', op: 'in', value: 'a' },
+            ],
+          },
         },
       ],
     };
@@ -118,7 +128,9 @@ describe('definition validation', () => {
         steps: [
           {
             ...dealWon.steps[0],
-            input: JSON.parse(`{"templateId":"${templateId}","clientId":"${clientId}","name":"{{ event.payload.x }}${'x'.repeat(20_000)}","__proto__":{"a":1}}`),
+            input: JSON.parse(
+              `{"templateId":"${templateId}","clientId":"${clientId}","name":"{{ event.payload.x }}${'x'.repeat(20_000)}","__proto__":{"a":1}}`,
+            ),
           },
         ],
       },
@@ -136,7 +148,10 @@ describe('definition validation', () => {
     for (const template of workflowTemplates) {
       const result = validateDefinition(template.spec, registry);
       expect(result.spec, template.key).not.toBeNull();
-      expect(result.issues.filter((issue) => issue.code !== 'unknown_action'), template.key).toEqual([]);
+      expect(
+        result.issues.filter((issue) => issue.code !== 'unknown_action'),
+        template.key,
+      ).toEqual([]);
     }
     expect(validateDefinition(workflowTemplates.find((t) => t.key === 'deal-won-project')?.spec, registry).issues).toEqual([]);
   });
@@ -151,7 +166,13 @@ describe('dry run', () => {
       client_name: 'Acme',
     });
     const result = dryRun(registry, {
-      spec: { ...dealWon, steps: [...dealWon.steps, { key: 'maybe', action: 'core.notify', if: { path: 'event.payload.amount', op: 'gt', value: 1000 }, input: { userId: clientId, title: 'Big deal' } }] },
+      spec: {
+        ...dealWon,
+        steps: [
+          ...dealWon.steps,
+          { key: 'maybe', action: 'core.notify', if: { path: 'event.payload.amount', op: 'gt', value: 1000 }, input: { userId: clientId, title: 'Big deal' } },
+        ],
+      },
       event,
       stepOutputs: { create_project: { project_id: '0190a0a0-0000-7000-8000-0000000000bb' } },
     });
@@ -179,7 +200,11 @@ describe('delays', () => {
     const { stepStartTime } = await import('../src/runtime.ts');
     const now = Date.parse('2026-01-01T00:00:00Z');
     const context = { event: { payload: { starts_at: '2026-01-10T12:00:00Z', bad: 'soon' } }, run: { id: 'r' }, steps: {} };
-    const before = stepStartTime({ key: 'remind', action: 'core.notify', input: {}, delay: { until: '{{ event.payload.starts_at }}', offsetSeconds: -2 * 3600 } }, context, now);
+    const before = stepStartTime(
+      { key: 'remind', action: 'core.notify', input: {}, delay: { until: '{{ event.payload.starts_at }}', offsetSeconds: -2 * 3600 } },
+      context,
+      now,
+    );
     expect(before.toISOString()).toBe('2026-01-10T10:00:00.000Z');
     const wait = stepStartTime({ key: 'wait', action: 'core.wait', input: { seconds: 2 * 86_400 } }, context, now);
     expect(wait.toISOString()).toBe('2026-01-03T00:00:00.000Z');
@@ -206,7 +231,10 @@ describe('hostile definitions', () => {
   it('rejects absurd nesting without recursing through it', () => {
     let deep: unknown = 'x';
     for (let depth = 0; depth < 100_000; depth += 1) deep = [deep];
-    const result = validateDefinition({ name: 'Deep', trigger: { event: 'crm.deal.won' }, steps: [{ key: 'a', action: 'core.wait', input: { deep } }] }, registry);
+    const result = validateDefinition(
+      { name: 'Deep', trigger: { event: 'crm.deal.won' }, steps: [{ key: 'a', action: 'core.wait', input: { deep } }] },
+      registry,
+    );
     expect(result.spec).toBeNull();
     expect(result.issues[0]?.code).toBe('too_deep');
   });
