@@ -15,7 +15,7 @@ export type TaskStatus = z.infer<typeof taskStatusSchema>;
 export const projectCreated = defineEvent({
   type: 'projects.project.created',
   version: 1,
-  aggregateType: 'project',
+  aggregateType: 'projects.project',
   payload: z.object({
     project_id: id,
     client_id: clientId,
@@ -31,7 +31,7 @@ export const projectCreated = defineEvent({
 export const projectUpdated = defineEvent({
   type: 'projects.project.updated',
   version: 1,
-  aggregateType: 'project',
+  aggregateType: 'projects.project',
   payload: z.object({
     project_id: id,
     client_id: clientId,
@@ -47,7 +47,7 @@ export const projectUpdated = defineEvent({
 export const projectCompleted = defineEvent({
   type: 'projects.project.completed',
   version: 1,
-  aggregateType: 'project',
+  aggregateType: 'projects.project',
   payload: z.object({ project_id: id, client_id: clientId, name: z.string(), completed_at: z.string() }),
 });
 
@@ -64,21 +64,21 @@ const taskFields = {
 export const taskCreated = defineEvent({
   type: 'projects.task.created',
   version: 1,
-  aggregateType: 'task',
+  aggregateType: 'projects.task',
   payload: z.object({ ...taskFields, column_id: id, milestone_id: z.uuid().nullable() }),
 });
 
 export const taskUpdated = defineEvent({
   type: 'projects.task.updated',
   version: 1,
-  aggregateType: 'task',
+  aggregateType: 'projects.task',
   payload: z.object({ ...taskFields, changed: z.array(z.string()) }),
 });
 
 export const taskMoved = defineEvent({
   type: 'projects.task.moved',
   version: 1,
-  aggregateType: 'task',
+  aggregateType: 'projects.task',
   payload: z.object({
     task_id: id,
     project_id: id,
@@ -93,35 +93,35 @@ export const taskMoved = defineEvent({
 export const taskCompleted = defineEvent({
   type: 'projects.task.completed',
   version: 1,
-  aggregateType: 'task',
+  aggregateType: 'projects.task',
   payload: z.object({ ...taskFields, milestone_id: z.uuid().nullable(), completed_at: z.string() }),
 });
 
 export const milestoneReached = defineEvent({
   type: 'projects.milestone.reached',
   version: 1,
-  aggregateType: 'milestone',
+  aggregateType: 'projects.milestone',
   payload: z.object({ milestone_id: id, project_id: id, client_id: clientId, name: z.string(), reached_at: z.string() }),
 });
 
 export const milestoneCreated = defineEvent({
   type: 'projects.milestone.created',
   version: 1,
-  aggregateType: 'milestone',
+  aggregateType: 'projects.milestone',
   payload: z.object({ milestone_id: id, project_id: id, client_id: clientId, name: z.string(), due_date: isoDate }),
 });
 
 export const columnCreated = defineEvent({
   type: 'projects.column.created',
   version: 1,
-  aggregateType: 'project',
+  aggregateType: 'projects.project',
   payload: z.object({ column_id: id, project_id: id, client_id: clientId, name: z.string(), position: z.string() }),
 });
 
 export const templateSaved = defineEvent({
   type: 'projects.template.saved',
   version: 1,
-  aggregateType: 'template',
+  aggregateType: 'projects.template',
   payload: z.object({ template_id: id, name: z.string(), created: z.boolean(), milestone_count: z.number().int(), task_count: z.number().int() }),
 });
 
