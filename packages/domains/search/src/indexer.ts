@@ -1,138 +1,120 @@
-import type { EventEnvelope } from '@ubos/platform';
-import { z } from 'zod';
+import * as crm from '@ubos/crm/contracts';
+import * as projects from '@ubos/projects/contracts';
+import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
 import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.* and projects.* events into search documents. Payloads are read through small local
- * zod schemas of the few fields search needs (domains share event shapes, never code), tolerant
- * of optional fields so partial update events patch what they carry.
+ * Turns crm.* and projects.* events into search documents. Each payload is parsed through its
+ * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`), then mapped to the few
+ * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
-const uuid = z.uuid();
-/** Optional display text: null, missing and blank all mean "not carried by this event". */
-const text = z
-  .string()
-  .nullish()
-  .transform((value) => (value && value.trim() ? value.trim() : undefined));
-const loosePayload = z
-  .object({
-    id: uuid.nullish(),
-    client_id: uuid.nullish(),
-    contact_id: uuid.nullish(),
-    deal_id: uuid.nullish(),
-    project_id: uuid.nullish(),
-    task_id: uuid.nullish(),
-    survivor_id: uuid.nullish(),
-    merged_id: uuid.nullish(),
-    name: text,
-    display_name: text,
-    full_name: text,
-    first_name: text,
-    last_name: text,
-    title: text,
-    email: z.string().nullable().optional(),
-    domain: z.string().nullable().optional(),
-    website: z.string().nullable().optional(),
-    status: z.string().nullable().optional(),
-    lifecycle_status: z.string().nullable().optional(),
-    stage: z.string().nullable().optional(),
-    stage_name: z.string().nullable().optional(),
-    description: z.string().nullable().optional(),
-  })
-  .loose();
-type Payload = z.infer<typeof loosePayload>;
-
-type Operation = 'upsert' | 'delete' | 'merge';
-
-interface Rule {
-  type: SearchableType;
-  operation: Operation;
+interface DocumentFields {
+  id: string;
+  /** null: the event carries no usable display name, so only the other fields are patched. */
+  title: string | null;
+  subtitle?: string | null | undefined;
+  clientId?: string | null | undefined;
+  parentId?: string | null;
 }
 
-const rules: Record<string, Rule> = {};
-function on(types: string[], rule: Rule): void {
-  for (const type of types) rules[type] = rule;
+type Operation =
+  | { kind: 'upsert'; type: SearchableType; fields: DocumentFields }
+  | { kind: 'delete'; type: SearchableType; id: string }
+  | { kind: 'merge'; type: SearchableType; mergedId: string; survivorId: string };
+
+/** Reads one event through its contract: the operation, or null when the payload does not parse. */
+type Reader = (payload: unknown) => Operation | null;
+
+const readers = new Map<string, Reader>();
+
+/** The payload type(s) of contract(s): a union when several contracts share one mapping. */
+type PayloadOf<Contract> = Contract extends EventContract<string, infer Payload> ? Payload : never;
+
+/** Indexes events of these contracts with `toOperation`, which sees the fields they all carry. */
+function on<Payload extends Record<string, unknown>>(contracts: readonly EventContract<string, Payload>[], toOperation: (payload: Payload) => Operation): void {
+  for (const contract of contracts) {
+    readers.set(contract.type, (payload) => {
+      const parsed = contract.payload.safeParse(payload);
+      return parsed.success ? toOperation(parsed.data) : null;
+    });
+  }
 }
-on(['crm.client.created', 'crm.client.updated', 'crm.client.restored'], { type: 'client', operation: 'upsert' });
-on(['crm.client.archived'], { type: 'client', operation: 'delete' });
-on(['crm.client.merged'], { type: 'client', operation: 'merge' });
-on(['crm.contact.created', 'crm.contact.updated', 'crm.contact.restored'], { type: 'contact', operation: 'upsert' });
-on(['crm.contact.archived'], { type: 'contact', operation: 'delete' });
-on(['crm.contact.merged'], { type: 'contact', operation: 'merge' });
-on(['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost'], {
+
+/** Display text: blank means "no name carried". */
+function text(value: string): string | null {
+  const trimmed = value.trim();
+  return trimmed ? trimmed : null;
+}
+
+on([crm.clientCreated, crm.clientUpdated, crm.clientRestored], (p) => ({
+  kind: 'upsert',
+  type: 'client',
+  fields: { id: p.client_id, title: text(p.name), subtitle: p.domain ?? p.website ?? p.status, clientId: null },
+}));
+on([crm.clientArchived], (p) => ({ kind: 'delete', type: 'client', id: p.client_id }));
+on([crm.clientMerged], (p) => ({ kind: 'merge', type: 'client', mergedId: p.merged_id, survivorId: p.survivor_id }));
+
+on([crm.contactCreated, crm.contactUpdated, crm.contactRestored], (p) => ({
+  kind: 'upsert',
+  type: 'contact',
+  fields: { id: p.contact_id, title: text(p.name), subtitle: p.email, clientId: p.client_id },
+}));
+on([crm.contactArchived], (p) => ({ kind: 'delete', type: 'contact', id: p.contact_id }));
+on([crm.contactMerged], (p) => ({ kind: 'merge', type: 'contact', mergedId: p.merged_id, survivorId: p.survivor_id }));
+
+on<crm.DealSnapshot>([crm.dealCreated, crm.dealUpdated, crm.dealStageChanged, crm.dealWon, crm.dealLost], (p) => ({
+  kind: 'upsert',
   type: 'deal',
-  operation: 'upsert',
-});
-on(['crm.deal.archived'], { type: 'deal', operation: 'delete' });
-on(['projects.project.created', 'projects.project.updated', 'projects.project.completed'], { type: 'project', operation: 'upsert' });
-on(['projects.task.created', 'projects.task.updated', 'projects.task.moved', 'projects.task.completed'], { type: 'task', operation: 'upsert' });
+  fields: { id: p.deal_id, title: text(p.title), subtitle: p.stage_name, clientId: p.client_id },
+}));
+on([crm.dealArchived], (p) => ({ kind: 'delete', type: 'deal', id: p.deal_id }));
+
+on<PayloadOf<typeof projects.projectCreated | typeof projects.projectUpdated>>([projects.projectCreated, projects.projectUpdated], (p) => ({
+  kind: 'upsert',
+  type: 'project',
+  fields: { id: p.project_id, title: text(p.name), subtitle: p.status, clientId: p.client_id },
+}));
+on([projects.projectCompleted], (p) => ({ kind: 'upsert', type: 'project', fields: { id: p.project_id, title: text(p.name), clientId: p.client_id } }));
+
+on<PayloadOf<typeof projects.taskCreated | typeof projects.taskUpdated | typeof projects.taskCompleted>>([projects.taskCreated, projects.taskUpdated, projects.taskCompleted], (p) => ({
+  kind: 'upsert',
+  type: 'task',
+  fields: { id: p.task_id, title: text(p.title), subtitle: p.status, clientId: p.client_id, parentId: p.project_id },
+}));
+on([projects.taskMoved], (p) => ({ kind: 'upsert', type: 'task', fields: { id: p.task_id, title: text(p.title), clientId: p.client_id, parentId: p.project_id } }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
-export const indexedEventTypes: readonly string[] = Object.keys(rules);
-
-function entityId(type: SearchableType, payload: Payload, event: EventEnvelope): string | null {
-  const specific = { client: payload.client_id, contact: payload.contact_id, deal: payload.deal_id, project: payload.project_id, task: payload.task_id }[type];
-  const candidate = (type === 'client' ? (payload.id ?? specific) : (specific ?? payload.id)) ?? event.aggregate_id;
-  return candidate && uuid.safeParse(candidate).success ? candidate : null;
-}
-
-function titleOf(type: SearchableType, payload: Payload): string | null {
-  if (type === 'contact') {
-    const joined = [payload.first_name, payload.last_name].filter((part) => part !== undefined).join(' ');
-    return payload.name ?? payload.full_name ?? payload.display_name ?? (joined || null);
-  }
-  if (type === 'task' || type === 'deal') return payload.title ?? payload.name ?? null;
-  return payload.name ?? payload.display_name ?? payload.title ?? null;
-}
-
-function subtitleOf(type: SearchableType, payload: Payload): string | null | undefined {
-  switch (type) {
-    case 'client':
-      return payload.domain ?? payload.website ?? payload.email ?? payload.lifecycle_status ?? payload.status;
-    case 'contact':
-      return payload.email;
-    case 'deal':
-      return payload.stage_name ?? payload.stage ?? payload.status;
-    default:
-      return payload.status;
-  }
-}
+export const indexedEventTypes: readonly string[] = [...readers.keys()];
 
 export type ApplyOutcome = 'indexed' | 'skipped' | 'unreadable';
 
 /** Applies one event to the current tenant's documents. Idempotent; safe to replay in order. */
 export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<ApplyOutcome> {
-  const rule = rules[event.type];
-  if (!rule) return 'skipped';
-  const parsed = loosePayload.safeParse(event.payload);
-  if (!parsed.success) return 'unreadable';
-  const payload = parsed.data;
-  if (rule.operation === 'merge') {
-    if (!payload.merged_id || !payload.survivor_id) return 'unreadable';
-    await repo.deleteDocument(trx, rule.type, payload.merged_id);
-    if (rule.type === 'client') await repo.repointClient(trx, payload.merged_id, payload.survivor_id);
+  const read = readers.get(event.type);
+  if (!read) return 'skipped';
+  const operation = read(event.payload);
+  if (!operation) return 'unreadable';
+  if (operation.kind === 'merge') {
+    await repo.deleteDocument(trx, operation.type, operation.mergedId);
+    if (operation.type === 'client') await repo.repointClient(trx, operation.mergedId, operation.survivorId);
     return 'indexed';
   }
-  const id = entityId(rule.type, payload, event);
-  if (!id) return 'unreadable';
-  if (rule.operation === 'delete') {
-    await repo.deleteDocument(trx, rule.type, id);
+  if (operation.kind === 'delete') {
+    await repo.deleteDocument(trx, operation.type, operation.id);
     return 'indexed';
   }
-  const title = titleOf(rule.type, payload);
-  const subtitle = subtitleOf(rule.type, payload);
-  const clientId = rule.type === 'client' ? null : payload.client_id;
-  const parentId = rule.type === 'task' ? (payload.project_id ?? null) : null;
-  if (title === null) {
-    // A partial update without the display name: patch what it carries.
+  const { type, fields } = operation;
+  if (fields.title === null) {
+    // No display name: patch what the event carries.
     await repo.patchDocument(
       trx,
-      rule.type,
-      id,
+      type,
+      fields.id,
       {
-        ...(subtitle !== undefined ? { subtitle } : {}),
-        ...(clientId !== undefined ? { client_id: clientId } : {}),
+        ...(fields.subtitle !== undefined ? { subtitle: fields.subtitle } : {}),
+        ...(fields.clientId !== undefined ? { client_id: fields.clientId } : {}),
       },
       event.occurred_at,
     );
@@ -140,13 +122,14 @@ export async function applyEvent(trx: SearchTrx, event: EventEnvelope): Promise<
   }
   await repo.upsertDocument(trx, {
     tenant_id: event.tenant_id,
-    entity_type: rule.type,
-    entity_id: id,
-    title: title.slice(0, 500),
-    subtitle: subtitle ?? null,
-    body: payload.description ?? null,
-    client_id: clientId ?? null,
-    parent_id: parentId,
+    entity_type: type,
+    entity_id: fields.id,
+    title: fields.title.slice(0, 500),
+    subtitle: fields.subtitle ?? null,
+    // No indexed contract carries a description: the body stays as it is.
+    body: null,
+    client_id: fields.clientId ?? null,
+    parent_id: fields.parentId ?? null,
     source_event_id: event.id,
     source_occurred_at: event.occurred_at,
   });

@@ -4,14 +4,15 @@ import * as projects from '@ubos/projects/contracts';
 import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
 import { indexDocuments } from '../src/handlers.ts';
-import { indexedEventTypes } from '../src/indexer.ts';
+import type { SearchDB } from '../src/db.ts';
+import { applyEvent, indexedEventTypes, type ApplyOutcome } from '../src/indexer.ts';
 import { searchRouter } from '../src/router.ts';
 import { handlerContext, modules, searchSession } from './helpers.ts';
 
 /**
- * The indexer reads crm.* and projects.* payloads through its own small schemas. These tests
- * hold it to the publishers' real contracts: every type it listens to exists, every event of an
- * indexed aggregate is handled or deliberately ignored, and contract-valid payloads index.
+ * The indexer reads crm.* and projects.* payloads through the publishers' contracts. These tests
+ * hold it to them: every type it listens to exists, every event of an indexed aggregate is handled
+ * or deliberately ignored, contract-valid payloads index and a payload the contract rejects does not.
  */
 let testDb: TestDatabase;
 const createCaller = createCallerFactory(searchRouter);
@@ -133,5 +134,30 @@ describe('indexer vs published contracts', () => {
       project: [[projectId, 'Contract Project', 'active']],
       task: [[taskId, 'Contract Task', 'open']],
     });
+  });
+
+  it('reads payloads only through the contracts: one its contract rejects indexes nothing and is reported unreadable', async () => {
+    const tenantId = uuidv7();
+    const clientId = uuidv7();
+    // A crm.client.created without the snapshot's other fields is not a crm.client.created.
+    const partial = { client_id: clientId, name: 'Partial Client' };
+    expect(crm.clientCreated.payload.safeParse(partial).success).toBe(false);
+    const event: EventEnvelope = {
+      id: uuidv7(),
+      tenant_id: tenantId,
+      type: crm.clientCreated.type,
+      version: crm.clientCreated.version,
+      payload: partial,
+      actor_id: null,
+      aggregate_type: crm.clientCreated.aggregateType,
+      aggregate_id: clientId,
+      occurred_at: new Date().toISOString(),
+      correlation_id: 'contracts',
+      causation_id: null,
+    };
+    const outcome = await withTenant<SearchDB, ApplyOutcome>(testDb.db, { tenantId }, (trx) => applyEvent(trx, event));
+    expect(outcome).toBe('unreadable');
+    const caller = createCaller(testContext({ db: testDb.db, session: searchSession({ userId: uuidv7(), tenantId, role: 'viewer' }), modules }));
+    expect(await caller.query({ q: 'partial' })).toEqual({ groups: [], total: 0 });
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as crm from '@ubos/crm/contracts';
+import * as projects from '@ubos/projects/contracts';
 import {
   createCallerFactory,
   createLogger,
-  defineEvent,
   handleEvent,
   notifyDeadLetter,
   rowToEnvelope,
@@ -14,6 +14,7 @@ import {
   withTenant,
   writeEvent,
   type Database,
+  type EventContract,
   type OutboxRow,
   type Role,
   type Subscription,
@@ -22,7 +23,7 @@ import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platfo
 import { indexDocuments, rebuildIndex } from '../src/handlers.ts';
 import { searchRouter } from '../src/router.ts';
 import { REBUILD_CHUNK_EVENTS, processRebuildEvent, runRebuild } from '../src/service-rebuild.ts';
-import { handlerContext, modules, searchSession } from './helpers.ts';
+import { handlerContext, modules, payloads, searchSession } from './helpers.ts';
 
 /**
  * search.index.rebuild as long work: a queued row + search.rebuild.requested, processed chunk by
@@ -43,9 +44,6 @@ afterAll(async () => {
 function callerFor(tenantId: string, role: Role = 'owner', userId: string = uuidv7()) {
   return createCaller(testContext({ db: testDb.db, session: searchSession({ userId, tenantId, role }), modules }));
 }
-
-const loose = z.record(z.string(), z.unknown());
-const contract = (type: string) => defineEvent({ type, version: 1, aggregateType: type.split('.')[1] ?? 'x', payload: loose });
 
 async function outboxRows(db: Database, tenantId: string): Promise<OutboxRow[]> {
   return withTenant(db, { tenantId }, async (trx) => (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows);
@@ -96,24 +94,25 @@ async function seedHistory(tenantId: string, bulkClients = 0): Promise<{ clients
   const projectId = uuidv7();
   const taskId = uuidv7();
   await withTenant(testDb.db, { tenantId }, async (trx) => {
-    const emit = (type: string, payload: Record<string, unknown>, aggregateId: string) => writeEvent(trx, contract(type), payload, { ...meta, aggregateId });
-    await emit('crm.client.created', { client_id: acme, name: 'Acme Corporation', domain: 'acme.example' }, acme);
-    await emit('crm.client.created', { client_id: globex, name: 'Globex' }, globex);
-    await emit('crm.client.created', { client_id: initech, name: 'Initech' }, initech);
-    await emit('crm.client.created', { client_id: umbrella, name: 'Umbrella Holdings' }, umbrella);
-    await emit('crm.client.updated', { client_id: globex, name: 'Globex Industries', domain: 'globex.example' }, globex);
-    await emit('crm.contact.created', { contact_id: contactId, name: 'Jane Doe', email: 'jane@acme.example', client_id: initech }, contactId);
-    await emit('crm.deal.created', { deal_id: dealId, title: 'Annual retainer', client_id: initech, stage: 'proposal' }, dealId);
-    await emit('crm.client.merged', { survivor_id: acme, merged_id: initech }, acme);
-    await emit('crm.client.archived', { client_id: umbrella }, umbrella);
-    await emit('projects.project.created', { project_id: projectId, name: 'Website redesign', client_id: acme, status: 'active' }, projectId);
-    await emit('projects.task.created', { task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'open' }, taskId);
-    await emit('projects.task.updated', { task_id: taskId, status: 'done' }, taskId);
+    const emit = <Payload extends Record<string, unknown>>(contract: EventContract<string, Payload>, payload: Payload, aggregateId: string) =>
+      writeEvent(trx, contract, payload, { ...meta, aggregateId });
+    await emit(crm.clientCreated, payloads.client({ client_id: acme, name: 'Acme Corporation', domain: 'acme.example' }), acme);
+    await emit(crm.clientCreated, payloads.client({ client_id: globex, name: 'Globex' }), globex);
+    await emit(crm.clientCreated, payloads.client({ client_id: initech, name: 'Initech' }), initech);
+    await emit(crm.clientCreated, payloads.client({ client_id: umbrella, name: 'Umbrella Holdings' }), umbrella);
+    await emit(crm.clientUpdated, payloads.client({ client_id: globex, name: 'Globex Industries', domain: 'globex.example' }), globex);
+    await emit(crm.contactCreated, payloads.contact({ contact_id: contactId, name: 'Jane Doe', email: 'jane@acme.example', client_id: initech }), contactId);
+    await emit(crm.dealCreated, payloads.deal({ deal_id: dealId, title: 'Annual retainer', client_id: initech, stage_name: 'proposal' }), dealId);
+    await emit(crm.clientMerged, payloads.merged(acme, initech), acme);
+    await emit(crm.clientArchived, payloads.client({ client_id: umbrella, name: 'Umbrella Holdings' }), umbrella);
+    await emit(projects.projectCreated, payloads.project({ project_id: projectId, name: 'Website redesign', client_id: acme, status: 'active' }), projectId);
+    await emit(projects.taskCreated, payloads.task({ task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'open' }), taskId);
+    await emit(projects.taskUpdated, payloads.taskUpdated({ task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'done', changed: ['status'] }), taskId);
     // Not indexed: replay skips it.
-    await emit('crm.note.created', { note_id: uuidv7(), client_id: acme, body: 'hello' }, acme);
+    await emit(crm.noteCreated, { note_id: uuidv7(), client_id: acme, subject_type: 'client', subject_id: acme, body: 'hello' }, acme);
     for (let i = 0; i < bulkClients; i += 1) {
       const id = uuidv7();
-      await emit('crm.client.created', { client_id: id, name: `Bulk Client ${String(i).padStart(5, '0')}` }, id);
+      await emit(crm.clientCreated, payloads.client({ client_id: id, name: `Bulk Client ${String(i).padStart(5, '0')}` }), id);
     }
   });
   return { clients };

@@ -1,13 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as crm from '@ubos/crm/contracts';
+import * as projects from '@ubos/projects/contracts';
 import {
   createCallerFactory,
-  defineEvent,
   sql,
   uuidv7,
   withTenant,
   writeEvent,
+  type EventContract,
   type EventEnvelope,
   type Permission,
 } from '@ubos/platform';
@@ -15,7 +16,7 @@ import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platfo
 import { indexDocuments } from '../src/handlers.ts';
 import { searchRouter } from '../src/router.ts';
 import { runRebuild } from '../src/service-rebuild.ts';
-import { handlerContext, modules, searchSession } from './helpers.ts';
+import { handlerContext, modules, payloads, searchSession } from './helpers.ts';
 
 let testDb: TestDatabase;
 const createCaller = createCallerFactory(searchRouter);
@@ -32,15 +33,15 @@ function callerFor(tenantId: string, permissions?: Permission[]) {
   return createCaller(testContext({ db: testDb.db, session: permissions ? { ...session, permissions: new Set(permissions) } : session, modules }));
 }
 
-function envelope(tenantId: string, type: string, payload: Record<string, unknown>, aggregateId: string): EventEnvelope {
+function envelope<Payload extends Record<string, unknown>>(tenantId: string, contract: EventContract<string, Payload>, payload: Payload, aggregateId: string): EventEnvelope {
   return {
     id: uuidv7(),
     tenant_id: tenantId,
-    type,
-    version: 1,
+    type: contract.type,
+    version: contract.version,
     payload,
     actor_id: null,
-    aggregate_type: type.split('.')[1] ?? null,
+    aggregate_type: contract.aggregateType,
     aggregate_id: aggregateId,
     occurred_at: new Date().toISOString(),
     correlation_id: 'search-test',
@@ -68,14 +69,19 @@ interface Fixture {
 async function seed(): Promise<Fixture> {
   const tenantId = uuidv7();
   const f: Fixture = { tenantId, acme: uuidv7(), acmeHoldings: uuidv7(), acmeExact: uuidv7(), jane: uuidv7(), deal: uuidv7(), project: uuidv7(), task: uuidv7() };
-  await deliver(envelope(tenantId, 'crm.client.created', { client_id: f.acme, name: 'Acme Corporation', domain: 'acme.example' }, f.acme));
-  await deliver(envelope(tenantId, 'crm.client.created', { client_id: f.acmeHoldings, name: 'Acme Holdings' }, f.acmeHoldings));
-  await deliver(envelope(tenantId, 'crm.client.created', { client_id: f.acmeExact, name: 'Acme' }, f.acmeExact));
-  await deliver(envelope(tenantId, 'crm.contact.created', { contact_id: f.jane, first_name: 'Jane', last_name: 'Doe', email: 'jane@acme.example', client_id: f.acme }, f.jane));
-  await deliver(envelope(tenantId, 'crm.deal.created', { deal_id: f.deal, name: 'Acme annual retainer', client_id: f.acme, stage: 'proposal' }, f.deal));
-  await deliver(envelope(tenantId, 'projects.project.created', { project_id: f.project, name: 'Website redesign', client_id: f.acme, status: 'active' }, f.project));
+  await deliver(envelope(tenantId, crm.clientCreated, payloads.client({ client_id: f.acme, name: 'Acme Corporation', domain: 'acme.example' }), f.acme));
+  await deliver(envelope(tenantId, crm.clientCreated, payloads.client({ client_id: f.acmeHoldings, name: 'Acme Holdings' }), f.acmeHoldings));
+  await deliver(envelope(tenantId, crm.clientCreated, payloads.client({ client_id: f.acmeExact, name: 'Acme' }), f.acmeExact));
+  await deliver(envelope(tenantId, crm.contactCreated, payloads.contact({ contact_id: f.jane, name: 'Jane Doe', email: 'jane@acme.example', client_id: f.acme }), f.jane));
+  await deliver(envelope(tenantId, crm.dealCreated, payloads.deal({ deal_id: f.deal, title: 'Acme annual retainer', client_id: f.acme, stage_name: 'proposal' }), f.deal));
+  await deliver(envelope(tenantId, projects.projectCreated, payloads.project({ project_id: f.project, name: 'Website redesign', client_id: f.acme, status: 'active' }), f.project));
   await deliver(
-    envelope(tenantId, 'projects.task.created', { task_id: f.task, project_id: f.project, title: 'Design homepage mockups', client_id: f.acme, status: 'open' }, f.task),
+    envelope(
+      tenantId,
+      projects.taskCreated,
+      payloads.task({ task_id: f.task, project_id: f.project, title: 'Design homepage mockups', client_id: f.acme, status: 'open' }),
+      f.task,
+    ),
   );
   return f;
 }
@@ -157,8 +163,8 @@ describe('search.query', () => {
     const second = `${uuidv7().slice(0, 24)}${suffix}`;
     const firstClient = uuidv7();
     const secondClient = uuidv7();
-    await deliver(envelope(first, 'crm.client.created', { client_id: firstClient, name: 'Collision Partners' }, firstClient));
-    await deliver(envelope(second, 'crm.client.created', { client_id: secondClient, name: 'Collision Partners' }, secondClient));
+    await deliver(envelope(first, crm.clientCreated, payloads.client({ client_id: firstClient, name: 'Collision Partners' }), firstClient));
+    await deliver(envelope(second, crm.clientCreated, payloads.client({ client_id: secondClient, name: 'Collision Partners' }), secondClient));
     for (const [tenant, own] of [
       [first, firstClient],
       [second, secondClient],
@@ -180,9 +186,9 @@ describe('search.query', () => {
 describe('indexing from events', () => {
   it('updates, archives and merges documents', async () => {
     const f = await seed();
-    await deliver(envelope(f.tenantId, 'crm.client.updated', { client_id: f.acmeHoldings, name: 'Zenith Holdings' }, f.acmeHoldings));
-    await deliver(envelope(f.tenantId, 'crm.client.archived', { client_id: f.acmeExact }, f.acmeExact));
-    await deliver(envelope(f.tenantId, 'crm.client.merged', { survivor_id: f.acmeHoldings, merged_id: f.acme }, f.acmeHoldings));
+    await deliver(envelope(f.tenantId, crm.clientUpdated, payloads.client({ client_id: f.acmeHoldings, name: 'Zenith Holdings' }), f.acmeHoldings));
+    await deliver(envelope(f.tenantId, crm.clientArchived, payloads.client({ client_id: f.acmeExact, name: 'Acme' }), f.acmeExact));
+    await deliver(envelope(f.tenantId, crm.clientMerged, payloads.merged(f.acmeHoldings, f.acme), f.acmeHoldings));
     const caller = callerFor(f.tenantId);
     expect((await caller.query({ q: 'zenith' })).groups[0]?.hits.map((hit) => hit.id)).toEqual([f.acmeHoldings]);
     const acme = await caller.query({ q: 'acme', types: ['client'] });
@@ -190,7 +196,7 @@ describe('indexing from events', () => {
     const deal = await caller.query({ q: 'retainer' });
     expect(deal.groups[0]?.hits[0]?.client_id).toBe(f.acmeHoldings);
     // A replayed older event does not overwrite a newer document.
-    const stale = envelope(f.tenantId, 'crm.client.updated', { client_id: f.acmeHoldings, name: 'Old Name' }, f.acmeHoldings);
+    const stale = envelope(f.tenantId, crm.clientUpdated, payloads.client({ client_id: f.acmeHoldings, name: 'Old Name' }), f.acmeHoldings);
     await deliver({ ...stale, occurred_at: new Date(Date.now() - 3_600_000).toISOString() });
     expect((await caller.query({ q: 'zenith' })).total).toBe(1);
   });
@@ -202,7 +208,7 @@ describe('indexing from events', () => {
     await deliver(
       envelope(
         tenantId,
-        'crm.contact.created',
+        crm.contactCreated,
         {
           contact_id: contactId,
           client_id: clientId,
@@ -226,15 +232,13 @@ describe('indexing from events', () => {
 
   it('rebuilds a tenant index by replaying its outbox', async () => {
     const tenantId = uuidv7();
-    const created = defineEvent({ type: 'crm.client.created', version: 1, aggregateType: 'client', payload: z.object({ client_id: z.uuid(), name: z.string() }) });
-    const archived = defineEvent({ type: 'crm.client.archived', version: 1, aggregateType: 'client', payload: z.object({ client_id: z.uuid() }) });
     const keep = uuidv7();
     const gone = uuidv7();
     await withTenant(testDb.db, { tenantId }, async (trx) => {
       const meta = { tenantId, actorId: null, correlationId: 'rebuild' };
-      await writeEvent(trx, created, { client_id: keep, name: 'Northwind Traders' }, { ...meta, aggregateId: keep });
-      await writeEvent(trx, created, { client_id: gone, name: 'Northwind Ghost' }, { ...meta, aggregateId: gone });
-      await writeEvent(trx, archived, { client_id: gone }, { ...meta, aggregateId: gone });
+      await writeEvent(trx, crm.clientCreated, payloads.client({ client_id: keep, name: 'Northwind Traders' }), { ...meta, aggregateId: keep });
+      await writeEvent(trx, crm.clientCreated, payloads.client({ client_id: gone, name: 'Northwind Ghost' }), { ...meta, aggregateId: gone });
+      await writeEvent(trx, crm.clientArchived, payloads.client({ client_id: gone, name: 'Northwind Ghost' }), { ...meta, aggregateId: gone });
     });
     const result = await runRebuild(testDb.db, { tenantId, correlationId: 'rebuild' });
     expect(result.rebuild.eventsDone).toBe(3);
