@@ -66,6 +66,15 @@ export function declaredEventTypes(modules: readonly Pick<DomainModule, 'events'
   return new Set(modules.flatMap((module) => module.events.map((contract) => contract.type)));
 }
 
+/** `*`, an exact type, or a `prefix.*` pattern (as the runner matches them) that some declared type satisfies. */
+function patternMatchesSomeEvent(pattern: string, declared: ReadonlySet<string>): boolean {
+  if (pattern === '*' || declared.has(pattern)) return true;
+  if (!pattern.endsWith('.*')) return false;
+  const prefix = pattern.slice(0, -1);
+  for (const type of declared) if (type.startsWith(prefix)) return true;
+  return false;
+}
+
 export interface UndeclaredSubscription {
   module: string;
   subscription: string;
@@ -82,7 +91,7 @@ export function findUndeclaredSubscriptions(modules: readonly Pick<DomainModule,
   for (const module of modules) {
     for (const subscription of module.subscriptions) {
       for (const eventType of subscription.events) {
-        if (eventType !== '*' && !declared.has(eventType)) problems.push({ module: module.name, subscription: subscription.name, eventType });
+        if (!patternMatchesSomeEvent(eventType, declared)) problems.push({ module: module.name, subscription: subscription.name, eventType });
       }
     }
   }
