@@ -1,4 +1,5 @@
 import { sql, uuidv7, type Transaction } from '@ubos/platform';
+import { aggregateTypeSpellings } from './aggregates.ts';
 import type { TimelineDB } from './db.ts';
 import type { Activity } from './summary.ts';
 
@@ -77,7 +78,8 @@ export async function listActivity(trx: Transaction<TimelineDB>, query: Activity
       sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurred_key'),
     ]);
   if (query.entity) {
-    builder = builder.where('entity_type', '=', query.entity.type).where('entity_id', '=', query.entity.id);
+    // An aggregate type written before `<domain>.<entity>` (e.g. 'project') and its new name match alike.
+    builder = builder.where('entity_type', 'in', aggregateTypeSpellings(query.entity.type)).where('entity_id', '=', query.entity.id);
   }
   if (query.clientId) builder = builder.where('client_id', '=', query.clientId);
   if (query.actorId) builder = builder.where('actor_id', '=', query.actorId);

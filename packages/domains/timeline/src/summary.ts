@@ -27,14 +27,17 @@ function text(value: unknown): string | null {
   return null;
 }
 
-/** The client an event concerns, when it says: a client aggregate, or payload.client_id / clientId. */
+/**
+ * The client an event concerns, when it says: a client aggregate (`crm.client`), or the payload's
+ * `client_id` (payloads are snake_case, ARCHITECTURE.md §5). Read from the envelope alone, for any
+ * event type, old aggregate spellings included (they never named a client aggregate).
+ */
 export function clientIdOf(event: Pick<EventEnvelope, 'aggregate_type' | 'aggregate_id' | 'payload'>): string | null {
-  const aggregate = event.aggregate_type ?? '';
-  if (aggregate === 'client' || aggregate.endsWith('.client')) {
+  if (event.aggregate_type?.endsWith('.client')) {
     const fromAggregate = asUuid(event.aggregate_id);
     if (fromAggregate) return fromAggregate;
   }
-  return asUuid(event.payload.client_id) ?? asUuid(event.payload.clientId);
+  return asUuid(event.payload.client_id);
 }
 
 const words = (segment: string) => segment.replace(/[_-]+/g, ' ');
@@ -48,22 +51,55 @@ function labelOf(payload: Record<string, unknown>): string | null {
   return null;
 }
 
-const specific: Record<string, (payload: Record<string, unknown>) => string | null> = {
-  'identity.user.created': (p) => (text(p.name) ? `User ${text(p.name)} signed up${text(p.email) ? ` (${text(p.email)})` : ''}` : null),
-  'identity.organization.created': (p) => (text(p.name) ? `Organization ${text(p.name)} created` : null),
-  'identity.member.invited': (p) => (text(p.email) ? `${text(p.email)} invited as ${text(p.role) ?? 'member'}` : null),
-  'identity.member.joined': (p) => `A member joined as ${text(p.role) ?? 'member'}${text(p.via) ? ` (${words(String(p.via))})` : ''}`,
-  'identity.member.role_changed': (p) => `A member's role changed from ${text(p.previousRole) ?? '?'} to ${text(p.role) ?? '?'}`,
-  'identity.member.removed': () => 'A member was removed',
-  'identity.invitation.revoked': (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null),
+/** A summary line for one event type, reading the payload through that type's contract. */
+interface Template {
+  type: string;
+  line(payload: Record<string, unknown>): string | null;
+}
+
+function template<Payload>(contract: { type: string; payload: z.ZodType<Payload> }, line: (payload: Payload) => string | null): Template {
+  return {
+    type: contract.type,
+    line(payload) {
+      const parsed = contract.payload.safeParse(payload);
+      // A payload the contract rejects gets the generic line.
+      return parsed.success ? line(parsed.data) : null;
+    },
+  };
+}
+
+/**
+ * Identity's events at their current version, v2 (snake_case; the runner upcasts v1 before the
+ * handler sees it). Only the fields the lines read, until identity publishes its v2 contracts.
+ */
+const role = z.string();
+const identityV2 = {
+  userCreated: { type: 'identity.user.created', payload: z.object({ name: z.string(), email: z.string() }) },
+  organizationCreated: { type: 'identity.organization.created', payload: z.object({ name: z.string() }) },
+  memberInvited: { type: 'identity.member.invited', payload: z.object({ email: z.string(), role }) },
+  memberJoined: { type: 'identity.member.joined', payload: z.object({ role, via: z.string() }) },
+  memberRoleChanged: { type: 'identity.member.role_changed', payload: z.object({ previous_role: role, role }) },
+  memberRemoved: { type: 'identity.member.removed', payload: z.object({}) },
+  invitationRevoked: { type: 'identity.invitation.revoked', payload: z.object({ email: z.string() }) },
 };
+
+const templates: readonly Template[] = [
+  template(identityV2.userCreated, (p) => (text(p.name) ? `User ${text(p.name)} signed up${text(p.email) ? ` (${text(p.email)})` : ''}` : null)),
+  template(identityV2.organizationCreated, (p) => (text(p.name) ? `Organization ${text(p.name)} created` : null)),
+  template(identityV2.memberInvited, (p) => (text(p.email) ? `${text(p.email)} invited as ${text(p.role) ?? 'member'}` : null)),
+  template(identityV2.memberJoined, (p) => `A member joined as ${text(p.role) ?? 'member'}${text(p.via) ? ` (${words(p.via)})` : ''}`),
+  template(identityV2.memberRoleChanged, (p) => `A member's role changed from ${text(p.previous_role) ?? '?'} to ${text(p.role) ?? '?'}`),
+  template(identityV2.memberRemoved, () => 'A member was removed'),
+  template(identityV2.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
+];
+const specific = new Map(templates.map((entry) => [entry.type, entry]));
 
 /**
  * A human-readable line built from the type and payload: a specific template when one exists,
  * else "<Entity> <verb>: <label>", e.g. crm.client.created {name: 'Acme'} -> "Client created: Acme".
  */
 export function summarize(type: string, payload: Record<string, unknown>): string {
-  const custom = specific[type]?.(payload);
+  const custom = specific.get(type)?.line(payload);
   if (custom) return custom;
   const segments = type.split('.');
   const verb = words(segments.at(-1) ?? 'happened');

@@ -28,7 +28,14 @@ const projectCreated = defineEvent({
   type: 'projects.project.created',
   version: 1,
   aggregateType: 'project',
-  payload: z.object({ name: z.string(), clientId: z.uuid().nullable() }),
+  payload: z.object({ name: z.string(), client_id: z.uuid().nullable() }),
+});
+// The same aggregate as projectCreated under its `<domain>.<entity>` name (events written before that rule say 'project').
+const projectUpdated = defineEvent({
+  type: 'projects.project.updated',
+  version: 1,
+  aggregateType: 'projects.project',
+  payload: z.object({ name: z.string(), client_id: z.uuid().nullable() }),
 });
 const invoicePaid = defineEvent({
   type: 'revenue.invoice.paid',
@@ -47,6 +54,8 @@ const otherTenantId = uuidv7();
 const userId = uuidv7();
 const clientId = uuidv7();
 const projectId = uuidv7();
+const renamingTenantId = uuidv7();
+const renamedProjectId = uuidv7();
 const written: string[] = [];
 
 async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -94,9 +103,11 @@ beforeAll(async () => {
   await write(tenantId, userCreated, { userId, email: 'ada@example.test', name: 'Ada Lovelace' }, userId);
   await write(tenantId, memberJoined, { membershipId, userId, role: 'owner', via: 'sign_up', invitationId: null }, membershipId);
   await write(tenantId, clientCreated, { name: 'Acme Ltd' }, clientId);
-  await write(tenantId, projectCreated, { name: 'Website', clientId }, projectId);
+  await write(tenantId, projectCreated, { name: 'Website', client_id: clientId }, projectId);
   await write(tenantId, invoicePaid, { number: 'INV-001', client_id: clientId }, uuidv7());
   await write(otherTenantId, clientCreated, { name: 'Other Co' }, uuidv7());
+  await write(renamingTenantId, projectCreated, { name: 'Intranet', client_id: null }, renamedProjectId);
+  await write(renamingTenantId, projectUpdated, { name: 'Intranet v2', client_id: null }, renamedProjectId);
   await waitFor(async () => (await rowCount()) === written.length, 20_000, 'every event on the timeline');
 });
 
@@ -156,6 +167,17 @@ describe('timeline.list', () => {
     expect(await types({ from: middle })).toEqual(['revenue.invoice.paid', 'projects.project.created', 'crm.client.created']);
     expect(await types({ to: middle })).toEqual(['identity.member.joined', 'identity.user.created']);
     await expect(timeline.list({ from: middle, to: middle })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('finds an entity under its old and its new aggregate type alike', async () => {
+    const timeline = caller(renamingTenantId);
+    for (const type of ['project', 'projects.project']) {
+      const { items } = await timeline.list({ entity: { type, id: renamedProjectId } });
+      expect(items.map((item) => [item.type, item.entityType]), type).toEqual([
+        ['projects.project.updated', 'projects.project'],
+        ['projects.project.created', 'project'],
+      ]);
+    }
   });
 
   it('pages newest first with a keyset cursor, without gaps or repeats', async () => {
