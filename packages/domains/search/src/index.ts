@@ -1,5 +1,8 @@
+// The package entry (ARCHITECTURE.md §2): the module the host registers, the router, the contracts,
+// and what the host's operations CLI drives (the synchronous rebuild) or replays (the indexer).
 export { searchModule } from './module.ts';
 export { searchRouter } from './router.ts';
-export { indexDocuments, rebuildIndex, searchSubscriptions } from './handlers.ts';
-export { applyEvent, indexedEventTypes } from './indexer.ts';
-export { runRebuild, REBUILD_CHUNK_EVENTS } from './service-rebuild.ts';
+export type SearchRouter = typeof import('./router.ts').searchRouter;
+export { indexDocuments } from './handlers.ts';
+export { runRebuild } from './service-rebuild.ts';
+export * from './contracts.ts';
