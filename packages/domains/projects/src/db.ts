@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ChecklistItem, ProjectStatus, TaskStatus, TemplateSkeleton } from './contracts.ts';
+import type { ChecklistItem, ProjectStatus, TaskStatus } from './contracts.ts';
 
 /** Kysely types for schema `projects` only: a query into another domain's schema does not type-check. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -7,12 +7,22 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DateColumn = ColumnType<string | null, string | null | undefined, string | null>;
 type Json<T> = ColumnType<T, string, string>;
 
+/**
+ * A template's skeleton as stored in `projects.templates.skeleton` (jsonb, snake_case keys as
+ * written since the first migration). The repository maps it to and from the camelCase DTO.
+ */
+export interface StoredSkeleton {
+  columns?: { name: string; is_done?: boolean }[];
+  milestones?: { key: string; name: string; offset_days?: number | null }[];
+  tasks?: { title: string; description?: string | null; milestone_key?: string | null; offset_days?: number | null; checklist?: string[] }[];
+}
+
 export interface TemplatesTable {
   id: string;
   tenant_id: string;
   name: string;
   description: string | null;
-  skeleton: Json<TemplateSkeleton>;
+  skeleton: Json<StoredSkeleton>;
   created_by: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;

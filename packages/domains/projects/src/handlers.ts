@@ -1,7 +1,6 @@
 import { clientMerged } from '@ubos/crm/contracts';
-import { readEvent, tenantDb, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
-import type { ProjectsDB } from './db.ts';
-import { repointMergedClient } from './service.ts';
+import { readEvent, type EventEnvelope, type HandlerContext, type Subscription } from '@ubos/platform';
+import { repointMergedClient } from './service-projects.ts';
 
 /** Re-points projects.client_id from the merged client to the survivor. Idempotent: a replay finds nothing left to move. */
 export const followCrmMerges: Subscription = {
@@ -11,16 +10,7 @@ export const followCrmMerges: Subscription = {
     if (event.type !== clientMerged.type) return;
     // Validated against the publisher's contract (envelope and payload).
     const { payload } = readEvent(clientMerged, event);
-    const moved = await repointMergedClient(
-      {
-        trx: tenantDb<ProjectsDB>(context),
-        tenantId: event.tenant_id,
-        userId: event.actor_id,
-        eventMeta: context.eventMeta,
-      },
-      payload.merged_id,
-      payload.survivor_id,
-    );
+    const moved = await repointMergedClient(context, payload.merged_id, payload.survivor_id);
     context.log.info({ event: event.id, moved }, 'projects re-pointed after client merge');
   },
 };

@@ -1,9 +1,19 @@
-import { sql, type Transaction } from 'kysely';
-import type { ChecklistItem, ColumnDto, MilestoneDto, ProjectDto, ProjectStatus, TaskDto, TaskStatus, TemplateDto, TemplateSkeleton } from './contracts.ts';
-import type { ProjectsDB } from './db.ts';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { ChecklistItem, ProjectStatus, TaskStatus, TemplateSkeleton } from './contracts.ts';
+import type { ColumnsTable, MilestonesTable, ProjectsDB, ProjectsTable, StoredSkeleton, TasksTable, TemplatesTable } from './db.ts';
 
-/** Kysely queries against schema `projects` only. RLS scopes every statement to the current tenant. */
+/**
+ * Kysely queries against schema `projects` only. RLS scopes every statement to the current tenant.
+ * Rows keep the tables' snake_case; the services map them to the camelCase DTOs.
+ */
 export type ProjectsTrx = Transaction<ProjectsDB>;
+
+export type ProjectRow = Omit<Selectable<ProjectsTable>, 'tenant_id' | 'created_by'>;
+export type ColumnRow = Omit<Selectable<ColumnsTable>, 'tenant_id' | 'created_at'>;
+export type MilestoneRow = Omit<Selectable<MilestonesTable>, 'tenant_id' | 'created_at' | 'updated_at'>;
+export type TaskRow = Omit<Selectable<TasksTable>, 'tenant_id' | 'created_by'>;
+/** A template row with its skeleton read from the stored format. */
+export type TemplateRow = Omit<Selectable<TemplatesTable>, 'tenant_id' | 'created_by' | 'skeleton'> & { skeleton: TemplateSkeleton };
 
 const projectColumns = [
   'id',
@@ -55,11 +65,11 @@ export interface NewProject {
   created_by: string | null;
 }
 
-export async function insertProject(trx: ProjectsTrx, row: NewProject): Promise<ProjectDto> {
+export async function insertProject(trx: ProjectsTrx, row: NewProject): Promise<ProjectRow> {
   return trx.insertInto('projects.projects').values(row).returning(projectColumns).executeTakeFirstOrThrow();
 }
 
-export async function findProject(trx: ProjectsTrx, id: string, options: { lock?: boolean } = {}): Promise<ProjectDto | undefined> {
+export async function findProject(trx: ProjectsTrx, id: string, options: { lock?: boolean } = {}): Promise<ProjectRow | undefined> {
   let query = trx.selectFrom('projects.projects').select(projectColumns).where('id', '=', id);
   if (options.lock) query = query.forUpdate();
   return query.executeTakeFirst();
@@ -68,7 +78,7 @@ export async function findProject(trx: ProjectsTrx, id: string, options: { lock?
 export async function listProjects(
   trx: ProjectsTrx,
   filter: { cursor: string | null; limit: number; status: ProjectStatus | null; clientId: string | null },
-): Promise<ProjectDto[]> {
+): Promise<ProjectRow[]> {
   let query = trx.selectFrom('projects.projects').select(projectColumns).orderBy('id', 'desc').limit(filter.limit);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -87,7 +97,7 @@ export interface ProjectPatch {
   completed_at?: Date | null;
 }
 
-export async function updateProject(trx: ProjectsTrx, id: string, patch: ProjectPatch): Promise<ProjectDto> {
+export async function updateProject(trx: ProjectsTrx, id: string, patch: ProjectPatch): Promise<ProjectRow> {
   return trx
     .updateTable('projects.projects')
     .set({ ...patch, updated_at: sql<Date>`now()` })
@@ -97,7 +107,7 @@ export async function updateProject(trx: ProjectsTrx, id: string, patch: Project
 }
 
 /** Re-points every project of the merged client to the survivor; returns the rows it changed. */
-export async function repointClient(trx: ProjectsTrx, mergedId: string, survivorId: string): Promise<ProjectDto[]> {
+export async function repointClient(trx: ProjectsTrx, mergedId: string, survivorId: string): Promise<ProjectRow[]> {
   return trx
     .updateTable('projects.projects')
     .set({ client_id: survivorId, updated_at: sql<Date>`now()` })
@@ -111,12 +121,12 @@ export async function repointClient(trx: ProjectsTrx, mergedId: string, survivor
 export async function insertColumns(
   trx: ProjectsTrx,
   rows: { id: string; tenant_id: string; project_id: string; name: string; position: string; is_done: boolean }[],
-): Promise<ColumnDto[]> {
+): Promise<ColumnRow[]> {
   if (rows.length === 0) return [];
   return trx.insertInto('projects.columns').values(rows).returning(['id', 'project_id', 'name', 'position', 'is_done']).execute();
 }
 
-export async function listColumns(trx: ProjectsTrx, projectId: string): Promise<ColumnDto[]> {
+export async function listColumns(trx: ProjectsTrx, projectId: string): Promise<ColumnRow[]> {
   return trx
     .selectFrom('projects.columns')
     .select(['id', 'project_id', 'name', 'position', 'is_done'])
@@ -125,7 +135,7 @@ export async function listColumns(trx: ProjectsTrx, projectId: string): Promise<
     .execute();
 }
 
-export async function findColumn(trx: ProjectsTrx, id: string): Promise<ColumnDto | undefined> {
+export async function findColumn(trx: ProjectsTrx, id: string): Promise<ColumnRow | undefined> {
   return trx.selectFrom('projects.columns').select(['id', 'project_id', 'name', 'position', 'is_done']).where('id', '=', id).executeTakeFirst();
 }
 
@@ -145,18 +155,18 @@ export async function lastColumnPosition(trx: ProjectsTrx, projectId: string): P
 export async function insertMilestones(
   trx: ProjectsTrx,
   rows: { id: string; tenant_id: string; project_id: string; name: string; due_date: string | null }[],
-): Promise<MilestoneDto[]> {
+): Promise<MilestoneRow[]> {
   if (rows.length === 0) return [];
   return trx.insertInto('projects.milestones').values(rows).returning(milestoneColumns).execute();
 }
 
-export async function findMilestone(trx: ProjectsTrx, id: string, options: { lock?: boolean } = {}): Promise<MilestoneDto | undefined> {
+export async function findMilestone(trx: ProjectsTrx, id: string, options: { lock?: boolean } = {}): Promise<MilestoneRow | undefined> {
   let query = trx.selectFrom('projects.milestones').select(milestoneColumns).where('id', '=', id);
   if (options.lock) query = query.forUpdate();
   return query.executeTakeFirst();
 }
 
-export async function listMilestones(trx: ProjectsTrx, projectId: string): Promise<MilestoneDto[]> {
+export async function listMilestones(trx: ProjectsTrx, projectId: string): Promise<MilestoneRow[]> {
   return trx
     .selectFrom('projects.milestones')
     .select(milestoneColumns)
@@ -166,7 +176,7 @@ export async function listMilestones(trx: ProjectsTrx, projectId: string): Promi
     .execute();
 }
 
-export async function markMilestoneReached(trx: ProjectsTrx, id: string): Promise<MilestoneDto> {
+export async function markMilestoneReached(trx: ProjectsTrx, id: string): Promise<MilestoneRow> {
   return trx
     .updateTable('projects.milestones')
     .set({ reached_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
@@ -202,7 +212,7 @@ export interface NewTask {
   created_by: string | null;
 }
 
-export async function insertTasks(trx: ProjectsTrx, rows: NewTask[]): Promise<TaskDto[]> {
+export async function insertTasks(trx: ProjectsTrx, rows: NewTask[]): Promise<TaskRow[]> {
   if (rows.length === 0) return [];
   return trx
     .insertInto('projects.tasks')
@@ -211,7 +221,7 @@ export async function insertTasks(trx: ProjectsTrx, rows: NewTask[]): Promise<Ta
     .execute();
 }
 
-export async function findTask(trx: ProjectsTrx, id: string, options: { lock?: boolean } = {}): Promise<TaskDto | undefined> {
+export async function findTask(trx: ProjectsTrx, id: string, options: { lock?: boolean } = {}): Promise<TaskRow | undefined> {
   let query = trx.selectFrom('projects.tasks').select(taskColumns).where('id', '=', id);
   if (options.lock) query = query.forUpdate();
   return query.executeTakeFirst();
@@ -220,7 +230,7 @@ export async function findTask(trx: ProjectsTrx, id: string, options: { lock?: b
 export async function listTasks(
   trx: ProjectsTrx,
   filter: { projectId: string; cursor: string | null; limit: number; status: TaskStatus | null },
-): Promise<TaskDto[]> {
+): Promise<TaskRow[]> {
   let query = trx
     .selectFrom('projects.tasks')
     .select(taskColumns)
@@ -232,11 +242,11 @@ export async function listTasks(
   return query.execute();
 }
 
-export async function listBoardTasks(trx: ProjectsTrx, projectId: string): Promise<TaskDto[]> {
+export async function listBoardTasks(trx: ProjectsTrx, projectId: string): Promise<TaskRow[]> {
   return trx.selectFrom('projects.tasks').select(taskColumns).where('project_id', '=', projectId).orderBy('position').orderBy('id').execute();
 }
 
-export async function listOpenTasksOf(trx: ProjectsTrx, assigneeId: string, cursor: string | null, limit: number): Promise<TaskDto[]> {
+export async function listOpenTasksOf(trx: ProjectsTrx, assigneeId: string, cursor: string | null, limit: number): Promise<TaskRow[]> {
   let query = trx
     .selectFrom('projects.tasks')
     .select(taskColumns)
@@ -261,7 +271,7 @@ export interface TaskPatch {
   completed_at?: Date | null;
 }
 
-export async function updateTask(trx: ProjectsTrx, id: string, patch: TaskPatch): Promise<TaskDto> {
+export async function updateTask(trx: ProjectsTrx, id: string, patch: TaskPatch): Promise<TaskRow> {
   const { checklist, ...rest } = patch;
   return trx
     .updateTable('projects.tasks')
@@ -307,45 +317,75 @@ export async function previousTaskPosition(trx: ProjectsTrx, columnId: string, p
 
 // ---- templates ----
 
+const templateColumns = ['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at'] as const;
+
+/** The stored (snake_case) form of a skeleton; every field is written, as the input schema defaults them. */
+function toStoredSkeleton(skeleton: TemplateSkeleton): StoredSkeleton {
+  return {
+    columns: skeleton.columns.map((column) => ({ name: column.name, is_done: column.isDone })),
+    milestones: skeleton.milestones.map((milestone) => ({ key: milestone.key, name: milestone.name, offset_days: milestone.offsetDays })),
+    tasks: skeleton.tasks.map((task) => ({
+      title: task.title,
+      description: task.description,
+      milestone_key: task.milestoneKey,
+      offset_days: task.offsetDays,
+      checklist: task.checklist,
+    })),
+  };
+}
+
+function fromStoredSkeleton(stored: StoredSkeleton): TemplateSkeleton {
+  return {
+    columns: (stored.columns ?? []).map((column) => ({ name: column.name, isDone: column.is_done ?? false })),
+    milestones: (stored.milestones ?? []).map((milestone) => ({ key: milestone.key, name: milestone.name, offsetDays: milestone.offset_days ?? null })),
+    tasks: (stored.tasks ?? []).map((task) => ({
+      title: task.title,
+      description: task.description ?? null,
+      milestoneKey: task.milestone_key ?? null,
+      offsetDays: task.offset_days ?? null,
+      checklist: task.checklist ?? [],
+    })),
+  };
+}
+
+function toTemplateRow(row: Omit<TemplateRow, 'skeleton'> & { skeleton: StoredSkeleton }): TemplateRow {
+  return { ...row, skeleton: fromStoredSkeleton(row.skeleton) };
+}
+
 export async function insertTemplate(
   trx: ProjectsTrx,
   row: { id: string; tenant_id: string; name: string; description: string | null; skeleton: TemplateSkeleton; created_by: string | null },
-): Promise<TemplateDto> {
-  return trx
+): Promise<TemplateRow> {
+  const inserted = await trx
     .insertInto('projects.templates')
-    .values({ ...row, skeleton: JSON.stringify(row.skeleton) })
-    .returning(['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at'])
+    .values({ ...row, skeleton: JSON.stringify(toStoredSkeleton(row.skeleton)) })
+    .returning(templateColumns)
     .executeTakeFirstOrThrow();
+  return toTemplateRow(inserted);
 }
 
-export async function findTemplate(trx: ProjectsTrx, id: string): Promise<TemplateDto | undefined> {
-  return trx
-    .selectFrom('projects.templates')
-    .select(['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at'])
-    .where('id', '=', id)
-    .executeTakeFirst();
+export async function findTemplate(trx: ProjectsTrx, id: string): Promise<TemplateRow | undefined> {
+  const row = await trx.selectFrom('projects.templates').select(templateColumns).where('id', '=', id).executeTakeFirst();
+  return row ? toTemplateRow(row) : undefined;
 }
 
-export async function listTemplates(trx: ProjectsTrx, cursor: string | null, limit: number): Promise<TemplateDto[]> {
-  let query = trx
-    .selectFrom('projects.templates')
-    .select(['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at'])
-    .orderBy('id')
-    .limit(limit);
+export async function listTemplates(trx: ProjectsTrx, cursor: string | null, limit: number): Promise<TemplateRow[]> {
+  let query = trx.selectFrom('projects.templates').select(templateColumns).orderBy('id').limit(limit);
   if (cursor) query = query.where('id', '>', cursor);
-  return query.execute();
+  return (await query.execute()).map(toTemplateRow);
 }
 
 export async function updateTemplate(
   trx: ProjectsTrx,
   id: string,
   patch: { name?: string; description?: string | null; skeleton?: TemplateSkeleton },
-): Promise<TemplateDto> {
+): Promise<TemplateRow> {
   const { skeleton, ...rest } = patch;
-  return trx
+  const updated = await trx
     .updateTable('projects.templates')
-    .set({ ...rest, ...(skeleton ? { skeleton: JSON.stringify(skeleton) } : {}), updated_at: sql<Date>`now()` })
+    .set({ ...rest, ...(skeleton ? { skeleton: JSON.stringify(toStoredSkeleton(skeleton)) } : {}), updated_at: sql<Date>`now()` })
     .where('id', '=', id)
-    .returning(['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at'])
+    .returning(templateColumns)
     .executeTakeFirstOrThrow();
+  return toTemplateRow(updated);
 }

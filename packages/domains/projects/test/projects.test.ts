@@ -1,9 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallerFactory, createLogger, sql, uuidv7, withTenant, type ActionContext, type EventEnvelope } from '@ubos/platform';
+import {
+  createCallerFactory,
+  createDomainContext,
+  createLogger,
+  sql,
+  uuidv7,
+  withTenant,
+  type ActionContext,
+  type DomainContext,
+  type EventEnvelope,
+  type Transaction,
+  type UntypedDB,
+} from '@ubos/platform';
 import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
-import { createFromTemplateAction, createTaskAction, completeTaskAction } from '../src/actions.ts';
+import {
+  completeTaskAction,
+  completeTaskActionOutput,
+  createFromTemplateAction,
+  createFromTemplateActionOutput,
+  createTaskAction,
+  createTaskActionOutput,
+} from '../src/actions.ts';
 import { keyBetween, keysAfter } from '../src/fractional-index.ts';
 import { followCrmMerges } from '../src/handlers.ts';
+import { projectsModule } from '../src/module.ts';
 import { projectsRouter } from '../src/router.ts';
 
 let testDb: TestDatabase;
@@ -18,7 +38,13 @@ afterAll(async () => {
 });
 
 function callerFor(tenantId: string, userId = uuidv7(), role: 'owner' | 'member' | 'viewer' = 'owner') {
-  return createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role }) }));
+  const modules = [projectsModule];
+  return createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role, modules }), modules }));
+}
+
+/** The DomainContext a handler or a workflow step gets, over a tenant transaction the test opened. */
+function domainContext(trx: Transaction<UntypedDB>, tenantId: string, correlationId: string, causationId: string | null = null): DomainContext {
+  return createDomainContext({ trx, tenantId, actorId: null, correlationId, causationId, log });
 }
 
 async function outboxTypes(tenantId: string): Promise<string[]> {
@@ -29,15 +55,15 @@ async function outboxTypes(tenantId: string): Promise<string[]> {
 }
 
 const skeleton = {
-  columns: [{ name: 'Backlog' }, { name: 'Doing' }, { name: 'Done', is_done: true }],
+  columns: [{ name: 'Backlog' }, { name: 'Doing' }, { name: 'Done', isDone: true }],
   milestones: [
-    { key: 'kickoff', name: 'Kick-off', offset_days: 0 },
-    { key: 'delivery', name: 'Delivery', offset_days: 30 },
+    { key: 'kickoff', name: 'Kick-off', offsetDays: 0 },
+    { key: 'delivery', name: 'Delivery', offsetDays: 30 },
   ],
   tasks: [
-    { title: 'Collect documents', milestone_key: 'kickoff', offset_days: 2, checklist: ['ID', 'Bank statements'] },
-    { title: 'Prepare draft', milestone_key: 'delivery', offset_days: 20 },
-    { title: 'Review with client', milestone_key: 'delivery', offset_days: 28 },
+    { title: 'Collect documents', milestoneKey: 'kickoff', offsetDays: 2, checklist: ['ID', 'Bank statements'] },
+    { title: 'Prepare draft', milestoneKey: 'delivery', offsetDays: 20 },
+    { title: 'Review with client', milestoneKey: 'delivery', offsetDays: 28 },
   ],
 };
 
@@ -64,20 +90,20 @@ describe('templates', () => {
     const template = await caller.templates.create({ name: 'Tax return', description: 'Yearly return', skeleton });
     const clientId = uuidv7();
     const board = await caller.projects.createFromTemplate({ templateId: template.id, name: 'Tax 2026 — Acme', clientId, startDate: '2026-01-10' });
-    expect(board.project).toMatchObject({ name: 'Tax 2026 — Acme', client_id: clientId, template_id: template.id, status: 'active' });
+    expect(board.project).toMatchObject({ name: 'Tax 2026 — Acme', clientId, templateId: template.id, status: 'active' });
     expect(board.columns.map((column) => column.name)).toEqual(['Backlog', 'Doing', 'Done']);
-    expect(board.milestones.map((milestone) => [milestone.name, milestone.due_date])).toEqual([
+    expect(board.milestones.map((milestone) => [milestone.name, milestone.dueDate])).toEqual([
       ['Kick-off', '2026-01-10'],
       ['Delivery', '2026-02-09'],
     ]);
     const tasks = board.columns[0]?.tasks ?? [];
-    expect(tasks.map((task) => [task.title, task.due_date])).toEqual([
+    expect(tasks.map((task) => [task.title, task.dueDate])).toEqual([
       ['Collect documents', '2026-01-12'],
       ['Prepare draft', '2026-01-30'],
       ['Review with client', '2026-02-07'],
     ]);
     expect(tasks[0]?.checklist.map((item) => item.text)).toEqual(['ID', 'Bank statements']);
-    expect(tasks[0]?.milestone_id).toBe(board.milestones[0]?.id);
+    expect(tasks[0]?.milestoneId).toBe(board.milestones[0]?.id);
 
     const reloaded = await caller.projects.board({ id: board.project.id });
     expect(reloaded.columns.map((column) => column.tasks.map((task) => task.id))).toEqual(board.columns.map((column) => column.tasks.map((task) => task.id)));
@@ -95,9 +121,43 @@ describe('templates', () => {
     const tenantId = uuidv7();
     const caller = callerFor(tenantId);
     await expect(
-      caller.templates.create({ name: 'Broken', skeleton: { tasks: [{ title: 'x', milestone_key: 'nope' }] } }),
+      caller.templates.create({ name: 'Broken', skeleton: { tasks: [{ title: 'x', milestoneKey: 'nope' }] } }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await outboxTypes(tenantId)).toEqual([]);
+  });
+
+  it('keeps the stored skeleton format, so templates saved before the camelCase DTOs still read and instantiate', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const saved = await caller.templates.create({ name: 'Stored', skeleton });
+    const stored = await withTenant(testDb.db, { tenantId }, async (trx) =>
+      sql<{ skeleton: Record<string, { [key: string]: unknown }[]> }>`SELECT skeleton FROM projects.templates WHERE id = ${saved.id}`.execute(trx),
+    );
+    const row = stored.rows[0]?.skeleton;
+    expect(row?.columns?.[2]).toEqual({ name: 'Done', is_done: true });
+    expect(row?.tasks?.[0]).toMatchObject({ milestone_key: 'kickoff', offset_days: 2 });
+
+    // A row as the first migration's writers left it: snake_case keys.
+    const legacyId = uuidv7();
+    const legacy = {
+      columns: [{ name: 'Open', is_done: false }, { name: 'Closed', is_done: true }],
+      milestones: [{ key: 'm1', name: 'First', offset_days: 5 }],
+      tasks: [{ title: 'Legacy task', description: null, milestone_key: 'm1', offset_days: 1, checklist: ['one'] }],
+    };
+    await withTenant(testDb.db, { tenantId }, (trx) =>
+      sql`INSERT INTO projects.templates (id, tenant_id, name, description, skeleton) VALUES (${legacyId}, ${tenantId}, 'Legacy', null, ${JSON.stringify(legacy)}::jsonb)`.execute(trx),
+    );
+    expect((await caller.templates.get({ id: legacyId })).skeleton).toEqual({
+      columns: [{ name: 'Open', isDone: false }, { name: 'Closed', isDone: true }],
+      milestones: [{ key: 'm1', name: 'First', offsetDays: 5 }],
+      tasks: [{ title: 'Legacy task', description: null, milestoneKey: 'm1', offsetDays: 1, checklist: ['one'] }],
+    });
+    const board = await caller.projects.createFromTemplate({ templateId: legacyId, name: 'From legacy', startDate: '2026-01-01' });
+    expect(board.columns.map((column) => [column.name, column.isDone])).toEqual([
+      ['Open', false],
+      ['Closed', true],
+    ]);
+    expect(board.columns[0]?.tasks.map((task) => [task.title, task.dueDate, task.milestoneId])).toEqual([['Legacy task', '2026-01-02', board.milestones[0]?.id]]);
   });
 
   it('lets only managers manage templates', async () => {
@@ -183,10 +243,10 @@ describe('tasks', () => {
     expect((await caller.tasks.mine()).items.map((task) => task.id)).toEqual([one.id, two.id]);
 
     await caller.tasks.complete({ id: one.id });
-    expect((await caller.milestones.list({ projectId: project.id }))[0]?.reached_at).toBeNull();
+    expect((await caller.milestones.list({ projectId: project.id }))[0]?.reachedAt).toBeNull();
     await caller.tasks.complete({ id: two.id });
     await caller.tasks.complete({ id: two.id }); // idempotent: no second event
-    expect((await caller.milestones.list({ projectId: project.id }))[0]?.reached_at).toBeInstanceOf(Date);
+    expect((await caller.milestones.list({ projectId: project.id }))[0]?.reachedAt).toBeInstanceOf(Date);
     expect((await caller.tasks.mine()).items).toEqual([]);
     const types = await outboxTypes(tenantId);
     expect(types.filter((type) => type === 'projects.task.completed')).toHaveLength(2);
@@ -216,7 +276,7 @@ function mergedEvent(tenantId: string, survivorId: string, mergedId: string): Ev
     version: 1,
     payload: { survivor_id: survivorId, merged_id: mergedId, client_id: survivorId },
     actor_id: null,
-    aggregate_type: 'client',
+    aggregate_type: 'crm.client',
     aggregate_id: survivorId,
     occurred_at: new Date().toISOString(),
     correlation_id: 'merge-test',
@@ -232,10 +292,10 @@ describe('edits', () => {
     const project = await caller.projects.create({ name: 'Edits', clientId: firstClient, startDate: '2026-03-01' });
     const secondClient = uuidv7();
     const updated = await caller.projects.update({ id: project.id, name: 'Edited', clientId: secondClient, dueDate: '2026-04-01' });
-    expect(updated).toMatchObject({ name: 'Edited', client_id: secondClient, due_date: '2026-04-01' });
+    expect(updated).toMatchObject({ name: 'Edited', clientId: secondClient, dueDate: '2026-04-01' });
     await expect(caller.projects.update({ id: project.id, dueDate: '2026-02-01' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const unchanged = await caller.projects.update({ id: project.id, name: 'Edited' });
-    expect(unchanged.updated_at).toEqual(updated.updated_at);
+    expect(unchanged.updatedAt).toEqual(updated.updatedAt);
     const events = await withTenant(testDb.db, { tenantId }, async (trx) =>
       sql<{ payload: { changed: string[]; previous_client_id?: string; client_id: string } }>`
         SELECT payload FROM platform.outbox WHERE type = 'projects.project.updated' ORDER BY position`.execute(trx),
@@ -247,7 +307,7 @@ describe('edits', () => {
     const task = await caller.tasks.create({ projectId: project.id, title: 'Checklist' });
     const withItem = await caller.tasks.addChecklistItem({ id: task.id, text: 'First item' });
     const edited = await caller.tasks.update({ id: task.id, title: 'Checklist (edited)', dueDate: '2026-03-15' });
-    expect(edited).toMatchObject({ title: 'Checklist (edited)', due_date: '2026-03-15', checklist: withItem.checklist });
+    expect(edited).toMatchObject({ title: 'Checklist (edited)', dueDate: '2026-03-15', checklist: withItem.checklist });
     for (let i = 0; i < 4; i += 1) await caller.tasks.create({ projectId: project.id, title: `More ${i}` });
     const page1 = await caller.tasks.list({ projectId: project.id, limit: 3 });
     const page2 = await caller.tasks.list({ projectId: project.id, limit: 3, cursor: page1.nextCursor });
@@ -278,10 +338,7 @@ describe('concurrency', () => {
     const template = await caller.templates.create({ name: 'Race', skeleton: { tasks: [{ title: 'Only once' }] } });
     const attempt = () =>
       withTenant(testDb.db, { tenantId }, (trx) =>
-        createFromTemplateAction.run(
-          { templateId: template.id, name: 'Raced project' },
-          { trx, log, tenantId, actorId: null, idempotencyKey: 'run-race:1', eventMeta: { tenantId, actorId: null, correlationId: 'race', causationId: null } },
-        ),
+        createFromTemplateAction.run({ templateId: template.id, name: 'Raced project' }, { ...domainContext(trx, tenantId, 'race'), idempotencyKey: 'run-race:1' }),
       );
     const [first, second] = await Promise.all([attempt(), attempt()]);
     expect(second).toEqual(first);
@@ -303,13 +360,13 @@ describe('projects.follow-crm-merges', () => {
     const event = mergedEvent(tenantId, survivor, merged);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       await withTenant(testDb.db, { tenantId }, (trx) =>
-        followCrmMerges.handle(event, { trx, log, eventMeta: { tenantId, actorId: null, correlationId: event.correlation_id, causationId: event.id } }),
+        followCrmMerges.handle(event, domainContext(trx, tenantId, event.correlation_id, event.id)),
       );
     }
-    expect((await caller.projects.get({ id: p1.id })).client_id).toBe(survivor);
-    expect((await caller.projects.get({ id: p2.id })).client_id).toBe(survivor);
-    expect((await caller.projects.get({ id: untouched.id })).client_id).toBe(untouched.client_id);
-    expect((await callerFor(otherTenant).projects.get({ id: foreign.id })).client_id).toBe(merged);
+    expect((await caller.projects.get({ id: p1.id })).clientId).toBe(survivor);
+    expect((await caller.projects.get({ id: p2.id })).clientId).toBe(survivor);
+    expect((await caller.projects.get({ id: untouched.id })).clientId).toBe(untouched.clientId);
+    expect((await callerFor(otherTenant).projects.get({ id: foreign.id })).clientId).toBe(merged);
     expect((await caller.projects.list({ clientId: survivor })).items).toHaveLength(2);
     const updates = await withTenant(testDb.db, { tenantId }, async (trx) =>
       sql<{ n: number }>`SELECT count(*)::int AS n FROM platform.outbox WHERE type = 'projects.project.updated' AND causation_id = ${event.id}`.execute(trx),
@@ -319,8 +376,8 @@ describe('projects.follow-crm-merges', () => {
 });
 
 describe('workflow actions', () => {
-  function actionContext(trx: ActionContext['trx'], tenantId: string, idempotencyKey: string): ActionContext {
-    return { trx, log, tenantId, actorId: null, idempotencyKey, eventMeta: { tenantId, actorId: null, correlationId: 'run-1', causationId: null } };
+  function actionContext(trx: Transaction<UntypedDB>, tenantId: string, idempotencyKey: string): ActionContext {
+    return { ...domainContext(trx, tenantId, 'run-1'), idempotencyKey };
   }
 
   it('honour the idempotency key: the same key twice creates one project and returns the same result', async () => {
@@ -328,8 +385,8 @@ describe('workflow actions', () => {
     const caller = callerFor(tenantId);
     const template = await caller.templates.create({ name: 'Onboarding', skeleton });
     const input = { templateId: template.id, name: 'Onboarding Acme', clientId: uuidv7() };
-    const run = (key: string) =>
-      withTenant(testDb.db, { tenantId }, (trx) => createFromTemplateAction.run(input, actionContext(trx, tenantId, key)));
+    const run = async (key: string) =>
+      createFromTemplateActionOutput.parse(await withTenant(testDb.db, { tenantId }, (trx) => createFromTemplateAction.run(input, actionContext(trx, tenantId, key))));
     const first = await run('run-1:3');
     const second = await run('run-1:3');
     expect(second).toEqual(first);
@@ -338,15 +395,17 @@ describe('workflow actions', () => {
     const third = await run('run-2:3');
     expect(third.project_id).not.toBe(first.project_id);
 
-    const task1 = await withTenant(testDb.db, { tenantId }, (trx) =>
-      createTaskAction.run({ projectId: first.project_id, title: 'Review upload' }, actionContext(trx, tenantId, 'run-3:1')),
+    const task1 = createTaskActionOutput.parse(
+      await withTenant(testDb.db, { tenantId }, (trx) =>
+        createTaskAction.run({ projectId: first.project_id, title: 'Review upload' }, actionContext(trx, tenantId, 'run-3:1')),
+      ),
     );
     const task2 = await withTenant(testDb.db, { tenantId }, (trx) =>
       createTaskAction.run({ projectId: first.project_id, title: 'Review upload' }, actionContext(trx, tenantId, 'run-3:1')),
     );
     expect(task2).toEqual(task1);
-    const done1 = await withTenant(testDb.db, { tenantId }, (trx) =>
-      completeTaskAction.run({ taskId: task1.task_id }, actionContext(trx, tenantId, 'run-4:1')),
+    const done1 = completeTaskActionOutput.parse(
+      await withTenant(testDb.db, { tenantId }, (trx) => completeTaskAction.run({ taskId: task1.task_id }, actionContext(trx, tenantId, 'run-4:1'))),
     );
     const done2 = await withTenant(testDb.db, { tenantId }, (trx) =>
       completeTaskAction.run({ taskId: task1.task_id }, actionContext(trx, tenantId, 'run-4:1')),
