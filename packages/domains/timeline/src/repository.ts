@@ -89,6 +89,5 @@ export async function listActivity(trx: Transaction<TimelineDB>, query: Activity
   if (query.before) {
     builder = builder.where(sql<boolean>`(occurred_at, id) < (${query.before.occurredAt}::timestamptz, ${query.before.id}::uuid)`);
   }
-  const rows = await builder.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
-  return rows as ActivityRow[];
+  return builder.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
 }
