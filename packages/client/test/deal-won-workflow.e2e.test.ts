@@ -71,7 +71,7 @@ it('runs "deal won → project from template + kickoff task" once, end to end', 
   await client.crm.customFields.create.mutate({ entity: 'deal', key: 'project_template_id', label: 'Project template', type: 'text' });
   const template = await client.projects.templates.create.mutate({
     name: 'Website build',
-    skeleton: { columns: [{ name: 'To do' }, { name: 'Done', is_done: true }], tasks: [{ title: 'Collect content' }] },
+    skeleton: { columns: [{ name: 'To do' }, { name: 'Done', isDone: true }], tasks: [{ title: 'Collect content' }] },
   });
   const installed = await client.workflow.templates.install.mutate({ key: 'deal-won-project' });
   expect(installed.issues).toEqual([]);
@@ -102,7 +102,7 @@ it('runs "deal won → project from template + kickoff task" once, end to end', 
   const titles = tasks.items.map((task) => task.title).sort();
   expect(titles).toEqual(['Collect content', 'Kickoff: Acme website']);
   const kickoff = tasks.items.find((task) => task.title.startsWith('Kickoff'));
-  expect(kickoff?.assignee_id).toBe(me.user.id);
+  expect(kickoff?.assigneeId).toBe(me.user.id);
 
   // The run and the project are on the client's timeline (events → timeline subscription).
   const timeline = await waitFor(async () => {

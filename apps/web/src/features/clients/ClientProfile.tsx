@@ -313,8 +313,8 @@ function ProjectsTab({ clientId }: { clientId: string }) {
                   <Td>
                     <Badge tone={projectTone[p.status]}>{humanize(p.status)}</Badge>
                   </Td>
-                  <Td className="text-slate-500">{formatDate(p.start_date)}</Td>
-                  <Td className="text-slate-500">{formatDate(p.due_date)}</Td>
+                  <Td className="text-slate-500">{formatDate(p.startDate)}</Td>
+                  <Td className="text-slate-500">{formatDate(p.dueDate)}</Td>
                 </Tr>
               ))}
             </tbody>

@@ -53,10 +53,10 @@ export default function HomePage() {
                 <ul className="divide-y divide-slate-100">
                   {tasks.data.items.map((t) => (
                     <li key={t.id}>
-                      <Link to={`/projects/${t.project_id}?task=${t.id}`} className="flex items-center gap-3 px-4 py-2.5 text-sm hover:bg-slate-50">
+                      <Link to={`/projects/${t.projectId}?task=${t.id}`} className="flex items-center gap-3 px-4 py-2.5 text-sm hover:bg-slate-50">
                         <span className="size-3.5 rounded-full border-2 border-slate-300" />
                         <span className="flex-1 truncate text-slate-800">{t.title}</span>
-                        {t.due_date ? <Badge tone={new Date(t.due_date) < new Date() ? 'rose' : 'slate'}>due {formatDate(t.due_date)}</Badge> : null}
+                        {t.dueDate ? <Badge tone={new Date(t.dueDate) < new Date() ? 'rose' : 'slate'}>due {formatDate(t.dueDate)}</Badge> : null}
                       </Link>
                     </li>
                   ))}

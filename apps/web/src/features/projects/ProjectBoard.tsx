@@ -55,10 +55,10 @@ export default function ProjectBoardPage() {
         breadcrumb={
           <>
             <Link to="/projects" className="hover:text-slate-700">Projects</Link>
-            {b.project.client_id ? (
+            {b.project.clientId ? (
               <>
                 {' / '}
-                <ClientName id={b.project.client_id} />
+                <ClientName id={b.project.clientId} />
               </>
             ) : null}
           </>
@@ -69,7 +69,7 @@ export default function ProjectBoardPage() {
             <Badge tone={statusTone[b.project.status]}>{humanize(b.project.status)}</Badge>
           </span>
         }
-        subtitle={`${doneCount} of ${allTasks.length} tasks done${b.project.due_date ? ` · due ${formatDate(b.project.due_date)}` : ''}`}
+        subtitle={`${doneCount} of ${allTasks.length} tasks done${b.project.dueDate ? ` · due ${formatDate(b.project.dueDate)}` : ''}`}
         actions={
           canProject && b.project.status !== 'completed' ? (
             <Button loading={complete.isPending} onClick={() => complete.mutate({ id })}>
@@ -84,7 +84,7 @@ export default function ProjectBoardPage() {
             columns={b.columns.map((c) => ({
               id: c.id,
               title: c.name,
-              accent: c.is_done ? 'border-emerald-500' : 'border-indigo-400',
+              accent: c.isDone ? 'border-emerald-500' : 'border-indigo-400',
               items: c.tasks,
               footer: canWrite ? <AddTask projectId={id} columnId={c.id} /> : undefined,
             }))}
@@ -104,8 +104,8 @@ export default function ProjectBoardPage() {
                       ☑ {t.checklist.filter((i) => i.done).length}/{t.checklist.length}
                     </span>
                   ) : null}
-                  {t.due_date ? <span className={new Date(t.due_date) < new Date() && t.status !== 'done' ? 'text-rose-600' : ''}>{formatDate(t.due_date)}</span> : null}
-                  <span className="ml-auto">{t.assignee_id ? <Avatar name={memberName.get(t.assignee_id) ?? '?'} size="sm" /> : null}</span>
+                  {t.dueDate ? <span className={new Date(t.dueDate) < new Date() && t.status !== 'done' ? 'text-rose-600' : ''}>{formatDate(t.dueDate)}</span> : null}
+                  <span className="ml-auto">{t.assigneeId ? <Avatar name={memberName.get(t.assigneeId) ?? '?'} size="sm" /> : null}</span>
                 </div>
               </article>
             )}
@@ -165,12 +165,12 @@ function Milestones({ projectId, milestones, canWrite }: { projectId: string; mi
         {milestones.length === 0 ? <li className="px-4 py-3 text-sm text-slate-500">No milestones.</li> : null}
         {milestones.map((m) => (
           <li key={m.id} className="flex items-center gap-2 px-4 py-2.5 text-sm">
-            <span className={`size-2.5 rounded-full ${m.reached_at ? 'bg-emerald-500' : 'bg-slate-300'}`} />
+            <span className={`size-2.5 rounded-full ${m.reachedAt ? 'bg-emerald-500' : 'bg-slate-300'}`} />
             <span className="min-w-0 flex-1">
               <span className="block truncate text-slate-800">{m.name}</span>
-              <span className="text-xs text-slate-500">{m.reached_at ? `reached ${formatDate(m.reached_at)}` : m.due_date ? `due ${formatDate(m.due_date)}` : 'no date'}</span>
+              <span className="text-xs text-slate-500">{m.reachedAt ? `reached ${formatDate(m.reachedAt)}` : m.dueDate ? `due ${formatDate(m.dueDate)}` : 'no date'}</span>
             </span>
-            {canWrite && !m.reached_at ? (
+            {canWrite && !m.reachedAt ? (
               <Button size="sm" variant="ghost" onClick={() => reach.mutate({ id: m.id })}>
                 Reach
               </Button>

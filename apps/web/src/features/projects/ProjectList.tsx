@@ -84,12 +84,12 @@ export default function ProjectListPage() {
                             {p.name}
                           </Link>
                         </Td>
-                        <Td>{p.client_id ? <ClientName id={p.client_id} /> : <span className="text-slate-400">Internal</span>}</Td>
+                        <Td>{p.clientId ? <ClientName id={p.clientId} /> : <span className="text-slate-400">Internal</span>}</Td>
                         <Td>
                           <Badge tone={statusTone[p.status]}>{humanize(p.status)}</Badge>
                         </Td>
-                        <Td className="text-slate-500">{formatDate(p.start_date)}</Td>
-                        <Td className="text-slate-500">{formatDate(p.due_date)}</Td>
+                        <Td className="text-slate-500">{formatDate(p.startDate)}</Td>
+                        <Td className="text-slate-500">{formatDate(p.dueDate)}</Td>
                       </Tr>
                     ))}
                   </tbody>

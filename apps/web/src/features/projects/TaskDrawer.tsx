@@ -22,7 +22,7 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
       setTitle(task.data.title);
       setDescription(task.data.description ?? '');
     }
-  }, [task.data?.id, task.data?.updated_at]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [task.data?.id, task.data?.updatedAt]); // eslint-disable-line react-hooks/exhaustive-deps
   const onSuccess = (t: NonNullable<typeof task.data>) => {
     utils.projects.tasks.get.setData({ id: taskId }, t);
     void utils.projects.projects.board.invalidate({ id: projectId });
@@ -57,7 +57,7 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
           </Field>
           <div className="grid grid-cols-2 gap-3">
             <Field label="Assignee" name="assigneeId" error={assign.error}>
-              <Select value={t.assignee_id ?? ''} disabled={!canWrite} onChange={(e) => assign.mutate({ id: taskId, assigneeId: e.target.value || null })}>
+              <Select value={t.assigneeId ?? ''} disabled={!canWrite} onChange={(e) => assign.mutate({ id: taskId, assigneeId: e.target.value || null })}>
                 <option value="">Unassigned</option>
                 {(members.data ?? []).map((m) => (
                   <option key={m.userId} value={m.userId}>
@@ -67,11 +67,11 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
               </Select>
             </Field>
             <Field label="Due date" name="dueDate" error={update.error}>
-              <Input type="date" value={t.due_date ?? ''} disabled={!canWrite} onChange={(e) => update.mutate({ id: taskId, dueDate: e.target.value || null })} />
+              <Input type="date" value={t.dueDate ?? ''} disabled={!canWrite} onChange={(e) => update.mutate({ id: taskId, dueDate: e.target.value || null })} />
             </Field>
           </div>
           <Field label="Milestone" name="milestoneId" error={update.error}>
-            <Select value={t.milestone_id ?? ''} disabled={!canWrite} onChange={(e) => update.mutate({ id: taskId, milestoneId: e.target.value || null })}>
+            <Select value={t.milestoneId ?? ''} disabled={!canWrite} onChange={(e) => update.mutate({ id: taskId, milestoneId: e.target.value || null })}>
               <option value="">None</option>
               {milestones.map((m) => (
                 <option key={m.id} value={m.id}>
@@ -116,8 +116,8 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
             ) : null}
           </div>
           <p className="text-xs text-slate-400">
-            Created {formatDateTime(t.created_at)} · updated {formatDateTime(t.updated_at)}
-            {t.completed_at ? ` · completed ${formatDateTime(t.completed_at)}` : ''}
+            Created {formatDateTime(t.createdAt)} · updated {formatDateTime(t.updatedAt)}
+            {t.completedAt ? ` · completed ${formatDateTime(t.completedAt)}` : ''}
           </p>
         </div>
       ) : null}

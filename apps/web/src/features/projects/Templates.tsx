@@ -48,22 +48,22 @@ function TemplateDialog({ onClose }: { onClose: () => void }) {
   const set = (key: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setForm((f) => ({ ...f, [key]: e.target.value }));
   const submit = () => {
     const columns = lines(form.columns);
-    const milestones = lines(form.milestones).map((name, i) => ({ key: `m${i + 1}`, name, offset_days: null }));
+    const milestones = lines(form.milestones).map((name, i) => ({ key: `m${i + 1}`, name, offsetDays: null }));
     const tasks = lines(form.tasks).map((line) => {
       // "Title: item one; item two" → a task with a checklist.
       const [title = '', rest] = line.split(/:(.*)/s);
       return {
         title: title.trim(),
         description: null,
-        milestone_key: null,
-        offset_days: null,
+        milestoneKey: null,
+        offsetDays: null,
         checklist: rest ? rest.split(';').map((s) => s.trim()).filter(Boolean) : [],
       };
     });
     create.mutate({
       name: form.name,
       description: form.description.trim() || null,
-      skeleton: { columns: columns.map((name, i) => ({ name, is_done: i === columns.length - 1 && /done|complete/i.test(name) })), milestones, tasks },
+      skeleton: { columns: columns.map((name, i) => ({ name, isDone: i === columns.length - 1 && /done|complete/i.test(name) })), milestones, tasks },
     });
   };
   return (
