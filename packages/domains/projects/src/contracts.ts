@@ -226,9 +226,18 @@ export const toggleChecklistItemInput = z.object({ id, itemId: id, done: z.boole
 
 /** A template's skeleton: what a project made from it starts with (input and DTO alike). */
 export const templateSkeletonSchema = z.object({
-  columns: z.array(z.object({ name: z.string().trim().min(1).max(100), isDone: z.boolean().default(false) })).max(20).default([]),
+  columns: z
+    .array(z.object({ name: z.string().trim().min(1).max(100), isDone: z.boolean().default(false) }))
+    .max(20)
+    .default([]),
   milestones: z
-    .array(z.object({ key: z.string().min(1).max(50), name: z.string().trim().min(1).max(200), offsetDays: z.number().int().min(0).max(3650).nullable().default(null) }))
+    .array(
+      z.object({
+        key: z.string().min(1).max(50),
+        name: z.string().trim().min(1).max(200),
+        offsetDays: z.number().int().min(0).max(3650).nullable().default(null),
+      }),
+    )
     .max(100)
     .default([]),
   tasks: z

@@ -231,12 +231,7 @@ export async function listTasks(
   trx: ProjectsTrx,
   filter: { projectId: string; cursor: string | null; limit: number; status: TaskStatus | null },
 ): Promise<TaskRow[]> {
-  let query = trx
-    .selectFrom('projects.tasks')
-    .select(taskColumns)
-    .where('project_id', '=', filter.projectId)
-    .orderBy('id')
-    .limit(filter.limit);
+  let query = trx.selectFrom('projects.tasks').select(taskColumns).where('project_id', '=', filter.projectId).orderBy('id').limit(filter.limit);
   if (filter.cursor) query = query.where('id', '>', filter.cursor);
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.execute();

@@ -256,7 +256,14 @@ export async function repointMergedClient(ctx: DomainContext, mergedId: string, 
   for (const project of projects) {
     await ctx.emit(
       projectUpdated,
-      { project_id: project.id, client_id: project.client_id, name: project.name, status: project.status, changed: ['client_id'], previous_client_id: mergedId },
+      {
+        project_id: project.id,
+        client_id: project.client_id,
+        name: project.name,
+        status: project.status,
+        changed: ['client_id'],
+        previous_client_id: mergedId,
+      },
       { aggregateId: project.id },
     );
   }

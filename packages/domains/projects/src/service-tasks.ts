@@ -179,8 +179,7 @@ export async function moveTask(ctx: DomainContext, input: MoveTaskInput): Promis
     low = await repo.lastTaskPosition(db, column.id, current.id);
     high = null;
   }
-  const alreadyThere =
-    column.id === current.column_id && (low === null || current.position > low) && (high === null || current.position < high);
+  const alreadyThere = column.id === current.column_id && (low === null || current.position > low) && (high === null || current.position < high);
   if (alreadyThere) return toTaskDto(current);
   const position = keyBetween(low, high);
   const task = await repo.updateTask(db, current.id, { column_id: column.id, position });

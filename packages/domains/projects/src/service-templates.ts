@@ -1,5 +1,13 @@
 import { DomainError, NotFoundError, uuidv7, type DomainContext } from '@ubos/platform';
-import { templateSaved, type CreateTemplateInput, type Page, type PageInput, type TemplateDto, type TemplateSkeleton, type UpdateTemplateInput } from './contracts.ts';
+import {
+  templateSaved,
+  type CreateTemplateInput,
+  type Page,
+  type PageInput,
+  type TemplateDto,
+  type TemplateSkeleton,
+  type UpdateTemplateInput,
+} from './contracts.ts';
 import type { ProjectsDB } from './db.ts';
 import * as repo from './repository.ts';
 import { pageOfRows, toTemplateDto } from './service.ts';
@@ -37,7 +45,13 @@ export async function createTemplate(ctx: DomainContext, input: CreateTemplateIn
   });
   await ctx.emit(
     templateSaved,
-    { template_id: template.id, name: template.name, created: true, milestone_count: input.skeleton.milestones.length, task_count: input.skeleton.tasks.length },
+    {
+      template_id: template.id,
+      name: template.name,
+      created: true,
+      milestone_count: input.skeleton.milestones.length,
+      task_count: input.skeleton.tasks.length,
+    },
     { aggregateId: template.id },
   );
   return toTemplateDto(template);

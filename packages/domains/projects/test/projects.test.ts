@@ -112,7 +112,9 @@ describe('templates', () => {
     expect(types.filter((type) => type === 'projects.task.created')).toHaveLength(3);
     expect(types).toContain('projects.project.created');
     const payloads = await withTenant(testDb.db, { tenantId }, async (trx) =>
-      sql<{ client_id: string | null }>`SELECT payload->>'client_id' AS client_id FROM platform.outbox WHERE type LIKE 'projects.task.%' OR type LIKE 'projects.project.%'`.execute(trx),
+      sql<{
+        client_id: string | null;
+      }>`SELECT payload->>'client_id' AS client_id FROM platform.outbox WHERE type LIKE 'projects.task.%' OR type LIKE 'projects.project.%'`.execute(trx),
     );
     expect(payloads.rows.every((row) => row.client_id === clientId)).toBe(true);
   });
@@ -120,9 +122,9 @@ describe('templates', () => {
   it('rejects a skeleton whose task names an unknown milestone, writing nothing', async () => {
     const tenantId = uuidv7();
     const caller = callerFor(tenantId);
-    await expect(
-      caller.templates.create({ name: 'Broken', skeleton: { tasks: [{ title: 'x', milestoneKey: 'nope' }] } }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(caller.templates.create({ name: 'Broken', skeleton: { tasks: [{ title: 'x', milestoneKey: 'nope' }] } })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect(await outboxTypes(tenantId)).toEqual([]);
   });
 
@@ -140,15 +142,23 @@ describe('templates', () => {
     // A row as the first migration's writers left it: snake_case keys.
     const legacyId = uuidv7();
     const legacy = {
-      columns: [{ name: 'Open', is_done: false }, { name: 'Closed', is_done: true }],
+      columns: [
+        { name: 'Open', is_done: false },
+        { name: 'Closed', is_done: true },
+      ],
       milestones: [{ key: 'm1', name: 'First', offset_days: 5 }],
       tasks: [{ title: 'Legacy task', description: null, milestone_key: 'm1', offset_days: 1, checklist: ['one'] }],
     };
     await withTenant(testDb.db, { tenantId }, (trx) =>
-      sql`INSERT INTO projects.templates (id, tenant_id, name, description, skeleton) VALUES (${legacyId}, ${tenantId}, 'Legacy', null, ${JSON.stringify(legacy)}::jsonb)`.execute(trx),
+      sql`INSERT INTO projects.templates (id, tenant_id, name, description, skeleton) VALUES (${legacyId}, ${tenantId}, 'Legacy', null, ${JSON.stringify(legacy)}::jsonb)`.execute(
+        trx,
+      ),
     );
     expect((await caller.templates.get({ id: legacyId })).skeleton).toEqual({
-      columns: [{ name: 'Open', isDone: false }, { name: 'Closed', isDone: true }],
+      columns: [
+        { name: 'Open', isDone: false },
+        { name: 'Closed', isDone: true },
+      ],
       milestones: [{ key: 'm1', name: 'First', offsetDays: 5 }],
       tasks: [{ title: 'Legacy task', description: null, milestoneKey: 'm1', offsetDays: 1, checklist: ['one'] }],
     });
@@ -157,7 +167,9 @@ describe('templates', () => {
       ['Open', false],
       ['Closed', true],
     ]);
-    expect(board.columns[0]?.tasks.map((task) => [task.title, task.dueDate, task.milestoneId])).toEqual([['Legacy task', '2026-01-02', board.milestones[0]?.id]]);
+    expect(board.columns[0]?.tasks.map((task) => [task.title, task.dueDate, task.milestoneId])).toEqual([
+      ['Legacy task', '2026-01-02', board.milestones[0]?.id],
+    ]);
   });
 
   it('lets only managers manage templates', async () => {
@@ -338,7 +350,10 @@ describe('concurrency', () => {
     const template = await caller.templates.create({ name: 'Race', skeleton: { tasks: [{ title: 'Only once' }] } });
     const attempt = () =>
       withTenant(testDb.db, { tenantId }, (trx) =>
-        createFromTemplateAction.run({ templateId: template.id, name: 'Raced project' }, { ...domainContext(trx, tenantId, 'race'), idempotencyKey: 'run-race:1' }),
+        createFromTemplateAction.run(
+          { templateId: template.id, name: 'Raced project' },
+          { ...domainContext(trx, tenantId, 'race'), idempotencyKey: 'run-race:1' },
+        ),
       );
     const [first, second] = await Promise.all([attempt(), attempt()]);
     expect(second).toEqual(first);
@@ -359,9 +374,7 @@ describe('projects.follow-crm-merges', () => {
     const foreign = await callerFor(otherTenant).projects.create({ name: 'Other tenant', clientId: merged });
     const event = mergedEvent(tenantId, survivor, merged);
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      await withTenant(testDb.db, { tenantId }, (trx) =>
-        followCrmMerges.handle(event, domainContext(trx, tenantId, event.correlation_id, event.id)),
-      );
+      await withTenant(testDb.db, { tenantId }, (trx) => followCrmMerges.handle(event, domainContext(trx, tenantId, event.correlation_id, event.id)));
     }
     expect((await caller.projects.get({ id: p1.id })).clientId).toBe(survivor);
     expect((await caller.projects.get({ id: p2.id })).clientId).toBe(survivor);
@@ -386,7 +399,9 @@ describe('workflow actions', () => {
     const template = await caller.templates.create({ name: 'Onboarding', skeleton });
     const input = { templateId: template.id, name: 'Onboarding Acme', clientId: uuidv7() };
     const run = async (key: string) =>
-      createFromTemplateActionOutput.parse(await withTenant(testDb.db, { tenantId }, (trx) => createFromTemplateAction.run(input, actionContext(trx, tenantId, key))));
+      createFromTemplateActionOutput.parse(
+        await withTenant(testDb.db, { tenantId }, (trx) => createFromTemplateAction.run(input, actionContext(trx, tenantId, key))),
+      );
     const first = await run('run-1:3');
     const second = await run('run-1:3');
     expect(second).toEqual(first);

@@ -57,7 +57,12 @@ export function NewProjectDialog({ mode, onClose, clientId: fixedClientId }: { m
       >
         <FormError error={error} fields={['name', 'templateId', 'clientId', 'startDate', 'dueDate', 'description']} />
         {mode === 'template' ? (
-          <Field label="Template" name="templateId" error={error} hint={templates.data && templateList.length === 0 ? 'No templates yet: create one under Projects → Templates.' : undefined}>
+          <Field
+            label="Template"
+            name="templateId"
+            error={error}
+            hint={templates.data && templateList.length === 0 ? 'No templates yet: create one under Projects → Templates.' : undefined}
+          >
             <Select
               value={templateId}
               onChange={(e) => {

@@ -38,7 +38,17 @@ export default function ProjectBoardPage() {
   const memberName = new Map((members.data ?? []).map((m) => [m.userId, m.name]));
   const allTasks = b.columns.flatMap((c) => c.tasks);
   const doneCount = allTasks.filter((t) => t.status === 'done').length;
-  const onMove = async ({ itemId, toColumnId, previousId, nextId }: { itemId: string; toColumnId: string; previousId: string | null; nextId: string | null }) => {
+  const onMove = async ({
+    itemId,
+    toColumnId,
+    previousId,
+    nextId,
+  }: {
+    itemId: string;
+    toColumnId: string;
+    previousId: string | null;
+    nextId: string | null;
+  }) => {
     await utils.projects.projects.board.cancel({ id });
     try {
       await move.mutateAsync({ id: itemId, columnId: toColumnId, previousTaskId: previousId, nextTaskId: nextId });
@@ -54,7 +64,9 @@ export default function ProjectBoardPage() {
       <PageHeader
         breadcrumb={
           <>
-            <Link to="/projects" className="hover:text-slate-700">Projects</Link>
+            <Link to="/projects" className="hover:text-slate-700">
+              Projects
+            </Link>
             {b.project.clientId ? (
               <>
                 {' / '}
@@ -104,7 +116,9 @@ export default function ProjectBoardPage() {
                       ☑ {t.checklist.filter((i) => i.done).length}/{t.checklist.length}
                     </span>
                   ) : null}
-                  {t.dueDate ? <span className={new Date(t.dueDate) < new Date() && t.status !== 'done' ? 'text-rose-600' : ''}>{formatDate(t.dueDate)}</span> : null}
+                  {t.dueDate ? (
+                    <span className={new Date(t.dueDate) < new Date() && t.status !== 'done' ? 'text-rose-600' : ''}>{formatDate(t.dueDate)}</span>
+                  ) : null}
                   <span className="ml-auto">{t.assigneeId ? <Avatar name={memberName.get(t.assigneeId) ?? '?'} size="sm" /> : null}</span>
                 </div>
               </article>
@@ -134,7 +148,11 @@ function AddTask({ projectId, columnId }: { projectId: string; columnId: string 
   });
   if (!open) {
     return (
-      <button type="button" onClick={() => setOpen(true)} className="w-full rounded-md px-2 py-1.5 text-left text-xs text-slate-500 hover:bg-white hover:text-slate-800">
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        className="w-full rounded-md px-2 py-1.5 text-left text-xs text-slate-500 hover:bg-white hover:text-slate-800"
+      >
         + Add task
       </button>
     );
@@ -146,7 +164,15 @@ function AddTask({ projectId, columnId }: { projectId: string; columnId: string 
         if (title.trim()) create.mutate({ projectId, columnId, title });
       }}
     >
-      <Input autoFocus value={title} onChange={(e) => setTitle(e.target.value)} placeholder="Task title, then Enter" onBlur={() => !title && setOpen(false)} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)} aria-label="New task title" />
+      <Input
+        autoFocus
+        value={title}
+        onChange={(e) => setTitle(e.target.value)}
+        placeholder="Task title, then Enter"
+        onBlur={() => !title && setOpen(false)}
+        onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
+        aria-label="New task title"
+      />
     </form>
   );
 }
@@ -157,8 +183,14 @@ function Milestones({ projectId, milestones, canWrite }: { projectId: string; mi
   const [name, setName] = useState('');
   const [due, setDue] = useState('');
   const refresh = () => void utils.projects.projects.board.invalidate({ id: projectId });
-  const create = trpc.projects.milestones.create.useMutation({ onSuccess: () => (setName(''), setDue(''), refresh()), onError: (e) => toast(errorMessage(e), 'error') });
-  const reach = trpc.projects.milestones.reach.useMutation({ onSuccess: () => (toast('Milestone reached'), refresh()), onError: (e) => toast(errorMessage(e), 'error') });
+  const create = trpc.projects.milestones.create.useMutation({
+    onSuccess: () => (setName(''), setDue(''), refresh()),
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
+  const reach = trpc.projects.milestones.reach.useMutation({
+    onSuccess: () => (toast('Milestone reached'), refresh()),
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
   return (
     <Card title="Milestones">
       <ul className="divide-y divide-slate-100">
@@ -168,7 +200,9 @@ function Milestones({ projectId, milestones, canWrite }: { projectId: string; mi
             <span className={`size-2.5 rounded-full ${m.reachedAt ? 'bg-emerald-500' : 'bg-slate-300'}`} />
             <span className="min-w-0 flex-1">
               <span className="block truncate text-slate-800">{m.name}</span>
-              <span className="text-xs text-slate-500">{m.reachedAt ? `reached ${formatDate(m.reachedAt)}` : m.dueDate ? `due ${formatDate(m.dueDate)}` : 'no date'}</span>
+              <span className="text-xs text-slate-500">
+                {m.reachedAt ? `reached ${formatDate(m.reachedAt)}` : m.dueDate ? `due ${formatDate(m.dueDate)}` : 'no date'}
+              </span>
             </span>
             {canWrite && !m.reachedAt ? (
               <Button size="sm" variant="ghost" onClick={() => reach.mutate({ id: m.id })}>

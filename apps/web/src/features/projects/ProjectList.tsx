@@ -43,7 +43,12 @@ export default function ProjectListPage() {
         <Card
           title="All projects"
           actions={
-            <Select aria-label="Status filter" className="w-40" value={status ?? ''} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {}, { replace: true })}>
+            <Select
+              aria-label="Status filter"
+              className="w-40"
+              value={status ?? ''}
+              onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {}, { replace: true })}
+            >
               <option value="">Any status</option>
               {statuses.map((s) => (
                 <option key={s} value={s}>
@@ -60,7 +65,13 @@ export default function ProjectListPage() {
               <EmptyState
                 title={status ? 'No projects with this status' : 'No projects yet'}
                 description="Start one from scratch or from a template."
-                action={canWrite ? <Button variant="primary" onClick={() => setCreating('blank')}>New project</Button> : undefined}
+                action={
+                  canWrite ? (
+                    <Button variant="primary" onClick={() => setCreating('blank')}>
+                      New project
+                    </Button>
+                  ) : undefined
+                }
               />
             }
           >

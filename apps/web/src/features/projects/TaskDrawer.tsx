@@ -53,7 +53,12 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
       {t ? (
         <div className="space-y-4">
           <Field label="Title" name="title" error={update.error}>
-            <Input value={title} disabled={!canWrite} onChange={(e) => setTitle(e.target.value)} onBlur={() => title.trim() && title !== t.title && update.mutate({ id: taskId, title })} />
+            <Input
+              value={title}
+              disabled={!canWrite}
+              onChange={(e) => setTitle(e.target.value)}
+              onBlur={() => title.trim() && title !== t.title && update.mutate({ id: taskId, title })}
+            />
           </Field>
           <div className="grid grid-cols-2 gap-3">
             <Field label="Assignee" name="assigneeId" error={assign.error}>
@@ -67,7 +72,12 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
               </Select>
             </Field>
             <Field label="Due date" name="dueDate" error={update.error}>
-              <Input type="date" value={t.dueDate ?? ''} disabled={!canWrite} onChange={(e) => update.mutate({ id: taskId, dueDate: e.target.value || null })} />
+              <Input
+                type="date"
+                value={t.dueDate ?? ''}
+                disabled={!canWrite}
+                onChange={(e) => update.mutate({ id: taskId, dueDate: e.target.value || null })}
+              />
             </Field>
           </div>
           <Field label="Milestone" name="milestoneId" error={update.error}>
@@ -81,7 +91,13 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
             </Select>
           </Field>
           <Field label="Description" name="description" error={update.error}>
-            <Textarea rows={4} value={description} disabled={!canWrite} onChange={(e) => setDescription(e.target.value)} onBlur={() => description !== (t.description ?? '') && update.mutate({ id: taskId, description: description || null })} />
+            <Textarea
+              rows={4}
+              value={description}
+              disabled={!canWrite}
+              onChange={(e) => setDescription(e.target.value)}
+              onBlur={() => description !== (t.description ?? '') && update.mutate({ id: taskId, description: description || null })}
+            />
           </Field>
           <div>
             <div className="mb-1.5 flex items-center justify-between text-xs font-medium text-slate-700">
@@ -94,7 +110,13 @@ export function TaskDrawer({ taskId, projectId, milestones, onClose }: { taskId:
               {t.checklist.map((i) => (
                 <li key={i.id}>
                   <label className="flex items-center gap-2 rounded px-1 py-1 text-sm hover:bg-slate-50">
-                    <input type="checkbox" className="size-4 rounded border-slate-300 text-indigo-600" checked={i.done} disabled={!canWrite} onChange={(e) => toggle.mutate({ id: taskId, itemId: i.id, done: e.target.checked })} />
+                    <input
+                      type="checkbox"
+                      className="size-4 rounded border-slate-300 text-indigo-600"
+                      checked={i.done}
+                      disabled={!canWrite}
+                      onChange={(e) => toggle.mutate({ id: taskId, itemId: i.id, done: e.target.checked })}
+                    />
                     <span className={i.done ? 'text-slate-400 line-through' : 'text-slate-700'}>{i.text}</span>
                   </label>
                 </li>

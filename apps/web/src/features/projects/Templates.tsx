@@ -15,8 +15,21 @@ export function TemplatesCard() {
   const templates = trpc.projects.templates.list.useQuery();
   const [open, setOpen] = useState(false);
   return (
-    <Card title="Templates" actions={canManage ? <Button size="sm" onClick={() => setOpen(true)}>New template</Button> : null}>
-      <QueryState query={templates} isEmpty={(d) => d.items.length === 0} empty={<EmptyState title="No templates yet" description="A template holds the columns, milestones and tasks a kind of project always starts with." />}>
+    <Card
+      title="Templates"
+      actions={
+        canManage ? (
+          <Button size="sm" onClick={() => setOpen(true)}>
+            New template
+          </Button>
+        ) : null
+      }
+    >
+      <QueryState
+        query={templates}
+        isEmpty={(d) => d.items.length === 0}
+        empty={<EmptyState title="No templates yet" description="A template holds the columns, milestones and tasks a kind of project always starts with." />}
+      >
         {(d) => (
           <ul className="grid gap-3 p-4 sm:grid-cols-2 lg:grid-cols-3">
             {d.items.map((t) => (
@@ -57,7 +70,12 @@ function TemplateDialog({ onClose }: { onClose: () => void }) {
         description: null,
         milestoneKey: null,
         offsetDays: null,
-        checklist: rest ? rest.split(';').map((s) => s.trim()).filter(Boolean) : [],
+        checklist: rest
+          ? rest
+              .split(';')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
       };
     });
     create.mutate({
@@ -105,7 +123,12 @@ function TemplateDialog({ onClose }: { onClose: () => void }) {
             <Textarea rows={4} value={form.milestones} onChange={set('milestones')} />
           </Field>
         </div>
-        <Field label="Tasks (one per line)" name="skeleton.tasks" error={create.error} hint="Add a checklist after a colon: “Kick-off call: agenda; notes; follow-up”.">
+        <Field
+          label="Tasks (one per line)"
+          name="skeleton.tasks"
+          error={create.error}
+          hint="Add a checklist after a colon: “Kick-off call: agenda; notes; follow-up”."
+        >
           <Textarea rows={6} value={form.tasks} onChange={set('tasks')} />
         </Field>
       </form>
