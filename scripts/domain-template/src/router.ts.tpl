@@ -1,0 +1,17 @@
+import { router, tenantProcedure } from '@ubos/platform';
+import { settingsDto, updateSettingsInput } from './contracts.ts';
+import * as service from './service.ts';
+
+/** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
+
+const settings = router({
+  get: tenantProcedure.meta({ permission: '__name__.settings.read' }).output(settingsDto).query(({ ctx }) => service.getSettings(ctx.domain)),
+  update: tenantProcedure
+    .meta({ permission: '__name__.settings.manage' })
+    .input(updateSettingsInput)
+    .output(settingsDto)
+    .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
+});
+
+export const __name__Router = router({ settings });
+export type __Name__Router = typeof __name__Router;
