@@ -1,23 +1,25 @@
 import { Redis } from 'ioredis';
 import {
   collectSubscriptions,
-  configureEventAdmin,
   createBoss,
+  createDomainRuntime,
   createDatabase,
   migrateDatabase,
+  PermissionCatalog,
   type AnyRouter,
   type Config,
   type Database,
   type DomainModule,
   type Logger,
 } from '@ubos/platform';
+import { assertBootable } from './boot-checks.ts';
 import { modules as allModules } from './modules.ts';
+import { appRouter } from './router.ts';
 import { buildServer, type Server } from './server.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { configuredDatabaseUrls, redactUrl } from './database-urls.ts';
 import { resolveFromRoot } from './paths.ts';
 import { trackBoss } from './readiness.ts';
-import { collectActions, configureWorkflowActions } from '@ubos/workflow';
 import { startWorkers, type Workers } from './workers.ts';
 
 export type ProcessRole = Config['PROCESS_ROLE'];
@@ -76,6 +78,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { config, log } = options;
   const role = options.role ?? config.PROCESS_ROLE;
   const modules: readonly DomainModule[] = options.modules ?? allModules;
+  // Refuse to boot before touching a database: a procedure without a declared permission, or a
+  // subscription to an event type no module publishes, is a build error.
+  assertBootable({ router: options.router ?? appRouter, modules, permissions: new PermissionCatalog(modules) });
   const cleanup = new Cleanup(log);
   try {
     let embedded: EmbeddedPostgres | null = null;
@@ -124,15 +129,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     await boss.start();
     bossHandle.markStarted();
     cleanup.push('pg-boss', () => boss.stop({ graceful: true, close: true, timeout: Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 1000) }));
-    // The dead-letter/replay procedures need this process's boss, also in an api-only process
-    // (a worker's event backbone registers the same again).
-    configureEventAdmin({ boss, subscriptions: collectSubscriptions(modules) });
-    cleanup.push('event admin', async () => configureEventAdmin(null));
-    // Workflow definitions are validated against every module's actions, also in an api-only process.
-    configureWorkflowActions(collectActions(modules));
+    // The one runtime of this process, injected into every request and into the workers: the
+    // permission catalog, the action registry (workflow definitions are validated against it, also
+    // in an api-only process; the engine runs its actions) and the dead-letter/replay procedures'
+    // pg-boss and subscriptions.
+    const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) });
 
     if (role !== 'api') {
-      const workers: Workers = await startWorkers({ db, boss, modules, log, config });
+      const workers: Workers = await startWorkers({ db, boss, modules, runtime, log, config });
       cleanup.push('workers', () => workers.stop());
     }
 
@@ -143,6 +147,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       db,
       redis,
       boss: bossHandle,
+      modules,
+      runtime,
       probesOnly: role === 'worker',
       ...(options.router ? { router: options.router } : {}),
     });

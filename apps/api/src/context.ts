@@ -7,6 +7,7 @@ import {
   type CookieJar,
   type CookieOptions,
   type Database,
+  type DomainRuntime,
   type Logger,
   type RateLimiter,
   type SessionInfo,
@@ -47,6 +48,12 @@ export interface ContextDeps {
   db: Database;
   cache: Cache;
   rateLimiter: RateLimiter;
+  /**
+   * What the host built from the module list once (permission catalog, action registry, event
+   * admin): every request's Context carries it. Identity resolves a session's effective
+   * permissions against `runtime.permissions`.
+   */
+  runtime: DomainRuntime;
 }
 
 /** Reads the session cookie, resolves it through identity and re-sets the cookie when identity slid its expiry. */
@@ -92,6 +99,7 @@ export function createContextFactory(deps: ContextDeps): (options: CreateFastify
       ip: req.ip,
       userAgent: userAgent ?? null,
       session,
+      runtime: deps.runtime,
     };
   };
 }

@@ -21,16 +21,20 @@ import {
   MemoryRateLimiter,
   RedisCache,
   RedisRateLimiter,
-  findUndeclaredProcedures,
+  createDomainRuntime,
   isSecureCookie,
   uuidv7,
   type AnyRouter,
   type Cache,
   type Config,
   type Database,
+  type DomainModule,
+  type DomainRuntime,
   type Logger,
   type RateLimiter,
 } from '@ubos/platform';
+import { assertBootable } from './boot-checks.ts';
+import { modules as allModules } from './modules.ts';
 import { appRouter } from './router.ts';
 import { createContextFactory, isSafeId } from './context.ts';
 import { observePool, renderMetrics } from './metrics.ts';
@@ -55,6 +59,14 @@ export interface ServerDeps {
   boss: BossHandle | null;
   /** Defaults to the composed appRouter; tests pass their own. */
   router?: AnyRouter;
+  /** The modules the host composes (default: the one module list in modules.ts). */
+  modules?: readonly DomainModule[];
+  /**
+   * What every request's Context carries (permission catalog, action registry, event admin), built
+   * once by the host from the module list (app.ts, with this process's pg-boss). Omitted (tests):
+   * built here from `modules` without event admin (events: null).
+   */
+  runtime?: DomainRuntime;
   /** A worker process: only /health, /ready and /metrics (no tRPC, no web app). */
   probesOnly?: boolean;
   cache?: Cache;
@@ -66,16 +78,7 @@ export interface ServerDeps {
   trpcAdapter?: 'native' | 'official';
 }
 
-export class UndeclaredProceduresError extends Error {
-  constructor(problems: readonly { path: string; reason: string }[]) {
-    super(
-      `Refusing to boot: every procedure must declare its access (.meta({ permission })):\n${problems
-        .map((problem) => `  - ${problem.path}: ${problem.reason}`)
-        .join('\n')}`,
-    );
-    this.name = 'UndeclaredProceduresError';
-  }
-}
+export { UndeclaredProceduresError, UndeclaredSubscriptionsError } from './boot-checks.ts';
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -132,8 +135,10 @@ function createFastify(deps: ServerDeps): Server {
 export async function buildServer(deps: ServerDeps): Promise<Server> {
   const { config } = deps;
   const router = deps.router ?? appRouter;
-  const undeclared = findUndeclaredProcedures(router);
-  if (undeclared.length > 0) throw new UndeclaredProceduresError(undeclared);
+  const modules = deps.modules ?? allModules;
+  const runtime = deps.runtime ?? createDomainRuntime(modules);
+  // startApp checked before touching the database; a server built directly (tests, tools) is checked here.
+  assertBootable({ router, modules, permissions: runtime.permissions });
 
   const cache = deps.cache ?? (deps.redis ? new RedisCache(deps.redis) : new MemoryCache());
   const rateLimiter = deps.rateLimiter ?? (deps.redis ? new RedisRateLimiter(deps.redis) : new MemoryRateLimiter());
@@ -203,7 +208,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
         });
         const options: TrpcHttpOptions = {
           router,
-          createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter }),
+          createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter, runtime }),
           onError({ error, path, req }) {
             if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
           },

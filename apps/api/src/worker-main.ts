@@ -3,11 +3,14 @@
  * `node src/main.ts --role worker` without the probe server; handy for scripts and tests.
  * Reads the same configuration (DATABASE_APP_URL or DATABASE_URL).
  */
-import { ConfigError, createBoss, createDatabase, createLogger, loadConfig } from '@ubos/platform';
+import { ConfigError, collectSubscriptions, createBoss, createDatabase, createDomainRuntime, createLogger, loadConfig } from '@ubos/platform';
+import { assertBootable } from './boot-checks.ts';
 import { configuredDatabaseUrls } from './database-urls.ts';
 import { modules } from './modules.ts';
 import { startWorkers } from './workers.ts';
 
+// No tRPC here: only the subscriptions are checked, before connecting anywhere.
+assertBootable({ modules });
 const config = loadConfig();
 const log = createLogger({ level: config.LOG_LEVEL });
 const urls = configuredDatabaseUrls(config);
@@ -17,7 +20,8 @@ const db = createDatabase({ connectionString: urls.appUrl, max: config.DATABASE_
 const boss = createBoss({ connectionString: urls.appUrl });
 boss.on('error', (error: Error) => log.error({ err: error }, 'pg-boss error'));
 await boss.start();
-const workers = await startWorkers({ db, boss, modules, log, config });
+const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) });
+const workers = await startWorkers({ db, boss, modules, runtime, log, config });
 log.info('worker ready');
 
 let stopping = false;

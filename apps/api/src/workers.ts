@@ -3,16 +3,19 @@ import {
   type Config,
   type Database,
   type DomainModule,
+  type DomainRuntime,
   type JobDefinition,
   type Logger,
   type PgBoss,
 } from '@ubos/platform';
-import { collectActions, createWorkflowEngine } from '@ubos/workflow';
+import { createWorkflowEngine } from '@ubos/workflow';
 
 export interface WorkerDeps {
   db: Database;
   boss: PgBoss;
   modules: readonly DomainModule[];
+  /** The host's runtime, built from the same modules: the workflow engine runs its action registry. */
+  runtime: DomainRuntime;
   log: Logger;
   config: Config;
 }
@@ -56,7 +59,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   });
   const jobs = await startModuleJobs(deps);
   // The workflow engine: claims step wake-ups and runs steps as pg-boss jobs with every module's actions.
-  const workflow = createWorkflowEngine({ db: deps.db, boss: deps.boss, actions: collectActions(deps.modules), log: deps.log });
+  const workflow = createWorkflowEngine({ db: deps.db, boss: deps.boss, registry: deps.runtime.actions, log: deps.log });
   await workflow.start();
   log.info(
     { modules: deps.modules.map((module) => module.name), subscriptions: backbone.subscriptions.length, jobs },

@@ -1,4 +1,4 @@
-import { ConfigError, listProcedures, loadConfig } from '@ubos/platform';
+import { ConfigError, PermissionCatalog, listProcedures, loadConfig } from '@ubos/platform';
 import { migrateCommand } from './migrate.ts';
 import { eventsCommand, eventsUsage } from './events.ts';
 import { searchCommand, searchUsage } from './search.ts';
@@ -21,9 +21,17 @@ async function run(argv: readonly string[]): Promise<number> {
       await migrateCommand(loadConfig());
       return 0;
     case 'procedures': {
-      const { appRouter } = await import('../router.ts');
-      for (const procedure of listProcedures(appRouter)) {
-        process.stdout.write(`${procedure.type.padEnd(12)} ${procedure.path.padEnd(48)} ${procedure.permission ?? 'UNDECLARED'}\n`);
+      // The router and the catalog of the one module list, as the host builds them.
+      const [{ appRouter }, { modules }] = await Promise.all([import('../router.ts'), import('../modules.ts')]);
+      const permissions = new PermissionCatalog(modules);
+      for (const { type, path, permission } of listProcedures(appRouter)) {
+        const access =
+          permission === undefined
+            ? 'UNDECLARED'
+            : permission === 'public' || permission === 'authenticated' || permissions.has(permission)
+              ? permission
+              : `${permission} (UNDECLARED: no module declares this permission)`;
+        process.stdout.write(`${type.padEnd(12)} ${path.padEnd(48)} ${access}\n`);
       }
       return 0;
     }
