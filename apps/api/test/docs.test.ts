@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +35,24 @@ describe('README and CI', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     const readme = await read('README.md');
     expect(readme).toContain('```sh\npnpm test\n```');
+  });
+
+  it('README and docs/ENGINEERING.md link inside the repository only, to files that exist', async () => {
+    const problems: string[] = [];
+    let relative = 0;
+    for (const file of ['README.md', 'docs/ENGINEERING.md']) {
+      const text = await read(file);
+      for (const [, link = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(link)) continue;
+        relative += 1;
+        const target = path.resolve(repoRoot, path.dirname(file), link.split('#')[0] ?? '');
+        if (!target.startsWith(`${repoRoot}${path.sep}`)) problems.push(`${file}: ${link} points outside the repository`);
+        else if (!existsSync(target)) problems.push(`${file}: ${link} does not exist`);
+      }
+      // A clone has no ../shared: the design document lives in docs/.
+      if (text.includes('../shared/')) problems.push(`${file} mentions ../shared/`);
+    }
+    expect(problems).toEqual([]);
+    expect(relative, 'the docs link each other (README -> docs/ENGINEERING.md at least)').toBeGreaterThan(0);
   });
 });
