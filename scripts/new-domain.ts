@@ -225,7 +225,7 @@ function main(argv: readonly string[]): number {
   for (const line of registration.done) console.log(`  ${line}`);
   const steps = [...registration.manual, 'pnpm install (links the new package)', `pnpm vitest run packages/domains/${name}`];
   console.log('\nRemaining steps:');
-  steps.forEach((step, index) => console.log(`  ${index + 1}. ${step}`));
+  for (const [index, step] of steps.entries()) console.log(`  ${index + 1}. ${step}`);
   console.log(`\nThen replace the settings example in packages/domains/${name} as the domain grows (see its README).`);
   return 0;
 }

@@ -11,12 +11,14 @@ import { checkName, GeneratorError, generateDomain, registerDomain, renderDomain
  * `pnpm new:domain` (scripts/new-domain.ts). The generated package is written into a scratch
  * copy of the repository's shape in the OS temp directory (never into packages/domains, where a
  * concurrent vitest, pnpm or depcruise run would pick it up) and type-checked there with the
- * repository's tsc and tsconfig.base.json; its dependencies are those of a built domain.
+ * repository's tsc and tsconfig.base.json (its dependencies are those of a built domain), and
+ * checked with the repository's Biome configuration.
  */
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+const biome = path.join(repoRoot, 'node_modules/.bin/biome');
 const name = 'gentestxyz';
 
 const scratch: string[] = [];
@@ -78,7 +80,11 @@ describe('pnpm new:domain', () => {
       expect(contents, file).not.toMatch(/__name__|__Name__/);
     }
     const manifest = JSON.parse(files.get('package.json') ?? '{}');
-    expect(manifest).toMatchObject({ name: `@ubos/${name}`, exports: { '.': './src/index.ts', './contracts': './src/contracts.ts' }, scripts: { typecheck: 'tsc -p tsconfig.json' } });
+    expect(manifest).toMatchObject({
+      name: `@ubos/${name}`,
+      exports: { '.': './src/index.ts', './contracts': './src/contracts.ts' },
+      scripts: { typecheck: 'tsc -p tsconfig.json' },
+    });
     expect(files.get('migrations/index.ts')).toContain(`SELECT platform.enable_tenant_rls('${name}.settings');`);
     expect(files.get('src/module.ts')).toContain(`'${name}.settings.manage': grants.managers`);
   });
@@ -97,6 +103,20 @@ describe('pnpm new:domain', () => {
     expect(outcome.code).toBe(0);
     // A second run refuses the now existing directory and leaves it as it is.
     expect(() => generateDomain({ name, root })).toThrow(/already exists/);
+  });
+
+  it('generates code that pnpm lint accepts, whatever the length of the name', async () => {
+    const root = scratchRoot();
+    for (const short of ['ab', name, 'communications', 'abcdefghijklmnopqrstuvwxyzabcd']) generateDomain({ name: short, root });
+    const outcome = await run(biome, ['check', `--config-path=${path.join(repoRoot, 'biome.jsonc')}`, '--colors=off', '.'], { cwd: root }).then(
+      () => ({ code: 0, output: '' }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: error.code ?? -1,
+        output: `${error.stdout ?? ''}${error.stderr ?? String(error)}`,
+      }),
+    );
+    expect(outcome.output).toBe('');
+    expect(outcome.code).toBe(0);
   });
 
   it('registers the package with the host, once', () => {

@@ -10,7 +10,7 @@ import * as service from './service.ts';
 
 export const updateSettingsAction = defineAction({
   name: '__name__.updateSettings',
-  description: 'Change the tenant\'s __name__ settings (only the fields given); outputs the settings after the change',
+  description: "Change the tenant's __name__ settings (only the fields given); outputs the settings after the change",
   input: updateSettingsInput,
   output: settingsSchema,
   run: async (input, ctx) => (await service.updateSettings(ctx, input)).settings,

@@ -5,7 +5,10 @@ import * as service from './service.ts';
 /** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
 
 const settings = router({
-  get: tenantProcedure.meta({ permission: '__name__.settings.read' }).output(settingsDto).query(({ ctx }) => service.getSettings(ctx.domain)),
+  get: tenantProcedure
+    .meta({ permission: '__name__.settings.read' })
+    .output(settingsDto)
+    .query(({ ctx }) => service.getSettings(ctx.domain)),
   update: tenantProcedure
     .meta({ permission: '__name__.settings.manage' })
     .input(updateSettingsInput)

@@ -47,7 +47,12 @@ function inTenant<T>(tenantId: string, fn: (trx: Transaction<UntypedDB>) => Prom
 }
 
 const events = (tenantId: string) => inTenant(tenantId, (trx) => readOutbox(trx, { types: [settingsUpdated.type] }));
-const rows = (tenantId: string) => inTenant(tenantId, (trx) => domainContext(trx, tenantId).db<__Name__DB>().selectFrom('__name__.settings').selectAll().execute());
+function rows(tenantId: string) {
+  return inTenant(tenantId, (trx) => {
+    const db = domainContext(trx, tenantId).db<__Name__DB>();
+    return db.selectFrom('__name__.settings').selectAll().execute();
+  });
+}
 
 function runAction(tenantId: string, key: string, input: unknown) {
   return inTenant(tenantId, (trx) => {
@@ -65,8 +70,8 @@ describe('__name__ settings', () => {
 
   it('writes the row and its event in one transaction, and nothing when nothing changes', async () => {
     const a = actor('admin');
-    const updated = await a.caller.settings.update({ label: '  Our __name__ ' });
-    expect(updated).toEqual({ settings: { enabled: true, label: 'Our __name__' }, updatedAt: expect.any(Date), updatedBy: a.userId });
+    const updated = await a.caller.settings.update({ label: '  Our area ' });
+    expect(updated).toEqual({ settings: { enabled: true, label: 'Our area' }, updatedAt: expect.any(Date), updatedBy: a.userId });
     expect(await a.caller.settings.get()).toEqual(updated);
     expect(await rows(a.tenantId)).toEqual([expect.objectContaining({ tenant_id: a.tenantId, updated_by: a.userId })]);
     const [written] = await events(a.tenantId);
@@ -76,15 +81,15 @@ describe('__name__ settings', () => {
       aggregate_type: '__name__.settings',
       aggregate_id: a.tenantId,
       actor_id: a.userId,
-      payload: { enabled: true, label: 'Our __name__', changed_keys: ['label'], updated_by: a.userId },
+      payload: { enabled: true, label: 'Our area', changed_keys: ['label'], updated_by: a.userId },
     });
 
     // The same values again: no write, no event.
-    expect(await a.caller.settings.update({ label: 'Our __name__', enabled: true })).toEqual(updated);
+    expect(await a.caller.settings.update({ label: 'Our area', enabled: true })).toEqual(updated);
     expect(await events(a.tenantId)).toHaveLength(1);
 
     // A second change merges into the stored settings and lists only what it changed.
-    expect((await a.caller.settings.update({ enabled: false, label: 'Our __name__' })).settings).toEqual({ enabled: false, label: 'Our __name__' });
+    expect((await a.caller.settings.update({ enabled: false, label: 'Our area' })).settings).toEqual({ enabled: false, label: 'Our area' });
     expect((await events(a.tenantId)).map((item) => item.event.payload.changed_keys)).toEqual([['label'], ['enabled']]);
 
     // Rolled back after the update: neither the row change nor the event remains.
@@ -94,7 +99,7 @@ describe('__name__ settings', () => {
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    expect((await a.caller.settings.get()).settings.label).toBe('Our __name__');
+    expect((await a.caller.settings.get()).settings.label).toBe('Our area');
     expect(await events(a.tenantId)).toHaveLength(2);
   });
 
@@ -120,7 +125,10 @@ describe('__name__ settings', () => {
     ];
     for (const [input, path] of invalid) {
       // @ts-expect-error -- deliberately invalid input
-      const error = await a.caller.settings.update(input).then(() => null, (caught: unknown) => caught);
+      const error = await a.caller.settings.update(input).then(
+        () => null,
+        (caught: unknown) => caught,
+      );
       expect(error).toMatchObject({ code: 'BAD_REQUEST' });
       const issues = issuesOf(error instanceof TRPCError ? error.cause : error);
       expect(issues?.length).toBeGreaterThan(0);
@@ -144,7 +152,7 @@ describe('__name__ settings', () => {
     await expect(runAction(a.tenantId, 'run-3:settings', { enabled: 'no' })).rejects.toThrow();
   });
 
-  it('keeps each tenant\'s settings to itself', async () => {
+  it("keeps each tenant's settings to itself", async () => {
     const a = actor();
     const b = actor();
     await a.caller.settings.update({ enabled: false, label: 'Tenant A' });
