@@ -1,2 +1,3 @@
 export { agreementsModule } from './module.ts';
-export { agreementsRouter } from './router.ts';
+export { agreementsRouter, type AgreementsRouter } from './router.ts';
+export * from './contracts.ts';

@@ -1,4 +1,20 @@
-import { router } from '@ubos/platform';
+import { router, tenantProcedure } from '@ubos/platform';
+import { settingsDto, updateSettingsInput } from './contracts.ts';
+import * as service from './service.ts';
 
-/** The agreements domain's procedures. Empty until the domain is built. */
-export const agreementsRouter = router({});
+/** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
+
+const settings = router({
+  get: tenantProcedure
+    .meta({ permission: 'agreements.settings.read' })
+    .output(settingsDto)
+    .query(({ ctx }) => service.getSettings(ctx.domain)),
+  update: tenantProcedure
+    .meta({ permission: 'agreements.settings.manage' })
+    .input(updateSettingsInput)
+    .output(settingsDto)
+    .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
+});
+
+export const agreementsRouter = router({ settings });
+export type AgreementsRouter = typeof agreementsRouter;

@@ -1,2 +1,3 @@
 export { communicationsModule } from './module.ts';
-export { communicationsRouter } from './router.ts';
+export { communicationsRouter, type CommunicationsRouter } from './router.ts';
+export * from './contracts.ts';

@@ -1,9 +1,20 @@
-import type { DomainModule } from '@ubos/platform';
+import { defineDomain, grants } from '@ubos/platform';
 import { communicationsMigrations } from '../migrations/index.ts';
+import { communicationsActions } from './actions.ts';
+import { settingsUpdated } from './contracts.ts';
+import { communicationsSubscriptions } from './handlers.ts';
 import { communicationsRouter } from './router.ts';
 
-export const communicationsModule = {
+/** What the host registers (ARCHITECTURE.md §3): apps/api/src/modules.ts lists it. */
+export const communicationsModule = defineDomain({
   name: 'communications',
   router: communicationsRouter,
   migrations: communicationsMigrations,
-} satisfies DomainModule;
+  permissions: {
+    'communications.settings.read': grants.everyone,
+    'communications.settings.manage': grants.managers,
+  },
+  events: [settingsUpdated],
+  subscriptions: communicationsSubscriptions,
+  actions: communicationsActions,
+});

@@ -1,2 +1,3 @@
 export { filesModule } from './module.ts';
-export { filesRouter } from './router.ts';
+export { filesRouter, type FilesRouter } from './router.ts';
+export * from './contracts.ts';

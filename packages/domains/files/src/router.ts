@@ -1,4 +1,20 @@
-import { router } from '@ubos/platform';
+import { router, tenantProcedure } from '@ubos/platform';
+import { settingsDto, updateSettingsInput } from './contracts.ts';
+import * as service from './service.ts';
 
-/** The files domain's procedures. Empty until the domain is built. */
-export const filesRouter = router({});
+/** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
+
+const settings = router({
+  get: tenantProcedure
+    .meta({ permission: 'files.settings.read' })
+    .output(settingsDto)
+    .query(({ ctx }) => service.getSettings(ctx.domain)),
+  update: tenantProcedure
+    .meta({ permission: 'files.settings.manage' })
+    .input(updateSettingsInput)
+    .output(settingsDto)
+    .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
+});
+
+export const filesRouter = router({ settings });
+export type FilesRouter = typeof filesRouter;

@@ -1,2 +1,3 @@
 export { portalModule } from './module.ts';
-export { portalRouter } from './router.ts';
+export { portalRouter, type PortalRouter } from './router.ts';
+export * from './contracts.ts';

@@ -1,2 +1,3 @@
 export { revenueModule } from './module.ts';
-export { revenueRouter } from './router.ts';
+export { revenueRouter, type RevenueRouter } from './router.ts';
+export * from './contracts.ts';

@@ -1,9 +1,20 @@
-import type { DomainModule } from '@ubos/platform';
+import { defineDomain, grants } from '@ubos/platform';
 import { revenueMigrations } from '../migrations/index.ts';
+import { revenueActions } from './actions.ts';
+import { settingsUpdated } from './contracts.ts';
+import { revenueSubscriptions } from './handlers.ts';
 import { revenueRouter } from './router.ts';
 
-export const revenueModule = {
+/** What the host registers (ARCHITECTURE.md §3): apps/api/src/modules.ts lists it. */
+export const revenueModule = defineDomain({
   name: 'revenue',
   router: revenueRouter,
   migrations: revenueMigrations,
-} satisfies DomainModule;
+  permissions: {
+    'revenue.settings.read': grants.everyone,
+    'revenue.settings.manage': grants.managers,
+  },
+  events: [settingsUpdated],
+  subscriptions: revenueSubscriptions,
+  actions: revenueActions,
+});

@@ -1,4 +1,20 @@
-import { router } from '@ubos/platform';
+import { router, tenantProcedure } from '@ubos/platform';
+import { settingsDto, updateSettingsInput } from './contracts.ts';
+import * as service from './service.ts';
 
-/** The revenue domain's procedures. Empty until the domain is built. */
-export const revenueRouter = router({});
+/** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
+
+const settings = router({
+  get: tenantProcedure
+    .meta({ permission: 'revenue.settings.read' })
+    .output(settingsDto)
+    .query(({ ctx }) => service.getSettings(ctx.domain)),
+  update: tenantProcedure
+    .meta({ permission: 'revenue.settings.manage' })
+    .input(updateSettingsInput)
+    .output(settingsDto)
+    .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
+});
+
+export const revenueRouter = router({ settings });
+export type RevenueRouter = typeof revenueRouter;

@@ -1,3 +1,23 @@
 import type { Migration } from '@ubos/platform';
 
-export const schedulingMigrations: Migration[] = [];
+/**
+ * Schema `scheduling` (ARCHITECTURE.md §4). Forward-only and idempotent: never edit an applied
+ * migration, add the next one. Every tenant table carries tenant_id and forced RLS.
+ */
+export const schedulingMigrations: Migration[] = [
+  {
+    id: '0001_settings',
+    sql: `
+      CREATE SCHEMA IF NOT EXISTS scheduling;
+
+      -- One row per tenant, written on the first change: no row means the defaults apply.
+      CREATE TABLE IF NOT EXISTS scheduling.settings (
+        tenant_id uuid PRIMARY KEY,
+        settings jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(settings) = 'object'),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by uuid
+      );
+      SELECT platform.enable_tenant_rls('scheduling.settings');
+    `,
+  },
+];

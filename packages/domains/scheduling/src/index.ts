@@ -1,2 +1,3 @@
 export { schedulingModule } from './module.ts';
-export { schedulingRouter } from './router.ts';
+export { schedulingRouter, type SchedulingRouter } from './router.ts';
+export * from './contracts.ts';

@@ -1,4 +1,20 @@
-import { router } from '@ubos/platform';
+import { router, tenantProcedure } from '@ubos/platform';
+import { settingsDto, updateSettingsInput } from './contracts.ts';
+import * as service from './service.ts';
 
-/** The scheduling domain's procedures. Empty until the domain is built. */
-export const schedulingRouter = router({});
+/** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
+
+const settings = router({
+  get: tenantProcedure
+    .meta({ permission: 'scheduling.settings.read' })
+    .output(settingsDto)
+    .query(({ ctx }) => service.getSettings(ctx.domain)),
+  update: tenantProcedure
+    .meta({ permission: 'scheduling.settings.manage' })
+    .input(updateSettingsInput)
+    .output(settingsDto)
+    .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
+});
+
+export const schedulingRouter = router({ settings });
+export type SchedulingRouter = typeof schedulingRouter;
