@@ -58,7 +58,8 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-it('handles 5,000 events exactly once in effect across a kill -9 of the worker process', { timeout: 180_000 }, async () => {
+// The timeout covers the sum of the waits' budgets (90 + 120 + 60 s) plus writing and two worker starts.
+it('handles 5,000 events exactly once in effect across a kill -9 of the worker process', { timeout: 360_000 }, async () => {
   const started = Date.now();
   const mark = (label: string) => console.log(`[crash test] ${label} at ${Date.now() - started} ms`);
   const tenants = [uuidv7(), uuidv7()];

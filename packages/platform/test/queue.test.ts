@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBoss, type PgBoss } from '../src/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createTestDatabase, type TestDatabase, waitFor } from '../src/testing/index.ts';
 
 let testDb: TestDatabase;
 let boss: PgBoss;
@@ -17,7 +17,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-it('runs pg-boss as ubos_app in the migrated database: create a queue, send, work', async () => {
+it('runs pg-boss as ubos_app in the migrated database: create a queue, send, work', { timeout: 60_000 }, async () => {
   await boss.createQueue('platform-smoke');
   const received = new Promise<unknown>((resolve) => {
     void boss.work<{ n: number }>('platform-smoke', async ([job]) => {
@@ -28,7 +28,7 @@ it('runs pg-boss as ubos_app in the migrated database: create a queue, send, wor
   await expect(received).resolves.toEqual({ n: 42 });
 });
 
-it('deletes completed jobs once they pass deleteAfterSeconds, on the maintenance interval createBoss sets', { timeout: 60_000 }, async () => {
+it('deletes completed jobs once they pass deleteAfterSeconds, on the maintenance interval createBoss sets', { timeout: 150_000 }, async () => {
   // pg-boss's own default runs this deletion once a day; createBoss defaults to every minute.
   // Here a supervising instance with 1 s passes shows the wiring: the job is gone within seconds.
   const supervising = createBoss({
@@ -48,17 +48,15 @@ it('deletes completed jobs once they pass deleteAfterSeconds, on the maintenance
     });
     // Two jobs, one after the other: the second is deleted only if deletion passes keep coming
     // at the configured interval (with pg-boss's default the second pass would be a day later).
+    // The waits are on conditions, 30 s each: far more than a busy machine needs for a 1 s pass,
+    // and still under the 60 s of createBoss's default interval, so the second job would time out
+    // if the interval given here were not the one in force.
     for (let n = 1; n <= 2; n += 1) {
       const id = (await supervising.send('platform-retention', { n })) ?? '';
-      const deadline = Date.now() + 20_000;
-      while (handled < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor(() => handled >= n, 30_000, `job ${n} to be handled`);
       expect(handled).toBe(n);
-      let job = await supervising.getJobById('platform-retention', id);
-      while (job && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        job = await supervising.getJobById('platform-retention', id);
-      }
-      expect(job).toBeNull();
+      await waitFor(async () => (await supervising.getJobById('platform-retention', id)) === null, 30_000, `completed job ${n} to be deleted`, 250);
+      expect(await supervising.getJobById('platform-retention', id)).toBeNull();
     }
   } finally {
     await supervising.stop({ graceful: false });
