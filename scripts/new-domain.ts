@@ -7,10 +7,11 @@
  * The files come from scripts/domain-template/ (`*.tpl`; `__name__` is the domain name,
  * `__Name__` the same capitalised). Then the package is registered with the host
  * (apps/api/package.json and apps/api/src/modules.ts) unless `--no-register` is given; whatever
- * cannot be done safely is printed as a manual step. Run `pnpm install` afterwards.
+ * cannot be done safely is printed as a manual step. Then it runs `pnpm install` (unless `--no-install`).
  *
  * Also imported by tools/generator/new-domain.test.ts (renderDomain, generateDomain).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,14 +178,17 @@ export function registerDomain(name: string, root: string = repoRoot): Registrat
     if (lines.some((line) => line.includes(`from '${pkg}'`))) {
       result.done.push(`apps/api/src/modules.ts already imports ${pkg}`);
     } else {
-      const lastImport = lines.findLastIndex((line) => /^import \{ \w+Module \} from '@ubos\/[a-z0-9]+';$/.test(line));
+      const importPattern = /^import \{ \w+Module \} from '(@ubos\/[a-z0-9]+)';$/;
+      const lastImport = lines.findLastIndex((line) => importPattern.test(line));
+      // Among the module imports in alphabetical order of package (after the last one when none sorts later).
+      const before = lines.findIndex((line) => (importPattern.exec(line)?.[1] ?? '') > pkg);
       const listEnd = lines.findIndex((line) => /^\] as const satisfies readonly DomainModule\[\];$/.test(line));
       const listEndCount = lines.filter((line) => /^\] as const satisfies readonly DomainModule\[\];$/.test(line)).length;
       if (lastImport < 0 || listEnd < lastImport || listEndCount !== 1 || !/^ {2}\w+Module,$/.test(lines[listEnd - 1] ?? '')) {
         result.manual.push(manualModule);
       } else {
         lines.splice(listEnd, 0, `  ${moduleName},`);
-        lines.splice(lastImport + 1, 0, `import { ${moduleName} } from '${pkg}';`);
+        lines.splice(before >= 0 ? before : lastImport + 1, 0, `import { ${moduleName} } from '${pkg}';`);
         writeFileSync(modulesPath, lines.join('\n'));
         result.done.push(`registered ${moduleName} in apps/api/src/modules.ts (last in the module list)`);
       }
@@ -194,7 +198,24 @@ export function registerDomain(name: string, root: string = repoRoot): Registrat
 }
 
 function usage(): string {
-  return 'Usage: pnpm new:domain <name> [--no-register]\n  <name>  lowercase letters and digits, e.g. invoicing';
+  return [
+    'Usage: pnpm new:domain <name> [--no-register] [--no-install]',
+    '  <name>         lowercase letters and digits, e.g. invoicing',
+    '  --no-register  do not edit apps/api (package.json dependency, src/modules.ts)',
+    '  --no-install   do not run pnpm install afterwards',
+  ].join('\n');
+}
+
+const options = ['--no-register', '--no-install'];
+
+/** `pnpm install` from the repository root, preferring the local store; true when it succeeded. */
+function install(): boolean {
+  // Under `pnpm new:domain`, npm_execpath is pnpm's own entry point: use the same pnpm.
+  const pnpm = process.env.npm_execpath;
+  const [command, args] = pnpm?.endsWith('.js') || pnpm?.endsWith('.cjs') ? [process.execPath, [pnpm]] : [pnpm ?? 'pnpm', []];
+  console.log('\nRunning pnpm install --prefer-offline ...');
+  const result = spawnSync(command, [...args, 'install', '--prefer-offline'], { cwd: repoRoot, stdio: 'inherit' });
+  return result.status === 0;
 }
 
 function main(argv: readonly string[]): number {
@@ -204,7 +225,7 @@ function main(argv: readonly string[]): number {
     console.log(usage());
     return 0;
   }
-  const unknown = flags.filter((flag) => flag !== '--no-register');
+  const unknown = flags.filter((flag) => !options.includes(flag));
   if (unknown.length > 0 || names.length !== 1) {
     console.error(unknown.length > 0 ? `Unknown option ${unknown.join(', ')}\n${usage()}` : usage());
     return 2;
@@ -223,7 +244,9 @@ function main(argv: readonly string[]): number {
     ? { done: [], manual: [`add "@ubos/${name}": "workspace:*" to apps/api/package.json`, `register ${name}Module in apps/api/src/modules.ts`] }
     : registerDomain(name);
   for (const line of registration.done) console.log(`  ${line}`);
-  const steps = [...registration.manual, 'pnpm install (links the new package)', `pnpm vitest run packages/domains/${name}`];
+  const installed = !flags.includes('--no-install') && install();
+  const steps = [...registration.manual, ...(installed ? [] : ['pnpm install (links the new package; until then apps/api cannot import it)'])];
+  steps.push(`pnpm vitest run packages/domains/${name}`);
   console.log('\nRemaining steps:');
   for (const [index, step] of steps.entries()) console.log(`  ${index + 1}. ${step}`);
   console.log(`\nThen replace the settings example in packages/domains/${name} as the domain grows (see its README).`);

@@ -132,7 +132,9 @@ describe('pnpm new:domain', () => {
     expect(ubos).toContain(`@ubos/${name}`);
     expect(ubos).toEqual([...ubos].sort());
     const modules = readFileSync(path.join(root, 'apps/api/src/modules.ts'), 'utf8');
-    expect(modules).toContain(`import { ${name}Module } from '@ubos/${name}';`);
+    const imports = modules.split('\n').filter((line) => /^import \{ \w+Module \} from '@ubos\//.test(line));
+    expect(imports).toContain(`import { ${name}Module } from '@ubos/${name}';`);
+    expect(imports).toEqual([...imports].sort());
     expect(modules).toMatch(new RegExp(`\\n  ${name}Module,\\n\\] as const satisfies`));
     const second = registerDomain(name, root);
     expect(second.manual).toEqual([]);
