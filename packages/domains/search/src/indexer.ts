@@ -78,12 +78,19 @@ on<PayloadOf<typeof projects.projectCreated | typeof projects.projectUpdated>>([
 }));
 on([projects.projectCompleted], (p) => ({ kind: 'upsert', type: 'project', fields: { id: p.project_id, title: text(p.name), clientId: p.client_id } }));
 
-on<PayloadOf<typeof projects.taskCreated | typeof projects.taskUpdated | typeof projects.taskCompleted>>([projects.taskCreated, projects.taskUpdated, projects.taskCompleted], (p) => ({
+on<PayloadOf<typeof projects.taskCreated | typeof projects.taskUpdated | typeof projects.taskCompleted>>(
+  [projects.taskCreated, projects.taskUpdated, projects.taskCompleted],
+  (p) => ({
+    kind: 'upsert',
+    type: 'task',
+    fields: { id: p.task_id, title: text(p.title), subtitle: p.status, clientId: p.client_id, parentId: p.project_id },
+  }),
+);
+on([projects.taskMoved], (p) => ({
   kind: 'upsert',
   type: 'task',
-  fields: { id: p.task_id, title: text(p.title), subtitle: p.status, clientId: p.client_id, parentId: p.project_id },
+  fields: { id: p.task_id, title: text(p.title), clientId: p.client_id, parentId: p.project_id },
 }));
-on([projects.taskMoved], (p) => ({ kind: 'upsert', type: 'task', fields: { id: p.task_id, title: text(p.title), clientId: p.client_id, parentId: p.project_id } }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

@@ -52,7 +52,12 @@ export async function hasNewerRebuild(trx: SearchTrx, row: RebuildRow): Promise<
 }
 
 export async function updateRebuild(trx: SearchTrx, id: string, changes: Updateable<RebuildsTable>): Promise<RebuildRow> {
-  return trx.updateTable('search.rebuilds').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return trx
+    .updateTable('search.rebuilds')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function countDocuments(trx: SearchTrx): Promise<number> {

@@ -55,7 +55,16 @@ describe('indexer vs published contracts', () => {
     const events: [EventContract, Record<string, unknown>][] = [
       [
         crm.clientCreated,
-        { client_id: clientId, name: 'Contract Client', domain: 'contract.example', website: null, status: 'lead', owner_id: null, tags: [], custom_fields: {} },
+        {
+          client_id: clientId,
+          name: 'Contract Client',
+          domain: 'contract.example',
+          website: null,
+          status: 'lead',
+          owner_id: null,
+          tags: [],
+          custom_fields: {},
+        },
       ],
       [
         crm.contactCreated,
@@ -94,15 +103,42 @@ describe('indexer vs published contracts', () => {
       ],
       [
         projects.projectCreated,
-        { project_id: projectId, client_id: clientId, engagement_id: null, template_id: null, name: 'Contract Project', status: 'active', start_date: null, due_date: null },
+        {
+          project_id: projectId,
+          client_id: clientId,
+          engagement_id: null,
+          template_id: null,
+          name: 'Contract Project',
+          status: 'active',
+          start_date: null,
+          due_date: null,
+        },
       ],
       [
         projects.taskCreated,
-        { task_id: taskId, project_id: projectId, client_id: clientId, title: 'Contract Task', status: 'open', assignee_id: null, due_date: null, column_id: uuidv7(), milestone_id: null },
+        {
+          task_id: taskId,
+          project_id: projectId,
+          client_id: clientId,
+          title: 'Contract Task',
+          status: 'open',
+          assignee_id: null,
+          due_date: null,
+          column_id: uuidv7(),
+          milestone_id: null,
+        },
       ],
       [
         projects.taskMoved,
-        { task_id: taskId, project_id: projectId, client_id: clientId, title: 'Contract Task', from_column_id: uuidv7(), to_column_id: uuidv7(), position: 'a1' },
+        {
+          task_id: taskId,
+          project_id: projectId,
+          client_id: clientId,
+          title: 'Contract Task',
+          from_column_id: uuidv7(),
+          to_column_id: uuidv7(),
+          position: 'a1',
+        },
       ],
     ];
     for (const [contract, payload] of events) {
@@ -120,9 +156,7 @@ describe('indexer vs published contracts', () => {
         correlation_id: 'contracts',
         causation_id: null,
       };
-      await withTenant(testDb.db, { tenantId }, (trx) =>
-        indexDocuments.handle(event, handlerContext(trx, tenantId, 'contracts', event.id)),
-      );
+      await withTenant(testDb.db, { tenantId }, (trx) => indexDocuments.handle(event, handlerContext(trx, tenantId, 'contracts', event.id)));
     }
     const caller = createCaller(testContext({ db: testDb.db, session: searchSession({ userId: uuidv7(), tenantId, role: 'viewer' }), modules }));
     const result = await caller.query({ q: 'contract', limit: 20 });

@@ -1,5 +1,5 @@
-import * as crm from '@ubos/crm/contracts';
-import * as projects from '@ubos/projects/contracts';
+import type * as crm from '@ubos/crm/contracts';
+import type * as projects from '@ubos/projects/contracts';
 import {
   createDomainContext,
   createLogger,
@@ -83,7 +83,11 @@ export const payloads = {
     custom_fields: {},
     ...fields,
   }),
-  merged: (survivorId: string, mergedId: string): PayloadOf<typeof crm.clientMerged> => ({ survivor_id: survivorId, merged_id: mergedId, client_id: survivorId }),
+  merged: (survivorId: string, mergedId: string): PayloadOf<typeof crm.clientMerged> => ({
+    survivor_id: survivorId,
+    merged_id: mergedId,
+    client_id: survivorId,
+  }),
   project: (fields: WithDefaults<ProjectPayload, 'project_id' | 'name'>): ProjectPayload => ({
     client_id: null,
     engagement_id: null,

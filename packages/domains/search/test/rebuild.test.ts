@@ -106,8 +106,16 @@ async function seedHistory(tenantId: string, bulkClients = 0): Promise<{ clients
     await emit(crm.clientMerged, payloads.merged(acme, initech), acme);
     await emit(crm.clientArchived, payloads.client({ client_id: umbrella, name: 'Umbrella Holdings' }), umbrella);
     await emit(projects.projectCreated, payloads.project({ project_id: projectId, name: 'Website redesign', client_id: acme, status: 'active' }), projectId);
-    await emit(projects.taskCreated, payloads.task({ task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'open' }), taskId);
-    await emit(projects.taskUpdated, payloads.taskUpdated({ task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'done', changed: ['status'] }), taskId);
+    await emit(
+      projects.taskCreated,
+      payloads.task({ task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'open' }),
+      taskId,
+    );
+    await emit(
+      projects.taskUpdated,
+      payloads.taskUpdated({ task_id: taskId, project_id: projectId, title: 'Homepage mockups', client_id: acme, status: 'done', changed: ['status'] }),
+      taskId,
+    );
     // Not indexed: replay skips it.
     await emit(crm.noteCreated, { note_id: uuidv7(), client_id: acme, subject_type: 'client', subject_id: acme, body: 'hello' }, acme);
     for (let i = 0; i < bulkClients; i += 1) {
@@ -197,9 +205,7 @@ describe('search.index.rebuild', () => {
     // The request event again, outside processed_events (e.g. a replay): chunk 0 is long done.
     const requestedRow = (await outboxRows(testDb.db, tenantId)).find((row) => row.type === 'search.rebuild.requested');
     if (!requestedRow) throw new Error('no request event');
-    await withTenant(testDb.db, { tenantId }, (trx) =>
-      processRebuildEvent(rowToEnvelope(requestedRow), handlerContext(trx, tenantId, 'stale')),
-    );
+    await withTenant(testDb.db, { tenantId }, (trx) => processRebuildEvent(rowToEnvelope(requestedRow), handlerContext(trx, tenantId, 'stale')));
     expect(await caller.index.rebuildStatus({ id: rebuild.id })).toEqual(completed);
     expect(await documents(tenantId)).toEqual(before);
   });

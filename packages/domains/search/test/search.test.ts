@@ -2,16 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crm from '@ubos/crm/contracts';
 import * as projects from '@ubos/projects/contracts';
-import {
-  createCallerFactory,
-  sql,
-  uuidv7,
-  withTenant,
-  writeEvent,
-  type EventContract,
-  type EventEnvelope,
-  type Permission,
-} from '@ubos/platform';
+import { createCallerFactory, sql, uuidv7, withTenant, writeEvent, type EventContract, type EventEnvelope, type Permission } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
 import { indexDocuments } from '../src/handlers.ts';
 import { searchRouter } from '../src/router.ts';
@@ -33,7 +24,12 @@ function callerFor(tenantId: string, permissions?: Permission[]) {
   return createCaller(testContext({ db: testDb.db, session: permissions ? { ...session, permissions: new Set(permissions) } : session, modules }));
 }
 
-function envelope<Payload extends Record<string, unknown>>(tenantId: string, contract: EventContract<string, Payload>, payload: Payload, aggregateId: string): EventEnvelope {
+function envelope<Payload extends Record<string, unknown>>(
+  tenantId: string,
+  contract: EventContract<string, Payload>,
+  payload: Payload,
+  aggregateId: string,
+): EventEnvelope {
   return {
     id: uuidv7(),
     tenant_id: tenantId,
@@ -68,13 +64,33 @@ interface Fixture {
 
 async function seed(): Promise<Fixture> {
   const tenantId = uuidv7();
-  const f: Fixture = { tenantId, acme: uuidv7(), acmeHoldings: uuidv7(), acmeExact: uuidv7(), jane: uuidv7(), deal: uuidv7(), project: uuidv7(), task: uuidv7() };
+  const f: Fixture = {
+    tenantId,
+    acme: uuidv7(),
+    acmeHoldings: uuidv7(),
+    acmeExact: uuidv7(),
+    jane: uuidv7(),
+    deal: uuidv7(),
+    project: uuidv7(),
+    task: uuidv7(),
+  };
   await deliver(envelope(tenantId, crm.clientCreated, payloads.client({ client_id: f.acme, name: 'Acme Corporation', domain: 'acme.example' }), f.acme));
   await deliver(envelope(tenantId, crm.clientCreated, payloads.client({ client_id: f.acmeHoldings, name: 'Acme Holdings' }), f.acmeHoldings));
   await deliver(envelope(tenantId, crm.clientCreated, payloads.client({ client_id: f.acmeExact, name: 'Acme' }), f.acmeExact));
-  await deliver(envelope(tenantId, crm.contactCreated, payloads.contact({ contact_id: f.jane, name: 'Jane Doe', email: 'jane@acme.example', client_id: f.acme }), f.jane));
-  await deliver(envelope(tenantId, crm.dealCreated, payloads.deal({ deal_id: f.deal, title: 'Acme annual retainer', client_id: f.acme, stage_name: 'proposal' }), f.deal));
-  await deliver(envelope(tenantId, projects.projectCreated, payloads.project({ project_id: f.project, name: 'Website redesign', client_id: f.acme, status: 'active' }), f.project));
+  await deliver(
+    envelope(tenantId, crm.contactCreated, payloads.contact({ contact_id: f.jane, name: 'Jane Doe', email: 'jane@acme.example', client_id: f.acme }), f.jane),
+  );
+  await deliver(
+    envelope(tenantId, crm.dealCreated, payloads.deal({ deal_id: f.deal, title: 'Acme annual retainer', client_id: f.acme, stage_name: 'proposal' }), f.deal),
+  );
+  await deliver(
+    envelope(
+      tenantId,
+      projects.projectCreated,
+      payloads.project({ project_id: f.project, name: 'Website redesign', client_id: f.acme, status: 'active' }),
+      f.project,
+    ),
+  );
   await deliver(
     envelope(
       tenantId,
@@ -115,7 +131,10 @@ describe('search.query', () => {
     const onlyDeals = await callerFor(f.tenantId).query({ q: 'acme', types: ['deal'] });
     expect(onlyDeals.groups.map((group) => group.type)).toEqual(['deal']);
     const viewer = searchSession({ userId: uuidv7(), tenantId: f.tenantId, role: 'viewer' }).permissions;
-    const noClientRead = await callerFor(f.tenantId, [...viewer].filter((permission) => !permission.startsWith('crm.')));
+    const noClientRead = await callerFor(
+      f.tenantId,
+      [...viewer].filter((permission) => !permission.startsWith('crm.')),
+    );
     const result = await noClientRead.query({ q: 'acme' });
     expect(result.groups.map((group) => group.type).filter((type) => ['client', 'contact', 'deal'].includes(type))).toEqual([]);
     expect(result.groups).toEqual([]);
@@ -135,10 +154,19 @@ describe('search.query', () => {
     expect(direct.rows[0]?.n).toBe(0);
     await expect(
       withTenant(testDb.db, { tenantId: other }, (trx) =>
-        sql`INSERT INTO search.documents (tenant_id, entity_type, entity_id, title, source_occurred_at) VALUES (${f.tenantId}, 'client', ${uuidv7()}, 'x', now())`.execute(trx),
+        sql`INSERT INTO search.documents (tenant_id, entity_type, entity_id, title, source_occurred_at) VALUES (${f.tenantId}, 'client', ${uuidv7()}, 'x', now())`.execute(
+          trx,
+        ),
       ),
     ).rejects.toThrow(/row-level security/);
-    const catalog = await sql<{ relrowsecurity: boolean; relforcerowsecurity: boolean; owner: string; prosecdef: boolean; fn_owner: string; policies: string[] }>`
+    const catalog = await sql<{
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+      owner: string;
+      prosecdef: boolean;
+      fn_owner: string;
+      policies: string[];
+    }>`
       SELECT c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) AS owner,
              p.prosecdef, pg_get_userbyid(p.proowner) AS fn_owner,
              (SELECT array_agg(pol.polname || ':' || pol.polcmd::text || ':' ||
@@ -304,10 +332,9 @@ describe('index use under RLS', () => {
       // on the table is under RLS, and @@ (not LEAKPROOF) cannot become an index condition.
       await admin.query('BEGIN');
       await admin.query("SELECT set_config('app.tenant_id', $1, true)", [tenants[0]]);
-      const direct = await admin.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN SELECT entity_id FROM search.documents WHERE tsv @@ to_tsquery('simple', $1)`,
-        [`x${(tenants[0] ?? '').replaceAll('-', '').slice(-12)}acme:*`],
-      );
+      const direct = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT entity_id FROM search.documents WHERE tsv @@ to_tsquery('simple', $1)`, [
+        `x${(tenants[0] ?? '').replaceAll('-', '').slice(-12)}acme:*`,
+      ]);
       await admin.query('COMMIT');
       const directPlan = direct.rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(directPlan).not.toMatch(/Index Cond: \(tsv @@/);

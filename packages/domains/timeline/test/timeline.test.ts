@@ -62,7 +62,6 @@ async function admin<T extends pg.QueryResultRow>(text: string, values: unknown[
   return (await adminClient.query<T>(text, values)).rows;
 }
 
-
 const rowCount = async () => (await admin<{ n: number }>('SELECT count(*)::int AS n FROM timeline.activity_events'))[0]?.n ?? 0;
 const caller = (tenant: string, role: 'owner' | 'viewer' = 'viewer') =>
   createCallerFactory(timelineModule.router)(
@@ -88,12 +87,7 @@ beforeAll(async () => {
   const correlationId = `req-${uuidv7()}`;
   const membershipId = uuidv7();
   // One transaction per event, a few ms apart, so occurred_at orders them.
-  const write = async <P extends Record<string, unknown>>(
-    tenant: string,
-    contract: Parameters<typeof writeEvent<P>>[1],
-    payload: P,
-    aggregateId: string,
-  ) => {
+  const write = async <P extends Record<string, unknown>>(tenant: string, contract: Parameters<typeof writeEvent<P>>[1], payload: P, aggregateId: string) => {
     const event = await withTenant(testDb.db, { tenantId: tenant }, (trx) =>
       writeEvent(trx, contract, payload, { tenantId: tenant, actorId: userId, correlationId, aggregateId }),
     );
@@ -173,7 +167,10 @@ describe('timeline.list', () => {
     const timeline = caller(renamingTenantId);
     for (const type of ['project', 'projects.project']) {
       const { items } = await timeline.list({ entity: { type, id: renamedProjectId } });
-      expect(items.map((item) => [item.type, item.entityType]), type).toEqual([
+      expect(
+        items.map((item) => [item.type, item.entityType]),
+        type,
+      ).toEqual([
         ['projects.project.updated', 'projects.project'],
         ['projects.project.created', 'project'],
       ]);
@@ -206,12 +203,14 @@ describe('append-only', () => {
               has_table_privilege('ubos_app', 'timeline.activity_events', 'INSERT') AS insert`,
     );
     expect(grants).toEqual({ update: false, del: false, truncate: false, insert: true });
-    await expect(
-      withTenant(testDb.db, { tenantId }, (trx) => sql`UPDATE timeline.activity_events SET summary = 'x'`.execute(trx)),
-    ).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('permission denied') });
-    await expect(
-      withTenant(testDb.db, { tenantId }, (trx) => sql`DELETE FROM timeline.activity_events`.execute(trx)),
-    ).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('permission denied') });
+    await expect(withTenant(testDb.db, { tenantId }, (trx) => sql`UPDATE timeline.activity_events SET summary = 'x'`.execute(trx))).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('permission denied'),
+    });
+    await expect(withTenant(testDb.db, { tenantId }, (trx) => sql`DELETE FROM timeline.activity_events`.execute(trx))).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('permission denied'),
+    });
   });
 
   it('the trigger rejects UPDATE and DELETE even from a role that holds the privileges (the owner)', async () => {
