@@ -22,6 +22,11 @@ export type UntypedDB = {};
 export interface Database {
   readonly pool: pg.Pool;
   readonly kysely: Kysely<UntypedDB>;
+  /**
+   * The pool typed with the caller's own tables, for statements outside a scoped transaction
+   * (identity's global users and sessions). Tenant work goes through withTenant / ctx.db<DB>().
+   */
+  as<DB>(): Kysely<DB>;
   close(): Promise<void>;
 }
 
@@ -122,6 +127,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   return {
     pool,
     kysely,
+    as<DB>(): Kysely<DB> {
+      return kysely as unknown as Kysely<DB>;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -193,10 +201,6 @@ export async function withUser<DB, T>(
  */
 export async function withSystem<DB, T>(db: Database, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return withScope(db, `select set_config('app.system', 'on', true)`, fn);
-}
-
-export function typed<DB>(trx: Transaction<UntypedDB> | Kysely<UntypedDB>): Kysely<DB> {
-  return trx as unknown as Kysely<DB>;
 }
 
 export { sql };
