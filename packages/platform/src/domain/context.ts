@@ -30,8 +30,9 @@ export interface DomainContext {
   afterCommit(task: () => Promise<void>): void;
 }
 
-export interface DomainContextInput {
-  trx: Transaction<UntypedDB>;
+export interface DomainContextInput<DB = UntypedDB> {
+  /** The current scoped transaction, whatever tables its caller typed it with. */
+  trx: Transaction<DB>;
   tenantId: string;
   actorId: string | null;
   correlationId: string;
@@ -42,14 +43,14 @@ export interface DomainContextInput {
 }
 
 /** The one place the kernel hands a domain its typed transaction. */
-export function createDomainContext(input: DomainContextInput): DomainContext {
+export function createDomainContext<DB = UntypedDB>(input: DomainContextInput<DB>): DomainContext {
   const meta: EventMeta = {
     tenantId: input.tenantId,
     actorId: input.actorId,
     correlationId: input.correlationId,
     causationId: input.causationId ?? null,
   };
-  const trx = input.trx;
+  const trx: Transaction<unknown> = input.trx as unknown as Transaction<unknown>;
   const afterCommit = input.afterCommit;
   return {
     tenantId: input.tenantId,
