@@ -31,8 +31,8 @@ export interface DomainContext {
 }
 
 export interface DomainContextInput<DB = UntypedDB> {
-  /** The current scoped transaction, whatever tables its caller typed it with. */
-  trx: Transaction<DB>;
+  /** The current scoped transaction (withTenant's), whatever tables its caller typed it with. */
+  trx: Transaction<DB> | Kysely<DB>;
   tenantId: string;
   actorId: string | null;
   correlationId: string;
