@@ -60,7 +60,7 @@ export interface ContextDeps {
 export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): Promise<SessionInfo | null> {
   const token = cookies.get(sessionCookieName(deps.config));
   if (!token) return null;
-  const resolved = await resolveSession({ db: deps.db, cache: deps.cache }, token);
+  const resolved = await resolveSession({ db: deps.db, cache: deps.cache, permissions: deps.runtime.permissions }, token);
   if (!resolved) return null;
   // Identity owns the cookie's name and flags (HttpOnly, SameSite=Lax, Path=/, Secure per config).
   if (resolved.renewed) setSessionCookie(cookies, deps.config, token, resolved.session.expiresAt);

@@ -1,4 +1,4 @@
-import { allPermissions, isPermission, permissionsForRole, roleHasPermission, roles, type Permission, type Role } from '@ubos/platform';
+import { roles, type Permission, type PermissionCatalog, type Role } from '@ubos/platform';
 
 export interface PermissionOverride {
   role: Role;
@@ -13,11 +13,11 @@ export function isLockedGrant(role: Role, permission: Permission): boolean {
   return role === 'owner' && permission === OWNER_LOCKED_PERMISSION;
 }
 
-/** Effective permissions of a role in a tenant: the shipped matrix ± the tenant's overrides. */
-export function effectivePermissions(role: Role, overrides: readonly PermissionOverride[]): Set<Permission> {
-  const effective = new Set<Permission>(permissionsForRole(role));
+/** Effective permissions of a role in a tenant: the modules' default grants ± the tenant's overrides. */
+export function effectivePermissions(catalog: PermissionCatalog, role: Role, overrides: readonly PermissionOverride[]): Set<Permission> {
+  const effective = new Set<Permission>(catalog.forRole(role));
   for (const override of overrides) {
-    if (override.role !== role || !isPermission(override.permission)) continue; // stale rows are ignored
+    if (override.role !== role || !catalog.has(override.permission)) continue; // stale rows are ignored
     if (override.granted) effective.add(override.permission);
     else effective.delete(override.permission);
   }
@@ -34,19 +34,17 @@ export interface MatrixEntry {
   editable: boolean;
 }
 
-export function effectiveMatrix(overrides: readonly PermissionOverride[]): MatrixEntry[] {
-  const byRole = new Map<Role, Set<Permission>>(roles.map((role) => [role, effectivePermissions(role, overrides)]));
-  const overridden = new Set(
-    overrides.filter((override) => isPermission(override.permission)).map((override) => `${override.role}:${override.permission}`),
-  );
+export function effectiveMatrix(catalog: PermissionCatalog, overrides: readonly PermissionOverride[]): MatrixEntry[] {
+  const byRole = new Map<Role, Set<Permission>>(roles.map((role) => [role, effectivePermissions(catalog, role, overrides)]));
+  const overridden = new Set(overrides.filter((override) => catalog.has(override.permission)).map((override) => `${override.role}:${override.permission}`));
   const entries: MatrixEntry[] = [];
-  for (const permission of allPermissions) {
+  for (const permission of catalog.all()) {
     for (const role of roles) {
       entries.push({
         permission,
         role,
         granted: byRole.get(role)?.has(permission) ?? false,
-        defaultGranted: roleHasPermission(role, permission),
+        defaultGranted: catalog.roleHas(role, permission),
         overridden: overridden.has(`${role}:${permission}`) && !isLockedGrant(role, permission),
         editable: !isLockedGrant(role, permission),
       });

@@ -1,7 +1,7 @@
 // Public contracts of the identity domain: event and DTO schemas other packages (and the web
 // app's forms) may import. Nothing else from this package is public.
 import { z } from 'zod';
-import { defineEvent, permissionPattern, roles } from '@ubos/platform';
+import { defineEvent, permissionPattern, roles, type EventContract, type Upcaster } from '@ubos/platform';
 
 // ---------------------------------------------------------------------------------------------
 // Shared field schemas
@@ -157,21 +157,135 @@ export const okDto = z.object({ ok: z.literal(true) });
 // Events (the envelope carries the organization concerned as tenant_id)
 // ---------------------------------------------------------------------------------------------
 
+// Version 2 (snake_case payloads, the convention of every domain's events). Writers emit these.
+
 export const userCreated = defineEvent({
+  type: 'identity.user.created',
+  version: 2,
+  aggregateType: 'identity.user',
+  payload: z.object({ user_id: z.uuid(), email: z.string(), name: z.string() }),
+});
+
+export const organizationCreated = defineEvent({
+  type: 'identity.organization.created',
+  version: 2,
+  aggregateType: 'identity.organization',
+  payload: z.object({ organization_id: z.uuid(), name: z.string(), created_by: z.uuid() }),
+});
+
+export const memberInvited = defineEvent({
+  type: 'identity.member.invited',
+  version: 2,
+  aggregateType: 'identity.invitation',
+  // No token: only its hash exists, and it is not an event's business.
+  payload: z.object({
+    invitation_id: z.uuid(),
+    email: z.string(),
+    role: roleSchema,
+    invited_by: z.uuid(),
+    expires_at: z.string(),
+  }),
+});
+
+export const invitationRevoked = defineEvent({
+  type: 'identity.invitation.revoked',
+  version: 2,
+  aggregateType: 'identity.invitation',
+  payload: z.object({ invitation_id: z.uuid(), email: z.string(), revoked_by: z.uuid() }),
+});
+
+export const memberJoined = defineEvent({
+  type: 'identity.member.joined',
+  version: 2,
+  aggregateType: 'identity.membership',
+  payload: z.object({
+    membership_id: z.uuid(),
+    user_id: z.uuid(),
+    role: roleSchema,
+    via: z.enum(['sign_up', 'organization_created', 'invitation']),
+    invitation_id: z.uuid().nullable(),
+  }),
+});
+
+export const memberRoleChanged = defineEvent({
+  type: 'identity.member.role_changed',
+  version: 2,
+  aggregateType: 'identity.membership',
+  payload: z.object({
+    membership_id: z.uuid(),
+    user_id: z.uuid(),
+    previous_role: roleSchema,
+    role: roleSchema,
+    changed_by: z.uuid(),
+  }),
+});
+
+export const memberRemoved = defineEvent({
+  type: 'identity.member.removed',
+  version: 2,
+  aggregateType: 'identity.membership',
+  payload: z.object({ membership_id: z.uuid(), user_id: z.uuid(), role: roleSchema, removed_by: z.uuid() }),
+});
+
+export const rolePermissionChanged = defineEvent({
+  type: 'identity.role.permission_changed',
+  version: 2,
+  aggregateType: 'identity.role',
+  payload: z.object({
+    role: roleSchema,
+    permission: permissionSchema,
+    /** null: the override was removed and the matrix applies again. */
+    granted: z.boolean().nullable(),
+    changed_by: z.uuid(),
+  }),
+});
+
+export const sessionStarted = defineEvent({
+  type: 'identity.session.started',
+  version: 2,
+  aggregateType: 'identity.user',
+  // The session id (a hash) is not included: the event log is not a session store.
+  payload: z.object({ user_id: z.uuid(), method: z.enum(['sign_up', 'password', 'invitation', 'password_change']) }),
+});
+
+export const sessionEnded = defineEvent({
+  type: 'identity.session.ended',
+  version: 2,
+  aggregateType: 'identity.user',
+  payload: z.object({ user_id: z.uuid(), reason: z.enum(['logout', 'password_change', 'user_disabled']) }),
+});
+
+export const sessionSwitched = defineEvent({
+  type: 'identity.session.organization_switched',
+  version: 2,
+  aggregateType: 'identity.user',
+  payload: z.object({ user_id: z.uuid(), from_organization_id: z.uuid().nullable() }),
+});
+
+export const passwordChanged = defineEvent({
+  type: 'identity.password.changed',
+  version: 2,
+  aggregateType: 'identity.user',
+  payload: z.object({ user_id: z.uuid(), sessions_ended: z.number().int().min(0) }),
+});
+
+// Version 1 (camelCase payloads): still readable from outboxes, upcast to version 2 on read.
+
+export const userCreatedV1 = defineEvent({
   type: 'identity.user.created',
   version: 1,
   aggregateType: 'identity.user',
   payload: z.object({ userId: z.uuid(), email: z.string(), name: z.string() }),
 });
 
-export const organizationCreated = defineEvent({
+export const organizationCreatedV1 = defineEvent({
   type: 'identity.organization.created',
   version: 1,
   aggregateType: 'identity.organization',
   payload: z.object({ organizationId: z.uuid(), name: z.string(), createdBy: z.uuid() }),
 });
 
-export const memberInvited = defineEvent({
+export const memberInvitedV1 = defineEvent({
   type: 'identity.member.invited',
   version: 1,
   aggregateType: 'identity.invitation',
@@ -185,14 +299,14 @@ export const memberInvited = defineEvent({
   }),
 });
 
-export const invitationRevoked = defineEvent({
+export const invitationRevokedV1 = defineEvent({
   type: 'identity.invitation.revoked',
   version: 1,
   aggregateType: 'identity.invitation',
   payload: z.object({ invitationId: z.uuid(), email: z.string(), revokedBy: z.uuid() }),
 });
 
-export const memberJoined = defineEvent({
+export const memberJoinedV1 = defineEvent({
   type: 'identity.member.joined',
   version: 1,
   aggregateType: 'identity.membership',
@@ -205,7 +319,7 @@ export const memberJoined = defineEvent({
   }),
 });
 
-export const memberRoleChanged = defineEvent({
+export const memberRoleChangedV1 = defineEvent({
   type: 'identity.member.role_changed',
   version: 1,
   aggregateType: 'identity.membership',
@@ -218,14 +332,14 @@ export const memberRoleChanged = defineEvent({
   }),
 });
 
-export const memberRemoved = defineEvent({
+export const memberRemovedV1 = defineEvent({
   type: 'identity.member.removed',
   version: 1,
   aggregateType: 'identity.membership',
   payload: z.object({ membershipId: z.uuid(), userId: z.uuid(), role: roleSchema, removedBy: z.uuid() }),
 });
 
-export const rolePermissionChanged = defineEvent({
+export const rolePermissionChangedV1 = defineEvent({
   type: 'identity.role.permission_changed',
   version: 1,
   aggregateType: 'identity.role',
@@ -238,7 +352,7 @@ export const rolePermissionChanged = defineEvent({
   }),
 });
 
-export const sessionStarted = defineEvent({
+export const sessionStartedV1 = defineEvent({
   type: 'identity.session.started',
   version: 1,
   aggregateType: 'identity.user',
@@ -246,28 +360,42 @@ export const sessionStarted = defineEvent({
   payload: z.object({ userId: z.uuid(), method: z.enum(['sign_up', 'password', 'invitation', 'password_change']) }),
 });
 
-export const sessionEnded = defineEvent({
+export const sessionEndedV1 = defineEvent({
   type: 'identity.session.ended',
   version: 1,
   aggregateType: 'identity.user',
   payload: z.object({ userId: z.uuid(), reason: z.enum(['logout', 'password_change', 'user_disabled']) }),
 });
 
-export const sessionSwitched = defineEvent({
+export const sessionSwitchedV1 = defineEvent({
   type: 'identity.session.organization_switched',
   version: 1,
   aggregateType: 'identity.user',
   payload: z.object({ userId: z.uuid(), fromOrganizationId: z.uuid().nullable() }),
 });
 
-export const passwordChanged = defineEvent({
+export const passwordChangedV1 = defineEvent({
   type: 'identity.password.changed',
   version: 1,
   aggregateType: 'identity.user',
   payload: z.object({ userId: z.uuid(), sessionsEnded: z.number().int().min(0) }),
 });
 
-export const identityEvents = [
+function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** v1 -> v2 of one identity event: the same fields, snake_case keys. */
+function snakeCaseUpcaster(type: string): Upcaster {
+  return {
+    type,
+    fromVersion: 1,
+    upcast: (payload) => Object.fromEntries(Object.entries(payload).map(([key, value]) => [snakeCase(key), value])),
+  };
+}
+
+/** Every contract identity publishes, both versions. */
+export const identityEventContracts: readonly EventContract[] = [
   userCreated,
   organizationCreated,
   memberInvited,
@@ -280,4 +408,31 @@ export const identityEvents = [
   sessionEnded,
   sessionSwitched,
   passwordChanged,
-] as const;
+  userCreatedV1,
+  organizationCreatedV1,
+  memberInvitedV1,
+  invitationRevokedV1,
+  memberJoinedV1,
+  memberRoleChangedV1,
+  memberRemovedV1,
+  rolePermissionChangedV1,
+  sessionStartedV1,
+  sessionEndedV1,
+  sessionSwitchedV1,
+  passwordChangedV1,
+];
+
+export const identityUpcasters: readonly Upcaster[] = [
+  userCreated,
+  organizationCreated,
+  memberInvited,
+  invitationRevoked,
+  memberJoined,
+  memberRoleChanged,
+  memberRemoved,
+  rolePermissionChanged,
+  sessionStarted,
+  sessionEnded,
+  sessionSwitched,
+  passwordChanged,
+].map((contract) => snakeCaseUpcaster(contract.type));

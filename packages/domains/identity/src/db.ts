@@ -78,4 +78,3 @@ export interface IdentityDB {
   'identity.invitations': InvitationsTable;
   'identity.role_permissions': RolePermissionsTable;
 }
-

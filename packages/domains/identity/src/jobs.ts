@@ -1,4 +1,4 @@
-import { typed, type JobDefinition } from '@ubos/platform';
+import type { JobDefinition } from '@ubos/platform';
 import type { IdentityDB } from './db.ts';
 import { deleteExpiredSessions } from './repository.ts';
 
@@ -7,7 +7,7 @@ export const purgeExpiredSessions: JobDefinition = {
   name: 'identity.purge-expired-sessions',
   cron: '17 * * * *',
   async run(_data, { db, log }) {
-    const deleted = await deleteExpiredSessions(typed<IdentityDB>(db.kysely));
+    const deleted = await deleteExpiredSessions(db.as<IdentityDB>());
     if (deleted > 0) log.info({ deleted }, 'expired sessions purged');
   },
 };

@@ -22,11 +22,7 @@ export interface UserRow {
 const userColumns = ['id', 'email', 'name', 'password_hash', 'disabled_at'] as const;
 
 export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  return db
-    .selectFrom('identity.users')
-    .select(userColumns)
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-    .executeTakeFirst();
+  return db.selectFrom('identity.users').select(userColumns).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
 }
 
 export function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
@@ -34,10 +30,7 @@ export function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
 }
 
 export async function insertUser(db: Db, user: { id: string; email: string; name: string; passwordHash: string }): Promise<void> {
-  await db
-    .insertInto('identity.users')
-    .values({ id: user.id, email: user.email.toLowerCase(), name: user.name, password_hash: user.passwordHash })
-    .execute();
+  await db.insertInto('identity.users').values({ id: user.id, email: user.email.toLowerCase(), name: user.name, password_hash: user.passwordHash }).execute();
 }
 
 export async function updatePasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
@@ -64,10 +57,6 @@ export async function markUserDisabled(db: Db, userId: string): Promise<boolean>
 
 export async function insertTenant(db: Db, tenant: { id: string; name: string; createdBy: string }): Promise<void> {
   await db.insertInto('identity.tenants').values({ id: tenant.id, name: tenant.name, created_by: tenant.createdBy }).execute();
-}
-
-export function findTenant(db: Db, id: string): Promise<{ id: string; name: string } | undefined> {
-  return db.selectFrom('identity.tenants').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,13 +200,7 @@ export function listInvitations(db: Db, tenantId: string): Promise<InvitationRow
 }
 
 export function findInvitationForUpdate(db: Db, tenantId: string, id: string): Promise<InvitationRow | undefined> {
-  return db
-    .selectFrom('identity.invitations')
-    .select(invitationColumns)
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
+  return db.selectFrom('identity.invitations').select(invitationColumns).where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function markInvitationRevoked(db: Db, id: string): Promise<void> {
@@ -289,12 +272,7 @@ export async function upsertOverride(
 }
 
 export async function deleteOverride(db: Db, tenantId: string, role: Role, permission: string): Promise<void> {
-  await db
-    .deleteFrom('identity.role_permissions')
-    .where('tenant_id', '=', tenantId)
-    .where('role', '=', role)
-    .where('permission', '=', permission)
-    .execute();
+  await db.deleteFrom('identity.role_permissions').where('tenant_id', '=', tenantId).where('role', '=', role).where('permission', '=', permission).execute();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,14 +23,20 @@ import {
   signUpInput,
   switchOrganizationInput,
 } from './contracts.ts';
-import * as invitations from './invitation-service.ts';
+import * as invitations from './service-invitations.ts';
 import * as service from './service.ts';
 
 /** The identity domain's procedures: parse, authorize (meta.permission), call the service. */
 export const identityRouter = router({
   auth: router({
-    signUp: publicProcedure.input(signUpInput).output(authResultDto).mutation(({ ctx, input }) => service.signUp(ctx, input)),
-    login: publicProcedure.input(loginInput).output(authResultDto).mutation(({ ctx, input }) => service.login(ctx, input)),
+    signUp: publicProcedure
+      .input(signUpInput)
+      .output(authResultDto)
+      .mutation(({ ctx, input }) => service.signUp(ctx, input)),
+    login: publicProcedure
+      .input(loginInput)
+      .output(authResultDto)
+      .mutation(({ ctx, input }) => service.login(ctx, input)),
     logout: authedProcedure.output(okDto).mutation(({ ctx }) => service.logout(ctx)),
     me: authedProcedure.output(meDto).query(({ ctx }) => service.me(ctx)),
     changePassword: authedProcedure

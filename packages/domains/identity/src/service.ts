@@ -1,19 +1,18 @@
 import {
-  allPermissions,
+  createDomainContext,
   DomainError,
   NotFoundError,
-  roleHasPermission,
   roles,
   sql,
-  tenantDb,
-  typed,
   uuidv7,
   withTenant,
   withUser,
   type Cache,
   type Context,
   type Database,
+  type DomainContext,
   type Kysely,
+  type Logger,
   type SessionInfo,
   type TenantContext,
 } from '@ubos/platform';
@@ -40,30 +39,26 @@ import {
   type SignUpInput,
 } from './contracts.ts';
 import type { IdentityDB } from './db.ts';
-import { emit, requestMeta } from './events.ts';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
-import {
-  clearSessionCookie,
-  createSession,
-  evictSessions,
-  invalidateSession,
-  invalidateUserSessions,
-  setSessionCookie,
-} from './sessions.ts';
+import { clearSessionCookie, createSession, evictSessions, invalidateSession, invalidateUserSessions, setSessionCookie } from './sessions.ts';
 
 export type AuthedContext = Context & { session: SessionInfo };
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
+/**
+ * The DomainContext of a transaction identity opened itself (sign-up, login, invitations): its
+ * events belong to `tenantId`, the organization concerned (the outbox accepts rows of the
+ * transaction's tenant only).
+ */
+export function domainContextOf(ctx: Pick<Context, 'correlationId' | 'log'>, trx: Kysely<IdentityDB>, tenantId: string, actorId: string | null): DomainContext {
+  return createDomainContext({ trx, tenantId, actorId, correlationId: ctx.correlationId, causationId: null, log: ctx.log });
+}
+
 /** A transaction scoped to a tenant when there is one, otherwise to the user only. */
-export function inScope<T>(
-  db: Database,
-  tenantId: string | null,
-  userId: string | null,
-  fn: (trx: Kysely<IdentityDB>) => Promise<T>,
-): Promise<T> {
+export function inScope<T>(db: Database, tenantId: string | null, userId: string | null, fn: (trx: Kysely<IdentityDB>) => Promise<T>): Promise<T> {
   return tenantId ? withTenant<IdentityDB, T>(db, { tenantId, userId }, fn) : withUser<IdentityDB, T>(db, userId, fn);
 }
 
@@ -78,11 +73,9 @@ async function enforceRateLimit(ctx: Context, key: string, limit: number, messag
 
 export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResultDto> {
   await enforceRateLimit(ctx, `identity:signup:ip:${ctx.ip}`, ctx.config.LOGIN_RATE_LIMIT_PER_IP, 'Too many sign-ups from this address. Try again later.');
-  const kysely = typed<IdentityDB>(ctx.db.kysely);
+  const kysely = ctx.db.as<IdentityDB>();
   if (await repo.findUserByEmail(kysely, input.email)) {
-    throw new DomainError('CONFLICT', 'An account with this email already exists', [
-      { path: ['email'], message: 'An account with this email already exists' },
-    ]);
+    throw new DomainError('CONFLICT', 'An account with this email already exists', [{ path: ['email'], message: 'An account with this email already exists' }]);
   }
   const passwordHash = await hashPassword(input.password);
   const userId = uuidv7();
@@ -93,15 +86,15 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResu
     await repo.insertTenant(trx, { id: tenantId, name: input.organizationName, createdBy: userId });
     await repo.insertMembership(trx, { id: membershipId, tenantId, userId, role: 'owner' });
     const created = await createSession(trx, { userId, activeTenantId: tenantId, config: ctx.config, ip: ctx.ip, userAgent: ctx.userAgent });
-    await emit(trx, userCreated, { userId, email: input.email, name: input.name }, requestMeta(ctx, tenantId, userId, userId));
-    await emit(trx, organizationCreated, { organizationId: tenantId, name: input.organizationName, createdBy: userId }, requestMeta(ctx, tenantId, userId, tenantId));
-    await emit(
-      trx,
+    const domain = domainContextOf(ctx, trx, tenantId, userId);
+    await domain.emit(userCreated, { user_id: userId, email: input.email, name: input.name }, { aggregateId: userId });
+    await domain.emit(organizationCreated, { organization_id: tenantId, name: input.organizationName, created_by: userId }, { aggregateId: tenantId });
+    await domain.emit(
       memberJoined,
-      { membershipId, userId, role: 'owner', via: 'sign_up', invitationId: null },
-      requestMeta(ctx, tenantId, userId, membershipId),
+      { membership_id: membershipId, user_id: userId, role: 'owner', via: 'sign_up', invitation_id: null },
+      { aggregateId: membershipId },
     );
-    await emit(trx, sessionStarted, { userId, method: 'sign_up' }, requestMeta(ctx, tenantId, userId, userId));
+    await domain.emit(sessionStarted, { user_id: userId, method: 'sign_up' }, { aggregateId: userId });
     return created;
   });
   setSessionCookie(ctx.cookies, ctx.config, session.token, session.expiresAt);
@@ -117,7 +110,7 @@ export async function login(ctx: Context, input: LoginInput): Promise<AuthResult
   const accountKey = `identity:login:account:${input.email}`;
   await enforceRateLimit(ctx, accountKey, ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT, tooMany);
 
-  const kysely = typed<IdentityDB>(ctx.db.kysely);
+  const kysely = ctx.db.as<IdentityDB>();
   const user = await repo.findUserByEmail(kysely, input.email);
   if (!user) {
     await verifyDummyPassword(input.password);
@@ -131,7 +124,7 @@ export async function login(ctx: Context, input: LoginInput): Promise<AuthResult
   const active = organizations[0] ?? null;
   const session = await inScope(ctx.db, active?.id ?? null, user.id, async (trx) => {
     const created = await createSession(trx, { userId: user.id, activeTenantId: active?.id ?? null, config: ctx.config, ip: ctx.ip, userAgent: ctx.userAgent });
-    if (active) await emit(trx, sessionStarted, { userId: user.id, method: 'password' }, requestMeta(ctx, active.id, user.id, user.id));
+    if (active) await domainContextOf(ctx, trx, active.id, user.id).emit(sessionStarted, { user_id: user.id, method: 'password' }, { aggregateId: user.id });
     return created;
   });
   setSessionCookie(ctx.cookies, ctx.config, session.token, session.expiresAt);
@@ -143,7 +136,11 @@ export async function logout(ctx: AuthedContext): Promise<{ ok: true }> {
   await inScope(ctx.db, session.tenantId, session.userId, async (trx) => {
     const deleted = await invalidateSession(trx, session.sessionId);
     if (deleted && session.tenantId) {
-      await emit(trx, sessionEnded, { userId: session.userId, reason: 'logout' }, requestMeta(ctx, session.tenantId, session.userId, session.userId));
+      await domainContextOf(ctx, trx, session.tenantId, session.userId).emit(
+        sessionEnded,
+        { user_id: session.userId, reason: 'logout' },
+        { aggregateId: session.userId },
+      );
     }
   });
   await evictSessions(ctx.cache, [session.sessionId]);
@@ -158,7 +155,7 @@ export async function logout(ctx: AuthedContext): Promise<{ ok: true }> {
 export async function me(ctx: AuthedContext): Promise<MeDto> {
   const { session } = ctx;
   const organizations = await listMyOrganizations(ctx);
-  const user = await repo.findUserById(typed<IdentityDB>(ctx.db.kysely), session.userId);
+  const user = await repo.findUserById(ctx.db.as<IdentityDB>(), session.userId);
   if (!user) throw new DomainError('UNAUTHORIZED', 'Sign in to continue');
   const activeOrganization = organizations.find((organization) => organization.id === session.tenantId) ?? null;
   return {
@@ -177,13 +174,8 @@ export function listMyOrganizations(ctx: AuthedContext): Promise<OrganizationDto
 
 export async function changePassword(ctx: AuthedContext, input: ChangePasswordInput): Promise<{ ok: true }> {
   const { session } = ctx;
-  await enforceRateLimit(
-    ctx,
-    `identity:password:${session.userId}`,
-    ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
-    'Too many attempts. Try again later.',
-  );
-  const user = await repo.findUserById(typed<IdentityDB>(ctx.db.kysely), session.userId);
+  await enforceRateLimit(ctx, `identity:password:${session.userId}`, ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT, 'Too many attempts. Try again later.');
+  const user = await repo.findUserById(ctx.db.as<IdentityDB>(), session.userId);
   if (!user) throw new DomainError('UNAUTHORIZED', 'Sign in to continue');
   if (!(await verifyPassword(user.password_hash, input.currentPassword))) {
     throw new DomainError('BAD_REQUEST', 'The current password is not correct', [
@@ -202,10 +194,11 @@ export async function changePassword(ctx: AuthedContext, input: ChangePasswordIn
       userAgent: ctx.userAgent,
     });
     if (session.tenantId) {
-      const meta = requestMeta(ctx, session.tenantId, session.userId, session.userId);
-      await emit(trx, passwordChanged, { userId: session.userId, sessionsEnded: endedIds.length }, meta);
-      await emit(trx, sessionEnded, { userId: session.userId, reason: 'password_change' }, meta);
-      await emit(trx, sessionStarted, { userId: session.userId, method: 'password_change' }, meta);
+      const domain = domainContextOf(ctx, trx, session.tenantId, session.userId);
+      const aggregate = { aggregateId: session.userId };
+      await domain.emit(passwordChanged, { user_id: session.userId, sessions_ended: endedIds.length }, aggregate);
+      await domain.emit(sessionEnded, { user_id: session.userId, reason: 'password_change' }, aggregate);
+      await domain.emit(sessionStarted, { user_id: session.userId, method: 'password_change' }, aggregate);
     }
     return { ended: endedIds, fresh: created };
   });
@@ -223,11 +216,10 @@ export async function switchOrganization(ctx: AuthedContext, organizationId: str
   if (!organization) throw new NotFoundError('Organization', organizationId);
   await withTenant<IdentityDB, void>(ctx.db, { tenantId: organization.id, userId: session.userId }, async (trx) => {
     await repo.setSessionActiveTenant(trx, session.sessionId, organization.id);
-    await emit(
-      trx,
+    await domainContextOf(ctx, trx, organization.id, session.userId).emit(
       sessionSwitched,
-      { userId: session.userId, fromOrganizationId: session.tenantId },
-      requestMeta(ctx, organization.id, session.userId, session.userId),
+      { user_id: session.userId, from_organization_id: session.tenantId },
+      { aggregateId: session.userId },
     );
   });
   await evictSessions(ctx.cache, [session.sessionId]);
@@ -242,12 +234,12 @@ export async function createOrganization(ctx: AuthedContext, name: string): Prom
     await repo.insertTenant(trx, { id: tenantId, name, createdBy: session.userId });
     await repo.insertMembership(trx, { id: membershipId, tenantId, userId: session.userId, role: 'owner' });
     await repo.setSessionActiveTenant(trx, session.sessionId, tenantId);
-    await emit(trx, organizationCreated, { organizationId: tenantId, name, createdBy: session.userId }, requestMeta(ctx, tenantId, session.userId, tenantId));
-    await emit(
-      trx,
+    const domain = domainContextOf(ctx, trx, tenantId, session.userId);
+    await domain.emit(organizationCreated, { organization_id: tenantId, name, created_by: session.userId }, { aggregateId: tenantId });
+    await domain.emit(
       memberJoined,
-      { membershipId, userId: session.userId, role: 'owner', via: 'organization_created', invitationId: null },
-      requestMeta(ctx, tenantId, session.userId, membershipId),
+      { membership_id: membershipId, user_id: session.userId, role: 'owner', via: 'organization_created', invitation_id: null },
+      { aggregateId: membershipId },
     );
   });
   await evictSessions(ctx.cache, [session.sessionId]);
@@ -258,7 +250,7 @@ export async function createOrganization(ctx: AuthedContext, name: string): Prom
  * Disables a user: no more logins, every session ends now. Not exposed as a procedure yet
  * (no platform-admin principal exists); operations and future admin tooling call it.
  */
-export async function disableUser(deps: { db: Database; cache: Cache; correlationId?: string }, userId: string): Promise<boolean> {
+export async function disableUser(deps: { db: Database; cache: Cache; log: Logger; correlationId?: string }, userId: string): Promise<boolean> {
   const ended = await withUser<IdentityDB, string[] | null>(deps.db, userId, async (trx) => {
     if (!(await repo.markUserDisabled(trx, userId))) return null;
     const ids = await invalidateUserSessions(trx, userId);
@@ -266,12 +258,8 @@ export async function disableUser(deps: { db: Database; cache: Cache; correlatio
     for (const organization of organizations) {
       // The outbox only accepts rows of the transaction's tenant: scope to each organization in turn.
       await sql`select set_config('app.tenant_id', ${organization.id}, true)`.execute(trx);
-      await emit(trx, sessionEnded, { userId, reason: 'user_disabled' }, {
-        tenantId: organization.id,
-        actorId: null,
-        aggregateId: userId,
-        correlationId: deps.correlationId ?? uuidv7(),
-      });
+      const domain = createDomainContext({ trx, tenantId: organization.id, actorId: null, correlationId: deps.correlationId ?? uuidv7(), log: deps.log });
+      await domain.emit(sessionEnded, { user_id: userId, reason: 'user_disabled' }, { aggregateId: userId });
     }
     return ids;
   });
@@ -285,7 +273,7 @@ export async function disableUser(deps: { db: Database; cache: Cache; correlatio
 // ---------------------------------------------------------------------------------------------
 
 export async function listMembers(ctx: TenantContext): Promise<MemberDto[]> {
-  const rows = await repo.listMembers(tenantDb<IdentityDB>(ctx), ctx.tenant.tenantId);
+  const rows = await repo.listMembers(ctx.domain.db<IdentityDB>(), ctx.tenant.tenantId);
   return rows.map(toMemberDto);
 }
 
@@ -298,9 +286,7 @@ function toMemberDto(row: Awaited<ReturnType<typeof repo.listMembers>>[number]):
  * lookup racing the commit re-cache the old role or permissions.
  */
 async function evictAfterCommit(ctx: TenantContext, sessionIds: string[]): Promise<void> {
-  const task = () => evictSessions(ctx.cache, sessionIds);
-  if (ctx.afterCommit) ctx.afterCommit(task);
-  else await task();
+  ctx.domain.afterCommit(() => evictSessions(ctx.cache, sessionIds));
 }
 
 function assertMayTouchOwner(ctx: TenantContext, message: string): void {
@@ -308,7 +294,7 @@ function assertMayTouchOwner(ctx: TenantContext, message: string): void {
 }
 
 export async function changeMemberRole(ctx: TenantContext, input: { userId: string; role: MemberDto['role'] }): Promise<MemberDto> {
-  const trx = tenantDb<IdentityDB>(ctx);
+  const trx = ctx.domain.db<IdentityDB>();
   const { tenantId } = ctx.tenant;
   const owners = await repo.lockOwners(trx, tenantId);
   const target = await repo.findMembershipForUpdate(trx, tenantId, input.userId);
@@ -319,11 +305,10 @@ export async function changeMemberRole(ctx: TenantContext, input: { userId: stri
       throw new DomainError('PRECONDITION_FAILED', 'An organization needs at least one owner: make someone else owner first');
     }
     await repo.updateMembershipRole(trx, target.id, input.role);
-    await emit(
-      trx,
+    await ctx.domain.emit(
       memberRoleChanged,
-      { membershipId: target.id, userId: target.user_id, previousRole: target.role, role: input.role, changedBy: ctx.tenant.userId },
-      { ...ctx.eventMeta, aggregateId: target.id },
+      { membership_id: target.id, user_id: target.user_id, previous_role: target.role, role: input.role, changed_by: ctx.tenant.userId },
+      { aggregateId: target.id },
     );
     await evictAfterCommit(ctx, await repo.sessionIdsOfUser(trx, target.user_id));
   }
@@ -333,7 +318,7 @@ export async function changeMemberRole(ctx: TenantContext, input: { userId: stri
 }
 
 export async function removeMember(ctx: TenantContext, userId: string): Promise<{ ok: true }> {
-  const trx = tenantDb<IdentityDB>(ctx);
+  const trx = ctx.domain.db<IdentityDB>();
   const { tenantId } = ctx.tenant;
   const owners = await repo.lockOwners(trx, tenantId);
   const target = await repo.findMembershipForUpdate(trx, tenantId, userId);
@@ -344,11 +329,10 @@ export async function removeMember(ctx: TenantContext, userId: string): Promise<
   }
   await repo.deleteMembership(trx, target.id);
   const detached = await repo.detachSessionsFromTenant(trx, target.user_id, tenantId);
-  await emit(
-    trx,
+  await ctx.domain.emit(
     memberRemoved,
-    { membershipId: target.id, userId: target.user_id, role: target.role, removedBy: ctx.tenant.userId },
-    { ...ctx.eventMeta, aggregateId: target.id },
+    { membership_id: target.id, user_id: target.user_id, role: target.role, removed_by: ctx.tenant.userId },
+    { aggregateId: target.id },
   );
   await evictAfterCommit(ctx, [...detached, ...(await repo.sessionIdsOfUser(trx, target.user_id))]);
   return { ok: true };
@@ -359,29 +343,33 @@ export async function removeMember(ctx: TenantContext, userId: string): Promise<
 // ---------------------------------------------------------------------------------------------
 
 export async function roleMatrix(ctx: TenantContext): Promise<RoleMatrixDto> {
-  const overrides = await repo.listOverrides(tenantDb<IdentityDB>(ctx), ctx.tenant.tenantId);
-  return { roles: [...roles], permissions: [...allPermissions], entries: effectiveMatrix(overrides) };
+  const overrides = await repo.listOverrides(ctx.domain.db<IdentityDB>(), ctx.tenant.tenantId);
+  return { roles: [...roles], permissions: ctx.runtime.permissions.all(), entries: effectiveMatrix(ctx.runtime.permissions, overrides) };
 }
 
 export async function setOverride(ctx: TenantContext, input: SetOverrideInput): Promise<RoleMatrixDto> {
-  const trx = tenantDb<IdentityDB>(ctx);
+  const trx = ctx.domain.db<IdentityDB>();
   const { tenantId } = ctx.tenant;
   if (isLockedGrant(input.role, input.permission) && input.granted === false) {
     throw new DomainError('PRECONDITION_FAILED', `Owners always keep ${OWNER_LOCKED_PERMISSION}`, [
       { path: ['granted'], message: `Owners always keep ${OWNER_LOCKED_PERMISSION}` },
     ]);
   }
-  const matchesMatrix = input.granted === null || input.granted === roleHasPermission(input.role, input.permission);
+  if (!ctx.runtime.permissions.has(input.permission)) {
+    throw new DomainError('BAD_REQUEST', `There is no permission called ${input.permission}`, [
+      { path: ['permission'], message: `Unknown permission ${input.permission}` },
+    ]);
+  }
+  const matchesMatrix = input.granted === null || input.granted === ctx.runtime.permissions.roleHas(input.role, input.permission);
   if (matchesMatrix) {
     await repo.deleteOverride(trx, tenantId, input.role, input.permission);
   } else {
     await repo.upsertOverride(trx, { tenantId, role: input.role, permission: input.permission, granted: input.granted === true, updatedBy: ctx.tenant.userId });
   }
-  await emit(
-    trx,
+  await ctx.domain.emit(
     rolePermissionChanged,
-    { role: input.role, permission: input.permission, granted: matchesMatrix ? null : input.granted, changedBy: ctx.tenant.userId },
-    { ...ctx.eventMeta, aggregateId: `${tenantId}:${input.role}` },
+    { role: input.role, permission: input.permission, granted: matchesMatrix ? null : input.granted, changed_by: ctx.tenant.userId },
+    { aggregateId: `${tenantId}:${input.role}` },
   );
   await evictAfterCommit(ctx, await repo.sessionIdsActiveIn(trx, tenantId));
   return roleMatrix(ctx);

@@ -19,10 +19,8 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import {
-  isPermission,
   isRole,
   isSecureCookie,
-  typed,
   withTenant,
   type Cache,
   type Config,
@@ -31,21 +29,14 @@ import {
   type Database,
   type Kysely,
   type Permission,
+  type PermissionCatalog,
   type Role,
   type SessionInfo,
 } from '@ubos/platform';
 import { z } from 'zod';
 import { effectivePermissions } from './access.ts';
 import type { IdentityDB } from './db.ts';
-import {
-  deleteSession,
-  deleteSessionsOfUser,
-  extendSession,
-  findMembership,
-  findSessionWithUser,
-  insertSession,
-  listOverrides,
-} from './repository.ts';
+import { deleteSession, deleteSessionsOfUser, extendSession, findMembership, findSessionWithUser, insertSession, listOverrides } from './repository.ts';
 
 export const SESSION_COOKIE_NAME = 'ubos_session';
 
@@ -189,7 +180,7 @@ function needsRenewal(expiresAtMs: number, ttlSeconds: number, now: number): boo
   return expiresAtMs - now < (ttlSeconds * 1000) / 2;
 }
 
-function toSessionInfo(cached: CachedSession): SessionInfo {
+function toSessionInfo(cached: CachedSession, catalog: PermissionCatalog): SessionInfo {
   const role = cached.role !== null && isRole(cached.role) ? cached.role : null;
   return {
     sessionId: cached.sessionId,
@@ -198,7 +189,7 @@ function toSessionInfo(cached: CachedSession): SessionInfo {
     name: cached.name,
     tenantId: role ? cached.tenantId : null,
     role,
-    permissions: new Set(cached.permissions.filter(isPermission)),
+    permissions: new Set(cached.permissions.filter((permission) => catalog.has(permission))),
     expiresAt: new Date(cached.expiresAt),
   };
 }
@@ -206,6 +197,7 @@ function toSessionInfo(cached: CachedSession): SessionInfo {
 /** The role and effective permissions of a user in a tenant, or null when not a member. */
 export async function loadAccess(
   db: Database,
+  catalog: PermissionCatalog,
   tenantId: string,
   userId: string,
 ): Promise<{ role: Role; permissions: Set<Permission> } | null> {
@@ -213,7 +205,7 @@ export async function loadAccess(
     const membership = await findMembership(trx, tenantId, userId);
     if (!membership) return null;
     const overrides = await listOverrides(trx, tenantId, membership.role);
-    return { role: membership.role, permissions: effectivePermissions(membership.role, overrides) };
+    return { role: membership.role, permissions: effectivePermissions(catalog, membership.role, overrides) };
   });
 }
 
@@ -222,7 +214,7 @@ export async function loadAccess(
  * permissions) or null. `renewed` tells the host to re-set the cookie with `session.expiresAt`.
  */
 export async function resolveSession(
-  deps: { db: Database; cache: Cache },
+  deps: { db: Database; cache: Cache; permissions: PermissionCatalog },
   token: string,
 ): Promise<{ session: SessionInfo; renewed: boolean } | null> {
   if (!isWellFormedToken(token)) return null;
@@ -234,18 +226,17 @@ export async function resolveSession(
   if (hit.success) {
     const expiresAtMs = Date.parse(hit.data.expiresAt);
     if (expiresAtMs > now && !needsRenewal(expiresAtMs, hit.data.ttlSeconds, now)) {
-      return { session: toSessionInfo(hit.data), renewed: false };
+      return { session: toSessionInfo(hit.data, deps.permissions), renewed: false };
     }
   }
 
-  const kysely = typed<IdentityDB>(deps.db.kysely);
+  const kysely = deps.db.as<IdentityDB>();
   const row = await findSessionWithUser(kysely, sessionId);
   if (!row) {
     await deps.cache.delete(key);
     return null;
   }
-  const stale =
-    row.expires_at.getTime() <= now || row.disabled_at !== null || row.created_at.getTime() < row.password_changed_at.getTime();
+  const stale = row.expires_at.getTime() <= now || row.disabled_at !== null || row.created_at.getTime() < row.password_changed_at.getTime();
   if (stale) {
     await invalidateSession(kysely, sessionId);
     await deps.cache.delete(key);
@@ -261,7 +252,7 @@ export async function resolveSession(
     renewed = true;
   }
 
-  const access = row.active_tenant_id ? await loadAccess(deps.db, row.active_tenant_id, row.user_id) : null;
+  const access = row.active_tenant_id ? await loadAccess(deps.db, deps.permissions, row.active_tenant_id, row.user_id) : null;
   const cached: CachedSession = {
     sessionId,
     userId: row.user_id,
@@ -276,5 +267,5 @@ export async function resolveSession(
   await deps.cache.set(key, cached, Math.min(SESSION_CACHE_TTL_MS, Math.max(1, expiresAt.getTime() - now)));
   // Raced an eviction (logout, password or role change)? Then what was just cached may predate it.
   if ((await deps.cache.get<boolean>(staleKey(sessionId))) !== undefined) await deps.cache.delete(key);
-  return { session: toSessionInfo(cached), renewed };
+  return { session: toSessionInfo(cached, deps.permissions), renewed };
 }

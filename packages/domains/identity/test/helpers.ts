@@ -1,7 +1,33 @@
-import { createCallerFactory, MemoryCache, MemoryRateLimiter, type Cache, type Config, type Context, type Database, type RateLimiter } from '@ubos/platform';
+import {
+  createCallerFactory,
+  createDomainRuntime,
+  defineDomain,
+  grants,
+  MemoryCache,
+  MemoryRateLimiter,
+  platformModule,
+  router,
+  type Cache,
+  type Config,
+  type Context,
+  type Database,
+  type RateLimiter,
+} from '@ubos/platform';
 import { RecordingCookieJar, testConfig, testContext } from '@ubos/platform/testing';
 import { expect } from 'vitest';
-import { identityRouter, resolveSession, SESSION_COOKIE_NAME } from '../src/index.ts';
+import { identityModule, identityRouter, resolveSession, SESSION_COOKIE_NAME } from '../src/index.ts';
+
+/** Another module's permissions, so the tests see grants identity does not declare itself. */
+const crmLike = defineDomain({
+  name: 'crm',
+  router: router({}),
+  migrations: [],
+  permissions: { 'crm.client.read': grants.everyone, 'crm.client.write': grants.staff, 'crm.record.merge': grants.managers },
+});
+
+/** What the host builds from its module list, for these tests. */
+export const runtime = createDomainRuntime([platformModule, identityModule, crmLike]);
+export const permissions = runtime.permissions;
 
 export const createCaller = createCallerFactory(identityRouter);
 
@@ -19,12 +45,12 @@ export async function contextFor(shared: Shared, token?: string): Promise<Contex
   const cookies = new RecordingCookieJar();
   let session = null;
   if (token) {
-    const resolved = await resolveSession({ db: shared.db, cache }, token);
+    const resolved = await resolveSession({ db: shared.db, cache, permissions }, token);
     if (!resolved) throw new Error('token does not resolve to a session');
     session = resolved.session;
     cookies.values.set(SESSION_COOKIE_NAME, { value: token, options: null });
   }
-  const base = testContext({ db: shared.db, session, cookies, config: shared.config ?? testConfig(), ...(shared.ip ? { ip: shared.ip } : {}) });
+  const base = testContext({ db: shared.db, session, cookies, runtime, config: shared.config ?? testConfig(), ...(shared.ip ? { ip: shared.ip } : {}) });
   return { ...base, cache, rateLimiter: shared.rateLimiter ?? new MemoryRateLimiter(), cookies };
 }
 

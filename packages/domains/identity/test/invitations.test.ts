@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSession } from '../src/index.ts';
 import { hashToken } from '../src/sessions.ts';
-import { callerFor, expectCode, PASSWORD, sessionToken, signUp, uniqueEmail } from './helpers.ts';
+import { callerFor, expectCode, PASSWORD, sessionToken, signUp, uniqueEmail, permissions } from './helpers.ts';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -44,7 +44,7 @@ describe('invitations', () => {
     const joined = await joiner.invitations.acceptWithSignUp({ token: created.token, name: 'Grace Hopper', password: PASSWORD });
     expect(joined.user.email).toBe(email);
     expect(joined.activeOrganization).toEqual({ id: owner.tenantId, name: 'Acme Studio', role: 'admin' });
-    const resolved = await resolveSession({ db, cache: new MemoryCache() }, sessionToken(ctx.cookies));
+    const resolved = await resolveSession({ db, cache: new MemoryCache(), permissions }, sessionToken(ctx.cookies));
     expect(resolved?.session).toMatchObject({ tenantId: owner.tenantId, role: 'admin', email });
 
     const members = await caller.members.list();
@@ -58,10 +58,7 @@ describe('invitations', () => {
 
     // Single use.
     await expectCode(anonymous.invitations.preview({ token: created.token }), 'NOT_FOUND');
-    await expectCode(
-      anonymous.invitations.acceptWithSignUp({ token: created.token, name: 'Again', password: PASSWORD }),
-      'NOT_FOUND',
-    );
+    await expectCode(anonymous.invitations.acceptWithSignUp({ token: created.token, name: 'Again', password: PASSWORD }), 'NOT_FOUND');
 
     const events = await sql<{ type: string }>`
       select type from platform.outbox where tenant_id = ${owner.tenantId} and type like 'identity.member.%' order by position`.execute(admin.kysely);
@@ -129,7 +126,7 @@ describe('invitations', () => {
     const cache = new MemoryCache();
     const { caller: guestCaller } = await callerFor({ db, cache }, guest.token);
     await expect(guestCaller.invitations.accept({ token: created.token })).resolves.toEqual({ id: owner.tenantId, name: 'Host Org', role: 'viewer' });
-    const resolved = await resolveSession({ db, cache }, guest.token);
+    const resolved = await resolveSession({ db, cache, permissions }, guest.token);
     expect(resolved?.session).toMatchObject({ tenantId: owner.tenantId, role: 'viewer' });
     await expectCode(guestCaller.invitations.accept({ token: created.token }), 'NOT_FOUND');
   });

@@ -2,7 +2,7 @@ import { MemoryCache, sql, withTenant, type Database } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSession } from '../src/index.ts';
-import { callerFor, expectCode, PASSWORD, sessionToken, signUp, uniqueEmail, type Shared } from './helpers.ts';
+import { callerFor, expectCode, PASSWORD, sessionToken, signUp, uniqueEmail, type Shared, permissions } from './helpers.ts';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -86,9 +86,9 @@ describe('members', () => {
     const { ownerCaller, others } = await organization({ db, cache }, ['member']);
     const member = others[0];
     if (!member) throw new Error('fixture');
-    expect((await resolveSession({ db, cache }, member.token))?.session.permissions.has('crm.client.write')).toBe(true);
+    expect((await resolveSession({ db, cache, permissions }, member.token))?.session.permissions.has('crm.client.write')).toBe(true);
     await ownerCaller.members.changeRole({ userId: member.userId, role: 'viewer' });
-    const after = await resolveSession({ db, cache }, member.token);
+    const after = await resolveSession({ db, cache, permissions }, member.token);
     expect(after?.session.role).toBe('viewer');
     expect(after?.session.permissions.has('crm.client.write')).toBe(false);
   });
@@ -98,18 +98,18 @@ describe('members', () => {
     const { owner, ownerCaller, others } = await organization({ db, cache }, ['member']);
     const member = others[0];
     if (!member) throw new Error('fixture');
-    expect((await resolveSession({ db, cache }, member.token))?.session.tenantId).toBe(owner.tenantId);
+    expect((await resolveSession({ db, cache, permissions }, member.token))?.session.tenantId).toBe(owner.tenantId);
     await ownerCaller.members.remove({ userId: member.userId });
-    const after = await resolveSession({ db, cache }, member.token);
+    const after = await resolveSession({ db, cache, permissions }, member.token);
     expect(after?.session).toMatchObject({ tenantId: null, role: null });
     const { caller } = await callerFor({ db, cache }, member.token);
     await expectCode(caller.members.list(), 'FORBIDDEN');
     expect((await ownerCaller.members.list()).map((row) => row.userId)).not.toContain(member.userId);
     const events = await withTenant(db, { tenantId: owner.tenantId }, (trx) =>
-      sql<{ payload: { userId: string; role: string } }>`
+      sql<{ payload: { user_id: string; role: string } }>`
         select payload from platform.outbox where type = 'identity.member.removed'`.execute(trx),
     );
-    expect(events.rows.map((row) => row.payload)).toEqual([expect.objectContaining({ userId: member.userId, role: 'member' })]);
+    expect(events.rows.map((row) => row.payload)).toEqual([expect.objectContaining({ user_id: member.userId, role: 'member' })]);
   });
 
   it("another tenant's member is NOT_FOUND", async () => {
@@ -128,16 +128,16 @@ describe('roles', () => {
     const { ownerCaller, others } = await organization({ db, cache }, ['viewer']);
     const viewer = others[0];
     if (!viewer) throw new Error('fixture');
-    expect((await resolveSession({ db, cache }, viewer.token))?.session.permissions.has('crm.client.write')).toBe(false);
+    expect((await resolveSession({ db, cache, permissions }, viewer.token))?.session.permissions.has('crm.client.write')).toBe(false);
 
     const matrix = await ownerCaller.roles.setOverride({ role: 'viewer', permission: 'crm.client.write', granted: true });
     const entry = matrix.entries.find((candidate) => candidate.role === 'viewer' && candidate.permission === 'crm.client.write');
     expect(entry).toMatchObject({ granted: true, defaultGranted: false, overridden: true });
-    expect((await resolveSession({ db, cache }, viewer.token))?.session.permissions.has('crm.client.write')).toBe(true);
+    expect((await resolveSession({ db, cache, permissions }, viewer.token))?.session.permissions.has('crm.client.write')).toBe(true);
 
     const revokedRead = await ownerCaller.roles.setOverride({ role: 'viewer', permission: 'crm.client.read', granted: false });
     expect(revokedRead.entries.find((candidate) => candidate.role === 'viewer' && candidate.permission === 'crm.client.read')?.granted).toBe(false);
-    expect((await resolveSession({ db, cache }, viewer.token))?.session.permissions.has('crm.client.read')).toBe(false);
+    expect((await resolveSession({ db, cache, permissions }, viewer.token))?.session.permissions.has('crm.client.read')).toBe(false);
 
     // Back to the matrix.
     const reset = await ownerCaller.roles.setOverride({ role: 'viewer', permission: 'crm.client.write', granted: null });

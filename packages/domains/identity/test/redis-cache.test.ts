@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSession } from '../src/index.ts';
 import { hashToken } from '../src/sessions.ts';
-import { callerFor, PASSWORD, signUp } from './helpers.ts';
+import { callerFor, PASSWORD, signUp, permissions } from './helpers.ts';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('session lookups cached in Redis', () => {
   it('caches the resolved session under the session id (never the token) and evicts it on logout', async () => {
     const { token } = await signUp({ db, cache });
-    const first = await resolveSession({ db, cache }, token);
+    const first = await resolveSession({ db, cache, permissions }, token);
     expect(first?.session.role).toBe('owner');
     const key = `ubos:test:${testDb.name}:identity:session:${hashToken(token)}`;
     const stored = await redis.get(key);
@@ -39,7 +39,7 @@ describe('session lookups cached in Redis', () => {
     const { caller } = await callerFor({ db, cache }, token);
     await caller.auth.logout();
     expect(await redis.get(key)).toBeNull();
-    expect(await resolveSession({ db, cache }, token)).toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, token)).toBeNull();
   });
 
   it('a password change evicts every cached session of the user', async () => {
@@ -47,11 +47,11 @@ describe('session lookups cached in Redis', () => {
     const { ctx, caller: anonymous } = await callerFor({ db, cache });
     await anonymous.auth.login({ email, password: PASSWORD });
     const other = ctx.cookies.get('ubos_session') ?? '';
-    expect(await resolveSession({ db, cache }, token)).not.toBeNull();
-    expect(await resolveSession({ db, cache }, other)).not.toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, token)).not.toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, other)).not.toBeNull();
     const { caller } = await callerFor({ db, cache }, token);
     await caller.auth.changePassword({ currentPassword: PASSWORD, newPassword: 'another long password' });
-    expect(await resolveSession({ db, cache }, token)).toBeNull();
-    expect(await resolveSession({ db, cache }, other)).toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, token)).toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, other)).toBeNull();
   });
 });

@@ -36,7 +36,6 @@ async function tenantTables(): Promise<string[]> {
   return result.rows.map((row) => `identity.${row.name}`);
 }
 
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = testDb.db;
@@ -95,10 +94,16 @@ describe('identity row-level security', () => {
         sql`insert into identity.invitations (id, tenant_id, email, role, token_hash, expires_at)
             values (${uuidv7()}, ${b.tenantId}, 'x@example.test', 'owner', ${hashToken('x'.repeat(32))}, now() + interval '1 day')`.execute(trx),
       'identity.role_permissions': (trx) =>
-        sql`insert into identity.role_permissions (tenant_id, role, permission, granted) values (${b.tenantId}, 'viewer', 'identity.role.manage', true)`.execute(trx),
+        sql`insert into identity.role_permissions (tenant_id, role, permission, granted) values (${b.tenantId}, 'viewer', 'identity.role.manage', true)`.execute(
+          trx,
+        ),
       'identity.tenants': (trx) => sql`insert into identity.tenants (id, name) values (${uuidv7()}, 'Sneaky')`.execute(trx),
     };
-    expect(Object.keys(attempts).filter((table) => table !== 'identity.tenants').sort()).toEqual(await tenantTables());
+    expect(
+      Object.keys(attempts)
+        .filter((table) => table !== 'identity.tenants')
+        .sort(),
+    ).toEqual(await tenantTables());
     for (const [table, attempt] of Object.entries(attempts)) {
       const error = await withTenant(db, { tenantId: a.tenantId, userId: a.userId }, attempt).then(
         () => null,

@@ -1,4 +1,4 @@
-import { createDatabase, createLogger, MemoryCache, typed, type Database } from '@ubos/platform';
+import { createDatabase, createLogger, MemoryCache, type Database } from '@ubos/platform';
 import { purgeExpiredSessions } from '../src/jobs.ts';
 import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { IdentityDB } from '../src/db.ts';
 import { disableUser, resolveSession, SESSION_COOKIE_NAME } from '../src/index.ts';
 import { hashToken } from '../src/sessions.ts';
-import { callerFor, expectCode, PASSWORD, sessionToken, signUp } from './helpers.ts';
+import { callerFor, expectCode, PASSWORD, sessionToken, signUp, permissions } from './helpers.ts';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 function sessionRow(token: string) {
-  return typed<IdentityDB>(db.kysely).selectFrom('identity.sessions').selectAll().where('id', '=', hashToken(token)).executeTakeFirst();
+  return db.as<IdentityDB>().selectFrom('identity.sessions').selectAll().where('id', '=', hashToken(token)).executeTakeFirst();
 }
 
 describe('session cookie', () => {
@@ -60,23 +60,23 @@ describe('session cookie', () => {
 describe('resolveSession', () => {
   it('resolves the user, organization, role and permissions', async () => {
     const { token, userId, tenantId, email } = await signUp({ db });
-    const resolved = await resolveSession({ db, cache: new MemoryCache() }, token);
+    const resolved = await resolveSession({ db, cache: new MemoryCache(), permissions }, token);
     expect(resolved?.renewed).toBe(false);
     expect(resolved?.session).toMatchObject({ userId, tenantId, email, role: 'owner', sessionId: hashToken(token) });
     expect(resolved?.session.permissions.has('identity.role.manage')).toBe(true);
-    expect(await resolveSession({ db, cache: new MemoryCache() }, 'a'.repeat(32))).toBeNull();
-    expect(await resolveSession({ db, cache: new MemoryCache() }, 'not a token')).toBeNull();
+    expect(await resolveSession({ db, cache: new MemoryCache(), permissions }, 'a'.repeat(32))).toBeNull();
+    expect(await resolveSession({ db, cache: new MemoryCache(), permissions }, 'not a token')).toBeNull();
   });
 
   it('logout kills the session server-side, even with a warm cache', async () => {
     const cache = new MemoryCache();
     const { token } = await signUp({ db });
-    expect(await resolveSession({ db, cache }, token)).not.toBeNull(); // warm the cache
+    expect(await resolveSession({ db, cache, permissions }, token)).not.toBeNull(); // warm the cache
     const { ctx, caller } = await callerFor({ db, cache }, token);
     await caller.auth.logout();
     expect(ctx.cookies.get(SESSION_COOKIE_NAME)).toBeUndefined();
     expect(await sessionRow(token)).toBeUndefined();
-    expect(await resolveSession({ db, cache }, token)).toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, token)).toBeNull();
   });
 
   it('a lookup racing a logout does not leave the killed session in the cache', async () => {
@@ -100,9 +100,9 @@ describe('resolveSession', () => {
       await caller.auth.logout();
     };
     // This lookup read the row before the logout committed: it may answer, but must not cache.
-    await resolveSession({ db, cache: racing }, token);
+    await resolveSession({ db, cache: racing, permissions }, token);
     expect(hook).toBeNull();
-    expect(await resolveSession({ db, cache: inner }, token)).toBeNull();
+    expect(await resolveSession({ db, cache: inner, permissions }, token)).toBeNull();
   });
 
   it('a password change kills every earlier session and issues a fresh one', async () => {
@@ -112,8 +112,8 @@ describe('resolveSession', () => {
     await anonymous.auth.login({ email, password: PASSWORD });
     const second = sessionToken(loginCtx.cookies);
     expect(second).not.toBe(first);
-    expect(await resolveSession({ db, cache }, first)).not.toBeNull();
-    expect(await resolveSession({ db, cache }, second)).not.toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, first)).not.toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, second)).not.toBeNull();
 
     const { ctx, caller } = await callerFor({ db, cache }, first);
     await expectCode(caller.auth.changePassword({ currentPassword: 'wrong password!', newPassword: 'a brand new password' }), 'BAD_REQUEST');
@@ -121,9 +121,9 @@ describe('resolveSession', () => {
     const fresh = sessionToken(ctx.cookies);
     expect(fresh).not.toBe(first);
 
-    expect(await resolveSession({ db, cache }, first)).toBeNull();
-    expect(await resolveSession({ db, cache }, second)).toBeNull();
-    expect((await resolveSession({ db, cache }, fresh))?.session.email).toBe(email);
+    expect(await resolveSession({ db, cache, permissions }, first)).toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, second)).toBeNull();
+    expect((await resolveSession({ db, cache, permissions }, fresh))?.session.email).toBe(email);
 
     const { caller: again } = await callerFor({ db, cache });
     await expectCode(again.auth.login({ email, password: PASSWORD }), 'UNAUTHORIZED');
@@ -133,51 +133,53 @@ describe('resolveSession', () => {
   it('rejects an expired session', async () => {
     const cache = new MemoryCache();
     const { token } = await signUp({ db });
-    expect(await resolveSession({ db, cache }, token)).not.toBeNull();
-    await typed<IdentityDB>(db.kysely)
+    expect(await resolveSession({ db, cache, permissions }, token)).not.toBeNull();
+    await db
+      .as<IdentityDB>()
       .updateTable('identity.sessions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', hashToken(token))
       .execute();
     // Cached expiry is still in the future: evict as a restart would, the row decides.
-    expect(await resolveSession({ db, cache: new MemoryCache() }, token)).toBeNull();
+    expect(await resolveSession({ db, cache: new MemoryCache(), permissions }, token)).toBeNull();
     expect(await sessionRow(token)).toBeUndefined();
   });
 
   it('rejects a cached session once its cached expiry has passed', async () => {
     const cache = new MemoryCache();
     const { token } = await signUp({ db });
-    const resolved = await resolveSession({ db, cache }, token);
+    const resolved = await resolveSession({ db, cache, permissions }, token);
     // Simulate the cache still holding an entry whose expiry passed (the row is gone too).
     await cache.set(
       `identity:session:${hashToken(token)}`,
       { ...resolved?.session, permissions: [], expiresAt: new Date(Date.now() - 1).toISOString(), ttlSeconds: 2_592_000 },
       30_000,
     );
-    await typed<IdentityDB>(db.kysely).deleteFrom('identity.sessions').where('id', '=', hashToken(token)).execute();
-    expect(await resolveSession({ db, cache }, token)).toBeNull();
+    await db.as<IdentityDB>().deleteFrom('identity.sessions').where('id', '=', hashToken(token)).execute();
+    expect(await resolveSession({ db, cache, permissions }, token)).toBeNull();
   });
 
   it("rejects a disabled user's sessions, and the user can no longer log in", async () => {
     const cache = new MemoryCache();
     const { token, userId, email } = await signUp({ db });
-    expect(await resolveSession({ db, cache }, token)).not.toBeNull();
-    expect(await disableUser({ db, cache }, userId)).toBe(true);
-    expect(await resolveSession({ db, cache }, token)).toBeNull();
+    expect(await resolveSession({ db, cache, permissions }, token)).not.toBeNull();
+    expect(await disableUser({ db, cache, log: createLogger({ level: 'silent' }) }, userId)).toBe(true);
+    expect(await resolveSession({ db, cache, permissions }, token)).toBeNull();
     const { caller } = await callerFor({ db });
     await expectCode(caller.auth.login({ email, password: PASSWORD }), 'UNAUTHORIZED');
   });
 
   it('rejects a surviving session row of a disabled user', async () => {
     const { token, userId } = await signUp({ db });
-    await typed<IdentityDB>(db.kysely).updateTable('identity.users').set({ disabled_at: new Date() }).where('id', '=', userId).execute();
-    expect(await resolveSession({ db, cache: new MemoryCache() }, token)).toBeNull();
+    await db.as<IdentityDB>().updateTable('identity.users').set({ disabled_at: new Date() }).where('id', '=', userId).execute();
+    expect(await resolveSession({ db, cache: new MemoryCache(), permissions }, token)).toBeNull();
   });
 
   it('the purge job deletes expired sessions only', async () => {
     const expired = await signUp({ db });
     const live = await signUp({ db });
-    await typed<IdentityDB>(db.kysely)
+    await db
+      .as<IdentityDB>()
       .updateTable('identity.sessions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', hashToken(expired.token))
@@ -190,15 +192,15 @@ describe('resolveSession', () => {
   it('slides the expiry forward when less than half the lifetime remains', async () => {
     const { token } = await signUp({ db });
     const oneDay = new Date(Date.now() + 86_400_000);
-    await typed<IdentityDB>(db.kysely).updateTable('identity.sessions').set({ expires_at: oneDay }).where('id', '=', hashToken(token)).execute();
-    const resolved = await resolveSession({ db, cache: new MemoryCache() }, token);
+    await db.as<IdentityDB>().updateTable('identity.sessions').set({ expires_at: oneDay }).where('id', '=', hashToken(token)).execute();
+    const resolved = await resolveSession({ db, cache: new MemoryCache(), permissions }, token);
     expect(resolved?.renewed).toBe(true);
     const thirtyDays = Date.now() + 30 * 86_400_000;
     expect(Math.abs((resolved?.session.expiresAt.getTime() ?? 0) - thirtyDays)).toBeLessThan(60_000);
     const row = await sessionRow(token);
     expect(Math.abs((row?.expires_at.getTime() ?? 0) - thirtyDays)).toBeLessThan(60_000);
     // More than half remains now: no renewal on the next lookup.
-    expect((await resolveSession({ db, cache: new MemoryCache() }, token))?.renewed).toBe(false);
+    expect((await resolveSession({ db, cache: new MemoryCache(), permissions }, token))?.renewed).toBe(false);
   });
 });
 
@@ -251,10 +253,7 @@ describe('auth.me and organizations', () => {
   it('refuses a second account with the same email, case-insensitively', async () => {
     const { email } = await signUp({ db });
     const { caller } = await callerFor({ db });
-    await expectCode(
-      caller.auth.signUp({ email: email.toUpperCase(), password: PASSWORD, name: 'Twin', organizationName: 'Twin Org' }),
-      'CONFLICT',
-    );
+    await expectCode(caller.auth.signUp({ email: email.toUpperCase(), password: PASSWORD, name: 'Twin', organizationName: 'Twin Org' }), 'CONFLICT');
   });
 
   it('writes the sign-up events in the new organization', async () => {
@@ -269,4 +268,3 @@ describe('auth.me and organizations', () => {
     ]);
   });
 });
-

@@ -1,5 +1,5 @@
-import { DomainError, NotFoundError, tenantDb, typed, uuidv7, withTenant, type Context, type TenantContext } from '@ubos/platform';
-import { z } from 'zod';
+import { DomainError, NotFoundError, uuidv7, withTenant, type Context, type TenantContext } from '@ubos/platform';
+import type { z } from 'zod';
 import {
   memberInvited,
   invitationRevoked,
@@ -14,10 +14,9 @@ import {
   type invitationPreviewDto,
 } from './contracts.ts';
 import type { IdentityDB } from './db.ts';
-import { emit, requestMeta } from './events.ts';
 import { hashPassword } from './passwords.ts';
 import * as repo from './repository.ts';
-import type { AuthedContext } from './service.ts';
+import { domainContextOf, type AuthedContext } from './service.ts';
 import { createSession, evictSessions, generateToken, hashToken, setSessionCookie } from './sessions.ts';
 
 export const INVITATION_TTL_SECONDS = 7 * 86_400;
@@ -52,7 +51,7 @@ export async function createInvitation(
   ctx: TenantContext,
   input: { email: string; role: InvitationDto['role'] },
 ): Promise<z.infer<typeof createdInvitationDto>> {
-  const trx = tenantDb<IdentityDB>(ctx);
+  const trx = ctx.domain.db<IdentityDB>();
   const { tenantId } = ctx.tenant;
   if (input.role === 'owner' && ctx.tenant.role !== 'owner') {
     throw new DomainError('FORBIDDEN', 'Only an owner can invite an owner');
@@ -71,34 +70,33 @@ export async function createInvitation(
     invitedBy: ctx.tenant.userId,
     ttlSeconds: INVITATION_TTL_SECONDS,
   });
-  await emit(
-    trx,
+  await ctx.domain.emit(
     memberInvited,
-    { invitationId: row.id, email: row.email, role: row.role, invitedBy: ctx.tenant.userId, expiresAt: row.expires_at.toISOString() },
-    { ...ctx.eventMeta, aggregateId: row.id },
+    { invitation_id: row.id, email: row.email, role: row.role, invited_by: ctx.tenant.userId, expires_at: row.expires_at.toISOString() },
+    { aggregateId: row.id },
   );
   return { invitation: toDto(row), token, acceptUrl: acceptUrl(ctx, token) };
 }
 
 export async function listInvitations(ctx: TenantContext): Promise<InvitationDto[]> {
-  const rows = await repo.listInvitations(tenantDb<IdentityDB>(ctx), ctx.tenant.tenantId);
+  const rows = await repo.listInvitations(ctx.domain.db<IdentityDB>(), ctx.tenant.tenantId);
   return rows.map(toDto);
 }
 
 export async function revokeInvitation(ctx: TenantContext, invitationId: string): Promise<InvitationDto> {
-  const trx = tenantDb<IdentityDB>(ctx);
+  const trx = ctx.domain.db<IdentityDB>();
   const row = await repo.findInvitationForUpdate(trx, ctx.tenant.tenantId, invitationId);
   if (!row) throw new NotFoundError('Invitation', invitationId);
   if (row.accepted_at) throw new DomainError('PRECONDITION_FAILED', 'This invitation was already accepted');
   if (row.revoked_at) return toDto(row);
   await repo.markInvitationRevoked(trx, row.id);
-  await emit(trx, invitationRevoked, { invitationId: row.id, email: row.email, revokedBy: ctx.tenant.userId }, { ...ctx.eventMeta, aggregateId: row.id });
+  await ctx.domain.emit(invitationRevoked, { invitation_id: row.id, email: row.email, revoked_by: ctx.tenant.userId }, { aggregateId: row.id });
   return toDto({ ...row, revoked_at: new Date() });
 }
 
 /** Finds a usable invitation by its token (through the SECURITY DEFINER lookup). */
 async function usableInvitation(ctx: Context, token: string): Promise<repo.InvitationLookup> {
-  const found = await repo.lookupInvitationByTokenHash(typed<IdentityDB>(ctx.db.kysely), hashToken(token));
+  const found = await repo.lookupInvitationByTokenHash(ctx.db.as<IdentityDB>(), hashToken(token));
   if (!found || found.accepted_at || found.revoked_at || found.expires_at.getTime() <= Date.now()) {
     throw new DomainError('NOT_FOUND', INVALID_INVITATION);
   }
@@ -125,11 +123,10 @@ export async function acceptInvitation(ctx: AuthedContext, token: string): Promi
     const membershipId = uuidv7();
     await repo.insertMembership(trx, { id: membershipId, tenantId, userId: session.userId, role: invitation.role });
     await repo.setSessionActiveTenant(trx, session.sessionId, tenantId);
-    await emit(
-      trx,
+    await domainContextOf(ctx, trx, tenantId, session.userId).emit(
       memberJoined,
-      { membershipId, userId: session.userId, role: invitation.role, via: 'invitation', invitationId: invitation.id },
-      requestMeta(ctx, tenantId, session.userId, membershipId),
+      { membership_id: membershipId, user_id: session.userId, role: invitation.role, via: 'invitation', invitation_id: invitation.id },
+      { aggregateId: membershipId },
     );
   });
   await evictSessions(ctx.cache, [session.sessionId]);
@@ -138,7 +135,7 @@ export async function acceptInvitation(ctx: AuthedContext, token: string): Promi
 
 export async function acceptWithSignUp(ctx: Context, input: AcceptWithSignUpInput): Promise<AuthResultDto> {
   const invitation = await usableInvitation(ctx, input.token);
-  if (await repo.findUserByEmail(typed<IdentityDB>(ctx.db.kysely), invitation.email)) {
+  if (await repo.findUserByEmail(ctx.db.as<IdentityDB>(), invitation.email)) {
     throw new DomainError('CONFLICT', 'An account with this email already exists: sign in to accept the invitation');
   }
   const passwordHash = await hashPassword(input.password);
@@ -150,14 +147,14 @@ export async function acceptWithSignUp(ctx: Context, input: AcceptWithSignUpInpu
     if (!(await repo.consumeInvitation(trx, tenantId, invitation.id, userId))) throw new DomainError('NOT_FOUND', INVALID_INVITATION);
     await repo.insertMembership(trx, { id: membershipId, tenantId, userId, role: invitation.role });
     const created = await createSession(trx, { userId, activeTenantId: tenantId, config: ctx.config, ip: ctx.ip, userAgent: ctx.userAgent });
-    await emit(trx, userCreated, { userId, email: invitation.email, name: input.name }, requestMeta(ctx, tenantId, userId, userId));
-    await emit(
-      trx,
+    const domain = domainContextOf(ctx, trx, tenantId, userId);
+    await domain.emit(userCreated, { user_id: userId, email: invitation.email, name: input.name }, { aggregateId: userId });
+    await domain.emit(
       memberJoined,
-      { membershipId, userId, role: invitation.role, via: 'invitation', invitationId: invitation.id },
-      requestMeta(ctx, tenantId, userId, membershipId),
+      { membership_id: membershipId, user_id: userId, role: invitation.role, via: 'invitation', invitation_id: invitation.id },
+      { aggregateId: membershipId },
     );
-    await emit(trx, sessionStarted, { userId, method: 'invitation' }, requestMeta(ctx, tenantId, userId, userId));
+    await domain.emit(sessionStarted, { user_id: userId, method: 'invitation' }, { aggregateId: userId });
     return created;
   });
   setSessionCookie(ctx.cookies, ctx.config, session.token, session.expiresAt);
