@@ -1,4 +1,5 @@
-import type { EventEnvelope } from '@ubos/platform';
+import type { EventContract, EventEnvelope } from '@ubos/platform';
+import * as identity from '@ubos/identity/contracts';
 import { z } from 'zod';
 
 const uuid = z.uuid();
@@ -57,7 +58,7 @@ interface Template {
   line(payload: Record<string, unknown>): string | null;
 }
 
-function template<Payload>(contract: { type: string; payload: z.ZodType<Payload> }, line: (payload: Payload) => string | null): Template {
+function template<Payload extends Record<string, unknown>>(contract: EventContract<string, Payload>, line: (payload: Payload) => string | null): Template {
   return {
     type: contract.type,
     line(payload) {
@@ -68,29 +69,15 @@ function template<Payload>(contract: { type: string; payload: z.ZodType<Payload>
   };
 }
 
-/**
- * Identity's events at their current version, v2 (snake_case; the runner upcasts v1 before the
- * handler sees it). Only the fields the lines read, until identity publishes its v2 contracts.
- */
-const role = z.string();
-const identityV2 = {
-  userCreated: { type: 'identity.user.created', payload: z.object({ name: z.string(), email: z.string() }) },
-  organizationCreated: { type: 'identity.organization.created', payload: z.object({ name: z.string() }) },
-  memberInvited: { type: 'identity.member.invited', payload: z.object({ email: z.string(), role }) },
-  memberJoined: { type: 'identity.member.joined', payload: z.object({ role, via: z.string() }) },
-  memberRoleChanged: { type: 'identity.member.role_changed', payload: z.object({ previous_role: role, role }) },
-  memberRemoved: { type: 'identity.member.removed', payload: z.object({}) },
-  invitationRevoked: { type: 'identity.invitation.revoked', payload: z.object({ email: z.string() }) },
-};
-
+// Identity's events at their current version, v2 (snake_case); the runner upcasts v1 before the handler sees it.
 const templates: readonly Template[] = [
-  template(identityV2.userCreated, (p) => (text(p.name) ? `User ${text(p.name)} signed up${text(p.email) ? ` (${text(p.email)})` : ''}` : null)),
-  template(identityV2.organizationCreated, (p) => (text(p.name) ? `Organization ${text(p.name)} created` : null)),
-  template(identityV2.memberInvited, (p) => (text(p.email) ? `${text(p.email)} invited as ${text(p.role) ?? 'member'}` : null)),
-  template(identityV2.memberJoined, (p) => `A member joined as ${text(p.role) ?? 'member'}${text(p.via) ? ` (${words(p.via)})` : ''}`),
-  template(identityV2.memberRoleChanged, (p) => `A member's role changed from ${text(p.previous_role) ?? '?'} to ${text(p.role) ?? '?'}`),
-  template(identityV2.memberRemoved, () => 'A member was removed'),
-  template(identityV2.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
+  template(identity.userCreated, (p) => (text(p.name) ? `User ${text(p.name)} signed up${text(p.email) ? ` (${text(p.email)})` : ''}` : null)),
+  template(identity.organizationCreated, (p) => (text(p.name) ? `Organization ${text(p.name)} created` : null)),
+  template(identity.memberInvited, (p) => (text(p.email) ? `${text(p.email)} invited as ${text(p.role) ?? 'member'}` : null)),
+  template(identity.memberJoined, (p) => `A member joined as ${text(p.role) ?? 'member'}${text(p.via) ? ` (${words(p.via)})` : ''}`),
+  template(identity.memberRoleChanged, (p) => `A member's role changed from ${text(p.previous_role) ?? '?'} to ${text(p.role) ?? '?'}`),
+  template(identity.memberRemoved, () => 'A member was removed'),
+  template(identity.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 

@@ -16,7 +16,7 @@ import {
   type PgBoss,
 } from '@ubos/platform';
 import { createTestDatabase, testContext, testSession, type TestDatabase, waitFor } from '@ubos/platform/testing';
-import { memberJoined, userCreated } from '@ubos/identity/contracts';
+import { memberJoined, memberRoleChanged, userCreated } from '@ubos/identity/contracts';
 import { activityDto, TIMELINE_SUBSCRIPTION } from '../src/contracts.ts';
 import { recordActivity } from '../src/handlers.ts';
 import { timelineModule } from '../src/module.ts';
@@ -94,8 +94,8 @@ beforeAll(async () => {
     written.push(event.id);
     await new Promise((resolve) => setTimeout(resolve, 3));
   };
-  await write(tenantId, userCreated, { userId, email: 'ada@example.test', name: 'Ada Lovelace' }, userId);
-  await write(tenantId, memberJoined, { membershipId, userId, role: 'owner', via: 'sign_up', invitationId: null }, membershipId);
+  await write(tenantId, userCreated, { user_id: userId, email: 'ada@example.test', name: 'Ada Lovelace' }, userId);
+  await write(tenantId, memberJoined, { membership_id: membershipId, user_id: userId, role: 'owner', via: 'sign_up', invitation_id: null }, membershipId);
   await write(tenantId, clientCreated, { name: 'Acme Ltd' }, clientId);
   await write(tenantId, projectCreated, { name: 'Website', client_id: clientId }, projectId);
   await write(tenantId, invoicePaid, { number: 'INV-001', client_id: clientId }, uuidv7());
@@ -135,6 +135,19 @@ describe('recording', () => {
     expect(byType['projects.project.created']).toMatchObject({ clientId, summary: 'Project created: Website' });
     expect(byType['revenue.invoice.paid']).toMatchObject({ clientId, summary: 'Invoice paid: INV-001' });
     expect(summarize('crm.custom_field.archived', {})).toBe('Custom field archived');
+  });
+
+  it("reads identity payloads through identity's current (v2, snake_case) contracts; a payload they reject gets the generic line", () => {
+    const roleChanged = { membership_id: uuidv7(), user_id: userId, previous_role: 'member', role: 'admin', changed_by: uuidv7() };
+    expect(memberRoleChanged.payload.parse(roleChanged)).toEqual(roleChanged);
+    expect(summarize('identity.member.role_changed', roleChanged)).toBe("A member's role changed from member to admin");
+    expect(summarize('identity.invitation.revoked', { invitation_id: uuidv7(), email: 'bob@example.test', revoked_by: userId })).toBe(
+      'Invitation for bob@example.test revoked',
+    );
+    // A version-1 payload (camelCase) reaches the handler only upcast; raw, it is summarized generically.
+    expect(summarize('identity.member.role_changed', { membershipId: uuidv7(), userId, previousRole: 'member', role: 'admin', changedBy: userId })).toBe(
+      'Member role changed',
+    );
   });
 
   it('subscribes to every event type', () => {
