@@ -27,19 +27,19 @@ function typesOf(types: readonly string[]): string[] {
  * index rebuild): the current tenant's retained events of `types`, oldest first. It runs in the
  * caller's tenant transaction, so RLS scopes it to that tenant; domains never name the table.
  */
-export async function readOutbox(trx: Transaction<unknown> | Kysely<unknown>, options: OutboxReadOptions): Promise<OutboxEvent[]> {
+export async function readOutbox<DB>(trx: Transaction<DB> | Kysely<DB>, options: OutboxReadOptions): Promise<OutboxEvent[]> {
   const limit = Math.min(Math.max(1, options.limit ?? 1000), 10_000);
   const result = await sql<OutboxRow>`
     SELECT * FROM platform.outbox
     WHERE position > ${options.afterPosition ?? 0} AND type = ANY (${typesOf(options.types)}::text[])
     ORDER BY position
-    LIMIT ${limit}`.execute(trx as Kysely<unknown>);
+    LIMIT ${limit}`.execute(trx);
   return result.rows.map((row) => ({ position: Number(row.position), event: rowToEnvelope(row) }));
 }
 
 /** How many of the current tenant's retained events have one of `types` (RLS scopes the count). */
-export async function countOutbox(trx: Transaction<unknown> | Kysely<unknown>, options: Pick<OutboxReadOptions, 'types'>): Promise<number> {
+export async function countOutbox<DB>(trx: Transaction<DB> | Kysely<DB>, options: Pick<OutboxReadOptions, 'types'>): Promise<number> {
   const result = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM platform.outbox WHERE type = ANY (${typesOf(options.types)}::text[])`.execute(trx as Kysely<unknown>);
+    SELECT count(*)::int AS n FROM platform.outbox WHERE type = ANY (${typesOf(options.types)}::text[])`.execute(trx);
   return result.rows[0]?.n ?? 0;
 }
