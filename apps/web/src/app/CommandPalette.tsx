@@ -40,7 +40,7 @@ export function hrefFor(hit: Hit): string {
     case 'deal':
       return `/deals?deal=${hit.id}`;
     case 'task':
-      return hit.parent_id ? `/projects/${hit.parent_id}?task=${hit.id}` : '/projects';
+      return hit.parentId ? `/projects/${hit.parentId}?task=${hit.id}` : '/projects';
     default:
       return '/';
   }

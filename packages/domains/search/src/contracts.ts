@@ -18,8 +18,8 @@ export const searchHitDto = z.object({
   id: z.uuid(),
   title: z.string(),
   subtitle: z.string().nullable(),
-  client_id: z.uuid().nullable(),
-  parent_id: z.uuid().nullable(),
+  clientId: z.uuid().nullable(),
+  parentId: z.uuid().nullable(),
   score: z.number(),
 });
 export type SearchHit = z.infer<typeof searchHitDto>;

@@ -92,8 +92,8 @@ export async function queryDocuments(trx: SearchTrx, q: string, types: readonly 
     id: row.entity_id,
     title: row.title,
     subtitle: row.subtitle,
-    client_id: row.client_id,
-    parent_id: row.parent_id,
+    clientId: row.client_id,
+    parentId: row.parent_id,
     score: Number(row.score),
   }));
 }

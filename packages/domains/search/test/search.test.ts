@@ -115,7 +115,7 @@ describe('search.query', () => {
     expect(exact.groups[0]?.hits[0]).toMatchObject({ id: f.acmeExact, title: 'Acme' });
 
     const contact = await callerFor(f.tenantId).query({ q: 'jane do' });
-    expect(contact.groups[0]?.hits[0]).toMatchObject({ type: 'contact', id: f.jane, title: 'Jane Doe', subtitle: 'jane@acme.example', client_id: f.acme });
+    expect(contact.groups[0]?.hits[0]).toMatchObject({ type: 'contact', id: f.jane, title: 'Jane Doe', subtitle: 'jane@acme.example', clientId: f.acme });
   });
 
   it('tolerates a typo (trigram word similarity)', async () => {
@@ -123,7 +123,7 @@ describe('search.query', () => {
     const project = await callerFor(f.tenantId).query({ q: 'redesgn' });
     expect(project.groups.flatMap((group) => group.hits).map((hit) => hit.id)).toContain(f.project);
     const task = await callerFor(f.tenantId).query({ q: 'homepgae' });
-    expect(task.groups.flatMap((group) => group.hits)[0]).toMatchObject({ type: 'task', id: f.task, parent_id: f.project });
+    expect(task.groups.flatMap((group) => group.hits)[0]).toMatchObject({ type: 'task', id: f.task, parentId: f.project });
   });
 
   it('filters by requested types and by what the caller may read', async () => {
@@ -222,7 +222,7 @@ describe('indexing from events', () => {
     const acme = await caller.query({ q: 'acme', types: ['client'] });
     expect(acme.groups).toEqual([]);
     const deal = await caller.query({ q: 'retainer' });
-    expect(deal.groups[0]?.hits[0]?.client_id).toBe(f.acmeHoldings);
+    expect(deal.groups[0]?.hits[0]?.clientId).toBe(f.acmeHoldings);
     // A replayed older event does not overwrite a newer document.
     const stale = envelope(f.tenantId, crm.clientUpdated, payloads.client({ client_id: f.acmeHoldings, name: 'Old Name' }), f.acmeHoldings);
     await deliver({ ...stale, occurred_at: new Date(Date.now() - 3_600_000).toISOString() });
@@ -255,7 +255,7 @@ describe('indexing from events', () => {
       ),
     );
     const hits = await callerFor(tenantId).query({ q: 'priya' });
-    expect(hits.groups[0]?.hits[0]).toMatchObject({ type: 'contact', id: contactId, title: 'Priya Raman', client_id: clientId });
+    expect(hits.groups[0]?.hits[0]).toMatchObject({ type: 'contact', id: contactId, title: 'Priya Raman', clientId: clientId });
   });
 
   it('rebuilds a tenant index by replaying its outbox', async () => {
