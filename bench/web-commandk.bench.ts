@@ -85,7 +85,10 @@ try {
   const input = page.getByTestId('command-input');
   await input.waitFor();
   let r = 11;
-  const rand = (n: number) => ((r = (r * 1103515245 + 12345) % 2 ** 31), r % n);
+  const rand = (n: number) => {
+    r = (r * 1103515245 + 12345) % 2 ** 31;
+    return r % n;
+  };
   const queries = Array.from({ length: QUERIES + 5 }, () => {
     const w = WORDS[rand(WORDS.length)] as string;
     const k = rand(3);

@@ -15,7 +15,7 @@ export function Skeleton({ className }: { className?: string }) {
 
 export function SkeletonRows({ rows = 6, cols = 4 }: { rows?: number; cols?: number }) {
   return (
-    <div className="divide-y divide-slate-100" aria-busy="true" aria-label="Loading">
+    <div className="divide-y divide-slate-100" role="status" aria-busy="true" aria-label="Loading">
       {Array.from({ length: rows }, (_, r) => (
         <div key={r} className="flex gap-4 px-4 py-3">
           {Array.from({ length: cols }, (_, c) => (

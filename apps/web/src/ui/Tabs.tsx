@@ -6,6 +6,7 @@ export function Tabs<T extends string>({ tabs, value, onChange }: { tabs: { id: 
       <nav className="-mb-px flex gap-5">
         {tabs.map((tab) => (
           <button
+            type="button"
             key={tab.id}
             role="tab"
             aria-selected={tab.id === value}

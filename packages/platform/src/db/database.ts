@@ -16,7 +16,7 @@ import pg from 'pg';
 import { z } from 'zod';
 
 /** Untyped view of the whole database; each domain narrows it to its own schema type. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+// biome-ignore lint/complexity/noBannedTypes: Kysely's database type with no tables known is the empty object type
 export type UntypedDB = {};
 
 export interface Database {

@@ -133,8 +133,8 @@ export async function dispatchBatch(
       const event = rowToEnvelope(row);
       for (const subscription of subscriptions) {
         if (!subscriptionMatches(subscription, event.type)) continue;
-        let jobs = perQueue.get(subscription.name);
-        if (!jobs) perQueue.set(subscription.name, (jobs = []));
+        const jobs = perQueue.get(subscription.name) ?? [];
+        if (jobs.length === 0) perQueue.set(subscription.name, jobs);
         jobs.push(jobFor(subscription, event, row.position));
       }
     }

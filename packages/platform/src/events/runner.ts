@@ -234,8 +234,8 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
             invalid.push(deadLetterInvalid(job, error));
             continue;
           }
-          let group = byTenant.get(event.tenant_id);
-          if (!group) byTenant.set(event.tenant_id, (group = []));
+          const group = byTenant.get(event.tenant_id) ?? [];
+          if (group.length === 0) byTenant.set(event.tenant_id, group);
           group.push({ job, event });
         }
         const results = await Promise.all(

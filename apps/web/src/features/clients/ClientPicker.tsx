@@ -39,11 +39,11 @@ export function ClientPicker({ value, onChange, id }: { value: string | null; on
         aria-expanded={open}
       />
       {open ? (
-        <ul className="absolute z-10 mt-1 max-h-56 w-full overflow-y-auto rounded-md bg-white py-1 text-sm shadow-lg ring-1 ring-slate-200" role="listbox">
-          {results.isPending ? <li className="px-3 py-1.5 text-slate-400">Searching…</li> : null}
-          {results.data?.items.length === 0 ? <li className="px-3 py-1.5 text-slate-400">No matching clients</li> : null}
+        <div className="absolute z-10 mt-1 max-h-56 w-full overflow-y-auto rounded-md bg-white py-1 text-sm shadow-lg ring-1 ring-slate-200" role="listbox">
+          {results.isPending ? <div className="px-3 py-1.5 text-slate-400">Searching…</div> : null}
+          {results.data?.items.length === 0 ? <div className="px-3 py-1.5 text-slate-400">No matching clients</div> : null}
           {results.data?.items.map((c) => (
-            <li key={c.id}>
+            <div key={c.id}>
               <button
                 type="button"
                 role="option"
@@ -59,9 +59,9 @@ export function ClientPicker({ value, onChange, id }: { value: string | null; on
                 {c.name}
                 {c.domain ? <span className="ml-2 text-xs text-slate-400">{c.domain}</span> : null}
               </button>
-            </li>
+            </div>
           ))}
-        </ul>
+        </div>
       ) : null}
     </div>
   );

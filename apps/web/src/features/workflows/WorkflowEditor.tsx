@@ -28,17 +28,23 @@ interface Draft {
 const emptyDraft: Draft = { name: '', description: '', triggerKind: 'event', event: '', cron: '0 9 * * 1', timezone: 'UTC', conditions: '', steps: [{ key: 'step_one', action: '', description: '', input: '{}', if: '' }] };
 const pretty = (v: unknown) => (v === undefined || v === null ? '' : JSON.stringify(v, null, 2));
 
+type Loose = Record<string, unknown>;
+const objectOf = (value: unknown): Loose => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : {});
+const textOf = (value: unknown, fallback: string): string => (typeof value === 'string' ? value : fallback);
+
 function fromSpec(spec: unknown): Draft {
-  const s = (spec ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const s = objectOf(spec);
+  const trigger = objectOf(s.trigger);
+  const schedule = trigger.schedule ? objectOf(trigger.schedule) : null;
   return {
-    name: s.name ?? '',
-    description: s.description ?? '',
-    triggerKind: s.trigger?.schedule ? 'schedule' : 'event',
-    event: s.trigger?.event ?? '',
-    cron: s.trigger?.schedule?.cron ?? '0 9 * * 1',
-    timezone: s.trigger?.schedule?.timezone ?? 'UTC',
-    conditions: pretty(s.trigger?.conditions),
-    steps: ((s.steps ?? []) as Record<string, unknown>[]).map((st) => ({
+    name: textOf(s.name, ''),
+    description: textOf(s.description, ''),
+    triggerKind: schedule ? 'schedule' : 'event',
+    event: textOf(trigger.event, ''),
+    cron: textOf(schedule?.cron, '0 9 * * 1'),
+    timezone: textOf(schedule?.timezone, 'UTC'),
+    conditions: pretty(trigger.conditions),
+    steps: (Array.isArray(s.steps) ? s.steps.map(objectOf) : []).map((st) => ({
       key: String(st.key ?? ''),
       action: String(st.action ?? ''),
       description: String(st.description ?? ''),

@@ -81,10 +81,11 @@ function Definitions() {
                   <Td>v{d.version}</Td>
                   <Td>
                     {canWrite ? (
-                      <label className="inline-flex cursor-pointer items-center gap-2" onClick={(e) => e.stopPropagation()}>
+                      <label className="inline-flex cursor-pointer items-center gap-2" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
                         <input
                           type="checkbox"
                           role="switch"
+                          aria-checked={d.enabled}
                           className="peer sr-only"
                           checked={d.enabled}
                           onChange={() => (d.enabled ? disable.mutate({ id: d.id }) : enable.mutate({ id: d.id }))}
