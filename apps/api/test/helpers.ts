@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createBoss, createLogger, type AnyRouter, type Config, type Database, type PgBoss } from '@ubos/platform';
+import { createBoss, createLogger, type AnyRouter, type Config, type Database, type DomainModule, type DomainRuntime, type PgBoss } from '@ubos/platform';
 import { testConfig, testRedisUrl } from '@ubos/platform/testing';
 import { buildServer, type Server } from '../src/server.ts';
 import { trackBoss, type BossHandle } from '../src/readiness.ts';
@@ -23,6 +23,9 @@ export interface TestServerOptions {
   boss: BossHandle | null;
   redis?: Redis | null;
   router?: AnyRouter;
+  /** The host's module list (default: modules.ts) and runtime (default: built from them, no event admin). */
+  modules?: readonly DomainModule[];
+  runtime?: DomainRuntime;
   config?: Partial<Config>;
 }
 
@@ -36,6 +39,8 @@ export async function testServer(options: TestServerOptions): Promise<Server> {
     redis: options.redis ?? null,
     boss: options.boss,
     ...(options.router ? { router: options.router } : {}),
+    ...(options.modules ? { modules: options.modules } : {}),
+    ...(options.runtime ? { runtime: options.runtime } : {}),
   });
   await server.ready();
   return server;

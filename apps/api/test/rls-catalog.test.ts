@@ -6,6 +6,7 @@ import pg from 'pg';
 import { APP_ROLE } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modules } from '../src/modules.ts';
 
 let testDb: TestDatabase;
 let admin: pg.Client;
@@ -145,6 +146,8 @@ describe('RLS catalog over the whole migrated database', () => {
     expect(problems).toEqual([]);
     // The check really ran over the modules' tables (a broken query would find nothing).
     expect(tables).toEqual(expect.arrayContaining(['platform.outbox', 'identity.memberships', 'identity.invitations', 'identity.role_permissions']));
+    // Every registered module's schema was in it, generated domains included (each has a tenant table).
+    expect(modules.map((module) => module.name).filter((name) => !tables.some((table) => table.startsWith(`${name}.`)))).toEqual([]);
   });
 
   it(`the runtime role ${APP_ROLE} is not superuser, not BYPASSRLS and owns nothing`, async () => {
