@@ -1,15 +1,49 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCallerFactory, sql, uuidv7, withTenant } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import {
+  collectSubscriptions,
+  createCallerFactory,
+  createDomainRuntime,
+  deadLetterQueueName,
+  ensureSubscriptionQueues,
+  sql,
+  uuidv7,
+  withTenant,
+  type Context,
+  type DomainRuntime,
+  type PgBoss,
+  type SessionInfo,
+} from '@ubos/platform';
+import {
+  createTestDatabase,
+  testContext,
+  testSession,
+  type CrossTenantCase,
+  type CrossTenantExpectation,
+  type CrossTenantSuite,
+  type TestDatabase,
+} from '@ubos/platform/testing';
+import { modules } from '../src/modules.ts';
+import { repoRoot } from '../src/paths.ts';
 import { appRouter } from '../src/router.ts';
+import { startTestBoss } from './helpers.ts';
 
 /**
- * Table-driven tenant isolation: every procedure of the crm, projects and search routers is
- * called by tenant B with tenant A's ids. It must answer NOT_FOUND (or an empty result for
- * lists and search), write nothing for B, and leave A's records untouched. A procedure
- * without a case fails, so a new procedure must bring its case.
+ * Table-driven tenant isolation of EVERY procedure of every registered module: tenant B calls
+ * each one with tenant A's ids. It must answer NOT_FOUND (or an empty result for lists and
+ * search), write nothing for B, and leave A's records untouched.
+ *
+ * A procedure is covered by exactly one of:
+ * - a case in `cases` below (crm, identity, platform),
+ * - a case of its module's own `packages/domains/<module>/test/cross-tenant.cases.ts`
+ *   (`crossTenantCases = defineCrossTenantCases(...)`, keys are paths inside the module's router),
+ *   loaded for every module of the module list that has one,
+ * - an entry of `EXEMPT`, with the reason it takes no tenant id.
+ * A procedure with none of them fails, so a new procedure or a newly registered module must
+ * bring its cases.
  */
-const DOMAINS = /^(crm|projects|search)\./;
 const createCaller = createCallerFactory(appRouter);
 type Caller = ReturnType<typeof createCaller>;
 
@@ -24,30 +58,20 @@ interface Fixture {
   deal: string;
   engagement: string;
   import: string;
-  project: string;
-  column: string;
-  milestone: string;
-  task: string;
-  checklistItem: string;
-  template: string;
-  rebuild: string;
+  /** Tenant A itself: an organization created through identity.auth.signUp. */
+  organization: string;
+  /** A member of A who joined through an invitation. */
+  member: string;
+  /** A pending invitation of A. */
+  invitation: string;
+  /** A dead letter of one of A's events, and that subscription. */
+  deadLetter: string;
+  subscription: string;
+  /** An event in A's outbox. */
+  event: string;
 }
 
-type Expectation =
-  /** NOT_FOUND, nothing written for B. */
-  | 'not_found'
-  /** An empty list / search result (B has no records at all), nothing written for B. */
-  | 'empty'
-  /**
-   * A call that only concerns the caller's own tenant (no id of A in it, or a plain cross-domain
-   * reference): A stays untouched. Made by a third tenant C so B's lists stay empty.
-   */
-  | 'own';
-
-interface Case {
-  expect: Expectation;
-  call(b: Caller, a: Fixture): Promise<unknown>;
-}
+type Case = CrossTenantCase<Caller, Fixture>;
 
 const cases: Record<string, Case> = {
   // ---------------------------------------------------------------- crm
@@ -121,45 +145,90 @@ const cases: Record<string, Case> = {
   'crm.imports.get': { expect: 'not_found', call: (b, a) => b.crm.imports.get({ id: a.import }) },
   'crm.imports.list': { expect: 'empty', call: (b) => b.crm.imports.list() },
 
-  // ---------------------------------------------------------------- projects
-  // clientId is a cross-domain reference (no foreign key across schemas): B may file its own project under any id.
-  'projects.projects.create': { expect: 'own', call: (b, a) => b.projects.projects.create({ name: 'B own project', clientId: a.client }) },
-  'projects.projects.createFromTemplate': {
-    expect: 'not_found',
-    call: (b, a) => b.projects.projects.createFromTemplate({ templateId: a.template, name: 'From A template' }),
-  },
-  'projects.projects.get': { expect: 'not_found', call: (b, a) => b.projects.projects.get({ id: a.project }) },
-  'projects.projects.board': { expect: 'not_found', call: (b, a) => b.projects.projects.board({ id: a.project }) },
-  'projects.projects.list': { expect: 'empty', call: (b, a) => b.projects.projects.list({ clientId: a.client }) },
-  'projects.projects.update': { expect: 'not_found', call: (b, a) => b.projects.projects.update({ id: a.project, name: 'Hijacked' }) },
-  'projects.projects.complete': { expect: 'not_found', call: (b, a) => b.projects.projects.complete({ id: a.project }) },
-  'projects.columns.create': { expect: 'not_found', call: (b, a) => b.projects.columns.create({ projectId: a.project, name: 'Planted' }) },
-  'projects.milestones.create': { expect: 'not_found', call: (b, a) => b.projects.milestones.create({ projectId: a.project, name: 'Planted' }) },
-  'projects.milestones.list': { expect: 'not_found', call: (b, a) => b.projects.milestones.list({ projectId: a.project }) },
-  'projects.milestones.reach': { expect: 'not_found', call: (b, a) => b.projects.milestones.reach({ id: a.milestone }) },
-  'projects.tasks.create': { expect: 'not_found', call: (b, a) => b.projects.tasks.create({ projectId: a.project, title: 'Planted' }) },
-  'projects.tasks.get': { expect: 'not_found', call: (b, a) => b.projects.tasks.get({ id: a.task }) },
-  'projects.tasks.list': { expect: 'not_found', call: (b, a) => b.projects.tasks.list({ projectId: a.project }) },
-  'projects.tasks.mine': { expect: 'empty', call: (b) => b.projects.tasks.mine() },
-  'projects.tasks.update': { expect: 'not_found', call: (b, a) => b.projects.tasks.update({ id: a.task, title: 'Hijacked' }) },
-  'projects.tasks.assign': { expect: 'not_found', call: (b, a) => b.projects.tasks.assign({ id: a.task, assigneeId: uuidv7() }) },
-  'projects.tasks.move': { expect: 'not_found', call: (b, a) => b.projects.tasks.move({ id: a.task, columnId: a.column }) },
-  'projects.tasks.complete': { expect: 'not_found', call: (b, a) => b.projects.tasks.complete({ id: a.task }) },
-  'projects.tasks.addChecklistItem': { expect: 'not_found', call: (b, a) => b.projects.tasks.addChecklistItem({ id: a.task, text: 'Planted' }) },
-  'projects.tasks.toggleChecklistItem': {
-    expect: 'not_found',
-    call: (b, a) => b.projects.tasks.toggleChecklistItem({ id: a.task, itemId: a.checklistItem }),
-  },
-  'projects.templates.create': { expect: 'own', call: (b) => b.projects.templates.create({ name: 'B own template', skeleton: {} }) },
-  'projects.templates.update': { expect: 'not_found', call: (b, a) => b.projects.templates.update({ id: a.template, name: 'Hijacked' }) },
-  'projects.templates.get': { expect: 'not_found', call: (b, a) => b.projects.templates.get({ id: a.template }) },
-  'projects.templates.list': { expect: 'empty', call: (b) => b.projects.templates.list() },
+  // ---------------------------------------------------------------- identity (tenant procedures and the ones naming an organization)
+  // Switching to A's organization: B is no member of it.
+  'identity.auth.switchOrganization': { expect: 'not_found', call: (b, a) => b.identity.auth.switchOrganization({ organizationId: a.organization }) },
+  'identity.organizations.list': { expect: 'empty', call: (b) => b.identity.organizations.list() },
+  'identity.members.list': { expect: 'empty', call: (b) => b.identity.members.list() },
+  'identity.members.changeRole': { expect: 'not_found', call: (b, a) => b.identity.members.changeRole({ userId: a.member, role: 'admin' }) },
+  'identity.members.remove': { expect: 'not_found', call: (b, a) => b.identity.members.remove({ userId: a.member }) },
+  'identity.invitations.create': { expect: 'own', call: (b) => b.identity.invitations.create({ email: 'own-invitee@isolation.test', role: 'member' }) },
+  'identity.invitations.list': { expect: 'empty', call: (b) => b.identity.invitations.list() },
+  'identity.invitations.revoke': { expect: 'not_found', call: (b, a) => b.identity.invitations.revoke({ invitationId: a.invitation }) },
+  'identity.roles.matrix': { expect: 'own', call: (b) => b.identity.roles.matrix() },
+  'identity.roles.setOverride': { expect: 'own', call: (b) => b.identity.roles.setOverride({ role: 'member', permission: 'crm.client.write', granted: false }) },
 
-  // ---------------------------------------------------------------- search
-  'search.query': { expect: 'empty', call: (b) => b.search.query({ q: 'Isolation' }) },
-  'search.index.rebuild': { expect: 'own', call: (b) => b.search.index.rebuild() },
-  'search.index.rebuildStatus': { expect: 'not_found', call: (b, a) => b.search.index.rebuildStatus({ id: a.rebuild }) },
+  // ---------------------------------------------------------------- platform (dead letters and replay of the tenant's own events)
+  'platform.events.deadLetters.list': { expect: 'empty', call: (b) => b.platform.events.deadLetters.list({}) },
+  'platform.events.deadLetters.get': { expect: 'not_found', call: (b, a) => b.platform.events.deadLetters.get({ id: a.deadLetter }) },
+  'platform.events.deadLetters.redrive': { expect: 'not_found', call: (b, a) => b.platform.events.deadLetters.redrive({ id: a.deadLetter }) },
+  'platform.events.deadLetters.redriveAll': { expect: 'own', call: (b, a) => b.platform.events.deadLetters.redriveAll({ subscription: a.subscription }) },
+  // Replaying from A's event id: the event is not in the caller's outbox, so nothing is enqueued.
+  'platform.events.replay': {
+    expect: 'own',
+    call: async (b, a) => {
+      await expect(b.platform.events.replay({ subscription: a.subscription, from: a.event })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      return null;
+    },
+  },
 };
+
+/**
+ * Procedures that take no tenant id at all: there is nothing of another tenant to pass them.
+ * Each entry says why; everything else needs a case.
+ */
+const EXEMPT: Record<string, string> = {
+  // Public, before any session or tenant: a new user and a new organization.
+  'identity.auth.signUp': 'public: creates a new user and organization, names no existing tenant',
+  'identity.auth.login': 'public: email and password only, no tenant id',
+  // Session-scoped: they act on the caller's own user and session, never on a tenant's records.
+  'identity.auth.logout': "session-scoped: ends the caller's own session",
+  'identity.auth.me': "session-scoped: reads the caller's own session",
+  'identity.auth.changePassword': "session-scoped: the caller's own password",
+  'identity.organizations.create': 'session-scoped: creates a new organization, names no existing tenant',
+  // Addressed by the invitation token: the token is the capability, joining another tenant is the feature.
+  'identity.invitations.preview': 'public, by invitation token: shows the organization the token invites to',
+  'identity.invitations.accept': 'by invitation token: joining the inviting tenant is what it does',
+  'identity.invitations.acceptWithSignUp': 'public, by invitation token: signs up into the inviting tenant',
+};
+
+// ---------------------------------------------------------------- the modules' own cases
+type AnySuite = CrossTenantSuite<unknown, unknown>;
+
+function isSuite(value: unknown): value is AnySuite {
+  if (!value || typeof value !== 'object') return false;
+  const suite = value as Record<string, unknown>;
+  return (
+    typeof suite.createCaller === 'function' &&
+    typeof suite.setup === 'function' &&
+    typeof suite.snapshot === 'function' &&
+    typeof suite.cases === 'object' &&
+    suite.cases !== null
+  );
+}
+
+const domainsDir = path.join(repoRoot, 'packages/domains');
+const casesFileOf = (name: string): string => path.join(domainsDir, name, 'test/cross-tenant.cases.ts');
+
+/** Every registered module's own suite, keyed by module name. */
+const suites = new Map<string, AnySuite>();
+for (const module of modules) {
+  const file = casesFileOf(module.name);
+  if (!existsSync(file)) continue;
+  const loaded = (await import(pathToFileURL(file).href)) as { crossTenantCases?: unknown };
+  if (!isSuite(loaded.crossTenantCases)) throw new Error(`${file} must export crossTenantCases = defineCrossTenantCases({ createCaller, setup, snapshot, cases })`);
+  suites.set(module.name, loaded.crossTenantCases);
+}
+
+/** Where each procedure's isolation is proven. */
+type Coverage = { kind: 'host'; testCase: Case } | { kind: 'module'; module: string; testCase: CrossTenantCase<unknown, unknown> };
+
+const coverage = new Map<string, Coverage[]>();
+const cover = (procedurePath: string, entry: Coverage) => coverage.set(procedurePath, [...(coverage.get(procedurePath) ?? []), entry]);
+for (const [procedurePath, testCase] of Object.entries(cases)) cover(procedurePath, { kind: 'host', testCase });
+for (const [module, suite] of suites) {
+  for (const [key, testCase] of Object.entries(suite.cases)) cover(`${module}.${key}`, { kind: 'module', module, testCase });
+}
 
 function isEmptyResult(result: unknown): boolean {
   if (Array.isArray(result)) return result.length === 0;
@@ -171,16 +240,22 @@ function isEmptyResult(result: unknown): boolean {
   return false;
 }
 
-const procedurePaths = Object.keys(appRouter._def.procedures as Record<string, unknown>).filter((path) => DOMAINS.test(path)).sort();
+const procedurePaths = Object.keys(appRouter._def.procedures as Record<string, unknown>).sort();
+const moduleCaseCount = [...coverage.values()].flat().filter((entry) => entry.kind === 'module').length;
 
 let testDb: TestDatabase;
+let boss: PgBoss;
+let runtime: DomainRuntime;
+let contexts: { a: Context; b: Context; c: Context };
 let a: Caller;
 let b: Caller;
 let c: Caller;
 let fixture: Fixture;
-const tenantA = uuidv7();
+/** Tenant A and C are organizations (signed up in beforeAll); B has no records at all. */
+let tenantA: string;
 const tenantB = uuidv7();
-const tenantC = uuidv7();
+/** Each module suite's callers and the fixture its setup made in tenant A. */
+const suiteRuns = new Map<string, { a: unknown; b: unknown; c: unknown; fixture: unknown }>();
 
 async function outboxCount(tenantId: string): Promise<number> {
   return withTenant(testDb.db, { tenantId }, async (trx) => {
@@ -189,9 +264,17 @@ async function outboxCount(tenantId: string): Promise<number> {
   });
 }
 
-/** Everything tenant A can see of its fixture, to prove a B call changed none of it. */
+/**
+ * Everything tenant A can see of its fixtures, the host's and every module suite's, to prove a
+ * B call changed none of it.
+ */
 async function snapshotOfA(): Promise<string> {
   const f = fixture;
+  const ofModules: Record<string, unknown> = {};
+  for (const [module, suite] of suites) {
+    const run = suiteRuns.get(module);
+    if (run) ofModules[module] = await suite.snapshot(run.a, run.fixture);
+  }
   const state = {
     outbox: await outboxCount(tenantA),
     clients: [await a.crm.clients.get({ id: f.client }), await a.crm.clients.get({ id: f.client2 })],
@@ -200,21 +283,45 @@ async function snapshotOfA(): Promise<string> {
     customFields: await a.crm.customFields.list({}),
     deal: await a.crm.deals.get({ id: f.deal }),
     engagement: await a.crm.engagements.get({ id: f.engagement }),
-    board: await a.projects.projects.board({ id: f.project }),
-    template: await a.projects.templates.get({ id: f.template }),
-    projects: await a.projects.projects.list({}),
-    templates: await a.projects.templates.list(),
-    rebuild: await a.search.index.rebuildStatus({ id: f.rebuild }),
+    members: await a.identity.members.list(),
+    invitations: await a.identity.invitations.list(),
+    roles: await a.identity.roles.matrix(),
+    deadLetters: await a.platform.events.deadLetters.list({}),
+    deadLetter: await a.platform.events.deadLetters.get({ id: f.deadLetter }),
+    modules: ofModules,
   };
   return JSON.stringify(state);
 }
 
+const PASSWORD = 'isolation password 123';
+
+/** Signs up an owner and their organization through identity, as a real tenant starts. */
+async function signUpTenant(name: string): Promise<{ userId: string; email: string; tenantId: string }> {
+  const anonymous = createCaller(testContext({ db: testDb.db, runtime }));
+  const email = `${name.toLowerCase().replaceAll(' ', '-')}@isolation.test`;
+  const result = await anonymous.identity.auth.signUp({ email, password: PASSWORD, name, organizationName: `${name} Org` });
+  if (!result.activeOrganization) throw new Error(`${name} signed up without an organization`);
+  return { userId: result.user.id, email, tenantId: result.activeOrganization.id };
+}
+
+function ownerContext(user: { userId: string; email?: string }, tenantId: string): Context {
+  const session: SessionInfo = testSession({ userId: user.userId, tenantId, role: 'owner', modules, ...(user.email ? { email: user.email } : {}) });
+  return testContext({ db: testDb.db, session, runtime });
+}
+
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  const caller = (tenantId: string) => createCaller(testContext({ db: testDb.db, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }));
-  a = caller(tenantA);
-  b = caller(tenantB);
-  c = caller(tenantC);
+  ({ boss } = await startTestBoss(testDb.appUrl));
+  const subscriptions = collectSubscriptions(modules);
+  await ensureSubscriptionQueues(boss, subscriptions);
+  runtime = createDomainRuntime(modules, { boss, subscriptions });
+  const ownerA = await signUpTenant('Tenant A');
+  const ownerC = await signUpTenant('Tenant C');
+  tenantA = ownerA.tenantId;
+  contexts = { a: ownerContext(ownerA, tenantA), b: ownerContext({ userId: uuidv7() }, tenantB), c: ownerContext(ownerC, ownerC.tenantId) };
+  a = createCaller(contexts.a);
+  b = createCaller(contexts.b);
+  c = createCaller(contexts.c);
   const client = await a.crm.clients.create({ name: 'Isolation Client', tags: ['vip'] });
   const client2 = await a.crm.clients.create({ name: 'Isolation Client Two' });
   const contact = await a.crm.contacts.create({ name: 'Isolation Contact', email: 'iso@example.test', clients: [{ clientId: client.id }] });
@@ -226,10 +333,37 @@ beforeAll(async () => {
   const deal = await a.crm.deals.create({ clientId: client.id, title: 'Isolation Deal', currency: 'EUR' });
   const engagement = await a.crm.engagements.create({ clientId: client.id, dealId: deal.id });
   const imported = await a.crm.imports.create({ kind: 'clients', csv: 'name\nImported A\n', mapping: { name: 'name' } });
-  const template = await a.projects.templates.create({ name: 'Isolation Template', skeleton: { milestones: [{ key: 'm', name: 'M' }], tasks: [{ title: 'T', milestone_key: 'm' }] } });
-  const board = await a.projects.projects.createFromTemplate({ templateId: template.id, name: 'Isolation Project', clientId: client.id });
-  const task = await a.projects.tasks.create({ projectId: board.project.id, title: 'Isolation Task', checklist: ['one'] });
-  const rebuild = await a.search.index.rebuild();
+
+  // A member who joined A through an invitation, and an invitation still pending.
+  const joining = await a.identity.invitations.create({ email: 'member@isolation.test', role: 'member' });
+  const anonymous = createCaller(testContext({ db: testDb.db, runtime }));
+  const joined = await anonymous.identity.invitations.acceptWithSignUp({ token: joining.token, name: 'Member', password: PASSWORD });
+  const pending = await a.identity.invitations.create({ email: 'pending@isolation.test', role: 'viewer' });
+
+  // One of A's events, and a dead letter of it, as the event backbone leaves them.
+  const event = await withTenant(testDb.db, { tenantId: tenantA }, async (trx) => {
+    const result = await sql<{ id: string; type: string; payload: unknown }>`SELECT id, type, payload FROM platform.outbox ORDER BY position LIMIT 1`.execute(trx);
+    const row = result.rows[0];
+    if (!row) throw new Error("tenant A's outbox is empty");
+    return row;
+  });
+  const subscription = subscriptions[0];
+  if (!subscription) throw new Error('no module declares a subscription: nothing to dead-letter');
+  const deadLetter = await boss.send(deadLetterQueueName(subscription.name), {
+    id: event.id,
+    tenant_id: tenantA,
+    type: event.type,
+    version: 1,
+    payload: event.payload,
+    actor_id: null,
+    aggregate_type: 'crm.client',
+    aggregate_id: client.id,
+    occurred_at: new Date().toISOString(),
+    correlation_id: uuidv7(),
+    causation_id: null,
+  });
+  if (!deadLetter) throw new Error('pg-boss did not take the dead letter');
+
   fixture = {
     client: client.id,
     client2: client2.id,
@@ -241,41 +375,75 @@ beforeAll(async () => {
     deal: deal.id,
     engagement: engagement.id,
     import: imported.id,
-    project: board.project.id,
-    column: board.columns[1]?.id ?? '',
-    milestone: board.milestones[0]?.id ?? '',
-    task: task.id,
-    checklistItem: task.checklist[0]?.id ?? '',
-    template: template.id,
-    rebuild: rebuild.rebuild.id,
+    organization: tenantA,
+    member: joined.user.id,
+    invitation: pending.invitation.id,
+    deadLetter,
+    subscription: subscription.name,
+    event: event.id,
   };
+
+  for (const [module, suite] of suites) {
+    const callers = { a: suite.createCaller(contexts.a), b: suite.createCaller(contexts.b), c: suite.createCaller(contexts.c) };
+    suiteRuns.set(module, { ...callers, fixture: await suite.setup(callers.a) });
+  }
 });
 
 afterAll(async () => {
+  await boss?.stop({ graceful: false, close: true });
   await testDb?.drop();
 });
 
-describe('cross-tenant isolation of every crm, projects and search procedure', () => {
-  it('enumerates the routers and finds every procedure covered (and no stale case)', () => {
-    expect(procedurePaths.length).toBeGreaterThan(40);
-    expect(procedurePaths.filter((path) => !cases[path])).toEqual([]);
-    expect(Object.keys(cases).filter((path) => !procedurePaths.includes(path))).toEqual([]);
+/** B with A's ids: NOT_FOUND / empty / (by C) its own; B writes nothing; A's snapshot unchanged. */
+async function expectIsolated(procedurePath: string, expectation: CrossTenantExpectation, call: (caller: 'b' | 'c') => Promise<unknown>): Promise<void> {
+  const before = await snapshotOfA();
+  const outboxB = await outboxCount(tenantB);
+  if (expectation === 'not_found') {
+    await expect(call('b')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  } else {
+    const result = await call(expectation === 'own' ? 'c' : 'b');
+    if (expectation === 'empty') expect(isEmptyResult(result), `${procedurePath} returned ${JSON.stringify(result)}`).toBe(true);
+  }
+  expect(await outboxCount(tenantB)).toBe(outboxB);
+  expect(await snapshotOfA()).toBe(before);
+}
+
+describe('cross-tenant isolation of every procedure of every module', () => {
+  it(`covers all ${procedurePaths.length} procedures: ${Object.keys(cases).length} host cases, ${moduleCaseCount} cases of ${suites.size} modules' own files, ${Object.keys(EXEMPT).length} exempt`, () => {
+    expect(procedurePaths.length).toBeGreaterThan(100);
+    const known = new Set(procedurePaths);
+    // Every procedure has a case or an exemption...
+    expect(procedurePaths.filter((procedurePath) => !coverage.has(procedurePath) && !EXEMPT[procedurePath])).toEqual([]);
+    // ...exactly one of them...
+    expect(procedurePaths.filter((procedurePath) => (coverage.get(procedurePath)?.length ?? 0) + (EXEMPT[procedurePath] ? 1 : 0) > 1)).toEqual([]);
+    // ...and no case or exemption names a procedure that does not exist.
+    expect([...coverage.keys(), ...Object.keys(EXEMPT)].filter((procedurePath) => !known.has(procedurePath))).toEqual([]);
   });
 
-  for (const path of procedurePaths) {
-    it(`${path} as another tenant`, async () => {
-      const testCase = cases[path];
-      if (!testCase) throw new Error(`No cross-tenant case for ${path}: add one to apps/api/test/cross-tenant.test.ts`);
-      const before = await snapshotOfA();
-      const outboxB = await outboxCount(tenantB);
-      if (testCase.expect === 'not_found') {
-        await expect(testCase.call(b, fixture)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      } else {
-        const result = await testCase.call(testCase.expect === 'own' ? c : b, fixture);
-        if (testCase.expect === 'empty') expect(isEmptyResult(result), `${path} returned ${JSON.stringify(result)}`).toBe(true);
+  it('loads the cases file of every registered module that has one, and no file of an unregistered one', () => {
+    const withFile = readdirSync(domainsDir).filter((name) => existsSync(casesFileOf(name)));
+    const registered = new Set<string>(modules.map((module) => module.name));
+    expect(withFile.filter((name) => !registered.has(name))).toEqual([]);
+    expect([...suites.keys()].sort()).toEqual(withFile.sort());
+  });
+
+  for (const procedurePath of procedurePaths) {
+    if (EXEMPT[procedurePath]) continue;
+    it(`${procedurePath} as another tenant`, async () => {
+      const [entry] = coverage.get(procedurePath) ?? [];
+      if (!entry) {
+        throw new Error(
+          `No cross-tenant case for ${procedurePath}: add one to packages/domains/<module>/test/cross-tenant.cases.ts or apps/api/test/cross-tenant.test.ts`,
+        );
       }
-      expect(await outboxCount(tenantB)).toBe(outboxB);
-      expect(await snapshotOfA()).toBe(before);
+      if (entry.kind === 'host') {
+        const callers = { b, c };
+        await expectIsolated(procedurePath, entry.testCase.expect, (who) => entry.testCase.call(callers[who], fixture));
+        return;
+      }
+      const run = suiteRuns.get(entry.module);
+      if (!run) throw new Error(`the ${entry.module} suite was not set up`);
+      await expectIsolated(procedurePath, entry.testCase.expect, (who) => entry.testCase.call(run[who], run.fixture));
     });
   }
 });
