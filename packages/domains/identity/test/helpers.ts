@@ -90,12 +90,12 @@ export async function signUp(shared: Shared, overrides: { email?: string; organi
 }
 
 /** Expects a promise to reject with a tRPC error of `code`; returns the error. */
-export async function expectCode(promise: Promise<unknown>, code: string): Promise<{ code: string; message: string }> {
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<{ code: string; message: string; cause?: unknown }> {
   const error = await promise.then(
     () => null,
-    (caught: unknown) => caught as { code: string; message: string },
+    (caught: unknown) => caught as { code: string; message: string; cause?: unknown },
   );
   expect(error, `expected ${code}`).not.toBeNull();
   expect(error?.code).toBe(code);
-  return error as { code: string; message: string };
+  return error as { code: string; message: string; cause?: unknown };
 }

@@ -3,6 +3,7 @@ import { purgeExpiredSessions } from '../src/jobs.ts';
 import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { IdentityDB } from '../src/db.ts';
 import { disableUser, resolveSession, SESSION_COOKIE_NAME } from '../src/index.ts';
 import { hashToken } from '../src/sessions.ts';
@@ -240,11 +241,9 @@ describe('auth.me and organizations', () => {
   it('rejects bad sign-up input with zod issues and writes nothing', async () => {
     const { caller } = await callerFor({ db });
     const before = await sql<{ n: number }>`select count(*)::int as n from identity.users`.execute(db.kysely);
-    const error = (await expectCode(
-      caller.auth.signUp({ email: 'not-an-email', password: 'short', name: '', organizationName: 'X' }),
-      'BAD_REQUEST',
-    )) as unknown as { cause: { issues: { path: string[] }[] } };
-    const paths = error.cause.issues.map((issue) => issue.path.join('.'));
+    const error = await expectCode(caller.auth.signUp({ email: 'not-an-email', password: 'short', name: '', organizationName: 'X' }), 'BAD_REQUEST');
+    const cause = z.object({ issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])) })) }).parse(error.cause);
+    const paths = cause.issues.map((issue) => issue.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['email', 'password', 'name']));
     const after = await sql<{ n: number }>`select count(*)::int as n from identity.users`.execute(db.kysely);
     expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
