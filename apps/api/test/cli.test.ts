@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   collectSubscriptions,
   createLogger,
   deadLetterQueueName,
-  defineEvent,
   ensureSubscriptionQueues,
   handleEvent,
   rowToEnvelope,
@@ -18,6 +16,7 @@ import {
   type OutboxRow,
   type PgBoss,
 } from '@ubos/platform';
+import { clientCreated } from '@ubos/crm/contracts';
 import { indexDocuments } from '@ubos/search';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { modules } from '../src/modules.ts';
@@ -79,7 +78,7 @@ describe('pnpm ubos', () => {
       version: 1,
       payload: { clientId: uuidv7() },
       actor_id: null,
-      aggregate_type: 'client',
+      aggregate_type: 'crm.client',
       aggregate_id: uuidv7(),
       occurred_at: new Date().toISOString(),
       correlation_id: uuidv7(),
@@ -116,7 +115,6 @@ describe('pnpm ubos', () => {
   it('search:rebuild rebuilds one tenant\'s documents from its outbox, printing progress', async () => {
     const tenantId = uuidv7();
     const otherTenant = uuidv7();
-    const created = defineEvent({ type: 'crm.client.created', version: 1, aggregateType: 'client', payload: z.object({ client_id: z.uuid(), name: z.string() }) });
     const docs = (tenant: string) =>
       withTenant(testDb.db, { tenantId: tenant }, async (trx) => (await sql<{ title: string }>`SELECT title FROM search.documents ORDER BY title`.execute(trx)).rows.map((row) => row.title));
     for (const [tenant, count] of [
@@ -126,7 +124,9 @@ describe('pnpm ubos', () => {
       await withTenant(testDb.db, { tenantId: tenant }, async (trx) => {
         for (let i = 0; i < count; i += 1) {
           const id = uuidv7();
-          await writeEvent(trx, created, { client_id: id, name: `CLI Client ${String(i).padStart(2, '0')}` }, { tenantId: tenant, actorId: null, correlationId: 'cli', aggregateId: id });
+          // A payload crm's published contract accepts: the indexer reads crm events through it.
+          const payload = { client_id: id, name: `CLI Client ${String(i).padStart(2, '0')}`, domain: null, website: null, status: 'active' as const, owner_id: null, tags: [], custom_fields: {} };
+          await writeEvent(trx, clientCreated, payload, { tenantId: tenant, actorId: null, correlationId: 'cli', aggregateId: id });
         }
       });
       const rows = await withTenant(testDb.db, { tenantId: tenant }, async (trx) => (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows);
