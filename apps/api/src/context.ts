@@ -1,17 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
-import {
-  type Cache,
-  type Config,
-  type Context,
-  type CookieJar,
-  type CookieOptions,
-  type Database,
-  type DomainRuntime,
-  type Logger,
-  type RateLimiter,
-  type SessionInfo,
-} from '@ubos/platform';
+import type { Cache, Config, Context, CookieJar, CookieOptions, Database, DomainRuntime, Logger, RateLimiter, SessionInfo } from '@ubos/platform';
 import { resolveSession, sessionCookieName, setSessionCookie } from '@ubos/identity';
 
 /** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */

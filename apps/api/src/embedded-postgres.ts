@@ -98,9 +98,7 @@ async function clusterState(dir: string): Promise<'empty' | 'initialised'> {
   if (existsSync(path.join(dir, 'PG_VERSION'))) return 'initialised';
   const entries = await readdir(dir);
   if (entries.length === 0) return 'empty';
-  throw new Error(
-    `${dir} is neither empty nor a Postgres data directory (no PG_VERSION). Move it away or point DATA_DIR elsewhere.`,
-  );
+  throw new Error(`${dir} is neither empty nor a Postgres data directory (no PG_VERSION). Move it away or point DATA_DIR elsewhere.`);
 }
 
 const runningAsRoot = process.getuid?.() === 0;

@@ -241,7 +241,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   });
 
   if (deps.probesOnly) {
-    app.setNotFoundHandler((request, reply) =>
+    app.setNotFoundHandler((_request, reply) =>
       reply.status(404).send({ error: 'Not Found', message: 'This is a worker process: only /health, /ready and /metrics' }),
     );
   } else {

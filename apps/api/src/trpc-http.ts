@@ -93,7 +93,7 @@ function isPlainJsonCall(request: FastifyRequest): boolean {
   // httpBatchStreamLink (and the deprecated Accept: application/jsonl) stream their answers.
   if (request.headers['trpc-accept'] !== undefined) return false;
   const accept = headerOf(request, 'accept');
-  if (accept !== undefined && accept.includes('application/jsonl')) return false;
+  if (accept?.includes('application/jsonl')) return false;
   return true;
 }
 
@@ -110,9 +110,7 @@ function lazyInputs(read: () => Record<number, unknown>): { read: () => Promise<
         return value;
       } catch (cause) {
         failure =
-          cause instanceof TRPCError
-            ? cause
-            : new TRPCError({ code: 'BAD_REQUEST', message: cause instanceof Error ? cause.message : 'Invalid input', cause });
+          cause instanceof TRPCError ? cause : new TRPCError({ code: 'BAD_REQUEST', message: cause instanceof Error ? cause.message : 'Invalid input', cause });
         throw failure;
       }
     },
@@ -147,8 +145,7 @@ export async function trpcHttpPlugin(scope: FastifyInstance, options: TrpcHttpOp
     options.maxBatchSize === undefined &&
     !options.allowMethodOverride;
 
-  const official = (request: FastifyRequest, reply: FastifyReply, path: string) =>
-    fastifyRequestHandler({ ...options, req: request, res: reply, path });
+  const official = (request: FastifyRequest, reply: FastifyReply, path: string) => fastifyRequestHandler({ ...options, req: request, res: reply, path });
 
   scope.all('/:path', async (request, reply) => {
     const path = (request.params as { path: string }).path;
@@ -262,7 +259,10 @@ export async function trpcHttpPlugin(scope: FastifyInstance, options: TrpcHttpOp
         const call = calls[0] as TRPCRequestInfoProcedureCall;
         const [error, data] = await (pending[0] as Promise<CallResult>);
         if (!error && isDataStream(data)) {
-          throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink' });
+          throw new TRPCError({
+            code: 'UNSUPPORTED_MEDIA_TYPE',
+            message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
+          });
         }
         const response: TRPCResponse = error ? { error: errorShape(error, call, type) } : { result: { data } };
         outcome = { status: getHTTPStatusCode([response]), body: JSON.stringify(transformTRPCResponse(config, response)) };
@@ -273,7 +273,10 @@ export async function trpcHttpPlugin(scope: FastifyInstance, options: TrpcHttpOp
           const callType = call.procedure?._def.type ?? 'unknown';
           if (error) return { error: errorShape(error, call, callType) };
           if (isDataStream(data)) {
-            const streamError = new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink' });
+            const streamError = new TRPCError({
+              code: 'UNSUPPORTED_MEDIA_TYPE',
+              message: 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink',
+            });
             return { error: errorShape(streamError, call, callType) };
           }
           return { result: { data } };

@@ -61,10 +61,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   // The workflow engine: claims step wake-ups and runs steps as pg-boss jobs with every module's actions.
   const workflow = createWorkflowEngine({ db: deps.db, boss: deps.boss, registry: deps.runtime.actions, log: deps.log });
   await workflow.start();
-  log.info(
-    { modules: deps.modules.map((module) => module.name), subscriptions: backbone.subscriptions.length, jobs },
-    'workers started',
-  );
+  log.info({ modules: deps.modules.map((module) => module.name), subscriptions: backbone.subscriptions.length, jobs }, 'workers started');
   let stopped = false;
   return {
     async stop() {

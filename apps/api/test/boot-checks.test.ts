@@ -59,7 +59,9 @@ describe('subscriptions name published events', () => {
 
   it('reports a subscription to an event type no module publishes, naming module, subscription and type', () => {
     const withListener: readonly DomainModule[] = [...modules, listener];
-    expect(findUndeclaredSubscriptions(withListener)).toEqual([{ module: 'listener', subscription: 'listener.invoices', eventType: 'revenue.invoice.created' }]);
+    expect(findUndeclaredSubscriptions(withListener)).toEqual([
+      { module: 'listener', subscription: 'listener.invoices', eventType: 'revenue.invoice.created' },
+    ]);
     expect(() => assertBootable({ modules: withListener })).toThrow(UndeclaredSubscriptionsError);
     expect(() => assertBootable({ modules: withListener })).toThrow(/listener subscription listener\.invoices: revenue\.invoice\.created/);
   });

@@ -112,11 +112,13 @@ describe('pnpm ubos', () => {
     expect(requeued.rows.map((row) => row.name)).toContain(subscription.name);
   });
 
-  it('search:rebuild rebuilds one tenant\'s documents from its outbox, printing progress', async () => {
+  it("search:rebuild rebuilds one tenant's documents from its outbox, printing progress", async () => {
     const tenantId = uuidv7();
     const otherTenant = uuidv7();
     const docs = (tenant: string) =>
-      withTenant(testDb.db, { tenantId: tenant }, async (trx) => (await sql<{ title: string }>`SELECT title FROM search.documents ORDER BY title`.execute(trx)).rows.map((row) => row.title));
+      withTenant(testDb.db, { tenantId: tenant }, async (trx) =>
+        (await sql<{ title: string }>`SELECT title FROM search.documents ORDER BY title`.execute(trx)).rows.map((row) => row.title),
+      );
     for (const [tenant, count] of [
       [tenantId, 12],
       [otherTenant, 2],
@@ -125,11 +127,24 @@ describe('pnpm ubos', () => {
         for (let i = 0; i < count; i += 1) {
           const id = uuidv7();
           // A payload crm's published contract accepts: the indexer reads crm events through it.
-          const payload = { client_id: id, name: `CLI Client ${String(i).padStart(2, '0')}`, domain: null, website: null, status: 'active' as const, owner_id: null, tags: [], custom_fields: {} };
+          const payload = {
+            client_id: id,
+            name: `CLI Client ${String(i).padStart(2, '0')}`,
+            domain: null,
+            website: null,
+            status: 'active' as const,
+            owner_id: null,
+            tags: [],
+            custom_fields: {},
+          };
           await writeEvent(trx, clientCreated, payload, { tenantId: tenant, actorId: null, correlationId: 'cli', aggregateId: id });
         }
       });
-      const rows = await withTenant(testDb.db, { tenantId: tenant }, async (trx) => (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows);
+      const rows = await withTenant(
+        testDb.db,
+        { tenantId: tenant },
+        async (trx) => (await sql<OutboxRow>`SELECT * FROM platform.outbox ORDER BY position`.execute(trx)).rows,
+      );
       for (const row of rows) await handleEvent(testDb.db, indexDocuments, rowToEnvelope(row), { log: createLogger({ level: 'silent' }) });
     }
     const expected = await docs(tenantId);
@@ -146,7 +161,9 @@ describe('pnpm ubos', () => {
       'running   5/12 events (41%)',
       'running   10/12 events (83%)',
       'completed 12/12 events (100%)',
-      expect.stringMatching(new RegExp(`^Rebuilt the search index of tenant ${tenantId}: 12 event\\(s\\) replayed, 12 document\\(s\\) \\(rebuild [0-9a-f-]{36}\\)\\.$`)),
+      expect.stringMatching(
+        new RegExp(`^Rebuilt the search index of tenant ${tenantId}: 12 event\\(s\\) replayed, 12 document\\(s\\) \\(rebuild [0-9a-f-]{36}\\)\\.$`),
+      ),
     ]);
     expect(await docs(tenantId)).toEqual(expected);
     expect(await docs(otherTenant)).toEqual(otherBefore);

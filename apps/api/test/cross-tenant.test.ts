@@ -116,7 +116,13 @@ const cases: Record<string, Case> = {
   'crm.pipelines.updateStages': {
     expect: 'not_found',
     call: (b, a) =>
-      b.crm.pipelines.updateStages({ stages: [{ id: a.stage, name: 'Hijacked', kind: 'open' }, { name: 'W', kind: 'won' }, { name: 'L', kind: 'lost' }] }),
+      b.crm.pipelines.updateStages({
+        stages: [
+          { id: a.stage, name: 'Hijacked', kind: 'open' },
+          { name: 'W', kind: 'won' },
+          { name: 'L', kind: 'lost' },
+        ],
+      }),
   },
   'crm.deals.create': { expect: 'not_found', call: (b, a) => b.crm.deals.create({ clientId: a.client, title: 'Planted deal', currency: 'EUR' }) },
   'crm.deals.update': { expect: 'not_found', call: (b, a) => b.crm.deals.update({ id: a.deal, title: 'Hijacked' }) },
@@ -156,7 +162,10 @@ const cases: Record<string, Case> = {
   'identity.invitations.list': { expect: 'empty', call: (b) => b.identity.invitations.list() },
   'identity.invitations.revoke': { expect: 'not_found', call: (b, a) => b.identity.invitations.revoke({ invitationId: a.invitation }) },
   'identity.roles.matrix': { expect: 'own', call: (b) => b.identity.roles.matrix() },
-  'identity.roles.setOverride': { expect: 'own', call: (b) => b.identity.roles.setOverride({ role: 'member', permission: 'crm.client.write', granted: false }) },
+  'identity.roles.setOverride': {
+    expect: 'own',
+    call: (b) => b.identity.roles.setOverride({ role: 'member', permission: 'crm.client.write', granted: false }),
+  },
 
   // ---------------------------------------------------------------- platform (dead letters and replay of the tenant's own events)
   'platform.events.deadLetters.list': { expect: 'empty', call: (b) => b.platform.events.deadLetters.list({}) },
@@ -216,7 +225,8 @@ for (const module of modules) {
   const file = casesFileOf(module.name);
   if (!existsSync(file)) continue;
   const loaded = (await import(pathToFileURL(file).href)) as { crossTenantCases?: unknown };
-  if (!isSuite(loaded.crossTenantCases)) throw new Error(`${file} must export crossTenantCases = defineCrossTenantCases({ createCaller, setup, snapshot, cases })`);
+  if (!isSuite(loaded.crossTenantCases))
+    throw new Error(`${file} must export crossTenantCases = defineCrossTenantCases({ createCaller, setup, snapshot, cases })`);
   suites.set(module.name, loaded.crossTenantCases);
 }
 
@@ -342,7 +352,9 @@ beforeAll(async () => {
 
   // One of A's events, and a dead letter of it, as the event backbone leaves them.
   const event = await withTenant(testDb.db, { tenantId: tenantA }, async (trx) => {
-    const result = await sql<{ id: string; type: string; payload: unknown }>`SELECT id, type, payload FROM platform.outbox ORDER BY position LIMIT 1`.execute(trx);
+    const result = await sql<{ id: string; type: string; payload: unknown }>`SELECT id, type, payload FROM platform.outbox ORDER BY position LIMIT 1`.execute(
+      trx,
+    );
     const row = result.rows[0];
     if (!row) throw new Error("tenant A's outbox is empty");
     return row;

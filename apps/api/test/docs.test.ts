@@ -31,7 +31,10 @@ describe('README and CI', () => {
     expect(script).toMatch(/^#!\/usr\/bin\/env bash\nset -euo pipefail/);
     const steps = ['pnpm install --frozen-lockfile', 'pnpm typecheck', 'pnpm check:boundaries', 'pnpm test'];
     const positions = steps.map((step) => script.indexOf(`\n${step}`));
-    expect(positions.every((position) => position > 0), `steps found at ${positions.join(', ')}`).toBe(true);
+    expect(
+      positions.every((position) => position > 0),
+      `steps found at ${positions.join(', ')}`,
+    ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     const readme = await read('README.md');
     expect(readme).toContain('```sh\npnpm test\n```');

@@ -172,30 +172,32 @@ describe('embedded start (no DATABASE_URL)', () => {
     await waitFor(`http://127.0.0.1:${port}/ready`, host, 180_000);
     host.child.kill('SIGTERM');
     expect(await host.exited).toEqual({ code: 0, signal: null });
-    expect(logLines(host.output()).some((line) => line.msg === 'stopping an embedded Postgres left running by a previous run')).toBe(
-      true,
-    );
+    expect(logLines(host.output()).some((line) => line.msg === 'stopping an embedded Postgres left running by a previous run')).toBe(true);
   }, 400_000);
 });
 
 describe('embedded start as root', () => {
-  it.runIf(process.getuid?.() === 0)('refuses a DATA_DIR the postgres system user cannot enter, naming the directory', async () => {
-    const locked = await mkdtemp(path.join(tmpdir(), 'ubos-locked-'));
-    // mkdtemp creates 0700: exactly the /root trap.
-    try {
-      const host = startHost({
-        DATA_DIR: path.join(locked, 'data'),
-        PORT: String(await freePort()),
-        HOST: '127.0.0.1',
-        EMBEDDED_PG_PORT: String(await freePort()),
-        WEB_DIST_DIR: path.join(locked, 'no-web-build'),
-      });
-      const exit = await host.exited;
-      expect(exit.code).toBe(1);
-      expect(host.output()).toContain(`cannot enter ${locked}`);
-      expect(host.output()).toContain('Set DATA_DIR');
-    } finally {
-      await rm(locked, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.runIf(process.getuid?.() === 0)(
+    'refuses a DATA_DIR the postgres system user cannot enter, naming the directory',
+    async () => {
+      const locked = await mkdtemp(path.join(tmpdir(), 'ubos-locked-'));
+      // mkdtemp creates 0700: exactly the /root trap.
+      try {
+        const host = startHost({
+          DATA_DIR: path.join(locked, 'data'),
+          PORT: String(await freePort()),
+          HOST: '127.0.0.1',
+          EMBEDDED_PG_PORT: String(await freePort()),
+          WEB_DIST_DIR: path.join(locked, 'no-web-build'),
+        });
+        const exit = await host.exited;
+        expect(exit.code).toBe(1);
+        expect(host.output()).toContain(`cannot enter ${locked}`);
+        expect(host.output()).toContain('Set DATA_DIR');
+      } finally {
+        await rm(locked, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

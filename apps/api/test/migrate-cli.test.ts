@@ -24,7 +24,17 @@ function urlFor(user: string, password: string, name: string): string {
 async function bootstrap(): Promise<string> {
   const { stdout } = await run(
     'psql',
-    [adminUrl, '-v', `owner_password=${ownerPassword}`, '-v', `app_password=${TEST_APP_PASSWORD}`, '-v', `db_name=${database}`, '-f', 'infra/postgres/bootstrap.sql'],
+    [
+      adminUrl,
+      '-v',
+      `owner_password=${ownerPassword}`,
+      '-v',
+      `app_password=${TEST_APP_PASSWORD}`,
+      '-v',
+      `db_name=${database}`,
+      '-f',
+      'infra/postgres/bootstrap.sql',
+    ],
     { cwd: repoRoot },
   );
   return stdout;
@@ -54,10 +64,7 @@ describe('production bootstrap and pnpm db:migrate', () => {
   it('bootstrap.sql creates the database owned by ubos_owner, and is safe to re-run', async () => {
     await bootstrap();
     await bootstrap();
-    const [owner] = await query<{ owner: string }>(
-      adminUrl,
-      `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${database}'`,
-    );
+    const [owner] = await query<{ owner: string }>(adminUrl, `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${database}'`);
     expect(owner?.owner).toBe('ubos_owner');
     const roles = await query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean }>(
       adminUrl,

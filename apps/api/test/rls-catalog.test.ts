@@ -77,7 +77,8 @@ async function tenantIsolationProblems(client: pg.Client): Promise<{ problems: s
     }
     if (relation.relkind === 'm' || relation.relkind === 'f') {
       // No RLS is possible on these: the app role must not read them at all.
-      if (relation.app_can_select) problems.push(`${relation.name}: ${relation.relkind === 'm' ? 'materialized view' : 'foreign table'} readable by ${APP_ROLE}`);
+      if (relation.app_can_select)
+        problems.push(`${relation.name}: ${relation.relkind === 'm' ? 'materialized view' : 'foreign table'} readable by ${APP_ROLE}`);
       continue;
     }
     tables.push(relation.name);
@@ -102,8 +103,7 @@ async function tenantIsolationProblems(client: pg.Client): Promise<{ problems: s
       [relation.oid],
     );
     const rights = writable.rows[0];
-    const checked = (cmds: string[]) =>
-      own.some((policy) => policy.permissive && policy.applies_to_app && cmds.includes(policy.cmd) && policy.with_check);
+    const checked = (cmds: string[]) => own.some((policy) => policy.permissive && policy.applies_to_app && cmds.includes(policy.cmd) && policy.with_check);
     if (rights?.insert && !checked(['*', 'a']) && own.some((policy) => policy.applies_to_app && (policy.cmd === '*' || policy.cmd === 'a'))) {
       problems.push(`${relation.name}: INSERT policy without WITH CHECK`);
     }

@@ -125,7 +125,12 @@ beforeAll(async () => {
   expect(signUp.statusCode).toBe(200);
   cookie = (signUp.headers['set-cookie'] as string).split(';')[0] ?? '';
   for (const name of ['Acme', 'Globex', 'Initech']) {
-    const created = await native.server.inject({ method: 'POST', url: '/trpc/crm.clients.create', headers: { ...json, cookie }, payload: JSON.stringify({ name }) });
+    const created = await native.server.inject({
+      method: 'POST',
+      url: '/trpc/crm.clients.create',
+      headers: { ...json, cookie },
+      payload: JSON.stringify({ name }),
+    });
     expect(created.statusCode).toBe(200);
   }
 });
@@ -162,7 +167,12 @@ describe('the native tRPC handler answers like the official adapter', () => {
     await same({ method: 'POST', url: '/trpc/probe.echoAnything', headers: json, body: 'null' });
     await same({ method: 'POST', url: '/trpc/probe.echoAnything', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '\ufeff"bom"' });
     const create = (target: Host) =>
-      target.server.inject({ method: 'POST', url: '/trpc/crm.clients.create', headers: { ...json, cookie, 'x-request-id': 'create' }, payload: JSON.stringify({ name: 'Same Shape' }) });
+      target.server.inject({
+        method: 'POST',
+        url: '/trpc/crm.clients.create',
+        headers: { ...json, cookie, 'x-request-id': 'create' },
+        payload: JSON.stringify({ name: 'Same Shape' }),
+      });
     const [ours, theirs] = [await create(native), await create(official)];
     expect(ours.statusCode).toBe(theirs.statusCode);
     expect(visibleHeaders(ours)).toEqual(visibleHeaders(theirs));
@@ -179,7 +189,12 @@ describe('the native tRPC handler answers like the official adapter', () => {
     expect(batch.statusCode).toBe(200);
     expect(batch.json<unknown[]>()).toHaveLength(3);
     await same({ method: 'GET', url: '/trpc/probe.hello,probe.hello?batch=1' });
-    await same({ method: 'POST', url: '/trpc/probe.echo,probe.echo?batch=1', headers: json, body: JSON.stringify({ 0: { name: 'one', count: 1 }, 1: { name: 'two', count: 2 } }) });
+    await same({
+      method: 'POST',
+      url: '/trpc/probe.echo,probe.echo?batch=1',
+      headers: json,
+      body: JSON.stringify({ 0: { name: 'one', count: 1 }, 1: { name: 'two', count: 2 } }),
+    });
   });
 
   it('a batch with failures: 207 when statuses differ, the shared status otherwise', async () => {
@@ -187,7 +202,12 @@ describe('the native tRPC handler answers like the official adapter', () => {
     expect(mixed.statusCode).toBe(207);
     const allFailed = await same({ method: 'GET', url: '/trpc/crm.clients.list,crm.clients.list?batch=1' });
     expect(allFailed.statusCode).toBe(401);
-    await same({ method: 'POST', url: '/trpc/probe.echo,probe.echo?batch=1', headers: json, body: JSON.stringify({ 0: { name: 'ok', count: 1 }, 1: { name: 'x', count: 0.5 } }) });
+    await same({
+      method: 'POST',
+      url: '/trpc/probe.echo,probe.echo?batch=1',
+      headers: json,
+      body: JSON.stringify({ 0: { name: 'ok', count: 1 }, 1: { name: 'x', count: 0.5 } }),
+    });
   });
 
   it('zod input errors: BAD_REQUEST with zodIssues', async () => {
@@ -249,7 +269,11 @@ describe('the native tRPC handler answers like the official adapter', () => {
 
   it('what the fast path leaves to the official adapter still works the official way', async () => {
     // httpBatchStreamLink
-    const streamed = await same({ method: 'GET', url: `/trpc/probe.hello,probe.nothing?batch=1&input=${input({ 0: { name: 's' } })}`, headers: { 'trpc-accept': 'application/jsonl' } });
+    const streamed = await same({
+      method: 'GET',
+      url: `/trpc/probe.hello,probe.nothing?batch=1&input=${input({ 0: { name: 's' } })}`,
+      headers: { 'trpc-accept': 'application/jsonl' },
+    });
     expect(streamed.statusCode).toBe(200);
     await same({ method: 'GET', url: '/trpc/probe.hello?batch=1', headers: { accept: 'application/jsonl' } });
     await same({ method: 'HEAD', url: '/trpc/probe.hello' });

@@ -144,9 +144,7 @@ async function redrive(args: readonly string[]): Promise<number> {
   if (values.all && values.id?.length) throw new ConfigError(['--id and --all (invalid): use one of them']);
   const subscriptions = subscriptionsNamed(values.subscription).map((subscription) => subscription.name);
   const tenantId = tenantOption(values.tenant);
-  const moved = await withBoss((boss) =>
-    redriveDeadLetters(boss, { subscriptions, tenantId, ...(values.id?.length ? { ids: values.id } : {}) }),
-  );
+  const moved = await withBoss((boss) => redriveDeadLetters(boss, { subscriptions, tenantId, ...(values.id?.length ? { ids: values.id } : {}) }));
   process.stdout.write(`Redrove ${moved} dead letter(s).\n`);
   return moved === 0 && values.id?.length ? 1 : 0;
 }

@@ -5,9 +5,7 @@ import { redactUrl } from '../database-urls.ts';
 /** Applies every module's migrations (and pg-boss's schema) to DATABASE_URL, the owner connection. */
 export async function migrateCommand(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<MigrationResult> {
   if (!config.DATABASE_URL) {
-    throw new ConfigError([
-      'DATABASE_URL (missing): `pnpm db:migrate` needs the owner connection. The embedded default migrates itself on `pnpm start`.',
-    ]);
+    throw new ConfigError(['DATABASE_URL (missing): `pnpm db:migrate` needs the owner connection. The embedded default migrates itself on `pnpm start`.']);
   }
   out.write(`Migrating ${redactUrl(config.DATABASE_URL)}\n`);
   const result = await migrateDatabase(config.DATABASE_URL, modules);
