@@ -163,7 +163,11 @@ try {
   const rawBase = `http://127.0.0.1:${typeof rawAddress === 'object' && rawAddress ? rawAddress.port : 0}`;
 
   const trpcCreate = (i: number) =>
-    fetch(`${base}/trpc/crm.clients.create`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: `Client ${i}` }) });
+    fetch(`${base}/trpc/crm.clients.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ name: `Client ${i}` }),
+    });
   const rawCreate = (i: number) =>
     fetch(`${rawBase}/raw/clients`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `Raw ${i}` }) });
   const listInput = encodeURIComponent(JSON.stringify({ limit: 50 }));
@@ -187,7 +191,11 @@ try {
   }
   const best = (runs: Run[]) => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
   const fmt = (run: Run) => `${run.rps.toFixed(0)} req/s (p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.cpuUs.toFixed(0)} µs node CPU/req)`;
-  const clients = await withTenant(db, { tenantId }, async (trx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM crm.clients`.execute(trx)).rows[0]?.n ?? 0);
+  const clients = await withTenant(
+    db,
+    { tenantId },
+    async (trx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM crm.clients`.execute(trx)).rows[0]?.n ?? 0,
+  );
   console.log(`crm.clients.create, ${REQUESTS} requests x2 rounds, ${CONCURRENCY} in flight, real HTTP on 127.0.0.1 (best round each)`);
   console.log(`  tRPC host : ${fmt(best(createRuns.trpc))}`);
   console.log(`  raw route : ${fmt(best(createRuns.raw))}`);
@@ -230,8 +238,11 @@ try {
   const chunkTimes: number[] = [];
   let lastPosition = 0;
   for (;;) {
-    const pending = await withTenant(db, { tenantId }, async (trx) =>
-      (await sql<OutboxRow>`SELECT * FROM platform.outbox WHERE position > ${lastPosition} AND type LIKE 'crm.import.%' ORDER BY position`.execute(trx)).rows,
+    const pending = await withTenant(
+      db,
+      { tenantId },
+      async (trx) =>
+        (await sql<OutboxRow>`SELECT * FROM platform.outbox WHERE position > ${lastPosition} AND type LIKE 'crm.import.%' ORDER BY position`.execute(trx)).rows,
     );
     const wanted = pending.filter((row) => subscriptionMatches(importSubscription, row.type));
     if (pending.length > 0) lastPosition = Math.max(...pending.map((row) => Number(row.position)));
@@ -251,7 +262,9 @@ try {
   console.log(`import of ${IMPORT_ROWS} contacts (${mb(Buffer.byteLength(csv))} CSV, chunks of 2,000 rows, one event per contact)`);
   console.log(`  status ${result.status}: ${result.rowsDone} rows done, ${result.createdCount} created, ${result.errorCount} errors`);
   console.log(`  upload (imports.create over HTTP: parse, split, store): ${uploadSeconds.toFixed(2)} s`);
-  console.log(`  total ${importSeconds.toFixed(1)} s = ${(IMPORT_ROWS / importSeconds).toFixed(0)} rows/s; per chunk p50 ${percentile(chunkTimes, 50).toFixed(0)} ms, max ${(chunkTimes.at(-1) ?? 0).toFixed(0)} ms`);
+  console.log(
+    `  total ${importSeconds.toFixed(1)} s = ${(IMPORT_ROWS / importSeconds).toFixed(0)} rows/s; per chunk p50 ${percentile(chunkTimes, 50).toFixed(0)} ms, max ${(chunkTimes.at(-1) ?? 0).toFixed(0)} ms`,
+  );
   console.log(`  peak RSS ${mb(peakRss)} (baseline ${mb(baseline.rss)}), peak heap ${mb(peakHeap)} (baseline ${mb(baseline.heapUsed)})`);
   await server.close();
 } finally {

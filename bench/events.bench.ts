@@ -268,7 +268,12 @@ interface Producer {
   writeBacklog(count: number): Promise<void>;
 }
 
-async function produceAtRate(producer: Producer, committedAt: Map<string, number>, rate: number, seconds: number): Promise<{ written: number; errors: number }> {
+async function produceAtRate(
+  producer: Producer,
+  committedAt: Map<string, number>,
+  rate: number,
+  seconds: number,
+): Promise<{ written: number; errors: number }> {
   const started = performance.now();
   let sent = 0;
   let inflight = 0;
@@ -335,7 +340,9 @@ async function measure(producer: Producer, worker: Worker, options: { sustain: n
   const produced = await produceAtRate(producer, committedAt, options.rate, options.sustain);
   if (statsBefore) {
     const after = await statsQuery();
-    console.log(`[${name}] db stats during the sustained phase: ${JSON.stringify(Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (statsBefore[k] ?? 0)])))}`);
+    console.log(
+      `[${name}] db stats during the sustained phase: ${JSON.stringify(Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (statsBefore[k] ?? 0)])))}`,
+    );
   }
   await worker.waitForSeen(produced.written, 60_000);
   await sleep(1000); // a late duplicate would show up here
@@ -424,7 +431,9 @@ async function main(): Promise<void> {
       GRANT SELECT, INSERT, UPDATE, DELETE ON bench_baseline.queue TO ${APP_ROLE};`);
 
     console.log(
-      `events bench: database ${dbName}; ${cpus().length} CPUs, load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}; ` +
+      `events bench: database ${dbName}; ${cpus().length} CPUs, load average ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')}; ` +
         `sustain ${SUSTAIN} s at ${RATE}/s, peak ${PEAK} s, backlog ${BACKLOG}; consumers in a child process ` +
         `(subscription batch ${process.env.BENCH_EVENTS_BATCH ?? 50}, ${process.env.BENCH_EVENTS_CONCURRENCY ?? 4} pollers)`,
     );
@@ -473,7 +482,12 @@ async function main(): Promise<void> {
       }
       return result;
     };
-    worker = new Worker(fork(fileURLToPath(import.meta.url), ['--consumer', appUrl], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [] }));
+    worker = new Worker(
+      fork(fileURLToPath(import.meta.url), ['--consumer', appUrl], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [],
+      }),
+    );
     await worker.ready;
 
     producerDb = createDatabase({ connectionString: appUrl, max: 16, applicationName: 'bench-producer' });
@@ -548,7 +562,11 @@ async function main(): Promise<void> {
     const baseline = await measure(baselineProducer, worker, options);
 
     const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
-    console.log(`\n=== events bench results (load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')}) ===`);
+    console.log(
+      `\n=== events bench results (load average now ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')}) ===`,
+    );
     console.log(`sustained ${RATE}/s for ${SUSTAIN} s, commit -> handler latency:`);
     console.log(
       `  ubos:     p50 ${ms(ubos.sustained.p50)}  p95 ${ms(ubos.sustained.p95)}  p99 ${ms(ubos.sustained.p99)}  max ${ms(ubos.sustained.max)}  ` +
@@ -560,7 +578,9 @@ async function main(): Promise<void> {
     console.log(`  ratio ubos/baseline: p50 ${ratio(ubos.sustained.p50, baseline.sustained.p50)}, p99 ${ratio(ubos.sustained.p99, baseline.sustained.p99)}`);
     console.log('peak throughput, 1 ms handlers:');
     console.log(`  ubos:     ${ubos.peak.handledPerSecond.toFixed(0)} events/s (target >= 1000)`);
-    console.log(`  baseline: ${baseline.peak.handledPerSecond.toFixed(0)} events/s   ratio ${ratio(ubos.peak.handledPerSecond, baseline.peak.handledPerSecond)}`);
+    console.log(
+      `  baseline: ${baseline.peak.handledPerSecond.toFixed(0)} events/s   ratio ${ratio(ubos.peak.handledPerSecond, baseline.peak.handledPerSecond)}`,
+    );
     console.log(`drain of a ${BACKLOG} backlog, 1 ms handlers:`);
     console.log(
       `  ubos:     ${ubos.drain.perSecond.toFixed(0)} events/s in ${ubos.drain.seconds.toFixed(1)} s${ubos.drain.complete ? '' : ' (INCOMPLETE)'} = ` +

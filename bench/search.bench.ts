@@ -173,8 +173,14 @@ function summarise(name: string, rounds: Samples[]): PhaseResult {
   const hits = rounds.reduce((sum, round) => sum + round.hits, 0);
   const elapsed = rounds.reduce((sum, round) => sum + round.seconds, 0);
   const all = latencies.map((entry) => entry.ms).sort((x, y) => x - y);
-  const large = latencies.filter((entry) => entry.large).map((entry) => entry.ms).sort((x, y) => x - y);
-  const small = latencies.filter((entry) => !entry.large).map((entry) => entry.ms).sort((x, y) => x - y);
+  const large = latencies
+    .filter((entry) => entry.large)
+    .map((entry) => entry.ms)
+    .sort((x, y) => x - y);
+  const small = latencies
+    .filter((entry) => !entry.large)
+    .map((entry) => entry.ms)
+    .sort((x, y) => x - y);
   return {
     name,
     count: all.length,
@@ -210,7 +216,9 @@ try {
   await admin.query(`GRANT CONNECT ON DATABASE ${dbName} TO ${bypassRole}`);
   await migrateDatabase(withCredentials(adminUrl, OWNER_ROLE, undefined, dbName), [platformModule, searchModule]);
 
-  const loader = new pg.Client({ connectionString: withCredentials(adminUrl, new URL(adminUrl).username || 'postgres', new URL(adminUrl).password || undefined, dbName) });
+  const loader = new pg.Client({
+    connectionString: withCredentials(adminUrl, new URL(adminUrl).username || 'postgres', new URL(adminUrl).password || undefined, dbName),
+  });
   loader.on('error', () => undefined);
   await loader.connect();
   await loader.query(`GRANT USAGE ON SCHEMA search, platform TO ${bypassRole}`);
@@ -253,7 +261,7 @@ try {
   const bypassPool = new pg.Pool({ connectionString: withCredentials(adminUrl, bypassRole, bypassPassword, dbName), max: 8 });
   pools.push(appPool, bypassPool);
   for (const pool of pools) pool.on('error', () => undefined);
-  const sessionSettings = "SET pg_trgm.word_similarity_threshold = 0.5; SET enable_seqscan = off";
+  const sessionSettings = 'SET pg_trgm.word_similarity_threshold = 0.5; SET enable_seqscan = off';
   for (const pool of pools) pool.on('connect', (client) => void client.query(sessionSettings));
 
   // Warm-up: caches and connections, not measured.
@@ -334,7 +342,9 @@ try {
   }
 
   const fmt = (value: number) => value.toFixed(1).padStart(7);
-  console.log(`\n${RATE} queries/s open loop, ${SECONDS} s per phase in ${ROUNDS} interleaved rounds; 30% of queries on the 100k tenant; latency = BEGIN + set tenant + query + COMMIT (ms)`);
+  console.log(
+    `\n${RATE} queries/s open loop, ${SECONDS} s per phase in ${ROUNDS} interleaved rounds; 30% of queries on the 100k tenant; latency = BEGIN + set tenant + query + COMMIT (ms)`,
+  );
   console.log(`${'phase'.padEnd(40)}   n  err    p50     p95     p99     max   q/s  p95@100k p95@10k hits`);
   for (const r of results) {
     console.log(
@@ -343,7 +353,9 @@ try {
   }
   const [app, bypassFn, bypassInline, , naive] = results;
   if (app && bypassFn && bypassInline && naive) {
-    console.log(`\nratio app / bypass-inline: p95 ${(app.p95 / bypassInline.p95).toFixed(2)}x, p99 ${(app.p99 / bypassInline.p99).toFixed(2)}x (target <= 1.5x)`);
+    console.log(
+      `\nratio app / bypass-inline: p95 ${(app.p95 / bypassInline.p95).toFixed(2)}x, p99 ${(app.p99 / bypassInline.p99).toFixed(2)}x (target <= 1.5x)`,
+    );
     console.log(`ratio app / bypass-fn:     p95 ${(app.p95 / bypassFn.p95).toFixed(2)}x, p99 ${(app.p99 / bypassFn.p99).toFixed(2)}x`);
     console.log(`naive RLS / app:           p95 ${(naive.p95 / app.p95).toFixed(1)}x (the pitfall the definer function avoids)`);
     console.log(

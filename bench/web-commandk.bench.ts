@@ -130,7 +130,9 @@ try {
   times.sort((a, b) => a - b);
   const mean = times.reduce((n, t) => n + t, 0) / times.length;
   console.log(`Command-K, ${CLIENTS.toLocaleString()} clients, ${times.length} queries typed at 40 ms/key (120 ms debounce included):`);
-  console.log(`  keystroke -> rendered results  p50 ${percentile(times, 50).toFixed(0)} ms  p95 ${percentile(times, 95).toFixed(0)} ms  max ${times.at(-1)?.toFixed(0)} ms  mean ${mean.toFixed(0)} ms`);
+  console.log(
+    `  keystroke -> rendered results  p50 ${percentile(times, 50).toFixed(0)} ms  p95 ${percentile(times, 95).toFixed(0)} ms  max ${times.at(-1)?.toFixed(0)} ms  mean ${mean.toFixed(0)} ms`,
+  );
   console.log(`  (last query rendered ${hits} hits)`);
 } finally {
   await browser?.close().catch(() => {});

@@ -46,7 +46,9 @@ function closure(entries: string[]): Set<string> {
 }
 
 const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
-const htmlScripts = [...html.matchAll(/<script[^>]+src="\/([^"]+\.js)"/g), ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="\/([^"]+\.js)"/g)].map((m) => m[1] as string);
+const htmlScripts = [...html.matchAll(/<script[^>]+src="\/([^"]+\.js)"/g), ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="\/([^"]+\.js)"/g)].map(
+  (m) => m[1] as string,
+);
 const htmlCss = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="\/([^"]+\.css)"/g)].map((m) => m[1] as string);
 const assets = readdirSync(path.join(dist, 'assets')).map((f) => `assets/${f}`);
 const chunkFor = (name: string) => assets.find((f) => new RegExp(`^assets/${name}-[\\w-]+\\.js$`).test(f));

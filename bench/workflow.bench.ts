@@ -20,7 +20,14 @@ import {
   type ActionDefinition,
   type EventEnvelope,
 } from '@ubos/platform';
-import { createWorkflowEngine, jsonObjectSchema, startRunsForEvent, wakeupScheduler, workflowModule, type JsonObject } from '../packages/domains/workflow/src/index.ts';
+import {
+  createWorkflowEngine,
+  jsonObjectSchema,
+  startRunsForEvent,
+  wakeupScheduler,
+  workflowModule,
+  type JsonObject,
+} from '../packages/domains/workflow/src/index.ts';
 
 const RUNS = Number(process.argv[2] ?? 300);
 const IDLE_RUNS = Number(process.argv[3] ?? 60);
@@ -129,8 +136,14 @@ try {
       WHERE r.created_at >= ${idleStart}`.execute(trx);
     return rows.rows;
   });
-  const between = gaps.filter((gap) => gap.kind === 'between').map((gap) => Number(gap.ms)).sort((a, b) => a - b);
-  const first = gaps.filter((gap) => gap.kind === 'first').map((gap) => Number(gap.ms)).sort((a, b) => a - b);
+  const between = gaps
+    .filter((gap) => gap.kind === 'between')
+    .map((gap) => Number(gap.ms))
+    .sort((a, b) => a - b);
+  const first = gaps
+    .filter((gap) => gap.kind === 'first')
+    .map((gap) => Number(gap.ms))
+    .sort((a, b) => a - b);
 
   // 2. Throughput: RUNS events at once through the subscription path, until every run finished.
   const started = performance.now();
@@ -143,10 +156,16 @@ try {
   const seconds = (performance.now() - started) / 1000;
 
   const fmt = (value: number): string => value.toFixed(1);
-  console.log(`workflow engine, 3-step workflow with trivial actions (concurrency ${process.env.WF_CONCURRENCY ?? 8}, pg-boss step jobs, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`);
+  console.log(
+    `workflow engine, 3-step workflow with trivial actions (concurrency ${process.env.WF_CONCURRENCY ?? 8}, pg-boss step jobs, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`,
+  );
   console.log(`throughput: ${RUNS} runs in ${seconds.toFixed(2)} s = ${(RUNS / seconds).toFixed(1)} runs/s (${((RUNS * 3) / seconds).toFixed(1)} steps/s)`);
-  console.log(`idle step→step latency over ${between.length} gaps: p50 ${fmt(percentile(between, 50))} ms, p99 ${fmt(percentile(between, 99))} ms, max ${fmt(between.at(-1) ?? Number.NaN)} ms`);
-  console.log(`idle trigger→first step (via wake-up + dispatcher) over ${first.length} runs: p50 ${fmt(percentile(first, 50))} ms, p99 ${fmt(percentile(first, 99))} ms`);
+  console.log(
+    `idle step→step latency over ${between.length} gaps: p50 ${fmt(percentile(between, 50))} ms, p99 ${fmt(percentile(between, 99))} ms, max ${fmt(between.at(-1) ?? Number.NaN)} ms`,
+  );
+  console.log(
+    `idle trigger→first step (via wake-up + dispatcher) over ${first.length} runs: p50 ${fmt(percentile(first, 50))} ms, p99 ${fmt(percentile(first, 99))} ms`,
+  );
 } finally {
   await engine.stop().catch(() => undefined);
   await boss.stop({ graceful: false, close: true }).catch(() => undefined);

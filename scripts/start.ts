@@ -44,18 +44,14 @@ export function webBuildPlan(webDir: string): WebBuildPlan {
     newestMtime(path.join(webDir, 'index.html')),
     newestMtime(path.join(webDir, 'vite.config.ts')),
   );
-  return sources > built
-    ? { build: true, reason: 'apps/web/src changed since the last build' }
-    : { build: false, reason: 'apps/web/dist is up to date' };
+  return sources > built ? { build: true, reason: 'apps/web/src changed since the last build' } : { build: false, reason: 'apps/web/dist is up to date' };
 }
 
 function buildWeb(): void {
   // Under `pnpm start`, npm_execpath is pnpm itself; otherwise rely on PATH.
   const pnpmCli = process.env.npm_execpath;
   const [command, args] =
-    pnpmCli && pnpmCli.endsWith('.cjs')
-      ? [process.execPath, [pnpmCli, '--filter', '@ubos/web', 'build']]
-      : ['pnpm', ['--filter', '@ubos/web', 'build']];
+    pnpmCli && pnpmCli.endsWith('.cjs') ? [process.execPath, [pnpmCli, '--filter', '@ubos/web', 'build']] : ['pnpm', ['--filter', '@ubos/web', 'build']];
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
     process.stderr.write(`The web app build failed (exit ${result.status ?? result.signal}).\n`);

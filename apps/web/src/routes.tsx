@@ -13,7 +13,9 @@ function RouteError() {
   return (
     <div className="flex min-h-64 flex-col items-center justify-center gap-2 p-10 text-center">
       <h1 className="text-lg font-semibold text-slate-900">{notFound ? 'Page not found' : 'Something went wrong'}</h1>
-      <p className="text-sm text-slate-500">{notFound ? 'The page you opened does not exist.' : error instanceof Error ? error.message : 'Please reload the page.'}</p>
+      <p className="text-sm text-slate-500">
+        {notFound ? 'The page you opened does not exist.' : error instanceof Error ? error.message : 'Please reload the page.'}
+      </p>
       <Link to="/" className="mt-2 text-sm font-medium text-indigo-600">
         Back to home
       </Link>

@@ -120,7 +120,10 @@ describe('staff app walk-through (real browser)', () => {
 
   it('imports a 1,000-row CSV and the progress bar reaches 100%', async () => {
     const header = 'Company,Website,Industry,Status';
-    const lines = Array.from({ length: 1000 }, (_, i) => `Imported Company ${String(i + 1).padStart(4, '0')},https://imported-${i + 1}.test,Services,${i % 3 === 0 ? 'active' : 'lead'}`);
+    const lines = Array.from(
+      { length: 1000 },
+      (_, i) => `Imported Company ${String(i + 1).padStart(4, '0')},https://imported-${i + 1}.test,Services,${i % 3 === 0 ? 'active' : 'lead'}`,
+    );
     const csv = [header, ...lines].join('\n');
     await page.goto('/clients');
     await page.getByRole('button', { name: 'Import CSV' }).click();
@@ -225,7 +228,13 @@ describe('staff app walk-through (real browser)', () => {
       await input.fill('');
       await input.pressSequentially('acme rob', { delay: 30 });
       const hit = page.getByTestId('command-hit').filter({ hasText: client.name });
-      if (await hit.first().isVisible({ timeout: 1_500 }).catch(() => false)) break;
+      if (
+        await hit
+          .first()
+          .isVisible({ timeout: 1_500 })
+          .catch(() => false)
+      )
+        break;
       await page.waitForTimeout(500);
     }
     await page.getByTestId('command-hit').filter({ hasText: client.name }).first().waitFor();
@@ -271,7 +280,19 @@ describe('staff app walk-through (real browser)', () => {
     };
     // A failing server: the optimistic move is rolled back and the user is told.
     await page.route('**/trpc/crm.deals.moveStage*', (route) =>
-      route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify([{ error: { code: -32009, message: 'Concurrent update, please retry', data: { code: 'CONFLICT', httpStatus: 409, path: 'crm.deals.moveStage', zodIssues: null } } }]) }),
+      route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify([
+          {
+            error: {
+              code: -32009,
+              message: 'Concurrent update, please retry',
+              data: { code: 'CONFLICT', httpStatus: 409, path: 'crm.deals.moveStage', zodIssues: null },
+            },
+          },
+        ]),
+      }),
     );
     await drag();
     await page.getByText('Move failed: Concurrent update, please retry').waitFor();
@@ -306,9 +327,14 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByLabel('Event type').fill('projects.project.created');
     await page.getByLabel('Key').fill('Kick off');
     await page.getByLabel('Input (JSON').fill('{ "projectId": "{{ event.payload.project_id }}", "title": "Kick-off call" }');
-    await page.getByLabel('Sample event (JSON)').fill(JSON.stringify({ type: 'projects.project.created', payload: { project_id: '01900000-0000-7000-8000-000000000001' } }));
+    await page
+      .getByLabel('Sample event (JSON)')
+      .fill(JSON.stringify({ type: 'projects.project.created', payload: { project_id: '01900000-0000-7000-8000-000000000001' } }));
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await page.getByText(/lower_snake_case/).first().waitFor();
+    await page
+      .getByText(/lower_snake_case/)
+      .first()
+      .waitFor();
     await page.getByRole('button', { name: 'Save workflow' }).click();
     await page.locator('[data-field-error="steps.0.key"]').waitFor();
     await screenshot(page, 'workflow-editor-validation');
@@ -363,13 +389,20 @@ describe('staff app walk-through (real browser)', () => {
     await run.waitFor();
     expect(await run.getAttribute('data-run-status')).toBe('succeeded');
     await run.getByText('2/2 steps done').waitFor();
-    const steps = await run.locator('[data-step-key]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step-key')}:${e.getAttribute('data-step-status')}`));
+    const steps = await run
+      .locator('[data-step-key]')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step-key')}:${e.getAttribute('data-step-status')}`));
     expect(steps).toEqual(['create_project:succeeded', 'kickoff_task:succeeded']);
     const kickoff = run.locator('[data-step-key="kickoff_task"]');
     await kickoff.getByText('Input and output').click();
     await kickoff.locator('[data-step-part="input"]').filter({ hasText: 'Kickoff: Acme support portal' }).waitFor();
     await kickoff.locator('[data-step-part="output"]').waitFor();
-    expect(await page.getByRole('dialog').getByRole('button', { name: /Retry|Cancel run/ }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: /Retry|Cancel run/ })
+        .count(),
+    ).toBe(0);
     await screenshot(page, 'workflow-run-succeeded');
 
     // The project it created, with the template's tasks and the kickoff task, on the client.
@@ -411,7 +444,9 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByRole('button', { name: 'Save stages' }).click();
     await page.getByText('Pipeline saved').waitFor();
     await expect.poll(() => list.locator('[data-stage]').count()).toBe(7);
-    await expect.poll(async () => (await list.getByText('new', { exact: true }).count()) === 0 && (await names()).join(',')).toBe('Lead,Discovery call,Qualified,Proposal,Negotiation,Won,Lost');
+    await expect
+      .poll(async () => (await list.getByText('new', { exact: true }).count()) === 0 && (await names()).join(','))
+      .toBe('Lead,Discovery call,Qualified,Proposal,Negotiation,Won,Lost');
     await screenshot(page, 'pipeline-stages-edited');
 
     await page.goto('/deals');
@@ -437,7 +472,9 @@ describe('staff app walk-through (real browser)', () => {
     await page.getByLabel('Key').fill('follow_up');
     await page.getByLabel('Action').selectOption('projects.createTask');
     // The won deal has no such field: the rendered input misses projectId and the step fails for good.
-    await page.getByLabel('Input (JSON').fill('{ "projectId": "{{ event.payload.custom_fields.follow_up_project }}", "title": "Follow up: {{ event.payload.title }}" }');
+    await page
+      .getByLabel('Input (JSON')
+      .fill('{ "projectId": "{{ event.payload.custom_fields.follow_up_project }}", "title": "Follow up: {{ event.payload.title }}" }');
     await page.getByRole('button', { name: 'Save workflow' }).click();
     await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
     workflowUrl = new URL(page.url()).pathname;

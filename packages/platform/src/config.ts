@@ -3,9 +3,7 @@ import { z } from 'zod';
 /**
  * The one place that reads the environment. Everything else receives a Config.
  */
-const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFromEnv = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const postgresUrl = z
   .string()

@@ -24,11 +24,7 @@ function toStored(value: unknown): IdempotentResult {
  * by a transaction-scoped advisory lock, so the second waits for the first to commit (and then
  * sees its result) or to roll back (and then runs itself).
  */
-export async function withIdempotency<T>(
-  trx: Transaction<unknown> | Kysely<unknown>,
-  scope: IdempotencyScope,
-  run: () => Promise<T>,
-): Promise<T> {
+export async function withIdempotency<T>(trx: Transaction<unknown> | Kysely<unknown>, scope: IdempotencyScope, run: () => Promise<T>): Promise<T> {
   if (!scope.scope || !scope.key) throw new Error('withIdempotency needs a scope and a key');
   const db = trx as Kysely<unknown>;
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${scope.tenantId}|${scope.scope}|${scope.key}`}, 7100301))`.execute(db);

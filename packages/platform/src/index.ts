@@ -77,7 +77,14 @@ export { migrateDatabase } from './db/migrate-all.ts';
 export { createBoss, installQueueSchema, QUEUE_SCHEMA, PgBoss, type CreateBossOptions } from './queue/boss.ts';
 export { Relay, type RelayOptions } from './events/relay.ts';
 export { Dispatcher, dispatchBatch, jobFor, OUTBOX_CHANNEL, type DispatcherOptions, type DispatchResult } from './events/dispatcher.ts';
-export { handleEvent, notifyDeadLetter, startSubscriptionRunner, type HandleOutcome, type SubscriptionRunner, type SubscriptionRunnerOptions } from './events/runner.ts';
+export {
+  handleEvent,
+  notifyDeadLetter,
+  startSubscriptionRunner,
+  type HandleOutcome,
+  type SubscriptionRunner,
+  type SubscriptionRunnerOptions,
+} from './events/runner.ts';
 export {
   collectSubscriptions,
   deadLetterQueueName,

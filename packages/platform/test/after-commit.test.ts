@@ -25,7 +25,9 @@ describe('tenantProcedure afterCommit', () => {
   const testRouter = router({
     write: tenantProcedure.meta({ permission: 'platform.events.admin' }).mutation(async ({ ctx }) => {
       const key = uuidv7();
-      await sql`insert into platform.idempotency_keys (tenant_id, scope, key, result) values (${ctx.tenant.tenantId}, 'after-commit-test', ${key}, '{}'::jsonb)`.execute(ctx.domain.db<UntypedDB>());
+      await sql`insert into platform.idempotency_keys (tenant_id, scope, key, result) values (${ctx.tenant.tenantId}, 'after-commit-test', ${key}, '{}'::jsonb)`.execute(
+        ctx.domain.db<UntypedDB>(),
+      );
       ctx.domain.afterCommit(async () => {
         // Another connection sees the row: the task runs after COMMIT.
         seen.push({ key, visible: await keyVisible(ctx.tenant.tenantId, key) });

@@ -43,7 +43,6 @@ async function appliedStats(): Promise<{ events: number; applications: number; t
   return row ?? { events: 0, applications: 0, twice: 0 };
 }
 
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   adminClient = new pg.Client({ connectionString: testDb.adminUrl });
@@ -111,9 +110,7 @@ it('handles 5,000 events exactly once in effect across a kill -9 of the worker p
     `SELECT count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched, count(*)::int AS total FROM platform.outbox`,
   );
   expect(outbox).toEqual({ undispatched: 0, total: TOTAL });
-  const [processed] = await admin<{ n: number }>(
-    `SELECT count(*)::int AS n FROM platform.processed_events WHERE subscription = 'test.crash-counter'`,
-  );
+  const [processed] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM platform.processed_events WHERE subscription = 'test.crash-counter'`);
   expect(processed?.n).toBe(TOTAL);
   const [dead] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'test.crash-counter.dead'`);
   expect(dead?.n).toBe(0);

@@ -45,7 +45,6 @@ const subscriptions: Subscription[] = [
   },
 ];
 
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   boss = createBoss({ connectionString: testDb.appUrl, supervise: false, schedule: false });

@@ -87,7 +87,11 @@ async function applied(eventId: string): Promise<{ times: number; version: numbe
   return row;
 }
 
-const record = async (event: { id: string; type: string; version: number; payload: Record<string, unknown> }, trx: Transaction<UntypedDB>, subscription: string) => {
+const record = async (
+  event: { id: string; type: string; version: number; payload: Record<string, unknown> },
+  trx: Transaction<UntypedDB>,
+  subscription: string,
+) => {
   await sql`
     INSERT INTO public.ev_applied (event_id, subscription, type, version, payload, times)
     VALUES (${event.id}, ${subscription}, ${event.type}, ${event.version}, ${JSON.stringify(event.payload)}::jsonb, 1)
@@ -281,7 +285,10 @@ describe('delivery', () => {
     const tenantId = uuidv7();
     const total = 40;
     // Two transactions, so the events span more than one dispatch batch as well.
-    for (const range of [[0, 25], [25, total]] as const) {
+    for (const range of [
+      [0, 25],
+      [25, total],
+    ] as const) {
       await withTenant(testDb.db, { tenantId }, async (trx) => {
         for (let n = range[0]; n < range[1]; n += 1) {
           await writeEvent(trx, stepDone, { n }, { tenantId, actorId: null, correlationId: 'ordered', aggregateId: 'process-1' });
@@ -407,7 +414,11 @@ describe('batches', () => {
       return written;
     });
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
+      testContext({
+        db: testDb.db,
+        events: { boss, subscriptions: backbone.subscriptions },
+        session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }),
+      }),
     );
     await waitFor(async () => (await caller.events.deadLetters.list({ subscription: 'test.mixed' })).items.length === 1, WAIT, 'the bad event');
     const good = events.filter((_, n) => n !== 2);
@@ -429,9 +440,17 @@ describe('ordered subscriptions and dead letters', () => {
       await writeEvent(trx, poisonDone, { n: 100 }, { tenantId, actorId: null, correlationId: 'poison', aggregateId: 'p-2' });
     });
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }) }),
+      testContext({
+        db: testDb.db,
+        events: { boss, subscriptions: backbone.subscriptions },
+        session: testSession({ userId: uuidv7(), tenantId, role: 'admin' }),
+      }),
     );
-    await waitFor(async () => (await caller.events.deadLetters.list({ subscription: 'test.ordered-poison' })).items.length === 1, WAIT, 'the poison dead letter');
+    await waitFor(
+      async () => (await caller.events.deadLetters.list({ subscription: 'test.ordered-poison' })).items.length === 1,
+      WAIT,
+      'the poison dead letter',
+    );
     await waitFor(async () => poisonSeen.includes(100), WAIT, 'the other aggregate');
     // An observation window, not a wait: p-1's later events must not run during it. (Load can
     // only make a wrong delivery later, never make a right one fail.)
@@ -454,14 +473,19 @@ describe('replay and retention', () => {
       await writeEvent(trx, itemCreated, { name: 'c' }, meta(tenantId)),
     ]);
     const ids = events.map((event) => event.id);
-    const timesOf = async () => (await admin<{ times: number }>('SELECT times FROM public.ev_applied WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [ids])).map((row) => row.times);
+    const timesOf = async () =>
+      (await admin<{ times: number }>('SELECT times FROM public.ev_applied WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [ids])).map((row) => row.times);
     await waitFor(async () => (await timesOf()).length === 3, WAIT, 'the three events');
     // Replay only once pg-boss has settled the first deliveries too, not just their handlers.
     await waitFor(queueDrained('test.counter'), WAIT, 'the first deliveries to settle');
     await backbone.dispatcher?.flush();
 
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
+      testContext({
+        db: testDb.db,
+        events: { boss, subscriptions: backbone.subscriptions },
+        session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }),
+      }),
     );
     const fromSecond = await caller.events.replay({ subscription: 'test.counter', from: ids[1] ?? '' });
     expect(fromSecond).toEqual({ enqueued: 2, reset: 2 });
@@ -515,13 +539,21 @@ describe('replay and retention', () => {
       await writeEvent(trx, itemCreated, { name: 'metered' }, meta(tenantId)),
       await writeEvent(trx, meteredFailed, { n: 1 }, meta(tenantId)),
     ]);
-    await waitFor(async () => {
-      const counted = await increase();
-      return (counted.handled ?? 0) >= 1 && (counted.deadLettered ?? 0) >= 1;
-    }, WAIT, 'the handled and the dead-lettered event to be counted');
+    await waitFor(
+      async () => {
+        const counted = await increase();
+        return (counted.handled ?? 0) >= 1 && (counted.deadLettered ?? 0) >= 1;
+      },
+      WAIT,
+      'the handled and the dead-lettered event to be counted',
+    );
     // A replay without reset redelivers the handled event, which is skipped.
     const caller = createCallerFactory(adminRouter)(
-      testContext({ db: testDb.db, events: { boss, subscriptions: backbone.subscriptions }, session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }) }),
+      testContext({
+        db: testDb.db,
+        events: { boss, subscriptions: backbone.subscriptions },
+        session: testSession({ userId: uuidv7(), tenantId, role: 'owner' }),
+      }),
     );
     expect(await caller.events.replay({ subscription: 'test.counter', from: created?.id ?? '', reset: false })).toEqual({ enqueued: 1, reset: 0 });
     await waitFor(async () => ((await increase()).skipped ?? 0) >= 1, WAIT, 'the skipped redelivery to be counted');

@@ -95,9 +95,9 @@ describe('withTenant and RLS on platform tables', () => {
       const inside = await sql<{ tenant: string; user: string }>`
         SELECT current_setting('app.tenant_id') AS tenant, current_setting('app.user_id') AS user`.execute(trx);
       // A transaction opened meanwhile on another pooled connection does not inherit the scope.
-      const other = await testDb.db.kysely.transaction().execute((other) =>
-        sql<{ tenant: string | null }>`SELECT current_setting('app.tenant_id', true) AS tenant`.execute(other),
-      );
+      const other = await testDb.db.kysely
+        .transaction()
+        .execute((other) => sql<{ tenant: string | null }>`SELECT current_setting('app.tenant_id', true) AS tenant`.execute(other));
       return { inside: inside.rows[0], other: other.rows[0]?.tenant ?? '' };
     });
     testDb.db.pool.removeAllListeners('acquire');

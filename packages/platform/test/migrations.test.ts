@@ -46,10 +46,7 @@ describe('migrations runner', () => {
   };
   const widgetsV2 = {
     name: 'widgets',
-    migrations: [
-      ...widgets.migrations,
-      { id: '0002_color', sql: `ALTER TABLE widgets.widgets ADD COLUMN IF NOT EXISTS color text;` },
-    ],
+    migrations: [...widgets.migrations, { id: '0002_color', sql: `ALTER TABLE widgets.widgets ADD COLUMN IF NOT EXISTS color text;` }],
   };
 
   it('applies pending migrations once, in order, and a second run applies nothing', async () => {
@@ -82,10 +79,7 @@ describe('migrations runner', () => {
   it('rolls back a failing migration entirely', async () => {
     const broken = {
       name: 'widgets',
-      migrations: [
-        ...widgetsV2.migrations,
-        { id: '0003_broken', sql: 'CREATE TABLE widgets.half (id int); SELECT no_such_function();' },
-      ],
+      migrations: [...widgetsV2.migrations, { id: '0003_broken', sql: 'CREATE TABLE widgets.half (id int); SELECT no_such_function();' }],
     };
     await expect(runMigrations(testDb.ownerUrl, [broken])).rejects.toThrow(/0003_broken failed/);
     const client = new pg.Client({ connectionString: testDb.adminUrl });

@@ -106,13 +106,15 @@ function AppShell() {
   );
 }
 
-
 /** Sidebar links (filtered by the member's permissions) and Settings. */
 function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
   const me = useMe();
   const canSettings = useCan('identity.member.read');
   const linkClass = ({ isActive }: { isActive: boolean }) =>
-    cn('flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium', isActive ? 'bg-slate-800 text-white' : 'text-slate-400 hover:bg-slate-800/60 hover:text-slate-100');
+    cn(
+      'flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm font-medium',
+      isActive ? 'bg-slate-800 text-white' : 'text-slate-400 hover:bg-slate-800/60 hover:text-slate-100',
+    );
   return (
     <>
       <nav className="flex-1 space-y-0.5 px-2 py-2" aria-label="Main">
@@ -180,8 +182,14 @@ function OrganizationSwitcher() {
     <>
       <DM.Root>
         <DM.Trigger asChild>
-          <button type="button" className="flex h-8 items-center gap-2 rounded-md px-2 text-sm font-semibold text-slate-900 hover:bg-slate-100" data-testid="org-switcher">
-            <span className="flex size-5 items-center justify-center rounded bg-indigo-100 text-[10px] font-bold text-indigo-700">{active?.name.slice(0, 1).toUpperCase()}</span>
+          <button
+            type="button"
+            className="flex h-8 items-center gap-2 rounded-md px-2 text-sm font-semibold text-slate-900 hover:bg-slate-100"
+            data-testid="org-switcher"
+          >
+            <span className="flex size-5 items-center justify-center rounded bg-indigo-100 text-[10px] font-bold text-indigo-700">
+              {active?.name.slice(0, 1).toUpperCase()}
+            </span>
             <span className="max-w-28 truncate sm:max-w-48">{active?.name}</span>
             <Icon name="chevron" className="size-3.5 text-slate-400" />
           </button>
@@ -205,7 +213,10 @@ function OrganizationSwitcher() {
               </DM.Item>
             ))}
             <DM.Separator className="my-1 h-px bg-slate-100" />
-            <DM.Item onSelect={() => setCreating(true)} className="flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-slate-700 outline-none data-[highlighted]:bg-slate-100">
+            <DM.Item
+              onSelect={() => setCreating(true)}
+              className="flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-slate-700 outline-none data-[highlighted]:bg-slate-100"
+            >
               <Icon name="plus" className="size-3.5" /> New organization
             </DM.Item>
           </DM.Content>
@@ -215,7 +226,6 @@ function OrganizationSwitcher() {
     </>
   );
 }
-
 
 function UserMenu() {
   const me = useMe();

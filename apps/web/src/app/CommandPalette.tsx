@@ -74,7 +74,10 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
     <RD.Root open={open} onOpenChange={onOpenChange}>
       <RD.Portal>
         <RD.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <RD.Content className="fixed top-[14vh] left-1/2 z-50 w-[calc(100vw-2rem)] max-w-xl -translate-x-1/2 overflow-hidden rounded-xl bg-white shadow-2xl ring-1 ring-slate-900/10" aria-label="Command palette">
+        <RD.Content
+          className="fixed top-[14vh] left-1/2 z-50 w-[calc(100vw-2rem)] max-w-xl -translate-x-1/2 overflow-hidden rounded-xl bg-white shadow-2xl ring-1 ring-slate-900/10"
+          aria-label="Command palette"
+        >
           <RD.Title className="sr-only">Search</RD.Title>
           <RD.Description className="sr-only">Search every record and jump to it</RD.Description>
           <Command shouldFilter={false} label="Search" loop>
@@ -91,12 +94,18 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
               {search.isFetching ? <Spinner className="size-4 text-slate-400" /> : null}
               <kbd className="rounded border border-slate-200 px-1.5 text-[10px] text-slate-400">Esc</kbd>
             </div>
-            <Command.List className="max-h-[55vh] overflow-y-auto p-1.5" data-testid="command-results" data-results-for={q && search.data && !search.isPlaceholderData ? q : ''}>
+            <Command.List
+              className="max-h-[55vh] overflow-y-auto p-1.5"
+              data-testid="command-results"
+              data-results-for={q && search.data && !search.isPlaceholderData ? q : ''}
+            >
               {q.length > 0 && !search.isPending && hits.length === 0 && !search.error ? (
                 <Command.Empty className="px-3 py-8 text-center text-sm text-slate-500">No results for “{q}”.</Command.Empty>
               ) : null}
               {search.error ? (
-                <div className="px-3 py-4 text-sm text-slate-500">{isMissingProcedure(search.error) ? 'Search is not enabled on this server yet.' : 'Search failed. Try again.'}</div>
+                <div className="px-3 py-4 text-sm text-slate-500">
+                  {isMissingProcedure(search.error) ? 'Search is not enabled on this server yet.' : 'Search failed. Try again.'}
+                </div>
               ) : null}
               {groups.map(([type, list]) => (
                 <Command.Group key={type} heading={groupLabels[type] ?? type}>
@@ -108,7 +117,9 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
                       className="flex cursor-pointer items-center gap-3 rounded-md px-3 py-2 text-sm text-slate-700"
                       data-testid="command-hit"
                     >
-                      <span className="flex size-6 shrink-0 items-center justify-center rounded bg-slate-100 text-[10px] font-semibold text-slate-500 uppercase">{hit.type.slice(0, 2)}</span>
+                      <span className="flex size-6 shrink-0 items-center justify-center rounded bg-slate-100 text-[10px] font-semibold text-slate-500 uppercase">
+                        {hit.type.slice(0, 2)}
+                      </span>
                       <span className="min-w-0 flex-1">
                         <span className="block truncate font-medium">{hit.title}</span>
                         {hit.subtitle ? <span className="block truncate text-xs text-slate-500">{hit.subtitle}</span> : null}
@@ -120,7 +131,12 @@ export default function CommandPalette({ open, onOpenChange }: { open: boolean; 
               {matchingPages.length > 0 ? (
                 <Command.Group heading="Go to">
                   {matchingPages.map((p) => (
-                    <Command.Item key={p.to} value={`page:${p.to}`} onSelect={() => go(p.to)} className="flex cursor-pointer items-center gap-3 rounded-md px-3 py-1.5 text-sm text-slate-600">
+                    <Command.Item
+                      key={p.to}
+                      value={`page:${p.to}`}
+                      onSelect={() => go(p.to)}
+                      className="flex cursor-pointer items-center gap-3 rounded-md px-3 py-1.5 text-sm text-slate-600"
+                    >
                       <span className="text-slate-400">→</span> {p.label}
                     </Command.Item>
                   ))}

@@ -7,7 +7,8 @@ const paths: Record<string, string> = {
   projects: 'M3 6h14M3 6v10h14V6M3 6l1.5-2.5h4L10 6',
   timeline: 'M10 5v5l3 2M10 17a7 7 0 1 0 0-14 7 7 0 0 0 0 14Z',
   workflow: 'M5 4v4m0 4v4m10-12v12M5 8a2 2 0 1 0 0 4 2 2 0 0 0 0-4Zm0 0h5a3 3 0 0 1 3 3v0',
-  settings: 'M10 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5ZM16 10l1.5-1-1.5-3-1.8.4-1.2-1L12.5 3h-5L7 5.4l-1.2 1L4 6 2.5 9 4 10l-1.5 1L4 14l1.8-.4 1.2 1 .5 2.4h5l.5-2.4 1.2-1 1.8.4 1.5-3L16 10Z',
+  settings:
+    'M10 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5ZM16 10l1.5-1-1.5-3-1.8.4-1.2-1L12.5 3h-5L7 5.4l-1.2 1L4 6 2.5 9 4 10l-1.5 1L4 14l1.8-.4 1.2 1 .5 2.4h5l.5-2.4 1.2-1 1.8.4 1.5-3L16 10Z',
   search: 'M9 15a6 6 0 1 0 0-12 6 6 0 0 0 0 12Zm4.5-1.5L17 17',
   plus: 'M10 4v12M4 10h12',
   chevron: 'M6 8l4 4 4-4',
@@ -19,7 +20,16 @@ const paths: Record<string, string> = {
 
 export function Icon({ name, className }: { name: keyof typeof paths | string; className?: string }) {
   return (
-    <svg viewBox="0 0 20 20" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" className={className ?? 'size-4'} aria-hidden="true">
+    <svg
+      viewBox="0 0 20 20"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.6"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      className={className ?? 'size-4'}
+      aria-hidden="true"
+    >
       <path d={paths[name] ?? ''} />
     </svg>
   );

@@ -11,12 +11,45 @@ export function useTimeline(input: TimelineInput, options: { enabled?: boolean }
 /** Filter presets over exact event types (the timeline filters by type, actor, client and time). */
 export const typePresets: { value: string; label: string; types?: string[] }[] = [
   { value: '', label: 'Everything' },
-  { value: 'clients', label: 'Clients', types: ['crm.client.created', 'crm.client.updated', 'crm.client.archived', 'crm.client.restored', 'crm.client.merged'] },
-  { value: 'contacts', label: 'Contacts', types: ['crm.contact.created', 'crm.contact.updated', 'crm.contact.archived', 'crm.contact.restored', 'crm.contact.merged'] },
-  { value: 'deals', label: 'Deals', types: ['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost', 'crm.deal.archived'] },
+  {
+    value: 'clients',
+    label: 'Clients',
+    types: ['crm.client.created', 'crm.client.updated', 'crm.client.archived', 'crm.client.restored', 'crm.client.merged'],
+  },
+  {
+    value: 'contacts',
+    label: 'Contacts',
+    types: ['crm.contact.created', 'crm.contact.updated', 'crm.contact.archived', 'crm.contact.restored', 'crm.contact.merged'],
+  },
+  {
+    value: 'deals',
+    label: 'Deals',
+    types: ['crm.deal.created', 'crm.deal.updated', 'crm.deal.stage_changed', 'crm.deal.won', 'crm.deal.lost', 'crm.deal.archived'],
+  },
   { value: 'notes', label: 'Notes', types: ['crm.note.created', 'crm.note.updated', 'crm.note.archived'] },
   { value: 'imports', label: 'Imports', types: ['crm.import.requested', 'crm.import.completed'] },
-  { value: 'projects', label: 'Projects & tasks', types: ['projects.project.created', 'projects.project.updated', 'projects.project.completed', 'projects.task.created', 'projects.task.updated', 'projects.task.moved', 'projects.task.completed', 'projects.milestone.reached'] },
-  { value: 'people', label: 'People & access', types: ['identity.member.invited', 'identity.member.joined', 'identity.member.role_changed', 'identity.member.removed', 'identity.invitation.revoked'] },
-  { value: 'workflows', label: 'Workflows', types: ['workflow.run.started', 'workflow.run.completed', 'workflow.run.failed', 'workflow.definition.created', 'workflow.definition.updated'] },
+  {
+    value: 'projects',
+    label: 'Projects & tasks',
+    types: [
+      'projects.project.created',
+      'projects.project.updated',
+      'projects.project.completed',
+      'projects.task.created',
+      'projects.task.updated',
+      'projects.task.moved',
+      'projects.task.completed',
+      'projects.milestone.reached',
+    ],
+  },
+  {
+    value: 'people',
+    label: 'People & access',
+    types: ['identity.member.invited', 'identity.member.joined', 'identity.member.role_changed', 'identity.member.removed', 'identity.invitation.revoked'],
+  },
+  {
+    value: 'workflows',
+    label: 'Workflows',
+    types: ['workflow.run.started', 'workflow.run.completed', 'workflow.run.failed', 'workflow.definition.created', 'workflow.definition.updated'],
+  },
 ];

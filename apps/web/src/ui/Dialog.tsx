@@ -32,12 +32,19 @@ export function Dialog({
         >
           <div className="border-b border-slate-100 px-5 py-3.5">
             <RD.Title className="text-base font-semibold text-slate-900">{title}</RD.Title>
-            {description ? <RD.Description className="mt-0.5 text-sm text-slate-500">{description}</RD.Description> : <RD.Description className="sr-only">{title}</RD.Description>}
+            {description ? (
+              <RD.Description className="mt-0.5 text-sm text-slate-500">{description}</RD.Description>
+            ) : (
+              <RD.Description className="sr-only">{title}</RD.Description>
+            )}
           </div>
           <div className="overflow-y-auto px-5 py-4">{children}</div>
           {footer ? <div className="flex justify-end gap-2 border-t border-slate-100 bg-slate-50/60 px-5 py-3 rounded-b-xl">{footer}</div> : null}
           <RD.Close className="absolute top-3 right-3 rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600" aria-label="Close">
-            <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true"><title>Close</title><path d="M6.3 5.3a1 1 0 0 0-1.4 1.4L8.6 10l-3.7 3.3a1 1 0 1 0 1.4 1.4L10 11.4l3.7 3.3a1 1 0 0 0 1.4-1.4L11.4 10l3.7-3.3a1 1 0 0 0-1.4-1.4L10 8.6 6.3 5.3Z" /></svg>
+            <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true">
+              <title>Close</title>
+              <path d="M6.3 5.3a1 1 0 0 0-1.4 1.4L8.6 10l-3.7 3.3a1 1 0 1 0 1.4 1.4L10 11.4l3.7 3.3a1 1 0 0 0 1.4-1.4L11.4 10l3.7-3.3a1 1 0 0 0-1.4-1.4L10 8.6 6.3 5.3Z" />
+            </svg>
           </RD.Close>
         </RD.Content>
       </RD.Portal>
@@ -46,7 +53,19 @@ export function Dialog({
 }
 
 /** A right-hand side panel (task drawer, quick views). */
-export function Drawer({ open, onOpenChange, title, children, footer }: { open: boolean; onOpenChange: (open: boolean) => void; title: ReactNode; children: ReactNode; footer?: ReactNode }) {
+export function Drawer({
+  open,
+  onOpenChange,
+  title,
+  children,
+  footer,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  title: ReactNode;
+  children: ReactNode;
+  footer?: ReactNode;
+}) {
   return (
     <RD.Root open={open} onOpenChange={onOpenChange}>
       <RD.Portal>
@@ -56,7 +75,10 @@ export function Drawer({ open, onOpenChange, title, children, footer }: { open: 
             <RD.Title className="text-base font-semibold text-slate-900">{title}</RD.Title>
             <RD.Description className="sr-only">Details</RD.Description>
             <RD.Close className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600" aria-label="Close">
-              <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true"><title>Close</title><path d="M6.3 5.3a1 1 0 0 0-1.4 1.4L8.6 10l-3.7 3.3a1 1 0 1 0 1.4 1.4L10 11.4l3.7 3.3a1 1 0 0 0 1.4-1.4L11.4 10l3.7-3.3a1 1 0 0 0-1.4-1.4L10 8.6 6.3 5.3Z" /></svg>
+              <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true">
+                <title>Close</title>
+                <path d="M6.3 5.3a1 1 0 0 0-1.4 1.4L8.6 10l-3.7 3.3a1 1 0 1 0 1.4 1.4L10 11.4l3.7 3.3a1 1 0 0 0 1.4-1.4L11.4 10l3.7-3.3a1 1 0 0 0-1.4-1.4L10 8.6 6.3 5.3Z" />
+              </svg>
             </RD.Close>
           </div>
           <div className="flex-1 overflow-y-auto px-5 py-4">{children}</div>

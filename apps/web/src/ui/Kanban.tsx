@@ -74,7 +74,10 @@ export function Kanban<T>({
   }, [serverKey, activeId]);
   const byId = new Map<string, T>();
   for (const c of columns) for (const item of c.items) byId.set(getId(item), item);
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  );
 
   function onDragStart(event: DragStartEvent) {
     const id = String(event.active.id);
@@ -133,11 +136,18 @@ export function Kanban<T>({
       });
   }
   return (
-    <DndContext sensors={sensors} collisionDetection={closestCorners} onDragStart={onDragStart} onDragOver={onDragOver} onDragEnd={onDragEnd} onDragCancel={() => {
-      if (origin.current) setLayout(origin.current.layout);
-      origin.current = null;
-      setActiveId(null);
-    }}>
+    <DndContext
+      sensors={sensors}
+      collisionDetection={closestCorners}
+      onDragStart={onDragStart}
+      onDragOver={onDragOver}
+      onDragEnd={onDragEnd}
+      onDragCancel={() => {
+        if (origin.current) setLayout(origin.current.layout);
+        origin.current = null;
+        setActiveId(null);
+      }}
+    >
       <div className="flex min-h-[60vh] gap-3 overflow-x-auto pb-4">
         {columns.map((col) => (
           <Column key={col.id} column={col} ids={layout[col.id] ?? []}>
@@ -153,7 +163,9 @@ export function Kanban<T>({
           </Column>
         ))}
       </div>
-      <DragOverlay>{activeId && byId.get(activeId) ? <div className="rotate-1 shadow-xl">{renderItem(byId.get(activeId) as T, false)}</div> : null}</DragOverlay>
+      <DragOverlay>
+        {activeId && byId.get(activeId) ? <div className="rotate-1 shadow-xl">{renderItem(byId.get(activeId) as T, false)}</div> : null}
+      </DragOverlay>
     </DndContext>
   );
 }
@@ -161,7 +173,11 @@ export function Kanban<T>({
 function Column<T>({ column, ids, children }: { column: KanbanColumn<T>; ids: string[]; children: ReactNode }) {
   const { setNodeRef, isOver } = useDroppable({ id: column.id });
   return (
-    <section className="flex w-64 min-w-60 max-w-80 flex-1 shrink-0 flex-col rounded-lg bg-slate-100/80 ring-1 ring-slate-200/70" data-column={column.id} aria-label={column.label ?? (typeof column.title === 'string' ? column.title : undefined)}>
+    <section
+      className="flex w-64 min-w-60 max-w-80 flex-1 shrink-0 flex-col rounded-lg bg-slate-100/80 ring-1 ring-slate-200/70"
+      data-column={column.id}
+      aria-label={column.label ?? (typeof column.title === 'string' ? column.title : undefined)}
+    >
       <header className={cn('flex items-center justify-between rounded-t-lg border-t-2 px-3 py-2', column.accent ?? 'border-slate-300')}>
         <div className="min-w-0 text-sm font-semibold text-slate-700">{column.title}</div>
         <span className="rounded-full bg-white px-1.5 text-xs text-slate-500 ring-1 ring-slate-200">{ids.length}</span>

@@ -24,7 +24,11 @@ export function ErrorState({ error, onRetry, title = 'Could not load this' }: { 
     <div className="flex flex-col items-center justify-center px-6 py-12 text-center" role="alert">
       <div className="mb-3 flex size-10 items-center justify-center rounded-full bg-rose-50 text-rose-500">
         <svg viewBox="0 0 20 20" fill="currentColor" className="size-5" aria-hidden="true">
-          <path fillRule="evenodd" d="M8.5 2.6a1.7 1.7 0 0 1 3 0l6.3 11.3A1.7 1.7 0 0 1 16.3 16.5H3.7a1.7 1.7 0 0 1-1.5-2.6L8.5 2.6ZM10 6a.9.9 0 0 0-.9.9v3.6a.9.9 0 1 0 1.8 0V6.9A.9.9 0 0 0 10 6Zm0 8.4a1 1 0 1 0 0-2 1 1 0 0 0 0 2Z" clipRule="evenodd" />
+          <path
+            fillRule="evenodd"
+            d="M8.5 2.6a1.7 1.7 0 0 1 3 0l6.3 11.3A1.7 1.7 0 0 1 16.3 16.5H3.7a1.7 1.7 0 0 1-1.5-2.6L8.5 2.6ZM10 6a.9.9 0 0 0-.9.9v3.6a.9.9 0 1 0 1.8 0V6.9A.9.9 0 0 0 10 6Zm0 8.4a1 1 0 1 0 0-2 1 1 0 0 0 0 2Z"
+            clipRule="evenodd"
+          />
         </svg>
       </div>
       <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
@@ -82,9 +86,17 @@ export function Avatar({ name, size = 'md' }: { name: string; size?: 'sm' | 'md'
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   const color = palette[hash % palette.length];
-  const initials = name.trim().split(/\s+/).slice(0, 2).map((p) => p[0]?.toUpperCase()).join('') || '?';
+  const initials =
+    name
+      .trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .map((p) => p[0]?.toUpperCase())
+      .join('') || '?';
   return (
-    <span className={`inline-flex shrink-0 items-center justify-center rounded-full font-semibold text-white ${color} ${size === 'sm' ? 'size-6 text-[10px]' : 'size-8 text-xs'}`}>
+    <span
+      className={`inline-flex shrink-0 items-center justify-center rounded-full font-semibold text-white ${color} ${size === 'sm' ? 'size-6 text-[10px]' : 'size-8 text-xs'}`}
+    >
       {initials}
     </span>
   );

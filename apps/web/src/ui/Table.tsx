@@ -9,7 +9,13 @@ export function Table({ children, className }: { children: ReactNode; className?
   );
 }
 
-export function Th({ children, className, sort, onSort, ...rest }: ThHTMLAttributes<HTMLTableCellElement> & { sort?: 'asc' | 'desc' | null; onSort?: () => void }) {
+export function Th({
+  children,
+  className,
+  sort,
+  onSort,
+  ...rest
+}: ThHTMLAttributes<HTMLTableCellElement> & { sort?: 'asc' | 'desc' | null; onSort?: () => void }) {
   const content = onSort ? (
     <button type="button" onClick={onSort} className="group inline-flex items-center gap-1 hover:text-slate-900">
       {children}
@@ -38,7 +44,12 @@ export function Td({ children, className, ...rest }: TdHTMLAttributes<HTMLTableC
   );
 }
 
-export function Tr({ children, onClick, className, ...rest }: { children: ReactNode; onClick?: () => void; className?: string } & Omit<HTMLAttributes<HTMLTableRowElement>, 'onClick' | 'className' | 'children'>) {
+export function Tr({
+  children,
+  onClick,
+  className,
+  ...rest
+}: { children: ReactNode; onClick?: () => void; className?: string } & Omit<HTMLAttributes<HTMLTableRowElement>, 'onClick' | 'className' | 'children'>) {
   return (
     <tr
       {...rest}

@@ -1,6 +1,14 @@
 import { cn } from '../lib/cn.ts';
 
-export function Tabs<T extends string>({ tabs, value, onChange }: { tabs: { id: T; label: string; count?: number | undefined }[]; value: T; onChange: (id: T) => void }) {
+export function Tabs<T extends string>({
+  tabs,
+  value,
+  onChange,
+}: {
+  tabs: { id: T; label: string; count?: number | undefined }[];
+  value: T;
+  onChange: (id: T) => void;
+}) {
   return (
     <div className="border-b border-slate-200" role="tablist">
       <nav className="-mb-px flex gap-5">

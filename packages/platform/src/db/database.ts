@@ -160,11 +160,7 @@ function tenantScopeSql(scope: TenantScope): string {
  * set_config(..., true), so they vanish at commit/rollback and a pooled connection never
  * carries a tenant into the next request.
  */
-export async function withTenant<DB, T>(
-  db: Database,
-  scope: TenantScope,
-  fn: (trx: Transaction<DB>) => Promise<T>,
-): Promise<T> {
+export async function withTenant<DB, T>(db: Database, scope: TenantScope, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return withScope(db, tenantScopeSql(scope), fn);
 }
 
@@ -173,12 +169,7 @@ export async function withTenant<DB, T>(
  * event runner records processed_events this way). `statements` must hold only literals the
  * caller validated. If one fails, fn never runs and TransactionPreludeError is thrown.
  */
-export async function withTenantPrelude<DB, T>(
-  db: Database,
-  scope: TenantScope,
-  statements: string,
-  fn: (trx: Transaction<DB>) => Promise<T>,
-): Promise<T> {
+export async function withTenantPrelude<DB, T>(db: Database, scope: TenantScope, statements: string, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return withScope(db, `${tenantScopeSql(scope)}; ${statements}`, fn);
 }
 
@@ -186,11 +177,7 @@ export async function withTenantPrelude<DB, T>(
  * A transaction with no tenant: only global tables (users, sessions, tenants registry)
  * and rows a policy exposes to `app.user_id` are visible.
  */
-export async function withUser<DB, T>(
-  db: Database,
-  userId: string | null,
-  fn: (trx: Transaction<DB>) => Promise<T>,
-): Promise<T> {
+export async function withUser<DB, T>(db: Database, userId: string | null, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   const user = userId ? uuidSchema.parse(userId) : '';
   return withScope(db, `select set_config('app.tenant_id', '', true), set_config('app.user_id', '${user}', true)`, fn);
 }

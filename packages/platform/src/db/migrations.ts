@@ -61,10 +61,7 @@ export async function runMigrations(connectionString: string, modules: readonly 
       assertSchemaName(module.name);
       if (seenNames.has(module.name)) throw new Error(`Module "${module.name}" is registered twice`);
       seenNames.add(module.name);
-      const done = await client.query<{ id: string; checksum: string }>(
-        'SELECT id, checksum FROM platform.schema_migrations WHERE module = $1',
-        [module.name],
-      );
+      const done = await client.query<{ id: string; checksum: string }>('SELECT id, checksum FROM platform.schema_migrations WHERE module = $1', [module.name]);
       const applied = new Map(done.rows.map((row) => [row.id, row.checksum]));
       const seenIds = new Set<string>();
       for (const migration of module.migrations) {
@@ -74,9 +71,7 @@ export async function runMigrations(connectionString: string, modules: readonly 
         const previous = applied.get(migration.id);
         if (previous !== undefined) {
           if (previous !== sum) {
-            throw new Error(
-              `Migration ${module.name}/${migration.id} was changed after it was applied; migrations are forward-only, add a new one`,
-            );
+            throw new Error(`Migration ${module.name}/${migration.id} was changed after it was applied; migrations are forward-only, add a new one`);
           }
           result.skipped += 1;
           continue;
@@ -85,18 +80,12 @@ export async function runMigrations(connectionString: string, modules: readonly 
         try {
           await client.query(`CREATE SCHEMA IF NOT EXISTS ${module.name}`);
           await client.query(`GRANT USAGE ON SCHEMA ${module.name} TO ${APP_ROLE}`);
-          await client.query(
-            `ALTER DEFAULT PRIVILEGES IN SCHEMA ${module.name} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${APP_ROLE}`,
-          );
+          await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${module.name} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${APP_ROLE}`);
           await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${module.name} GRANT USAGE, SELECT ON SEQUENCES TO ${APP_ROLE}`);
           await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${module.name} GRANT EXECUTE ON FUNCTIONS TO ${APP_ROLE}`);
           await client.query(`SET LOCAL search_path TO ${module.name}, platform, public`);
           await client.query(migration.sql);
-          await client.query('INSERT INTO platform.schema_migrations (module, id, checksum) VALUES ($1, $2, $3)', [
-            module.name,
-            migration.id,
-            sum,
-          ]);
+          await client.query('INSERT INTO platform.schema_migrations (module, id, checksum) VALUES ($1, $2, $3)', [module.name, migration.id, sum]);
           await client.query('COMMIT');
           result.applied.push({ module: module.name, id: migration.id });
         } catch (error) {

@@ -23,7 +23,11 @@ export interface DomainContext {
    */
   db<DB>(): Transaction<DB>;
   /** Writes one event in the current transaction: it commits exactly with the business write. */
-  emit<Payload extends Record<string, unknown>>(contract: EventContract<string, Payload>, payload: Payload, options: { aggregateId: string }): Promise<EventEnvelope>;
+  emit<Payload extends Record<string, unknown>>(
+    contract: EventContract<string, Payload>,
+    payload: Payload,
+    options: { aggregateId: string },
+  ): Promise<EventEnvelope>;
   /** Writes many events of one contract in the current transaction, 1,000 per INSERT. */
   emitMany<Payload extends Record<string, unknown>>(contract: EventContract<string, Payload>, items: readonly EventItem<Payload>[]): Promise<EventEnvelope[]>;
   /** Runs `task` after the transaction commits (never on rollback); failures are logged. */

@@ -132,8 +132,16 @@ export async function redriveDeadLetters(
       const letters = rows as { id: string; source_id: string | null; original: boolean }[];
       const inPlace = letters.filter((letter) => letter.original && letter.source_id);
       if (inPlace.length > 0) {
-        await boss.retry(subscription, inPlace.map((letter) => letter.source_id as string), { db });
-        await boss.deleteJob(dead, inPlace.map((letter) => letter.id), { db });
+        await boss.retry(
+          subscription,
+          inPlace.map((letter) => letter.source_id as string),
+          { db },
+        );
+        await boss.deleteJob(
+          dead,
+          inPlace.map((letter) => letter.id),
+          { db },
+        );
         moved += inPlace.length;
       }
       const orphans = letters.filter((letter) => !letter.original).map((letter) => letter.id);

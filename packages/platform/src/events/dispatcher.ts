@@ -108,12 +108,7 @@ function claimSql(batchSize: number): string {
  * scope and the claim go as one simple-protocol query (no parameters: the batch size is a
  * validated integer), then one pg-boss insert per queue, then COMMIT.
  */
-export async function dispatchBatch(
-  db: Database,
-  boss: PgBoss,
-  subscriptions: readonly Subscription[],
-  batchSize: number,
-): Promise<DispatchResult> {
+export async function dispatchBatch(db: Database, boss: PgBoss, subscriptions: readonly Subscription[], batchSize: number): Promise<DispatchResult> {
   const client = await db.pool.connect();
   // A connection whose transaction could not be rolled back is discarded, not reused.
   let discard: Error | undefined;

@@ -44,10 +44,7 @@ export interface TypedEvent<Payload> extends Omit<EventEnvelope, 'payload'> {
 }
 
 /** Validates an envelope read back from the outbox or a queue, and its payload against the contract. */
-export function readEvent<Payload extends Record<string, unknown>>(
-  contract: EventContract<string, Payload>,
-  raw: unknown,
-): TypedEvent<Payload> {
+export function readEvent<Payload extends Record<string, unknown>>(contract: EventContract<string, Payload>, raw: unknown): TypedEvent<Payload> {
   const envelope = eventEnvelopeSchema.parse(raw);
   if (envelope.type !== contract.type) {
     throw new Error(`Expected event ${contract.type}, got ${envelope.type}`);

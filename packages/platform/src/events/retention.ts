@@ -48,11 +48,7 @@ export async function pruneOutbox(db: Database, retentionDays: number, chunkSize
 }
 
 /** Schedules the hourly prune as a pg-boss cron job (one run cluster-wide) and works it. */
-export async function scheduleRetention(
-  boss: PgBoss,
-  db: Database,
-  options: { retentionDays: number; log: Logger; cron?: string },
-): Promise<void> {
+export async function scheduleRetention(boss: PgBoss, db: Database, options: { retentionDays: number; log: Logger; cron?: string }): Promise<void> {
   if (!(await boss.getQueue(RETENTION_QUEUE))) {
     await boss.createQueue(RETENTION_QUEUE, { policy: 'singleton', retryLimit: 2, deleteAfterSeconds: 3600 });
   }

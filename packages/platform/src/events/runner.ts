@@ -61,16 +61,15 @@ function alreadyProcessed(error: unknown): boolean {
  * rolls back and this returns false: the caller then handles each event in its own
  * transaction (handleEvent), so one bad event never fails its neighbours.
  */
-export async function handleEventsTogether(
-  db: Database,
-  subscription: Subscription,
-  events: readonly EventEnvelope[],
-  log: Logger,
-): Promise<boolean> {
+export async function handleEventsTogether(db: Database, subscription: Subscription, events: readonly EventEnvelope[], log: Logger): Promise<boolean> {
   const tenantId = events[0]?.tenant_id;
   if (!tenantId || events.some((event) => event.tenant_id !== tenantId)) throw new Error('handleEventsTogether takes one tenant');
   const started = performance.now();
-  const record = recordProcessedSql(subscription, tenantId, events.map((event) => event.id));
+  const record = recordProcessedSql(
+    subscription,
+    tenantId,
+    events.map((event) => event.id),
+  );
   try {
     await withTenantPrelude<UntypedDB, void>(db, { tenantId }, record, async (trx) => {
       for (const event of events) {
@@ -142,14 +141,7 @@ export async function notifyDeadLetter(
   await runDeadLetterHook(db, subscription, event, error, attempts, options.log);
 }
 
-async function runDeadLetterHook(
-  db: Database,
-  subscription: Subscription,
-  event: EventEnvelope,
-  error: unknown,
-  attempts: number,
-  log: Logger,
-): Promise<void> {
+async function runDeadLetterHook(db: Database, subscription: Subscription, event: EventEnvelope, error: unknown, attempts: number, log: Logger): Promise<void> {
   const hook = subscription.onDeadLetter;
   if (!hook) return;
   try {
@@ -204,10 +196,7 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
           eventsDeadLettered.inc({ subscription: subscription.name });
           await runDeadLetterHook(db, subscription, event, error, job.retryCount + 1, log);
         }
-        log.warn(
-          { err: error, subscription: subscription.name, eventId: event.id, attempt: job.retryCount + 1, deadLettered: last },
-          'event handler failed',
-        );
+        log.warn({ err: error, subscription: subscription.name, eventId: event.id, attempt: job.retryCount + 1, deadLettered: last }, 'event handler failed');
         return { id: job.id, status: 'failed', output: describe(error) };
       }
     };
@@ -240,7 +229,15 @@ export async function startSubscriptionRunner(options: SubscriptionRunnerOptions
         }
         const results = await Promise.all(
           [...byTenant.values()].map(async (group): Promise<JobResult[]> => {
-            if (group.length > 1 && (await handleEventsTogether(db, subscription, group.map((item) => item.event), log))) {
+            if (
+              group.length > 1 &&
+              (await handleEventsTogether(
+                db,
+                subscription,
+                group.map((item) => item.event),
+                log,
+              ))
+            ) {
               return group.map((item) => ({ id: item.job.id, status: 'completed' as const }));
             }
             return Promise.all(group.map((item) => runJob(item.job, item.event)));

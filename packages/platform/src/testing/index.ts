@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { configSchema, loadTestSettings, type Config } from '../config.ts';
 import { MemoryCache } from '../cache.ts';
 import { createDatabase, type Database } from '../db/database.ts';
-import { type MigratableModule } from '../db/migrations.ts';
+import type { MigratableModule } from '../db/migrations.ts';
 import { migrateDatabase } from '../db/migrate-all.ts';
 import { APP_ROLE, OWNER_ROLE, ensureRoles, withCredentials } from '../db/roles.ts';
 import { createLogger } from '../logger.ts';
@@ -181,7 +181,13 @@ export function testContext(options: TestContextOptions): Context {
  * A session for a member with `role` in `tenantId`, for tests that do not exercise login: the
  * role's default permissions of `modules` (plus the platform module's).
  */
-export function testSession(input: { userId: string; tenantId: string | null; role: Role | null; email?: string; modules?: readonly DomainModule[] }): SessionInfo {
+export function testSession(input: {
+  userId: string;
+  tenantId: string | null;
+  role: Role | null;
+  email?: string;
+  modules?: readonly DomainModule[];
+}): SessionInfo {
   const catalog = new PermissionCatalog(withPlatform(input.modules));
   return {
     sessionId: uuidv7(),

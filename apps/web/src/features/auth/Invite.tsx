@@ -35,7 +35,10 @@ export default function InvitePage() {
   if (preview.isPending || me.isPending) return <PageSpinner />;
   if (preview.error) {
     return (
-      <AuthLayout title="Invitation unavailable" subtitle={errorCode(preview.error) === 'NOT_FOUND' ? 'This invitation link is invalid, expired or already used.' : errorMessage(preview.error)}>
+      <AuthLayout
+        title="Invitation unavailable"
+        subtitle={errorCode(preview.error) === 'NOT_FOUND' ? 'This invitation link is invalid, expired or already used.' : errorMessage(preview.error)}
+      >
         <Link to="/login" className="text-sm font-medium text-indigo-600">
           Go to log in
         </Link>
@@ -47,7 +50,8 @@ export default function InvitePage() {
   const title = `Join ${invitation.organizationName}`;
   const subtitle = (
     <>
-      You were invited as <strong className="font-medium text-slate-700">{invitation.role}</strong> ({invitation.email}). The link expires {formatDate(invitation.expiresAt)}.
+      You were invited as <strong className="font-medium text-slate-700">{invitation.role}</strong> ({invitation.email}). The link expires{' '}
+      {formatDate(invitation.expiresAt)}.
     </>
   );
 
@@ -59,7 +63,9 @@ export default function InvitePage() {
           <p className="text-sm text-slate-600">
             Signed in as <strong className="font-medium">{me.data.user.email}</strong>.
           </p>
-          {!sameEmail ? <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">This invitation was sent to another email address.</p> : null}
+          {!sameEmail ? (
+            <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">This invitation was sent to another email address.</p>
+          ) : null}
           <FormError error={accept.error} />
           <Button variant="primary" className="w-full" loading={accept.isPending} onClick={() => accept.mutate({ token })}>
             Accept invitation

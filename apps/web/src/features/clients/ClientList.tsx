@@ -43,7 +43,9 @@ export default function ClientListPage() {
   const fields = trpc.crm.customFields.list.useQuery({ entity: 'client' });
   const tags = trpc.crm.tags.list.useQuery();
   const utils = trpc.useUtils();
-  const clients = useKeysetList('crm.clients.list', { q: q || undefined, status, tag, archived, sort, direction, limit: 50 }, (input) => utils.client.crm.clients.list.query(input));
+  const clients = useKeysetList('crm.clients.list', { q: q || undefined, status, tag, archived, sort, direction, limit: 50 }, (input) =>
+    utils.client.crm.clients.list.query(input),
+  );
   const items = clients.items;
   const columns = (fields.data ?? []).slice(0, 4);
   const toggleSort = (key: Sort) => {
@@ -61,9 +63,7 @@ export default function ClientListPage() {
             <Link to="/duplicates" className="text-sm font-medium text-slate-600 hover:text-slate-900">
               Duplicates
             </Link>
-            {canImport ? (
-              <Button onClick={() => navigate('/imports/new')}>Import CSV</Button>
-            ) : null}
+            {canImport ? <Button onClick={() => navigate('/imports/new')}>Import CSV</Button> : null}
             {canWrite ? (
               <Button variant="primary" onClick={() => setCreating(true)}>
                 New client
@@ -90,14 +90,23 @@ export default function ClientListPage() {
             ))}
           </Select>
           <label className="ml-1 inline-flex items-center gap-1.5 text-sm text-slate-600">
-            <input type="checkbox" className="size-4 rounded border-slate-300 text-indigo-600" checked={archived} onChange={(e) => update({ archived: e.target.checked ? '1' : null })} />
+            <input
+              type="checkbox"
+              className="size-4 rounded border-slate-300 text-indigo-600"
+              checked={archived}
+              onChange={(e) => update({ archived: e.target.checked ? '1' : null })}
+            />
             Archived
           </label>
           {filtered ? (
-            <Button size="sm" variant="ghost" onClick={() => {
-              setText('');
-              setParams({}, { replace: true });
-            }}>
+            <Button
+              size="sm"
+              variant="ghost"
+              onClick={() => {
+                setText('');
+                setParams({}, { replace: true });
+              }}
+            >
               Clear filters
             </Button>
           ) : null}
@@ -112,7 +121,13 @@ export default function ClientListPage() {
               <EmptyState
                 title="No clients yet"
                 description="Add your first client or import a spreadsheet."
-                action={canWrite ? <Button variant="primary" onClick={() => setCreating(true)}>New client</Button> : undefined}
+                action={
+                  canWrite ? (
+                    <Button variant="primary" onClick={() => setCreating(true)}>
+                      New client
+                    </Button>
+                  ) : undefined
+                }
               />
             )
           }
@@ -149,7 +164,11 @@ export default function ClientListPage() {
                       </Td>
                       <Td>
                         <Badge tone={clientStatusTone[c.status]}>{c.status}</Badge>
-                        {c.archivedAt ? <span className="ml-1"><Badge tone="amber">archived</Badge></span> : null}
+                        {c.archivedAt ? (
+                          <span className="ml-1">
+                            <Badge tone="amber">archived</Badge>
+                          </span>
+                        ) : null}
                       </Td>
                       <Td>
                         <span className="flex gap-1">

@@ -6,7 +6,26 @@ import { formatDate, formatDateTime, formatMoney, formatRelative, humanize, toDa
 import { useKeysetList } from '../../lib/keyset.ts';
 import { useTimeline } from '../../lib/timeline.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
-import { Avatar, Badge, Button, Card, EmptyState, ErrorState, Field, FormError, PageHeader, PageSpinner, QueryState, Table, Tabs, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
+import {
+  Avatar,
+  Badge,
+  Button,
+  Card,
+  EmptyState,
+  ErrorState,
+  Field,
+  FormError,
+  PageHeader,
+  PageSpinner,
+  QueryState,
+  Table,
+  Tabs,
+  Td,
+  Textarea,
+  Th,
+  Tr,
+  useToast,
+} from '../../ui/index.ts';
 import { ContactFormDialog } from '../contacts/ContactForm.tsx';
 import { DealFormDialog } from '../deals/DealForm.tsx';
 import { NewProjectDialog } from '../projects/NewProjectDialog.tsx';
@@ -32,8 +51,14 @@ export default function ClientProfilePage() {
     utils.crm.clients.get.setData({ id: c.id }, c as never);
     void utils.crm.clients.list.invalidate();
   };
-  const archive = trpc.crm.clients.archive.useMutation({ onSuccess: (c) => (refresh(c), toast('Client archived')), onError: (e) => toast(errorMessage(e), 'error') });
-  const restore = trpc.crm.clients.restore.useMutation({ onSuccess: (c) => (refresh(c), toast('Client restored')), onError: (e) => toast(errorMessage(e), 'error') });
+  const archive = trpc.crm.clients.archive.useMutation({
+    onSuccess: (c) => (refresh(c), toast('Client archived')),
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
+  const restore = trpc.crm.clients.restore.useMutation({
+    onSuccess: (c) => (refresh(c), toast('Client restored')),
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
   if (client.isPending) return <PageSpinner />;
   if (client.error) return <ErrorState error={client.error} onRetry={() => void client.refetch()} title="Could not load this client" />;
   const c = client.data;
@@ -42,14 +67,22 @@ export default function ClientProfilePage() {
       <EmptyState
         title="This client was merged"
         description="Its records now live on the surviving client."
-        action={<Button variant="primary" onClick={() => navigate(`/clients/${c.mergedInto}`)}>Open surviving client</Button>}
+        action={
+          <Button variant="primary" onClick={() => navigate(`/clients/${c.mergedInto}`)}>
+            Open surviving client
+          </Button>
+        }
       />
     );
   }
   return (
     <>
       <PageHeader
-        breadcrumb={<Link to="/clients" className="hover:text-slate-700">Clients</Link>}
+        breadcrumb={
+          <Link to="/clients" className="hover:text-slate-700">
+            Clients
+          </Link>
+        }
         title={
           <span className="flex items-center gap-3">
             {c.name}
@@ -124,16 +157,43 @@ function Overview({ client }: { client: ClientData }) {
           <Stat label="Open deals" value={profile.data.openDealsCount} />
           <Stat label="Active projects" value={profile.data.activeProjectsCount} />
           <Stat label="Open tasks" value={profile.data.openTaskCount} />
-          <Stat label="Last activity" value={<span className="text-sm">{profile.data.lastActivityAt ? formatRelative(profile.data.lastActivityAt) : '—'}</span>} />
+          <Stat
+            label="Last activity"
+            value={<span className="text-sm">{profile.data.lastActivityAt ? formatRelative(profile.data.lastActivityAt) : '—'}</span>}
+          />
         </div>
       ) : null}
       <div className="grid gap-5 lg:grid-cols-3">
         <Card title="Details" className="lg:col-span-2">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-3 px-4 py-4 text-sm">
             <Detail label="Domain" value={client.domain ?? '—'} />
-            <Detail label="Website" value={client.website ? <a href={client.website} target="_blank" rel="noreferrer" className="text-indigo-600 hover:underline">{client.website}</a> : '—'} />
+            <Detail
+              label="Website"
+              value={
+                client.website ? (
+                  <a href={client.website} target="_blank" rel="noreferrer" className="text-indigo-600 hover:underline">
+                    {client.website}
+                  </a>
+                ) : (
+                  '—'
+                )
+              }
+            />
             <Detail label="Status" value={humanize(client.status)} />
-            <Detail label="Tags" value={client.tags.length ? <span className="flex flex-wrap gap-1">{client.tags.map((t) => <Badge key={t}>{t}</Badge>)}</span> : '—'} />
+            <Detail
+              label="Tags"
+              value={
+                client.tags.length ? (
+                  <span className="flex flex-wrap gap-1">
+                    {client.tags.map((t) => (
+                      <Badge key={t}>{t}</Badge>
+                    ))}
+                  </span>
+                ) : (
+                  '—'
+                )
+              }
+            />
             {(fields.data ?? []).map((f) => (
               <Detail key={f.id} label={f.label} value={formatCustomValue(f, client.customFields[f.key])} />
             ))}
@@ -172,7 +232,12 @@ function Overview({ client }: { client: ClientData }) {
 function ClientContactsMini({ clientId }: { clientId: string }) {
   const contacts = trpc.crm.contacts.list.useQuery({ clientId, limit: 6 });
   return (
-    <QueryState query={contacts} isEmpty={(d) => d.items.length === 0} empty={<EmptyState title="No contacts yet" />} loading={<div className="p-4 text-sm text-slate-400">Loading…</div>}>
+    <QueryState
+      query={contacts}
+      isEmpty={(d) => d.items.length === 0}
+      empty={<EmptyState title="No contacts yet" />}
+      loading={<div className="p-4 text-sm text-slate-400">Loading…</div>}
+    >
       {(d) => (
         <ul className="divide-y divide-slate-100">
           {d.items.map((p) => (
@@ -181,7 +246,9 @@ function ClientContactsMini({ clientId }: { clientId: string }) {
                 <Avatar name={p.name} size="sm" />
                 <span className="min-w-0">
                   <span className="block truncate text-sm font-medium text-slate-800">{p.name}</span>
-                  <span className="block truncate text-xs text-slate-500">{[p.relationships.find((r) => r.clientId === clientId)?.role, p.email].filter(Boolean).join(' · ')}</span>
+                  <span className="block truncate text-xs text-slate-500">
+                    {[p.relationships.find((r) => r.clientId === clientId)?.role, p.email].filter(Boolean).join(' · ')}
+                  </span>
                 </span>
               </Link>
             </li>
@@ -209,7 +276,16 @@ function ContactsTab({ clientId }: { clientId: string }) {
   const contacts = useKeysetList('crm.contacts.list', { clientId, limit: 50 }, (input) => utils.client.crm.contacts.list.query(input));
   const items = contacts.items;
   return (
-    <Card title="Contacts" actions={canWrite ? <Button size="sm" variant="primary" onClick={() => setAdding(true)}>Add contact</Button> : null}>
+    <Card
+      title="Contacts"
+      actions={
+        canWrite ? (
+          <Button size="sm" variant="primary" onClick={() => setAdding(true)}>
+            Add contact
+          </Button>
+        ) : null
+      }
+    >
       <QueryState query={contacts} isEmpty={() => items.length === 0} empty={<EmptyState title="No contacts for this client" />}>
         {() => (
           <Table>
@@ -244,7 +320,16 @@ function DealsTab({ clientId }: { clientId: string }) {
   const [adding, setAdding] = useState(false);
   const deals = trpc.crm.deals.list.useQuery({ clientId, limit: 100 });
   return (
-    <Card title="Deals" actions={canWrite ? <Button size="sm" variant="primary" onClick={() => setAdding(true)}>New deal</Button> : null}>
+    <Card
+      title="Deals"
+      actions={
+        canWrite ? (
+          <Button size="sm" variant="primary" onClick={() => setAdding(true)}>
+            New deal
+          </Button>
+        ) : null
+      }
+    >
       <QueryState query={deals} isEmpty={(d) => d.items.length === 0} empty={<EmptyState title="No deals for this client" />}>
         {(d) => (
           <Table>
@@ -260,7 +345,9 @@ function DealsTab({ clientId }: { clientId: string }) {
               {d.items.map((deal) => (
                 <Tr key={deal.id}>
                   <Td className="font-medium text-slate-900">
-                    <Link to={`/deals?deal=${deal.id}`} className="hover:text-indigo-600">{deal.title}</Link>
+                    <Link to={`/deals?deal=${deal.id}`} className="hover:text-indigo-600">
+                      {deal.title}
+                    </Link>
                   </Td>
                   <Td>{formatMoney(deal.valueMinor, deal.currency)}</Td>
                   <Td>
@@ -289,8 +376,12 @@ function ProjectsTab({ clientId }: { clientId: string }) {
       actions={
         canWrite ? (
           <>
-            <Button size="sm" onClick={() => setCreating('template')}>From template</Button>
-            <Button size="sm" variant="primary" onClick={() => setCreating('blank')}>New project</Button>
+            <Button size="sm" onClick={() => setCreating('template')}>
+              From template
+            </Button>
+            <Button size="sm" variant="primary" onClick={() => setCreating('blank')}>
+              New project
+            </Button>
           </>
         ) : null
       }
@@ -346,7 +437,11 @@ function NotesTab({ clientId }: { clientId: string }) {
     <div className="grid gap-5 lg:grid-cols-3">
       <div className="lg:col-span-2">
         <Card title="Notes">
-          <QueryState query={notes} isEmpty={(d) => d.items.length === 0} empty={<EmptyState title="No notes yet" description="Keep call notes, context and decisions here." />}>
+          <QueryState
+            query={notes}
+            isEmpty={(d) => d.items.length === 0}
+            empty={<EmptyState title="No notes yet" description="Keep call notes, context and decisions here." />}
+          >
             {(d) => (
               <ul className="divide-y divide-slate-100">
                 {d.items.map((n) => (
@@ -404,7 +499,7 @@ function NoteItem({ note, canWrite, onDelete }: { note: Note; canWrite: boolean;
             update.mutate({ id: note.id, body });
           }}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') (e.stopPropagation(), setEditing(false), update.reset());
+            if (e.key === 'Escape') e.stopPropagation(), setEditing(false), update.reset();
           }}
         >
           <FormError error={update.error} fields={['body']} />
@@ -431,7 +526,12 @@ function NoteItem({ note, canWrite, onDelete }: { note: Note; canWrite: boolean;
         {edited ? <span title={`Edited ${formatDateTime(note.updatedAt)}`}>· edited</span> : null}
         {canWrite ? (
           <span className="invisible flex gap-2 group-focus-within:visible group-hover:visible">
-            <button type="button" className="text-slate-400 hover:text-indigo-600" onClick={() => (setBody(note.body), setEditing(true))} aria-label="Edit note">
+            <button
+              type="button"
+              className="text-slate-400 hover:text-indigo-600"
+              onClick={() => (setBody(note.body), setEditing(true))}
+              aria-label="Edit note"
+            >
               Edit
             </button>
             <button type="button" className="text-slate-400 hover:text-rose-600" onClick={onDelete} aria-label="Delete note">
@@ -448,7 +548,14 @@ function TimelineTab({ clientId }: { clientId: string }) {
   const timeline = useTimeline({ clientId, limit: 50 });
   const items = timeline.items;
   return (
-    <Card title="Timeline" actions={<Button size="sm" variant="ghost" onClick={() => void timeline.refetch()}>Refresh</Button>}>
+    <Card
+      title="Timeline"
+      actions={
+        <Button size="sm" variant="ghost" onClick={() => void timeline.refetch()}>
+          Refresh
+        </Button>
+      }
+    >
       <QueryState query={timeline}>
         {() => (
           <>

@@ -28,54 +28,75 @@ export function CustomFieldInputs({
         const value = values[f.key];
         const name = `customFields.${f.key}`;
         let control = renderControl?.(f, value, (v) => set(f.key, v));
-        if (!control) switch (f.type) {
-          case 'boolean':
-            control = (
-              <Select value={value === true ? 'true' : value === false ? 'false' : ''} onChange={(e) => set(f.key, e.target.value === '' ? null : e.target.value === 'true')}>
-                <option value="">—</option>
-                <option value="true">Yes</option>
-                <option value="false">No</option>
-              </Select>
-            );
-            break;
-          case 'select':
-            control = (
-              <Select value={typeof value === 'string' ? value : ''} onChange={(e) => set(f.key, e.target.value || null)}>
-                <option value="">—</option>
-                {f.options.map((o) => (
-                  <option key={o} value={o}>
-                    {o}
-                  </option>
-                ))}
-              </Select>
-            );
-            break;
-          case 'multi_select':
-            control = (
-              <Select
-                multiple
-                className="h-auto min-h-16 py-1"
-                value={Array.isArray(value) ? (value as string[]) : []}
-                onChange={(e) => set(f.key, [...e.target.selectedOptions].map((o) => o.value))}
-              >
-                {f.options.map((o) => (
-                  <option key={o} value={o}>
-                    {o}
-                  </option>
-                ))}
-              </Select>
-            );
-            break;
-          case 'number':
-          case 'currency':
-            control = <Input type="number" value={typeof value === 'number' ? value : ''} onChange={(e) => set(f.key, e.target.value === '' ? null : Number(e.target.value))} />;
-            break;
-          case 'date':
-            control = <Input type="date" value={typeof value === 'string' ? value : ''} onChange={(e) => set(f.key, e.target.value || null)} />;
-            break;
-          default:
-            control = <Input type={f.type === 'email' ? 'email' : f.type === 'url' ? 'url' : 'text'} value={typeof value === 'string' ? value : ''} onChange={(e) => set(f.key, e.target.value || null)} />;
-        }
+        if (!control)
+          switch (f.type) {
+            case 'boolean':
+              control = (
+                <Select
+                  value={value === true ? 'true' : value === false ? 'false' : ''}
+                  onChange={(e) => set(f.key, e.target.value === '' ? null : e.target.value === 'true')}
+                >
+                  <option value="">—</option>
+                  <option value="true">Yes</option>
+                  <option value="false">No</option>
+                </Select>
+              );
+              break;
+            case 'select':
+              control = (
+                <Select value={typeof value === 'string' ? value : ''} onChange={(e) => set(f.key, e.target.value || null)}>
+                  <option value="">—</option>
+                  {f.options.map((o) => (
+                    <option key={o} value={o}>
+                      {o}
+                    </option>
+                  ))}
+                </Select>
+              );
+              break;
+            case 'multi_select':
+              control = (
+                <Select
+                  multiple
+                  className="h-auto min-h-16 py-1"
+                  value={Array.isArray(value) ? (value as string[]) : []}
+                  onChange={(e) =>
+                    set(
+                      f.key,
+                      [...e.target.selectedOptions].map((o) => o.value),
+                    )
+                  }
+                >
+                  {f.options.map((o) => (
+                    <option key={o} value={o}>
+                      {o}
+                    </option>
+                  ))}
+                </Select>
+              );
+              break;
+            case 'number':
+            case 'currency':
+              control = (
+                <Input
+                  type="number"
+                  value={typeof value === 'number' ? value : ''}
+                  onChange={(e) => set(f.key, e.target.value === '' ? null : Number(e.target.value))}
+                />
+              );
+              break;
+            case 'date':
+              control = <Input type="date" value={typeof value === 'string' ? value : ''} onChange={(e) => set(f.key, e.target.value || null)} />;
+              break;
+            default:
+              control = (
+                <Input
+                  type={f.type === 'email' ? 'email' : f.type === 'url' ? 'url' : 'text'}
+                  value={typeof value === 'string' ? value : ''}
+                  onChange={(e) => set(f.key, e.target.value || null)}
+                />
+              );
+          }
         return (
           <Field key={f.id} label={f.label} name={name} error={error} required={f.required}>
             {control}

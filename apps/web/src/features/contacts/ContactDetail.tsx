@@ -35,7 +35,11 @@ export default function ContactDetailPage() {
   return (
     <>
       <PageHeader
-        breadcrumb={<Link to="/contacts" className="hover:text-slate-700">Contacts</Link>}
+        breadcrumb={
+          <Link to="/contacts" className="hover:text-slate-700">
+            Contacts
+          </Link>
+        }
         title={
           <span className="flex items-center gap-3">
             <Avatar name={c.name} />
@@ -48,11 +52,17 @@ export default function ContactDetailPage() {
           canWrite ? (
             <>
               {c.archivedAt ? (
-                <Button loading={restore.isPending} onClick={() => restore.mutate({ id })}>Restore</Button>
+                <Button loading={restore.isPending} onClick={() => restore.mutate({ id })}>
+                  Restore
+                </Button>
               ) : (
-                <Button variant="ghost" loading={archive.isPending} onClick={() => archive.mutate({ id })}>Archive</Button>
+                <Button variant="ghost" loading={archive.isPending} onClick={() => archive.mutate({ id })}>
+                  Archive
+                </Button>
               )}
-              <Button variant="primary" onClick={() => setEditing(true)}>Edit</Button>
+              <Button variant="primary" onClick={() => setEditing(true)}>
+                Edit
+              </Button>
             </>
           ) : null
         }
@@ -60,17 +70,42 @@ export default function ContactDetailPage() {
       <div className="grid gap-5 lg:grid-cols-3">
         <Card title="Details" className="lg:col-span-2">
           <dl className="grid grid-cols-2 gap-x-6 gap-y-3 px-4 py-4 text-sm">
-            <div><dt className="text-xs text-slate-500">Email</dt><dd className="mt-0.5">{c.email ? <a className="text-indigo-600 hover:underline" href={`mailto:${c.email}`}>{c.email}</a> : '—'}</dd></div>
-            <div><dt className="text-xs text-slate-500">Phone</dt><dd className="mt-0.5">{c.phone ?? '—'}</dd></div>
-            <div><dt className="text-xs text-slate-500">Tags</dt><dd className="mt-0.5 flex flex-wrap gap-1">{c.tags.length ? c.tags.map((t) => <Badge key={t}>{t}</Badge>) : '—'}</dd></div>
+            <div>
+              <dt className="text-xs text-slate-500">Email</dt>
+              <dd className="mt-0.5">
+                {c.email ? (
+                  <a className="text-indigo-600 hover:underline" href={`mailto:${c.email}`}>
+                    {c.email}
+                  </a>
+                ) : (
+                  '—'
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Phone</dt>
+              <dd className="mt-0.5">{c.phone ?? '—'}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-slate-500">Tags</dt>
+              <dd className="mt-0.5 flex flex-wrap gap-1">{c.tags.length ? c.tags.map((t) => <Badge key={t}>{t}</Badge>) : '—'}</dd>
+            </div>
             {(fields.data ?? []).map((f) => (
-              <div key={f.id}><dt className="text-xs text-slate-500">{f.label}</dt><dd className="mt-0.5">{formatCustomValue(f, c.customFields[f.key])}</dd></div>
+              <div key={f.id}>
+                <dt className="text-xs text-slate-500">{f.label}</dt>
+                <dd className="mt-0.5">{formatCustomValue(f, c.customFields[f.key])}</dd>
+              </div>
             ))}
-            <div><dt className="text-xs text-slate-500">Created</dt><dd className="mt-0.5">{formatDateTime(c.createdAt)}</dd></div>
+            <div>
+              <dt className="text-xs text-slate-500">Created</dt>
+              <dd className="mt-0.5">{formatDateTime(c.createdAt)}</dd>
+            </div>
           </dl>
         </Card>
         <Card title="Clients">
-          {c.relationships.length === 0 ? <EmptyState title="Not linked to a client" /> : (
+          {c.relationships.length === 0 ? (
+            <EmptyState title="Not linked to a client" />
+          ) : (
             <ul className="divide-y divide-slate-100">
               {c.relationships.map((r) => (
                 <li key={r.clientId} className="flex items-center gap-2 px-4 py-2.5 text-sm">
@@ -78,17 +113,31 @@ export default function ContactDetailPage() {
                     <ClientName id={r.clientId} />
                     {r.role ? <span className="block text-xs text-slate-500">{r.role}</span> : null}
                   </span>
-                  {canWrite ? <Button size="sm" variant="ghost" onClick={() => unlink.mutate({ contactId: id, clientId: r.clientId })}>Unlink</Button> : null}
+                  {canWrite ? (
+                    <Button size="sm" variant="ghost" onClick={() => unlink.mutate({ contactId: id, clientId: r.clientId })}>
+                      Unlink
+                    </Button>
+                  ) : null}
                 </li>
               ))}
             </ul>
           )}
           {canWrite ? (
-            <form className="space-y-2 border-t border-slate-100 p-3" onSubmit={(e) => { e.preventDefault(); if (linkClient) link.mutate({ contactId: id, clientId: linkClient, role: role || null }); }}>
-              <Field label="Link to client"><ClientPicker value={linkClient} onChange={setLinkClient} /></Field>
+            <form
+              className="space-y-2 border-t border-slate-100 p-3"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (linkClient) link.mutate({ contactId: id, clientId: linkClient, role: role || null });
+              }}
+            >
+              <Field label="Link to client">
+                <ClientPicker value={linkClient} onChange={setLinkClient} />
+              </Field>
               <div className="flex gap-2">
                 <Input placeholder="Role (optional)" value={role} onChange={(e) => setRole(e.target.value)} aria-label="Role" />
-                <Button type="submit" disabled={!linkClient} loading={link.isPending}>Link</Button>
+                <Button type="submit" disabled={!linkClient} loading={link.isPending}>
+                  Link
+                </Button>
               </div>
             </form>
           ) : null}

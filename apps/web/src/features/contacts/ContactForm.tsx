@@ -8,7 +8,17 @@ import { CustomFieldInputs } from '../clients/CustomFieldInputs.tsx';
 
 type Contact = RouterOutputs['crm']['contacts']['get'];
 
-export function ContactFormDialog({ contact, clientId, onClose, onSaved }: { contact?: Contact; clientId?: string; onClose: () => void; onSaved?: (c: Contact) => void }) {
+export function ContactFormDialog({
+  contact,
+  clientId,
+  onClose,
+  onSaved,
+}: {
+  contact?: Contact;
+  clientId?: string;
+  onClose: () => void;
+  onSaved?: (c: Contact) => void;
+}) {
   const utils = trpc.useUtils();
   const invalidateKeyset = useInvalidateKeyset();
   const fields = trpc.crm.customFields.list.useQuery({ entity: 'contact' });

@@ -30,7 +30,9 @@ export default function ContactListPage() {
     return () => clearTimeout(t);
   }, [text]); // eslint-disable-line react-hooks/exhaustive-deps
   const utils = trpc.useUtils();
-  const contacts = useKeysetList('crm.contacts.list', { q: q || undefined, archived, sort, direction, limit: 50 }, (input) => utils.client.crm.contacts.list.query(input));
+  const contacts = useKeysetList('crm.contacts.list', { q: q || undefined, archived, sort, direction, limit: 50 }, (input) =>
+    utils.client.crm.contacts.list.query(input),
+  );
   const items = contacts.items;
   const toggleSort = (key: Sort) => (sort === key ? update({ dir: direction === 'asc' ? 'desc' : 'asc' }) : update({ sort: key, dir: null }));
   return (
@@ -40,8 +42,14 @@ export default function ContactListPage() {
         subtitle="People at your clients."
         actions={
           <>
-            <Link to="/duplicates" className="text-sm font-medium text-slate-600 hover:text-slate-900">Review duplicates</Link>
-            {canWrite ? <Button variant="primary" onClick={() => setCreating(true)}>New contact</Button> : null}
+            <Link to="/duplicates" className="text-sm font-medium text-slate-600 hover:text-slate-900">
+              Review duplicates
+            </Link>
+            {canWrite ? (
+              <Button variant="primary" onClick={() => setCreating(true)}>
+                New contact
+              </Button>
+            ) : null}
           </>
         }
       />
@@ -49,25 +57,45 @@ export default function ContactListPage() {
         <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-4 py-2.5">
           <Input className="w-64" placeholder="Filter by name, email…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Filter contacts" />
           <label className="ml-1 inline-flex items-center gap-1.5 text-sm text-slate-600">
-            <input type="checkbox" className="size-4 rounded border-slate-300 text-indigo-600" checked={archived} onChange={(e) => update({ archived: e.target.checked ? '1' : null })} />
+            <input
+              type="checkbox"
+              className="size-4 rounded border-slate-300 text-indigo-600"
+              checked={archived}
+              onChange={(e) => update({ archived: e.target.checked ? '1' : null })}
+            />
             Archived
           </label>
         </div>
         <QueryState
           query={contacts}
           isEmpty={() => items.length === 0}
-          empty={<EmptyState title={q || archived ? 'No contacts match' : 'No contacts yet'} action={canWrite && !q ? <Button variant="primary" onClick={() => setCreating(true)}>New contact</Button> : undefined} />}
+          empty={
+            <EmptyState
+              title={q || archived ? 'No contacts match' : 'No contacts yet'}
+              action={
+                canWrite && !q ? (
+                  <Button variant="primary" onClick={() => setCreating(true)}>
+                    New contact
+                  </Button>
+                ) : undefined
+              }
+            />
+          }
         >
           {() => (
             <>
               <Table>
                 <thead>
                   <tr>
-                    <Th sort={sort === 'name' ? direction : null} onSort={() => toggleSort('name')}>Name</Th>
+                    <Th sort={sort === 'name' ? direction : null} onSort={() => toggleSort('name')}>
+                      Name
+                    </Th>
                     <Th>Email</Th>
                     <Th>Phone</Th>
                     <Th>Client</Th>
-                    <Th sort={sort === 'created_at' ? direction : null} onSort={() => toggleSort('created_at')}>Created</Th>
+                    <Th sort={sort === 'created_at' ? direction : null} onSort={() => toggleSort('created_at')}>
+                      Created
+                    </Th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -90,7 +118,9 @@ export default function ContactListPage() {
               </Table>
               {contacts.hasNextPage ? (
                 <div className="border-t border-slate-100 p-3 text-center">
-                  <Button size="sm" loading={contacts.isFetchingNextPage} onClick={() => void contacts.fetchNextPage()}>Load more</Button>
+                  <Button size="sm" loading={contacts.isFetchingNextPage} onClick={() => void contacts.fetchNextPage()}>
+                    Load more
+                  </Button>
                 </div>
               ) : null}
             </>

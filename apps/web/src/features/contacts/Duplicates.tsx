@@ -19,7 +19,14 @@ export default function DuplicatesPage() {
   return (
     <>
       <PageHeader title="Duplicates" subtitle="Records that look like the same organization or person. Review side by side and merge." />
-      <Tabs tabs={[{ id: 'client', label: 'Clients' }, { id: 'contact', label: 'Contacts' }]} value={kind} onChange={setKind} />
+      <Tabs
+        tabs={[
+          { id: 'client', label: 'Clients' },
+          { id: 'contact', label: 'Contacts' },
+        ]}
+        value={kind}
+        onChange={setKind}
+      />
       <div className="mt-5">
         <Card>
           <QueryState query={groups} isEmpty={(d) => d.length === 0} empty={<EmptyState title="No duplicates found" description="Nice and tidy." />}>
@@ -78,7 +85,15 @@ function MergeDialog({ kind, group, onClose }: { kind: Kind; group: Group; onClo
         <>
           <Button onClick={onClose}>Cancel</Button>
           {canMerge ? (
-            <Button variant="primary" loading={pending} onClick={() => (kind === 'client' ? mergeClients.mutate({ survivorId: survivor, mergedId: merged }) : mergeContacts.mutate({ survivorId: survivor, mergedId: merged }))}>
+            <Button
+              variant="primary"
+              loading={pending}
+              onClick={() =>
+                kind === 'client'
+                  ? mergeClients.mutate({ survivorId: survivor, mergedId: merged })
+                  : mergeContacts.mutate({ survivorId: survivor, mergedId: merged })
+              }
+            >
               Merge into selected
             </Button>
           ) : null}
@@ -121,7 +136,11 @@ function Side({ kind, id, selected, onSelect }: { kind: Kind; id: string; select
         : []
     : [];
   return (
-    <button type="button" onClick={onSelect} className={cn('rounded-lg p-4 text-left ring-2 transition', selected ? 'bg-indigo-50/50 ring-indigo-500' : 'ring-slate-200 hover:ring-slate-300')}>
+    <button
+      type="button"
+      onClick={onSelect}
+      className={cn('rounded-lg p-4 text-left ring-2 transition', selected ? 'bg-indigo-50/50 ring-indigo-500' : 'ring-slate-200 hover:ring-slate-300')}
+    >
       <div className="mb-3 flex items-center justify-between">
         <span className="text-xs font-semibold tracking-wide text-slate-500 uppercase">{selected ? 'Keep this one' : 'Merge into the other'}</span>
         <span className={cn('size-4 rounded-full border-2', selected ? 'border-indigo-600 bg-indigo-600 ring-2 ring-white ring-inset' : 'border-slate-300')} />
@@ -134,7 +153,11 @@ function Side({ kind, id, selected, onSelect }: { kind: Kind; id: string; select
           </div>
         ))}
       </dl>
-      <Link to={kind === 'client' ? `/clients/${id}` : `/contacts/${id}`} onClick={(e) => e.stopPropagation()} className="mt-3 inline-block text-xs text-indigo-600 hover:underline">
+      <Link
+        to={kind === 'client' ? `/clients/${id}` : `/contacts/${id}`}
+        onClick={(e) => e.stopPropagation()}
+        className="mt-3 inline-block text-xs text-indigo-600 hover:underline"
+      >
         Open record
       </Link>
     </button>

@@ -36,7 +36,13 @@ export default function DealBoardPage() {
       <PageHeader
         title="Deals"
         subtitle="Drag a deal to move it between stages."
-        actions={canWrite ? <Button variant="primary" onClick={() => setCreating(null)}>New deal</Button> : null}
+        actions={
+          canWrite ? (
+            <Button variant="primary" onClick={() => setCreating(null)}>
+              New deal
+            </Button>
+          ) : null
+        }
       />
       <QueryState
         query={board}

@@ -8,7 +8,11 @@ import { CustomFieldInputs, type CustomField } from '../clients/CustomFieldInput
 /** Deal custom fields that hold a project template id (read by the "deal won → project" workflow) get a template picker. */
 export const isProjectTemplateField = (f: Pick<CustomField, 'key' | 'type'>) => f.type === 'text' && /(^|_)project_template_id$/.test(f.key);
 
-function ProjectTemplateSelect({ value, onChange, ...rest }: { value: unknown; onChange: (value: string | null) => void } & Omit<React.SelectHTMLAttributes<HTMLSelectElement>, 'value' | 'onChange'>) {
+function ProjectTemplateSelect({
+  value,
+  onChange,
+  ...rest
+}: { value: unknown; onChange: (value: string | null) => void } & Omit<React.SelectHTMLAttributes<HTMLSelectElement>, 'value' | 'onChange'>) {
   const templates = trpc.projects.templates.list.useQuery();
   const list = templates.data?.items ?? [];
   const current = typeof value === 'string' ? value : '';
@@ -73,7 +77,19 @@ export function DealFormDialog({ clientId: fixedClient, stageId, onClose }: { cl
           });
         }}
       >
-        <FormError error={create.error} fields={['clientId', 'title', 'valueMinor', 'currency', 'expectedClose', 'stageId', 'ownerId', ...(fields.data ?? []).map((f) => `customFields.${f.key}`)]} />
+        <FormError
+          error={create.error}
+          fields={[
+            'clientId',
+            'title',
+            'valueMinor',
+            'currency',
+            'expectedClose',
+            'stageId',
+            'ownerId',
+            ...(fields.data ?? []).map((f) => `customFields.${f.key}`),
+          ]}
+        />
         <Field label="Title" name="title" error={create.error}>
           <Input value={form.title} onChange={set('title')} autoFocus />
         </Field>

@@ -48,7 +48,15 @@ export default function HomePage() {
       <div className="grid gap-5 lg:grid-cols-3">
         <div className="space-y-5 lg:col-span-2">
           {canTasks ? (
-            <Section query={tasks} title="My open tasks" actions={<Link to="/projects" className="text-xs font-medium text-indigo-600">All projects</Link>}>
+            <Section
+              query={tasks}
+              title="My open tasks"
+              actions={
+                <Link to="/projects" className="text-xs font-medium text-indigo-600">
+                  All projects
+                </Link>
+              }
+            >
               {tasks.data && tasks.data.items.length > 0 ? (
                 <ul className="divide-y divide-slate-100">
                   {tasks.data.items.map((t) => (
@@ -67,14 +75,30 @@ export default function HomePage() {
             </Section>
           ) : null}
           {canTimeline ? (
-            <Section query={activity} title="Recent activity" actions={<Link to="/timeline" className="text-xs font-medium text-indigo-600">Full timeline</Link>}>
+            <Section
+              query={activity}
+              title="Recent activity"
+              actions={
+                <Link to="/timeline" className="text-xs font-medium text-indigo-600">
+                  Full timeline
+                </Link>
+              }
+            >
               <TimelineList entries={activity.items} />
             </Section>
           ) : null}
         </div>
         <div className="space-y-5">
           {canDeals ? (
-            <Section query={pipeline} title="Pipeline" actions={<Link to="/deals" className="text-xs font-medium text-indigo-600">Open board</Link>}>
+            <Section
+              query={pipeline}
+              title="Pipeline"
+              actions={
+                <Link to="/deals" className="text-xs font-medium text-indigo-600">
+                  Open board
+                </Link>
+              }
+            >
               {summary.some((s) => s.count > 0) ? (
                 <ul className="space-y-2.5 px-4 py-3">
                   {summary.map((s) => {

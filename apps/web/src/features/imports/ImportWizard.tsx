@@ -80,11 +80,28 @@ function ImportWizard() {
 
   return (
     <>
-      <PageHeader breadcrumb={<Link to="/clients" className="hover:text-slate-700">Clients</Link>} title="Import from CSV" subtitle="Bring clients or contacts from a spreadsheet. Duplicates are detected and skipped." />
+      <PageHeader
+        breadcrumb={
+          <Link to="/clients" className="hover:text-slate-700">
+            Clients
+          </Link>
+        }
+        title="Import from CSV"
+        subtitle="Bring clients or contacts from a spreadsheet. Duplicates are detected and skipped."
+      />
       <ol className="mb-5 flex items-center gap-2 text-sm">
         {steps.map((s, i) => (
           <li key={s.id} className="flex items-center gap-2">
-            <span className={cn('flex size-6 items-center justify-center rounded-full text-xs font-semibold', i < stepIndex ? 'bg-indigo-600 text-white' : i === stepIndex ? 'bg-indigo-100 text-indigo-700 ring-2 ring-indigo-600' : 'bg-slate-200 text-slate-500')}>
+            <span
+              className={cn(
+                'flex size-6 items-center justify-center rounded-full text-xs font-semibold',
+                i < stepIndex
+                  ? 'bg-indigo-600 text-white'
+                  : i === stepIndex
+                    ? 'bg-indigo-100 text-indigo-700 ring-2 ring-indigo-600'
+                    : 'bg-slate-200 text-slate-500',
+              )}
+            >
               {i < stepIndex ? '✓' : i + 1}
             </span>
             <span className={i === stepIndex ? 'font-medium text-slate-900' : 'text-slate-500'}>{s.label}</span>
@@ -98,14 +115,24 @@ function ImportWizard() {
           <div className="space-y-4 p-5">
             <div className="flex gap-2">
               {(['clients', 'contacts'] as const).map((k) => (
-                <button key={k} type="button" onClick={() => setKind(k)} className={cn('rounded-md px-3 py-1.5 text-sm font-medium ring-1', kind === k ? 'bg-indigo-50 text-indigo-700 ring-indigo-300' : 'text-slate-600 ring-slate-200 hover:bg-slate-50')}>
+                <button
+                  key={k}
+                  type="button"
+                  onClick={() => setKind(k)}
+                  className={cn(
+                    'rounded-md px-3 py-1.5 text-sm font-medium ring-1',
+                    kind === k ? 'bg-indigo-50 text-indigo-700 ring-indigo-300' : 'text-slate-600 ring-slate-200 hover:bg-slate-50',
+                  )}
+                >
                   Import {k}
                 </button>
               ))}
             </div>
             <label className="flex cursor-pointer flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed border-slate-300 px-6 py-10 text-center hover:border-indigo-400 hover:bg-indigo-50/30">
               <span className="text-sm font-medium text-slate-700">{file ? file.name : 'Drop a .csv file here or click to browse'}</span>
-              <span className="text-xs text-slate-500">{file ? `${total.toLocaleString()} rows · ${header.length} columns` : 'UTF-8, first row is the header'}</span>
+              <span className="text-xs text-slate-500">
+                {file ? `${total.toLocaleString()} rows · ${header.length} columns` : 'UTF-8, first row is the header'}
+              </span>
               <input
                 type="file"
                 accept=".csv,text/csv"
@@ -145,7 +172,12 @@ function ImportWizard() {
                   <Td className="font-medium text-slate-900">{col}</Td>
                   <Td className="max-w-64 truncate text-slate-500">{sample[1]?.[i] ?? ''}</Td>
                   <Td>
-                    <Select aria-label={`Map ${col}`} className="w-56" value={mapping[col] ?? ''} onChange={(e) => setMapping((m) => ({ ...m, [col]: e.target.value }))}>
+                    <Select
+                      aria-label={`Map ${col}`}
+                      className="w-56"
+                      value={mapping[col] ?? ''}
+                      onChange={(e) => setMapping((m) => ({ ...m, [col]: e.target.value }))}
+                    >
                       <option value="">Don’t import</option>
                       {targets.map((t) => (
                         <option key={t.value} value={t.value} disabled={Object.entries(mapping).some(([c, v]) => v === t.value && c !== col)}>
@@ -293,10 +325,15 @@ function Progress({ importId, kind }: { importId: string; kind: Kind }) {
       <div className="space-y-4 p-5">
         {failed && d ? (
           <div className="rounded-md bg-rose-50 px-4 py-3 text-sm ring-1 ring-rose-200" role="alert" data-testid="import-failure">
-            <p className="font-medium text-rose-800">The import stopped after {d.rowsDone.toLocaleString()} of {d.totalRows.toLocaleString()} rows.</p>
-            <p className="mt-1 break-words text-rose-700" data-testid="import-error">{d.error ?? 'A part of the file could not be imported.'}</p>
+            <p className="font-medium text-rose-800">
+              The import stopped after {d.rowsDone.toLocaleString()} of {d.totalRows.toLocaleString()} rows.
+            </p>
+            <p className="mt-1 break-words text-rose-700" data-testid="import-error">
+              {d.error ?? 'A part of the file could not be imported.'}
+            </p>
             <p className="mt-2 text-xs text-rose-700/80">
-              The rows counted below are imported and stay. Once the cause is fixed, an owner or admin can redrive the failed part from the dead-letter queue; the import then continues where it stopped.
+              The rows counted below are imported and stay. Once the cause is fixed, an owner or admin can redrive the failed part from the dead-letter queue;
+              the import then continues where it stopped.
             </p>
           </div>
         ) : null}
@@ -307,14 +344,26 @@ function Progress({ importId, kind }: { importId: string; kind: Kind }) {
               {pct}%
             </span>
           </div>
-          <div className="h-2.5 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Import progress">
-            <div className={cn('h-full rounded-full transition-all duration-300', d?.status === 'failed' ? 'bg-rose-500' : 'bg-indigo-600')} style={{ width: `${pct}%` }} />
+          <div
+            className="h-2.5 overflow-hidden rounded-full bg-slate-100"
+            role="progressbar"
+            aria-valuenow={pct}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-label="Import progress"
+          >
+            <div
+              className={cn('h-full rounded-full transition-all duration-300', d?.status === 'failed' ? 'bg-rose-500' : 'bg-indigo-600')}
+              style={{ width: `${pct}%` }}
+            />
           </div>
         </div>
         {d ? (
           <div className="grid grid-cols-3 gap-3 text-center">
             <div className="rounded-md bg-emerald-50 px-3 py-2 ring-1 ring-emerald-200">
-              <div className="text-lg font-semibold text-emerald-700" data-testid="import-created">{d.createdCount.toLocaleString()}</div>
+              <div className="text-lg font-semibold text-emerald-700" data-testid="import-created">
+                {d.createdCount.toLocaleString()}
+              </div>
               <div className="text-xs text-emerald-700">created</div>
             </div>
             <div className="rounded-md bg-amber-50 px-3 py-2 ring-1 ring-amber-200">
@@ -352,7 +401,9 @@ function Progress({ importId, kind }: { importId: string; kind: Kind }) {
               </div>
             ) : null}
             <div className="flex items-center justify-between">
-              <span className="text-xs text-slate-500">{failed ? 'Stopped' : 'Finished'} {formatDateTime(d.finishedAt)}</span>
+              <span className="text-xs text-slate-500">
+                {failed ? 'Stopped' : 'Finished'} {formatDateTime(d.finishedAt)}
+              </span>
               <Button variant="primary" onClick={() => navigate(kind === 'clients' ? '/clients' : '/contacts')}>
                 View {kind}
               </Button>

@@ -2,7 +2,24 @@ import { useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
 import { humanize } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
-import { Badge, Button, Card, Checkbox, Dialog, EmptyState, Field, FormError, Input, QueryState, Select, Table, Tabs, Td, Th, useToast } from '../../ui/index.ts';
+import {
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Dialog,
+  EmptyState,
+  Field,
+  FormError,
+  Input,
+  QueryState,
+  Select,
+  Table,
+  Tabs,
+  Td,
+  Th,
+  useToast,
+} from '../../ui/index.ts';
 
 type Entity = 'client' | 'contact' | 'deal';
 const types = ['text', 'number', 'date', 'select', 'multi_select', 'boolean', 'email', 'url', 'currency'] as const;
@@ -20,11 +37,30 @@ export function CustomFieldsTab() {
     onError: (e) => toast(errorMessage(e), 'error'),
   });
   return (
-    <Card title="Custom fields" actions={<Button variant="primary" size="sm" onClick={() => setOpen(true)}>Add field</Button>}>
+    <Card
+      title="Custom fields"
+      actions={
+        <Button variant="primary" size="sm" onClick={() => setOpen(true)}>
+          Add field
+        </Button>
+      }
+    >
       <div className="px-4 pt-1">
-        <Tabs tabs={[{ id: 'client', label: 'Clients' }, { id: 'contact', label: 'Contacts' }, { id: 'deal', label: 'Deals' }]} value={entity} onChange={setEntity} />
+        <Tabs
+          tabs={[
+            { id: 'client', label: 'Clients' },
+            { id: 'contact', label: 'Contacts' },
+            { id: 'deal', label: 'Deals' },
+          ]}
+          value={entity}
+          onChange={setEntity}
+        />
       </div>
-      <QueryState query={fields} isEmpty={(d) => d.length === 0} empty={<EmptyState title={`No custom fields on ${entity}s`} description="Add the fields your business tracks: industry, tier, renewal date…" />}>
+      <QueryState
+        query={fields}
+        isEmpty={(d) => d.length === 0}
+        empty={<EmptyState title={`No custom fields on ${entity}s`} description="Add the fields your business tracks: industry, tier, renewal date…" />}
+      >
         {(list) => (
           <Table>
             <thead>
@@ -42,12 +78,18 @@ export function CustomFieldsTab() {
                 <tr key={f.id}>
                   <Td className="font-medium text-slate-900">{f.label}</Td>
                   <Td className="font-mono text-xs">{f.key}</Td>
-                  <Td><Badge>{humanize(f.type)}</Badge></Td>
+                  <Td>
+                    <Badge>{humanize(f.type)}</Badge>
+                  </Td>
                   <Td className="max-w-64 truncate text-slate-500">{f.options.join(', ') || '—'}</Td>
                   <Td>{f.required ? 'Yes' : 'No'}</Td>
                   <Td className="text-right">
-                    <Button size="sm" variant="ghost" onClick={() => setEditing(f)}>Edit</Button>
-                    <Button size="sm" variant="ghost" onClick={() => archive.mutate({ id: f.id })}>Archive</Button>
+                    <Button size="sm" variant="ghost" onClick={() => setEditing(f)}>
+                      Edit
+                    </Button>
+                    <Button size="sm" variant="ghost" onClick={() => archive.mutate({ id: f.id })}>
+                      Archive
+                    </Button>
                   </Td>
                 </tr>
               ))}
@@ -82,7 +124,9 @@ function EditFieldDialog({ field, onClose }: { field: FieldDef; onClose: () => v
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" type="submit" form="edit-field-form" loading={update.isPending}>Save</Button>
+          <Button variant="primary" type="submit" form="edit-field-form" loading={update.isPending}>
+            Save
+          </Button>
         </>
       }
     >
@@ -96,7 +140,14 @@ function EditFieldDialog({ field, onClose }: { field: FieldDef; onClose: () => v
             id: field.id,
             label: form.label,
             required: form.required,
-            ...(hasOptions ? { options: form.options.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
+            ...(hasOptions
+              ? {
+                  options: form.options
+                    .split(',')
+                    .map((o) => o.trim())
+                    .filter(Boolean),
+                }
+              : {}),
           });
         }}
       >
@@ -125,7 +176,13 @@ function NewFieldDialog({ entity, onClose }: { entity: Entity; onClose: () => vo
       onClose();
     },
   });
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^[^a-z]+/, '').slice(0, 64);
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .replace(/^[^a-z]+/, '')
+      .slice(0, 64);
   const needsOptions = form.type === 'select' || form.type === 'multi_select';
   return (
     <Dialog
@@ -135,7 +192,9 @@ function NewFieldDialog({ entity, onClose }: { entity: Entity; onClose: () => vo
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="primary" type="submit" form="field-form" loading={create.isPending}>Create field</Button>
+          <Button variant="primary" type="submit" form="field-form" loading={create.isPending}>
+            Create field
+          </Button>
         </>
       }
     >
@@ -151,13 +210,24 @@ function NewFieldDialog({ entity, onClose }: { entity: Entity; onClose: () => vo
             key: form.key,
             type: form.type,
             required: form.required,
-            ...(needsOptions ? { options: form.options.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
+            ...(needsOptions
+              ? {
+                  options: form.options
+                    .split(',')
+                    .map((o) => o.trim())
+                    .filter(Boolean),
+                }
+              : {}),
           });
         }}
       >
         <FormError error={create.error} fields={['label', 'key', 'type', 'options', 'required']} />
         <Field label="Label" name="label" error={create.error}>
-          <Input value={form.label} autoFocus onChange={(e) => setForm((f) => ({ ...f, label: e.target.value, key: keyTouched ? f.key : slug(e.target.value) }))} />
+          <Input
+            value={form.label}
+            autoFocus
+            onChange={(e) => setForm((f) => ({ ...f, label: e.target.value, key: keyTouched ? f.key : slug(e.target.value) }))}
+          />
         </Field>
         <Field label="Key" name="key" error={create.error} hint="Used in imports, workflows and the API.">
           <Input className="font-mono" value={form.key} onChange={(e) => (setKeyTouched(true), setForm((f) => ({ ...f, key: e.target.value })))} />
@@ -165,7 +235,9 @@ function NewFieldDialog({ entity, onClose }: { entity: Entity; onClose: () => vo
         <Field label="Type" name="type" error={create.error}>
           <Select value={form.type} onChange={(e) => setForm((f) => ({ ...f, type: e.target.value as FieldType }))}>
             {types.map((t) => (
-              <option key={t} value={t}>{humanize(t)}</option>
+              <option key={t} value={t}>
+                {humanize(t)}
+              </option>
             ))}
           </Select>
         </Field>

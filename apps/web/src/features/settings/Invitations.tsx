@@ -73,7 +73,12 @@ export function InvitationsTab() {
                   <Td className="text-slate-500">{formatDate(inv.expiresAt)}</Td>
                   <Td className="text-right">
                     {inv.status === 'pending' ? (
-                      <Button size="sm" variant="ghost" loading={revoke.isPending && revoke.variables?.invitationId === inv.id} onClick={() => revoke.mutate({ invitationId: inv.id })}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        loading={revoke.isPending && revoke.variables?.invitationId === inv.id}
+                        onClick={() => revoke.mutate({ invitationId: inv.id })}
+                      >
                         Revoke
                       </Button>
                     ) : null}

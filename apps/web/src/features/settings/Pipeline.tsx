@@ -21,18 +21,42 @@ interface StageDraft {
 
 const kindLabel: Record<Kind, string> = { open: 'Open', won: 'Won (closed)', lost: 'Lost (closed)' };
 const chipTone = (kind: Kind) =>
-  kind === 'won' ? 'bg-emerald-50 text-emerald-800 ring-emerald-200' : kind === 'lost' ? 'bg-rose-50 text-rose-800 ring-rose-200' : 'bg-white text-slate-800 ring-slate-200';
+  kind === 'won'
+    ? 'bg-emerald-50 text-emerald-800 ring-emerald-200'
+    : kind === 'lost'
+      ? 'bg-rose-50 text-rose-800 ring-rose-200'
+      : 'bg-white text-slate-800 ring-slate-200';
 
 const sorted = (p: Pipeline) => [...p.stages].sort((a, b) => a.position - b.position);
-const toDraft = (p: Pipeline): StageDraft[] => sorted(p).map((s) => ({ key: s.id, id: s.id, name: s.name, kind: s.kind, savedName: s.name, savedKind: s.kind }));
+const toDraft = (p: Pipeline): StageDraft[] =>
+  sorted(p).map((s) => ({ key: s.id, id: s.id, name: s.name, kind: s.kind, savedName: s.name, savedKind: s.kind }));
 
 export function PipelineTab() {
   const canManage = useCan('crm.settings.manage');
   // An editor's draft is keyed on the saved stages: do not swap it out under them on window focus.
   const pipeline = trpc.crm.pipelines.getDefault.useQuery(undefined, { refetchOnWindowFocus: !canManage });
   return (
-    <Card title="Pipeline stages" actions={<span className="text-xs text-slate-500">Deals move through these stages on the <Link to="/deals" className="font-medium text-indigo-600 hover:text-indigo-500">Deals board</Link>.</span>}>
-      <QueryState query={pipeline}>{(p) => (canManage ? <StageEditor key={p.stages.map((s) => `${s.id}:${s.name}:${s.kind}:${s.position}`).join('|')} pipeline={p} /> : <ReadOnlyStages pipeline={p} />)}</QueryState>
+    <Card
+      title="Pipeline stages"
+      actions={
+        <span className="text-xs text-slate-500">
+          Deals move through these stages on the{' '}
+          <Link to="/deals" className="font-medium text-indigo-600 hover:text-indigo-500">
+            Deals board
+          </Link>
+          .
+        </span>
+      }
+    >
+      <QueryState query={pipeline}>
+        {(p) =>
+          canManage ? (
+            <StageEditor key={p.stages.map((s) => `${s.id}:${s.name}:${s.kind}:${s.position}`).join('|')} pipeline={p} />
+          ) : (
+            <ReadOnlyStages pipeline={p} />
+          )
+        }
+      </QueryState>
     </Card>
   );
 }
@@ -80,7 +104,8 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
   /** Deals per stage as the board sees them (the server has the last word when saving). */
   const dealCounts = useMemo(() => new Map((board.data?.columns ?? []).map((c) => [c.stageId, c.deals.length])), [board.data]);
   const saved = toDraft(pipeline);
-  const dirty = JSON.stringify(stages.map(({ id, name, kind }) => ({ id, name, kind }))) !== JSON.stringify(saved.map(({ id, name, kind }) => ({ id, name, kind })));
+  const dirty =
+    JSON.stringify(stages.map(({ id, name, kind }) => ({ id, name, kind }))) !== JSON.stringify(saved.map(({ id, name, kind }) => ({ id, name, kind })));
 
   // Server messages: zod/domain issues by path (stages.2.name, stages.1.id, stages); a precondition
   // that quotes a stage's saved name lands on that stage's row; anything else above the list.
@@ -148,8 +173,15 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
           const count = s.id ? (dealCounts.get(s.id) ?? 0) : 0;
           const error = rowError.get(s.key);
           return (
-            <li key={s.key} className="grid grid-cols-[1.75rem_minmax(0,1fr)] items-start gap-x-3 gap-y-2 px-4 py-3 sm:grid-cols-[1.75rem_minmax(0,1fr)_11rem_auto]" data-stage={s.name} data-stage-index={i}>
-              <span className={`mt-7 flex size-6 items-center justify-center rounded-full text-xs font-semibold ${s.kind === 'won' ? 'bg-emerald-50 text-emerald-700' : s.kind === 'lost' ? 'bg-rose-50 text-rose-700' : 'bg-indigo-50 text-indigo-700'}`}>
+            <li
+              key={s.key}
+              className="grid grid-cols-[1.75rem_minmax(0,1fr)] items-start gap-x-3 gap-y-2 px-4 py-3 sm:grid-cols-[1.75rem_minmax(0,1fr)_11rem_auto]"
+              data-stage={s.name}
+              data-stage-index={i}
+            >
+              <span
+                className={`mt-7 flex size-6 items-center justify-center rounded-full text-xs font-semibold ${s.kind === 'won' ? 'bg-emerald-50 text-emerald-700' : s.kind === 'lost' ? 'bg-rose-50 text-rose-700' : 'bg-indigo-50 text-indigo-700'}`}
+              >
                 {i + 1}
               </span>
               <div className="min-w-0">
@@ -176,7 +208,12 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
                   </p>
                 ) : null}
               </div>
-              <Field label="Kind" className="col-start-2 sm:col-start-auto" name={`stages.${i}.kind`} hint={count > 0 && s.kind === s.savedKind ? 'Holds deals: kind is fixed' : undefined}>
+              <Field
+                label="Kind"
+                className="col-start-2 sm:col-start-auto"
+                name={`stages.${i}.kind`}
+                hint={count > 0 && s.kind === s.savedKind ? 'Holds deals: kind is fixed' : undefined}
+              >
                 <Select value={s.kind} disabled={count > 0} onChange={(e) => update(s.key, { kind: e.target.value as Kind })}>
                   {(['open', 'won', 'lost'] as const).map((k) => (
                     <option key={k} value={k}>
@@ -189,7 +226,13 @@ function StageEditor({ pipeline }: { pipeline: Pipeline }) {
                 <Button size="sm" variant="ghost" disabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move ${s.name || 'new stage'} up`}>
                   ↑
                 </Button>
-                <Button size="sm" variant="ghost" disabled={i === stages.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${s.name || 'new stage'} down`}>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  disabled={i === stages.length - 1}
+                  onClick={() => move(i, 1)}
+                  aria-label={`Move ${s.name || 'new stage'} down`}
+                >
                   ↓
                 </Button>
                 <Button

@@ -11,7 +11,10 @@ export function RolesTab() {
     onError: (error) => toast(errorMessage(error), 'error'),
   });
   return (
-    <Card title="Roles & permissions" actions={<span className="text-xs text-slate-500">Changes apply to this organization only. Dots mark overrides of the defaults.</span>}>
+    <Card
+      title="Roles & permissions"
+      actions={<span className="text-xs text-slate-500">Changes apply to this organization only. Dots mark overrides of the defaults.</span>}
+    >
       <QueryState query={matrix}>
         {(m) => {
           const byKey = new Map(m.entries.map((e) => [`${e.permission}|${e.role}`, e]));

@@ -14,8 +14,8 @@ export function SearchIndexTab() {
     <Card title="Search index">
       <div className="space-y-4 p-5">
         <p className="max-w-2xl text-sm text-slate-600">
-          Search (Ctrl+K) is built from your organization’s event history. If results look stale or incomplete, rebuild the index: it is cleared and
-          rebuilt in the background, and search fills up again as it runs.
+          Search (Ctrl+K) is built from your organization’s event history. If results look stale or incomplete, rebuild the index: it is cleared and rebuilt in
+          the background, and search fills up again as it runs.
         </p>
         {canRebuild ? (
           <RebuildControl />
@@ -86,7 +86,10 @@ function RebuildControl() {
             aria-valuemax={100}
             aria-label="Search index rebuild progress"
           >
-            <div className={cn('h-full rounded-full transition-all duration-300', d.status === 'failed' ? 'bg-rose-500' : 'bg-indigo-600')} style={{ width: `${pct}%` }} />
+            <div
+              className={cn('h-full rounded-full transition-all duration-300', d.status === 'failed' ? 'bg-rose-500' : 'bg-indigo-600')}
+              style={{ width: `${pct}%` }}
+            />
           </div>
         </div>
       ) : null}

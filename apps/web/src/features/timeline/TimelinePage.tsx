@@ -31,13 +31,17 @@ export default function TimelinePage() {
         <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-4 py-2.5">
           <Select className="w-48" aria-label="Kind of activity" value={preset} onChange={(e) => update({ type: e.target.value })}>
             {typePresets.map((d) => (
-              <option key={d.value} value={d.value}>{d.label}</option>
+              <option key={d.value} value={d.value}>
+                {d.label}
+              </option>
             ))}
           </Select>
           <Select className="w-48" aria-label="Who" value={actor} onChange={(e) => update({ actor: e.target.value })}>
             <option value="">Anyone</option>
             {(members.data ?? []).map((m) => (
-              <option key={m.userId} value={m.userId}>{m.name}</option>
+              <option key={m.userId} value={m.userId}>
+                {m.name}
+              </option>
             ))}
           </Select>
           <Input type="date" className="w-40" aria-label="From" value={from} onChange={(e) => update({ from: e.target.value })} />
@@ -50,7 +54,9 @@ export default function TimelinePage() {
               <TimelineList entries={timeline.items} />
               {timeline.hasNextPage ? (
                 <div className="border-t border-slate-100 p-3 text-center">
-                  <Button size="sm" loading={timeline.isFetchingNextPage} onClick={() => void timeline.fetchNextPage()}>Load more</Button>
+                  <Button size="sm" loading={timeline.isFetchingNextPage} onClick={() => void timeline.fetchNextPage()}>
+                    Load more
+                  </Button>
                 </div>
               ) : null}
             </>

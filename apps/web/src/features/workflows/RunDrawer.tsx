@@ -5,7 +5,15 @@ import { formatDateTime, toDate } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
 import { Badge, Button, Drawer, ErrorState, PageSpinner, useToast } from '../../ui/index.ts';
 
-export const runTone = { pending: 'sky', running: 'indigo', succeeded: 'green', failed: 'rose', skipped: 'slate', cancelled: 'slate', compensated: 'amber' } as const;
+export const runTone = {
+  pending: 'sky',
+  running: 'indigo',
+  succeeded: 'green',
+  failed: 'rose',
+  skipped: 'slate',
+  cancelled: 'slate',
+  compensated: 'amber',
+} as const;
 
 type Run = RouterOutputs['workflow']['runs']['get'];
 type Step = Run['steps'][number];
@@ -48,7 +56,8 @@ interface StepErrorShape {
   stepKey?: unknown;
 }
 
-const errorShape = (error: unknown): StepErrorShape | null => (error && typeof error === 'object' && typeof (error as StepErrorShape).message === 'string' ? (error as StepErrorShape) : null);
+const errorShape = (error: unknown): StepErrorShape | null =>
+  error && typeof error === 'object' && typeof (error as StepErrorShape).message === 'string' ? (error as StepErrorShape) : null;
 
 function runErrorText(error: unknown): string {
   if (typeof error === 'string') return error;
@@ -69,7 +78,8 @@ function StepError({ error }: { error: unknown }) {
         <ul className="mt-1.5 space-y-0.5">
           {issues.map((issue, i) => (
             <li key={i}>
-              <span className="font-mono">{Array.isArray(issue.path) && issue.path.length ? issue.path.join('.') : 'input'}</span>: {String(issue.message ?? '')}
+              <span className="font-mono">{Array.isArray(issue.path) && issue.path.length ? issue.path.join('.') : 'input'}</span>:{' '}
+              {String(issue.message ?? '')}
             </li>
           ))}
         </ul>
@@ -159,12 +169,21 @@ export function RunDrawer({ runId, onClose }: { runId: string; onClose: () => vo
   const canManage = useCan('workflow.run.manage');
   const toast = useToast();
   const utils = trpc.useUtils();
-  const run = trpc.workflow.runs.get.useQuery({ id: runId }, { refetchInterval: (q) => (q.state.data && ['pending', 'running'].includes(q.state.data.status) ? 1500 : false) });
+  const run = trpc.workflow.runs.get.useQuery(
+    { id: runId },
+    { refetchInterval: (q) => (q.state.data && ['pending', 'running'].includes(q.state.data.status) ? 1500 : false) },
+  );
   const onSuccess = () => {
     void utils.workflow.runs.invalidate();
   };
-  const retry = trpc.workflow.runs.retry.useMutation({ onSuccess: () => (onSuccess(), toast('Run retried from the failed step')), onError: (e) => toast(errorMessage(e), 'error') });
-  const cancel = trpc.workflow.runs.cancel.useMutation({ onSuccess: () => (onSuccess(), toast('Run cancelled')), onError: (e) => toast(errorMessage(e), 'error') });
+  const retry = trpc.workflow.runs.retry.useMutation({
+    onSuccess: () => (onSuccess(), toast('Run retried from the failed step')),
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
+  const cancel = trpc.workflow.runs.cancel.useMutation({
+    onSuccess: () => (onSuccess(), toast('Run cancelled')),
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
   const r = run.data;
   const done = r ? r.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length : 0;
   return (
@@ -207,11 +226,7 @@ export function RunDrawer({ runId, onClose }: { runId: string; onClose: () => vo
               {r.finishedAt ? ` · finished ${formatDateTime(r.finishedAt)} · took ${formatDuration(r.createdAt, r.finishedAt)}` : ''}
             </div>
           </div>
-          {r.error ? (
-            <div className="rounded-md bg-rose-50 p-2 text-xs text-rose-700 ring-1 ring-rose-200">
-              {runErrorText(r.error)}
-            </div>
-          ) : null}
+          {r.error ? <div className="rounded-md bg-rose-50 p-2 text-xs text-rose-700 ring-1 ring-rose-200">{runErrorText(r.error)}</div> : null}
           <div>
             <h3 className="mb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">Steps</h3>
             <ol>

@@ -4,7 +4,24 @@ import { useCan } from '../../app/session.tsx';
 import { errorMessage, fieldErrors } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
-import { Badge, Button, Card, EmptyState, ErrorState, Field, Input, PageHeader, PageSpinner, Select, Table, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
+import {
+  Badge,
+  Button,
+  Card,
+  EmptyState,
+  ErrorState,
+  Field,
+  Input,
+  PageHeader,
+  PageSpinner,
+  Select,
+  Table,
+  Td,
+  Textarea,
+  Th,
+  Tr,
+  useToast,
+} from '../../ui/index.ts';
 import { formatDuration, RunDrawer, runTone } from './RunDrawer.tsx';
 
 interface StepDraft {
@@ -25,7 +42,16 @@ interface Draft {
   steps: StepDraft[];
 }
 
-const emptyDraft: Draft = { name: '', description: '', triggerKind: 'event', event: '', cron: '0 9 * * 1', timezone: 'UTC', conditions: '', steps: [{ key: 'step_one', action: '', description: '', input: '{}', if: '' }] };
+const emptyDraft: Draft = {
+  name: '',
+  description: '',
+  triggerKind: 'event',
+  event: '',
+  cron: '0 9 * * 1',
+  timezone: 'UTC',
+  conditions: '',
+  steps: [{ key: 'step_one', action: '', description: '', input: '{}', if: '' }],
+};
 const pretty = (v: unknown) => (v === undefined || v === null ? '' : JSON.stringify(v, null, 2));
 
 type Loose = Record<string, unknown>;
@@ -76,7 +102,10 @@ function toSpec(d: Draft): unknown {
   return {
     name: d.name,
     description: d.description,
-    trigger: d.triggerKind === 'event' ? { event: d.event, ...(conditions ? { conditions } : {}) } : { schedule: { cron: d.cron, timezone: d.timezone }, ...(conditions ? { conditions } : {}) },
+    trigger:
+      d.triggerKind === 'event'
+        ? { event: d.event, ...(conditions ? { conditions } : {}) }
+        : { schedule: { cron: d.cron, timezone: d.timezone }, ...(conditions ? { conditions } : {}) },
     steps: d.steps.map((s, i) => {
       const cond = parseJson(s.if, `steps.${i}.if`);
       return {
@@ -145,15 +174,34 @@ function Editor({ definition }: { definition: Definition | null }) {
       if (e instanceof JsonError) setLocalError({ [e.path]: e.message });
     }
   };
-  const unmatched = Object.entries(specErrors(mutation.error)).filter(([k]) => !/^(name|description|trigger(\.event|\.conditions|\.schedule\.cron|\.schedule\.timezone)?|steps\.\d+\.(key|action|input|if|description))$/.test(k) && !/^steps\.\d+\.input\./.test(k));
-  const stepError = (i: number, field: string) => errors[`steps.${i}.${field}`] ?? (field === 'input' ? Object.entries(errors).find(([k]) => k.startsWith(`steps.${i}.input.`))?.[1] : undefined);
+  const unmatched = Object.entries(specErrors(mutation.error)).filter(
+    ([k]) =>
+      !/^(name|description|trigger(\.event|\.conditions|\.schedule\.cron|\.schedule\.timezone)?|steps\.\d+\.(key|action|input|if|description))$/.test(k) &&
+      !/^steps\.\d+\.input\./.test(k),
+  );
+  const stepError = (i: number, field: string) =>
+    errors[`steps.${i}.${field}`] ?? (field === 'input' ? Object.entries(errors).find(([k]) => k.startsWith(`steps.${i}.input.`))?.[1] : undefined);
   return (
     <>
       <PageHeader
-        breadcrumb={<Link to="/workflows" className="hover:text-slate-700">Workflows</Link>}
+        breadcrumb={
+          <Link to="/workflows" className="hover:text-slate-700">
+            Workflows
+          </Link>
+        }
         title={definition ? definition.name : 'New workflow'}
-        subtitle={definition ? `Version ${definition.version} · ${definition.enabled ? 'enabled' : 'disabled'}` : 'Triggered by an event or a schedule; steps run in order.'}
-        actions={canWrite ? <Button variant="primary" loading={mutation.isPending} onClick={save}>Save workflow</Button> : null}
+        subtitle={
+          definition
+            ? `Version ${definition.version} · ${definition.enabled ? 'enabled' : 'disabled'}`
+            : 'Triggered by an event or a schedule; steps run in order.'
+        }
+        actions={
+          canWrite ? (
+            <Button variant="primary" loading={mutation.isPending} onClick={save}>
+              Save workflow
+            </Button>
+          ) : null
+        }
       />
       {mutation.error && (unmatched.length > 0 || Object.keys(fieldErrors(mutation.error)).length === 0) ? (
         <div className="mb-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200" role="alert">
@@ -161,7 +209,9 @@ function Editor({ definition }: { definition: Definition | null }) {
         </div>
       ) : null}
       {definition && definition.missingActions.length > 0 ? (
-        <div className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">Unavailable actions: {definition.missingActions.join(', ')}</div>
+        <div className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 ring-1 ring-amber-200">
+          Unavailable actions: {definition.missingActions.join(', ')}
+        </div>
       ) : null}
       <div className="grid gap-5 xl:grid-cols-3">
         <div className="space-y-5 xl:col-span-2">
@@ -197,12 +247,36 @@ function Editor({ definition }: { definition: Definition | null }) {
                   </Field>
                 </div>
               )}
-              <Field label="Conditions (JSON, optional)" name="trigger.conditions" error={errors['trigger.conditions']} className="col-span-2" hint='e.g. { "path": "event.payload.status", "op": "eq", "value": "active" }'>
-                <Textarea className="font-mono text-xs" rows={3} value={draft.conditions} disabled={!canWrite} onChange={(e) => set('conditions', e.target.value)} />
+              <Field
+                label="Conditions (JSON, optional)"
+                name="trigger.conditions"
+                error={errors['trigger.conditions']}
+                className="col-span-2"
+                hint='e.g. { "path": "event.payload.status", "op": "eq", "value": "active" }'
+              >
+                <Textarea
+                  className="font-mono text-xs"
+                  rows={3}
+                  value={draft.conditions}
+                  disabled={!canWrite}
+                  onChange={(e) => set('conditions', e.target.value)}
+                />
               </Field>
             </div>
           </Card>
-          <Card title="Steps" actions={canWrite ? <Button size="sm" onClick={() => set('steps', [...draft.steps, { key: `step_${draft.steps.length + 1}`, action: '', description: '', input: '{}', if: '' }])}>Add step</Button> : null}>
+          <Card
+            title="Steps"
+            actions={
+              canWrite ? (
+                <Button
+                  size="sm"
+                  onClick={() => set('steps', [...draft.steps, { key: `step_${draft.steps.length + 1}`, action: '', description: '', input: '{}', if: '' }])}
+                >
+                  Add step
+                </Button>
+              ) : null
+            }
+          >
             <ol className="divide-y divide-slate-100">
               {draft.steps.map((s, i) => (
                 <li key={i} className="space-y-3 p-4">
@@ -211,9 +285,25 @@ function Editor({ definition }: { definition: Definition | null }) {
                     <span className="flex-1 text-sm font-medium text-slate-900">{s.key || 'Step'}</span>
                     {canWrite ? (
                       <>
-                        <Button size="sm" variant="ghost" disabled={i === 0} onClick={() => moveStep(i, -1)} aria-label="Move up">↑</Button>
-                        <Button size="sm" variant="ghost" disabled={i === draft.steps.length - 1} onClick={() => moveStep(i, 1)} aria-label="Move down">↓</Button>
-                        <Button size="sm" variant="ghost" disabled={draft.steps.length === 1} onClick={() => set('steps', draft.steps.filter((_, j) => j !== i))}>Remove</Button>
+                        <Button size="sm" variant="ghost" disabled={i === 0} onClick={() => moveStep(i, -1)} aria-label="Move up">
+                          ↑
+                        </Button>
+                        <Button size="sm" variant="ghost" disabled={i === draft.steps.length - 1} onClick={() => moveStep(i, 1)} aria-label="Move down">
+                          ↓
+                        </Button>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          disabled={draft.steps.length === 1}
+                          onClick={() =>
+                            set(
+                              'steps',
+                              draft.steps.filter((_, j) => j !== i),
+                            )
+                          }
+                        >
+                          Remove
+                        </Button>
                       </>
                     ) : null}
                   </div>
@@ -225,13 +315,27 @@ function Editor({ definition }: { definition: Definition | null }) {
                       <Select value={s.action} disabled={!canWrite} onChange={(e) => setStep(i, { action: e.target.value })}>
                         <option value="">Choose an action</option>
                         {(actions.data ?? []).map((a) => (
-                          <option key={a.name} value={a.name}>{a.name}</option>
+                          <option key={a.name} value={a.name}>
+                            {a.name}
+                          </option>
                         ))}
                         {s.action && !(actions.data ?? []).some((a) => a.name === s.action) ? <option value={s.action}>{s.action} (unavailable)</option> : null}
                       </Select>
                     </Field>
-                    <Field label="Input (JSON; {{ templates }} allowed)" name={`steps.${i}.input`} error={stepError(i, 'input')} className="col-span-2" hint={(actions.data ?? []).find((a) => a.name === s.action)?.description}>
-                      <Textarea className="font-mono text-xs" rows={4} value={s.input} disabled={!canWrite} onChange={(e) => setStep(i, { input: e.target.value })} />
+                    <Field
+                      label="Input (JSON; {{ templates }} allowed)"
+                      name={`steps.${i}.input`}
+                      error={stepError(i, 'input')}
+                      className="col-span-2"
+                      hint={(actions.data ?? []).find((a) => a.name === s.action)?.description}
+                    >
+                      <Textarea
+                        className="font-mono text-xs"
+                        rows={4}
+                        value={s.input}
+                        disabled={!canWrite}
+                        onChange={(e) => setStep(i, { input: e.target.value })}
+                      />
                     </Field>
                     <Field label="Run only if (JSON condition, optional)" name={`steps.${i}.if`} error={stepError(i, 'if')} className="col-span-2">
                       <Textarea className="font-mono text-xs" rows={2} value={s.if} disabled={!canWrite} onChange={(e) => setStep(i, { if: e.target.value })} />
@@ -275,7 +379,14 @@ function DryRun({ draft }: { draft: Draft }) {
     }
   };
   return (
-    <Card title="Dry run" actions={<Button size="sm" variant="primary" loading={running} onClick={() => void run()}>Run</Button>}>
+    <Card
+      title="Dry run"
+      actions={
+        <Button size="sm" variant="primary" loading={running} onClick={() => void run()}>
+          Run
+        </Button>
+      }
+    >
       <div className="space-y-3 p-4">
         <Field label="Sample event (JSON)">
           <Textarea className="font-mono text-xs" rows={6} value={event} onChange={(e) => setEvent(e.target.value)} />
@@ -302,9 +413,13 @@ function DryRun({ draft }: { draft: Draft }) {
                     <li key={s.key} className="rounded-md p-2 ring-1 ring-slate-200">
                       <div className="flex items-center justify-between">
                         <span className="font-medium">{s.key}</span>
-                        <Badge tone={s.wouldRun ? (s.inputIssues.length ? 'amber' : 'green') : 'slate'}>{s.wouldRun ? (s.inputIssues.length ? 'input issues' : 'would run') : 'skipped'}</Badge>
+                        <Badge tone={s.wouldRun ? (s.inputIssues.length ? 'amber' : 'green') : 'slate'}>
+                          {s.wouldRun ? (s.inputIssues.length ? 'input issues' : 'would run') : 'skipped'}
+                        </Badge>
                       </div>
-                      <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-50 p-1.5 font-mono text-[11px] text-slate-700">{JSON.stringify(s.input, null, 2)}</pre>
+                      <pre className="mt-1 max-h-32 overflow-auto rounded bg-slate-50 p-1.5 font-mono text-[11px] text-slate-700">
+                        {JSON.stringify(s.input, null, 2)}
+                      </pre>
                       {s.inputIssues.map((iss, i) => (
                         <p key={i} className="mt-1 text-xs text-amber-700">
                           {iss.path.join('.')}: {iss.message}
@@ -323,7 +438,10 @@ function DryRun({ draft }: { draft: Draft }) {
 }
 
 function DefinitionRuns({ definitionId, onOpen }: { definitionId: string; onOpen: (id: string) => void }) {
-  const runs = trpc.workflow.runs.list.useQuery({ definitionId, limit: 20 }, { refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === 'pending' || r.status === 'running') ? 1500 : 5000) });
+  const runs = trpc.workflow.runs.list.useQuery(
+    { definitionId, limit: 20 },
+    { refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === 'pending' || r.status === 'running') ? 1500 : 5000) },
+  );
   return (
     <Card
       title="Run history"

@@ -24,7 +24,13 @@ export default function WorkflowListPage() {
       <PageHeader
         title="Workflows"
         subtitle="Automations that react to events: when something happens, run these steps."
-        actions={canWrite ? <Button variant="primary" onClick={() => navigate('/workflows/new')}>New workflow</Button> : null}
+        actions={
+          canWrite ? (
+            <Button variant="primary" onClick={() => navigate('/workflows/new')}>
+              New workflow
+            </Button>
+          ) : null
+        }
       />
       <Tabs
         tabs={[
@@ -37,7 +43,12 @@ export default function WorkflowListPage() {
       />
       <div className="mt-5">
         {tab === 'definitions' ? <Definitions /> : null}
-        {tab === 'runs' ? <Runs definitionId={params.get('workflow') ?? ''} onDefinitionChange={(id) => setParams(id ? { tab: 'runs', workflow: id } : { tab: 'runs' }, { replace: true })} /> : null}
+        {tab === 'runs' ? (
+          <Runs
+            definitionId={params.get('workflow') ?? ''}
+            onDefinitionChange={(id) => setParams(id ? { tab: 'runs', workflow: id } : { tab: 'runs' }, { replace: true })}
+          />
+        ) : null}
         {tab === 'templates' ? <Templates onInstalled={() => setTab('definitions')} /> : null}
       </div>
     </>
@@ -56,7 +67,11 @@ function Definitions() {
   const disable = trpc.workflow.definitions.disable.useMutation({ onSuccess, onError });
   return (
     <Card>
-      <QueryState query={definitions} isEmpty={(d) => d.length === 0} empty={<EmptyState title="No workflows yet" description="Start from a template or build one step by step." />}>
+      <QueryState
+        query={definitions}
+        isEmpty={(d) => d.length === 0}
+        empty={<EmptyState title="No workflows yet" description="Start from a template or build one step by step." />}
+      >
         {(list) => (
           <Table>
             <thead>
@@ -75,13 +90,21 @@ function Definitions() {
                     <Link to={`/workflows/${d.id}`} className="font-medium text-slate-900 hover:text-indigo-600" onClick={(e) => e.stopPropagation()}>
                       {d.name}
                     </Link>
-                    {d.missingActions.length > 0 ? <span className="ml-2"><Badge tone="amber">{d.missingActions.length} action(s) unavailable</Badge></span> : null}
+                    {d.missingActions.length > 0 ? (
+                      <span className="ml-2">
+                        <Badge tone="amber">{d.missingActions.length} action(s) unavailable</Badge>
+                      </span>
+                    ) : null}
                   </Td>
                   <Td className="font-mono text-xs">{d.triggerEvent}</Td>
                   <Td>v{d.version}</Td>
                   <Td>
                     {canWrite ? (
-                      <label className="inline-flex cursor-pointer items-center gap-2" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+                      <label
+                        className="inline-flex cursor-pointer items-center gap-2"
+                        onClick={(e) => e.stopPropagation()}
+                        onKeyDown={(e) => e.stopPropagation()}
+                      >
                         <input
                           type="checkbox"
                           role="switch"
@@ -125,17 +148,25 @@ function Runs({ definitionId, onDefinitionChange: setDefinitionId }: { definitio
         <Select className="w-56" aria-label="Workflow" value={definitionId} onChange={(e) => setDefinitionId(e.target.value)}>
           <option value="">All workflows</option>
           {(definitions.data ?? []).map((d) => (
-            <option key={d.id} value={d.id}>{d.name}</option>
+            <option key={d.id} value={d.id}>
+              {d.name}
+            </option>
           ))}
         </Select>
         <Select className="w-40" aria-label="Run status" value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
           <option value="">Any status</option>
           {statuses.map((s) => (
-            <option key={s} value={s}>{s}</option>
+            <option key={s} value={s}>
+              {s}
+            </option>
           ))}
         </Select>
       </div>
-      <QueryState query={runs} isEmpty={() => items.length === 0} empty={<EmptyState title="No runs yet" description="Runs appear when a trigger event happens." />}>
+      <QueryState
+        query={runs}
+        isEmpty={() => items.length === 0}
+        empty={<EmptyState title="No runs yet" description="Runs appear when a trigger event happens." />}
+      >
         {() => (
           <>
             <Table>
@@ -155,7 +186,9 @@ function Runs({ definitionId, onDefinitionChange: setDefinitionId }: { definitio
                       {names.get(r.definitionId) ?? 'Workflow'} <span className="text-xs text-slate-400">v{r.definitionVersion}</span>
                     </Td>
                     <Td className="font-mono text-xs">{r.triggerEventType}</Td>
-                    <Td><Badge tone={runTone[r.status]}>{r.status}</Badge></Td>
+                    <Td>
+                      <Badge tone={runTone[r.status]}>{r.status}</Badge>
+                    </Td>
                     <Td className="text-slate-500">{formatDateTime(r.createdAt)}</Td>
                     <Td className="text-slate-500">{r.finishedAt ? formatDuration(r.createdAt, r.finishedAt) : '…'}</Td>
                   </Tr>
@@ -164,7 +197,9 @@ function Runs({ definitionId, onDefinitionChange: setDefinitionId }: { definitio
             </Table>
             {runs.hasNextPage ? (
               <div className="border-t border-slate-100 p-3 text-center">
-                <Button size="sm" loading={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>Load more</Button>
+                <Button size="sm" loading={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+                  Load more
+                </Button>
               </div>
             ) : null}
           </>
@@ -184,7 +219,13 @@ function Templates({ onInstalled }: { onInstalled: () => void }) {
   const installed = new Set((definitions.data ?? []).flatMap((d) => (d.templateKey ? [d.templateKey] : [])));
   const install = trpc.workflow.templates.install.useMutation({
     onSuccess: (d) => {
-      toast(d.issues.length ? `Installed “${d.name}” with ${d.issues.length} issue(s) to fix` : d.enabled ? `Installed “${d.name}”: it runs on the next ${d.triggerEvent}` : `Installed “${d.name}” (disabled until you enable it)`);
+      toast(
+        d.issues.length
+          ? `Installed “${d.name}” with ${d.issues.length} issue(s) to fix`
+          : d.enabled
+            ? `Installed “${d.name}”: it runs on the next ${d.triggerEvent}`
+            : `Installed “${d.name}” (disabled until you enable it)`,
+      );
       void utils.workflow.definitions.list.invalidate();
       onInstalled();
     },
@@ -204,11 +245,18 @@ function Templates({ onInstalled }: { onInstalled: () => void }) {
               <div className="mt-3 font-mono text-xs text-slate-500">when {t.triggerEvent}</div>
               <div className="mt-2 flex flex-wrap gap-1">
                 {t.actions.map((a) => (
-                  <Badge key={a} tone={t.missingActions.includes(a) ? 'amber' : 'slate'}>{a}</Badge>
+                  <Badge key={a} tone={t.missingActions.includes(a) ? 'amber' : 'slate'}>
+                    {a}
+                  </Badge>
                 ))}
               </div>
               {canWrite ? (
-                <Button className="mt-4 self-start" size="sm" loading={install.isPending && install.variables?.key === t.key} onClick={() => install.mutate({ key: t.key })}>
+                <Button
+                  className="mt-4 self-start"
+                  size="sm"
+                  loading={install.isPending && install.variables?.key === t.key}
+                  onClick={() => install.mutate({ key: t.key })}
+                >
                   Use template
                 </Button>
               ) : null}
