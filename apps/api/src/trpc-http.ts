@@ -6,7 +6,7 @@
  * AbortController that is aborted - with a DOMException - when every response closes, a body
  * stream), resolves it into a WHATWG Response with a stream body, and Fastify then pipes that
  * stream out chunked. For `httpBatchLink` without a transformer (packages/client, apps/web) that
- * detour cost ~200-250 µs of CPU per call (bench/crm.bench.ts, issue 4: create ~1,300 -> ~1,100 µs,
+ * detour cost ~200-250 µs of CPU per call (bench/crm.bench.ts: create ~1,300 -> ~1,100 µs,
  * list of 50 ~1,450 -> ~1,200 µs, same process and machine).
  *
  * This handler speaks the same protocol for those calls and produces the same bytes:
