@@ -52,7 +52,9 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-describe('pnpm ubos', () => {
+// Each case starts the CLI as child processes that load every module: on a busy 2-core machine one
+// case can take well over the default 30 s, so the budget is generous (a passing case ends early).
+describe('pnpm ubos', { timeout: 180_000 }, () => {
   it('lists every procedure with its declared access', async () => {
     const result = await ubos(['procedures']);
     expect(result.code).toBe(0);

@@ -9,7 +9,7 @@ const run = promisify(execFile);
 
 async function main(args: readonly string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   try {
-    await run(process.execPath, ['apps/api/src/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 30_000 });
+    await run(process.execPath, ['apps/api/src/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 150_000 });
     return { code: 0, stderr: '' };
   } catch (error) {
     const failed = error as { code?: number; stderr?: string };
@@ -47,7 +47,9 @@ describe('database URLs', () => {
   });
 });
 
-describe('main entry point', () => {
+// Starts child processes that load every module: on a busy 2-core machine that can take longer than
+// the default 30 s, so the budget is generous (a passing case ends as soon as the process does).
+describe('main entry point', { timeout: 180_000 }, () => {
   it('refuses to start on invalid configuration, naming each variable', async () => {
     const result = await main([], { PORT: 'eighty', LOG_LEVEL: 'loud' });
     expect(result.code).toBe(2);

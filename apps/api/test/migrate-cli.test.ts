@@ -60,7 +60,9 @@ afterAll(async () => {
   await query(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
 
-describe('production bootstrap and pnpm db:migrate', () => {
+// Starts child processes that load every module: on a busy 2-core machine that can take longer than
+// the default 30 s, so the budget is generous (a passing case ends as soon as the process does).
+describe('production bootstrap and pnpm db:migrate', { timeout: 180_000 }, () => {
   it('bootstrap.sql creates the database owned by ubos_owner, and is safe to re-run', async () => {
     await bootstrap();
     await bootstrap();
