@@ -74,10 +74,23 @@ it('handles 5,000 events exactly once in effect across a kill -9 of the worker p
   mark('5,000 events written');
   const first = await startWorker();
   mark('worker 1 ready');
-  await waitFor(async () => (await appliedStats()).events >= 1200, 90_000, 'the first worker to make progress');
+  // Kill while jobs are in flight (fetched, not yet completed), so the test proves their redelivery;
+  // on a busy machine the worker can sit between batches at the moment a plain progress check holds.
+  await waitFor(
+    async () => {
+      if ((await appliedStats()).events < 1200) return false;
+      const [row] = await admin<{ active: number }>(`SELECT count(*)::int AS active FROM pgboss.job WHERE name = 'test.crash-counter' AND state = 'active'`);
+      return (row?.active ?? 0) > 0;
+    },
+    90_000,
+    'the first worker to make progress with jobs in flight',
+    5,
+  );
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));
   const atKill = await appliedStats();
+  // Jobs the dead worker had fetched and not completed: pg-boss must hand them out again.
+  const [orphaned] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'test.crash-counter' AND state = 'active'`);
   mark(`worker 1 killed with ${atKill.events} applied`);
   expect(atKill.events).toBeLessThan(TOTAL);
 
@@ -99,8 +112,9 @@ it('handles 5,000 events exactly once in effect across a kill -9 of the worker p
   mark('queue drained');
   const [retried] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'test.crash-counter' AND retry_count > 0`);
   console.log(`[crash test] jobs delivered more than once (redeliveries absorbed by processed_events): ${retried?.n}`);
-  // The kill landed while jobs were in flight: they were redelivered and still applied once.
-  expect(retried?.n).toBeGreaterThan(0);
+  // Jobs in flight at the kill were redelivered (and, per the counts above, still applied once).
+  console.log(`[crash test] jobs in flight at the kill: ${orphaned?.n}`);
+  if ((orphaned?.n ?? 0) > 0) expect(retried?.n).toBeGreaterThan(0);
   second.kill('SIGTERM');
   await new Promise((resolve) => second.once('exit', resolve));
 
