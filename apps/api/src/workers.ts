@@ -36,7 +36,7 @@ async function startModuleJobs(deps: WorkerDeps): Promise<string[]> {
     }
     if (job.cron) await deps.boss.schedule(job.name, job.cron);
     await deps.boss.work<unknown>(job.name, { pollingIntervalSeconds: 5 }, async (batch) => {
-      for (const item of batch) await job.run(item.data, { db: deps.db, log });
+      for (const item of batch) await job.run(item.data, { db: deps.db, log, services: deps.runtime.services });
     });
     names.push(job.name);
   }

@@ -52,6 +52,19 @@ export {
   type UndeclaredSubscription,
 } from './domain/define-domain.ts';
 export { createDomainRuntime, type DomainRuntime, type EventAdminRuntime } from './domain/runtime.ts';
+export { requireService, type KernelServices } from './domain/services.ts';
+export {
+  MAX_DOWNLOAD_URL_SECONDS,
+  type BlobHead,
+  type BlobStore,
+  type PresignGetInput,
+  type PresignPostInput,
+  type PresignPutInput,
+  type PresignedPost,
+  type PresignedPut,
+  type ScanResult,
+  type Scanner,
+} from './blobs/blob-store.ts';
 export { DomainError, NotFoundError, toTRPCError, issuesOf, type DomainErrorCode, type FieldIssue } from './errors.ts';
 export { metricsRegistry, procedureCalls, procedureDuration, promClient } from './metrics.ts';
 export { MemoryCache, RedisCache, type Cache } from './cache.ts';
@@ -101,3 +114,21 @@ export { pruneOutbox, scheduleRetention, RETENTION_QUEUE, type PruneResult } fro
 export { eventsAdminRouter, deadLetterSchema } from './events/admin-router.ts';
 export { startEventBackbone, type EventBackbone, type EventBackboneOptions } from './events/backbone.ts';
 export * as eventMetrics from './events/metrics.ts';
+export {
+  connectionStatuses,
+  providers,
+  type AccessTokenSource,
+  type BreakerSnapshot,
+  type BreakerState,
+  type CallOutcome,
+  type ConnectionHealthStore,
+  type ConnectionRef,
+  type ConnectionStatus,
+  type ProviderId,
+  type VerifiedWebhookEvent,
+  type WebhookRequest,
+  type WebhookTarget,
+  type WebhookTargetResolver,
+  type WebhookVerification,
+  type WebhookVerifier,
+} from './integrations/ports.ts';

@@ -4,6 +4,7 @@ import type { Database } from './db/database.ts';
 import type { PermissionGrants } from './auth/permissions.ts';
 import type { ActionDefinition } from './domain/action.ts';
 import type { DomainContext } from './domain/context.ts';
+import type { KernelServices } from './domain/services.ts';
 import type { EventContract, EventEnvelope } from './events/envelope.ts';
 import type { Upcaster } from './events/upcasting.ts';
 import type { Logger } from './logger.ts';
@@ -56,6 +57,8 @@ export interface Subscription {
 export interface JobContext {
   db: Database;
   log: Logger;
+  /** The kernel's configured ports (blob store, scanner, …). */
+  services: KernelServices;
 }
 
 /** A scheduled or background job run by pg-boss. */

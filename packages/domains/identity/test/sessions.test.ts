@@ -185,7 +185,7 @@ describe('resolveSession', () => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', hashToken(expired.token))
       .execute();
-    await purgeExpiredSessions.run(undefined, { db, log: createLogger({ level: 'silent' }) });
+    await purgeExpiredSessions.run(undefined, { db, log: createLogger({ level: 'silent' }), services: {} });
     expect(await sessionRow(expired.token)).toBeUndefined();
     expect(await sessionRow(live.token)).toBeDefined();
   });

@@ -3,6 +3,7 @@ import type { UntypedDB } from '../db/database.ts';
 import type { EventContract, EventEnvelope } from '../events/envelope.ts';
 import { writeEvent, writeEvents, type EventItem, type EventMeta } from '../events/outbox.ts';
 import type { Logger } from '../logger.ts';
+import type { KernelServices } from './services.ts';
 
 /**
  * What a domain service receives, whoever calls it (a tenant procedure, an event handler, a
@@ -17,6 +18,8 @@ export interface DomainContext {
   /** The event that caused this work (handlers, workflow steps), else null. */
   readonly causationId: string | null;
   readonly log: Logger;
+  /** The kernel's configured ports (blob store, scanner, …); see services.ts. Empty in handlers and workflow steps. */
+  readonly services: KernelServices;
   /**
    * The current tenant transaction typed with the calling domain's own tables
    * (`ctx.db<CrmDB>()`). RLS scopes every query to `tenantId`.
@@ -42,6 +45,8 @@ export interface DomainContextInput<DB = UntypedDB> {
   correlationId: string;
   causationId?: string | null;
   log: Logger;
+  /** The kernel's ports (default: none configured). */
+  services?: KernelServices;
   /** Where after-commit tasks go; without one, afterCommit() throws (the caller owns no commit hook). */
   afterCommit?: (task: () => Promise<void>) => void;
 }
@@ -62,6 +67,7 @@ export function createDomainContext<DB = UntypedDB>(input: DomainContextInput<DB
     correlationId: input.correlationId,
     causationId: meta.causationId ?? null,
     log: input.log,
+    services: input.services ?? {},
     db<DB>(): Transaction<DB> {
       // The kernel's only cast of the tenant transaction: the domain's DB type lists its own tables.
       return trx as unknown as Transaction<DB>;

@@ -2,6 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import { PermissionCatalog } from '../auth/permissions.ts';
 import type { DomainModule, Subscription } from '../module.ts';
 import { ActionRegistry } from './action.ts';
+import type { KernelServices } from './services.ts';
 
 /**
  * What the admin procedures (dead letters, replay) need at request time: the process's
@@ -19,10 +20,13 @@ export interface DomainRuntime {
   readonly actions: ActionRegistry;
   /** This process's pg-boss and subscriptions, for the dead-letter and replay procedures. */
   readonly events: EventAdminRuntime | null;
+  /** The kernel's ports built from config (blob store, scanner, …), handed to every DomainContext. */
+  readonly services: KernelServices;
 }
 
-export function createDomainRuntime(modules: readonly DomainModule[], events: EventAdminRuntime | null = null): DomainRuntime {
+export function createDomainRuntime(modules: readonly DomainModule[], events: EventAdminRuntime | null = null, services: KernelServices = {}): DomainRuntime {
   return {
+    services,
     permissions: new PermissionCatalog(modules),
     actions: new ActionRegistry(modules.flatMap((module) => module.actions)),
     events,

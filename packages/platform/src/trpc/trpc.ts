@@ -93,6 +93,7 @@ export const tenantProcedure = observed.use(async ({ ctx, meta, path, next }) =>
       correlationId: ctx.correlationId,
       causationId: null,
       log: ctx.log,
+      services: ctx.runtime.services,
       afterCommit: (task) => {
         afterCommit.push(task);
       },
