@@ -24,6 +24,11 @@ function toDto(row: SettingsRow | undefined): SettingsDto {
   return { settings: settingsSchema.parse({ ...defaultSettings, ...row.settings }), updatedAt: row.updated_at, updatedBy: row.updated_by };
 }
 
+/** A settings key as the snake_case event payload names it (`maxFileBytes` → `max_file_bytes`). */
+function snakeKey(key: SettingKey): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
 /** The tenant's settings: the defaults until someone changes one. */
 export async function getSettings(ctx: DomainContext): Promise<SettingsDto> {
   return toDto(await repo.findSettings(ctx.db<FilesDB>(), ctx.tenantId));
@@ -52,7 +57,14 @@ export async function updateSettings(ctx: DomainContext, input: UpdateSettingsIn
   const next = toDto(row);
   await ctx.emit(
     settingsUpdated,
-    { enabled: next.settings.enabled, label: next.settings.label, changed_keys: changedKeys, updated_by: ctx.actorId },
+    {
+      enabled: next.settings.enabled,
+      label: next.settings.label,
+      allowed_types: next.settings.allowedTypes,
+      max_file_bytes: next.settings.maxFileBytes,
+      changed_keys: changedKeys.map(snakeKey),
+      updated_by: ctx.actorId,
+    },
     { aggregateId: ctx.tenantId },
   );
   return next;
