@@ -82,11 +82,22 @@ export type CallOutcome = { outcome: 'success' } | { outcome: 'failure'; message
 export interface ConnectionHealthStore {
   breaker(ref: ConnectionRef): Promise<BreakerSnapshot>;
   record(ref: ConnectionRef, outcome: CallOutcome, breaker: BreakerSnapshot): Promise<void>;
+  /**
+   * Optional: atomically move an open breaker whose cool-down has passed to `half_open` (openedAt =
+   * now) and return true for exactly one caller — the single probe; false when another caller holds it
+   * or the state changed (e.g. a conditional UPDATE … WHERE breaker_state = 'open' RETURNING). Without
+   * it, the client keeps the probe to one call per process.
+   */
+  claimProbe?(ref: ConnectionRef, expected: BreakerSnapshot, now: Date): Promise<boolean>;
 }
 
 // --- credentials -----------------------------------------------------------------------------
 
 /** A valid access token for a connection, refreshed (once at a time per connection) when needed. */
 export interface AccessTokenSource {
-  accessToken(ref: ConnectionRef): Promise<string>;
+  /**
+   * `rejectedToken`: the provider answered 401 to this token; refresh unless the stored token is
+   * already a newer one (so concurrent 401s cause one refresh).
+   */
+  accessToken(ref: ConnectionRef, options?: { rejectedToken?: string }): Promise<string>;
 }
