@@ -12,6 +12,18 @@ const postgresUrl = z
     message: 'must be a postgres:// or postgresql:// URL',
   });
 
+/** OAuth clients of the providers UBOS connects to (§7): `OAUTH_<PROVIDER>_CLIENT_ID/_CLIENT_SECRET/_AUTHORIZE_URL/_TOKEN_URL`. */
+export const oauthConfigProviders = ['GOOGLE', 'MICROSOFT', 'QUICKBOOKS', 'XERO', 'DOCUSIGN', 'DROPBOX_SIGN', 'PANDADOC'] as const;
+type OAuthSettingKey = `OAUTH_${(typeof oauthConfigProviders)[number]}_${'CLIENT_ID' | 'CLIENT_SECRET' | 'AUTHORIZE_URL' | 'TOKEN_URL'}`;
+const oauthProviderSettings = Object.fromEntries(
+  oauthConfigProviders.flatMap((provider) => [
+    [`OAUTH_${provider}_CLIENT_ID`, z.string().min(1).optional()],
+    [`OAUTH_${provider}_CLIENT_SECRET`, z.string().min(1).optional()],
+    [`OAUTH_${provider}_AUTHORIZE_URL`, z.string().url().optional()],
+    [`OAUTH_${provider}_TOKEN_URL`, z.string().url().optional()],
+  ]),
+) as Record<OAuthSettingKey, z.ZodOptional<z.ZodString>>;
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -51,6 +63,29 @@ export const configSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
     .optional(),
+  /** Older vault keys, still readable until `pnpm ubos vault:rotate`: comma list of `id:hex` (or bare hex). */
+  VAULT_KEYS: z
+    .string()
+    .regex(/^\s*([A-Za-z0-9_-]{1,32}:)?[0-9a-fA-F]{64}\s*(,\s*([A-Za-z0-9_-]{1,32}:)?[0-9a-fA-F]{64}\s*)*$/, 'must be a comma list of id:hex keys (64 hex characters each)')
+    .optional(),
+  /** Where file bytes live (§7): `local` disk under DATA_DIR/blobs (embedded default) or an S3-compatible `s3` bucket. */
+  BLOB_STORE: z.enum(['local', 's3']).default('local'),
+  /** HMAC key of the local store's signed URLs; absent = generated once and kept in DATA_DIR. */
+  BLOB_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  /** The endpoint browsers reach for presigned URLs when it differs from S3_ENDPOINT (compose: minio:9000 inside, localhost:9000 outside). */
+  S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanFromEnv.default(false),
+  /** clamd over TCP (CLAMAV_HOST, CLAMAV_PORT) or a unix socket (CLAMAV_SOCKET); neither = no virus scanner. */
+  CLAMAV_HOST: z.string().min(1).optional(),
+  CLAMAV_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
+  CLAMAV_SOCKET: z.string().min(1).optional(),
+  CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  ...oauthProviderSettings,
 });
 
 export type Config = z.infer<typeof configSchema>;

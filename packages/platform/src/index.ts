@@ -64,7 +64,12 @@ export {
   type PresignedPut,
   type ScanResult,
   type Scanner,
+  MAX_UPLOAD_URL_SECONDS,
+  blobKey,
+  isValidBlobKey,
 } from './blobs/blob-store.ts';
+export { LocalBlobStore, BlobRequestError, type LocalBlobStoreOptions, type ReceivedBlob, type ServedBlob } from './blobs/local-store.ts';
+export { contentDisposition, effectiveDisposition, essenceOf, isDownloadOnlyType, isInlineSafeType, isValidContentType } from './blobs/serving.ts';
 export { DomainError, NotFoundError, toTRPCError, issuesOf, type DomainErrorCode, type FieldIssue } from './errors.ts';
 export { metricsRegistry, procedureCalls, procedureDuration, promClient } from './metrics.ts';
 export { MemoryCache, RedisCache, type Cache } from './cache.ts';
@@ -132,3 +137,4 @@ export {
   type WebhookVerification,
   type WebhookVerifier,
 } from './integrations/ports.ts';
+export * from './integrations/index.ts';

@@ -1,4 +1,5 @@
 import type { Migration } from './db/migrations.ts';
+import { integrationsMigrations } from './integrations/migrations.ts';
 
 /** Migrations of the `platform` schema: RLS helpers, outbox, processed events, idempotency keys. */
 export const platformMigrations: Migration[] = [
@@ -116,4 +117,6 @@ export const platformMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS outbox_tenant_position_idx ON platform.outbox (tenant_id, position);
     `,
   },
+  // The connections registry and OAuth states (§7).
+  ...integrationsMigrations,
 ];
