@@ -80,3 +80,27 @@ export interface Scanner {
 }
 
 export type ScanResult = { clean: true } | { clean: false; signature: string };
+
+/** Upload URLs (POST policies and PUTs) live at most this long: minted per file just before the upload. */
+export const MAX_UPLOAD_URL_SECONDS = 3600;
+
+/** Key segments: letters, digits, `_`, `.`, `-`; never `.` or `..`; joined by `/`. */
+const KEY_PATTERN = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+
+/** True when `key` is one a store accepts: the restricted charset, no dot segments, at most 1,024 characters. */
+export function isValidBlobKey(key: string): boolean {
+  if (key.length === 0 || key.length > 1024 || !KEY_PATTERN.test(key)) return false;
+  return key.split('/').every((segment) => segment !== '.' && segment !== '..');
+}
+
+/**
+ * The server-generated key of a blob: `{tenant}/{domain}/{entity}/{blob}` (§7). Every part must be
+ * an id or a name in the key charset (never a user's filename); a bad part throws.
+ */
+export function blobKey(parts: { tenantId: string; domain: string; entity: string; blobId: string }): string {
+  const segments = [parts.tenantId, parts.domain, parts.entity, parts.blobId];
+  for (const segment of segments) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/.test(segment)) throw new Error(`Not a valid blob key part: ${JSON.stringify(segment)}`);
+  }
+  return segments.join('/');
+}
