@@ -582,7 +582,7 @@ describe('staff app walk-through (real browser)', () => {
     const linkInput = page.getByTestId('invite-link');
     await linkInput.waitFor();
     const link = await linkInput.inputValue();
-    expect(link).toMatch(/(\/invite\/|\/accept-invitation#token=)[a-z2-7]{32}$/);
+    expect(link).toMatch(/(\/invite\/|\/accept-invitation#token=)[a-z2-7]{52}$/);
     await screenshot(page, 'invitation-created');
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('cell', { name: viewer.email }).waitFor();

@@ -24,8 +24,11 @@ export const passwordSchema = z
   .max(PASSWORD_MAX_LENGTH);
 export const personNameSchema = z.string().trim().min(1, { message: 'Enter a name' }).max(200);
 export const organizationNameSchema = z.string().trim().min(1, { message: 'Enter an organization name' }).max(200);
-/** Session and invitation tokens: 20 random bytes, base32 lowercase without padding. */
-export const tokenSchema = z.string().regex(/^[a-z2-7]{32}$/, { message: 'Invalid token' });
+/**
+ * Session and invitation tokens: 32 random bytes, base32 lowercase without padding (52 characters);
+ * 32-character tokens issued before the switch to 256 bits stay readable until they expire.
+ */
+export const tokenSchema = z.string().regex(/^(?:[a-z2-7]{52}|[a-z2-7]{32})$/, { message: 'Invalid token' });
 
 // ---------------------------------------------------------------------------------------------
 // Command inputs (also the web app's form schemas)

@@ -2,7 +2,7 @@
  * Sessions, following the Lucia guide (lucia-auth.com; ARCHITECTURE.md §10). One file, so it can
  * be audited in one read.
  *
- * - Token: 20 random bytes (160 bits) from the platform CSPRNG, base32 lowercase, no padding.
+ * - Token: 32 random bytes (256 bits) from the platform CSPRNG, base32 lowercase, no padding (52 characters).
  *   Only the client holds it (HttpOnly cookie `ubos_session`).
  * - Session id: SHA-256 hex of the token. The database (and the cache, and logs) only ever see
  *   the hash, so a leaked database dump cannot be replayed as cookies.
@@ -50,15 +50,16 @@ export function sessionCookieName(config: Config): string {
 /** How long a resolved session may be served from the cache. */
 export const SESSION_CACHE_TTL_MS = 30_000;
 
-const TOKEN_BYTES = 20;
-const TOKEN_PATTERN = /^[a-z2-7]{32}$/;
+const TOKEN_BYTES = 32;
+// 52 characters today; 32 for tokens issued before the switch to 256 bits, valid until they expire.
+const TOKEN_PATTERN = /^(?:[a-z2-7]{52}|[a-z2-7]{32})$/;
 const DAY_SECONDS = 86_400;
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-/** A fresh secret token (sessions and invitations): 20 CSPRNG bytes, base32 lowercase, no padding. */
+/** A fresh secret token (sessions and invitations): 32 CSPRNG bytes (256 bits), base32 lowercase, no padding. */
 export function generateToken(): string {
   const bytes = new Uint8Array(TOKEN_BYTES);
   crypto.getRandomValues(bytes);

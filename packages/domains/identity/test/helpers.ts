@@ -61,7 +61,7 @@ export async function callerFor(shared: Shared, token?: string) {
 
 export function sessionToken(cookies: RecordingCookieJar): string {
   const token = cookies.get(SESSION_COOKIE_NAME);
-  expect(token).toMatch(/^[a-z2-7]{32}$/);
+  expect(token).toMatch(/^[a-z2-7]{52}$/);
   return token as string;
 }
 

@@ -30,7 +30,7 @@ describe('invitations', () => {
     const { owner, caller } = await ownerCaller('Acme Studio');
     const email = uniqueEmail('invitee');
     const created = await caller.invitations.create({ email, role: 'admin' });
-    expect(created.token).toMatch(/^[a-z2-7]{32}$/);
+    expect(created.token).toMatch(/^[a-z2-7]{52}$/);
     expect(created.acceptUrl).toBe(`/accept-invitation#token=${created.token}`);
     expect(created.invitation).toMatchObject({ email, role: 'admin', status: 'pending', invitedBy: owner.userId });
     const expiresIn = Date.parse(created.invitation.expiresAt) - Date.now();

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { IdentityDB } from '../src/db.ts';
 import { disableUser, resolveSession, SESSION_COOKIE_NAME } from '../src/index.ts';
-import { hashToken } from '../src/sessions.ts';
+import { generateToken, hashToken, isWellFormedToken } from '../src/sessions.ts';
 import { callerFor, expectCode, PASSWORD, sessionToken, signUp, permissions } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -33,7 +33,7 @@ describe('session cookie', () => {
     const { ctx, caller } = await callerFor({ db });
     await caller.auth.signUp({ email: 'cookie.dev@example.test', password: PASSWORD, name: 'Dev', organizationName: 'Dev Org' });
     const cookie = ctx.cookies.values.get(SESSION_COOKIE_NAME);
-    expect(cookie?.value).toMatch(/^[a-z2-7]{32}$/);
+    expect(cookie?.value).toMatch(/^[a-z2-7]{52}$/);
     expect(cookie?.options).toMatchObject({ httpOnly: true, sameSite: 'lax', path: '/', secure: false });
     const expires = cookie?.options?.expires;
     expect(expires).toBeInstanceOf(Date);
@@ -46,6 +46,15 @@ describe('session cookie', () => {
     await caller.auth.signUp({ email: 'cookie.prod@example.test', password: PASSWORD, name: 'Prod', organizationName: 'Prod Org' });
     expect(ctx.cookies.values.get(SESSION_COOKIE_NAME)).toBeUndefined();
     expect(ctx.cookies.values.get(`__Host-${SESSION_COOKIE_NAME}`)?.options).toMatchObject({ httpOnly: true, sameSite: 'lax', path: '/', secure: true });
+  });
+
+  it('is 256 bits of randomness; a 160-bit token issued before the switch is still well formed, anything else is not', () => {
+    const tokens = new Set(Array.from({ length: 1000 }, () => generateToken()));
+    expect(tokens.size).toBe(1000);
+    for (const token of tokens) expect(token).toMatch(/^[a-z2-7]{52}$/); // 52 base32 characters carry 260 bits ≥ 256
+    expect(isWellFormedToken('a'.repeat(32))).toBe(true);
+    expect(isWellFormedToken('a'.repeat(40))).toBe(false);
+    expect(isWellFormedToken('A'.repeat(52))).toBe(false);
   });
 
   it('stores only the SHA-256 of the token, never the token', async () => {
