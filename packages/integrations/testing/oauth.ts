@@ -137,7 +137,8 @@ export async function startFakeOAuthProvider(initial: FakeOAuthProviderOptions =
     calls,
     refreshCalls: () => calls.filter((call) => call.grantType === 'refresh_token').length,
     codeExchanges: () => calls.filter((call) => call.grantType === 'authorization_code').length,
-    validRefreshTokens: () => [...refreshTokens.entries()].filter(([, state]) => state.expiresAt === null || state.expiresAt > Date.now()).map(([token]) => token),
+    validRefreshTokens: () =>
+      [...refreshTokens.entries()].filter(([, state]) => state.expiresAt === null || state.expiresAt > Date.now()).map(([token]) => token),
     revokeAll() {
       refreshTokens.clear();
     },

@@ -110,7 +110,8 @@ type OAuthKey<Suffix extends string> = `OAUTH_${Uppercase<OAuthProviderId>}_${Su
 /** The provider's OAuth client from config, or null when no client id and secret are configured. */
 export function oauthProviderConfig(config: Config, provider: OAuthProviderId): OAuthProviderConfig | null {
   const upper = provider.toUpperCase() as Uppercase<OAuthProviderId>;
-  const setting = <Suffix extends string>(suffix: Suffix): string | undefined => (config as unknown as Record<OAuthKey<Suffix>, string | undefined>)[`OAUTH_${upper}_${suffix}`];
+  const setting = <Suffix extends string>(suffix: Suffix): string | undefined =>
+    (config as unknown as Record<OAuthKey<Suffix>, string | undefined>)[`OAUTH_${upper}_${suffix}`];
   const clientId = setting('CLIENT_ID');
   const clientSecret = setting('CLIENT_SECRET');
   if (!clientId || !clientSecret) return null;
@@ -192,8 +193,11 @@ async function callTokenEndpoint(provider: OAuthProviderConfig, params: Record<s
   }
   const record = json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
   if (response.ok && typeof record.access_token === 'string') return { ok: true, tokens: record as TokenResponse };
-  const error = typeof record.error === 'string' ? record.error.slice(0, 100) : `http_${response.status}`;
-  const description = typeof record.error_description === 'string' ? record.error_description.slice(0, 300) : null;
+  // A provider may echo what it was sent: scrub every secret of the request from what we keep.
+  const sent = [provider.clientSecret, ...Object.values(params)].filter((value) => value.length >= 6);
+  const scrub = (text: string) => sent.reduce((result, secret) => result.split(secret).join('[redacted]'), text);
+  const error = typeof record.error === 'string' ? scrub(record.error).slice(0, 100) : `http_${response.status}`;
+  const description = typeof record.error_description === 'string' ? scrub(record.error_description).slice(0, 300) : null;
   return { ok: false, error, description, status: response.status };
 }
 
@@ -209,7 +213,11 @@ function credentialsOf(tokens: TokenResponse, previousRefreshToken: string | nul
 }
 
 /** The account's label and id from the OpenID id_token's claims, when the provider sends one (labels only: not a trust decision). */
-function accountOf(provider: OAuthProviderId, tokens: TokenResponse, query: Readonly<Record<string, string | undefined>>): { label: string; externalId: string | null } {
+function accountOf(
+  provider: OAuthProviderId,
+  tokens: TokenResponse,
+  query: Readonly<Record<string, string | undefined>>,
+): { label: string; externalId: string | null } {
   let claims: Record<string, unknown> = {};
   if (typeof tokens.id_token === 'string') {
     const [, payload] = tokens.id_token.split('.');
@@ -224,7 +232,8 @@ function accountOf(provider: OAuthProviderId, tokens: TokenResponse, query: Read
   // QuickBooks names the company in the callback (realmId).
   const realm = provider === 'quickbooks' ? text(query.realmId) : null;
   const subject = text(claims.sub);
-  const label = text(claims.email) ?? text(claims.preferred_username) ?? text(claims.name) ?? (realm ? `Company ${realm}` : `${providerLabels[provider]} account`);
+  const label =
+    text(claims.email) ?? text(claims.preferred_username) ?? text(claims.name) ?? (realm ? `Company ${realm}` : `${providerLabels[provider]} account`);
   const externalId = realm ?? subject;
   return { label, externalId };
 }
@@ -250,7 +259,11 @@ export async function startOAuth(ctx: StartOAuthContext, input: StartOAuthInput)
   const provider = requireProvider(ctx.config, input.provider);
   const db = ctx.domain.db<IntegrationsDB>();
   if (input.connectionId) {
-    const existing = await db.selectFrom('platform.integration_connections').select(['provider', 'status']).where('id', '=', input.connectionId).executeTakeFirst();
+    const existing = await db
+      .selectFrom('platform.integration_connections')
+      .select(['provider', 'status'])
+      .where('id', '=', input.connectionId)
+      .executeTakeFirst();
     if (!existing) throw new NotFoundError('Connection', input.connectionId);
     if (existing.provider !== input.provider) throw new DomainError('BAD_REQUEST', `That connection is a ${providerLabels[existing.provider]} connection`);
   }
@@ -261,7 +274,10 @@ export async function startOAuth(ctx: StartOAuthContext, input: StartOAuthInput)
   const redirectUri = callbackUrl(ctx.config, input.provider, input.origin);
   const expiresAt = new Date(Date.now() + STATE_TTL_MS);
   // Housekeeping: states are useless once expired.
-  await db.deleteFrom('platform.integration_oauth_states').where('expires_at', '<', new Date(Date.now() - 24 * 3600 * 1000)).execute();
+  await db
+    .deleteFrom('platform.integration_oauth_states')
+    .where('expires_at', '<', new Date(Date.now() - 24 * 3600 * 1000))
+    .execute();
   await db
     .insertInto('platform.integration_oauth_states')
     .values({
@@ -332,24 +348,25 @@ export async function completeOAuthCallback(
   const tenantId = session.tenantId;
 
   // Consume the state first: single use, whatever happens next.
-  const consumed = await withTenant<IntegrationsDB, { row: { session_id: string; provider: string; connection_id: string | null; redirect_uri: string; code_verifier: string; expires_at: Date } | undefined }>(
-    deps.db,
-    { tenantId, userId: session.userId },
-    async (trx) => ({
-      row: await trx
-        .updateTable('platform.integration_oauth_states')
-        .set({ consumed_at: new Date() })
-        .where('state_hash', '=', stateHash)
-        .where('consumed_at', 'is', null)
-        .returning(['session_id', 'provider', 'connection_id', 'redirect_uri', 'code_verifier', 'expires_at'])
-        .executeTakeFirst(),
-    }),
-  );
+  const consumed = await withTenant<
+    IntegrationsDB,
+    { row: { session_id: string; provider: string; connection_id: string | null; redirect_uri: string; code_verifier: string; expires_at: Date } | undefined }
+  >(deps.db, { tenantId, userId: session.userId }, async (trx) => ({
+    row: await trx
+      .updateTable('platform.integration_oauth_states')
+      .set({ consumed_at: new Date() })
+      .where('state_hash', '=', stateHash)
+      .where('consumed_at', 'is', null)
+      .returning(['session_id', 'provider', 'connection_id', 'redirect_uri', 'code_verifier', 'expires_at'])
+      .executeTakeFirst(),
+  }));
   const row = consumed.row;
   if (!row) return fail(`This ${label} sign-in link was already used or is not from this organization. Start again from Settings → Integrations.`);
-  if (row.session_id !== sha256Hex(session.sessionId)) return fail(`This ${label} sign-in was started in another session. Start again from Settings → Integrations.`);
+  if (row.session_id !== sha256Hex(session.sessionId))
+    return fail(`This ${label} sign-in was started in another session. Start again from Settings → Integrations.`);
   if (row.provider !== provider) return fail(`This sign-in was started for another provider. Start again from Settings → Integrations.`);
-  if (row.expires_at.getTime() <= Date.now()) return fail(`The ${label} sign-in took longer than 10 minutes and expired. Start again from Settings → Integrations.`);
+  if (row.expires_at.getTime() <= Date.now())
+    return fail(`The ${label} sign-in took longer than 10 minutes and expired. Start again from Settings → Integrations.`);
   if (query.error) {
     const reason = query.error === 'access_denied' ? 'access was not granted' : (query.error_description ?? query.error).slice(0, 200);
     return fail(`${label} did not connect: ${reason}.`);
@@ -384,7 +401,8 @@ export async function completeOAuthCallback(
     );
   }
   const account = accountOf(provider, exchanged.tokens, query);
-  const scopes = typeof exchanged.tokens.scope === 'string' ? exchanged.tokens.scope.split(/[\s,]+/).filter((scope) => scope.length > 0) : [...providerConfig.scopes];
+  const scopes =
+    typeof exchanged.tokens.scope === 'string' ? exchanged.tokens.scope.split(/[\s,]+/).filter((scope) => scope.length > 0) : [...providerConfig.scopes];
   try {
     const connection = await withTenant<IntegrationsDB, ConnectionDto>(deps.db, { tenantId, userId: session.userId }, (trx) =>
       saveOAuthConnection(
@@ -480,13 +498,22 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
       const next = credentialsOf(result.tokens, stored.refreshToken);
       await trx
         .updateTable('platform.integration_connections')
-        .set({ credentials: vault.encrypt(JSON.stringify(next), subject), token_expires_at: next.expiresAt, last_success_at: new Date(), updated_at: new Date() })
+        .set({
+          credentials: vault.encrypt(JSON.stringify(next), subject),
+          token_expires_at: next.expiresAt,
+          last_success_at: new Date(),
+          updated_at: new Date(),
+        })
         .where('id', '=', row.id)
         .execute();
       return { kind: 'token', accessToken: next.accessToken };
     });
     if (outcome.kind === 'token') return outcome.accessToken;
-    if (outcome.kind === 'reauth') throw new ConnectionNeedsReauthError(outcome.provider, ref.connectionId);
+    if (outcome.kind === 'reauth') {
+      deps.log.info({ connectionId: ref.connectionId, provider: outcome.provider }, 'connection needs reauthorization');
+      throw new ConnectionNeedsReauthError(outcome.provider, ref.connectionId);
+    }
+    deps.log.warn({ connectionId: ref.connectionId, code: outcome.code }, 'access token refresh failed');
     throw new TokenRefreshError(outcome.message, outcome.code);
   }
 
@@ -504,9 +531,12 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
             .executeTakeFirst(),
       );
       if (!row) throw new NotFoundError('Connection', ref.connectionId);
-      if (row.status === 'needs_reauth' || row.status === 'disconnected' || !row.credentials) throw new ConnectionNeedsReauthError(row.provider, ref.connectionId);
+      if (row.status === 'needs_reauth' || row.status === 'disconnected' || !row.credentials)
+        throw new ConnectionNeedsReauthError(row.provider, ref.connectionId);
       if (isFresh(row.token_expires_at)) {
-        const stored = JSON.parse(vaultFromConfig(deps.config).decrypt(row.credentials, { tenantId: ref.tenantId, subjectId: ref.connectionId })) as StoredCredentials;
+        const stored = JSON.parse(
+          vaultFromConfig(deps.config).decrypt(row.credentials, { tenantId: ref.tenantId, subjectId: ref.connectionId }),
+        ) as StoredCredentials;
         return stored.accessToken;
       }
       return refresh(ref);

@@ -54,7 +54,8 @@ export type WebhookVerification =
       /** The exact reply a provider requires (Dropbox Sign's `Hello API Event Received`, validation tokens). */
       reply?: { status: number; body: string; contentType: string };
     }
-  | { ok: false; reason: string };
+  /** `status`: what to answer instead of 401 (e.g. 400 for a verified but unreadable body). */
+  | { ok: false; reason: string; status?: number };
 
 /** One provider's signature scheme, checked in constant time over the raw body. */
 export interface WebhookVerifier {

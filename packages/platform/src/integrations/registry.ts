@@ -16,15 +16,7 @@ import {
   type ListConnectionsInput,
 } from './contracts.ts';
 import type { IntegrationConnectionsTable, IntegrationsDB, StoredCredentials } from './db.ts';
-import type {
-  BreakerSnapshot,
-  CallOutcome,
-  ConnectionHealthStore,
-  ConnectionRef,
-  ProviderId,
-  WebhookTarget,
-  WebhookTargetResolver,
-} from './ports.ts';
+import type { BreakerSnapshot, CallOutcome, ConnectionHealthStore, ConnectionRef, ProviderId, WebhookTarget, WebhookTargetResolver } from './ports.ts';
 import type { Vault } from './vault.ts';
 
 /**
@@ -88,11 +80,7 @@ export function toConnectionDto(row: PublicRow): ConnectionDto {
 }
 
 function connections(ctx: Pick<DomainContext, 'db'>) {
-  return ctx
-    .db<IntegrationsDB>()
-    .selectFrom(CONNECTIONS)
-    .select(publicColumns)
-    .select(sql<boolean>`cardinality(webhook_secrets) > 0`.as('webhook_configured'));
+  return ctx.db<IntegrationsDB>().selectFrom(CONNECTIONS).select(publicColumns).select(sql<boolean>`cardinality(webhook_secrets) > 0`.as('webhook_configured'));
 }
 
 async function findConnection(ctx: Pick<DomainContext, 'db'>, id: string, lock = false): Promise<PublicRow> {
@@ -283,10 +271,15 @@ export function systemContext(deps: RegistryDeps, trx: Transaction<IntegrationsD
 export function createConnectionHealthStore(deps: RegistryDeps): ConnectionHealthStore {
   return {
     async breaker(ref: ConnectionRef): Promise<BreakerSnapshot> {
-      const row = await withTenant<IntegrationsDB, { breaker_state: BreakerSnapshot['state']; consecutive_failures: number; breaker_opened_at: Date | null } | undefined>(
-        deps.db,
-        { tenantId: ref.tenantId },
-        (trx) => trx.selectFrom(CONNECTIONS).select(['breaker_state', 'consecutive_failures', 'breaker_opened_at']).where('id', '=', ref.connectionId).executeTakeFirst(),
+      const row = await withTenant<
+        IntegrationsDB,
+        { breaker_state: BreakerSnapshot['state']; consecutive_failures: number; breaker_opened_at: Date | null } | undefined
+      >(deps.db, { tenantId: ref.tenantId }, (trx) =>
+        trx
+          .selectFrom(CONNECTIONS)
+          .select(['breaker_state', 'consecutive_failures', 'breaker_opened_at'])
+          .where('id', '=', ref.connectionId)
+          .executeTakeFirst(),
       );
       if (!row) throw new NotFoundError('Connection', ref.connectionId);
       return { state: row.breaker_state, consecutiveFailures: row.consecutive_failures, openedAt: row.breaker_opened_at };
@@ -335,7 +328,12 @@ export function createConnectionHealthStore(deps: RegistryDeps): ConnectionHealt
         if (degrading) {
           await ctx.emit(
             connectionDegraded,
-            { ...eventBase(row), error_message: outcome.message.slice(0, 1000), error_code: outcome.providerCode ?? null, consecutive_failures: breaker.consecutiveFailures },
+            {
+              ...eventBase(row),
+              error_message: outcome.message.slice(0, 1000),
+              error_code: outcome.providerCode ?? null,
+              consecutive_failures: breaker.consecutiveFailures,
+            },
             { aggregateId: row.id },
           );
         }

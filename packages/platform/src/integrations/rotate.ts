@@ -35,11 +35,7 @@ export async function rotateVault(db: Database, vault: Vault, onTenant?: (tenant
           return ciphertext;
         }
       };
-      const rows = await trx
-        .selectFrom('platform.integration_connections')
-        .select(['id', 'credentials', 'webhook_secrets'])
-        .forUpdate()
-        .execute();
+      const rows = await trx.selectFrom('platform.integration_connections').select(['id', 'credentials', 'webhook_secrets']).forUpdate().execute();
       for (const row of rows) {
         const credentials = row.credentials ? redo(row.credentials, row.id) : null;
         const secrets = row.webhook_secrets.map((secret) => redo(secret, row.id));

@@ -1,13 +1,5 @@
 import { router, tenantProcedure } from '../trpc/trpc.ts';
-import {
-  connectionDto,
-  connectionIdInput,
-  connectionListDto,
-  listConnectionsInput,
-  oauthProviderDto,
-  startOAuthDto,
-  startOAuthInput,
-} from './contracts.ts';
+import { connectionDto, connectionIdInput, connectionListDto, listConnectionsInput, oauthProviderDto, startOAuthDto, startOAuthInput } from './contracts.ts';
 import { listOAuthProviders, MANAGE_PERMISSION, startOAuth } from './oauth.ts';
 import { disconnectConnection, getConnection, listConnections, retryConnection } from './registry.ts';
 
