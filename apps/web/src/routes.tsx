@@ -28,6 +28,8 @@ export const router = createBrowserRouter([
   { path: '/signup', lazy: page(() => import('./features/auth/SignUp.tsx')), errorElement: <RouteError /> },
   { path: '/invite/:token', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
   { path: '/accept-invitation', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
+  // A file request's public page: no session, outside the signed-in shell (files' requestLinkPath).
+  { path: '/upload/:token', lazy: page(() => import('./features/public/FileRequestPage.tsx')), errorElement: <RouteError /> },
   {
     path: '/',
     element: <RequireAuth />,
@@ -43,6 +45,7 @@ export const router = createBrowserRouter([
       { path: 'deals', lazy: page(() => import('./features/deals/DealBoard.tsx')) },
       { path: 'projects', lazy: page(() => import('./features/projects/ProjectList.tsx')) },
       { path: 'projects/:id', lazy: page(() => import('./features/projects/ProjectBoard.tsx')) },
+      { path: 'files', lazy: page(() => import('./features/files/FilesPage.tsx')) },
       { path: 'timeline', lazy: page(() => import('./features/timeline/TimelinePage.tsx')) },
       { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
       { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },

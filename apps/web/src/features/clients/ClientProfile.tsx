@@ -31,11 +31,12 @@ import { DealFormDialog } from '../deals/DealForm.tsx';
 import { NewProjectDialog } from '../projects/NewProjectDialog.tsx';
 import { statusTone as projectTone } from '../projects/statusTone.ts';
 import { TimelineList } from '../timeline/TimelineList.tsx';
+import { ScopedFiles } from '../files/ScopedFiles.tsx';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { clientStatusTone } from './statusTone.ts';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
 
-type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'notes' | 'timeline';
+type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'notes' | 'timeline';
 
 export default function ClientProfilePage() {
   const { id = '' } = useParams();
@@ -45,6 +46,7 @@ export default function ClientProfilePage() {
   const [params, setParams] = useSearchParams();
   const tab = (params.get('tab') as Tab | null) ?? 'overview';
   const canWrite = useCan('crm.client.write');
+  const canFiles = useCan('files.read');
   const [editing, setEditing] = useState(false);
   const client = trpc.crm.clients.get.useQuery({ id });
   const refresh = (c: { id: string }) => {
@@ -116,6 +118,7 @@ export default function ClientProfilePage() {
           { id: 'contacts', label: 'Contacts' },
           { id: 'deals', label: 'Deals' },
           { id: 'projects', label: 'Projects' },
+          ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
           { id: 'notes', label: 'Notes' },
           { id: 'timeline', label: 'Timeline' },
         ]}
@@ -127,6 +130,7 @@ export default function ClientProfilePage() {
         {tab === 'contacts' ? <ContactsTab clientId={id} /> : null}
         {tab === 'deals' ? <DealsTab clientId={id} /> : null}
         {tab === 'projects' ? <ProjectsTab clientId={id} /> : null}
+        {tab === 'files' && canFiles ? <ScopedFiles scope={{ clientId: id }} /> : null}
         {tab === 'notes' ? <NotesTab clientId={id} /> : null}
         {tab === 'timeline' ? <TimelineTab clientId={id} /> : null}
       </div>

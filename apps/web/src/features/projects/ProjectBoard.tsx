@@ -5,7 +5,8 @@ import { errorMessage } from '../../lib/errors.ts';
 import { formatDate, humanize } from '../../lib/format.ts';
 import type { RouterOutputs } from '../../trpc.ts';
 import { trpc } from '../../trpc.ts';
-import { Avatar, Badge, Button, Card, ErrorState, Input, PageHeader, PageSpinner, useToast } from '../../ui/index.ts';
+import { Avatar, Badge, Button, Card, ErrorState, Input, PageHeader, PageSpinner, Tabs, useToast } from '../../ui/index.ts';
+import { ScopedFiles } from '../files/ScopedFiles.tsx';
 import { Kanban } from '../../ui/Kanban.tsx';
 import { ClientName } from '../clients/ClientName.tsx';
 import { statusTone } from './statusTone.ts';
@@ -21,6 +22,8 @@ export default function ProjectBoardPage() {
   const utils = trpc.useUtils();
   const canWrite = useCan('projects.task.write');
   const canProject = useCan('projects.project.write');
+  const canFiles = useCan('files.read');
+  const view: 'board' | 'files' = canFiles && params.get('view') === 'files' ? 'files' : 'board';
   const board = trpc.projects.projects.board.useQuery({ id });
   const members = trpc.identity.members.list.useQuery(undefined, { staleTime: 300_000 });
   const move = trpc.projects.tasks.move.useMutation();
@@ -90,46 +93,62 @@ export default function ProjectBoardPage() {
           ) : null
         }
       />
-      <div className="flex gap-5">
-        <div className="min-w-0 flex-1">
-          <Kanban<Task>
-            columns={b.columns.map((c) => ({
-              id: c.id,
-              title: c.name,
-              accent: c.isDone ? 'border-emerald-500' : 'border-indigo-400',
-              items: c.tasks,
-              footer: canWrite ? <AddTask projectId={id} columnId={c.id} /> : undefined,
-            }))}
-            getId={(t) => t.id}
-            disabled={!canWrite}
-            onMove={onMove}
-            renderItem={(t) => (
-              // biome-ignore lint/a11y/useKeyWithClickEvents: the card's wrapper is the keyboard drag handle (Space/Enter move it); keyboard users open a task from Command-K
-              <article
-                className="cursor-pointer rounded-md bg-white p-2.5 text-sm shadow-xs ring-1 ring-slate-200 hover:ring-indigo-300"
-                onClick={() => setParams({ task: t.id }, { replace: true })}
-                data-task-title={t.title}
-              >
-                <div className={t.status === 'done' ? 'text-slate-400 line-through' : 'text-slate-800'}>{t.title}</div>
-                <div className="mt-2 flex items-center gap-2 text-xs text-slate-500">
-                  {t.checklist.length > 0 ? (
-                    <span>
-                      ☑ {t.checklist.filter((i) => i.done).length}/{t.checklist.length}
-                    </span>
-                  ) : null}
-                  {t.dueDate ? (
-                    <span className={new Date(t.dueDate) < new Date() && t.status !== 'done' ? 'text-rose-600' : ''}>{formatDate(t.dueDate)}</span>
-                  ) : null}
-                  <span className="ml-auto">{t.assigneeId ? <Avatar name={memberName.get(t.assigneeId) ?? '?'} size="sm" /> : null}</span>
-                </div>
-              </article>
-            )}
+      {canFiles ? (
+        <div className="mb-4">
+          <Tabs
+            tabs={[
+              { id: 'board', label: 'Board' },
+              { id: 'files', label: 'Files' },
+            ]}
+            value={view}
+            onChange={(v) => setParams(v === 'board' ? {} : { view: v }, { replace: true })}
           />
         </div>
-        <aside className="hidden w-64 shrink-0 xl:block">
-          <Milestones projectId={id} milestones={b.milestones} canWrite={canProject} />
-        </aside>
-      </div>
+      ) : null}
+      {view === 'files' ? (
+        <ScopedFiles scope={{ projectId: id }} />
+      ) : (
+        <div className="flex gap-5">
+          <div className="min-w-0 flex-1">
+            <Kanban<Task>
+              columns={b.columns.map((c) => ({
+                id: c.id,
+                title: c.name,
+                accent: c.isDone ? 'border-emerald-500' : 'border-indigo-400',
+                items: c.tasks,
+                footer: canWrite ? <AddTask projectId={id} columnId={c.id} /> : undefined,
+              }))}
+              getId={(t) => t.id}
+              disabled={!canWrite}
+              onMove={onMove}
+              renderItem={(t) => (
+                // biome-ignore lint/a11y/useKeyWithClickEvents: the card's wrapper is the keyboard drag handle (Space/Enter move it); keyboard users open a task from Command-K
+                <article
+                  className="cursor-pointer rounded-md bg-white p-2.5 text-sm shadow-xs ring-1 ring-slate-200 hover:ring-indigo-300"
+                  onClick={() => setParams({ task: t.id }, { replace: true })}
+                  data-task-title={t.title}
+                >
+                  <div className={t.status === 'done' ? 'text-slate-400 line-through' : 'text-slate-800'}>{t.title}</div>
+                  <div className="mt-2 flex items-center gap-2 text-xs text-slate-500">
+                    {t.checklist.length > 0 ? (
+                      <span>
+                        ☑ {t.checklist.filter((i) => i.done).length}/{t.checklist.length}
+                      </span>
+                    ) : null}
+                    {t.dueDate ? (
+                      <span className={new Date(t.dueDate) < new Date() && t.status !== 'done' ? 'text-rose-600' : ''}>{formatDate(t.dueDate)}</span>
+                    ) : null}
+                    <span className="ml-auto">{t.assigneeId ? <Avatar name={memberName.get(t.assigneeId) ?? '?'} size="sm" /> : null}</span>
+                  </div>
+                </article>
+              )}
+            />
+          </div>
+          <aside className="hidden w-64 shrink-0 xl:block">
+            <Milestones projectId={id} milestones={b.milestones} canWrite={canProject} />
+          </aside>
+        </div>
+      )}
       {taskId ? <TaskDrawer taskId={taskId} projectId={id} milestones={b.milestones} onClose={() => setParams({}, { replace: true })} /> : null}
     </>
   );
