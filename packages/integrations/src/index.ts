@@ -5,3 +5,4 @@ export * from './http/memory-health-store.ts';
 export * from './http/retry.ts';
 export * from './http/ssrf.ts';
 export * from './http/transport.ts';
+export * from './webhooks/index.ts';
