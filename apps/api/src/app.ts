@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import {
   collectSubscriptions,
+  createBlobServices,
   createBoss,
   createDomainRuntime,
   createDatabase,
@@ -133,7 +134,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     // permission catalog, the action registry (workflow definitions are validated against it, also
     // in an api-only process; the engine runs its actions) and the dead-letter/replay procedures'
     // pg-boss and subscriptions.
-    const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) });
+    // The kernel services from config (§7): the blob store (local disk under DATA_DIR by default, or
+    // S3) and the virus scanner when ClamAV is configured.
+    const blobServices = await createBlobServices(config, { dataDir: resolveFromRoot(config.DATA_DIR) });
+    cleanup.push('blob store', () => blobServices.close());
+    log.info({ blobStore: blobServices.services.blobs?.kind, scanner: blobServices.services.scanner?.name ?? null }, 'blob storage');
+    const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) }, blobServices.services);
 
     if (role !== 'api') {
       const workers: Workers = await startWorkers({ db, boss, modules, runtime, log, config });

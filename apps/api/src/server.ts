@@ -23,6 +23,7 @@ import {
   RedisRateLimiter,
   createDomainRuntime,
   isSecureCookie,
+  LocalBlobStore,
   uuidv7,
   type AnyRouter,
   type Cache,
@@ -30,6 +31,7 @@ import {
   type Database,
   type DomainModule,
   type DomainRuntime,
+  type KernelServices,
   type Logger,
   type RateLimiter,
 } from '@ubos/platform';
@@ -41,13 +43,14 @@ import { observePool, renderMetrics } from './metrics.ts';
 import { checkReadiness, readinessChecks, type BossHandle } from './readiness.ts';
 import { resolveFromRoot } from './paths.ts';
 import { trpcHttpPlugin, type TrpcHttpOptions } from './trpc-http.ts';
+import { blobRoutes } from './routes/blobs.ts';
 
 /** Batched tRPC calls and document uploads can be large; everything else stays at Fastify's 1 MiB. */
 export const TRPC_BODY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Paths that never fall back to the SPA's index.html. */
-const API_PREFIXES = ['/trpc', '/health', '/ready', '/metrics', '/api'];
+const API_PREFIXES = ['/trpc', '/health', '/ready', '/metrics', '/api', '/blobs'];
 
 export interface ServerDeps {
   config: Config;
@@ -67,6 +70,8 @@ export interface ServerDeps {
    * built here from `modules` without event admin (events: null).
    */
   runtime?: DomainRuntime;
+  /** The kernel services of the runtime built here when `runtime` is omitted (tests: a LocalBlobStore in a temp dir). */
+  services?: KernelServices;
   /** A worker process: only /health, /ready and /metrics (no tRPC, no web app). */
   probesOnly?: boolean;
   cache?: Cache;
@@ -136,7 +141,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   const { config } = deps;
   const router = deps.router ?? appRouter;
   const modules = deps.modules ?? allModules;
-  const runtime = deps.runtime ?? createDomainRuntime(modules);
+  const runtime = deps.runtime ?? createDomainRuntime(modules, null, deps.services ?? {});
   // startApp checked before touching the database; a server built directly (tests, tools) is checked here.
   assertBootable({ router, modules, permissions: runtime.permissions });
 
@@ -220,6 +225,10 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
       { prefix: '/trpc' },
     );
   }
+
+  // The local blob store's signed uploads and downloads (§7); an S3 store is reached directly.
+  const blobs = runtime.services.blobs;
+  if (!deps.probesOnly && blobs instanceof LocalBlobStore) await app.register(blobRoutes(blobs), { prefix: '/blobs' });
 
   const startedAt = Date.now();
   // Probes run every few seconds: log them only when something is wrong.

@@ -1,0 +1,184 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBlobStore, blobKey, createDomainRuntime, type PresignedPost } from '@ubos/platform';
+import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { modules } from '../src/modules.ts';
+import type { Server } from '../src/server.ts';
+import { testServer } from './helpers.ts';
+
+const TENANT = '00000000-0000-7000-8000-0000000000b1';
+let testDb: TestDatabase;
+let dataDir: string;
+let store: LocalBlobStore;
+let server: Server;
+let counter = 0;
+
+function freshKey(): string {
+  counter += 1;
+  return blobKey({ tenantId: TENANT, domain: 'files', entity: 'blob', blobId: `http-${counter}-${Date.now()}` });
+}
+
+/** The multipart body a browser sends for a POST policy: the signed fields, then the file. */
+async function multipart(
+  post: PresignedPost,
+  file: Buffer,
+  overrides: Record<string, string> = {},
+): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const data = new FormData();
+  for (const [name, value] of Object.entries({ ...post.fields, ...overrides })) data.append(name, value);
+  data.append('file', new Blob([new Uint8Array(file)]), 'upload.bin');
+  const request = new Request('http://localhost/blobs', { method: 'POST', body: data });
+  return { payload: Buffer.from(await request.arrayBuffer()), headers: { 'content-type': request.headers.get('content-type') ?? '' } };
+}
+
+async function upload(post: PresignedPost, file: Buffer, overrides: Record<string, string> = {}) {
+  const body = await multipart(post, file, overrides);
+  return server.inject({ method: 'POST', url: post.url, payload: body.payload, headers: body.headers });
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), 'ubos-api-blobs-'));
+  store = await LocalBlobStore.open({ dataDir });
+  server = await testServer({ db: testDb.db, boss: null, runtime: createDomainRuntime(modules, null, { blobs: store }) });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await testDb?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('/blobs on the local store', () => {
+  it('round-trips a POST policy upload and a signed download', async () => {
+    const key = freshKey();
+    // Over Fastify's 1 MiB body limit: the route streams, it never buffers.
+    const file = Buffer.alloc(2 * 1024 * 1024 + 17, 7);
+    const post = await store.presignPost({ key, contentType: 'application/pdf', minBytes: 1, maxBytes: 3 * 1024 * 1024, expiresInSeconds: 300 });
+    const response = await upload(post, file);
+    expect(response.statusCode, response.body).toBe(204);
+    expect(await store.head(key)).toMatchObject({ size: file.length });
+
+    const url = await store.presignGet({ key, expiresInSeconds: 120, filename: 'contract.pdf', contentType: 'application/pdf', disposition: 'attachment' });
+    const download = await server.inject({ method: 'GET', url });
+    expect(download.statusCode).toBe(200);
+    expect(download.rawPayload.equals(file)).toBe(true);
+    expect(download.headers['content-type']).toBe('application/pdf');
+    expect(download.headers['content-disposition']).toBe(`attachment; filename="contract.pdf"; filename*=UTF-8''contract.pdf`);
+    expect(download.headers['x-content-type-options']).toBe('nosniff');
+    expect(download.headers['cache-control']).toBe('private, no-store');
+
+    const ranged = await server.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } });
+    expect(ranged.statusCode).toBe(206);
+    expect(ranged.headers['content-range']).toBe(`bytes 0-9/${file.length}`);
+    expect(ranged.rawPayload.length).toBe(10);
+  });
+
+  it('answers 413 for a file over the policy maximum and keeps no object', async () => {
+    const key = freshKey();
+    const post = await store.presignPost({ key, contentType: 'text/plain', minBytes: 1, maxBytes: 64 * 1024, expiresInSeconds: 300 });
+    const response = await upload(post, Buffer.alloc(64 * 1024 + 1, 65));
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toMatchObject({ error: 'Payload Too Large', message: expect.stringMatching(/larger than the 65536 bytes/) });
+    expect(await store.head(key)).toBeNull();
+    expect(await readdir(path.join(dataDir, 'blobs', 'tmp'))).toEqual([]);
+  });
+
+  it('answers 403 in words for another content type, a changed signature and an expired policy', async () => {
+    const key = freshKey();
+    const post = await store.presignPost({ key, contentType: 'image/png', minBytes: 1, maxBytes: 1024, expiresInSeconds: 300 });
+    const wrongType = await upload(post, Buffer.from('x'), { 'Content-Type': 'text/html' });
+    expect(wrongType.statusCode).toBe(403);
+    expect(wrongType.json().message).toMatch(/content type \(text\/html\) is not the one the upload was signed for \(image\/png\)/);
+    const changed = await upload(post, Buffer.from('x'), {
+      signature: `${post.fields.signature?.slice(0, -1)}${post.fields.signature?.endsWith('A') ? 'B' : 'A'}`,
+    });
+    expect(changed.statusCode).toBe(403);
+    expect(changed.json().message).toMatch(/signature does not match/);
+
+    const past = await LocalBlobStore.open({ dataDir, now: () => Date.now() - 10 * 60_000 });
+    const expiredPost = await past.presignPost({ key, contentType: 'image/png', minBytes: 1, maxBytes: 1024, expiresInSeconds: 60 });
+    const expired = await upload(expiredPost, Buffer.from('x'));
+    expect(expired.statusCode).toBe(403);
+    expect(expired.json().message).toMatch(/expired at/);
+    expect(await store.head(key)).toBeNull();
+  });
+
+  it('refuses a download URL that is changed or expired', async () => {
+    const key = freshKey();
+    await store.put(key, Buffer.from('secret'), { contentType: 'text/plain' });
+    const url = await store.presignGet({ key, expiresInSeconds: 60, filename: 'a.txt', contentType: 'text/plain', disposition: 'attachment' });
+    const changedName = await server.inject({ method: 'GET', url: url.replace('name=a.txt', 'name=b.txt') });
+    expect(changedName.statusCode).toBe(403);
+    expect(changedName.json().message).toMatch(/altered/);
+    const otherKey = await server.inject({ method: 'GET', url: url.replace(key, freshKey()) });
+    expect(otherKey.statusCode).toBe(403);
+    const past = await LocalBlobStore.open({ dataDir, now: () => Date.now() - 10 * 60_000 });
+    const expired = await server.inject({
+      method: 'GET',
+      url: await past.presignGet({ key, expiresInSeconds: 60, filename: 'a.txt', contentType: 'text/plain', disposition: 'attachment' }),
+    });
+    expect(expired.statusCode).toBe(403);
+    expect(expired.json().message).toMatch(/expired/);
+    const unsigned = await server.inject({ method: 'GET', url: `/blobs/${key}` });
+    expect(unsigned.statusCode).toBe(403);
+    expect(unsigned.body).not.toContain('secret');
+  });
+
+  it('serves inline only an image or PDF signed inline; SVG, HTML and anything unsigned-inline download', async () => {
+    const cases: { type: string; disposition: 'inline' | 'attachment'; expected: string }[] = [
+      { type: 'image/png', disposition: 'inline', expected: 'inline' },
+      { type: 'application/pdf', disposition: 'inline', expected: 'inline' },
+      { type: 'image/png', disposition: 'attachment', expected: 'attachment' },
+      { type: 'image/svg+xml', disposition: 'inline', expected: 'attachment' },
+      { type: 'text/html', disposition: 'inline', expected: 'attachment' },
+      { type: 'text/plain', disposition: 'inline', expected: 'attachment' },
+    ];
+    for (const { type, disposition, expected } of cases) {
+      const key = freshKey();
+      await store.put(key, Buffer.from('<svg onload="alert(1)"/>'), { contentType: 'application/octet-stream' });
+      const response = await server.inject({
+        method: 'GET',
+        url: await store.presignGet({ key, expiresInSeconds: 60, filename: 'f', contentType: type, disposition }),
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-disposition'], `${type} ${disposition}`).toMatch(new RegExp(`^${expected};`));
+      expect(response.headers['content-type']).toBe(type);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
+  it('accepts a signed PUT with its exact type and length, and refuses others', async () => {
+    const key = freshKey();
+    const put = await store.presignPut({ key, contentType: 'application/pdf', contentLength: 9, expiresInSeconds: 300 });
+    const wrongType = await server.inject({ method: 'PUT', url: put.url, payload: Buffer.from('%PDF-1.7\n'), headers: { 'content-type': 'text/html' } });
+    expect(wrongType.statusCode).toBe(403);
+    const wrongLength = await server.inject({
+      method: 'PUT',
+      url: put.url,
+      payload: Buffer.from('%PDF-1.7\n!'),
+      headers: { 'content-type': 'application/pdf' },
+    });
+    expect(wrongLength.statusCode).toBe(403);
+    const noType = await server.inject({ method: 'PUT', url: put.url, payload: Buffer.from('%PDF-1.7\n') });
+    expect(noType.statusCode).toBe(403);
+    expect(await store.head(key)).toBeNull();
+    const ok = await server.inject({ method: 'PUT', url: put.url, payload: Buffer.from('%PDF-1.7\n'), headers: put.headers });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(await store.head(key)).toMatchObject({ size: 9 });
+    const again = await server.inject({ method: 'PUT', url: put.url, payload: Buffer.from('%PDF-1.7\n'), headers: put.headers });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('is not served by a server without a local store, and never falls back to the web app', async () => {
+    const bare = await testServer({ db: testDb.db, boss: null });
+    try {
+      const response = await bare.inject({ method: 'GET', url: `/blobs/${freshKey()}?sig=x` });
+      expect(response.statusCode).toBe(404);
+    } finally {
+      await bare.close();
+    }
+  });
+});
