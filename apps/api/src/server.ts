@@ -43,6 +43,7 @@ import { observePool, renderMetrics } from './metrics.ts';
 import { checkReadiness, readinessChecks, type BossHandle } from './readiness.ts';
 import { resolveFromRoot } from './paths.ts';
 import { trpcHttpPlugin, type TrpcHttpOptions } from './trpc-http.ts';
+import { oauthCallbackRoutes } from './routes/oauth-callback.ts';
 import { blobRoutes } from './routes/blobs.ts';
 
 /** Batched tRPC calls and document uploads can be large; everything else stays at Fastify's 1 MiB. */
@@ -229,6 +230,8 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   // The local blob store's signed uploads and downloads (§7); an S3 store is reached directly.
   const blobs = runtime.services.blobs;
   if (!deps.probesOnly && blobs instanceof LocalBlobStore) await app.register(blobRoutes(blobs), { prefix: '/blobs' });
+  // The OAuth connect flow's return address (§7).
+  if (!deps.probesOnly) await app.register(oauthCallbackRoutes({ config, log: deps.log, db: deps.db, cache, rateLimiter, runtime }));
 
   const startedAt = Date.now();
   // Probes run every few seconds: log them only when something is wrong.

@@ -2,13 +2,14 @@ import { ConfigError, PermissionCatalog, listProcedures, loadConfig } from '@ubo
 import { migrateCommand } from './migrate.ts';
 import { eventsCommand, eventsUsage } from './events.ts';
 import { searchCommand, searchUsage } from './search.ts';
+import { vaultCommand, vaultUsage } from './vault.ts';
 
 const usage = `Usage: pnpm ubos <command> [options]
 
 Commands:
   migrate                      apply every module's migrations to DATABASE_URL (same as pnpm db:migrate)
   procedures                   list every tRPC procedure with the access it declares
-${eventsUsage}${searchUsage}  help                         show this text
+${eventsUsage}${searchUsage}${vaultUsage}  help                         show this text
 
 Event and search commands connect with DATABASE_APP_URL (or DATABASE_URL as ubos_app); without
 DATABASE_URL, to the embedded Postgres under DATA_DIR, which must be running (pnpm start).
@@ -41,7 +42,7 @@ async function run(argv: readonly string[]): Promise<number> {
       process.stdout.write(usage);
       return 0;
     default: {
-      const code = (await eventsCommand(command, rest)) ?? (await searchCommand(command, rest));
+      const code = (await eventsCommand(command, rest)) ?? (await searchCommand(command, rest)) ?? (await vaultCommand(command, rest));
       if (code !== null) return code;
       process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
       return 2;
