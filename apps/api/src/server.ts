@@ -17,6 +17,7 @@ import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { Redis } from 'ioredis';
 import {
+  DomainError,
   MemoryCache,
   MemoryRateLimiter,
   RedisCache,
@@ -209,6 +210,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   if (!deps.probesOnly) {
     await app.register(
       async (scope) => {
+        const retryAfter = new WeakMap<object, number>();
         scope.addHook('onRoute', (route) => {
           route.bodyLimit = TRPC_BODY_LIMIT;
         });
@@ -217,8 +219,15 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
           createContext: createContextFactory({ config, log: deps.log, db: deps.db, cache, rateLimiter, runtime }),
           onError({ error, path, req }) {
             if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error, path }, 'tRPC request failed');
+            const retryAfterMs = error.cause instanceof DomainError ? error.cause.retryAfterMs : undefined;
+            if (retryAfterMs !== undefined) retryAfter.set(req, Math.max(retryAfter.get(req) ?? 0, retryAfterMs));
           },
         };
+        // A 429 says when to try again: the longest wait any call of the request was given.
+        scope.addHook('onSend', async (request, reply) => {
+          const wait = retryAfter.get(request);
+          if (wait !== undefined && reply.statusCode === 429) reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
+        });
         if (deps.trpcAdapter === 'official') await scope.register(fastifyTRPCPlugin, { trpcOptions: options });
         // Fastify-native for plain JSON calls, the official fetch-path adapter for the rest (see trpc-http.ts).
         else await scope.register(trpcHttpPlugin, options);

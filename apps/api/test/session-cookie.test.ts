@@ -108,3 +108,50 @@ describe('session cookie over HTTP', () => {
     expect(setCookies(again.headers['set-cookie']).has(PRODUCTION_COOKIE)).toBe(false);
   });
 });
+
+describe('login over HTTP', () => {
+  it('ends the session the request already holds (session rotation)', async () => {
+    const input = signUpInput();
+    const signedUp = await development.inject({ method: 'POST', url: '/trpc/identity.auth.signUp', payload: input });
+    const first = setCookies(signedUp.headers['set-cookie']).get(SESSION_COOKIE_NAME)?.value as string;
+    const cookie = (token: string) => ({ [SESSION_COOKIE_NAME]: token });
+    expect((await development.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: cookie(first) })).statusCode).toBe(200);
+
+    const login = await development.inject({
+      method: 'POST',
+      url: '/trpc/identity.auth.login',
+      payload: { email: input.email, password: input.password },
+      cookies: cookie(first),
+    });
+    expect(login.statusCode).toBe(200);
+    const second = setCookies(login.headers['set-cookie']).get(SESSION_COOKIE_NAME)?.value as string;
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect((await development.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: cookie(first) })).statusCode).toBe(401);
+    expect((await development.inject({ method: 'GET', url: '/trpc/identity.auth.me', cookies: cookie(second) })).statusCode).toBe(200);
+  });
+
+  it('answers a throttled login with 429 and Retry-After in seconds', async () => {
+    const server = await testServer({ db: testDb.db, boss: bossHandle, config: { LOGIN_RATE_LIMIT_PER_ACCOUNT: 2 } });
+    try {
+      const input = signUpInput();
+      await server.inject({ method: 'POST', url: '/trpc/identity.auth.signUp', payload: input });
+      const attempt = () => server.inject({ method: 'POST', url: '/trpc/identity.auth.login', payload: { email: input.email, password: 'not the password' } });
+      expect((await attempt()).statusCode).toBe(401);
+      expect((await attempt()).statusCode).toBe(401);
+      const throttled = await attempt();
+      expect(throttled.statusCode).toBe(429);
+      const seconds = Number(throttled.headers['retry-after']);
+      expect(seconds).toBeGreaterThanOrEqual(1);
+      expect(seconds).toBeLessThanOrEqual(15 * 60);
+      // A 401 carries no Retry-After.
+      const other = signUpInput();
+      await server.inject({ method: 'POST', url: '/trpc/identity.auth.signUp', payload: other });
+      const wrong = await server.inject({ method: 'POST', url: '/trpc/identity.auth.login', payload: { email: other.email, password: 'nope nope nope' } });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.headers['retry-after']).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});

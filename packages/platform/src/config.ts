@@ -50,7 +50,10 @@ export const configSchema = z.object({
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
   LOGIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Login attempts per account from one IP per window (a success resets it). */
   LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Failed logins per account from all IPs together per window: slower, so strangers cannot lock the owner out with a few guesses. */
+  LOGIN_FAILURE_BUDGET_PER_ACCOUNT: z.coerce.number().int().min(1).default(100),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PROCESS_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   WEB_DIST_DIR: z.string().default('apps/web/dist'),

@@ -13,11 +13,14 @@ export interface FieldIssue {
 export class DomainError extends Error {
   readonly code: DomainErrorCode;
   readonly issues: FieldIssue[] | undefined;
-  constructor(code: DomainErrorCode, message: string, issues?: FieldIssue[]) {
+  /** For TOO_MANY_REQUESTS: when the caller may try again (the host sends it as `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: DomainErrorCode, message: string, issues?: FieldIssue[], options: { retryAfterMs?: number } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.issues = issues;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

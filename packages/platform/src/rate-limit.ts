@@ -9,6 +9,8 @@ export interface RateLimitResult {
 /** Fixed-window counter: Redis when configured (shared by every replica), in-process otherwise. */
 export interface RateLimiter {
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  /** The current window's count and how long it has left, without counting a hit. */
+  peek(key: string): Promise<{ count: number; resetInMs: number }>;
   reset(key: string): Promise<void>;
 }
 
@@ -25,6 +27,12 @@ export class MemoryRateLimiter implements RateLimiter {
     window.count += 1;
     const allowed = window.count <= limit;
     return { allowed, remaining: Math.max(0, limit - window.count), retryAfterMs: allowed ? 0 : window.resetAt - now };
+  }
+  async peek(key: string): Promise<{ count: number; resetInMs: number }> {
+    const now = Date.now();
+    const window = this.windows.get(key);
+    if (!window || window.resetAt <= now) return { count: 0, resetInMs: 0 };
+    return { count: window.count, resetInMs: window.resetAt - now };
   }
   async reset(key: string): Promise<void> {
     this.windows.delete(key);
@@ -48,6 +56,13 @@ export class RedisRateLimiter implements RateLimiter {
     const ttl = Number(results?.[2]?.[1] ?? windowMs);
     const allowed = count <= limit;
     return { allowed, remaining: Math.max(0, limit - count), retryAfterMs: allowed ? 0 : Math.max(0, ttl) };
+  }
+  async peek(key: string): Promise<{ count: number; resetInMs: number }> {
+    const redisKey = this.prefix + key;
+    const results = await this.redis.multi().get(redisKey).pttl(redisKey).exec();
+    const count = Number(results?.[0]?.[1] ?? 0);
+    const ttl = Number(results?.[1]?.[1] ?? 0);
+    return { count: Number.isFinite(count) ? count : 0, resetInMs: Math.max(0, ttl) };
   }
   async reset(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);

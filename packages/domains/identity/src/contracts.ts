@@ -255,7 +255,7 @@ export const sessionEnded = defineEvent({
   type: 'identity.session.ended',
   version: 2,
   aggregateType: 'identity.user',
-  payload: z.object({ user_id: z.uuid(), reason: z.enum(['logout', 'password_change', 'user_disabled']) }),
+  payload: z.object({ user_id: z.uuid(), reason: z.enum(['logout', 'replaced', 'password_change', 'user_disabled']) }),
 });
 
 export const sessionSwitched = defineEvent({

@@ -64,7 +64,7 @@ export function inScope<T>(db: Database, tenantId: string | null, userId: string
 
 async function enforceRateLimit(ctx: Context, key: string, limit: number, message: string): Promise<void> {
   const result = await ctx.rateLimiter.hit(key, limit, LOGIN_WINDOW_MS);
-  if (!result.allowed) throw new DomainError('TOO_MANY_REQUESTS', message);
+  if (!result.allowed) throw new DomainError('TOO_MANY_REQUESTS', message, undefined, { retryAfterMs: result.retryAfterMs });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,21 +104,45 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResu
   };
 }
 
-export async function login(ctx: Context, input: LoginInput): Promise<AuthResultDto> {
+/**
+ * Login throttling (§7) has three counters, so guessing is slow but a stranger cannot lock the
+ * owner out: attempts per IP (any account); attempts per account from one IP (reset by a
+ * success); and failures per account from every IP together, a much larger budget that only a
+ * distributed attack exhausts. Every 429 says when to retry.
+ */
+async function enforceLoginLimits(ctx: Context, email: string): Promise<{ accountIpKey: string; failuresKey: string }> {
   const tooMany = 'Too many sign-in attempts. Try again later.';
   await enforceRateLimit(ctx, `identity:login:ip:${ctx.ip}`, ctx.config.LOGIN_RATE_LIMIT_PER_IP, tooMany);
-  const accountKey = `identity:login:account:${input.email}`;
-  await enforceRateLimit(ctx, accountKey, ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT, tooMany);
+  const accountIpKey = `identity:login:account-ip:${email}:${ctx.ip}`;
+  await enforceRateLimit(ctx, accountIpKey, ctx.config.LOGIN_RATE_LIMIT_PER_ACCOUNT, tooMany);
+  const failuresKey = `identity:login:account-failures:${email}`;
+  const failures = await ctx.rateLimiter.peek(failuresKey);
+  if (failures.count >= ctx.config.LOGIN_FAILURE_BUDGET_PER_ACCOUNT) {
+    throw new DomainError('TOO_MANY_REQUESTS', 'This account is temporarily locked after many failed sign-ins. Try again later.', undefined, {
+      retryAfterMs: failures.resetInMs,
+    });
+  }
+  return { accountIpKey, failuresKey };
+}
+
+export async function login(ctx: Context, input: LoginInput): Promise<AuthResultDto> {
+  const limits = await enforceLoginLimits(ctx, input.email);
+  const refuse = async (): Promise<never> => {
+    await ctx.rateLimiter.hit(limits.failuresKey, Number.MAX_SAFE_INTEGER, LOGIN_WINDOW_MS);
+    throw new DomainError('UNAUTHORIZED', INVALID_CREDENTIALS);
+  };
 
   const kysely = ctx.db.as<IdentityDB>();
   const user = await repo.findUserByEmail(kysely, input.email);
   if (!user) {
     await verifyDummyPassword(input.password);
-    throw new DomainError('UNAUTHORIZED', INVALID_CREDENTIALS);
+    return refuse();
   }
   const valid = await verifyPassword(user.password_hash, input.password);
-  if (!valid || user.disabled_at !== null) throw new DomainError('UNAUTHORIZED', INVALID_CREDENTIALS);
-  await ctx.rateLimiter.reset(accountKey);
+  if (!valid || user.disabled_at !== null) return refuse();
+  await Promise.all([ctx.rateLimiter.reset(limits.accountIpKey), ctx.rateLimiter.reset(limits.failuresKey)]);
+  // Session rotation: a session the request already holds ends with this login.
+  if (ctx.session) await endSession(ctx, ctx.session, 'replaced');
 
   const organizations = await withUser<IdentityDB, OrganizationDto[]>(ctx.db, user.id, (trx) => repo.listOrganizationsOfUser(trx, user.id));
   const active = organizations[0] ?? null;
@@ -131,19 +155,22 @@ export async function login(ctx: Context, input: LoginInput): Promise<AuthResult
   return { user: { id: user.id, email: user.email, name: user.name }, activeOrganization: active };
 }
 
-export async function logout(ctx: AuthedContext): Promise<{ ok: true }> {
-  const { session } = ctx;
+async function endSession(ctx: Context, session: SessionInfo, reason: 'logout' | 'replaced'): Promise<void> {
   await inScope(ctx.db, session.tenantId, session.userId, async (trx) => {
     const deleted = await invalidateSession(trx, session.sessionId);
     if (deleted && session.tenantId) {
       await domainContextOf(ctx, trx, session.tenantId, session.userId).emit(
         sessionEnded,
-        { user_id: session.userId, reason: 'logout' },
+        { user_id: session.userId, reason },
         { aggregateId: session.userId },
       );
     }
   });
   await evictSessions(ctx.cache, [session.sessionId]);
+}
+
+export async function logout(ctx: AuthedContext): Promise<{ ok: true }> {
+  await endSession(ctx, ctx.session, 'logout');
   clearSessionCookie(ctx.cookies, ctx.config);
   return { ok: true };
 }

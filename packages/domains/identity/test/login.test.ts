@@ -54,21 +54,49 @@ describe('auth.login', () => {
     expect(unknown).toBeGreaterThan(known / 5);
   });
 
-  it('rate-limits per account: TOO_MANY_REQUESTS after LOGIN_RATE_LIMIT_PER_ACCOUNT attempts, even with the right password', async () => {
+  it('rate-limits per account from one IP: TOO_MANY_REQUESTS after LOGIN_RATE_LIMIT_PER_ACCOUNT attempts from it, even with the right password', async () => {
     const { email } = await signUp({ db });
     const rateLimiter = new MemoryRateLimiter();
     const config = testConfig({ LOGIN_RATE_LIMIT_PER_ACCOUNT: 3, LOGIN_RATE_LIMIT_PER_IP: 100 });
+    const { caller: attacker } = await callerFor({ db, rateLimiter, config, ip: '198.51.100.66' });
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      // A different IP each time: only the account counter can trip.
-      const { caller } = await callerFor({ db, rateLimiter, config, ip: `10.0.0.${attempt + 1}` });
-      await expectCode(caller.auth.login({ email, password: 'not the password' }), 'UNAUTHORIZED');
+      await expectCode(attacker.auth.login({ email, password: 'not the password' }), 'UNAUTHORIZED');
     }
-    const { caller } = await callerFor({ db, rateLimiter, config, ip: '10.0.0.9' });
-    await expectCode(caller.auth.login({ email, password: PASSWORD }), 'TOO_MANY_REQUESTS');
-    await expectCode(caller.auth.login({ email: email.toUpperCase(), password: PASSWORD }), 'TOO_MANY_REQUESTS');
+    const refused = await attacker.auth.login({ email, password: PASSWORD }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    // The wait travels with the error (the host sends it as Retry-After).
+    expect((refused as { cause?: { retryAfterMs?: number } }).cause?.retryAfterMs).toBeGreaterThan(0);
+    await expectCode(attacker.auth.login({ email: email.toUpperCase(), password: PASSWORD }), 'TOO_MANY_REQUESTS');
     // Another account from the same IP is unaffected.
     const other = await signUp({ db });
-    await expect(caller.auth.login({ email: other.email, password: PASSWORD })).resolves.toBeTruthy();
+    await expect(attacker.auth.login({ email: other.email, password: PASSWORD })).resolves.toBeTruthy();
+  });
+
+  it('a stranger failing from other IPs does not lock the owner out', async () => {
+    const { email } = await signUp({ db });
+    const rateLimiter = new MemoryRateLimiter();
+    const config = testConfig({ LOGIN_RATE_LIMIT_PER_ACCOUNT: 3, LOGIN_RATE_LIMIT_PER_IP: 100, LOGIN_FAILURE_BUDGET_PER_ACCOUNT: 50 });
+    // Ten wrong passwords, from anywhere but the owner's address.
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const { caller } = await callerFor({ db, rateLimiter, config, ip: `10.0.${attempt}.1` });
+      await expectCode(caller.auth.login({ email, password: 'not the password' }), 'UNAUTHORIZED');
+    }
+    const { caller: owner } = await callerFor({ db, rateLimiter, config, ip: '192.0.2.10' });
+    await expect(owner.auth.login({ email, password: PASSWORD })).resolves.toMatchObject({ user: { email } });
+  });
+
+  it('past the per-account failure budget (all IPs together) the account is locked, with a time to retry', async () => {
+    const { email } = await signUp({ db });
+    const rateLimiter = new MemoryRateLimiter();
+    const config = testConfig({ LOGIN_RATE_LIMIT_PER_ACCOUNT: 100, LOGIN_RATE_LIMIT_PER_IP: 100, LOGIN_FAILURE_BUDGET_PER_ACCOUNT: 4 });
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      const { caller } = await callerFor({ db, rateLimiter, config, ip: `10.1.${attempt}.1` });
+      await expectCode(caller.auth.login({ email, password: 'not the password' }), 'UNAUTHORIZED');
+    }
+    const { caller: owner } = await callerFor({ db, rateLimiter, config, ip: '192.0.2.11' });
+    const refused = await owner.auth.login({ email, password: PASSWORD }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/temporarily locked/) });
+    expect((refused as { cause?: { retryAfterMs?: number } }).cause?.retryAfterMs).toBeGreaterThan(0);
   });
 
   it('rate-limits per IP across accounts, including unknown emails', async () => {
