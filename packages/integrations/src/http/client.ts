@@ -103,7 +103,9 @@ export class ProviderUnreachableError extends Error {
   }
 }
 
+/** Idempotent by HTTP's definition, so safe to repeat. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function responseOf(raw: TransportResponse, attempts: number): HttpResponse {
   return {
@@ -212,8 +214,8 @@ export class ProviderHttpClient {
    */
   async request(input: HttpRequestInput): Promise<HttpResponse> {
     const method = (input.method ?? (input.json !== undefined || input.body !== undefined ? 'POST' : 'GET')).toUpperCase();
-    const safe = SAFE_METHODS.has(method);
-    const idempotencyKey = this.idempotency && !safe ? (input.idempotencyKey ?? randomUUID()) : null;
+    // Xero creates with PUT: every method but a read carries the key where the provider takes one.
+    const idempotencyKey = this.idempotency && !READ_METHODS.has(method) ? (input.idempotencyKey ?? randomUUID()) : null;
     const url = this.buildUrl(input, idempotencyKey);
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [name, value] of Object.entries({ ...this.options.headers, ...input.headers })) headers[name.toLowerCase()] = value;
@@ -226,7 +228,7 @@ export class ProviderHttpClient {
       body = Buffer.isBuffer(input.body) ? input.body : Buffer.from(input.body);
     }
     // Safe to repeat: an idempotent method, or a write the provider deduplicates by its key.
-    const repeatable = safe || idempotencyKey !== null;
+    const repeatable = SAFE_METHODS.has(method) || idempotencyKey !== null;
 
     const gate = await this.enter();
     try {
