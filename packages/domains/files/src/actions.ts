@@ -1,6 +1,18 @@
 import { defineAction, type ActionDefinition } from '@ubos/platform';
-import { settingsSchema, updateSettingsInput } from './contracts.ts';
+import {
+  attachedDto,
+  attachToProjectInput,
+  createdFoldersDto,
+  createdRequestActionDto,
+  createFolderFromTemplateInput,
+  createRequestInput,
+  settingsSchema,
+  updateSettingsInput,
+} from './contracts.ts';
 import * as service from './service.ts';
+import { attachToProject } from './service-files.ts';
+import { createFromTemplate } from './service-folders.ts';
+import { openRequest } from './service-requests.ts';
 
 /**
  * Workflow actions of the files domain (ARCHITECTURE.md §6). The kit validates input and
@@ -16,4 +28,35 @@ export const updateSettingsAction = defineAction({
   run: async (input, ctx) => (await service.updateSettings(ctx, input)).settings,
 });
 
-export const filesActions: readonly ActionDefinition[] = [updateSettingsAction];
+export const createFolderFromTemplateAction = defineAction({
+  name: 'files.createFolderFromTemplate',
+  description: 'Build a folder template (by id, name or slug, default "client-onboarding") for a client or project; reuses folders already there',
+  input: createFolderFromTemplateInput,
+  output: createdFoldersDto,
+  run: (input, ctx) => createFromTemplate(ctx, input),
+});
+
+export const attachToProjectAction = defineAction({
+  name: 'files.attachToProject',
+  description: "Attach files (fileId or fileIds) to a project, moving them into the project's folder when it has one",
+  input: attachToProjectInput,
+  output: attachedDto,
+  run: (input, ctx) => attachToProject(ctx, input),
+});
+
+/**
+ * Makes a file request. Its output holds no token: step outputs are stored as plain JSON, and a
+ * link token is stored only as its hash (§7). Staff hand out links made with files.requests.create.
+ */
+export const createRequestAction = defineAction({
+  name: 'files.createRequest',
+  description: 'Make a file request (upload-only link) for a folder; outputs its id, label and expiry',
+  input: createRequestInput,
+  output: createdRequestActionDto,
+  run: async (input, ctx) => {
+    const { row } = await openRequest(ctx, input);
+    return { requestId: row.id, label: row.label, expiresAt: row.expires_at.toISOString() };
+  },
+});
+
+export const filesActions: readonly ActionDefinition[] = [updateSettingsAction, createFolderFromTemplateAction, attachToProjectAction, createRequestAction];

@@ -349,7 +349,10 @@ const fileName = z
   .trim()
   .min(1, 'Give the file a name')
   .max(255, 'A file name can have at most 255 characters')
-  .refine((value) => !/[/\\\u0000-\u001f]/.test(value) && value !== '.' && value !== '..', 'A file name cannot contain / or \\ or control characters');
+  .refine(
+    (value) => !/[/\\]/.test(value) && ![...value].some((char) => char.charCodeAt(0) < 0x20) && value !== '.' && value !== '..',
+    'A file name cannot contain / or \\ or control characters',
+  );
 const limit = z.number().int().min(1).max(200).default(50);
 
 export const idInput = z.object({ id });

@@ -62,6 +62,15 @@ function runAction(tenantId: string, key: string, input: unknown) {
 }
 
 describe('files settings', () => {
+  it('maps two-word settings to snake_case in the event', async () => {
+    const a = actor('admin');
+    await a.caller.settings.update({ maxFileBytes: 1000, allowedTypes: ['application/pdf'] });
+    const [written] = await events(a.tenantId);
+    expect(written?.event.payload).toMatchObject({ max_file_bytes: 1000, allowed_types: ['application/pdf'], changed_keys: ['allowed_types', 'max_file_bytes'] });
+    await expect(a.caller.settings.update({ maxFileBytes: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(a.caller.settings.update({ allowedTypes: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('returns the defaults while the tenant changed nothing, to every role', async () => {
     for (const role of ['owner', 'admin', 'member', 'viewer'] as const) {
       expect(await actor(role).caller.settings.get()).toEqual({ settings: defaultSettings, updatedAt: null, updatedBy: null });
@@ -71,7 +80,7 @@ describe('files settings', () => {
   it('writes the row and its event in one transaction, and nothing when nothing changes', async () => {
     const a = actor('admin');
     const updated = await a.caller.settings.update({ label: '  Our area ' });
-    expect(updated).toEqual({ settings: { enabled: true, label: 'Our area' }, updatedAt: expect.any(Date), updatedBy: a.userId });
+    expect(updated).toEqual({ settings: { ...defaultSettings, label: 'Our area' }, updatedAt: expect.any(Date), updatedBy: a.userId });
     expect(await a.caller.settings.get()).toEqual(updated);
     expect(await rows(a.tenantId)).toEqual([expect.objectContaining({ tenant_id: a.tenantId, updated_by: a.userId })]);
     const [written] = await events(a.tenantId);
@@ -89,7 +98,7 @@ describe('files settings', () => {
     expect(await events(a.tenantId)).toHaveLength(1);
 
     // A second change merges into the stored settings and lists only what it changed.
-    expect((await a.caller.settings.update({ enabled: false, label: 'Our area' })).settings).toEqual({ enabled: false, label: 'Our area' });
+    expect((await a.caller.settings.update({ enabled: false, label: 'Our area' })).settings).toEqual({ ...defaultSettings, enabled: false, label: 'Our area' });
     expect((await events(a.tenantId)).map((item) => item.event.payload.changed_keys)).toEqual([['label'], ['enabled']]);
 
     // Rolled back after the update: neither the row change nor the event remains.
@@ -139,14 +148,14 @@ describe('files settings', () => {
 
   it('runs the workflow action once per idempotency key', async () => {
     const a = actor();
-    expect(await runAction(a.tenantId, 'run-1:settings', { enabled: false })).toEqual({ enabled: false, label: null });
+    expect(await runAction(a.tenantId, 'run-1:settings', { enabled: false })).toEqual({ ...defaultSettings, enabled: false });
     await a.caller.settings.update({ enabled: true });
     // A retried step returns its stored result and writes nothing again.
-    expect(await runAction(a.tenantId, 'run-1:settings', { enabled: false })).toEqual({ enabled: false, label: null });
+    expect(await runAction(a.tenantId, 'run-1:settings', { enabled: false })).toEqual({ ...defaultSettings, enabled: false });
     expect((await a.caller.settings.get()).settings.enabled).toBe(true);
     expect(await events(a.tenantId)).toHaveLength(2);
     // Another step key is another change.
-    expect(await runAction(a.tenantId, 'run-2:settings', { enabled: false })).toEqual({ enabled: false, label: null });
+    expect(await runAction(a.tenantId, 'run-2:settings', { enabled: false })).toEqual({ ...defaultSettings, enabled: false });
     const last = (await events(a.tenantId)).at(-1)?.event;
     expect(last).toMatchObject({ actor_id: null, payload: { changed_keys: ['enabled'], updated_by: null } });
     await expect(runAction(a.tenantId, 'run-3:settings', { enabled: 'no' })).rejects.toThrow();
@@ -160,8 +169,8 @@ describe('files settings', () => {
     expect(await rows(b.tenantId)).toEqual([]);
     expect(await events(b.tenantId)).toEqual([]);
     await b.caller.settings.update({ label: 'Tenant B' });
-    expect((await a.caller.settings.get()).settings).toEqual({ enabled: false, label: 'Tenant A' });
-    expect((await b.caller.settings.get()).settings).toEqual({ enabled: true, label: 'Tenant B' });
+    expect((await a.caller.settings.get()).settings).toEqual({ ...defaultSettings, enabled: false, label: 'Tenant A' });
+    expect((await b.caller.settings.get()).settings).toEqual({ ...defaultSettings, label: 'Tenant B' });
     expect(await events(a.tenantId)).toHaveLength(1);
   });
 });
