@@ -5,11 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectSubscriptions,
   createCallerFactory,
+  createDomainContext,
   createDomainRuntime,
   deadLetterQueueName,
   ensureSubscriptionQueues,
+  saveOAuthConnection,
   sql,
   uuidv7,
+  vaultFromConfig,
   withTenant,
   type Context,
   type DomainRuntime,
@@ -69,6 +72,8 @@ interface Fixture {
   subscription: string;
   /** An event in A's outbox. */
   event: string;
+  /** An integration connection of A (as the OAuth callback stores it). */
+  connection: string;
 }
 
 type Case = CrossTenantCase<Caller, Fixture>;
@@ -180,6 +185,17 @@ const cases: Record<string, Case> = {
       return null;
     },
   },
+  // ---------------------------------------------------------------- platform integrations (the connections registry)
+  'platform.integrations.connections.list': { expect: 'empty', call: (b) => b.platform.integrations.connections.list({ includeDisconnected: true }) },
+  'platform.integrations.connections.get': { expect: 'not_found', call: (b, a) => b.platform.integrations.connections.get({ id: a.connection }) },
+  'platform.integrations.connections.disconnect': { expect: 'not_found', call: (b, a) => b.platform.integrations.connections.disconnect({ id: a.connection }) },
+  'platform.integrations.connections.retry': { expect: 'not_found', call: (b, a) => b.platform.integrations.connections.retry({ id: a.connection }) },
+  // Reconnecting A's connection from B: not found before any state is stored.
+  'platform.integrations.oauth.start': {
+    expect: 'not_found',
+    call: (b, a) => b.platform.integrations.oauth.start({ provider: 'xero', connectionId: a.connection }),
+  },
+  'platform.integrations.oauth.providers': { expect: 'own', call: (b) => b.platform.integrations.oauth.providers() },
 };
 
 /**
@@ -298,6 +314,7 @@ async function snapshotOfA(): Promise<string> {
     roles: await a.identity.roles.matrix(),
     deadLetters: await a.platform.events.deadLetters.list({}),
     deadLetter: await a.platform.events.deadLetters.get({ id: f.deadLetter }),
+    connection: await a.platform.integrations.connections.get({ id: f.connection }),
     modules: ofModules,
   };
   return JSON.stringify(state);
@@ -376,6 +393,23 @@ beforeAll(async () => {
   });
   if (!deadLetter) throw new Error('pg-boss did not take the dead letter');
 
+  // One of A's integration connections, stored as the OAuth callback stores it.
+  const connection = await withTenant(testDb.db, { tenantId: tenantA }, (trx) =>
+    saveOAuthConnection(
+      createDomainContext({ trx, tenantId: tenantA, actorId: ownerA.userId, correlationId: uuidv7(), log: contexts.a.log }),
+      vaultFromConfig(contexts.a.config),
+      {
+        provider: 'xero',
+        accountLabel: 'Isolation Books',
+        externalAccountId: 'isolation-xero-tenant',
+        ownerUserId: ownerA.userId,
+        scopes: ['accounting.transactions'],
+        credentials: { accessToken: 'isolation-access', refreshToken: 'isolation-refresh', expiresAt: null, tokenType: 'Bearer' },
+        connectionId: null,
+      },
+    ),
+  );
+
   fixture = {
     client: client.id,
     client2: client2.id,
@@ -393,6 +427,7 @@ beforeAll(async () => {
     deadLetter,
     subscription: subscription.name,
     event: event.id,
+    connection: connection.id,
   };
 
   for (const [module, suite] of suites) {

@@ -255,8 +255,6 @@ export interface StartOAuthContext {
 
 /** platform.integrations.oauth.start: the authorize URL, with a state bound to this session. */
 export async function startOAuth(ctx: StartOAuthContext, input: StartOAuthInput): Promise<StartOAuthDto> {
-  const vault = requireVault(ctx.config);
-  const provider = requireProvider(ctx.config, input.provider);
   const db = ctx.domain.db<IntegrationsDB>();
   if (input.connectionId) {
     const existing = await db
@@ -267,6 +265,8 @@ export async function startOAuth(ctx: StartOAuthContext, input: StartOAuthInput)
     if (!existing) throw new NotFoundError('Connection', input.connectionId);
     if (existing.provider !== input.provider) throw new DomainError('BAD_REQUEST', `That connection is a ${providerLabels[existing.provider]} connection`);
   }
+  const vault = requireVault(ctx.config);
+  const provider = requireProvider(ctx.config, input.provider);
   const state = randomBytes(32).toString('base64url');
   const stateHash = sha256Hex(state);
   const verifier = randomBytes(32).toString('base64url');
