@@ -59,12 +59,17 @@ export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): 
 export function correlationIdOf(request: FastifyRequest): string {
   const header = request.headers['x-correlation-id'];
   const value = Array.isArray(header) ? header[0] : header;
-  return value && isSafeId(value) ? value : request.id;
+  return value && isWellFormedId(value) ? value : request.id;
 }
 
-/** Ids taken from headers land in logs and events: keep them short and plain. */
-export function isSafeId(value: string): boolean {
-  return /^[A-Za-z0-9._:-]{1,128}$/.test(value);
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Request and correlation ids taken from headers land in logs and in every event's envelope:
+ * only a uuid is accepted (any other value is replaced by a fresh one).
+ */
+export function isWellFormedId(value: string): boolean {
+  return UUID_PATTERN.test(value);
 }
 
 /** The tRPC createContext: the kernel's Context for one HTTP request. */

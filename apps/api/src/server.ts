@@ -39,20 +39,24 @@ import {
 import { assertBootable } from './boot-checks.ts';
 import { modules as allModules } from './modules.ts';
 import { appRouter } from './router.ts';
-import { createContextFactory, isSafeId } from './context.ts';
+import { createContextFactory, isWellFormedId } from './context.ts';
 import { observePool, renderMetrics } from './metrics.ts';
 import { checkReadiness, readinessChecks, type BossHandle } from './readiness.ts';
 import { resolveFromRoot } from './paths.ts';
 import { trpcHttpPlugin, type TrpcHttpOptions } from './trpc-http.ts';
 import { oauthCallbackRoutes } from './routes/oauth-callback.ts';
+import { registryWebhookTargets, webhookRoutes } from './routes/webhooks.ts';
 import { blobRoutes } from './routes/blobs.ts';
 
 /** Batched tRPC calls and document uploads can be large; everything else stays at Fastify's 1 MiB. */
 export const TRPC_BODY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/** Browser features the app never uses, switched off for every page it serves. */
+const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), interest-cohort=()';
+
 /** Paths that never fall back to the SPA's index.html. */
-const API_PREFIXES = ['/trpc', '/health', '/ready', '/metrics', '/api', '/blobs'];
+const API_PREFIXES = ['/trpc', '/health', '/ready', '/metrics', '/api', '/blobs', '/webhooks'];
 
 export interface ServerDeps {
   config: Config;
@@ -83,6 +87,8 @@ export interface ServerDeps {
    * 'official': every call through @trpc/server's fastifyTRPCPlugin (the comparison test's reference).
    */
   trpcAdapter?: 'native' | 'official';
+  /** Who a webhook URL's connection is (default: the connections registry; null: webhooks answer 404). */
+  webhookTargets?: WebhookTargetResolver | null;
 }
 
 export { UndeclaredProceduresError, UndeclaredSubscriptionsError } from './boot-checks.ts';
@@ -119,11 +125,11 @@ function createFastify(deps: ServerDeps): Server {
     requestIdHeader: false,
     genReqId(request) {
       const incoming = headerValue(request.headers['x-request-id']);
-      return incoming && isSafeId(incoming) ? incoming : uuidv7();
+      return incoming && isWellFormedId(incoming) ? incoming : uuidv7();
     },
     childLoggerFactory(logger, bindings, options, rawRequest) {
       const incoming = headerValue(rawRequest.headers['x-correlation-id']);
-      const correlationId = incoming && isSafeId(incoming) ? incoming : bindings.requestId;
+      const correlationId = incoming && isWellFormedId(incoming) ? incoming : bindings.requestId;
       // Fastify passes {} when the route sets no log level or serializers; pino's child() takes a
       // cheaper path without an options object.
       return logger.child({ ...bindings, correlationId }, Object.keys(options).length > 0 ? options : undefined);
@@ -156,6 +162,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('permissions-policy', PERMISSIONS_POLICY);
   });
 
   // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets
@@ -224,7 +231,9 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
           },
         };
         // A 429 says when to try again: the longest wait any call of the request was given.
+        // API answers are never stored by browsers or proxies (they carry session data).
         scope.addHook('onSend', async (request, reply) => {
+          reply.header('cache-control', 'no-store');
           const wait = retryAfter.get(request);
           if (wait !== undefined && reply.statusCode === 429) reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
         });
@@ -241,6 +250,10 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   if (!deps.probesOnly && blobs instanceof LocalBlobStore) await app.register(blobRoutes(blobs), { prefix: '/blobs' });
   // The OAuth connect flow's return address (§7).
   if (!deps.probesOnly) await app.register(oauthCallbackRoutes({ config, log: deps.log, db: deps.db, cache, rateLimiter, runtime }));
+  if (!deps.probesOnly) {
+    const targets = deps.webhookTargets === undefined ? registryWebhookTargets({ db: deps.db, config, log: deps.log }) : deps.webhookTargets;
+    await app.register(webhookRoutes({ db: deps.db, targets }));
+  }
 
   const startedAt = Date.now();
   // Probes run every few seconds: log them only when something is wrong.

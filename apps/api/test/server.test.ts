@@ -1,14 +1,15 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initTRPC } from '@trpc/server';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createDatabase, mergeRouters, publicProcedure, router, type PgBoss } from '@ubos/platform';
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '@ubos/platform/testing';
+import { createDatabase, createLogger, mergeRouters, publicProcedure, router, type PgBoss } from '@ubos/platform';
+import { createTestDatabase, testConfig, testRedisUrl, type TestDatabase } from '@ubos/platform/testing';
 import { appRouter } from '../src/router.ts';
-import { UndeclaredProceduresError, type Server } from '../src/server.ts';
+import { buildServer, UndeclaredProceduresError, type Server } from '../src/server.ts';
 import type { BossHandle } from '../src/readiness.ts';
 import { startTestBoss, testRedis, testServer } from './helpers.ts';
 
@@ -194,11 +195,21 @@ describe('HTTP hygiene', () => {
     expect(response.headers['referrer-policy']).toBe('no-referrer');
     expect(response.headers['strict-transport-security']).toBeDefined();
     expect(response.headers['x-powered-by']).toBeUndefined();
+    expect(response.headers['permissions-policy']).toContain('camera=()');
   });
 
-  it('echoes a well-formed x-request-id and generates one otherwise', async () => {
-    const echoed = await server.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'req-abc.123' } });
-    expect(echoed.headers['x-request-id']).toBe('req-abc.123');
+  it('marks every tRPC answer Cache-Control: no-store', async () => {
+    const response = await server.inject({ method: 'GET', url: '/trpc/identity.auth.me' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('echoes a well-formed (uuid) x-request-id and generates one otherwise', async () => {
+    const id = '0190f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f';
+    const echoed = await server.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': id } });
+    expect(echoed.headers['x-request-id']).toBe(id);
+    const plain = await server.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'req-abc.123' } });
+    expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     const generated = await server.inject({ method: 'GET', url: '/health' });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     const hostile = await server.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'evil\nid with spaces' } });
@@ -329,5 +340,35 @@ describe('web app', () => {
     const post = await web.inject({ method: 'POST', url: '/clients' });
     expect(post.statusCode).toBe(404);
     expect(post.body).not.toContain('<div id="root">');
+  });
+});
+
+describe('correlation ids from headers', () => {
+  it('keeps a uuid x-correlation-id and replaces anything else before it reaches logs or events', async () => {
+    const lines: { correlationId?: string; msg?: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logged = await buildServer({
+      config: testConfig({ WEB_DIST_DIR: '/nonexistent/ubos-web-dist' }),
+      log: createLogger({ level: 'info', destination: sink }),
+      db: testDb.db,
+      redis: null,
+      boss: bossHandle,
+    });
+    try {
+      const id = '0190f5a2-7c1e-7d3a-9b2f-0000000000aa';
+      await logged.inject({ method: 'GET', url: '/api/nothing', headers: { 'x-correlation-id': id } });
+      await logged.inject({ method: 'GET', url: '/api/nothing', headers: { 'x-correlation-id': 'forged; drop table' } });
+      const ids = lines.map((line) => line.correlationId).filter((value): value is string => typeof value === 'string');
+      expect(ids).toContain(id);
+      expect(ids.some((value) => value.includes('forged'))).toBe(false);
+      for (const value of ids) expect(value).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    } finally {
+      await logged.close();
+    }
   });
 });

@@ -84,7 +84,7 @@ async function same(request: Request, hosts: [Host, Host] = [native, official]):
       method: request.method,
       url: request.url,
       // The same request id on both, so error bodies that carry it compare too.
-      headers: { 'x-request-id': 'trpc-http-compare', ...request.headers },
+      headers: { 'x-request-id': '0190f5a2-0000-7000-8000-00000000c0de', ...request.headers },
       ...(request.body !== undefined ? { payload: request.body } : {}),
     });
   const logged = async (target: Host) => {
@@ -170,7 +170,7 @@ describe('the native tRPC handler answers like the official adapter', () => {
       target.server.inject({
         method: 'POST',
         url: '/trpc/crm.clients.create',
-        headers: { ...json, cookie, 'x-request-id': 'create' },
+        headers: { ...json, cookie, 'x-request-id': '0190f5a2-0000-7000-8000-0000000c4ea7' },
         payload: JSON.stringify({ name: 'Same Shape' }),
       });
     const [ours, theirs] = [await create(native), await create(official)];
@@ -251,12 +251,19 @@ describe('the native tRPC handler answers like the official adapter', () => {
     expect(explode.body).not.toContain('secret');
     const failures = (logs: Record<string, unknown>[]) => logs.filter((line) => line.msg === 'tRPC request failed').map((line) => line.path);
     expect(failures(native.logs)).toEqual(['probe.explode']);
-    expect(native.logs.find((line) => line.msg === 'procedure failed')).toMatchObject({ requestId: 'trpc-http-compare', correlationId: 'trpc-http-compare' });
+    expect(native.logs.find((line) => line.msg === 'procedure failed')).toMatchObject({
+      requestId: '0190f5a2-0000-7000-8000-00000000c0de',
+      correlationId: '0190f5a2-0000-7000-8000-00000000c0de',
+    });
     expect(failures(official.logs)).toEqual(failures(native.logs));
     // The procedure's own log line (ctx.log) carries the request's ids.
-    await same({ method: 'GET', url: '/trpc/probe.explode', headers: { 'x-correlation-id': 'corr-42' } });
+    await same({ method: 'GET', url: '/trpc/probe.explode', headers: { 'x-correlation-id': '0190f5a2-0000-7000-8000-000000000042' } });
     const procedureFailed = native.logs.filter((line) => line.msg === 'procedure failed').at(-1);
-    expect(procedureFailed).toMatchObject({ requestId: 'trpc-http-compare', correlationId: 'corr-42', path: 'probe.explode' });
+    expect(procedureFailed).toMatchObject({
+      requestId: '0190f5a2-0000-7000-8000-00000000c0de',
+      correlationId: '0190f5a2-0000-7000-8000-000000000042',
+      path: 'probe.explode',
+    });
     // A stream-like result outside httpBatchStreamLink.
     await same({ method: 'GET', url: '/trpc/probe.stream' });
     await same({ method: 'GET', url: '/trpc/probe.stream,probe.hello?batch=1' });
