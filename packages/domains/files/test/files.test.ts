@@ -66,7 +66,11 @@ describe('files settings', () => {
     const a = actor('admin');
     await a.caller.settings.update({ maxFileBytes: 1000, allowedTypes: ['application/pdf'] });
     const [written] = await events(a.tenantId);
-    expect(written?.event.payload).toMatchObject({ max_file_bytes: 1000, allowed_types: ['application/pdf'], changed_keys: ['allowed_types', 'max_file_bytes'] });
+    expect(written?.event.payload).toMatchObject({
+      max_file_bytes: 1000,
+      allowed_types: ['application/pdf'],
+      changed_keys: ['allowed_types', 'max_file_bytes'],
+    });
     await expect(a.caller.settings.update({ maxFileBytes: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(a.caller.settings.update({ allowedTypes: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
