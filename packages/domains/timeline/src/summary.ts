@@ -1,4 +1,15 @@
-import type { EventContract, EventEnvelope } from '@ubos/platform';
+import {
+  connectionConnected,
+  connectionDegraded,
+  connectionDisconnected,
+  connectionNeedsReauth,
+  connectionRecovered,
+  connectionRetryRequested,
+  oauthStarted,
+  providerLabels,
+  type EventContract,
+  type EventEnvelope,
+} from '@ubos/platform';
 import * as identity from '@ubos/identity/contracts';
 import { z } from 'zod';
 
@@ -78,6 +89,14 @@ const templates: readonly Template[] = [
   template(identity.memberRoleChanged, (p) => `A member's role changed from ${text(p.previous_role) ?? '?'} to ${text(p.role) ?? '?'}`),
   template(identity.memberRemoved, () => 'A member was removed'),
   template(identity.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
+  // The kernel's integrations registry (§7): the provider's name, the account, what happened.
+  template(connectionConnected, (p) => `${providerLabels[p.provider]} ${p.reconnected ? 'reconnected' : 'connected'}: ${p.account_label}`),
+  template(connectionNeedsReauth, (p) => `${providerLabels[p.provider]} needs reconnecting: ${p.account_label}`),
+  template(connectionDisconnected, (p) => `${providerLabels[p.provider]} disconnected: ${p.account_label}`),
+  template(connectionDegraded, (p) => `${providerLabels[p.provider]} is failing (${p.account_label}): ${p.error_message}`),
+  template(connectionRecovered, (p) => `${providerLabels[p.provider]} works again: ${p.account_label}`),
+  template(connectionRetryRequested, (p) => `Retry requested for ${providerLabels[p.provider]}: ${p.account_label}`),
+  template(oauthStarted, (p) => `Started ${p.connection_id ? 'reconnecting' : 'connecting'} ${providerLabels[p.provider]}`),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 
