@@ -66,7 +66,7 @@ describe('/blobs on the local store', () => {
     expect(download.statusCode).toBe(200);
     expect(download.rawPayload.equals(file)).toBe(true);
     expect(download.headers['content-type']).toBe('application/pdf');
-    expect(download.headers['content-disposition']).toBe(`attachment; filename="contract.pdf"; filename*=UTF-8''contract.pdf`);
+    expect(download.headers['content-disposition']).toBe('attachment; filename="contract.pdf"');
     expect(download.headers['x-content-type-options']).toBe('nosniff');
     expect(download.headers['cache-control']).toBe('private, no-store');
 

@@ -49,7 +49,7 @@ export async function sniffType(head: Uint8Array): Promise<SniffedType> {
 export async function inspectBlob(store: BlobStore, key: string): Promise<BlobInspection | null> {
   const head = await store.head(key);
   if (!head) return null;
-  const sniffed = await sniffType(await store.readRange(key, 0, SNIFF_BYTES - 1));
+  const sniffed = await sniffType(head.size === 0 ? Buffer.alloc(0) : await store.readRange(key, 0, SNIFF_BYTES - 1));
   const hash = createHash('sha256');
   let hashed = 0;
   for await (const chunk of await store.read(key)) {

@@ -34,8 +34,9 @@ export function effectiveDisposition(disposition: 'inline' | 'attachment', conte
 }
 
 /**
- * A Content-Disposition value (RFC 6266): an ASCII `filename` fallback plus the exact UTF-8 name in
- * `filename*` (RFC 8187), so no name can break out of the header.
+ * A Content-Disposition value (RFC 6266): an ASCII `filename` (quotes, backslashes, `%` and
+ * non-ASCII replaced), plus the exact UTF-8 name in `filename*` (RFC 8187) when they differ, so no
+ * name can break out of the header.
  */
 export function contentDisposition(disposition: 'inline' | 'attachment', filename: string, contentType: string): string {
   const kind = effectiveDisposition(disposition, contentType);
@@ -48,6 +49,8 @@ export function contentDisposition(disposition: 'inline' | 'attachment', filenam
       .join('')
       .trim() || 'download';
   const ascii = cleaned.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
+  // The exact name only when the ASCII fallback is not it (most names are plain ASCII).
+  if (ascii === cleaned) return `${kind}; filename="${ascii}"`;
   const encoded = encodeURIComponent(cleaned).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
