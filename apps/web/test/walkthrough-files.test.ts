@@ -5,7 +5,7 @@
  * request, and a second browser context with no session (a phone) completes it; the files land
  * in the folder and on the client's timeline. Screenshots: test-artifacts/web/NN-files-*.png.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ let guestPage: Page | undefined;
 let dataDir = '';
 let clientUrl = '';
 let requestLink = '';
+let pdfPreviewUrl = '';
 const guestProcedures: string[] = [];
 
 /** tRPC procedure paths of a request (batched calls name several, comma-separated). */
@@ -55,6 +56,7 @@ async function expectFiles(p: Page, names: string[]) {
 
 describe('files walk-through (real browser)', () => {
   beforeAll(async () => {
+    mkdirSync(artifactsDir, { recursive: true });
     for (const name of readdirSync(artifactsDir, { withFileTypes: true }).filter((e) => e.isFile() && /^\d+-files-.*\.png$/.test(e.name))) {
       rmSync(path.join(artifactsDir, name.name));
     }
@@ -196,6 +198,40 @@ describe('files walk-through (real browser)', () => {
     await page.locator('tr[data-file-name="storefront.png"]').getByText('v2').waitFor();
   }, 60_000);
 
+  it('previews a PDF from a same-origin inline URL (nosniff, inline disposition) and offers it in a new tab', async () => {
+    await page.locator('tr[data-file-name="tax-return-2025.pdf"]').click();
+    try {
+      const drawer = page.getByRole('dialog');
+      const frame = drawer.locator('iframe[data-testid="file-preview"]');
+      await frame.waitFor();
+      const raw = (await frame.getAttribute('src')) ?? '';
+      const src = new URL(raw, host.url);
+      expect(src.origin).toBe(host.url);
+      expect(src.pathname).toMatch(/^\/blobs\//);
+      expect(await drawer.getByRole('link', { name: 'Open the PDF in a new tab' }).getAttribute('href')).toBe(raw);
+      const served = await page.request.get(src.href);
+      expect(served.status()).toBe(200);
+      expect(served.headers()['content-type']).toBe('application/pdf');
+      expect(served.headers()['content-disposition']).toMatch(/^inline/);
+      expect(served.headers()['x-content-type-options']).toBe('nosniff');
+      pdfPreviewUrl = src.href;
+      await screenshot(page, 'files-pdf-preview');
+    } finally {
+      await page.keyboard.press('Escape');
+    }
+  }, 45_000);
+
+  // Known gap, owned by the /blobs route: the host's CSP (frame-ancestors 'none') is sent on the
+  // served PDF too, so Chromium refuses to show it inside the app's frame. The fix is a
+  // `content-security-policy` on GET /blobs responses with `frame-ancestors 'self'` (and
+  // `default-src 'none'`). When it lands this test starts passing: drop the `.fails`.
+  it.fails('lets the app frame the served PDF (frame-ancestors)', async () => {
+    // Without the URL this returns and `.fails` turns red: only the header check may fail here.
+    if (!pdfPreviewUrl) return;
+    const served = await page.request.get(pdfPreviewUrl);
+    expect(served.headers()['content-security-policy'] ?? '').not.toMatch(/frame-ancestors 'none'/);
+  }, 15_000);
+
   it('makes a file request and shows its link once', async () => {
     await page.getByRole('button', { name: 'New file request' }).click();
     const dialog = page.getByRole('dialog');
@@ -219,7 +255,7 @@ describe('files walk-through (real browser)', () => {
   }, 45_000);
 
   it('completes the request on a phone with no session: limits shown, refusals in words, progress, Finish', async () => {
-    guest = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    guest = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, baseURL: host.url });
     guestPage = await guest.newPage();
     guestPage.setDefaultTimeout(15_000);
     guestPage.on('request', (request) => guestProcedures.push(...proceduresOf(request)));
@@ -258,12 +294,12 @@ describe('files walk-through (real browser)', () => {
     expect(await guestPage.locator('[data-upload-name="passport.png"] [role="progressbar"]').getAttribute('aria-valuenow')).toBe('100');
     await screenshot(guestPage, 'files-public-uploaded');
     await guestPage.getByRole('button', { name: 'Finish' }).click();
-    await guestPage.getByTestId('request-notice').getByText('Thank you, your files were sent').waitFor();
+    await guestPage.getByTestId('request-notice').getByRole('heading', { name: 'Thank you, your files were sent' }).waitFor();
     await screenshot(guestPage, 'files-public-finished');
 
     // Opened again, the link says it is done and takes nothing more.
     await guestPage.reload();
-    await guestPage.getByTestId('request-notice').getByText('These files were already sent').waitFor();
+    await guestPage.getByTestId('request-notice').getByRole('heading', { name: 'These files were already sent' }).waitFor();
     // The page called only the link's public procedures: no session, no staff procedure.
     expect(guestProcedures.length).toBeGreaterThan(0);
     expect(guestProcedures.filter((p) => !p.startsWith('files.requestLinks.'))).toEqual([]);
@@ -273,7 +309,7 @@ describe('files walk-through (real browser)', () => {
   it('shows a clear message for a link that does not exist', async () => {
     if (!guestPage) throw new Error('no guest page');
     await guestPage.goto('/upload/not-a-real-token');
-    await guestPage.getByTestId('request-notice').getByText('This link does not work').waitFor();
+    await guestPage.getByTestId('request-notice').getByRole('heading', { name: 'This link does not work' }).waitFor();
   }, 30_000);
 
   it("sees the files land in the client's folder, the request completed, and both on the client's timeline", async () => {
@@ -321,7 +357,7 @@ describe('files walk-through (real browser)', () => {
     await page.locator('tr[data-request-label="Bank statements"]').getByText('revoked').waitFor();
     if (!guestPage) throw new Error('no guest page');
     await guestPage.goto(link);
-    await guestPage.getByTestId('request-notice').getByText('This link was withdrawn').waitFor();
+    await guestPage.getByTestId('request-notice').getByRole('heading', { name: 'This link was withdrawn' }).waitFor();
     await screenshot(guestPage, 'files-public-revoked');
   }, 45_000);
 });

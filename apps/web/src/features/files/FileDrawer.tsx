@@ -136,7 +136,12 @@ function Preview({ file }: { file: FileItem }) {
       onError={() => setBroken(true)}
     />
   ) : (
-    <iframe src={link.data.url} title={`Preview of ${file.name}`} className="h-96 w-full rounded-lg ring-1 ring-slate-200" data-testid="file-preview" />
+    <div className="space-y-1.5">
+      <iframe src={link.data.url} title={`Preview of ${file.name}`} className="h-96 w-full rounded-lg ring-1 ring-slate-200" data-testid="file-preview" />
+      <a href={link.data.url} target="_blank" rel="noopener noreferrer" className="text-xs font-medium text-indigo-600 hover:underline">
+        Open the PDF in a new tab
+      </a>
+    </div>
   );
 }
 

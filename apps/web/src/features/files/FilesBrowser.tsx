@@ -140,9 +140,7 @@ export function FilesBrowser({
               {folder ? (
                 <DropZone onFiles={(picked) => queue.add(picked)}>
                   Many at once{maxBytes ? ` · up to ${formatBytes(maxBytes)} each` : ''}
-                  {target.limits?.allowedTypes?.length
-                    ? ` · ${describeTypes(target.limits.allowedTypes.slice(0, 6))}${target.limits.allowedTypes.length > 6 ? '…' : ''}`
-                    : ''}
+                  {target.limits?.allowedTypes?.length ? ` · ${describeTypes(target.limits.allowedTypes)}` : ''}
                 </DropZone>
               ) : (
                 <p className="rounded-md bg-slate-50 px-3 py-2.5 text-sm text-slate-600">

@@ -99,20 +99,25 @@ export function checkAgainstLimits(file: File, limits: UploadLimits): string | n
   return null;
 }
 
-const typeNames: Record<string, string> = {
-  'application/pdf': 'PDF',
-  'image/*': 'images',
-  'image/png': 'PNG',
-  'image/jpeg': 'JPEG',
-  'text/csv': 'CSV',
-  'text/plain': 'text',
-  'application/zip': 'ZIP',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel',
-};
+/** A friendly name for one allowed type ("PDF", "images", "Word"); several image types read as "images". */
+function typeName(type: string): string {
+  const t = type.trim().toLowerCase();
+  if (t.startsWith('.')) return t.slice(1).toUpperCase();
+  if (t === 'application/pdf') return 'PDF';
+  if (t.startsWith('image/')) return 'images';
+  if (t === 'application/msword' || t.includes('wordprocessingml')) return 'Word';
+  if (t === 'application/vnd.ms-excel' || t.includes('spreadsheetml')) return 'Excel';
+  if (t === 'application/vnd.ms-powerpoint' || t.includes('presentationml')) return 'PowerPoint';
+  if (t === 'text/csv') return 'CSV';
+  if (t === 'text/plain') return 'text';
+  if (t === 'application/zip') return 'ZIP';
+  const sub = t.split('/')[1] ?? t;
+  return sub.replace(/^(x-|vnd\.)/, '').toUpperCase();
+}
 
+/** "PDF, images, Word" for a list of allowed types (duplicates folded). */
 export function describeTypes(types: readonly string[]): string {
-  return types.map((t) => typeNames[t.toLowerCase()] ?? t.replace(/^\./, '').toUpperCase()).join(', ');
+  return [...new Set(types.map(typeName))].join(', ');
 }
 
 /** The `accept` attribute of a file input for these types. */

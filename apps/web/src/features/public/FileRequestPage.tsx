@@ -147,11 +147,7 @@ function RequestForm({ token, link }: { token: string; link: RequestLink }) {
         <Notice
           tone={link.state === 'completed' ? 'green' : 'amber'}
           title={closedTitles[link.state]}
-          body={
-            <>
-              {link.message ?? 'This link no longer takes files.'} If you still need to send something, ask {link.organization.name} for a new link.
-            </>
-          }
+          body={link.message ?? `This link no longer takes files. If you still need to send something, ask ${link.organization.name} for a new link.`}
         />
       </Shell>
     );
