@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { attachToProjectAction, createFolderFromTemplateAction } from '../src/actions.ts';
-import { fileArchived, fileMoved, folderArchived, folderCreated } from '../src/contracts.ts';
+import { createdFoldersDto, fileArchived, fileMoved, folderArchived, folderCreated } from '../src/contracts.ts';
 import { actor, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -167,10 +167,8 @@ describe('templates and actions', () => {
   it('files.createFolderFromTemplate builds the tree once per key and reuses folders already there', async () => {
     const a = actor(testDb, harness.services);
     const clientId = uuidv7();
-    const first = await runAction(
-      a.tenantId,
-      (context) => createFolderFromTemplateAction.run({ template: 'client-onboarding', clientId }, context),
-      'run-1:folders',
+    const first = createdFoldersDto.parse(
+      await runAction(a.tenantId, (context) => createFolderFromTemplateAction.run({ template: 'client-onboarding', clientId }, context), 'run-1:folders'),
     );
     expect(first).toMatchObject({ created: 4, rootFolderIds: expect.any(Array) });
     expect(first.folderIds).toHaveLength(4);

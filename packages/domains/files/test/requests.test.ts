@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, uuidv7 } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { createRequestAction } from '../src/actions.ts';
-import { fileUploaded, requestCompleted, requestCreated, requestRevoked } from '../src/contracts.ts';
+import { createdRequestActionDto, fileUploaded, requestCompleted, requestCreated, requestRevoked } from '../src/contracts.ts';
 import { filesRouter } from '../src/router.ts';
 import { actor, anonymous, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
 
@@ -230,9 +230,11 @@ describe('file requests', () => {
   it('files.createRequest makes one request per step key and outputs no token', async () => {
     const a = actor(testDb, harness.services);
     const folder = await a.caller.folders.create({ name: 'Workflow' });
-    const run = (key: string) =>
-      inTenant(testDb, a.tenantId, (trx) =>
-        createRequestAction.run({ label: 'Signed contract', folderId: folder.id }, { ...domainContext(trx, a.tenantId), idempotencyKey: key }),
+    const run = async (key: string) =>
+      createdRequestActionDto.parse(
+        await inTenant(testDb, a.tenantId, (trx) =>
+          createRequestAction.run({ label: 'Signed contract', folderId: folder.id }, { ...domainContext(trx, a.tenantId), idempotencyKey: key }),
+        ),
       );
     const first = await run('run-1:request');
     expect(Object.keys(first).sort()).toEqual(['expiresAt', 'label', 'requestId']);
