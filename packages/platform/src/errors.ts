@@ -74,6 +74,28 @@ function describeIssues(issues: FieldIssue[]): string {
     .join('; ');
 }
 
+function camelCase(column: string): string {
+  return column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * A unique violation in words, naming the field and never the constraint: Postgres's detail
+ * `Key (tenant_id, lower(name::text))=(…, x) already exists.` names the columns; tenant_id is
+ * implied and dropped, the last remaining column is the field the person typed.
+ */
+export function uniqueConflictOf(detail: string | undefined): { message: string; issues: FieldIssue[] } {
+  const match = detail ? /^Key \((.+?)\)=/.exec(detail) : null;
+  const columns = (match?.[1] ?? '')
+    .split(',')
+    .map((part) => /([a-z_][a-z0-9_]*)(?:::[a-z ]+)?\)*\s*$/i.exec(part.trim().replace(/::[a-z ]+/gi, ''))?.[1] ?? '')
+    .filter((column) => column.length > 0 && column !== 'tenant_id');
+  const field = columns.at(-1);
+  if (!field) return { message: 'This record already exists', issues: [] };
+  const words = field.replace(/_id$/, '').replace(/_/g, ' ');
+  const message = `Another record already uses this ${words}`;
+  return { message, issues: [{ path: [camelCase(field)], message: `This ${words} is already taken`, code: 'conflict' }] };
+}
+
 function trpcError(code: TRPC_ERROR_CODE_KEY, message: string, cause?: unknown): TRPCError {
   return new TRPCError({ code, message, ...(cause instanceof Error ? { cause } : {}) });
 }
@@ -92,10 +114,16 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   if (isPgError(root)) {
     switch (root.code) {
-      case '23505':
-        return trpcError('CONFLICT', `Already exists${root.constraint ? ` (${root.constraint})` : ''}`, root as unknown as Error);
+      case '23505': {
+        const conflict = uniqueConflictOf(root.detail);
+        return new TRPCError({ code: 'CONFLICT', message: conflict.message, cause: new DomainError('CONFLICT', conflict.message, conflict.issues) });
+      }
       case '23503':
         return trpcError('NOT_FOUND', 'A referenced record was not found', root as unknown as Error);
+      case '22021':
+      case '22P05':
+        // A NUL character or an invalid byte sequence (the tRPC layer refuses NULs before this).
+        return trpcError('BAD_REQUEST', 'Text contains a character that cannot be stored', root as unknown as Error);
       case '22P02':
       case '22007':
       case '22008':

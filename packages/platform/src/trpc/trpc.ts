@@ -2,7 +2,7 @@ import { initTRPC, TRPCError, type AnyRouter } from '@trpc/server';
 import type { Access, PermissionCatalog } from '../auth/permissions.ts';
 import { withTenant } from '../db/database.ts';
 import { createDomainContext } from '../domain/context.ts';
-import { issuesOf, toTRPCError } from '../errors.ts';
+import { DomainError, issuesOf, toTRPCError } from '../errors.ts';
 import { procedureCalls, procedureDuration } from '../metrics.ts';
 import type { Context, TenantContext } from './context.ts';
 
@@ -36,12 +36,41 @@ export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
+/**
+ * The path of the first string (or object key) in `value` holding a NUL character, which
+ * Postgres cannot store in text or jsonb; null when there is none.
+ */
+export function findNulCharacter(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 32) return null;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const found = findNulCharacter(value[index], [...path, index], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key];
+    const found = findNulCharacter(item, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Maps thrown errors, logs unexpected ones and records per-procedure metrics. */
-const observed = t.procedure.use(async ({ ctx, path, type, meta, next }) => {
+const observed = t.procedure.use(async ({ ctx, path, type, meta, next, getRawInput }) => {
   const started = performance.now();
   if (!meta?.permission) {
     ctx.log.error({ path }, 'procedure declares no permission');
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Procedure ${path} declares no permission` });
+  }
+  // No procedure reaches Postgres with a NUL character: every input, every string field.
+  const nulAt = findNulCharacter(await getRawInput());
+  if (nulAt) {
+    const message = 'Text cannot contain the NUL character (\\u0000)';
+    procedureCalls.inc({ path, type, code: 'BAD_REQUEST' });
+    throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new DomainError('BAD_REQUEST', message, [{ path: nulAt, message, code: 'nul_character' }]) });
   }
   const result = await next();
   const seconds = (performance.now() - started) / 1000;
