@@ -88,6 +88,7 @@ export {
   authedProcedure,
   tenantProcedure,
   findUndeclaredProcedures,
+  findNulCharacter,
   listProcedures,
   TRPCError,
   type Meta,
@@ -142,3 +143,4 @@ export {
   type WebhookVerifier,
 } from './integrations/ports.ts';
 export * from './integrations/index.ts';
+export * from './webhooks/index.ts';
