@@ -35,6 +35,7 @@ import {
   type KernelServices,
   type Logger,
   type RateLimiter,
+  type WebhookTargetResolver,
 } from '@ubos/platform';
 import { assertBootable } from './boot-checks.ts';
 import { modules as allModules } from './modules.ts';

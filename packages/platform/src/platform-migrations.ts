@@ -1,5 +1,6 @@
 import type { Migration } from './db/migrations.ts';
 import { integrationsMigrations } from './integrations/migrations.ts';
+import { webhookMigrations } from './webhooks/migrations.ts';
 
 /** Migrations of the `platform` schema: RLS helpers, outbox, processed events, idempotency keys. */
 export const platformMigrations: Migration[] = [
@@ -119,4 +120,6 @@ export const platformMigrations: Migration[] = [
   },
   // The connections registry and OAuth states (§7).
   ...integrationsMigrations,
+  // Verified webhook deliveries (§7).
+  ...webhookMigrations,
 ];

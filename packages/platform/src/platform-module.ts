@@ -5,6 +5,7 @@ import { integrationEvents } from './integrations/contracts.ts';
 import { integrationsRouter } from './integrations/router.ts';
 import { platformMigrations } from './platform-migrations.ts';
 import { router } from './trpc/trpc.ts';
+import { webhookEvents } from './webhooks/contracts.ts';
 
 /** The kernel's own schema, its admin procedures (dead letters, replay) and the integrations registry (§7). */
 export const platformModule = defineDomain({
@@ -16,5 +17,5 @@ export const platformModule = defineDomain({
     // The issue and the screens call it "integrations.manage"; module permissions start with the module name.
     'platform.integrations.manage': grants.managers,
   },
-  events: integrationEvents,
+  events: [...integrationEvents, ...webhookEvents],
 });
