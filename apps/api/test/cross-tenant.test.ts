@@ -215,6 +215,11 @@ const EXEMPT: Record<string, string> = {
   'identity.invitations.preview': 'public, by invitation token: shows the organization the token invites to',
   'identity.invitations.accept': 'by invitation token: joining the inviting tenant is what it does',
   'identity.invitations.acceptWithSignUp': 'public, by invitation token: signs up into the inviting tenant',
+  // Addressed by a file request token: the token names one request and can only upload into it.
+  'files.requestLinks.open': 'public, by file request token: shows the limits of the one request the token names',
+  'files.requestLinks.createUpload': 'public, by file request token: an upload form into the one request the token names',
+  'files.requestLinks.completeUpload': "public, by file request token: completes that request's own upload only",
+  'files.requestLinks.finish': 'public, by file request token: finishes the one request the token names',
 };
 
 // ---------------------------------------------------------------- the modules' own cases

@@ -80,8 +80,9 @@ export async function createFolder(ctx: DomainContext, input: CreateFolderInput)
  * place that already has some of the folders) reuses what is there and creates the rest.
  */
 export async function createFromTemplate(ctx: DomainContext, input: CreateFolderFromTemplateInput): Promise<CreatedFoldersDto> {
-  const template = await resolveTemplate(ctx, input.template);
+  // The place first: another tenant's parent id is not found before anything is seeded.
   const place = await placeOf(ctx, input);
+  const template = await resolveTemplate(ctx, input.template);
   const db = ctx.db<FilesDB>();
   const folderIds: string[] = [];
   const rootFolderIds: string[] = [];
