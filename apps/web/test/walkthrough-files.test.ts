@@ -341,6 +341,48 @@ describe('files walk-through (real browser)', () => {
     await screenshot(page, 'files-client-timeline');
   }, 60_000);
 
+  it('takes a dropped file, cancels an upload, and asks before archiving a folder that holds files', async () => {
+    await page.goto(`${clientUrl}?tab=files`);
+    await page.locator('[data-folder-name="Invoices"]').click();
+    await page.getByTestId('folder-title').filter({ hasText: 'Invoices' }).waitFor();
+    await page.getByText('This folder is empty').waitFor();
+    // A real drop: a DataTransfer with a file, dispatched on the drop target.
+    await page.evaluate(() => {
+      const zone = document.querySelector('[data-testid="drop-zone"]')?.parentElement;
+      if (!zone) throw new Error('no drop zone');
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['%PDF-1.4\n%%EOF\n'], 'march-invoice.pdf', { type: 'application/pdf' }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    });
+    await page.locator('[data-upload-name="march-invoice.pdf"][data-upload-status="done"]').waitFor({ timeout: 30_000 });
+    await expectFiles(page, ['march-invoice.pdf']);
+
+    // Cancel: a slowed upload is aborted, its row says so and no file appears.
+    const cdp = await staff.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    await page.getByTestId('file-input').setInputFiles({ name: 'big-ledger.pdf', mimeType: 'application/pdf', buffer: pdf(8 * MB) });
+    await page.locator('[data-upload-name="big-ledger.pdf"][data-upload-status="uploading"]').waitFor();
+    await page.getByRole('button', { name: 'Cancel big-ledger.pdf' }).click();
+    await page.locator('[data-upload-name="big-ledger.pdf"][data-upload-status="cancelled"]').getByText('Cancelled.').waitFor();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.reload();
+    await page.locator('[data-folder-name="Invoices"]').click();
+    await expectFiles(page, ['march-invoice.pdf']);
+    expect(await page.locator('tr[data-file-name="big-ledger.pdf"]').count()).toBe(0);
+
+    // Archive: the folder holds a file, so the dialog asks a second time, naming that.
+    await page.getByRole('button', { name: 'Archive folder Invoices' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Archive folder', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Archive folder and files' }).waitFor();
+    await screenshot(page, 'files-archive-confirm');
+    await dialog.getByRole('button', { name: 'Archive folder and files' }).click();
+    await page.getByText('Folder archived with 1 file').waitFor();
+    await page.locator('[data-folder-name="Invoices"]').waitFor({ state: 'detached' });
+  }, 90_000);
+
   it('revokes a request and its link says so', async () => {
     await page.goto(`${clientUrl}?tab=files`);
     await page.getByRole('button', { name: 'New file request' }).click();

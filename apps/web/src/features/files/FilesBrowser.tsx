@@ -118,16 +118,16 @@ export function FilesBrowser({
               <Checkbox label="Show archived" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} />
               {folder && canWrite ? (
                 <>
-                  <Button size="sm" variant="ghost" onClick={() => setDialog('new-sub')}>
+                  <Button size="sm" variant="ghost" onClick={() => setDialog('new-sub')} aria-label={`New sub-folder in ${folder.name}`}>
                     New sub-folder
                   </Button>
-                  <Button size="sm" variant="ghost" onClick={() => setDialog('rename')}>
+                  <Button size="sm" variant="ghost" onClick={() => setDialog('rename')} aria-label={`Rename folder ${folder.name}`}>
                     Rename
                   </Button>
-                  <Button size="sm" variant="ghost" onClick={() => setDialog('move')}>
+                  <Button size="sm" variant="ghost" onClick={() => setDialog('move')} aria-label={`Move folder ${folder.name}`}>
                     Move
                   </Button>
-                  <Button size="sm" variant="ghost" onClick={() => setDialog('archive')}>
+                  <Button size="sm" variant="ghost" onClick={() => setDialog('archive')} aria-label={`Archive folder ${folder.name}`}>
                     Archive
                   </Button>
                 </>
