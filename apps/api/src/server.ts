@@ -21,6 +21,7 @@ import {
   MemoryCache,
   MemoryRateLimiter,
   RedisCache,
+  blobOrigins,
   RedisRateLimiter,
   createDomainRuntime,
   isSecureCookie,
@@ -99,14 +100,17 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 function contentSecurityPolicy(config: Config): Record<string, string[] | null> {
+  // An S3 store's presigned URLs: uploads (XHR) and previews (img, iframe) go there directly.
+  const blobs = blobOrigins(config);
   return {
     defaultSrc: ["'self'"],
     baseUri: ["'self'"],
-    connectSrc: ["'self'"],
+    connectSrc: ["'self'", ...blobs],
     fontSrc: ["'self'", 'data:'],
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
-    imgSrc: ["'self'", 'data:', 'blob:'],
+    frameSrc: ["'self'", ...blobs],
+    imgSrc: ["'self'", 'data:', 'blob:', ...blobs],
     objectSrc: ["'none'"],
     scriptSrc: ["'self'"],
     scriptSrcAttr: ["'none'"],

@@ -69,6 +69,7 @@ describe('/blobs on the local store', () => {
     expect(download.headers['content-disposition']).toBe('attachment; filename="contract.pdf"');
     expect(download.headers['x-content-type-options']).toBe('nosniff');
     expect(download.headers['cache-control']).toBe('private, no-store');
+    expect(download.headers['content-security-policy']).toMatch(/^default-src 'none';.*frame-ancestors 'self'$/);
 
     const ranged = await server.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } });
     expect(ranged.statusCode).toBe(206);
@@ -170,6 +171,30 @@ describe('/blobs on the local store', () => {
     expect(await store.head(key)).toMatchObject({ size: 9 });
     const again = await server.inject({ method: 'PUT', url: put.url, payload: Buffer.from('%PDF-1.7\n'), headers: put.headers });
     expect(again.statusCode).toBe(409);
+  });
+
+  it("lets the app's pages reach an S3 store's presigned URLs (CSP), and nothing else", async () => {
+    const s3 = await testServer({
+      db: testDb.db,
+      boss: null,
+      config: {
+        BLOB_STORE: 's3',
+        S3_BUCKET: 'ubos-files',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_PUBLIC_ENDPOINT: 'http://localhost:9000',
+        S3_FORCE_PATH_STYLE: true,
+      },
+    });
+    try {
+      const csp = String((await s3.inject({ method: 'GET', url: '/health' })).headers['content-security-policy']);
+      expect(csp).toContain("connect-src 'self' http://localhost:9000");
+      expect(csp).toContain("img-src 'self' data: blob: http://localhost:9000");
+      expect(csp).not.toContain('minio:9000');
+    } finally {
+      await s3.close();
+    }
+    const local = String((await server.inject({ method: 'GET', url: '/health' })).headers['content-security-policy']);
+    expect(local).toContain("connect-src 'self';");
   });
 
   it('is not served by a server without a local store, and never falls back to the web app', async () => {

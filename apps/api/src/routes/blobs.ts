@@ -38,7 +38,16 @@ export function blobRoutes(store: LocalBlobStore) {
         const authorized = store.authorizeGet(key, queryOf(request));
         const range = request.headers.range;
         const served = await store.serve(key, authorized, typeof range === 'string' ? range : undefined);
-        return reply.status(served.status).headers(served.headers).send(served.body);
+        return (
+          reply
+            .status(served.status)
+            .headers(served.headers)
+            // A blob is a document, never part of the app: nothing in it runs or loads, and only the
+            // app itself may frame it (the inline preview of an image or PDF).
+            .header('content-security-policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+            .header('x-frame-options', 'SAMEORIGIN')
+            .send(served.body)
+        );
       } catch (error) {
         if (error instanceof BlobRequestError && error.status === 416 && 'contentRange' in error) reply.header('content-range', String(error.contentRange));
         return refuse(request, reply, error, false);

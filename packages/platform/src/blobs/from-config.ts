@@ -53,3 +53,16 @@ export async function createBlobServices(config: Config, options: { dataDir: str
   });
   return { services: { blobs: store, ...(scanner ? { scanner } : {}) }, async close() {} };
 }
+
+/**
+ * The origins browsers upload to and download from when they are not the app's own (S3): the web
+ * app's Content-Security-Policy must allow them (connect-src for uploads, img-src and frame-src for
+ * previews). Empty for the local store, which is served by the host itself.
+ */
+export function blobOrigins(config: Config): string[] {
+  if (config.BLOB_STORE !== 's3' || !config.S3_BUCKET) return [];
+  const endpoint = config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT;
+  if (!endpoint) return [`https://${config.S3_BUCKET}.s3.${config.S3_REGION}.amazonaws.com`];
+  const url = new URL(endpoint);
+  return [config.S3_FORCE_PATH_STYLE ? url.origin : `${url.protocol}//${config.S3_BUCKET}.${url.host}`];
+}
