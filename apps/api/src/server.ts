@@ -4,6 +4,7 @@ import Fastify, {
   LogController,
   type FastifyError,
   type FastifyInstance,
+  type FastifyRequest,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -120,6 +121,41 @@ function contentSecurityPolicy(config: Config): Record<string, string[] | null> 
   };
 }
 
+/**
+ * State-changing tRPC calls (POST) from a browser must come from the app itself (§7): an `Origin`
+ * that is neither this host nor a configured CORS origin, or `Sec-Fetch-Site: cross-site` without
+ * an allowed Origin, is refused, and the body must be JSON (a form post cannot send it cross-site
+ * without a preflight). A caller that sends neither Origin nor Sec-Fetch-Site is not a browser
+ * (the typed client, scripts): it carries no ambient browser authority, so there is nothing to forge.
+ */
+export function crossSiteGuard(config: Config): (request: FastifyRequest) => { status: number; error: string; message: string } | null {
+  const allowed = new Set(config.CORS_ORIGINS);
+  return (request) => {
+    if (request.method !== 'POST') return null;
+    const origin = headerValue(request.headers.origin);
+    const fetchSite = headerValue(request.headers['sec-fetch-site']);
+    const forbidden = { status: 403, error: 'Forbidden', message: 'This request came from another site and was refused. Use the app at its own address.' };
+    if (origin !== undefined) {
+      if (!allowed.has(origin) && !sameHost(origin, request.host)) return forbidden;
+    } else if (fetchSite === 'cross-site' || fetchSite === 'same-site') {
+      return forbidden;
+    }
+    const contentType = headerValue(request.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      return { status: 415, error: 'Unsupported Media Type', message: 'Send the request body as JSON (Content-Type: application/json).' };
+    }
+    return null;
+  };
+}
+
+function sameHost(origin: string, host: string): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 /** Fastify typed with the kernel's pino logger. */
 export type Server = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>;
 
@@ -223,6 +259,11 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     await app.register(
       async (scope) => {
         const retryAfter = new WeakMap<object, number>();
+        const refuseCrossSite = crossSiteGuard(config);
+        scope.addHook('onRequest', async (request, reply) => {
+          const refusal = refuseCrossSite(request);
+          if (refusal) return reply.status(refusal.status).send({ error: refusal.error, message: refusal.message, requestId: request.id });
+        });
         scope.addHook('onRoute', (route) => {
           route.bodyLimit = TRPC_BODY_LIMIT;
         });

@@ -372,3 +372,55 @@ describe('correlation ids from headers', () => {
     }
   });
 });
+
+describe('cross-site requests to tRPC', () => {
+  const signUp = (headers: Record<string, string>, email: string) =>
+    server.inject({
+      method: 'POST',
+      url: '/trpc/identity.auth.signUp',
+      headers: { host: 'app.example.test', ...headers },
+      payload: { email, password: 'cross site password', name: 'Cross', organizationName: 'Cross Org' },
+    });
+
+  it('refuses a POST whose Origin is another site, before it runs', async () => {
+    const response = await signUp({ origin: 'http://evil.example' }, 'evil-origin@cross.test');
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ message: expect.stringMatching(/another site/) });
+    const users = await server.inject({
+      method: 'POST',
+      url: '/trpc/identity.auth.login',
+      payload: { email: 'evil-origin@cross.test', password: 'cross site password' },
+    });
+    expect(users.statusCode).toBe(401);
+  });
+
+  it('refuses Sec-Fetch-Site cross-site without an Origin, and a non-JSON body (form posts)', async () => {
+    expect((await signUp({ 'sec-fetch-site': 'cross-site' }, 'fetch-site@cross.test')).statusCode).toBe(403);
+    const form = await server.inject({
+      method: 'POST',
+      url: '/trpc/identity.auth.logout',
+      headers: { host: 'app.example.test', 'content-type': 'multipart/form-data; boundary=x' },
+      payload: '--x--',
+    });
+    expect(form.statusCode).toBe(415);
+    const plain = await server.inject({ method: 'POST', url: '/trpc/identity.auth.logout', headers: { 'content-type': 'text/plain' }, payload: '{}' });
+    expect(plain.statusCode).toBe(415);
+  });
+
+  it('accepts the app itself (same host), a configured CORS origin, and non-browser callers (no Origin, no Sec-Fetch-Site)', async () => {
+    expect((await signUp({ origin: 'http://app.example.test', 'sec-fetch-site': 'same-origin' }, 'same@cross.test')).statusCode).toBe(200);
+    expect((await signUp({}, 'typed-client@cross.test')).statusCode).toBe(200);
+    const cors = await testServer({ db: testDb.db, boss: bossHandle, config: { CORS_ORIGINS: ['https://admin.example.com'] } });
+    try {
+      const response = await cors.inject({
+        method: 'POST',
+        url: '/trpc/identity.auth.signUp',
+        headers: { origin: 'https://admin.example.com', 'sec-fetch-site': 'cross-site' },
+        payload: { email: 'cors@cross.test', password: 'cross site password', name: 'Cors', organizationName: 'Cors Org' },
+      });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await cors.close();
+    }
+  });
+});

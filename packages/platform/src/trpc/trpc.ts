@@ -59,18 +59,11 @@ export function findNulCharacter(value: unknown, path: (string | number)[] = [],
 }
 
 /** Maps thrown errors, logs unexpected ones and records per-procedure metrics. */
-const observed = t.procedure.use(async ({ ctx, path, type, meta, next, getRawInput }) => {
+const observed = t.procedure.use(async ({ ctx, path, type, meta, next }) => {
   const started = performance.now();
   if (!meta?.permission) {
     ctx.log.error({ path }, 'procedure declares no permission');
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Procedure ${path} declares no permission` });
-  }
-  // No procedure reaches Postgres with a NUL character: every input, every string field.
-  const nulAt = findNulCharacter(await getRawInput());
-  if (nulAt) {
-    const message = 'Text cannot contain the NUL character (\\u0000)';
-    procedureCalls.inc({ path, type, code: 'BAD_REQUEST' });
-    throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new DomainError('BAD_REQUEST', message, [{ path: nulAt, message, code: 'nul_character' }]) });
   }
   const result = await next();
   const seconds = (performance.now() - started) / 1000;
@@ -87,10 +80,27 @@ const observed = t.procedure.use(async ({ ctx, path, type, meta, next, getRawInp
   throw mapped;
 });
 
-export const publicProcedure = observed.meta({ permission: 'public' });
+/**
+ * No procedure reaches Postgres with a NUL character, in any string of any input. Checked after
+ * authorization (an anonymous caller learns nothing about inputs) and before the resolver; input
+ * that does not even parse is left to the procedure's own parser and its error.
+ */
+async function refuseNulCharacters(getRawInput: () => Promise<unknown>): Promise<void> {
+  const raw = await getRawInput().catch(() => undefined);
+  const nulAt = findNulCharacter(raw);
+  if (!nulAt) return;
+  const message = 'Text cannot contain the NUL character (\\u0000)';
+  throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new DomainError('BAD_REQUEST', message, [{ path: nulAt, message, code: 'nul_character' }]) });
+}
 
-export const authedProcedure = observed.meta({ permission: 'authenticated' }).use(({ ctx, next }) => {
+export const publicProcedure = observed.meta({ permission: 'public' }).use(async ({ next, getRawInput }) => {
+  await refuseNulCharacters(getRawInput);
+  return next();
+});
+
+export const authedProcedure = observed.meta({ permission: 'authenticated' }).use(async ({ ctx, next, getRawInput }) => {
   if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
+  await refuseNulCharacters(getRawInput);
   return next({ ctx: { ...ctx, session: ctx.session } });
 });
 
@@ -99,7 +109,7 @@ export const authedProcedure = observed.meta({ permission: 'authenticated' }).us
  * scopes every query and the business write and its events commit together or not at all.
  * The procedure MUST declare `.meta({ permission })` with a permission from the matrix.
  */
-export const tenantProcedure = observed.use(async ({ ctx, meta, path, next }) => {
+export const tenantProcedure = observed.use(async ({ ctx, meta, path, next, getRawInput }) => {
   const session = ctx.session;
   if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
   const permission = meta?.permission;
@@ -112,6 +122,7 @@ export const tenantProcedure = observed.use(async ({ ctx, meta, path, next }) =>
   if (!session.permissions.has(permission)) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `Your role does not allow ${permission}` });
   }
+  await refuseNulCharacters(getRawInput);
   const tenant = { tenantId: session.tenantId, userId: session.userId, role: session.role, permissions: session.permissions };
   const afterCommit: (() => Promise<void>)[] = [];
   const committed = await withTenant(ctx.db, { tenantId: tenant.tenantId, userId: tenant.userId }, async (trx) => {
