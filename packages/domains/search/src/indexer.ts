@@ -1,4 +1,5 @@
 import * as crm from '@ubos/crm/contracts';
+import * as files from '@ubos/files/contracts';
 import * as projects from '@ubos/projects/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
@@ -6,8 +7,8 @@ import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.* and projects.* events into search documents. Each payload is parsed through its
- * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`), then mapped to the few
+ * Turns crm.*, projects.* and files.* events into search documents. Each payload is parsed through its
+ * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`, `@ubos/files/contracts`), then mapped to the few
  * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
 interface DocumentFields {
@@ -91,6 +92,17 @@ on([projects.taskMoved], (p) => ({
   type: 'task',
   fields: { id: p.task_id, title: text(p.title), clientId: p.client_id, parentId: p.project_id },
 }));
+
+// Files by name (the folder is the parent); an archived file leaves the index, a restored one returns.
+on<PayloadOf<typeof files.fileUploaded | typeof files.fileVersioned | typeof files.fileRenamed | typeof files.fileMoved | typeof files.fileRestored>>(
+  [files.fileUploaded, files.fileVersioned, files.fileRenamed, files.fileMoved, files.fileRestored],
+  (p) => ({
+    kind: 'upsert',
+    type: 'file',
+    fields: { id: p.file_id, title: text(p.name), clientId: p.client_id, parentId: p.folder_id },
+  }),
+);
+on([files.fileArchived], (p) => ({ kind: 'delete', type: 'file', id: p.file_id }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

@@ -10,6 +10,7 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   deal: 'crm.deal.read',
   project: 'projects.project.read',
   task: 'projects.project.read',
+  file: 'files.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

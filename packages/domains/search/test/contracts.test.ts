@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crm from '@ubos/crm/contracts';
+import * as files from '@ubos/files/contracts';
 import * as projects from '@ubos/projects/contracts';
 import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
@@ -27,7 +28,7 @@ afterAll(async () => {
 function isContract(value: unknown): value is EventContract {
   return typeof value === 'object' && value !== null && 'type' in value && 'payload' in value && 'version' in value;
 }
-const exported: unknown[] = [...Object.values(crm), ...Object.values(projects)];
+const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files)];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
 
@@ -40,7 +41,7 @@ describe('indexer vs published contracts', () => {
   });
 
   it('handles or deliberately ignores every event of an indexed aggregate', () => {
-    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column))\./;
+    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file)\./;
     const unhandled = [...published].filter((type) => aggregates.test(type) && !indexedEventTypes.includes(type) && !ignored.has(type));
     expect(unhandled).toEqual([]);
   });
@@ -52,7 +53,28 @@ describe('indexer vs published contracts', () => {
     const dealId = uuidv7();
     const projectId = uuidv7();
     const taskId = uuidv7();
+    const fileId = uuidv7();
+    const goneId = uuidv7();
+    const file = (id: string, name: string) => ({
+      file_id: id,
+      folder_id: uuidv7(),
+      name,
+      client_id: clientId,
+      project_id: null,
+      version: 1,
+      size: 10,
+      content_type: 'application/pdf',
+      sha256: 'a'.repeat(64),
+      uploaded_by: null,
+      request_id: null,
+      uploader_name: null,
+      uploader_email: null,
+    });
     const events: [EventContract, Record<string, unknown>][] = [
+      [files.fileUploaded, file(fileId, 'Contract draft.pdf')],
+      [files.fileRenamed, { ...file(fileId, 'Contract signed.pdf'), previous_name: 'Contract draft.pdf' }],
+      [files.fileUploaded, file(goneId, 'Contract old.pdf')],
+      [files.fileArchived, { ...file(goneId, 'Contract old.pdf'), with_folder_id: null }],
       [
         crm.clientCreated,
         {
@@ -167,6 +189,7 @@ describe('indexer vs published contracts', () => {
       deal: [[dealId, 'Contract Deal', 'Proposal']],
       project: [[projectId, 'Contract Project', 'active']],
       task: [[taskId, 'Contract Task', 'open']],
+      file: [[fileId, 'Contract signed.pdf', null]],
     });
   });
 
