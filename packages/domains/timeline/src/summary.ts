@@ -10,6 +10,7 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@ubos/platform';
+import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import { z } from 'zod';
 
@@ -54,6 +55,24 @@ export function clientIdOf(event: Pick<EventEnvelope, 'aggregate_type' | 'aggreg
 
 const words = (segment: string) => segment.replace(/[_-]+/g, ' ');
 
+/** "1 file", "3 files". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A size in words: 512 bytes, 12.5 KB, 3.2 MB. */
+function bytes(size: number): string {
+  if (size < 1024) return `${size} bytes`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = size / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Math.round(value * 10) / 10} ${units[unit]}`;
+}
+
 /** A label for the thing the event is about, from the usual payload fields. */
 function labelOf(payload: Record<string, unknown>): string | null {
   for (const key of ['name', 'title', 'subject', 'number', 'email', 'fileName', 'filename']) {
@@ -97,6 +116,29 @@ const templates: readonly Template[] = [
   template(connectionRecovered, (p) => `${providerLabels[p.provider]} works again: ${p.account_label}`),
   template(connectionRetryRequested, (p) => `Retry requested for ${providerLabels[p.provider]}: ${p.account_label}`),
   template(oauthStarted, (p) => `Started ${p.connection_id ? 'reconnecting' : 'connecting'} ${providerLabels[p.provider]}`),
+  // Files (folders, uploads, versions, file requests).
+  template(files.folderCreated, (p) => `Folder "${p.name}" created`),
+  template(files.folderRenamed, (p) => `Folder "${p.previous_name}" renamed to "${p.name}"`),
+  template(files.folderMoved, (p) => `Folder "${p.name}" moved`),
+  template(files.folderArchived, (p) => `Folder "${p.name}" archived${p.file_count > 0 ? ` with ${count(p.file_count, 'file')}` : ''}`),
+  template(files.fileUploaded, (p) =>
+    p.request_id
+      ? `${text(p.uploader_name) ?? text(p.uploader_email) ?? 'Someone'} sent ${p.name} (${bytes(p.size)}) through a file request`
+      : `File uploaded: ${p.name} (${bytes(p.size)})`,
+  ),
+  template(files.fileVersioned, (p) => `Version ${p.version} of ${p.name} uploaded (${bytes(p.size)})`),
+  template(files.fileRenamed, (p) => `File "${p.previous_name}" renamed to "${p.name}"`),
+  template(files.fileMoved, (p) => (p.previous_project_id !== p.project_id && p.project_id ? `File ${p.name} attached to a project` : `File ${p.name} moved`)),
+  template(files.fileArchived, (p) => `File archived: ${p.name}`),
+  template(files.fileRestored, (p) => `File restored: ${p.name}`),
+  template(files.templateSaved, (p) => `Folder template ${p.created ? 'created' : 'updated'}: ${p.name}`),
+  template(files.requestCreated, (p) => `File request created: ${p.label} (up to ${count(p.max_files, 'file')})`),
+  template(files.requestRevoked, (p) => `File request revoked: ${p.label}`),
+  template(files.requestCompleted, (p) => {
+    const who = text(p.uploader_name) ?? text(p.uploader_email) ?? 'The client';
+    const names = p.file_names.length > 3 ? `${p.file_names.slice(0, 3).join(', ')} and ${p.file_names.length - 3} more` : p.file_names.join(', ');
+    return `${who} sent ${count(p.file_names.length, 'file')} for "${p.label}"${names ? `: ${names}` : ''}`;
+  }),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 
