@@ -152,16 +152,30 @@ export function parseCsv(text: string): CsvRecord[] {
   return records.filter((record) => !(record.fields.length === 1 && record.fields[0] === ''));
 }
 
-const formulaStart = /^[=+\-@\t\r]/;
+const formulaStart = /^[=+\-@\t\r\n]/;
+/** A phone number or a plain number: digits with + - ( ) . and spaces only, nothing a formula could call. */
+const phoneOrNumber = /^[+-]?[0-9][0-9 ().-]*$/;
 
 /**
- * One CSV cell: a cell a spreadsheet would run as a formula (= + - @ tab CR first) gets a
- * leading apostrophe; cells with a delimiter, quote or line break are quoted.
+ * Would a spreadsheet evaluate this cell? Excel, LibreOffice and Sheets skip leading whitespace
+ * and read fullwidth ＝＋－＠ as their ASCII forms, so the test runs on the NFKC-normalised text
+ * with leading whitespace (spaces, tabs, line breaks, no-break spaces) removed.
+ */
+export function isFormulaLike(text: string): boolean {
+  if (/^[\t\r\n]/.test(text)) return true;
+  const visible = text.normalize('NFKC').replace(/^[\s\u00a0\u200b\ufeff]+/, '');
+  return formulaStart.test(visible) && !phoneOrNumber.test(visible.trim());
+}
+
+/**
+ * One CSV cell: a cell a spreadsheet would run as a formula gets a leading apostrophe (phone
+ * numbers such as `+1 555 0100` stay readable: they can call nothing); cells with a delimiter,
+ * quote, line break or edge whitespace are quoted.
  */
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
-  if (formulaStart.test(text)) text = `'${text}`;
+  if (isFormulaLike(text)) text = `'${text}`;
   if (/[",\r\n]/.test(text) || text !== text.trim()) return `"${text.replace(/"/g, '""')}"`;
   return text;
 }

