@@ -8,3 +8,7 @@ export * from './pandadoc.ts';
 export * from './quickbooks.ts';
 export * from './xero.ts';
 export * from './oauth.ts';
+export * from './gmail.ts';
+export * from './google-calendar.ts';
+export * from './microsoft-graph.ts';
+export * from './oauth.ts';
