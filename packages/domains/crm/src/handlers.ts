@@ -13,6 +13,9 @@ import {
   taskMoved,
   taskUpdated,
 } from '../../projects/src/contracts.ts';
+// The files domain's published contracts, imported by path for the same reason: files will follow
+// crm.client.merged (re-pointing a merged client's folders), so a package dependency would cycle.
+import { fileUploaded, fileVersioned, requestCompleted } from '../../files/src/contracts.ts';
 import {
   clientArchived,
   clientCreated,
@@ -55,6 +58,8 @@ const noteEvents = [noteCreated, noteUpdated, noteArchived] as const;
 const projectEvents = [projectCreated, projectUpdated, projectCompleted] as const;
 const taskEvents = [taskCreated, taskUpdated, taskMoved, taskCompleted] as const;
 const milestoneEvents = [milestoneCreated, milestoneReached] as const;
+/** A file arriving for a client (uploaded, a new version, a file request finished) is activity on it. */
+const fileEvents = [fileUploaded, fileVersioned, requestCompleted] as const;
 const closedProjectStatuses = new Set(['completed', 'cancelled', 'archived']);
 
 function contractOf<Contract extends EventContract>(contracts: readonly Contract[], event: EventEnvelope): Contract | undefined {
@@ -109,7 +114,7 @@ function taskChange(event: EventEnvelope): { taskId: string; clientId: string | 
   return { taskId: payload.task_id, clientId: payload.client_id, done: payload.status === 'done' };
 }
 
-/** Maintains crm.client_profiles from crm.* and projects.* events only. */
+/** Maintains crm.client_profiles from crm.*, projects.* and files.* events only. */
 export async function applyToClientProfile(event: EventEnvelope, context: HandlerContext): Promise<void> {
   const db = context.db<CrmDB>();
   const tenantId = event.tenant_id;
@@ -221,12 +226,28 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
   if (milestone) {
     const payload = milestone.payload.parse(event.payload);
     if (payload.client_id) await profile.touch(db, await target(db, tenantId, payload.client_id), at);
+    return;
+  }
+
+  const file = contractOf(fileEvents, event);
+  if (file) {
+    const payload = file.payload.parse(event.payload);
+    if (payload.client_id) await profile.touch(db, await target(db, tenantId, payload.client_id), at);
   }
 }
 
 export const clientProfileSubscription: Subscription = {
   name: 'crm.client-profile',
-  events: typesOf([...clientEvents, clientMerged], [...contactEvents, contactMerged], dealEvents, noteEvents, projectEvents, taskEvents, milestoneEvents),
+  events: typesOf(
+    [...clientEvents, clientMerged],
+    [...contactEvents, contactMerged],
+    dealEvents,
+    noteEvents,
+    projectEvents,
+    taskEvents,
+    milestoneEvents,
+    fileEvents,
+  ),
   ordered: true,
   handle: applyToClientProfile,
 };

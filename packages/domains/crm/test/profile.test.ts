@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowToEnvelope, sql, uuidv7, withTenant, type OutboxRow } from '@ubos/platform';
+import { readOutbox, rowToEnvelope, sql, uuidv7, withTenant, type OutboxRow } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { fileUploaded } from '../../files/src/contracts.ts';
 import { projectCompleted, projectCreated, taskCompleted, taskCreated } from '../../projects/src/contracts.ts';
 import { clientProfileSubscription, engagementLinksSubscription } from '../src/handlers.ts';
 import { actor, deliverAll, domainContext, emitForeign } from './helpers.ts';
@@ -94,6 +95,40 @@ describe('client profile read model', () => {
     expect(merged.contacts.map((c) => c.name)).toEqual(['Jane', 'Zed']);
     expect(merged.openTaskCount).toBe(3);
     expect(await a.caller.clients.profile({ id: other.id })).toMatchObject({ mergedInto: client.id, archived: true, contacts: [], openTaskCount: 0 });
+  });
+
+  it('counts a file uploaded for the client as activity on its profile', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Filed' });
+    await deliverAll(testDb.db, a.tenantId, clientProfileSubscription);
+    const before = (await a.caller.clients.profile({ id: client.id })).lastActivityAt;
+    const fileId = uuidv7();
+    await emitForeign(
+      testDb.db,
+      a.tenantId,
+      fileUploaded,
+      {
+        file_id: fileId,
+        folder_id: uuidv7(),
+        name: 'Signed.pdf',
+        client_id: client.id,
+        project_id: null,
+        version: 1,
+        size: 10,
+        content_type: 'application/pdf',
+        sha256: 'a'.repeat(64),
+        uploaded_by: null,
+        request_id: null,
+        uploader_name: null,
+        uploader_email: null,
+      },
+      fileId,
+    );
+    expect(await deliverAll(testDb.db, a.tenantId, clientProfileSubscription)).toBeGreaterThanOrEqual(1);
+    const [written] = await withTenant(testDb.db, { tenantId: a.tenantId }, (trx) => readOutbox(trx, { types: [fileUploaded.type] }));
+    const after = (await a.caller.clients.profile({ id: client.id })).lastActivityAt;
+    expect(after?.toISOString()).toBe(new Date(written?.event.occurred_at ?? 0).toISOString());
+    expect(after?.getTime()).toBeGreaterThan(before?.getTime() ?? 0);
   });
 
   it('answers for a client whose events are not applied yet, and NOT_FOUND for unknown ids', async () => {
