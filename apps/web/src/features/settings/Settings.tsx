@@ -8,8 +8,9 @@ import { RolesTab } from './Roles.tsx';
 import { CustomFieldsTab } from './CustomFields.tsx';
 import { PipelineTab } from './Pipeline.tsx';
 import { SearchIndexTab } from './SearchIndex.tsx';
+import { IntegrationsTab } from './Integrations.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -17,6 +18,8 @@ export default function SettingsPage() {
   const canRoles = useCan('identity.role.manage');
   const canCrmSettings = useCan('crm.settings.manage');
   const canReadDeals = useCan('crm.deal.read');
+  // "integrations.manage": the rest see no Integrations tab at all.
+  const canIntegrations = useCan('platform.integrations.manage');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -25,6 +28,7 @@ export default function SettingsPage() {
     ...(canCrmSettings || canReadDeals ? [{ id: 'pipeline' as const, label: 'Pipeline stages' }] : []),
     // Everyone sees it; the rebuild control is disabled without search.admin.
     { id: 'search', label: 'Search index' },
+    ...(canIntegrations ? [{ id: 'integrations' as const, label: 'Integrations' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -40,6 +44,7 @@ export default function SettingsPage() {
         {tab === 'fields' ? <CustomFieldsTab /> : null}
         {tab === 'pipeline' ? <PipelineTab /> : null}
         {tab === 'search' ? <SearchIndexTab /> : null}
+        {tab === 'integrations' ? <IntegrationsTab /> : null}
       </div>
     </>
   );
