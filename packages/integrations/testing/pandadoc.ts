@@ -97,7 +97,11 @@ export async function startPandadocFake(options: { sharedKey?: string; apiKey?: 
 
   function webhook(events: { event: string; data: PandadocDocument }[]): SignedDelivery {
     const body = JSON.stringify(events);
-    return { headers: { 'content-type': 'application/json' }, query: { signature: sign(sharedKey, body, 'hex') }, body };
+    return {
+      headers: { 'content-type': 'application/json', 'x-pandadoc-webhook-event-id': randomUUID() },
+      query: { signature: sign(sharedKey, body, 'hex') },
+      body,
+    };
   }
 
   return {
