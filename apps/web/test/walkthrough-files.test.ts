@@ -39,7 +39,6 @@ let guestPage: Page | undefined;
 let dataDir = '';
 let clientUrl = '';
 let requestLink = '';
-let pdfPreviewUrl = '';
 const guestProcedures: string[] = [];
 
 /** tRPC procedure paths of a request (batched calls name several, comma-separated). */
@@ -71,7 +70,7 @@ describe('files walk-through (real browser)', () => {
   }, 180_000);
 
   afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
+    if (context.task.result?.state !== 'fail' || context.task.fails) return;
     const name = context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-');
     if (page) await screenshot(page, `files-FAILED-${name}`).catch(() => {});
     if (guestPage) await screenshot(guestPage, `files-FAILED-guest-${name}`).catch(() => {});
@@ -198,7 +197,7 @@ describe('files walk-through (real browser)', () => {
     await page.locator('tr[data-file-name="storefront.png"]').getByText('v2').waitFor();
   }, 60_000);
 
-  it('previews a PDF from a same-origin inline URL (nosniff, inline disposition) and offers it in a new tab', async () => {
+  it('previews a PDF in a frame from a same-origin inline URL (nosniff, its own CSP) and offers it in a new tab', async () => {
     await page.locator('tr[data-file-name="tax-return-2025.pdf"]').click();
     try {
       const drawer = page.getByRole('dialog');
@@ -214,23 +213,17 @@ describe('files walk-through (real browser)', () => {
       expect(served.headers()['content-type']).toBe('application/pdf');
       expect(served.headers()['content-disposition']).toMatch(/^inline/);
       expect(served.headers()['x-content-type-options']).toBe('nosniff');
-      pdfPreviewUrl = src.href;
+      // The download carries its own CSP: nothing runs in it, and only the app may frame it.
+      const csp = served.headers()['content-security-policy'] ?? '';
+      expect(csp).toMatch(/frame-ancestors 'self'/);
+      expect(csp).not.toMatch(/frame-ancestors 'none'/);
+      // Chromium shows it in the frame (a refused frame would sit on chrome-error://).
+      await expect.poll(() => page.frames().map((f) => f.url()), { timeout: 10_000 }).toContain(src.href);
       await screenshot(page, 'files-pdf-preview');
     } finally {
       await page.keyboard.press('Escape');
     }
   }, 45_000);
-
-  // Known gap, owned by the /blobs route: the host's CSP (frame-ancestors 'none') is sent on the
-  // served PDF too, so Chromium refuses to show it inside the app's frame. The fix is a
-  // `content-security-policy` on GET /blobs responses with `frame-ancestors 'self'` (and
-  // `default-src 'none'`). When it lands this test starts passing: drop the `.fails`.
-  it.fails('lets the app frame the served PDF (frame-ancestors)', async () => {
-    // Without the URL this returns and `.fails` turns red: only the header check may fail here.
-    if (!pdfPreviewUrl) return;
-    const served = await page.request.get(pdfPreviewUrl);
-    expect(served.headers()['content-security-policy'] ?? '').not.toMatch(/frame-ancestors 'none'/);
-  }, 15_000);
 
   it('makes a file request and shows its link once', async () => {
     await page.getByRole('button', { name: 'New file request' }).click();
@@ -382,6 +375,35 @@ describe('files walk-through (real browser)', () => {
     await page.getByText('Folder archived with 1 file').waitFor();
     await page.locator('[data-folder-name="Invoices"]').waitFor({ state: 'detached' });
   }, 90_000);
+
+  it("lists every folder on the Files page with its client, and the project's Files tab uploads into the project's folder", async () => {
+    await page.goto('/files');
+    const contracts = page.locator('[data-folder-name="Contracts"]');
+    await contracts.filter({ hasText: clientName }).waitFor();
+    await expectFiles(page, ['engagement-letter.pdf', 'signed-contract.pdf']);
+    await contracts.click();
+    await page.waitForURL(/\/files\?folder=[0-9a-f-]{36}$/);
+    await page.getByTestId('folder-title').filter({ hasText: 'Contracts' }).waitFor();
+    await page.reload();
+    await page.getByTestId('folder-title').filter({ hasText: 'Contracts' }).waitFor();
+    await screenshot(page, 'files-page');
+
+    await page.goto(`${clientUrl}?tab=projects`);
+    await page.getByRole('button', { name: 'New project' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Project name').fill('Bakery bookkeeping 2026');
+    await dialog.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+    await page.getByRole('tab', { name: 'Files' }).click();
+    await page.waitForURL(/view=files/);
+    await page.getByRole('button', { name: 'Create standard folders' }).click();
+    await page.getByTestId('folder-title').filter({ hasText: 'Contracts' }).waitFor();
+    await page.getByTestId('file-input').setInputFiles({ name: 'project-brief.pdf', mimeType: 'application/pdf', buffer: pdf() });
+    await page.locator('[data-upload-name="project-brief.pdf"][data-upload-status="done"]').waitFor({ timeout: 30_000 });
+    await expectFiles(page, ['project-brief.pdf']);
+    expect(await page.locator('tr[data-file-name="engagement-letter.pdf"]').count()).toBe(0);
+    await screenshot(page, 'files-project-tab');
+  }, 60_000);
 
   it('revokes a request and its link says so', async () => {
     await page.goto(`${clientUrl}?tab=files`);

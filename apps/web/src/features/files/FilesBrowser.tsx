@@ -88,6 +88,7 @@ export function FilesBrowser({
             selected={folder?.id ?? null}
             onSelect={(id) => onFolderChange(id)}
             allLabel={scoped ? 'All of these files' : 'All files'}
+            showOwner={!scoped}
           />
           {scoped && list.length === 0 && canWrite ? (
             <div className="mt-2 border-t border-slate-100 px-2 pt-3">

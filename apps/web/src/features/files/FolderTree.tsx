@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { cn } from '../../lib/cn.ts';
 import { errorCode, errorMessage } from '../../lib/errors.ts';
 import { trpc } from '../../trpc.ts';
+import { ClientName } from '../clients/ClientName.tsx';
 import { Button, Dialog, Field, FormError, Input, Select, useToast } from '../../ui/index.ts';
 import { buildTree, descendantIds, folderOptions, type Folder, type FolderNode, type FilesScope } from './types.ts';
 
@@ -22,11 +23,14 @@ export function FolderTree({
   selected,
   onSelect,
   allLabel = 'All files',
+  showOwner = false,
 }: {
   folders: readonly Folder[];
   selected: string | null;
   onSelect: (id: string | null) => void;
   allLabel?: string;
+  /** Name the client of each top-level client folder (the workspace-wide tree). */
+  showOwner?: boolean;
 }) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const tree = buildTree(folders);
@@ -72,6 +76,11 @@ export function FolderTree({
             >
               <FolderIcon open={selected === n.id} />
               <span className="truncate">{n.name}</span>
+              {showOwner && n.depth === 0 && n.clientId ? (
+                <span className="ml-auto max-w-24 shrink-0 truncate text-xs font-normal text-slate-400">
+                  <ClientName id={n.clientId} link={false} />
+                </span>
+              ) : null}
             </button>
           </div>
           {open && n.children.length > 0 ? <ul>{render(n.children)}</ul> : null}

@@ -26,6 +26,7 @@ import {
   useToast,
 } from '../../ui/index.ts';
 import { formatBytes } from './format.ts';
+import { describeTypes } from './upload.ts';
 import { folderOptions, folderPath, type CreatedRequest, type FileRequestDetail, type FilesScope, type Folder } from './types.ts';
 
 const MB = 1024 * 1024;
@@ -364,7 +365,7 @@ function RequestDetails({ request, folders }: { request: FileRequestDetail; fold
         <dt className="text-slate-500">Per file</dt>
         <dd className="text-slate-800">up to {formatBytes(request.maxBytesPerFile)}</dd>
         <dt className="text-slate-500">Types</dt>
-        <dd className="text-slate-800">{request.allowedTypes.length > 0 ? `${request.allowedTypes.length} allowed` : 'workspace default'}</dd>
+        <dd className="text-slate-800">{request.allowedTypes.length > 0 ? describeTypes(request.allowedTypes) : 'what the workspace allows'}</dd>
         <dt className="text-slate-500">Expires</dt>
         <dd className="text-slate-800">{formatDateTime(request.expiresAt)}</dd>
         {request.completedAt ? (
