@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 
 /**
@@ -156,6 +157,8 @@ export function parseVaultKeys(list: string | undefined): VaultKey[] {
 }
 
 const EMBEDDED_KEY_FILE = 'vault.key';
+/** Relative DATA_DIR resolves against the repository root, as the host resolves it (README). */
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 let processKey: Buffer | null = null;
 
 /**
@@ -195,7 +198,7 @@ export function vaultFromConfig(config: Config): Vault {
   } else if (config.NODE_ENV === 'test') {
     processKey ??= randomBytes(32);
     current = processKey;
-  } else current = embeddedKey(path.resolve(config.DATA_DIR));
+  } else current = embeddedKey(path.resolve(repoRoot, config.DATA_DIR));
   const vault = new Vault({ id: keyIdOf(current), key: current }, older);
   vaults.set(config, vault);
   return vault;
