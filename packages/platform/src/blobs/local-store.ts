@@ -74,6 +74,8 @@ const TMP_DIR = 'tmp';
 /** Clock skew allowed on a GET URL's lifetime check. */
 const SKEW_SECONDS = 5;
 const STALE_TMP_MS = 24 * 60 * 60 * 1000;
+/** Buffer per upload stage: large enough that a fast upload is not paused and resumed per socket chunk, small enough to stay flat. */
+const STREAM_HWM = 1024 * 1024;
 
 function sign(secret: Buffer, parts: readonly (string | number)[]): string {
   return createHmac('sha256', secret)
@@ -253,7 +255,7 @@ export class LocalBlobStore implements BlobStore {
     return new Promise<ReceivedBlob>((resolve, reject) => {
       let parser: busboy.Busboy;
       try {
-        parser = busboy({ headers, limits: { fieldSize: 8192, fields: 16, files: 1, parts: 24 } });
+        parser = busboy({ headers, highWaterMark: STREAM_HWM, fileHwm: STREAM_HWM, limits: { fieldSize: 8192, fields: 16, files: 1, parts: 24 } });
       } catch {
         reject(new BlobRequestError(400, 'An upload must be a multipart/form-data form with the signed fields and a file.'));
         return;
@@ -517,7 +519,7 @@ async function exists(file: string): Promise<boolean> {
  */
 function writeCapped(source: Readable, file: string, maxBytes: number): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+    const out = createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: STREAM_HWM });
     let size = 0;
     let failure: unknown = null;
     let ended = false;
