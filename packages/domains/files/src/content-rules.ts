@@ -1,27 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { BlobStore } from '@ubos/platform';
+import { declaredTypeMatches, type BlobInspection } from '@ubos/platform';
 
 /**
- * What completing an upload checks about its bytes (ARCHITECTURE.md §7): the type sniffed from
- * the first bytes must be the type declared (a renamed program declared as a PDF is refused), a
- * type that has no magic bytes (text, CSV, SVG) must at least look like text, and the SHA-256 of
- * the whole object is recorded.
+ * What completing an upload checks about its bytes (ARCHITECTURE.md §7): the type the kernel's
+ * inspectBlob sniffs (file-type's magic numbers, its own rules for text, CSV, SVG and HTML) must
+ * be the type declared — a renamed program declared as a PDF is refused — and on the allow-list.
  */
-
-export interface Inspection {
-  /** The type the bytes show (magic numbers), or null when they show none (text has none). */
-  sniffedType: string | null;
-  /** No NUL byte and valid UTF-8 in the sniffed head: what a text type must be. */
-  looksLikeText: boolean;
-  /** Whether the head mentions an <svg element (what an SVG must). */
-  looksLikeSvg: boolean;
-  sha256: string;
-}
-
-const HEAD_BYTES = 4100;
-
-/** Types with no magic bytes: accepted when the bytes look like text. */
-const TEXT_TYPES = new Set(['text/plain', 'text/csv', 'text/markdown', 'application/json', 'text/html', 'image/svg+xml', 'text/xml', 'application/xml']);
 
 /** Declared types whose bytes sniff as another name of the same format. */
 const SNIFF_ALIASES: Record<string, readonly string[]> = {
@@ -48,6 +31,9 @@ const TYPE_WORDS: Record<string, string> = {
   'application/x-elf': 'a Linux program',
   'application/x-mach-binary': 'a macOS program',
   'application/x-sh': 'a shell script',
+  'text/html': 'a web page (HTML)',
+  'application/xml': 'an XML document',
+  'application/x-cfb': 'an old Office document',
 };
 
 export function describeType(type: string): string {
@@ -62,57 +48,13 @@ export function describeBytes(bytes: number): string {
 }
 
 /** Null when the bytes fit the declared type and the allow-list, else the reason in words. */
-export function contentProblem(declaredType: string, inspection: Inspection, allowedTypes: readonly string[]): string | null {
+export function contentProblem(declaredType: string, inspection: Pick<BlobInspection, 'sniffedType'>, allowedTypes: readonly string[]): string | null {
   const sniffed = inspection.sniffedType;
-  if (sniffed) {
-    const same = sniffed === declaredType || (SNIFF_ALIASES[declaredType] ?? []).includes(sniffed);
-    if (!same) return `The file's content is ${describeType(sniffed)}, not ${describeType(declaredType)} as declared, so it was refused`;
-    return allowedTypes.includes(declaredType) ? null : `Files of type ${declaredType} are not accepted here`;
+  const same = declaredTypeMatches(declaredType, sniffed) || (SNIFF_ALIASES[declaredType] ?? []).includes(sniffed);
+  if (!same) {
+    return sniffed === 'application/octet-stream'
+      ? `The file's content is not ${describeType(declaredType)} as declared, so it was refused`
+      : `The file's content is ${describeType(sniffed)}, not ${describeType(declaredType)} as declared, so it was refused`;
   }
-  if (!TEXT_TYPES.has(declaredType)) return `The file's content is not ${describeType(declaredType)} as declared, so it was refused`;
-  if (!inspection.looksLikeText) return `The file's content is not ${describeType(declaredType)} as declared (it is not text), so it was refused`;
-  if (declaredType === 'image/svg+xml' && !inspection.looksLikeSvg) return 'The file is not an SVG image as declared, so it was refused';
   return allowedTypes.includes(declaredType) ? null : `Files of type ${declaredType} are not accepted here`;
-}
-
-// Magic numbers of the formats we accept or must recognise as something else. The kernel's
-// inspectBlob (file-type) replaces this table once the blob adapters land.
-const MAGIC: { type: string; offset: number; bytes: number[] }[] = [
-  { type: 'application/pdf', offset: 0, bytes: [0x25, 0x50, 0x44, 0x46, 0x2d] },
-  { type: 'image/png', offset: 0, bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
-  { type: 'image/jpeg', offset: 0, bytes: [0xff, 0xd8, 0xff] },
-  { type: 'image/gif', offset: 0, bytes: [0x47, 0x49, 0x46, 0x38] },
-  { type: 'application/x-msdownload', offset: 0, bytes: [0x4d, 0x5a] },
-  { type: 'application/x-elf', offset: 0, bytes: [0x7f, 0x45, 0x4c, 0x46] },
-  { type: 'application/x-cfb', offset: 0, bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] },
-  { type: 'application/zip', offset: 0, bytes: [0x50, 0x4b, 0x03, 0x04] },
-];
-
-function sniff(head: Buffer): string | null {
-  for (const magic of MAGIC) {
-    if (head.length >= magic.offset + magic.bytes.length && magic.bytes.every((byte, index) => head[magic.offset + index] === byte)) return magic.type;
-  }
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  return null;
-}
-
-function isText(head: Buffer): boolean {
-  if (head.includes(0)) return false;
-  // A multi-byte character cut at the end of the head is not an error.
-  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(head);
-  const bad = decoded.slice(0, -2).includes('\uFFFD');
-  return !bad;
-}
-
-/** Reads the head (sniffing) and streams the whole object (SHA-256). */
-export async function inspectStored(store: BlobStore, key: string): Promise<Inspection> {
-  const head = await store.readRange(key, 0, HEAD_BYTES - 1);
-  const hash = createHash('sha256');
-  for await (const chunk of await store.read(key)) hash.update(chunk as Buffer);
-  return {
-    sniffedType: sniff(head),
-    looksLikeText: isText(head),
-    looksLikeSvg: /<svg[\s>]/i.test(head.toString('utf8')),
-    sha256: hash.digest('hex'),
-  };
 }

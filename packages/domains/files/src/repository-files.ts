@@ -41,7 +41,7 @@ function fileViews(db: Db) {
       'f.archived_at',
       'v.version',
       sql<number>`COALESCE(b.size, b.declared_size)`.as('size'),
-      sql<string>`COALESCE(b.sniffed_type, b.declared_type)`.as('content_type'),
+      sql<string>`b.declared_type`.as('content_type'),
       sql<string>`COALESCE(b.sha256, '')`.as('sha256'),
     ]);
 }
@@ -141,7 +141,7 @@ function versionViews(db: Db) {
     .selectAll('v')
     .select([
       sql<number>`COALESCE(b.size, b.declared_size)`.as('size'),
-      sql<string>`COALESCE(b.sniffed_type, b.declared_type)`.as('content_type'),
+      sql<string>`b.declared_type`.as('content_type'),
       sql<string>`COALESCE(b.sha256, '')`.as('sha256'),
       'b.key',
       'b.state',

@@ -56,7 +56,7 @@ export async function listSubmissions(db: Db, requestId: string) {
       's.file_id',
       'f.name as file_name',
       sql<number>`COALESCE(b.size, b.declared_size)`.as('size'),
-      sql<string>`COALESCE(b.sniffed_type, b.declared_type)`.as('content_type'),
+      sql<string>`b.declared_type`.as('content_type'),
       's.uploader_name',
       's.uploader_email',
       's.created_at',

@@ -1,4 +1,4 @@
-import { DomainError, NotFoundError, uuidv7, type DomainContext } from '@ubos/platform';
+import { DomainError, inspectBlob, NotFoundError, uuidv7, type DomainContext } from '@ubos/platform';
 import {
   fileUploaded,
   fileVersioned,
@@ -9,7 +9,7 @@ import {
   type UploadResultDto,
   type UploadTicketDto,
 } from './contracts.ts';
-import { contentProblem, describeBytes, inspectStored } from './content-rules.ts';
+import { contentProblem, describeBytes } from './content-rules.ts';
 import type { BlobRow, FilesDB } from './db.ts';
 import * as repo from './repository-files.ts';
 import { blobStore, toFileDto } from './service-common.ts';
@@ -165,12 +165,21 @@ export async function finalizeUpload(ctx: DomainContext, blob: BlobRow, rules: U
     return reject(`The file received is ${describeBytes(head.size)}, not the ${describeBytes(blob.declared_size)} declared, so it was refused`);
   }
   if (head.size > rules.maxBytes) return reject(`The file is ${describeBytes(head.size)}; the largest file accepted is ${describeBytes(rules.maxBytes)}`);
-  const inspection = await inspectStored(store, blob.key);
+  const inspected = await inspectBlob(store, blob.key);
+  if (!inspected) throw new DomainError('PRECONDITION_FAILED', 'The file has not arrived yet: send it with the upload form, then complete the upload');
+  const inspection = { sniffedType: inspected.sniffedType, sha256: inspected.sha256 };
   const problem = contentProblem(blob.declared_type, inspection, rules.allowedTypes);
   if (problem) return reject(problem, inspection);
   const scanner = ctx.services.scanner;
   if (scanner) {
-    const result = await scanner.scan(await store.read(blob.key));
+    let result: Awaited<ReturnType<typeof scanner.scan>>;
+    try {
+      result = await scanner.scan(await store.read(blob.key));
+    } catch (error) {
+      // The upload stays pending (this transaction rolls back): completing it later scans it again.
+      ctx.log.error({ err: error, scanner: scanner.name, upload: blob.id }, 'virus scan failed');
+      throw new DomainError('PRECONDITION_FAILED', 'The virus scanner did not answer, so the file is not ready yet; complete the upload again in a minute');
+    }
     if (!result.clean) return reject(`The file contains malware (${result.signature}) and was removed`, inspection);
   }
   const claimed = async (): Promise<string | null> => {
@@ -187,7 +196,8 @@ export async function finalizeUpload(ctx: DomainContext, blob: BlobRow, rules: U
     }
     return refusal;
   };
-  const contentType = inspection.sniffedType && inspection.sniffedType === blob.declared_type ? inspection.sniffedType : blob.declared_type;
+  // The declared type, which the bytes were just found to match (text/markdown stays markdown).
+  const contentType = blob.declared_type;
   const common = {
     size: head.size,
     content_type: contentType,

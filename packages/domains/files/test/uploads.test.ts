@@ -171,6 +171,9 @@ describe('uploads', () => {
         message: expect.stringMatching(/not accepted here/),
       },
     );
+    // A web page declared as plain text is refused too: it would run script if ever rendered.
+    const page = await upload(a, { folderId: folder.id }, 'notes.txt', Buffer.from('<!doctype html><html><script>alert(1)</script></html>'), 'text/plain');
+    expect(page.result).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/not a text file as declared/) });
     expect(await events(testDb, a.tenantId, [fileUploaded.type])).toEqual([]);
   });
 
