@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import {
   collectSubscriptions,
   createBlobServices,
+  createConnectionServices,
   createBoss,
   createDomainRuntime,
   createDatabase,
@@ -16,7 +17,7 @@ import {
 import { assertBootable } from './boot-checks.ts';
 import { modules as allModules } from './modules.ts';
 import { appRouter } from './router.ts';
-import { buildServer, type Server } from './server.ts';
+import { buildOpsServer, buildServer, type Server } from './server.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { configuredDatabaseUrls, redactUrl } from './database-urls.ts';
 import { resolveFromRoot } from './paths.ts';
@@ -39,12 +40,33 @@ export interface RunningApp {
   role: ProcessRole;
   /** The HTTP server (probes and metrics only in a worker process). */
   server: Server;
-  /** Where the server listens, e.g. http://127.0.0.1:3000. */
+  /** Where the server listens, e.g. http://127.0.0.1:3000 (a worker: its operations port). */
   address: string | null;
+  /** Where /ready and /metrics are served (METRICS_HOST:METRICS_PORT); null when not listening. */
+  opsAddress: string | null;
   db: Database;
   embedded: boolean;
   /** Graceful stop: HTTP drain, workers, pg-boss, pools, Redis, embedded Postgres. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * Listens on METRICS_HOST:METRICS_PORT. Outside production a port already in use (a second local
+ * instance) is a warning, not a failed start: that process then serves no /ready or /metrics.
+ */
+async function listenOps(ops: Server, config: Config, log: Logger): Promise<string | null> {
+  try {
+    const address = await ops.listen({ host: config.METRICS_HOST, port: config.METRICS_PORT });
+    log.info({ address }, 'operations port: /ready and /metrics');
+    return address;
+  } catch (error) {
+    const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+    if (!inUse || config.NODE_ENV === 'production') {
+      throw new Error(`METRICS_PORT ${config.METRICS_PORT} on ${config.METRICS_HOST} could not be opened: ${(error as Error).message}`, { cause: error });
+    }
+    log.warn({ port: config.METRICS_PORT }, 'METRICS_PORT is in use: this process serves no /ready or /metrics (set METRICS_PORT to another port)');
+    return null;
+  }
 }
 
 /** A stack of cleanups run in reverse order, each one logged and never aborting the rest. */
@@ -139,34 +161,36 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const blobServices = await createBlobServices(config, { dataDir: resolveFromRoot(config.DATA_DIR) });
     cleanup.push('blob store', () => blobServices.close());
     log.info({ blobStore: blobServices.services.blobs?.kind, scanner: blobServices.services.scanner?.name ?? null }, 'blob storage');
-    const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) }, blobServices.services);
+    // …and the connections registry's ports for provider adapters (access tokens, breaker health).
+    const services = { ...blobServices.services, connections: createConnectionServices({ db, config, log }) };
+    const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) }, services);
 
     if (role !== 'api') {
       const workers: Workers = await startWorkers({ db, boss, modules, runtime, log, config });
       cleanup.push('workers', () => workers.stop());
     }
 
-    // A worker serves only its probes and metrics, so orchestrators can watch it like the API.
-    const server = await buildServer({
-      config,
-      log,
-      db,
-      redis,
-      boss: bossHandle,
-      modules,
-      runtime,
-      probesOnly: role === 'worker',
-      ...(options.router ? { router: options.router } : {}),
-    });
-    // Closing Fastify stops accepting, answers 503 to new requests and waits for in-flight ones.
-    cleanup.push('http server', () => server.close());
-    const address = (options.listen ?? true) ? await server.listen({ host: config.HOST, port: config.PORT }) : null;
+    const listen = options.listen ?? true;
+    const serverDeps = { config, log, db, redis, boss: bossHandle, modules, runtime, ...(options.router ? { router: options.router } : {}) };
+    // /ready and /metrics live on the internal operations port only; a worker serves nothing else.
+    const ops = await buildOpsServer(serverDeps);
+    cleanup.push('operations server', () => ops.close());
+    const opsAddress = listen ? await listenOps(ops, config, log) : null;
+    let server = ops;
+    let address = opsAddress;
+    if (role !== 'worker') {
+      server = await buildServer(serverDeps);
+      // Closing Fastify stops accepting, answers 503 to new requests and waits for in-flight ones.
+      cleanup.push('http server', () => server.close());
+      address = listen ? await server.listen({ host: config.HOST, port: config.PORT }) : null;
+    }
 
     let stopping: Promise<void> | null = null;
     return {
       role,
       server,
       address,
+      opsAddress,
       db,
       embedded: embedded !== null,
       stop() {

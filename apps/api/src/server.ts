@@ -81,8 +81,14 @@ export interface ServerDeps {
   runtime?: DomainRuntime;
   /** The kernel services of the runtime built here when `runtime` is omitted (tests: a LocalBlobStore in a temp dir). */
   services?: KernelServices;
-  /** A worker process: only /health, /ready and /metrics (no tRPC, no web app). */
+  /** Only probes (no tRPC, no web app): the operations server. */
   probesOnly?: boolean;
+  /**
+   * Serve /ready and /metrics (they expose queue stats, versions and per-procedure counts): only
+   * the internal operations server does (buildOpsServer, METRICS_HOST:METRICS_PORT); the public
+   * port keeps /health alone.
+   */
+  opsRoutes?: boolean;
   cache?: Cache;
   rateLimiter?: RateLimiter;
   /**
@@ -308,26 +314,33 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   }));
 
-  const checks = readinessChecks({ db: deps.db, boss: deps.boss, redis: deps.redis });
-  app.get('/ready', { config: { rateLimit: false }, logLevel: 'warn' }, async (request, reply) => {
-    const report = await checkReadiness(checks);
-    if (!report.ok) request.log.warn({ checks: report.checks }, 'not ready');
-    return reply.status(report.ok ? 200 : 503).send({ status: report.ok ? 'ready' : 'unavailable', checks: report.checks });
-  });
+  if (deps.opsRoutes) {
+    const checks = readinessChecks({ db: deps.db, boss: deps.boss, redis: deps.redis });
+    app.get('/ready', { config: { rateLimit: false }, logLevel: 'warn' }, async (request, reply) => {
+      const report = await checkReadiness(checks);
+      if (!report.ok) request.log.warn({ checks: report.checks }, 'not ready');
+      return reply.status(report.ok ? 200 : 503).send({ status: report.ok ? 'ready' : 'unavailable', checks: report.checks });
+    });
 
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    const metrics = await renderMetrics();
-    return reply.type(metrics.contentType).send(metrics.body);
-  });
+    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+      const metrics = await renderMetrics();
+      return reply.type(metrics.contentType).send(metrics.body);
+    });
+  }
 
   if (deps.probesOnly) {
     app.setNotFoundHandler((_request, reply) =>
-      reply.status(404).send({ error: 'Not Found', message: 'This is a worker process: only /health, /ready and /metrics' }),
+      reply.status(404).send({ error: 'Not Found', message: 'This is the operations port: only /health, /ready and /metrics' }),
     );
   } else {
     await registerSpa(app, resolveFromRoot(config.WEB_DIST_DIR), deps.log);
   }
   return app;
+}
+
+/** The internal operations server (METRICS_HOST:METRICS_PORT): /health, /ready and /metrics only. */
+export function buildOpsServer(deps: Omit<ServerDeps, 'probesOnly' | 'opsRoutes'>): Promise<Server> {
+  return buildServer({ ...deps, probesOnly: true, opsRoutes: true });
 }
 
 function isApiPath(url: string): boolean {

@@ -79,6 +79,7 @@ function logLines(output: string): Record<string, unknown>[] {
 
 let dataDir: string;
 let port: number;
+let metricsPort: number;
 let pgPort: number;
 
 beforeAll(async () => {
@@ -86,6 +87,7 @@ beforeAll(async () => {
   // Postgres runs as the `postgres` system user: it must be able to enter DATA_DIR.
   await chmod(dataDir, 0o755);
   port = await freePort();
+  metricsPort = await freePort();
   pgPort = await freePort();
 });
 
@@ -110,6 +112,7 @@ describe('embedded start (no DATABASE_URL)', () => {
   const env = (): Record<string, string> => ({
     DATA_DIR: dataDir,
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     HOST: '127.0.0.1',
     EMBEDDED_PG_PORT: String(pgPort),
     WEB_DIST_DIR: path.join(dataDir, 'no-web-build'),
@@ -119,7 +122,10 @@ describe('embedded start (no DATABASE_URL)', () => {
   it('initialises Postgres, migrates, serves /health and /ready, and exits cleanly on SIGTERM', async () => {
     const host = startHost(env());
     await waitFor(`http://127.0.0.1:${port}/health`, host, 180_000);
-    const ready = await waitFor(`http://127.0.0.1:${port}/ready`, host, 60_000);
+    const ready = await waitFor(`http://127.0.0.1:${metricsPort}/ready`, host, 60_000);
+    // The public port keeps /ready and /metrics to itself: they are on the operations port only.
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
     const body = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
     expect(body.checks.postgres?.ok).toBe(true);
     expect(body.checks.pgBoss?.ok).toBe(true);
@@ -142,7 +148,7 @@ describe('embedded start (no DATABASE_URL)', () => {
 
   it('reuses the data directory on a second start', async () => {
     const host = startHost(env());
-    await waitFor(`http://127.0.0.1:${port}/ready`, host, 180_000);
+    await waitFor(`http://127.0.0.1:${metricsPort}/ready`, host, 180_000);
     // The operations CLI finds the running embedded Postgres through DATA_DIR.
     const inherited = { ...process.env };
     for (const key of ['DATABASE_URL', 'DATABASE_APP_URL']) delete inherited[key];
@@ -164,12 +170,12 @@ describe('embedded start (no DATABASE_URL)', () => {
 
   it('recovers after the host was killed hard, stopping the cluster it left running', async () => {
     const crashed = startHost(env());
-    await waitFor(`http://127.0.0.1:${port}/ready`, crashed, 180_000);
+    await waitFor(`http://127.0.0.1:${metricsPort}/ready`, crashed, 180_000);
     crashed.child.kill('SIGKILL');
     expect((await crashed.exited).signal).toBe('SIGKILL');
 
     const host = startHost(env());
-    await waitFor(`http://127.0.0.1:${port}/ready`, host, 180_000);
+    await waitFor(`http://127.0.0.1:${metricsPort}/ready`, host, 180_000);
     host.child.kill('SIGTERM');
     expect(await host.exited).toEqual({ code: 0, signal: null });
     expect(logLines(host.output()).some((line) => line.msg === 'stopping an embedded Postgres left running by a previous run')).toBe(true);
@@ -186,6 +192,7 @@ describe('embedded start as root', () => {
         const host = startHost({
           DATA_DIR: path.join(locked, 'data'),
           PORT: String(await freePort()),
+          METRICS_PORT: String(await freePort()),
           HOST: '127.0.0.1',
           EMBEDDED_PG_PORT: String(await freePort()),
           WEB_DIST_DIR: path.join(locked, 'no-web-build'),

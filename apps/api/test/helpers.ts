@@ -27,6 +27,8 @@ export interface TestServerOptions {
   modules?: readonly DomainModule[];
   runtime?: DomainRuntime;
   config?: Partial<Config>;
+  /** Also serve /ready and /metrics (what the operations server does). */
+  opsRoutes?: boolean;
 }
 
 /** The real host (plugins, tRPC, health) over a test database, driven with inject(). */
@@ -41,6 +43,7 @@ export async function testServer(options: TestServerOptions): Promise<Server> {
     ...(options.router ? { router: options.router } : {}),
     ...(options.modules ? { modules: options.modules } : {}),
     ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.opsRoutes ? { opsRoutes: true } : {}),
   });
   await server.ready();
   return server;

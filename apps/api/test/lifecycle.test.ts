@@ -77,6 +77,7 @@ describe('startApp', () => {
       expect((await fetch(`${base}/health`)).status).toBe(200);
       expect((await fetch(`${base}/ready`)).status).toBe(200);
       expect((await fetch(`${base}/metrics`)).status).toBe(200);
+      expect(app.opsAddress).toBe(app.address);
       expect((await fetch(`${base}/trpc/identity.auth.me`)).status).toBe(404);
       const result = await app.db.pool.query<{ user: string }>('select current_user as user');
       expect(result.rows[0]?.user).toBe('ubos_app');
@@ -157,7 +158,7 @@ describe('startApp with Redis', () => {
   it('uses Redis for readiness when REDIS_URL answers', async () => {
     const app = await startApp({ config: configFor({ MIGRATE_ON_START: false, REDIS_URL: testRedisUrl() }), log: silent });
     try {
-      const response = await fetch(`${app.address ?? ''}/ready`);
+      const response = await fetch(`${app.opsAddress ?? ''}/ready`);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { checks: Record<string, { ok: boolean }> };
       expect(Object.keys(body.checks).sort()).toEqual(['pgBoss', 'postgres', 'redis']);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createDatabase, createLogger, mergeRouters, publicProcedure, router, type PgBoss } from '@ubos/platform';
 import { createTestDatabase, testConfig, testRedisUrl, type TestDatabase } from '@ubos/platform/testing';
 import { appRouter } from '../src/router.ts';
-import { buildServer, UndeclaredProceduresError, type Server } from '../src/server.ts';
+import { buildOpsServer, buildServer, UndeclaredProceduresError, type Server } from '../src/server.ts';
 import type { BossHandle } from '../src/readiness.ts';
 import { startTestBoss, testRedis, testServer } from './helpers.ts';
 
@@ -36,13 +36,38 @@ let server: Server;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   ({ boss, handle: bossHandle } = await startTestBoss(testDb.appUrl));
-  server = await testServer({ db: testDb.db, boss: bossHandle, router: probeRouter });
+  server = await testServer({ db: testDb.db, boss: bossHandle, router: probeRouter, opsRoutes: true });
 });
 
 afterAll(async () => {
   await server?.close();
   await boss?.stop({ graceful: false, close: true });
   await testDb?.drop();
+});
+
+describe('the public port and the operations port', () => {
+  it('keeps /ready and /metrics off the public port; /health stays public', async () => {
+    const publicServer = await testServer({ db: testDb.db, boss: bossHandle });
+    try {
+      expect((await publicServer.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect((await publicServer.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(404);
+      expect((await publicServer.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    } finally {
+      await publicServer.close();
+    }
+  });
+
+  it('the operations server answers /health, /ready and /metrics and nothing else', async () => {
+    const ops = await buildOpsServer({ config: testConfig(), log: createLogger({ level: 'silent' }), db: testDb.db, redis: null, boss: bossHandle });
+    try {
+      expect((await ops.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect((await ops.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+      expect((await ops.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+      expect((await ops.inject({ method: 'GET', url: '/trpc/identity.auth.me' })).statusCode).toBe(404);
+    } finally {
+      await ops.close();
+    }
+  });
 });
 
 describe('health and readiness', () => {
@@ -64,7 +89,7 @@ describe('health and readiness', () => {
 
   it('/ready also pings Redis when REDIS_URL is configured', async () => {
     const redis = testRedis();
-    const withRedis = await testServer({ db: testDb.db, boss: bossHandle, redis, config: { REDIS_URL: testRedisUrl() } });
+    const withRedis = await testServer({ db: testDb.db, boss: bossHandle, redis, config: { REDIS_URL: testRedisUrl() }, opsRoutes: true });
     try {
       const response = await withRedis.inject({ method: 'GET', url: '/ready' });
       expect(response.statusCode).toBe(200);
@@ -77,7 +102,7 @@ describe('health and readiness', () => {
 
   it('/ready answers 503 with details when the database is unreachable', async () => {
     const unreachable = createDatabase({ connectionString: 'postgres://ubos_app:x@127.0.0.1:1/ubos', max: 1 });
-    const broken = await testServer({ db: unreachable, boss: bossHandle });
+    const broken = await testServer({ db: unreachable, boss: bossHandle, opsRoutes: true });
     try {
       const response = await broken.inject({ method: 'GET', url: '/ready' });
       expect(response.statusCode).toBe(503);
@@ -96,7 +121,7 @@ describe('health and readiness', () => {
 
   it('/ready answers 503 once pg-boss has stopped', async () => {
     const second = await startTestBoss(testDb.appUrl);
-    const withStoppedBoss = await testServer({ db: testDb.db, boss: second.handle });
+    const withStoppedBoss = await testServer({ db: testDb.db, boss: second.handle, opsRoutes: true });
     try {
       await second.boss.stop({ graceful: false, close: true });
       const response = await withStoppedBoss.inject({ method: 'GET', url: '/ready' });
@@ -246,7 +271,7 @@ describe('HTTP hygiene', () => {
 
 describe('rate limiting', () => {
   it('answers 429 past RATE_LIMIT_MAX per minute per IP, exempting /health and /ready (memory store)', async () => {
-    const limited = await testServer({ db: testDb.db, boss: bossHandle, router: probeRouter, config: { RATE_LIMIT_MAX: 3 } });
+    const limited = await testServer({ db: testDb.db, boss: bossHandle, router: probeRouter, config: { RATE_LIMIT_MAX: 3 }, opsRoutes: true });
     try {
       const codes: number[] = [];
       for (let index = 0; index < 5; index += 1) {
@@ -271,6 +296,7 @@ describe('rate limiting', () => {
       boss: bossHandle,
       redis,
       config: { RATE_LIMIT_MAX: 2, REDIS_URL: testRedisUrl() },
+      opsRoutes: true,
     });
     // A unique client address: the Redis server is shared with other test runs.
     const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;

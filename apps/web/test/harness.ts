@@ -48,6 +48,7 @@ export async function startHost(env: Record<string, string>, logName = 'host.log
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: '0',
       LOG_LEVEL: process.env.UBOS_TEST_HOST_LOG_LEVEL ?? 'info',
       WEB_DIST_DIR: 'apps/web/dist',
       RATE_LIMIT_MAX: '100000',

@@ -28,6 +28,10 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The internal operations port: /ready and /metrics are served here only, never on PORT (0 = any free port). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Where the operations port listens; loopback by default (set 0.0.0.0 inside a private network for scrapers and probes). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: postgresUrl.optional(),
@@ -69,7 +73,10 @@ export const configSchema = z.object({
   /** Older vault keys, still readable until `pnpm ubos vault:rotate`: comma list of `id:hex` (or bare hex). */
   VAULT_KEYS: z
     .string()
-    .regex(/^\s*([A-Za-z0-9_-]{1,32}:)?[0-9a-fA-F]{64}\s*(,\s*([A-Za-z0-9_-]{1,32}:)?[0-9a-fA-F]{64}\s*)*$/, 'must be a comma list of id:hex keys (64 hex characters each)')
+    .regex(
+      /^\s*([A-Za-z0-9_-]{1,32}:)?[0-9a-fA-F]{64}\s*(,\s*([A-Za-z0-9_-]{1,32}:)?[0-9a-fA-F]{64}\s*)*$/,
+      'must be a comma list of id:hex keys (64 hex characters each)',
+    )
     .optional(),
   /** Where file bytes live (§7): `local` disk under DATA_DIR/blobs (embedded default) or an S3-compatible `s3` bucket. */
   BLOB_STORE: z.enum(['local', 's3']).default('local'),

@@ -134,7 +134,7 @@ export class RecordingCookieJar implements CookieJar {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), ...overrides };
+  return { ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', METRICS_PORT: '0' }), ...overrides };
 }
 
 export interface TestContextOptions {
