@@ -2,8 +2,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBlobStore, blobKey, createDomainRuntime, type PresignedPost } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { LocalBlobStore, blobKey, createDomainRuntime, createLogger, type PresignedPost } from '@ubos/platform';
+import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
+import { startApp } from '../src/app.ts';
 import { modules } from '../src/modules.ts';
 import type { Server } from '../src/server.ts';
 import { testServer } from './helpers.ts';
@@ -196,6 +197,39 @@ describe('/blobs on the local store', () => {
     const local = String((await server.inject({ method: 'GET', url: '/health' })).headers['content-security-policy']);
     expect(local).toContain("connect-src 'self';");
   });
+
+  it('is wired by startApp from config: the local store under DATA_DIR, signed with BLOB_SIGNING_KEY', async () => {
+    const appDataDir = await mkdtemp(path.join(tmpdir(), 'ubos-api-blobs-app-'));
+    const signingKey = 'a-configured-signing-key-of-40-characters';
+    const app = await startApp({
+      config: testConfig({
+        DATABASE_URL: testDb.ownerUrl,
+        DATABASE_APP_URL: testDb.appUrl,
+        MIGRATE_ON_START: false,
+        WEB_DIST_DIR: '/nonexistent/ubos-web-dist',
+        DATA_DIR: appDataDir,
+        BLOB_SIGNING_KEY: signingKey,
+      }),
+      log: createLogger({ level: 'silent' }),
+      role: 'api',
+      listen: false,
+    });
+    try {
+      const signer = await LocalBlobStore.open({ dataDir: appDataDir, signingKey });
+      const key = freshKey();
+      const post = await signer.presignPost({ key, contentType: 'text/plain', minBytes: 1, maxBytes: 100, expiresInSeconds: 60 });
+      const body = await multipart(post, Buffer.from('wired'));
+      const response = await app.server.inject({ method: 'POST', url: post.url, payload: body.payload, headers: body.headers });
+      expect(response.statusCode, response.body).toBe(204);
+      expect(await signer.head(key)).toMatchObject({ size: 5 });
+      // A URL signed with another key (the test store's) is refused.
+      const foreign = await store.presignGet({ key, expiresInSeconds: 60, filename: 'a.txt', contentType: 'text/plain', disposition: 'attachment' });
+      expect((await app.server.inject({ method: 'GET', url: foreign })).statusCode).toBe(403);
+    } finally {
+      await app.stop();
+      await rm(appDataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('is not served by a server without a local store, and never falls back to the web app', async () => {
     const bare = await testServer({ db: testDb.db, boss: null });
