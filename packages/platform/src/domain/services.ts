@@ -1,4 +1,5 @@
 import type { BlobStore, Scanner } from '../blobs/blob-store.ts';
+import type { AccessTokenSource, ConnectionHealthStore } from '../integrations/ports.ts';
 
 /**
  * The kernel's ports a domain service may use besides its transaction: built once by the host
@@ -11,6 +12,13 @@ export interface KernelServices {
   readonly blobs?: BlobStore;
   /** Virus scanner run on every upload before it is ready; absent = files go straight to ready. */
   readonly scanner?: Scanner;
+  /** The connections registry's ports for provider adapters (§7): valid access tokens and the breaker/health on the row. */
+  readonly connections?: ConnectionServices;
+}
+
+export interface ConnectionServices {
+  readonly accessTokens: AccessTokenSource;
+  readonly health: ConnectionHealthStore;
 }
 
 export function requireService<Name extends keyof KernelServices>(services: KernelServices, name: Name): NonNullable<KernelServices[Name]> {

@@ -16,6 +16,7 @@ export {
   completeOAuthCallback,
   ConnectionNeedsReauthError,
   createAccessTokenSource,
+  createConnectionServices,
   listOAuthProviders,
   MANAGE_PERMISSION,
   oauthProviderConfig,

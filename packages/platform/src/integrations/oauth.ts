@@ -19,7 +19,8 @@ import {
 } from './contracts.ts';
 import type { IntegrationsDB, StoredCredentials } from './db.ts';
 import type { AccessTokenSource, ConnectionRef } from './ports.ts';
-import { markNeedsReauth, saveOAuthConnection } from './registry.ts';
+import { createConnectionHealthStore, markNeedsReauth, saveOAuthConnection } from './registry.ts';
+import type { ConnectionServices } from '../domain/services.ts';
 import { VaultUnavailableError, vaultFromConfig, type Vault } from './vault.ts';
 
 /**
@@ -542,4 +543,9 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
       return refresh(ref);
     },
   };
+}
+
+/** The registry's ports as the host hands them to domains (`ctx.services.connections`, §7). */
+export function createConnectionServices(deps: OAuthDeps): ConnectionServices {
+  return { accessTokens: createAccessTokenSource(deps), health: createConnectionHealthStore({ db: deps.db, log: deps.log }) };
 }
