@@ -173,7 +173,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const listen = options.listen ?? true;
     const serverDeps = { config, log, db, redis, boss: bossHandle, modules, runtime, ...(options.router ? { router: options.router } : {}) };
     // /ready and /metrics live on the internal operations port only; a worker serves nothing else.
-    const ops = await buildOpsServer(serverDeps);
+    // /ready checks Postgres on a connection of its own: a saturated runtime pool must not make it flap.
+    const readinessDb = createDatabase({ connectionString: urls.appUrl, max: 1, applicationName: `ubos-${role}-probe` });
+    cleanup.push('readiness pool', () => readinessDb.close());
+    const ops = await buildOpsServer({ ...serverDeps, readinessDb });
     cleanup.push('operations server', () => ops.close());
     const opsAddress = listen ? await listenOps(ops, config, log) : null;
     let server = ops;

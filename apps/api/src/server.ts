@@ -89,6 +89,11 @@ export interface ServerDeps {
    * port keeps /health alone.
    */
   opsRoutes?: boolean;
+  /**
+   * The pool /ready checks Postgres through: its own single connection in the host (app.ts), so a
+   * saturated runtime pool does not make the probe wait behind requests (default: `db`).
+   */
+  readinessDb?: Database;
   cache?: Cache;
   rateLimiter?: RateLimiter;
   /**
@@ -315,7 +320,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   }));
 
   if (deps.opsRoutes) {
-    const checks = readinessChecks({ db: deps.db, boss: deps.boss, redis: deps.redis });
+    const checks = readinessChecks({ db: deps.readinessDb ?? deps.db, boss: deps.boss, redis: deps.redis });
     app.get('/ready', { config: { rateLimit: false }, logLevel: 'warn' }, async (request, reply) => {
       const report = await checkReadiness(checks);
       if (!report.ok) request.log.warn({ checks: report.checks }, 'not ready');

@@ -119,6 +119,29 @@ describe('health and readiness', () => {
     }
   });
 
+  it('/ready checks Postgres on its own connection: a saturated runtime pool does not make it fail', async () => {
+    const saturated = createDatabase({ connectionString: testDb.appUrl, max: 1 });
+    const readinessDb = createDatabase({ connectionString: testDb.appUrl, max: 1 });
+    const held = await saturated.pool.connect();
+    const deps = { config: testConfig(), log: createLogger({ level: 'silent' }), db: saturated, redis: null, boss: bossHandle };
+    const separate = await buildOpsServer({ ...deps, readinessDb });
+    const shared = await buildOpsServer(deps);
+    try {
+      const answer = await separate.inject({ method: 'GET', url: '/ready' });
+      expect(answer.statusCode).toBe(200);
+      // The same probe through the saturated pool waits behind it and gives up: what the separate connection avoids.
+      const starved = await shared.inject({ method: 'GET', url: '/ready' });
+      expect(starved.statusCode).toBe(503);
+      expect(starved.json<{ checks: { postgres: { error: string } } }>().checks.postgres.error).toMatch(/did not answer/);
+    } finally {
+      held.release();
+      await separate.close();
+      await shared.close();
+      await saturated.close();
+      await readinessDb.close();
+    }
+  });
+
   it('/ready answers 503 once pg-boss has stopped', async () => {
     const second = await startTestBoss(testDb.appUrl);
     const withStoppedBoss = await testServer({ db: testDb.db, boss: second.handle, opsRoutes: true });
