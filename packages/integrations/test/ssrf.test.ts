@@ -4,12 +4,14 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { testConfig } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   guardedTransport,
   OutboundBlockedError,
   parseAllowList,
   SsrfGuard,
+  ssrfGuardFromConfig,
   type Connector,
   type DialTarget,
   type HostResolver,
@@ -190,5 +192,13 @@ describe('the guarded transport', () => {
     const transport = guardedTransport({ guard: new SsrfGuard({ resolver, allow: parseAllowList('origin.test') }), connector });
     await expect(transport(get(`http://origin.test:${port}/hop/0`))).rejects.toThrow(/more than 5 redirects/);
     expect(dialled).toHaveLength(6);
+  });
+});
+
+describe('the guard from config', () => {
+  it('reads OUTBOUND_ALLOW_HOSTS', async () => {
+    await expect(ssrfGuardFromConfig(testConfig(), { resolver }).vetHost('private.test')).rejects.toBeInstanceOf(OutboundBlockedError);
+    const guard = ssrfGuardFromConfig(testConfig({ OUTBOUND_ALLOW_HOSTS: 'private.test' }), { resolver });
+    await expect(guard.vetHost('private.test')).resolves.toMatchObject({ address: '10.0.0.7' });
   });
 });

@@ -95,6 +95,12 @@ export const configSchema = z.object({
   CLAMAV_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
   CLAMAV_SOCKET: z.string().min(1).optional(),
   CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * Hosts and CIDRs outbound calls to tenant-configured addresses may reach although they are not
+   * public (§7: a self-hoster's mail or CalDAV server on a private network), comma-separated:
+   * `mail.internal, 10.1.2.0/24`. Cloud metadata addresses stay refused. Parsed by the SSRF guard.
+   */
+  OUTBOUND_ALLOW_HOSTS: z.string().default(''),
   ...oauthProviderSettings,
 });
 

@@ -172,3 +172,8 @@ export class SsrfGuard {
     return this.vetHost(url.hostname);
   }
 }
+
+/** The guard a deployment configures: `OUTBOUND_ALLOW_HOSTS` as the allow-list, the system resolver. */
+export function ssrfGuardFromConfig(config: { OUTBOUND_ALLOW_HOSTS: string }, options: { resolver?: HostResolver } = {}): SsrfGuard {
+  return new SsrfGuard({ allow: parseAllowList(config.OUTBOUND_ALLOW_HOSTS), ...(options.resolver ? { resolver: options.resolver } : {}) });
+}
