@@ -39,7 +39,7 @@ export const configSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default('./.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  APP_DB_PASSWORD: z.string().min(8).default('ubos_app_dev_password'),
+  APP_DB_PASSWORD: z.string().min(8).default('ubos_app_dev_password'), // DEVELOPMENT_APP_DB_PASSWORD: refused in production
   REDIS_URL: z.string().url().optional(),
   CORS_ORIGINS: z
     .string()
@@ -130,7 +130,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new ConfigError(problems);
   }
+  const refused = productionProblems(parsed.data);
+  if (refused.length > 0) throw new ConfigError(refused);
   return parsed.data;
+}
+
+export const DEVELOPMENT_APP_DB_PASSWORD = 'ubos_app_dev_password';
+
+/**
+ * Production never starts on a development default secret: each problem names the variable.
+ * (The embedded default, without DATABASE_URL, generates its own database passwords.)
+ */
+export function productionProblems(config: Config): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (config.DATABASE_URL && !config.DATABASE_APP_URL && config.APP_DB_PASSWORD === DEVELOPMENT_APP_DB_PASSWORD) {
+    problems.push(`APP_DB_PASSWORD (missing): production refuses the development default password of ubos_app; set APP_DB_PASSWORD (or DATABASE_APP_URL)`);
+  }
+  if (!config.VAULT_KEY) {
+    problems.push('VAULT_KEY (missing): production encrypts provider credentials with it; generate one with `openssl rand -hex 32`');
+  }
+  return problems;
 }
 
 export function isSecureCookie(config: Config): boolean {

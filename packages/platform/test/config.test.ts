@@ -27,6 +27,25 @@ describe('config', () => {
     expect(problems).toMatch(/^PROCESS_ROLE \(invalid\)/m);
   });
 
+  it('refuses to start production on a development default secret, naming each variable', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://ubos_owner:owner@db.example:5432/ubos' };
+    let caught: unknown;
+    try {
+      loadConfig(production);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/^APP_DB_PASSWORD \(missing\): production refuses the development default/m);
+    expect(problems).toMatch(/^VAULT_KEY \(missing\)/m);
+    // With real secrets it starts; outside production the defaults stay (the embedded default and tests).
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ ...production, APP_DB_PASSWORD: 'a real password', VAULT_KEY: key }).NODE_ENV).toBe('production');
+    expect(loadConfig({ ...production, DATABASE_APP_URL: 'postgres://ubos_app:x@db.example:5432/ubos', VAULT_KEY: key }).NODE_ENV).toBe('production');
+    expect(loadConfig({ DATABASE_URL: production.DATABASE_URL }).APP_DB_PASSWORD).toBe('ubos_app_dev_password');
+  });
+
   it('parses lists and booleans', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.test, https://b.test', SESSION_COOKIE_SECURE: 'true' });
     expect(config.CORS_ORIGINS).toEqual(['https://a.test', 'https://b.test']);
