@@ -306,6 +306,13 @@ describe('OAuth start and callback (§7)', () => {
     expect(await completeOAuthCallback(deps, s, 'xero', { state: fresh, code: 'c' })).toMatchObject({ ok: false });
     expect(exchanged).toBe(1);
 
+    // Two callbacks racing with one state: the conditional UPDATE lets exactly one through.
+    const raced = new URL((await caller(s).integrations.oauth.start({ provider: 'xero' })).authorizeUrl).searchParams.get('state') ?? '';
+    const exchangedBefore = exchanged;
+    const race = await Promise.all(Array.from({ length: 5 }, () => completeOAuthCallback(deps, s, 'xero', { state: raced, code: 'c' })));
+    expect(race.filter((result) => result.ok)).toHaveLength(1);
+    expect(exchanged - exchangedBefore).toBe(1);
+
     // An expired state is refused.
     const late = new URL((await caller(s).integrations.oauth.start({ provider: 'xero' })).authorizeUrl).searchParams.get('state') ?? '';
     await withTenant(testDb.db, { tenantId }, (trx) =>
