@@ -30,6 +30,7 @@ import {
   type SignedDelivery,
   type XeroFake,
 } from '@ubos/integrations/testing';
+import { WEBHOOK_RATE_LIMIT_PER_CONNECTION } from '../src/routes/webhooks.ts';
 import { buildServer, type Server } from '../src/server.ts';
 import { startTestBoss } from './helpers.ts';
 
@@ -360,5 +361,22 @@ describe('provider handshakes and limits', () => {
     });
     expect(bare.statusCode).toBe(200);
     expect(await rows(connectionId)).toBe(1);
+  });
+
+  it('rate-limits each connection URL on its own', { timeout: 120_000 }, async () => {
+    const flooded = `/webhooks/xero/${randomUUID()}`;
+    const statuses = new Map<number, number>();
+    for (let n = 0; n <= WEBHOOK_RATE_LIMIT_PER_CONNECTION; n += 1) {
+      const response = await server.inject({ method: 'POST', url: flooded, payload: '{}', headers: { 'content-type': 'application/json' } });
+      statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+    }
+    expect(statuses).toEqual(
+      new Map([
+        [404, WEBHOOK_RATE_LIMIT_PER_CONNECTION],
+        [429, 1],
+      ]),
+    );
+    const other = await server.inject({ method: 'POST', url: `/webhooks/xero/${randomUUID()}`, payload: '{}' });
+    expect(other.statusCode).toBe(404);
   });
 });
