@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,14 @@ async function multipart(
   data.append('file', new Blob([new Uint8Array(file)]), 'upload.bin');
   const request = new Request('http://localhost/blobs', { method: 'POST', body: data });
   return { payload: Buffer.from(await request.arrayBuffer()), headers: { 'content-type': request.headers.get('content-type') ?? '' } };
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function upload(post: PresignedPost, file: Buffer, overrides: Record<string, string> = {}) {
@@ -86,6 +96,46 @@ describe('/blobs on the local store', () => {
     expect(response.json()).toMatchObject({ error: 'Payload Too Large', message: expect.stringMatching(/larger than the 65536 bytes/) });
     expect(await store.head(key)).toBeNull();
     expect(await readdir(path.join(dataDir, 'blobs', 'tmp'))).toEqual([]);
+  });
+
+  it('over a real socket: answers 413 to a client still sending, and cleans up after a client that goes away', async () => {
+    const address = new URL(await server.listen({ host: '127.0.0.1', port: 0 }));
+    const key = freshKey();
+    const post = await store.presignPost({ key, contentType: 'text/plain', minBytes: 1, maxBytes: 256 * 1024, expiresInSeconds: 300 });
+    const body = await multipart(post, Buffer.alloc(8 * 1024 * 1024, 66));
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({
+        host: address.hostname,
+        port: address.port,
+        path: post.url,
+        method: 'POST',
+        headers: { ...body.headers, 'content-length': body.payload.length },
+      });
+      req.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body.payload);
+    });
+    expect(status).toBe(413);
+    expect(await store.head(key)).toBeNull();
+
+    // Half a form, then the connection drops.
+    const halfKey = freshKey();
+    const halfPost = await store.presignPost({ key: halfKey, contentType: 'text/plain', minBytes: 1, maxBytes: 16 * 1024 * 1024, expiresInSeconds: 300 });
+    const half = await multipart(halfPost, Buffer.alloc(4 * 1024 * 1024, 67));
+    const socket = connect({ host: address.hostname, port: Number(address.port) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST ${halfPost.url} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${half.headers['content-type']}\r\nContent-Length: ${half.payload.length}\r\n\r\n`,
+    );
+    socket.write(half.payload.subarray(0, 2 * 1024 * 1024));
+    const tmp = path.join(dataDir, 'blobs', 'tmp');
+    await waitFor(async () => (await readdir(tmp)).length > 0, 'the upload to reach a temp file');
+    socket.destroy();
+    await waitFor(async () => (await readdir(tmp)).length === 0, 'the temp file to be removed');
+    expect(await store.head(halfKey)).toBeNull();
   });
 
   it('answers 403 in words for another content type, a changed signature and an expired policy', async () => {

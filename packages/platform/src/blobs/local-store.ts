@@ -306,6 +306,12 @@ export class LocalBlobStore implements BlobStore {
       });
       parser.on('error', () => fail(new BlobRequestError(400, 'The upload form is not valid multipart/form-data.')));
       body.on('error', () => fail(new BlobRequestError(400, 'The upload was interrupted.')));
+      // A client that goes away mid-form: stop the parser, which ends the file stream and the temp file with it.
+      body.on('close', () => {
+        if (body.readableEnded) return;
+        parser.destroy();
+        fail(new BlobRequestError(400, 'The upload was interrupted before it ended.'));
+      });
       body.pipe(parser);
     });
   }
