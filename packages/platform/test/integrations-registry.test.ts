@@ -174,6 +174,19 @@ describe('connections registry (§7)', () => {
     });
     expect(await health.breaker(ref)).toEqual({ state: 'open', consecutiveFailures: 5, openedAt });
 
+    // The half-open probe is claimed by exactly one of many racing callers (across processes: the row).
+    const probeAt = new Date(Date.now() + 1000);
+    const claims = await Promise.all(Array.from({ length: 6 }, () => health.claimProbe?.(ref, { state: 'open', consecutiveFailures: 5, openedAt }, probeAt)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await health.breaker(ref)).toEqual({ state: 'half_open', consecutiveFailures: 5, openedAt: probeAt });
+    expect(await health.claimProbe?.(ref, { state: 'closed', consecutiveFailures: 0, openedAt: null }, new Date())).toBe(false);
+    // Back to open (the probe failed), then Retry now.
+    await health.record(
+      ref,
+      { outcome: 'failure', message: 'Xero answered 503', providerCode: 'http_503', retryAt },
+      { state: 'open', consecutiveFailures: 6, openedAt },
+    );
+
     const retried = await caller().integrations.connections.retry({ id: connection.id });
     expect(retried).toMatchObject({ status: 'degraded', nextRetryAt: null, breaker: { state: 'half_open' } });
     await health.record(ref, { outcome: 'success' }, { state: 'closed', consecutiveFailures: 0, openedAt: null });
@@ -333,13 +346,14 @@ describe('access tokens (§7, §10)', () => {
     const connection = await connect(tenantId, { expiresAt: new Date(Date.now() - 1000).toISOString() });
     const presented: string[] = [];
     let answer: 'ok' | 'invalid_grant' = 'ok';
+    let ttl = 1;
     const fetchImpl: FetchLike = async (_url, init) => {
       presented.push(new URLSearchParams(init.body).get('refresh_token') ?? '');
       if (answer === 'invalid_grant') return Response.json({ error: 'invalid_grant', error_description: `token ${CANARY} revoked` }, { status: 400 });
       return Response.json({
         access_token: `${CANARY}-a${presented.length}`,
         refresh_token: `${CANARY}-r${presented.length}`,
-        expires_in: 1,
+        expires_in: ttl,
         token_type: 'Bearer',
       });
     };
@@ -351,14 +365,27 @@ describe('access tokens (§7, §10)', () => {
     expect(await tokens.accessToken(ref)).toBe(`${CANARY}-a2`);
     expect(presented).toEqual([`${CANARY}-refresh`, `${CANARY}-r1`]);
 
+    // A 401 on the current token refreshes once, however many callers saw it; a newer token is not refreshed again.
+    ttl = 3600;
+    const current = await tokens.accessToken(ref);
+    expect(current).toBe(`${CANARY}-a3`);
+    expect(await tokens.accessToken(ref)).toBe(current);
+    expect(presented).toHaveLength(3);
+    const afterReject = await Promise.all(Array.from({ length: 4 }, () => tokens.accessToken(ref, { rejectedToken: current })));
+    expect(presented).toHaveLength(4);
+    expect(new Set(afterReject)).toEqual(new Set([`${CANARY}-a4`]));
+
     answer = 'invalid_grant';
+    await withTenant(testDb.db, { tenantId }, (trx) =>
+      sql`UPDATE platform.integration_connections SET token_expires_at = now() - interval '1 minute' WHERE id = ${connection.id}`.execute(trx),
+    );
     const failure = await tokens.accessToken(ref).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectionNeedsReauthError);
     expect(String((failure as Error).message)).toMatch(/reconnect it in Settings/);
-    expect(presented).toHaveLength(3);
+    expect(presented).toHaveLength(5);
     // No retry loop: the next call fails at once without calling the provider.
     await expect(tokens.accessToken(ref)).rejects.toBeInstanceOf(ConnectionNeedsReauthError);
-    expect(presented).toHaveLength(3);
+    expect(presented).toHaveLength(5);
     const dto = await caller().integrations.connections.get({ id: connection.id });
     expect(dto).toMatchObject({ status: 'needs_reauth', lastError: { code: 'invalid_grant' } });
     const reauthEvents = (await outboxOf(tenantId)).filter(

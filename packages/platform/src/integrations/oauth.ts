@@ -461,10 +461,11 @@ const isFresh = (expiresAt: Date | null) => expiresAt === null || expiresAt.getT
  * fresh token when they get the lock), and the new refresh token is stored in that transaction
  * before the new access token is returned.
  */
-export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { refresh(ref: ConnectionRef): Promise<string> } {
+export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { refresh(ref: ConnectionRef, rejectedToken?: string): Promise<string> } {
   const fetchImpl = deps.fetch ?? fetch;
 
-  async function refresh(ref: ConnectionRef): Promise<string> {
+  /** Refreshes unless, once the lock is held, the stored token is fresh and not the one the provider rejected. */
+  async function refresh(ref: ConnectionRef, rejectedToken?: string): Promise<string> {
     const vault = vaultFromConfig(deps.config);
     const outcome = await withTenant<IntegrationsDB, RefreshOutcome>(deps.db, { tenantId: ref.tenantId }, async (trx) => {
       const row = await trx
@@ -478,7 +479,7 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
       const subject = { tenantId: ref.tenantId, subjectId: row.id };
       const stored = JSON.parse(vault.decrypt(row.credentials, subject)) as StoredCredentials;
       // Another caller refreshed while we waited for the lock.
-      if (isFresh(row.token_expires_at)) return { kind: 'token', accessToken: stored.accessToken };
+      if (isFresh(row.token_expires_at) && stored.accessToken !== rejectedToken) return { kind: 'token', accessToken: stored.accessToken };
       const ctx = createDomainContext({ trx, tenantId: ref.tenantId, actorId: null, correlationId: `integrations:refresh:${row.id}`, log: deps.log });
       const provider = oauthProviderSchema.safeParse(row.provider);
       if (!provider.success) throw new DomainError('BAD_REQUEST', `${row.provider} connections have no OAuth tokens`);
@@ -520,7 +521,8 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
 
   return {
     refresh,
-    async accessToken(ref: ConnectionRef): Promise<string> {
+    async accessToken(ref: ConnectionRef, options?: { rejectedToken?: string }): Promise<string> {
+      const rejectedToken = options?.rejectedToken;
       const row = await withTenant<IntegrationsDB, { provider: string; status: string; credentials: string | null; token_expires_at: Date | null } | undefined>(
         deps.db,
         { tenantId: ref.tenantId },
@@ -538,9 +540,10 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
         const stored = JSON.parse(
           vaultFromConfig(deps.config).decrypt(row.credentials, { tenantId: ref.tenantId, subjectId: ref.connectionId }),
         ) as StoredCredentials;
-        return stored.accessToken;
+        // A 401 on this very token: refresh (the lock makes concurrent 401s one refresh).
+        if (stored.accessToken !== rejectedToken) return stored.accessToken;
       }
-      return refresh(ref);
+      return refresh(ref, rejectedToken);
     },
   };
 }

@@ -284,6 +284,20 @@ export function createConnectionHealthStore(deps: RegistryDeps): ConnectionHealt
       if (!row) throw new NotFoundError('Connection', ref.connectionId);
       return { state: row.breaker_state, consecutiveFailures: row.consecutive_failures, openedAt: row.breaker_opened_at };
     },
+    async claimProbe(ref: ConnectionRef, expected: BreakerSnapshot, now: Date): Promise<boolean> {
+      // One winner across processes: the breaker row moves only if it is still what the caller saw.
+      if (expected.state === 'closed') return false;
+      return withTenant<IntegrationsDB, boolean>(deps.db, { tenantId: ref.tenantId }, async (trx) => {
+        let query = trx
+          .updateTable(CONNECTIONS)
+          .set({ breaker_state: 'half_open', breaker_opened_at: now, updated_at: new Date() })
+          .where('id', '=', ref.connectionId)
+          .where('breaker_state', '=', expected.state);
+        query = expected.openedAt ? query.where('breaker_opened_at', '=', expected.openedAt) : query.where('breaker_opened_at', 'is', null);
+        const claimed = await query.returning('id').executeTakeFirst();
+        return claimed !== undefined;
+      });
+    },
     async record(ref: ConnectionRef, outcome: CallOutcome, breaker: BreakerSnapshot): Promise<void> {
       await withTenant<IntegrationsDB, void>(deps.db, { tenantId: ref.tenantId }, async (trx) => {
         const ctx = systemContext(deps, trx, ref.tenantId, `integrations:health:${ref.connectionId}`);
