@@ -97,10 +97,14 @@ describe('retries', () => {
   });
 
   it('does not repeat a write the provider cannot deduplicate after a server error, but does after a refusal', async () => {
-    const { client } = harness({ provider: 'quickbooks', idempotency: null, baseUrl: `${quickbooks.url}/v3/company/${quickbooks.realmId}` });
+    const harnessed = harness({ provider: 'quickbooks', idempotency: null, baseUrl: `${quickbooks.url}/v3/company/${quickbooks.realmId}` });
+    const { client } = harnessed;
+    const { health } = harnessed;
     quickbooks.failNext(1, { status: 500 });
     expect((await client.request({ url: 'customer', json: { DisplayName: 'Once' } })).status).toBe(500);
     expect(quickbooks.requests).toHaveLength(1);
+    // Not repeated, but a failure of the connection all the same.
+    expect(health.health(ref)).toMatchObject({ failures: 1, successes: 0, lastError: { providerCode: '500' } });
     quickbooks.failNext(1, { status: 503, headers: { 'retry-after': '1' } });
     expect((await client.request({ url: 'customer', json: { DisplayName: 'Twice' } })).status).toBe(200);
     expect(quickbooks.requests).toHaveLength(3);

@@ -280,9 +280,11 @@ export class ProviderHttpClient {
         token = await tokens.accessToken(this.ref, { rejectedToken: token });
         continue;
       }
-      if (RETRYABLE_STATUSES.has(response.status) && (repeatable || REFUSED_STATUSES.has(response.status))) {
+      if (RETRYABLE_STATUSES.has(response.status) || response.status >= 500) {
         const retryAfter = parseRetryAfter(response.headers['retry-after'], this.now());
-        if (retry < retries && (retryAfter === null || retryAfter <= this.retry.maxRetryAfterMs)) {
+        // A write the provider cannot deduplicate is repeated only when the server refused it unread.
+        const mayRepeat = RETRYABLE_STATUSES.has(response.status) && (repeatable || REFUSED_STATUSES.has(response.status));
+        if (mayRepeat && retry < retries && (retryAfter === null || retryAfter <= this.retry.maxRetryAfterMs)) {
           // The provider's Retry-After is the floor; without one, full jitter.
           await this.sleep(retryAfter ?? backoffDelay(retry, this.retry, this.random));
           retry += 1;
