@@ -235,4 +235,21 @@ export const filesMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION files.expired_uploads(integer) TO ubos_app;
     `,
   },
+  {
+    id: '0003_file_name_key',
+    sql: `
+      -- The listing's sort key as a stored column: lower() is not LEAKPROOF, so under RLS a keyset
+      -- condition on lower(name) cannot be an index condition (§10), while one on a plain text
+      -- column (text and uuid comparisons are leakproof) can: a deep page is one index range too.
+      ALTER TABLE files.files ADD COLUMN IF NOT EXISTS name_key text GENERATED ALWAYS AS (lower(name)) STORED;
+      CREATE INDEX IF NOT EXISTS files_folder_key_idx ON files.files (tenant_id, folder_id, name_key, id);
+      CREATE INDEX IF NOT EXISTS files_client_key_idx ON files.files (tenant_id, client_id, name_key, id) WHERE client_id IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS files_project_key_idx ON files.files (tenant_id, project_id, name_key, id) WHERE project_id IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS files_key_idx ON files.files (tenant_id, name_key, id);
+      DROP INDEX IF EXISTS files.files_folder_name_idx;
+      DROP INDEX IF EXISTS files.files_client_name_idx;
+      DROP INDEX IF EXISTS files.files_project_name_idx;
+      DROP INDEX IF EXISTS files.files_name_idx;
+    `,
+  },
 ];

@@ -62,6 +62,8 @@ export interface FilesTable {
   tenant_id: string;
   folder_id: string;
   name: string;
+  /** lower(name), generated: the listing's sort and cursor key. */
+  name_key: ColumnType<string, never, never>;
   client_id: string | null;
   project_id: string | null;
   current_version_id: string | null;

@@ -17,6 +17,7 @@ export interface FileView {
   created_at: Date;
   updated_at: Date;
   archived_at: Date | null;
+  name_key: string;
   version: number;
   size: number;
   content_type: string;
@@ -39,6 +40,7 @@ function fileViews(db: Db) {
       'f.created_at',
       'f.updated_at',
       'f.archived_at',
+      'f.name_key',
       'v.version',
       sql<number>`COALESCE(b.size, b.declared_size)`.as('size'),
       sql<string>`b.declared_type`.as('content_type'),
@@ -64,15 +66,15 @@ export interface FileListFilter {
   limit: number;
 }
 
-/** One keyset page sorted by (lower(name), id): one range of the tenant-leading index. */
+/** One keyset page sorted by (name_key = lower(name), id): one range of the tenant-leading index. */
 export async function listFileViews(db: Db, filter: FileListFilter): Promise<FileView[]> {
   let query = fileViews(db);
   if (filter.folderId) query = query.where('f.folder_id', '=', filter.folderId);
   if (filter.clientId) query = query.where('f.client_id', '=', filter.clientId);
   if (filter.projectId) query = query.where('f.project_id', '=', filter.projectId);
   if (!filter.includeArchived) query = query.where('f.archived_at', 'is', null);
-  if (filter.after) query = query.where(sql<boolean>`(lower(f.name), f.id) > (${filter.after.name}, ${filter.after.id}::uuid)`);
-  return query.orderBy(sql`lower(f.name)`).orderBy('f.id').limit(filter.limit).execute();
+  if (filter.after) query = query.where(sql<boolean>`(f.name_key, f.id) > (${filter.after.name}, ${filter.after.id}::uuid)`);
+  return query.orderBy('f.name_key').orderBy('f.id').limit(filter.limit).execute();
 }
 
 export async function countLiveFiles(db: Db, folderIds: string[]): Promise<number> {

@@ -60,7 +60,7 @@ export function folderNameTaken(name: string): DomainError {
   return new DomainError('CONFLICT', `A folder named "${name}" already exists here`, [{ path: ['name'], message: 'This name is taken in this folder' }]);
 }
 
-/** An opaque keyset cursor over (lower(name), id). */
+/** An opaque keyset cursor over (name_key, id). */
 export function encodeCursor(parts: { name: string; id: string }): string {
   return Buffer.from(JSON.stringify([parts.name, parts.id])).toString('base64url');
 }

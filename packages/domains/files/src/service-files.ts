@@ -56,7 +56,7 @@ export async function listFiles(ctx: DomainContext, input: ListFilesInput): Prom
   const last = items.at(-1);
   return {
     items: items.map(toFileDto),
-    nextCursor: rows.length > input.limit && last ? encodeCursor({ name: last.name.toLowerCase(), id: last.id }) : null,
+    nextCursor: rows.length > input.limit && last ? encodeCursor({ name: last.name_key, id: last.id }) : null,
   };
 }
 
