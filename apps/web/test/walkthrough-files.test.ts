@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { createDatabase, sql } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { artifactsDir, buildWeb, launchBrowser, screenshot, startHost, type Host } from './harness.ts';
 
@@ -404,6 +405,45 @@ describe('files walk-through (real browser)', () => {
     expect(await page.locator('tr[data-file-name="engagement-letter.pdf"]').count()).toBe(0);
     await screenshot(page, 'files-project-tab');
   }, 60_000);
+
+  it('uploads 52 files at once into one folder and pages through them with Load more', async () => {
+    await page.goto(`${clientUrl}?tab=files`);
+    await page.locator('[data-folder-name="Deliverables"]').click();
+    await page.getByTestId('folder-title').filter({ hasText: 'Deliverables' }).waitFor();
+    const many = Array.from({ length: 52 }, (_, i) => ({ name: `photo-${String(i + 1).padStart(2, '0')}.png`, mimeType: 'image/png', buffer: png }));
+    await page.getByTestId('file-input').setInputFiles(many);
+    await page.getByText('52 of 52 finished').waitFor({ timeout: 120_000 });
+    expect(await page.locator('[data-upload-status="done"]').count()).toBe(52);
+    await page.getByText('50 shown').waitFor();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('52 shown').waitFor();
+    await page.locator('tr[data-file-name="photo-52.png"]').waitFor();
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+  }, 150_000);
+
+  it('tells the sender when a link has expired', async () => {
+    await page.goto(`${clientUrl}?tab=files`);
+    await page.getByRole('button', { name: 'New file request' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('What are you asking for?').fill('Year-end receipts');
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const link = await page.getByTestId('request-link').inputValue();
+    await page.getByRole('button', { name: 'Done' }).click();
+    // Fixture: time passes (as the superuser, outside the app).
+    const admin = createDatabase({ connectionString: database.adminUrl, max: 1 });
+    try {
+      await sql`UPDATE files.requests SET expires_at = now() - interval '1 minute' WHERE label = 'Year-end receipts'`.execute(admin.kysely);
+    } finally {
+      await admin.close();
+    }
+    if (!guestPage) throw new Error('no guest page');
+    await guestPage.goto(link);
+    await guestPage.getByTestId('request-notice').getByRole('heading', { name: 'This link has expired' }).waitFor();
+    expect(await guestPage.getByTestId('drop-zone').count()).toBe(0);
+    await screenshot(guestPage, 'files-public-expired');
+    await page.reload();
+    await page.locator('tr[data-request-label="Year-end receipts"]').getByText('expired').waitFor();
+  }, 45_000);
 
   it('revokes a request and its link says so', async () => {
     await page.goto(`${clientUrl}?tab=files`);

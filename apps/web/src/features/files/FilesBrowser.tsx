@@ -167,14 +167,15 @@ export function FilesBrowser({
           >
             {() => <FileTable items={files.items} folders={list} showFolder={!folder} onOpen={(id) => onFileChange(id)} />}
           </QueryState>
-          {files.hasNextPage ? (
-            <div className="border-t border-slate-100 p-3 text-center">
-              <Button size="sm" loading={files.isFetchingNextPage} onClick={() => void files.fetchNextPage()}>
-                Load more
-              </Button>
+          {files.items.length > 0 ? (
+            <div className="flex items-center justify-between gap-3 border-t border-slate-100 px-4 py-2">
+              <span className="text-xs text-slate-500">{files.items.length} shown</span>
+              {files.hasNextPage ? (
+                <Button size="sm" loading={files.isFetchingNextPage} onClick={() => void files.fetchNextPage()}>
+                  Load more
+                </Button>
+              ) : null}
             </div>
-          ) : files.items.length > 0 ? (
-            <p className="border-t border-slate-100 px-4 py-2 text-xs text-slate-500">{files.items.length} shown</p>
           ) : null}
         </Card>
       </div>

@@ -45,7 +45,7 @@ export function UploadQueue<R>({
           </Button>
         ) : null}
       </header>
-      <ul className="divide-y divide-slate-100">
+      <ul className="max-h-96 divide-y divide-slate-100 overflow-y-auto">
         {items.map((item) => {
           const percent = item.total > 0 ? (item.loaded / item.total) * 100 : 0;
           const active = item.status === 'waiting' || item.status === 'uploading' || item.status === 'checking';
