@@ -144,3 +144,4 @@ export {
 } from './integrations/ports.ts';
 export * from './integrations/index.ts';
 export * from './webhooks/index.ts';
+export { deadLettersRedriven, eventAdminEvents, eventsReplayed } from './events/admin-contracts.ts';

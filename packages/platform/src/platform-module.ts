@@ -1,5 +1,6 @@
 import { grants } from './auth/permissions.ts';
 import { defineDomain } from './domain/define-domain.ts';
+import { eventAdminEvents } from './events/admin-contracts.ts';
 import { eventsAdminRouter } from './events/admin-router.ts';
 import { integrationEvents } from './integrations/contracts.ts';
 import { integrationsRouter } from './integrations/router.ts';
@@ -17,5 +18,5 @@ export const platformModule = defineDomain({
     // The issue and the screens call it "integrations.manage"; module permissions start with the module name.
     'platform.integrations.manage': grants.managers,
   },
-  events: [...integrationEvents, ...webhookEvents],
+  events: [...eventAdminEvents, ...integrationEvents, ...webhookEvents],
 });

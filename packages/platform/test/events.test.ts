@@ -375,6 +375,14 @@ describe('retries, dead letters and redrive', () => {
     // A second redrive finds nothing; the event stays applied once. Once the queue has settled
     // (however long that takes), any extra delivery a redrive had enqueued, delayed or not, has run.
     expect(await caller.events.deadLetters.redriveAll({})).toEqual({ redriven: 0 });
+    const audited = await admin<{ payload: { redriven: number; dead_letter_ids: string[] | null } }>(
+      `SELECT payload FROM platform.outbox WHERE tenant_id = $1 AND type = 'platform.events.dead_letters_redriven' ORDER BY id`,
+      [tenantId],
+    );
+    expect(audited.map((row) => row.payload)).toEqual([
+      { subscriptions: ['test.flaky'], dead_letter_ids: [letter?.id], redriven: 1 },
+      { subscriptions: ['*'], dead_letter_ids: null, redriven: 0 },
+    ]);
     await waitFor(queueDrained('test.flaky'), WAIT, 'the flaky queue to settle');
     expect(await applied(event.id)).toMatchObject({ times: 1 });
     expect(flakyAttempts.get(event.id)).toHaveLength(5);
@@ -498,6 +506,16 @@ describe('replay and retention', () => {
     await waitFor(queueDrained('test.counter'), WAIT, 'the no-reset replay to drain');
     expect(await timesOf()).toEqual([1, 2, 2]);
     await expect(caller.events.replay({ subscription: 'test.nope', from: ids[0] ?? '' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Every replay is on the record (the timeline shows it), with who asked and what it did.
+    const audited = await admin<{ payload: Record<string, unknown>; actor_id: string | null }>(
+      `SELECT payload, actor_id FROM platform.outbox WHERE tenant_id = $1 AND type = 'platform.events.replayed' ORDER BY id`,
+      [tenantId],
+    );
+    expect(audited.map((row) => row.payload)).toEqual([
+      { subscription: 'test.counter', from: ids[1], reset: true, enqueued: 2, reset_count: 2 },
+      { subscription: 'test.counter', from: ids[0], reset: false, enqueued: 3, reset_count: 0 },
+    ]);
+    expect(audited.every((row) => row.actor_id !== null)).toBe(true);
   });
 
   it('prunes dispatched outbox rows older than the retention window and keeps the rest', budget(1), async () => {
@@ -557,12 +575,14 @@ describe('replay and retention', () => {
     );
     expect(await caller.events.replay({ subscription: 'test.counter', from: created?.id ?? '', reset: false })).toEqual({ enqueued: 1, reset: 0 });
     await waitFor(async () => ((await increase()).skipped ?? 0) >= 1, WAIT, 'the skipped redelivery to be counted');
+    // The replay's own audit event (platform.events.replayed) is dispatched like any other.
+    await waitFor(async () => ((await increase()).dispatched ?? 0) >= 3, WAIT, 'the replay audit event to be dispatched');
 
     expect(await increase()).toEqual({
       written: 1,
       writtenMetered: 1,
-      dispatched: 2,
-      dispatchLag: 2,
+      dispatched: 3,
+      dispatchLag: 3,
       replayEnqueued: 1,
       handled: 1,
       skipped: 1,

@@ -5,6 +5,8 @@ import {
   connectionNeedsReauth,
   connectionRecovered,
   connectionRetryRequested,
+  deadLettersRedriven,
+  eventsReplayed,
   oauthStarted,
   providerLabels,
   type EventContract,
@@ -108,6 +110,16 @@ const templates: readonly Template[] = [
   template(identity.memberRoleChanged, (p) => `A member's role changed from ${text(p.previous_role) ?? '?'} to ${text(p.role) ?? '?'}`),
   template(identity.memberRemoved, () => 'A member was removed'),
   template(identity.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
+  // The kernel's event administration (§5): every redrive and replay is on the record.
+  template(deadLettersRedriven, (p) =>
+    p.dead_letter_ids?.length === 1
+      ? `A failed event was sent again to ${p.subscriptions[0] ?? 'its subscription'}`
+      : `${count(p.redriven, 'failed event')} sent again${p.subscriptions[0] === '*' ? '' : ` to ${p.subscriptions.join(', ')}`}`,
+  ),
+  template(
+    eventsReplayed,
+    (p) => `${count(p.enqueued, 'event')} replayed to ${p.subscription} from ${p.from}${p.reset ? ' (its read model reset first)' : ''}`,
+  ),
   // The kernel's integrations registry (§7): the provider's name, the account, what happened.
   template(connectionConnected, (p) => `${providerLabels[p.provider]} ${p.reconnected ? 'reconnected' : 'connected'}: ${p.account_label}`),
   template(connectionNeedsReauth, (p) => `${providerLabels[p.provider]} needs reconnecting: ${p.account_label}`),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { router, tenantProcedure } from '../trpc/trpc.ts';
+import { deadLettersRedriven, eventsReplayed } from './admin-contracts.ts';
 import type { UntypedDB } from '../db/database.ts';
 import type { Context } from '../trpc/context.ts';
 import type { EventAdminRuntime } from '../domain/runtime.ts';
@@ -104,6 +105,11 @@ export const eventsAdminRouter = router({
           ids: [input.id],
           trx: ctx.domain.db<UntypedDB>(),
         });
+        await ctx.domain.emit(
+          deadLettersRedriven,
+          { subscriptions: [letter.subscription], dead_letter_ids: [input.id], redriven },
+          { aggregateId: letter.subscription },
+        );
         return { redriven };
       }),
     redriveAll: admin
@@ -111,11 +117,17 @@ export const eventsAdminRouter = router({
       .output(z.object({ redriven: z.number().int() }))
       .mutation(async ({ ctx, input }) => {
         const runtime = requireRuntime(ctx);
+        const subscriptions = subscriptionNames(runtime, input.subscription);
         const redriven = await redriveDeadLetters(runtime.boss, {
-          subscriptions: subscriptionNames(runtime, input.subscription),
+          subscriptions,
           tenantId: ctx.tenant.tenantId,
           trx: ctx.domain.db<UntypedDB>(),
         });
+        await ctx.domain.emit(
+          deadLettersRedriven,
+          { subscriptions: input.subscription ? subscriptions : ['*'], dead_letter_ids: null, redriven },
+          { aggregateId: input.subscription ?? '*' },
+        );
         return { redriven };
       }),
   }),
@@ -142,6 +154,11 @@ export const eventsAdminRouter = router({
           tenantId: ctx.tenant.tenantId,
           reset: input.reset,
         });
+        await ctx.domain.emit(
+          eventsReplayed,
+          { subscription: subscription.name, from: input.from, reset: input.reset, enqueued: result.enqueued, reset_count: result.reset },
+          { aggregateId: subscription.name },
+        );
         return { enqueued: result.enqueued, reset: result.reset };
       } catch (error) {
         if (error instanceof Error && /not in the outbox|must be an ISO time/.test(error.message)) {
