@@ -481,8 +481,12 @@ describe('replay and retention', () => {
       await writeEvent(trx, itemCreated, { name: 'c' }, meta(tenantId)),
     ]);
     const ids = events.map((event) => event.id);
-    const timesOf = async () =>
-      (await admin<{ times: number }>('SELECT times FROM public.ev_applied WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [ids])).map((row) => row.times);
+    // In the order the events were written: uuid v7 ids made in the same millisecond need not sort that way.
+    const timesOf = async () => {
+      const rows = await admin<{ event_id: string; times: number }>('SELECT event_id, times FROM public.ev_applied WHERE event_id = ANY($1::uuid[])', [ids]);
+      const byId = new Map(rows.map((row) => [row.event_id, row.times]));
+      return ids.filter((id) => byId.has(id)).map((id) => byId.get(id));
+    };
     await waitFor(async () => (await timesOf()).length === 3, WAIT, 'the three events');
     // Replay only once pg-boss has settled the first deliveries too, not just their handlers.
     await waitFor(queueDrained('test.counter'), WAIT, 'the first deliveries to settle');
