@@ -284,6 +284,8 @@ export class LocalBlobStore implements BlobStore {
         else fields.set(name.toLowerCase(), value);
       });
       parser.on('file', (name, file) => {
+        // A destroyed parser (the client went away) errors its file streams: never unhandled.
+        file.on('error', () => fail(new BlobRequestError(400, 'The upload was interrupted before it ended.')));
         if (upload || name !== 'file' || settled) {
           file.resume();
           return;
