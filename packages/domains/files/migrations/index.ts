@@ -252,4 +252,35 @@ export const filesMigrations: Migration[] = [
       DROP INDEX IF EXISTS files.files_name_idx;
     `,
   },
+  {
+    id: '0004_organization_names',
+    sql: `
+      -- The organization names the public request page shows, kept by this domain from identity's
+      -- organization.created events (§3: a domain reads only its own schema). Organizations created
+      -- before this migration get theirs by replaying identity events to files.organization-names.
+      CREATE TABLE IF NOT EXISTS files.organizations (
+        tenant_id uuid PRIMARY KEY,
+        name text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      SELECT platform.enable_tenant_rls('files.organizations');
+      DROP POLICY IF EXISTS organizations_definer_lookup ON files.organizations;
+      CREATE POLICY organizations_definer_lookup ON files.organizations FOR SELECT TO ${OWNER_ROLE} USING (true);
+
+      CREATE OR REPLACE FUNCTION files.request_by_token_hash(p_token_hash text)
+        RETURNS TABLE (id uuid, tenant_id uuid, organization_name text)
+        LANGUAGE plpgsql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $fn$
+        BEGIN
+          RETURN QUERY
+            SELECT r.id, r.tenant_id, COALESCE(o.name, '')::text
+            FROM files.requests r
+            LEFT JOIN files.organizations o ON o.tenant_id = r.tenant_id
+            WHERE r.token_hash = p_token_hash
+            LIMIT 1;
+        END
+        $fn$;
+    `,
+  },
 ];

@@ -139,8 +139,16 @@ export type TemplateRow = Selectable<TemplatesTable>;
 export type RequestRow = Selectable<RequestsTable>;
 export type RequestSubmissionRow = Selectable<RequestSubmissionsTable>;
 
+/** The organization's name as identity published it (the public request page shows it). */
+export interface OrganizationsTable {
+  tenant_id: string;
+  name: string;
+  updated_at: Generated<Date>;
+}
+
 export interface FilesDB {
   'files.settings': SettingsTable;
+  'files.organizations': OrganizationsTable;
   'files.folders': FoldersTable;
   'files.blobs': BlobsTable;
   'files.files': FilesTable;

@@ -34,3 +34,12 @@ export async function upsertSettings(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The organization's name as identity published it: insert or update (redelivery-safe). */
+export async function upsertOrganizationName(db: Transaction<FilesDB>, tenantId: string, name: string): Promise<void> {
+  await db
+    .insertInto('files.organizations')
+    .values({ tenant_id: tenantId, name })
+    .onConflict((conflict) => conflict.column('tenant_id').doUpdateSet({ name, updated_at: new Date() }))
+    .execute();
+}

@@ -4,7 +4,9 @@ import { sql, uuidv7 } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { createRequestAction } from '../src/actions.ts';
 import { createdRequestActionDto, fileUploaded, requestCompleted, requestCreated, requestRevoked } from '../src/contracts.ts';
+import { recordOrganizationName } from '../src/handlers.ts';
 import { filesRouter } from '../src/router.ts';
+import { organizationCreated } from '@ubos/identity/contracts';
 import { actor, anonymous, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -39,6 +41,29 @@ function requestRow(tenantId: string, id: string) {
 }
 
 describe('file requests', () => {
+  it("the public page names the organization from identity's organization.created event, kept in files' own table", async () => {
+    const { a, token, link } = await setup();
+    expect((await link.requestLinks.open({ token })).organization.name).toBe('');
+    const event = {
+      id: uuidv7(),
+      tenant_id: a.tenantId,
+      type: organizationCreated.type,
+      version: organizationCreated.version,
+      payload: { organization_id: a.tenantId, name: 'Cedar & Co', created_by: a.userId },
+      actor_id: a.userId,
+      aggregate_type: organizationCreated.aggregateType,
+      aggregate_id: a.tenantId,
+      occurred_at: new Date().toISOString(),
+      correlation_id: uuidv7(),
+      causation_id: null,
+    };
+    // Twice: a redelivery changes nothing.
+    for (let delivery = 0; delivery < 2; delivery += 1) {
+      await inTenant(testDb, a.tenantId, (trx) => recordOrganizationName.handle(event, domainContext(trx, a.tenantId)));
+    }
+    expect((await link.requestLinks.open({ token })).organization).toEqual({ name: 'Cedar & Co', logoUrl: null });
+  });
+
   it('shows the 256-bit token once and stores only its SHA-256', async () => {
     const { a, created, folder, clientId } = await setup();
     expect(created.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
