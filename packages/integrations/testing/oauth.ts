@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { OAuth2Server, type MutableResponse, type MutableToken, type TokenRequestIncomingMessage } from 'oauth2-mock-server';
 
 /**
@@ -78,6 +79,9 @@ export async function startFakeOAuthProvider(initial: FakeOAuthProviderOptions =
   server.service.on('beforeTokenSigning', (token: MutableToken) => {
     token.payload.email = options.accountEmail;
     token.payload.sub = options.accountSubject || options.accountEmail;
+    // Real providers never hand out the same access token twice; without a unique claim two tokens
+    // signed in the same second are byte-identical, and a refresh would look like no refresh.
+    token.payload.jti = randomUUID();
   });
 
   server.service.on('beforeResponse', (response: MutableResponse, req: TokenRequestIncomingMessage) => {
