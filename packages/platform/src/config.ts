@@ -53,6 +53,14 @@ export const configSchema = z.object({
   SESSION_COOKIE_SECURE: booleanFromEnv.optional(),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+  /**
+   * Procedure-call budgets in units per minute: a query costs 1, a mutation 5, an expensive call
+   * (imports, exports, rebuilds, replays) 50. Every call of a batch is charged on its own; each
+   * budget is a token bucket holding two seconds of its rate (callBucket in trpc.ts).
+   */
+  RATE_LIMIT_UNITS_PER_IP: z.coerce.number().int().min(60).default(6000),
+  RATE_LIMIT_UNITS_PER_USER: z.coerce.number().int().min(60).default(3000),
+  RATE_LIMIT_UNITS_PER_TENANT: z.coerce.number().int().min(60).default(6000),
   LOGIN_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Login attempts per account from one IP per window (a success resets it). */
   LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),

@@ -56,7 +56,7 @@ const clients = router({
     .output(c.clientProfileDto)
     .query(({ ctx, input }) => exportService.clientProfile(ctx.domain, input.id)),
   export: tenantProcedure
-    .meta({ permission: 'crm.export.run' })
+    .meta({ permission: 'crm.export.run', cost: 'expensive' })
     .input(c.exportClientsInput)
     .output(c.csvFileDto)
     .query(({ ctx, input }) => exportService.exportClients(ctx.domain, input)),
@@ -99,7 +99,7 @@ const contacts = router({
     .output(c.contactDto)
     .mutation(({ ctx, input }) => mergeService.mergeContacts(ctx.domain, input)),
   export: tenantProcedure
-    .meta({ permission: 'crm.export.run' })
+    .meta({ permission: 'crm.export.run', cost: 'expensive' })
     .input(c.exportContactsInput)
     .output(c.csvFileDto)
     .query(({ ctx, input }) => exportService.exportContacts(ctx.domain, input)),
@@ -255,7 +255,7 @@ const duplicates = router({
 
 const imports = router({
   create: tenantProcedure
-    .meta({ permission: 'crm.import.run' })
+    .meta({ permission: 'crm.import.run', cost: 'expensive' })
     .input(c.createImportInput)
     .output(c.importDto)
     .mutation(({ ctx, input }) => importService.createImport(ctx.domain, input)),

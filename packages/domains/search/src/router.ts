@@ -7,7 +7,7 @@ import * as rebuild from './service-rebuild.ts';
 const index = router({
   /** Queues a rebuild (or returns the one queued or running); progress through rebuildStatus. */
   rebuild: tenantProcedure
-    .meta({ permission: 'search.admin' })
+    .meta({ permission: 'search.admin', cost: 'expensive' })
     .output(rebuildRequestDto)
     .mutation(({ ctx }) => rebuild.requestRebuild(ctx.domain)),
   /** A rebuild by id, or the tenant's latest (null when it never rebuilt). */

@@ -58,6 +58,8 @@ function toDto(letter: DeadLetter): z.infer<typeof deadLetterSchema> {
 }
 
 const admin = tenantProcedure.meta({ permission: 'platform.events.admin' });
+/** Long work started by one call: charged as expensive against the caller's budgets. */
+const expensiveAdmin = tenantProcedure.meta({ permission: 'platform.events.admin', cost: 'expensive' });
 
 /** platform.events.*: a tenant admin sees and redrives only the tenant's own dead letters. */
 export const eventsAdminRouter = router({
@@ -112,7 +114,7 @@ export const eventsAdminRouter = router({
         );
         return { redriven };
       }),
-    redriveAll: admin
+    redriveAll: expensiveAdmin
       .input(z.object({ subscription: z.string().optional() }))
       .output(z.object({ redriven: z.number().int() }))
       .mutation(async ({ ctx, input }) => {
@@ -131,7 +133,7 @@ export const eventsAdminRouter = router({
         return { redriven };
       }),
   }),
-  replay: admin
+  replay: expensiveAdmin
     .input(
       z.object({
         subscription: z.string(),

@@ -133,8 +133,10 @@ export class RecordingCookieJar implements CookieJar {
   }
 }
 
+/** Test defaults; call budgets are out of the way unless a test sets them (the rate-limit tests do). */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', METRICS_PORT: '0' }), ...overrides };
+  const budgets = { RATE_LIMIT_UNITS_PER_IP: '1000000000', RATE_LIMIT_UNITS_PER_USER: '1000000000', RATE_LIMIT_UNITS_PER_TENANT: '1000000000' };
+  return { ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', METRICS_PORT: '0', ...budgets }), ...overrides };
 }
 
 export interface TestContextOptions {

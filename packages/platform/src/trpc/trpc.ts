@@ -4,11 +4,17 @@ import { withTenant } from '../db/database.ts';
 import { createDomainContext } from '../domain/context.ts';
 import { DomainError, issuesOf, toTRPCError } from '../errors.ts';
 import { procedureCalls, procedureDuration } from '../metrics.ts';
+import type { TakeResult, TokenBucket } from '../rate-limit.ts';
 import type { Context, TenantContext } from './context.ts';
 
 export interface Meta {
   /** Every procedure declares its access: a permission from the matrix, 'public' or 'authenticated'. */
   permission?: Access;
+  /**
+   * What a call costs against the caller's budgets: queries 1 unit and mutations 5 by default;
+   * 'expensive' (imports, exports, rebuilds, replays: long work started by one call) 50.
+   */
+  cost?: 'expensive';
 }
 
 const t = initTRPC
@@ -58,12 +64,74 @@ export function findNulCharacter(value: unknown, path: (string | number)[] = [],
   return null;
 }
 
+/** Units a call costs against the per-IP, per-user and per-tenant budgets (config RATE_LIMIT_UNITS_*). */
+export const CALL_COST = { query: 1, mutation: 5, expensive: 50 } as const;
+
+/**
+ * A budget of `unitsPerMinute` is a token bucket refilled at that rate that holds two seconds of it
+ * (at least one expensive call): bursts of a page load pass, a sustained flood gets the rate and no more.
+ */
+export function callBucket(key: string, unitsPerMinute: number): TokenBucket {
+  return { key, perSecond: unitsPerMinute / 60, capacity: Math.max(Math.ceil(unitsPerMinute / 30), CALL_COST.expensive) };
+}
+
+function secondsText(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+/**
+ * Charges one procedure call (each call of a batch on its own) to the caller's IP, user and
+ * tenant budgets, so a batch is not one request, one office behind a NAT does not share one
+ * user's budget, and a noisy tenant runs out of its own budget before it crowds out others.
+ * A refused call charges nothing. A limiter outage lets the call through: throttling must not
+ * take the API down.
+ */
+async function chargeCall(ctx: Context, type: string, meta: Meta): Promise<void> {
+  const weight = meta.cost === 'expensive' ? CALL_COST.expensive : type === 'mutation' ? CALL_COST.mutation : CALL_COST.query;
+  const budgets: { bucket: TokenBucket; refusal: string }[] = [
+    { bucket: callBucket(`calls:ip:${ctx.ip}`, ctx.config.RATE_LIMIT_UNITS_PER_IP), refusal: 'Too many requests from your network' },
+  ];
+  if (ctx.session) {
+    budgets.push({
+      bucket: callBucket(`calls:user:${ctx.session.userId}`, ctx.config.RATE_LIMIT_UNITS_PER_USER),
+      refusal: 'You are sending requests too quickly',
+    });
+    if (ctx.session.tenantId) {
+      budgets.push({
+        bucket: callBucket(`calls:tenant:${ctx.session.tenantId}`, ctx.config.RATE_LIMIT_UNITS_PER_TENANT),
+        refusal: 'Your organization is sending too many requests',
+      });
+    }
+  }
+  let result: TakeResult;
+  try {
+    result = await ctx.rateLimiter.takeAll(
+      budgets.map((budget) => budget.bucket),
+      weight,
+    );
+  } catch (error) {
+    ctx.log.warn({ err: error }, 'rate limiter unavailable: call let through');
+    return;
+  }
+  if (result.allowed) return;
+  const refusal = budgets[result.refusedIndex]?.refusal ?? 'Too many requests';
+  const retryAfterMs = result.retryAfterMs;
+  throw toTRPCError(new DomainError('TOO_MANY_REQUESTS', `${refusal}: try again in ${secondsText(retryAfterMs)}`, undefined, { retryAfterMs }));
+}
+
 /** Maps thrown errors, logs unexpected ones and records per-procedure metrics. */
 const observed = t.procedure.use(async ({ ctx, path, type, meta, next }) => {
   const started = performance.now();
   if (!meta?.permission) {
     ctx.log.error({ path }, 'procedure declares no permission');
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Procedure ${path} declares no permission` });
+  }
+  try {
+    await chargeCall(ctx, type, meta);
+  } catch (error) {
+    procedureCalls.inc({ path, type, code: 'TOO_MANY_REQUESTS' });
+    throw error;
   }
   const result = await next();
   const seconds = (performance.now() - started) / 1000;
