@@ -94,7 +94,14 @@ try {
 
   // ---------------------------------------------------------------- the real host
   const server = await buildServer({
-    config: { ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), RATE_LIMIT_MAX: 10_000_000, RATE_LIMIT_UNITS_PER_IP: 1e9, RATE_LIMIT_UNITS_PER_USER: 1e9, RATE_LIMIT_UNITS_PER_TENANT: 1e9, WEB_DIST_DIR: '/nonexistent/ubos-web-dist' },
+    config: {
+      ...configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+      RATE_LIMIT_MAX: 10_000_000,
+      RATE_LIMIT_UNITS_PER_IP: 1e9,
+      RATE_LIMIT_UNITS_PER_USER: 1e9,
+      RATE_LIMIT_UNITS_PER_TENANT: 1e9,
+      WEB_DIST_DIR: '/nonexistent/ubos-web-dist',
+    },
     log,
     db,
     redis: null,

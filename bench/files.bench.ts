@@ -176,7 +176,15 @@ const upload200mb: Section = {
     await once(out, 'close');
 
     const store = await LocalBlobStore.open({ dataDir: path.join(dir, 'data') });
-    const config = configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', RATE_LIMIT_UNITS_PER_IP: '1000000000', RATE_LIMIT_UNITS_PER_USER: '1000000000', RATE_LIMIT_UNITS_PER_TENANT: '1000000000', WEB_DIST_DIR: '/nonexistent' });
+    const config = configSchema.parse({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_MAX: '100000',
+      RATE_LIMIT_UNITS_PER_IP: '1000000000',
+      RATE_LIMIT_UNITS_PER_USER: '1000000000',
+      RATE_LIMIT_UNITS_PER_TENANT: '1000000000',
+      WEB_DIST_DIR: '/nonexistent',
+    });
     // The host needs a pool; the blob routes never query it, so it never connects.
     const db = createDatabase({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 });
     const server = await buildServer({

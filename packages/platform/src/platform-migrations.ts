@@ -122,4 +122,63 @@ export const platformMigrations: Migration[] = [
   ...integrationsMigrations,
   // Verified webhook deliveries (§7).
   ...webhookMigrations,
+  {
+    // The app role writes and reads events; it no longer rewrites or deletes them. Marking rows
+    // dispatched and pruning old ones go through two SECURITY DEFINER functions (owner), each doing
+    // exactly that one thing in the system scope.
+    id: '0004_outbox_app_grants',
+    sql: `
+      CREATE OR REPLACE FUNCTION platform.claim_outbox(p_batch integer)
+        RETURNS SETOF platform.outbox
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+      BEGIN
+        IF NOT platform.is_system() THEN
+          RAISE EXCEPTION 'Claiming outbox rows is the dispatcher''s work (system scope)' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        -- Dispatchers of several processes never interleave batches: jobs of one aggregate are
+        -- created in outbox order. A row another dispatcher marked meanwhile fails FOR UPDATE's recheck.
+        PERFORM pg_advisory_xact_lock(hashtext('ubos.outbox.dispatch'));
+        RETURN QUERY
+          WITH claimed AS (
+            SELECT o.position FROM platform.outbox o
+             WHERE o.dispatched_at IS NULL
+             ORDER BY o.position
+             LIMIT greatest(1, least(p_batch, 10000))
+               FOR UPDATE OF o SKIP LOCKED)
+          UPDATE platform.outbox o SET dispatched_at = now()
+            FROM claimed WHERE o.position = claimed.position
+          RETURNING o.*;
+      END $fn$;
+
+      CREATE OR REPLACE FUNCTION platform.prune_outbox(p_retention_days integer, p_chunk integer)
+        RETURNS integer
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+      DECLARE
+        pruned integer;
+      BEGIN
+        IF NOT platform.is_system() THEN
+          RAISE EXCEPTION 'Pruning the outbox is the retention job''s work (system scope)' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF p_retention_days < 1 THEN
+          RAISE EXCEPTION 'The outbox keeps events at least one day' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- Only dispatched rows older than the window: an undispatched event is never lost.
+        DELETE FROM platform.outbox
+         WHERE position IN (
+           SELECT position FROM platform.outbox
+            WHERE dispatched_at IS NOT NULL
+              AND occurred_at < now() - make_interval(days => p_retention_days)
+            ORDER BY position
+            LIMIT greatest(1, least(p_chunk, 100000)));
+        GET DIAGNOSTICS pruned = ROW_COUNT;
+        RETURN pruned;
+      END $fn$;
+
+      REVOKE ALL ON FUNCTION platform.claim_outbox(integer) FROM PUBLIC;
+      REVOKE ALL ON FUNCTION platform.prune_outbox(integer, integer) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION platform.claim_outbox(integer) TO ubos_app;
+      GRANT EXECUTE ON FUNCTION platform.prune_outbox(integer, integer) TO ubos_app;
+      REVOKE UPDATE, DELETE, TRUNCATE ON platform.outbox FROM ubos_app;
+    `,
+  },
 ];

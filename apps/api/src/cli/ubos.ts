@@ -1,4 +1,5 @@
 import { ConfigError, PermissionCatalog, listProcedures, loadConfig } from '@ubos/platform';
+import { auditCommand, auditUsage } from './audit.ts';
 import { migrateCommand } from './migrate.ts';
 import { eventsCommand, eventsUsage } from './events.ts';
 import { searchCommand, searchUsage } from './search.ts';
@@ -9,7 +10,7 @@ const usage = `Usage: pnpm ubos <command> [options]
 Commands:
   migrate                      apply every module's migrations to DATABASE_URL (same as pnpm db:migrate)
   procedures                   list every tRPC procedure with the access it declares
-${eventsUsage}${searchUsage}${vaultUsage}  help                         show this text
+${eventsUsage}${searchUsage}${vaultUsage}${auditUsage}  help                         show this text
 
 Event and search commands connect with DATABASE_APP_URL (or DATABASE_URL as ubos_app); without
 DATABASE_URL, to the embedded Postgres under DATA_DIR, which must be running (pnpm start).
@@ -42,7 +43,11 @@ async function run(argv: readonly string[]): Promise<number> {
       process.stdout.write(usage);
       return 0;
     default: {
-      const code = (await eventsCommand(command, rest)) ?? (await searchCommand(command, rest)) ?? (await vaultCommand(command, rest));
+      const code =
+        (await eventsCommand(command, rest)) ??
+        (await searchCommand(command, rest)) ??
+        (await vaultCommand(command, rest)) ??
+        (await auditCommand(command, rest));
       if (code !== null) return code;
       process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
       return 2;

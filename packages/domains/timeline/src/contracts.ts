@@ -49,3 +49,19 @@ export const activityPageDto = z.object({
   nextCursor: z.string().nullable(),
 });
 export type ActivityPageDto = z.infer<typeof activityPageDto>;
+
+/** timeline.verifyChain: the tenant's hash chain walked from its first entry (docs/ARCHITECTURE.md §7). */
+export const chainReportDto = z.object({
+  /** Entries checked and found linked. */
+  entries: z.number().int(),
+  /** Entries recorded before the chain began (no link to check). */
+  unchained: z.number().int(),
+  /** Where the chain head says the chain ends, and its hash (hex): what an operator ships off-host. */
+  headSeq: z.number().int(),
+  headHash: z.string().nullable(),
+  intact: z.boolean(),
+  /** The first broken link and what is wrong with it, in words; null when intact. */
+  brokenAt: z.number().int().nullable(),
+  problem: z.string().nullable(),
+});
+export type ChainReportDto = z.infer<typeof chainReportDto>;

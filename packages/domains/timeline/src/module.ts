@@ -10,6 +10,7 @@ export const timelineModule = defineDomain({
   migrations: timelineMigrations,
   permissions: {
     'timeline.read': grants.everyone,
+    'timeline.audit.verify': grants.managers,
   },
   // Publishes nothing: it records every other domain's events.
   events: [],

@@ -3,28 +3,36 @@ import { aggregateTypeSpellings } from './aggregates.ts';
 import type { TimelineDB } from './db.ts';
 import type { Activity } from './summary.ts';
 
-/** Appends one activity row; a second delivery or a replay of the same event inserts nothing. */
+/**
+ * Appends one activity row as the next link of the tenant's hash chain, through
+ * timeline.append_activity (the app role holds no INSERT on the table); a second delivery or a
+ * replay of the same event inserts nothing. Refused for an event that is not in the outbox.
+ */
 export async function insertActivity(trx: Transaction<TimelineDB>, tenantId: string, eventId: string, activity: Activity): Promise<boolean> {
-  const result = await trx
-    .insertInto('timeline.activity_events')
-    .values({
-      id: uuidv7(),
-      tenant_id: tenantId,
-      event_id: eventId,
-      type: activity.type,
-      event_version: activity.eventVersion,
-      actor_id: activity.actorId,
-      entity_type: activity.entityType,
-      entity_id: activity.entityId,
-      client_id: activity.clientId,
-      summary: activity.summary,
-      payload: JSON.stringify(activity.payload),
-      correlation_id: activity.correlationId,
-      occurred_at: activity.occurredAt,
-    })
-    .onConflict((conflict) => conflict.columns(['tenant_id', 'event_id']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  const result = await sql<{ appended: boolean }>`
+    SELECT timeline.append_activity(
+      ${uuidv7()}::uuid, ${tenantId}::uuid, ${eventId}::uuid, ${activity.type}, ${activity.eventVersion}::integer, ${activity.actorId}::uuid,
+      ${activity.entityType}, ${activity.entityId}, ${activity.clientId}::uuid, ${activity.summary}, ${JSON.stringify(activity.payload)}::jsonb,
+      ${activity.correlationId}, ${activity.occurredAt}::timestamptz) AS appended`.execute(trx);
+  return result.rows[0]?.appended === true;
+}
+
+export interface ChainReport {
+  entries: number;
+  unchained: number;
+  head_seq: number;
+  head_hash: string | null;
+  broken_at: number | null;
+  problem: string | null;
+}
+
+/** Walks the transaction tenant's chain (timeline.verify_chain) and reports the first broken link. */
+export async function verifyChain(trx: Transaction<TimelineDB>): Promise<ChainReport> {
+  const result = await sql<ChainReport>`
+    SELECT entries::int, unchained::int, head_seq::int, head_hash, broken_at::int, problem FROM timeline.verify_chain()`.execute(trx);
+  const row = result.rows[0];
+  if (!row) throw new Error('timeline.verify_chain() returned no row');
+  return row;
 }
 
 export interface ActivityQuery {

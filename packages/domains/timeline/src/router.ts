@@ -1,5 +1,5 @@
 import { router, tenantProcedure } from '@ubos/platform';
-import { activityPageDto, timelineListInput } from './contracts.ts';
+import { activityPageDto, chainReportDto, timelineListInput } from './contracts.ts';
 import * as service from './service.ts';
 
 /** The timeline domain's procedures (read-only: rows come from events). */
@@ -9,4 +9,9 @@ export const timelineRouter = router({
     .input(timelineListInput)
     .output(activityPageDto)
     .query(({ ctx, input }) => service.list(ctx.domain, input)),
+  /** Walks the tenant's hash chain from its first entry and reports the first broken link. */
+  verifyChain: tenantProcedure
+    .meta({ permission: 'timeline.audit.verify', cost: 'expensive' })
+    .output(chainReportDto)
+    .query(({ ctx }) => service.verifyChain(ctx.domain)),
 });

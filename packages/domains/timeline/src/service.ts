@@ -1,8 +1,8 @@
-import { DomainError, type DomainContext } from '@ubos/platform';
+import { DomainError, type DomainContext, type Transaction } from '@ubos/platform';
 import { z } from 'zod';
-import type { ActivityPageDto, TimelineListInput } from './contracts.ts';
+import type { ActivityPageDto, ChainReportDto, TimelineListInput } from './contracts.ts';
 import type { TimelineDB } from './db.ts';
-import { listActivity, type ActivityRow } from './repository.ts';
+import { listActivity, verifyChain as verifyChainRows, type ActivityRow } from './repository.ts';
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -50,5 +50,23 @@ export async function list(ctx: DomainContext, input: TimelineListInput): Promis
       recordedAt: new Date(row.recorded_at).toISOString(),
     })),
     nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** timeline.verifyChain: walks the tenant's hash chain and names the first broken link. */
+export async function verifyChain(ctx: DomainContext): Promise<ChainReportDto> {
+  return verifyTenantChain(ctx.db<TimelineDB>());
+}
+
+export async function verifyTenantChain(trx: Transaction<TimelineDB>): Promise<ChainReportDto> {
+  const report = await verifyChainRows(trx);
+  return {
+    entries: report.entries,
+    unchained: report.unchained,
+    headSeq: report.head_seq,
+    headHash: report.head_hash,
+    intact: report.problem === null,
+    brokenAt: report.broken_at,
+    problem: report.problem,
   };
 }

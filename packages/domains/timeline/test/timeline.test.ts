@@ -208,14 +208,14 @@ describe('timeline.list', () => {
 });
 
 describe('append-only', () => {
-  it('the app role holds neither UPDATE nor DELETE on the table', async () => {
+  it('the app role holds neither UPDATE, DELETE nor INSERT on the table (entries come only through timeline.append_activity)', async () => {
     const [grants] = await admin<{ update: boolean; del: boolean; truncate: boolean; insert: boolean }>(
       `SELECT has_table_privilege('ubos_app', 'timeline.activity_events', 'UPDATE') AS update,
               has_table_privilege('ubos_app', 'timeline.activity_events', 'DELETE') AS del,
               has_table_privilege('ubos_app', 'timeline.activity_events', 'TRUNCATE') AS truncate,
               has_table_privilege('ubos_app', 'timeline.activity_events', 'INSERT') AS insert`,
     );
-    expect(grants).toEqual({ update: false, del: false, truncate: false, insert: true });
+    expect(grants).toEqual({ update: false, del: false, truncate: false, insert: false });
     await expect(withTenant(testDb.db, { tenantId }, (trx) => sql`UPDATE timeline.activity_events SET summary = 'x'`.execute(trx))).rejects.toMatchObject({
       code: '42501',
       message: expect.stringContaining('permission denied'),

@@ -81,21 +81,8 @@ export function wakeLocalWorkers(boss: PgBoss, queues: Iterable<string>): void {
  */
 function claimSql(batchSize: number): string {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`Invalid dispatch batch size ${batchSize}`);
-  return `
-    WITH dispatch_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext('ubos.outbox.dispatch')) AS locked),
-    claimed AS (
-      SELECT o.position
-        FROM platform.outbox o, dispatch_lock
-       WHERE o.dispatched_at IS NULL
-       ORDER BY o.position
-       LIMIT ${batchSize}
-         FOR UPDATE OF o SKIP LOCKED)
-    UPDATE platform.outbox o
-       SET dispatched_at = now()
-      FROM claimed
-     WHERE o.position = claimed.position
-    RETURNING o.position, o.id, o.tenant_id, o.type, o.version, o.payload, o.actor_id, o.aggregate_type, o.aggregate_id,
-              o.correlation_id, o.causation_id, o.occurred_at, o.dispatched_at`;
+  // platform.claim_outbox (SECURITY DEFINER): the app role holds no UPDATE on the outbox.
+  return `SELECT * FROM platform.claim_outbox(${batchSize})`;
 }
 
 /**

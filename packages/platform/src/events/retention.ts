@@ -17,17 +17,9 @@ export interface PruneResult {
 export async function pruneOutbox(db: Database, retentionDays: number, chunkSize = 5000): Promise<PruneResult> {
   const result: PruneResult = { outbox: 0, processedEvents: 0 };
   for (;;) {
-    const deleted = await withSystem(db, (trx) =>
-      sql`
-        DELETE FROM platform.outbox
-         WHERE position IN (
-           SELECT position FROM platform.outbox
-            WHERE dispatched_at IS NOT NULL
-              AND occurred_at < now() - make_interval(days => ${retentionDays})
-            ORDER BY position
-            LIMIT ${chunkSize})`.execute(trx),
-    );
-    const count = Number(deleted.numAffectedRows ?? 0);
+    // platform.prune_outbox (SECURITY DEFINER): the app role holds no DELETE on the outbox.
+    const pruned = await withSystem(db, (trx) => sql<{ pruned: number }>`SELECT platform.prune_outbox(${retentionDays}, ${chunkSize}) AS pruned`.execute(trx));
+    const count = Number(pruned.rows[0]?.pruned ?? 0);
     result.outbox += count;
     if (count < chunkSize) break;
   }
