@@ -8,6 +8,13 @@ export const subscriptionDefaults = {
   retryDelaySeconds: 2,
   retryDelayMaxSeconds: 600,
   timeoutSeconds: 60,
+  /**
+   * A working job's worker refreshes its heartbeat every 5 s (half of this); a job whose worker died
+   * (kill -9, lost host) misses it and is failed and retried by the next supervisor pass, about
+   * 10-15 s after the crash instead of after the whole timeout. A slow handler that is alive keeps
+   * heartbeating, so it is not run twice.
+   */
+  heartbeatSeconds: 10,
   batchSize: 20,
   concurrency: 2,
 } as const;
@@ -70,6 +77,7 @@ export function queueOptions(subscription: Subscription, settings: QueueSettings
     retryBackoff: true,
     retryDelayMax: subscription.retryDelayMaxSeconds ?? subscriptionDefaults.retryDelayMaxSeconds,
     expireInSeconds: subscription.timeoutSeconds ?? subscriptionDefaults.timeoutSeconds,
+    heartbeatSeconds: subscriptionDefaults.heartbeatSeconds,
     deleteAfterSeconds: settings.completedRetentionSeconds,
     deadLetter: deadLetterQueueName(subscription.name),
   };

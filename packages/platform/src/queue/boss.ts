@@ -56,8 +56,17 @@ export interface CreateBossOptions {
    * day of completed jobs; ours is every minute so the tables stay small (default 60).
    */
   maintenanceIntervalSeconds?: number;
-  /** How often (seconds) the supervisor runs its passes (default pg-boss's 60). */
+  /**
+   * How often (seconds) the supervisor runs its passes: expiry and the heartbeat check that fails
+   * and retries the jobs of a dead worker (default 5, so a crash delays its jobs ~10-15 s).
+   */
   superviseIntervalSeconds?: number;
+  /**
+   * How often (seconds) each queue's monitor pass runs within the supervisor: job expiry, the
+   * heartbeat check, queue stats (default 5; pg-boss's is 60, which left a dead worker's jobs
+   * waiting over a minute).
+   */
+  monitorIntervalSeconds?: number;
 }
 
 /** A pg-boss instance for the runtime role. It never migrates: installQueueSchema did. */
@@ -72,7 +81,8 @@ export function createBoss(options: CreateBossOptions): PgBoss {
     supervise: options.supervise ?? true,
     schedule: options.schedule ?? true,
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
-    ...(options.superviseIntervalSeconds ? { superviseIntervalSeconds: options.superviseIntervalSeconds } : {}),
+    superviseIntervalSeconds: options.superviseIntervalSeconds ?? 5,
+    monitorIntervalSeconds: options.monitorIntervalSeconds ?? 5,
     useListenNotify: true,
   });
 }
