@@ -1,6 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
-import type { Cache, Config, Context, CookieJar, CookieOptions, Database, DomainRuntime, Logger, RateLimiter, SessionInfo } from '@ubos/platform';
+import { TRPCError } from '@trpc/server';
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+  type Cache,
+  type Config,
+  type Context,
+  type CookieJar,
+  type CookieOptions,
+  type Database,
+  type DomainRuntime,
+  type Logger,
+  type RateLimiter,
+  type SessionInfo,
+} from '@ubos/platform';
 import { resolveSession, sessionCookieName, setSessionCookie } from '@ubos/identity';
 
 /** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */
@@ -76,7 +90,14 @@ export function isWellFormedId(value: string): boolean {
 export function createContextFactory(deps: ContextDeps): (options: CreateFastifyContextOptions) => Promise<Context> {
   return async ({ req, res }) => {
     const cookies = fastifyCookieJar(req, res);
-    const session = await sessionFromCookie(deps, cookies);
+    let session: SessionInfo | null;
+    try {
+      session = await sessionFromCookie(deps, cookies);
+    } catch (error) {
+      // The session lives in Postgres: while it is unreachable every call answers 503, in words.
+      if (isDatabaseUnavailable(error)) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause: error });
+      throw error;
+    }
     const userAgent = req.headers['user-agent'];
     const correlationId = correlationIdOf(req);
     return {

@@ -100,6 +100,31 @@ function trpcError(code: TRPC_ERROR_CODE_KEY, message: string, cause?: unknown):
   return new TRPCError({ code, message, ...(cause instanceof Error ? { cause } : {}) });
 }
 
+/** Postgres codes of a lost or refused server: shutdown, crash, starting up, connection failures. */
+const UNAVAILABLE_PG_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
+
+/**
+ * True when `error` (or one of its causes) says the database could not be reached or went away
+ * mid-request (a restart, a failover): the request failed cleanly and may be retried.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 5) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_PG_CODES.has(code) || UNAVAILABLE_ERRNO.has(code))) return true;
+  if (UNAVAILABLE_MESSAGES.some((message) => error.message.includes(message))) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable((error as { cause?: unknown }).cause, depth + 1);
+}
+
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable right now: nothing was saved, try again in a moment';
+
 /**
  * Maps anything a resolver throws to a TRPCError with a client-safe message.
  * Unknown errors become INTERNAL_SERVER_ERROR with a generic message (the cause is logged, never sent).
@@ -141,5 +166,6 @@ export function toTRPCError(error: unknown): TRPCError {
         break;
     }
   }
+  if (isDatabaseUnavailable(root)) return trpcError('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE, root);
   return trpcError('INTERNAL_SERVER_ERROR', 'Internal server error', root);
 }

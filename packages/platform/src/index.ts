@@ -74,7 +74,16 @@ export { S3BlobStore, type S3BlobStoreOptions } from './blobs/s3-store.ts';
 export { ClamAvScanner, ScanError, type ClamAvOptions } from './blobs/clamav.ts';
 export { SNIFF_BYTES, declaredTypeMatches, inspectBlob, sniffType, type BlobInspection, type SniffedType } from './blobs/inspect.ts';
 export { blobOrigins, createBlobServices, type BlobServices } from './blobs/from-config.ts';
-export { DomainError, NotFoundError, toTRPCError, issuesOf, type DomainErrorCode, type FieldIssue } from './errors.ts';
+export {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  DomainError,
+  NotFoundError,
+  isDatabaseUnavailable,
+  toTRPCError,
+  issuesOf,
+  type DomainErrorCode,
+  type FieldIssue,
+} from './errors.ts';
 export { metricsRegistry, procedureCalls, procedureDuration, promClient } from './metrics.ts';
 export { MemoryCache, RedisCache, type Cache } from './cache.ts';
 export { MemoryRateLimiter, RedisRateLimiter, type RateLimiter, type RateLimitResult } from './rate-limit.ts';

@@ -122,6 +122,13 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
   // An idle client error (e.g. server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor may one of a client checked out by a transaction: the pool listens only to idle clients,
+  // and a connection terminated mid-transaction (57P01 on a restart, ECONNRESET) emits 'error' on
+  // the client, an unhandled event that exited the process. The failed query rejects on its own;
+  // the pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const kysely = new Kysely<UntypedDB>({ dialect: scopedPostgresDialect(pool) });
   let closed = false;
   return {
