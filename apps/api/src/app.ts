@@ -8,6 +8,7 @@ import {
   createDatabase,
   migrateDatabase,
   PermissionCatalog,
+  startTracing,
   type AnyRouter,
   type Config,
   type Database,
@@ -106,6 +107,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   assertBootable({ router: options.router ?? appRouter, modules, permissions: new PermissionCatalog(modules) });
   const cleanup = new Cleanup(log);
   try {
+    // Off (and free) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Pushed first, so it is shut down last.
+    const tracing = startTracing({ serviceName: `ubos-${role}`, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+    if (tracing) {
+      cleanup.push('tracing', () => tracing.shutdown());
+      log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: spans exported over OTLP');
+    }
     let embedded: EmbeddedPostgres | null = null;
     let urls = configuredDatabaseUrls(config);
     if (!urls) {

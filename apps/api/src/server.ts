@@ -24,6 +24,9 @@ import {
   RedisCache,
   blobOrigins,
   RedisRateLimiter,
+  SpanKind,
+  startSpan,
+  tracingEnabled,
   createDomainRuntime,
   isSecureCookie,
   LocalBlobStore,
@@ -36,6 +39,7 @@ import {
   type DomainRuntime,
   type KernelServices,
   type Logger,
+  type OpenSpan,
   type RateLimiter,
   type WebhookTargetResolver,
 } from '@ubos/platform';
@@ -216,6 +220,28 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     reply.header('x-request-id', request.id);
     reply.header('permissions-policy', PERMISSIONS_POLICY);
   });
+
+  // One server span per request when tracing is on: the rest of the request (hooks, procedures, SQL,
+  // outbox writes) runs in its context. Nothing is registered when tracing is off.
+  if (tracingEnabled()) {
+    const spans = new WeakMap<object, OpenSpan>();
+    app.addHook('onRequest', (request, _reply, done) => {
+      const span = startSpan(
+        `HTTP ${request.method}`,
+        { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '', 'ubos.request_id': request.id },
+        SpanKind.SERVER,
+      );
+      if (!span) return done();
+      spans.set(request, span);
+      span.run(done);
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const span = spans.get(request);
+      if (!span) return;
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      span.end();
+    });
+  }
 
   // While closing, answer in-flight requests with `Connection: close` so keep-alive sockets
   // end with them and close() does not wait for the clients' idle timeouts.

@@ -74,6 +74,8 @@ export const configSchema = z.object({
   /** Trust X-Forwarded-* from a reverse proxy (client IP for rate limits and logs). */
   TRUST_PROXY: booleanFromEnv.default(false),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** OpenTelemetry: spans exported over OTLP/HTTP to <endpoint>/v1/traces; tracing is off (and free) when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   VAULT_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')

@@ -154,3 +154,16 @@ export {
 export * from './integrations/index.ts';
 export * from './webhooks/index.ts';
 export { deadLettersRedriven, eventAdminEvents, eventsReplayed } from './events/admin-contracts.ts';
+export {
+  contextOfTraceparent,
+  currentTraceparent,
+  recordSpan,
+  startSpan,
+  startTracing,
+  tracingEnabled,
+  withSpan,
+  SpanKind,
+  type OpenSpan,
+  type Tracing,
+  type TracingOptions,
+} from './tracing.ts';

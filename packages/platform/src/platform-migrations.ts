@@ -181,4 +181,31 @@ export const platformMigrations: Migration[] = [
       REVOKE UPDATE, DELETE, TRUNCATE ON platform.outbox FROM ubos_app;
     `,
   },
+  {
+    // The W3C traceparent of the transaction that wrote an event (null with tracing off): handlers
+    // continue that trace. claim_outbox returns the row type, so it is re-created with the column.
+    id: '0005_outbox_trace_context',
+    sql: `
+      ALTER TABLE platform.outbox ADD COLUMN IF NOT EXISTS trace_context text CHECK (trace_context IS NULL OR length(trace_context) <= 200);
+      CREATE OR REPLACE FUNCTION platform.claim_outbox(p_batch integer)
+        RETURNS SETOF platform.outbox
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+      BEGIN
+        IF NOT platform.is_system() THEN
+          RAISE EXCEPTION 'Claiming outbox rows is the dispatcher''s work (system scope)' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        PERFORM pg_advisory_xact_lock(hashtext('ubos.outbox.dispatch'));
+        RETURN QUERY
+          WITH claimed AS (
+            SELECT o.position FROM platform.outbox o
+             WHERE o.dispatched_at IS NULL
+             ORDER BY o.position
+             LIMIT greatest(1, least(p_batch, 10000))
+               FOR UPDATE OF o SKIP LOCKED)
+          UPDATE platform.outbox o SET dispatched_at = now()
+            FROM claimed WHERE o.position = claimed.position
+          RETURNING o.*;
+      END $fn$;
+    `,
+  },
 ];

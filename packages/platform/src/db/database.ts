@@ -1,3 +1,4 @@
+import { recordSpan, tracingEnabled } from '../tracing.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   CompiledQuery,
@@ -129,7 +130,20 @@ export function createDatabase(options: DatabaseOptions): Database {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  const kysely = new Kysely<UntypedDB>({ dialect: scopedPostgresDialect(pool) });
+  const kysely = new Kysely<UntypedDB>({
+    dialect: scopedPostgresDialect(pool),
+    // One span per statement when tracing is on (a no-op otherwise): the driver reports the duration.
+    log: (event) => {
+      if (!tracingEnabled()) return;
+      const end = Date.now();
+      const attributes = {
+        'db.system.name': 'postgresql',
+        'db.query.text': event.query.sql.slice(0, 2000),
+        ...(event.level === 'error' ? { error: true } : {}),
+      };
+      recordSpan('db.query', attributes, end - event.queryDurationMillis, end);
+    },
+  });
   let closed = false;
   return {
     pool,

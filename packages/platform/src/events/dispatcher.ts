@@ -1,3 +1,4 @@
+import { recordSpan } from '../tracing.ts';
 import type pg from 'pg';
 import type { JobInsert, PgBoss } from 'pg-boss';
 import { createDatabase, type Database } from '../db/database.ts';
@@ -96,6 +97,15 @@ function claimSql(batchSize: number): string {
  * validated integer), then one pg-boss insert per queue, then COMMIT.
  */
 export async function dispatchBatch(db: Database, boss: PgBoss, subscriptions: readonly Subscription[], batchSize: number): Promise<DispatchResult> {
+  const started = Date.now();
+  const result = await dispatchPass(db, boss, subscriptions, batchSize);
+  // A span per pass that moved events (empty polls would only be noise); each event's own trace
+  // continues in its handlers through the envelope's trace_context.
+  if (result.events > 0) recordSpan('outbox.dispatch', { 'ubos.events': result.events, 'ubos.jobs': result.jobs }, started, Date.now());
+  return result;
+}
+
+async function dispatchPass(db: Database, boss: PgBoss, subscriptions: readonly Subscription[], batchSize: number): Promise<DispatchResult> {
   const client = await db.pool.connect();
   // A connection whose transaction could not be rolled back is discarded, not reused.
   let discard: Error | undefined;

@@ -14,6 +14,8 @@ export const eventEnvelopeSchema = z.object({
   occurred_at: z.string(),
   correlation_id: z.string().min(1),
   causation_id: z.string().nullable(),
+  /** W3C traceparent of the transaction that wrote it, when tracing is on (handlers continue its trace). */
+  trace_context: z.string().max(200).optional(),
 });
 
 export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;

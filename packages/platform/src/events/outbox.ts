@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { uuidv7 } from '../ids.ts';
+import { currentTraceparent, withSpan } from '../tracing.ts';
 import { eventEnvelopeSchema, type EventContract, type EventEnvelope } from './envelope.ts';
 import { eventsWritten } from './metrics.ts';
 
@@ -24,6 +25,8 @@ export interface OutboxRow {
   causation_id: string | null;
   occurred_at: Date;
   dispatched_at: Date | null;
+  /** W3C traceparent of the writing transaction (null when tracing was off). */
+  trace_context?: string | null;
 }
 
 export interface PlatformDB {
@@ -36,7 +39,7 @@ export interface EventItem<Payload> {
   aggregateId: string;
 }
 
-/** Rows per INSERT statement of a bulk write (11 parameters each, well under Postgres's 65,535). */
+/** Rows per INSERT statement of a bulk write (12 parameters each, well under Postgres's 65,535). */
 const ROWS_PER_INSERT = 1000;
 
 function envelopeOf<Payload extends Record<string, unknown>>(
@@ -44,8 +47,10 @@ function envelopeOf<Payload extends Record<string, unknown>>(
   item: EventItem<Payload>,
   meta: EventMeta,
   occurredAt: string,
+  traceparent: string | null,
 ): EventEnvelope {
   return eventEnvelopeSchema.parse({
+    ...(traceparent ? { trace_context: traceparent } : {}),
     id: uuidv7(),
     tenant_id: meta.tenantId,
     type: contract.type,
@@ -61,18 +66,22 @@ function envelopeOf<Payload extends Record<string, unknown>>(
 }
 
 async function insertEnvelopes(trx: Transaction<unknown> | Kysely<unknown>, envelopes: readonly EventEnvelope[]): Promise<void> {
+  const first = envelopes[0];
+  await withSpan('outbox.write', { 'ubos.event.type': first?.type ?? '', 'ubos.event.count': envelopes.length }, () => insertRows(trx, envelopes));
+  if (first) eventsWritten.inc({ type: first.type }, envelopes.length);
+}
+
+async function insertRows(trx: Transaction<unknown> | Kysely<unknown>, envelopes: readonly EventEnvelope[]): Promise<void> {
   for (let start = 0; start < envelopes.length; start += ROWS_PER_INSERT) {
     const rows = envelopes.slice(start, start + ROWS_PER_INSERT).map(
       (e) => sql`(${e.id}::uuid, ${e.tenant_id}::uuid, ${e.type}, ${e.version}::int, ${JSON.stringify(e.payload)}::jsonb, ${e.actor_id}::uuid,
-        ${e.aggregate_type}, ${e.aggregate_id}, ${e.correlation_id}, ${e.causation_id}, ${e.occurred_at}::timestamptz)`,
+        ${e.aggregate_type}, ${e.aggregate_id}, ${e.correlation_id}, ${e.causation_id}, ${e.occurred_at}::timestamptz, ${e.trace_context ?? null})`,
     );
     await sql`
       INSERT INTO platform.outbox
-        (id, tenant_id, type, version, payload, actor_id, aggregate_type, aggregate_id, correlation_id, causation_id, occurred_at)
+        (id, tenant_id, type, version, payload, actor_id, aggregate_type, aggregate_id, correlation_id, causation_id, occurred_at, trace_context)
       VALUES ${sql.join(rows)}`.execute(trx as Kysely<unknown>);
   }
-  const first = envelopes[0];
-  if (first) eventsWritten.inc({ type: first.type }, envelopes.length);
 }
 
 /**
@@ -87,7 +96,7 @@ export async function writeEvent<Payload extends Record<string, unknown>>(
   payload: Payload,
   meta: EventMeta & { aggregateId: string },
 ): Promise<EventEnvelope> {
-  const envelope = envelopeOf(contract, { payload, aggregateId: meta.aggregateId }, meta, new Date().toISOString());
+  const envelope = envelopeOf(contract, { payload, aggregateId: meta.aggregateId }, meta, new Date().toISOString(), currentTraceparent());
   await insertEnvelopes(trx, [envelope]);
   return envelope;
 }
@@ -105,13 +114,15 @@ export async function writeEvents<Payload extends Record<string, unknown>>(
 ): Promise<EventEnvelope[]> {
   if (items.length === 0) return [];
   const occurredAt = new Date().toISOString();
-  const envelopes = items.map((item) => envelopeOf(contract, item, meta, occurredAt));
+  const traceparent = currentTraceparent();
+  const envelopes = items.map((item) => envelopeOf(contract, item, meta, occurredAt, traceparent));
   await insertEnvelopes(trx, envelopes);
   return envelopes;
 }
 
 export function rowToEnvelope(row: OutboxRow): EventEnvelope {
   return eventEnvelopeSchema.parse({
+    ...(row.trace_context ? { trace_context: row.trace_context } : {}),
     id: row.id,
     tenant_id: row.tenant_id,
     type: row.type,

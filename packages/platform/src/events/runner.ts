@@ -1,3 +1,4 @@
+import { contextOfTraceparent, withSpan } from '../tracing.ts';
 import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { TransactionPreludeError, withTenant, withTenantPrelude, type Database, type Transaction, type UntypedDB } from '../db/database.ts';
 import { createDomainContext } from '../domain/context.ts';
@@ -99,6 +100,17 @@ export async function handleEvent(
 }
 
 async function handleParsedEvent(db: Database, subscription: Subscription, event: EventEnvelope, log: Logger): Promise<HandleOutcome> {
+  // The handler's span continues the trace of the transaction that wrote the event.
+  const attributes = { 'ubos.subscription': subscription.name, 'ubos.event.type': event.type, 'ubos.event.id': event.id };
+  return withSpan(
+    `event.handle ${subscription.name}`,
+    attributes,
+    () => handleInTransaction(db, subscription, event, log),
+    contextOfTraceparent(event.trace_context),
+  );
+}
+
+async function handleInTransaction(db: Database, subscription: Subscription, event: EventEnvelope, log: Logger): Promise<HandleOutcome> {
   const started = performance.now();
   let outcome: HandleOutcome = 'handled';
   try {

@@ -5,6 +5,7 @@ import { createDomainContext } from '../domain/context.ts';
 import { DomainError, issuesOf, toTRPCError } from '../errors.ts';
 import { procedureCalls, procedureDuration } from '../metrics.ts';
 import type { TakeResult, TokenBucket } from '../rate-limit.ts';
+import { withSpan } from '../tracing.ts';
 import type { Context, TenantContext } from './context.ts';
 
 export interface Meta {
@@ -133,7 +134,7 @@ const observed = t.procedure.use(async ({ ctx, path, type, meta, next }) => {
     procedureCalls.inc({ path, type, code: 'TOO_MANY_REQUESTS' });
     throw error;
   }
-  const result = await next();
+  const result = await withSpan(`trpc ${path}`, { 'rpc.system': 'trpc', 'rpc.method': path, 'ubos.procedure.type': type }, () => next());
   const seconds = (performance.now() - started) / 1000;
   procedureDuration.observe({ path, type }, seconds);
   if (result.ok) {
