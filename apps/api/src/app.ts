@@ -86,7 +86,7 @@ class Cleanup {
       if (!step) break;
       try {
         await step.run();
-        this.log.debug({ step: step.name }, 'stopped');
+        this.log.info({ step: step.name }, 'stopped');
       } catch (error) {
         this.log.error({ err: error, step: step.name }, 'error while stopping');
       }

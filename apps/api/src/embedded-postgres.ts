@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { ensureDatabase, ensureRoles, APP_ROLE, withCredentials, type Logger } from '@ubos/platform';
@@ -128,6 +129,23 @@ async function assertReachableByPostgresUser(dir: string): Promise<void> {
  * The embedded default: a private Postgres cluster under DATA_DIR, with the ubos roles and
  * database. Initialises the cluster only when its directory is empty; later starts reuse it.
  */
+/** A startup failure the person at the terminal can fix, said in one plain line (main prints only the message). */
+export class StartupProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupProblem';
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:port (the address the embedded cluster binds). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log.child({ component: 'embedded-postgres' });
   // The cluster runs as the `postgres` system user when we are root: it must be able to reach DATA_DIR.
@@ -193,6 +211,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
   if (state === 'initialised') await stopOrphanedCluster(clusterDir, log);
+  if (!(await portIsFree(options.port))) {
+    throw new StartupProblem(
+      `Port ${options.port} for the embedded Postgres is already in use (another UBOS or Postgres on this machine?). Start this one with another port: EMBEDDED_PG_PORT=${options.port + 1} pnpm start`,
+    );
+  }
   try {
     await server.start();
   } catch (error) {

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import prettyStream from 'pino-pretty';
 import { ConfigError, createLogger, loadConfig, type Config } from '@ubos/platform';
 import { startApp } from './app.ts';
+import { StartupProblem } from './embedded-postgres.ts';
 import { installShutdown } from './shutdown.ts';
 
 const roles = ['api', 'worker', 'all'] as const;
@@ -27,7 +29,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
-  const log = createLogger({ level: config.LOG_LEVEL });
+  let stopping = false;
+  // Readable lines on a terminal outside production (LOG_FORMAT=json keeps JSON); JSON otherwise.
+  const pretty = process.stdout.isTTY === true && config.NODE_ENV !== 'production' && process.env.LOG_FORMAT !== 'json';
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    quietWhile: () => stopping,
+    ...(pretty ? { destination: prettyStream({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' }) } : {}),
+  });
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 
   let stop: (() => Promise<void>) | null = null;
@@ -36,6 +45,7 @@ async function main(): Promise<void> {
     log,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     stop: async () => {
+      stopping = true;
       if (stop) await stop();
     },
   });
@@ -44,6 +54,11 @@ async function main(): Promise<void> {
     stop = app.stop;
     log.info({ role, address: app.address, embeddedPostgres: app.embedded }, 'UBOS is running');
   } catch (error) {
+    if (error instanceof StartupProblem) {
+      // Something the person at the terminal fixes: one plain line, not a JSON stack.
+      process.stderr.write(`UBOS did not start: ${error.message}\n`);
+      process.exit(1);
+    }
     log.fatal({ err: error }, 'startup failed');
     process.exitCode = 1;
     // Give pino a tick to flush before exiting.

@@ -30,7 +30,7 @@ interface Host {
 
 const running = new Set<ChildProcess>();
 
-function startHost(env: Record<string, string>): Host {
+function startHost(env: Record<string, string>, options: { ownGroup?: boolean } = {}): Host {
   const inherited = { ...process.env };
   for (const key of ['DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'PORT', 'HOST', 'PROCESS_ROLE', 'MIGRATE_ON_START']) {
     delete inherited[key];
@@ -39,6 +39,8 @@ function startHost(env: Record<string, string>): Host {
     cwd: repoRoot,
     env: { ...inherited, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal's foreground job: a Ctrl-C reaches every process in it.
+    detached: options.ownGroup === true,
   });
   running.add(child);
   let output = '';
@@ -167,6 +169,43 @@ describe('embedded start (no DATABASE_URL)', () => {
     expect(migrated?.applied).toBe(0);
     expect(Number(migrated?.skipped)).toBeGreaterThan(0);
   }, 300_000);
+
+  it('stops on Ctrl-C (SIGINT to the whole group, embedded Postgres included) with exit 0 and one info line per step', async () => {
+    const host = startHost(env(), { ownGroup: true });
+    await waitFor(`http://127.0.0.1:${port}/health`, host, 180_000);
+    for (let i = 0; i < 5; i += 1) await fetch(`http://127.0.0.1:${port}/health`);
+    const pid = host.child.pid ?? 0;
+    process.kill(-pid, 'SIGINT');
+    expect(await host.exited).toEqual({ code: 0, signal: null });
+    const lines = logLines(host.output());
+    // Postgres got the SIGINT too: its "terminating connection" is expected, not an error.
+    expect(lines.filter((line) => Number(line.level) >= 40).map((line) => line.msg)).toEqual([]);
+    const steps = lines.filter((line) => line.msg === 'stopped').map((line) => line.step);
+    expect(steps).toEqual(expect.arrayContaining(['http server', 'workers', 'pg-boss', 'database pool', 'embedded postgres']));
+    expect(lines.filter((line) => line.msg === 'stopped' && line.level !== 30)).toEqual([]);
+    // Requests are not logged at info.
+    expect(lines.some((line) => line.msg === 'request completed' || line.msg === 'incoming request')).toBe(false);
+    expect(lines.some((line) => line.msg === 'shutdown complete')).toBe(true);
+  }, 300_000);
+
+  it('says in one plain line that the embedded Postgres port is taken, naming EMBEDDED_PG_PORT', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(pgPort, '127.0.0.1', () => resolve()));
+    try {
+      const host = startHost(env());
+      expect((await host.exited).code).toBe(1);
+      const plain = host
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('UBOS did not start:'));
+      expect(plain).toEqual([
+        `UBOS did not start: Port ${pgPort} for the embedded Postgres is already in use (another UBOS or Postgres on this machine?). Start this one with another port: EMBEDDED_PG_PORT=${pgPort + 1} pnpm start`,
+      ]);
+      expect(host.output()).not.toContain('"level":60');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  }, 120_000);
 
   it('recovers after the host was killed hard, stopping the cluster it left running', async () => {
     const crashed = startHost(env());
