@@ -406,6 +406,26 @@ describe('files walk-through (real browser)', () => {
     await screenshot(page, 'files-project-tab');
   }, 60_000);
 
+  it('finds a file with Command-K and opens it in its folder', async () => {
+    await page.goto('/files');
+    await page.locator('[data-folder-name="Contracts"]').first().waitFor();
+    await page.keyboard.press('Control+k');
+    const input = page.getByTestId('command-input');
+    await input.waitFor();
+    const hit = page.getByTestId('command-hit').filter({ hasText: 'engagement-letter.pdf' }).first();
+    // The search index is built from events: it may lag the upload by a moment.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await input.fill('');
+      await input.pressSequentially('engagement', { delay: 30 });
+      if (await hit.isVisible({ timeout: 1_500 }).catch(() => false)) break;
+      await page.waitForTimeout(500);
+    }
+    await hit.click();
+    await page.waitForURL(/\/files\?folder=[0-9a-f-]{36}&file=[0-9a-f-]{36}$/);
+    await page.getByTestId('folder-title').filter({ hasText: 'Contracts' }).waitFor();
+    await page.getByRole('dialog').getByText('engagement-letter.pdf').first().waitFor();
+  }, 60_000);
+
   it('uploads 52 files at once into one folder and pages through them with Load more', async () => {
     await page.goto(`${clientUrl}?tab=files`);
     await page.locator('[data-folder-name="Deliverables"]').click();

@@ -41,6 +41,9 @@ export function hrefFor(hit: Hit): string {
       return `/deals?deal=${hit.id}`;
     case 'task':
       return hit.parentId ? `/projects/${hit.parentId}?task=${hit.id}` : '/projects';
+    case 'file':
+      // The Files page opens the folder and the file's drawer from the URL.
+      return hit.parentId ? `/files?folder=${hit.parentId}&file=${hit.id}` : `/files?file=${hit.id}`;
     default:
       return '/';
   }
