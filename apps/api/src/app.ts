@@ -15,6 +15,7 @@ import {
   type DomainModule,
   type Logger,
 } from '@ubos/platform';
+import { ssrfGuardFromConfig } from '@ubos/integrations';
 import { assertBootable } from './boot-checks.ts';
 import { modules as allModules } from './modules.ts';
 import { appRouter } from './router.ts';
@@ -169,7 +170,16 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     cleanup.push('blob store', () => blobServices.close());
     log.info({ blobStore: blobServices.services.blobs?.kind, scanner: blobServices.services.scanner?.name ?? null }, 'blob storage');
     // …and the connections registry's ports for provider adapters (access tokens, breaker health).
-    const services = { ...blobServices.services, connections: createConnectionServices({ db, config, log }) };
+    // …the SSRF guard IMAP/SMTP clients vet tenant-configured hosts with, and the module job queue.
+    const outbound = ssrfGuardFromConfig(config);
+    const jobs = {
+      send: (name: string, data: Record<string, unknown>, options: { singletonKey?: string; startAfterSeconds?: number } = {}) =>
+        boss.send(name, data, {
+          ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+          ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        }),
+    };
+    const services = { ...blobServices.services, connections: createConnectionServices({ db, config, log }), outbound, jobs };
     const runtime = createDomainRuntime(modules, { boss, subscriptions: collectSubscriptions(modules) }, services);
 
     if (role !== 'api') {

@@ -52,7 +52,7 @@ export {
   type UndeclaredSubscription,
 } from './domain/define-domain.ts';
 export { createDomainRuntime, type DomainRuntime, type EventAdminRuntime } from './domain/runtime.ts';
-export { requireService, type ConnectionServices, type KernelServices } from './domain/services.ts';
+export { requireService, type ConnectionServices, type JobQueue, type KernelServices, type OutboundHostGuard } from './domain/services.ts';
 export {
   MAX_DOWNLOAD_URL_SECONDS,
   type BlobHead,

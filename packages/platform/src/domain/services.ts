@@ -1,5 +1,6 @@
 import type { BlobStore, Scanner } from '../blobs/blob-store.ts';
 import type { AccessTokenSource, ConnectionHealthStore } from '../integrations/ports.ts';
+import type { ConnectionSecretStore } from '../integrations/secrets.ts';
 
 /**
  * The kernel's ports a domain service may use besides its transaction: built once by the host
@@ -14,11 +15,27 @@ export interface KernelServices {
   readonly scanner?: Scanner;
   /** The connections registry's ports for provider adapters (§7): valid access tokens and the breaker/health on the row. */
   readonly connections?: ConnectionServices;
+  /** Vets a tenant-configured host before a non-HTTP client (IMAP, SMTP, CalDAV) dials it: the host builds it from OUTBOUND_ALLOW_HOSTS (§7 SSRF guard). */
+  readonly outbound?: OutboundHostGuard;
+  /** Sends an on-demand module job (pg-boss) from a procedure or a job; absent in tests without a queue. */
+  readonly jobs?: JobQueue;
+}
+
+export interface OutboundHostGuard {
+  /** The one address to dial for `host`, or throws when it is not public unicast (nor allowed). */
+  vetHost(host: string): Promise<{ hostname: string; address: string; family: 4 | 6 }>;
+}
+
+export interface JobQueue {
+  /** Queues job `name` (a module's JobDefinition) with `data`; one queued job per `singletonKey` at a time. */
+  send(name: string, data: Record<string, unknown>, options?: { singletonKey?: string; startAfterSeconds?: number }): Promise<string | null>;
 }
 
 export interface ConnectionServices {
   readonly accessTokens: AccessTokenSource;
   readonly health: ConnectionHealthStore;
+  /** Password-style credentials (IMAP/SMTP, CalDAV) on the registry row, vault-encrypted. */
+  readonly secrets?: ConnectionSecretStore;
 }
 
 export function requireService<Name extends keyof KernelServices>(services: KernelServices, name: Name): NonNullable<KernelServices[Name]> {

@@ -30,6 +30,7 @@ export {
   type OAuthProviderConfig,
 } from './oauth.ts';
 export { rotateVault, type RotationResult } from './rotate.ts';
+export { createConnectionSecretStore, type ConnectionSecretStore, type SecretConnectionInput } from './secrets.ts';
 export { integrationsRouter } from './router.ts';
 export {
   keyIdOf,

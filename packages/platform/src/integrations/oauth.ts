@@ -20,6 +20,7 @@ import {
 import type { IntegrationsDB, StoredCredentials } from './db.ts';
 import type { AccessTokenSource, ConnectionRef } from './ports.ts';
 import { createConnectionHealthStore, markNeedsReauth, saveOAuthConnection } from './registry.ts';
+import { createConnectionSecretStore } from './secrets.ts';
 import type { ConnectionServices } from '../domain/services.ts';
 import { VaultUnavailableError, vaultFromConfig, type Vault } from './vault.ts';
 
@@ -550,5 +551,9 @@ export function createAccessTokenSource(deps: OAuthDeps): AccessTokenSource & { 
 
 /** The registry's ports as the host hands them to domains (`ctx.services.connections`, §7). */
 export function createConnectionServices(deps: OAuthDeps): ConnectionServices {
-  return { accessTokens: createAccessTokenSource(deps), health: createConnectionHealthStore({ db: deps.db, log: deps.log }) };
+  return {
+    accessTokens: createAccessTokenSource(deps),
+    health: createConnectionHealthStore({ db: deps.db, log: deps.log }),
+    secrets: createConnectionSecretStore({ config: deps.config }),
+  };
 }
