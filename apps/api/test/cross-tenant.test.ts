@@ -210,6 +210,9 @@ const EXEMPT: Record<string, string> = {
   'identity.auth.logout': "session-scoped: ends the caller's own session",
   'identity.auth.me': "session-scoped: reads the caller's own session",
   'identity.auth.changePassword': "session-scoped: the caller's own password",
+  'identity.auth.requestPasswordReset': 'public: an email only, same answer for every address, names no tenant',
+  'identity.auth.checkPasswordReset': 'token-addressed: the 256-bit reset token is the only key, users are global',
+  'identity.auth.resetPassword': 'token-addressed: the 256-bit reset token is the only key, users are global',
   'identity.organizations.create': 'session-scoped: creates a new organization, names no existing tenant',
   // Addressed by the invitation token: the token is the capability, joining another tenant is the feature.
   'identity.invitations.preview': 'public, by invitation token: shows the organization the token invites to',

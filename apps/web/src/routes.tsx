@@ -26,6 +26,8 @@ function RouteError() {
 export const router = createBrowserRouter([
   { path: '/login', lazy: page(() => import('./features/auth/Login.tsx')), errorElement: <RouteError /> },
   { path: '/signup', lazy: page(() => import('./features/auth/SignUp.tsx')), errorElement: <RouteError /> },
+  { path: '/forgot-password', lazy: page(() => import('./features/auth/ForgotPassword.tsx')), errorElement: <RouteError /> },
+  { path: '/reset-password', lazy: page(() => import('./features/auth/ResetPassword.tsx')), errorElement: <RouteError /> },
   { path: '/invite/:token', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
   { path: '/accept-invitation', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
   // A file request's public page: no session, outside the signed-in shell (files' requestLinkPath).

@@ -149,4 +149,22 @@ export const identityMigrations: Migration[] = [
       REVOKE DELETE ON identity.tenants, identity.users, identity.invitations FROM ubos_app;
     `,
   },
+  {
+    id: '0003_password_resets',
+    sql: `
+      -- Forgot password (§7): one row per emailed link; only the SHA-256 of the 256-bit token is kept.
+      -- Users are global (no tenant), so are their reset links, like sessions.
+      CREATE TABLE IF NOT EXISTS identity.password_resets (
+        token_hash text PRIMARY KEY CHECK (token_hash ~ '^[0-9a-f]{64}$'),
+        user_id uuid NOT NULL REFERENCES identity.users (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        consumed_at timestamptz,
+        requested_ip text,
+        CHECK (expires_at > created_at)
+      );
+      CREATE INDEX IF NOT EXISTS password_resets_user_idx ON identity.password_resets (user_id, created_at);
+      GRANT SELECT, INSERT, UPDATE, DELETE ON identity.password_resets TO ubos_app;
+    `,
+  },
 ];

@@ -49,6 +49,20 @@ export const loginInput = z.object({
 });
 export type LoginInput = z.infer<typeof loginInput>;
 
+/** Forgot password: the answer is the same whether or not an account has this email. */
+export const requestPasswordResetInput = z.object({ email: emailSchema });
+export type RequestPasswordResetInput = z.infer<typeof requestPasswordResetInput>;
+
+/** The reset link's token (in the URL fragment, read by the page, sent only when the form is submitted). */
+export const passwordResetTokenInput = z.object({ token: tokenSchema });
+
+export const resetPasswordInput = z.object({ token: tokenSchema, password: passwordSchema });
+export type ResetPasswordInput = z.infer<typeof resetPasswordInput>;
+
+export const passwordResetRequestedDto = z.object({ ok: z.literal(true), message: z.string() });
+/** What the reset page shows before submitting: checking the link changes nothing. */
+export const passwordResetPreviewDto = z.object({ valid: z.boolean(), expiresAt: z.string().nullable() });
+
 export const changePasswordInput = z.object({
   currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH),
   newPassword: passwordSchema,
@@ -255,7 +269,7 @@ export const sessionEnded = defineEvent({
   type: 'identity.session.ended',
   version: 2,
   aggregateType: 'identity.user',
-  payload: z.object({ user_id: z.uuid(), reason: z.enum(['logout', 'replaced', 'password_change', 'user_disabled']) }),
+  payload: z.object({ user_id: z.uuid(), reason: z.enum(['logout', 'replaced', 'password_change', 'password_reset', 'user_disabled']) }),
 });
 
 export const sessionSwitched = defineEvent({
@@ -268,6 +282,22 @@ export const sessionSwitched = defineEvent({
 export const passwordChanged = defineEvent({
   type: 'identity.password.changed',
   version: 2,
+  aggregateType: 'identity.user',
+  payload: z.object({ user_id: z.uuid(), sessions_ended: z.number().int().min(0) }),
+});
+
+/** A reset link was emailed (never the token). Written in the tenant whose Sent by UBOS log holds the email. */
+export const passwordResetRequested = defineEvent({
+  type: 'identity.password.reset_requested',
+  version: 1,
+  aggregateType: 'identity.user',
+  payload: z.object({ user_id: z.uuid(), expires_at: z.string() }),
+});
+
+/** A reset link was used: the password changed and every session of the user ended. */
+export const passwordReset = defineEvent({
+  type: 'identity.password.reset',
+  version: 1,
   aggregateType: 'identity.user',
   payload: z.object({ user_id: z.uuid(), sessions_ended: z.number().int().min(0) }),
 });
@@ -411,6 +441,8 @@ export const identityEventContracts: readonly EventContract[] = [
   sessionEnded,
   sessionSwitched,
   passwordChanged,
+  passwordResetRequested,
+  passwordReset,
   userCreatedV1,
   organizationCreatedV1,
   memberInvitedV1,

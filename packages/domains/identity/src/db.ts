@@ -69,6 +69,16 @@ export interface RolePermissionsTable {
   updated_at: CreatedAt;
 }
 
+export interface PasswordResetsTable {
+  /** SHA-256 hex of the emailed token. */
+  token_hash: string;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+  requested_ip: string | null;
+}
+
 /** Only the identity schema: a query into another domain's tables does not type-check. */
 export interface IdentityDB {
   'identity.tenants': TenantsTable;
@@ -77,4 +87,5 @@ export interface IdentityDB {
   'identity.memberships': MembershipsTable;
   'identity.invitations': InvitationsTable;
   'identity.role_permissions': RolePermissionsTable;
+  'identity.password_resets': PasswordResetsTable;
 }

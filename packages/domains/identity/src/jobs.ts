@@ -1,6 +1,6 @@
 import type { JobDefinition } from '@ubos/platform';
 import type { IdentityDB } from './db.ts';
-import { deleteExpiredSessions } from './repository.ts';
+import { deleteExpiredPasswordResets, deleteExpiredSessions } from './repository.ts';
 
 /** Expired sessions are already rejected on lookup; this keeps the table small. */
 export const purgeExpiredSessions: JobDefinition = {
@@ -9,6 +9,9 @@ export const purgeExpiredSessions: JobDefinition = {
   async run(_data, { db, log }) {
     const deleted = await deleteExpiredSessions(db.as<IdentityDB>());
     if (deleted > 0) log.info({ deleted }, 'expired sessions purged');
+    // Reset links a week past their expiry (kept that long so a late click still reads "expired").
+    const resets = await deleteExpiredPasswordResets(db.as<IdentityDB>());
+    if (resets > 0) log.info({ deleted: resets }, 'expired password reset links purged');
   },
 };
 

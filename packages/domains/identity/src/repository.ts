@@ -55,6 +55,11 @@ export async function markUserDisabled(db: Db, userId: string): Promise<boolean>
 // tenants (organizations)
 // ---------------------------------------------------------------------------------------------
 
+export async function findTenantName(db: Db, tenantId: string): Promise<string | null> {
+  const row = await db.selectFrom('identity.tenants').select('name').where('id', '=', tenantId).executeTakeFirst();
+  return row?.name ?? null;
+}
+
 export async function insertTenant(db: Db, tenant: { id: string; name: string; createdBy: string }): Promise<void> {
   await db.insertInto('identity.tenants').values({ id: tenant.id, name: tenant.name, created_by: tenant.createdBy }).execute();
 }
@@ -390,4 +395,61 @@ export function findMemberByEmail(db: Db, tenantId: string, email: string): Prom
     .where('m.tenant_id', '=', tenantId)
     .where(sql<string>`lower(u.email)`, '=', email.toLowerCase())
     .executeTakeFirst();
+}
+
+// ---------------------------------------------------------------------------------------------
+// password resets (global, like sessions)
+// ---------------------------------------------------------------------------------------------
+
+export async function insertPasswordReset(db: Db, input: { tokenHash: string; userId: string; ttlSeconds: number; ip: string | null }): Promise<Date> {
+  const row = await db
+    .insertInto('identity.password_resets')
+    .values({
+      token_hash: input.tokenHash,
+      user_id: input.userId,
+      expires_at: sql<Date>`now() + make_interval(secs => ${input.ttlSeconds})`,
+      requested_ip: input.ip,
+    })
+    .returning('expires_at')
+    .executeTakeFirstOrThrow();
+  return row.expires_at;
+}
+
+/** A link that is neither used nor expired (read-only: the reset page's check). */
+export function findUsablePasswordReset(db: Db, tokenHash: string): Promise<{ user_id: string; expires_at: Date } | undefined> {
+  return db
+    .selectFrom('identity.password_resets')
+    .select(['user_id', 'expires_at'])
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+}
+
+/**
+ * Consumes a link: a conditional UPDATE, so of two concurrent submissions exactly one gets the
+ * user back. Every other open link of that user is closed in the same statement's transaction.
+ */
+export async function consumePasswordReset(db: Db, tokenHash: string): Promise<string | null> {
+  const row = await db
+    .updateTable('identity.password_resets')
+    .set({ consumed_at: sql<Date>`now()` })
+    .where('token_hash', '=', tokenHash)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .returning('user_id')
+    .executeTakeFirst();
+  if (!row) return null;
+  await db
+    .updateTable('identity.password_resets')
+    .set({ consumed_at: sql<Date>`now()` })
+    .where('user_id', '=', row.user_id)
+    .where('consumed_at', 'is', null)
+    .execute();
+  return row.user_id;
+}
+
+export async function deleteExpiredPasswordResets(db: Db): Promise<number> {
+  const result = await db.deleteFrom('identity.password_resets').where('expires_at', '<', sql<Date>`now() - interval '7 days'`).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0);
 }

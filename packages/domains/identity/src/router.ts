@@ -16,7 +16,12 @@ import {
   memberDto,
   okDto,
   organizationDto,
+  passwordResetPreviewDto,
+  passwordResetRequestedDto,
+  passwordResetTokenInput,
   removeMemberInput,
+  requestPasswordResetInput,
+  resetPasswordInput,
   revokeInvitationInput,
   roleMatrixDto,
   setOverrideInput,
@@ -24,6 +29,7 @@ import {
   switchOrganizationInput,
 } from './contracts.ts';
 import * as invitations from './service-invitations.ts';
+import * as passwordResets from './service-password-reset.ts';
 import * as service from './service.ts';
 
 /** The identity domain's procedures: parse, authorize (meta.permission), call the service. */
@@ -37,6 +43,19 @@ export const identityRouter = router({
       .input(loginInput)
       .output(authResultDto)
       .mutation(({ ctx, input }) => service.login(ctx, input)),
+    // Forgot password: request (same answer for every email), check the link (read-only), reset (consumes it).
+    requestPasswordReset: publicProcedure
+      .input(requestPasswordResetInput)
+      .output(passwordResetRequestedDto)
+      .mutation(({ ctx, input }) => passwordResets.requestPasswordReset(ctx, input)),
+    checkPasswordReset: publicProcedure
+      .input(passwordResetTokenInput)
+      .output(passwordResetPreviewDto)
+      .query(({ ctx, input }) => passwordResets.previewPasswordReset(ctx, input.token)),
+    resetPassword: publicProcedure
+      .input(resetPasswordInput)
+      .output(okDto)
+      .mutation(({ ctx, input }) => passwordResets.resetPassword(ctx, input)),
     logout: authedProcedure.output(okDto).mutation(({ ctx }) => service.logout(ctx)),
     me: authedProcedure.output(meDto).query(({ ctx }) => service.me(ctx)),
     changePassword: authedProcedure

@@ -1,4 +1,4 @@
-import { DomainError, NotFoundError, uuidv7, withTenant, type Context, type TenantContext } from '@ubos/platform';
+import { DomainError, NotFoundError, sendSystemMail, uuidv7, withTenant, type Context, type TenantContext } from '@ubos/platform';
 import type { z } from 'zod';
 import {
   memberInvited,
@@ -16,6 +16,7 @@ import {
 import type { IdentityDB } from './db.ts';
 import { hashPassword } from './passwords.ts';
 import * as repo from './repository.ts';
+import { publicBase } from './service-password-reset.ts';
 import { domainContextOf, type AuthedContext } from './service.ts';
 import { createSession, evictSessions, generateToken, hashToken, setSessionCookie } from './sessions.ts';
 
@@ -75,8 +76,23 @@ export async function createInvitation(
     { invitation_id: row.id, email: row.email, role: row.role, invited_by: ctx.tenant.userId, expires_at: row.expires_at.toISOString() },
     { aggregateId: row.id },
   );
+  // Emailed (the copy-link flow stays): the email needs an absolute link, the copied one follows PUBLIC_URL as before.
+  const organizationName = (await repo.findTenantName(trx, tenantId)) ?? 'UBOS';
+  await sendSystemMail(ctx.domain, {
+    to: { email: row.email },
+    template: 'invitation',
+    data: {
+      inviterName: ctx.session.name,
+      roleLabel: ROLE_LABELS[row.role],
+      acceptUrl: `${publicBase(ctx.config)}/accept-invitation#token=${token}`,
+      expiresAt: row.expires_at.toISOString(),
+    },
+    brand: { name: organizationName },
+  });
   return { invitation: toDto(row), token, acceptUrl: acceptUrl(ctx, token) };
 }
+
+const ROLE_LABELS: Record<InvitationDto['role'], string> = { owner: 'an owner', admin: 'an admin', member: 'a member', viewer: 'a viewer' };
 
 export async function listInvitations(ctx: TenantContext): Promise<InvitationDto[]> {
   const rows = await repo.listInvitations(ctx.domain.db<IdentityDB>(), ctx.tenant.tenantId);

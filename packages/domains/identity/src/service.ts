@@ -3,6 +3,7 @@ import {
   DomainError,
   NotFoundError,
   roles,
+  setMailBranding,
   sql,
   uuidv7,
   withTenant,
@@ -89,6 +90,8 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<AuthResu
     const domain = domainContextOf(ctx, trx, tenantId, userId);
     await domain.emit(userCreated, { user_id: userId, email: input.email, name: input.name }, { aggregateId: userId });
     await domain.emit(organizationCreated, { organization_id: tenantId, name: input.organizationName, created_by: userId }, { aggregateId: tenantId });
+    // The name system mail shows (§7 "Mail port").
+    await setMailBranding(domain, { name: input.organizationName });
     await domain.emit(
       memberJoined,
       { membership_id: membershipId, user_id: userId, role: 'owner', via: 'sign_up', invitation_id: null },
@@ -263,6 +266,7 @@ export async function createOrganization(ctx: AuthedContext, name: string): Prom
     await repo.setSessionActiveTenant(trx, session.sessionId, tenantId);
     const domain = domainContextOf(ctx, trx, tenantId, session.userId);
     await domain.emit(organizationCreated, { organization_id: tenantId, name, created_by: session.userId }, { aggregateId: tenantId });
+    await setMailBranding(domain, { name });
     await domain.emit(
       memberJoined,
       { membership_id: membershipId, user_id: session.userId, role: 'owner', via: 'organization_created', invitation_id: null },

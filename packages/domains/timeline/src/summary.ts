@@ -110,6 +110,8 @@ const templates: readonly Template[] = [
   template(identity.memberRoleChanged, (p) => `A member's role changed from ${text(p.previous_role) ?? '?'} to ${text(p.role) ?? '?'}`),
   template(identity.memberRemoved, () => 'A member was removed'),
   template(identity.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
+  template(identity.passwordResetRequested, () => 'A password reset link was emailed'),
+  template(identity.passwordReset, (p) => `A password was reset with an emailed link; ${count(p.sessions_ended, 'session')} ended`),
   // The kernel's event administration (§5): every redrive and replay is on the record.
   template(deadLettersRedriven, (p) =>
     p.dead_letter_ids?.length === 1

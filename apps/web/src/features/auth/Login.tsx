@@ -48,6 +48,14 @@ export default function LoginPage() {
         <Field label="Password" name="password" error={login.error}>
           <Input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
         </Field>
+        <div className="-mt-2 text-right text-sm">
+          <Link
+            to={email ? `/forgot-password?email=${encodeURIComponent(email)}` : '/forgot-password'}
+            className="font-medium text-indigo-600 hover:text-indigo-500"
+          >
+            Forgot password?
+          </Link>
+        </div>
         <Button type="submit" variant="primary" className="w-full" loading={login.isPending}>
           Log in
         </Button>
