@@ -1,4 +1,5 @@
 import type { Migration } from '@ubos/platform';
+import { clientEmailMigrations } from './client-email.ts';
 
 /**
  * Schema `communications` (ARCHITECTURE.md §4). Forward-only and idempotent: never edit an applied
@@ -20,4 +21,5 @@ export const communicationsMigrations: Migration[] = [
       SELECT platform.enable_tenant_rls('communications.settings');
     `,
   },
+  ...clientEmailMigrations,
 ];

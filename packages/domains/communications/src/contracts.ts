@@ -62,3 +62,7 @@ export const settingsDto = z.object({
   updatedBy: z.uuid().nullable(),
 });
 export type SettingsDto = z.infer<typeof settingsDto>;
+
+// ---------------------------------------------------------------- client email (contracts-email.ts)
+
+export * from './contracts-email.ts';

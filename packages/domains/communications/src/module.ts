@@ -1,8 +1,10 @@
 import { defineDomain, grants } from '@ubos/platform';
 import { communicationsMigrations } from '../migrations/index.ts';
 import { communicationsActions } from './actions.ts';
-import { settingsUpdated } from './contracts.ts';
+import { clientEmailEvents, settingsUpdated } from './contracts.ts';
 import { communicationsSubscriptions } from './handlers.ts';
+import { emailSubscriptions } from './handlers-email.ts';
+import { emailJobs } from './jobs-email.ts';
 import { communicationsRouter } from './router.ts';
 
 /** What the host registers (ARCHITECTURE.md §3): apps/api/src/modules.ts lists it. */
@@ -13,8 +15,15 @@ export const communicationsModule = defineDomain({
   permissions: {
     'communications.settings.read': grants.everyone,
     'communications.settings.manage': grants.managers,
+    /** Threads linked to a client, whoever's mailbox they came from (the client's Emails tab). */
+    'communications.read': grants.staff,
+    /** Connect one's own mailboxes, read one's own threads, send, reply, link and unlink. */
+    'communications.mailbox.use': grants.staff,
+    /** See and disconnect every mailbox of the tenant. */
+    'communications.accounts.manage': grants.managers,
   },
-  events: [settingsUpdated],
-  subscriptions: communicationsSubscriptions,
+  events: [settingsUpdated, ...clientEmailEvents],
+  subscriptions: [...communicationsSubscriptions, ...emailSubscriptions],
   actions: communicationsActions,
+  jobs: [...emailJobs],
 });

@@ -1,5 +1,6 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { settingsDto, updateSettingsInput } from './contracts.ts';
+import { emailRouters } from './router-email.ts';
 import * as service from './service.ts';
 
 /** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
@@ -16,5 +17,5 @@ const settings = router({
     .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
 });
 
-export const communicationsRouter = router({ settings });
+export const communicationsRouter = router({ settings, ...emailRouters });
 export type CommunicationsRouter = typeof communicationsRouter;

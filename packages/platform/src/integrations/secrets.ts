@@ -76,7 +76,15 @@ export function createConnectionSecretStore(deps: { config: Config }): Connectio
       else {
         await db
           .insertInto(CONNECTIONS)
-          .values({ id, tenant_id: ctx.tenantId, provider: input.provider, external_account_id: input.externalAccountId, owner_user_id: input.ownerUserId, created_at: new Date(), ...health })
+          .values({
+            id,
+            tenant_id: ctx.tenantId,
+            provider: input.provider,
+            external_account_id: input.externalAccountId,
+            owner_user_id: input.ownerUserId,
+            created_at: new Date(),
+            ...health,
+          })
           .execute();
       }
       await ctx.emit(
@@ -87,14 +95,10 @@ export function createConnectionSecretStore(deps: { config: Config }): Connectio
       return getConnection(ctx, id);
     },
     async read(ctx, connectionId) {
-      const row = await ctx
-        .db<IntegrationsDB>()
-        .selectFrom(CONNECTIONS)
-        .select(['credentials', 'status'])
-        .where('id', '=', connectionId)
-        .executeTakeFirst();
+      const row = await ctx.db<IntegrationsDB>().selectFrom(CONNECTIONS).select(['credentials', 'status']).where('id', '=', connectionId).executeTakeFirst();
       if (!row) throw new NotFoundError('Connection', connectionId);
-      if (row.status === 'disconnected' || !row.credentials) throw new DomainError('PRECONDITION_FAILED', 'This account is disconnected: connect it again to use it');
+      if (row.status === 'disconnected' || !row.credentials)
+        throw new DomainError('PRECONDITION_FAILED', 'This account is disconnected: connect it again to use it');
       const plain = requireVault(deps.config).decrypt(row.credentials, { tenantId: ctx.tenantId, subjectId: connectionId });
       return JSON.parse(plain) as Record<string, string>;
     },
