@@ -239,4 +239,12 @@ export const clientEmailMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION communications.live_accounts(integer) TO ubos_app;
     `,
   },
+  {
+    id: '0004_email_send_claim',
+    sql: `
+      -- The send job's lease: one worker holds a queued message while it talks to SMTP, so two
+      -- workers given the same job send it once; a crashed worker's lease runs out.
+      ALTER TABLE communications.email_messages ADD COLUMN IF NOT EXISTS send_claimed_until timestamptz;
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { Migration } from '@ubos/platform';
+import { notificationMigrations } from './notifications.ts';
 import { clientEmailMigrations } from './client-email.ts';
 
 /**
@@ -21,5 +22,7 @@ export const communicationsMigrations: Migration[] = [
       SELECT platform.enable_tenant_rls('communications.settings');
     `,
   },
+  // 0002: notifications, preferences, the staff directory.
+  ...notificationMigrations,
   ...clientEmailMigrations,
 ];

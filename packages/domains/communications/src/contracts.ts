@@ -66,3 +66,7 @@ export type SettingsDto = z.infer<typeof settingsDto>;
 // ---------------------------------------------------------------- client email (contracts-email.ts)
 
 export * from './contracts-email.ts';
+
+// ---------------------------------------------------------------- notifications, preferences, Sent by UBOS (contracts-notifications.ts)
+
+export * from './contracts-notifications.ts';

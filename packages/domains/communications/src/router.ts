@@ -1,7 +1,8 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { settingsDto, updateSettingsInput } from './contracts.ts';
-import { emailRouters } from './router-email.ts';
 import * as service from './service.ts';
+import { notificationRouters } from './router-notifications.ts';
+import { emailRouters } from './router-email.ts';
 
 /** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
 
@@ -17,5 +18,5 @@ const settings = router({
     .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
 });
 
-export const communicationsRouter = router({ settings, ...emailRouters });
+export const communicationsRouter = router({ settings, ...emailRouters, ...notificationRouters });
 export type CommunicationsRouter = typeof communicationsRouter;

@@ -1,4 +1,4 @@
-import { createCallerFactory } from '@ubos/platform';
+import { createCallerFactory, uuidv7 } from '@ubos/platform';
 import { defineCrossTenantCases } from '@ubos/platform/testing';
 import { communicationsRouter } from '../src/router.ts';
 
@@ -13,11 +13,21 @@ export const crossTenantCases = defineCrossTenantCases({
   createCaller: (ctx) => createCaller(ctx),
   setup: async (a) => {
     await a.settings.update({ enabled: false, label: 'Tenant A' });
+    await a.preferences.update({ email: 'daily_digest', digestHour: 7 });
     return {};
   },
-  snapshot: (a) => a.settings.get(),
+  snapshot: async (a) => ({ settings: await a.settings.get(), preferences: await a.preferences.get() }),
   cases: {
     'settings.get': { expect: 'own', call: (b) => b.settings.get() },
     'settings.update': { expect: 'own', call: (b) => b.settings.update({ enabled: true, label: 'Someone else' }) },
+    // Notifications and preferences are the caller's own (session user in the session's tenant): no id of A's reaches them.
+    'notifications.list': { expect: 'own', call: (b) => b.notifications.list({ limit: 20, unreadOnly: false }) },
+    'notifications.markRead': { expect: 'own', call: (b) => b.notifications.markRead({ ids: [uuidv7()] }) },
+    'notifications.markAllRead': { expect: 'own', call: (b) => b.notifications.markAllRead() },
+    'preferences.get': { expect: 'own', call: (b) => b.preferences.get() },
+    'preferences.update': { expect: 'own', call: (b) => b.preferences.update({ email: 'off', digestHour: 3 }) },
+    // The log is per tenant (RLS on platform.system_mail); A's message ids come from the mail port's own test.
+    'outgoing.list': { expect: 'own', call: (b) => b.outgoing.list({ limit: 25 }) },
+    'outgoing.get': { expect: 'not_found', call: (b) => b.outgoing.get({ id: uuidv7() }) },
   },
 });

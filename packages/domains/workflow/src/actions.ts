@@ -67,7 +67,11 @@ export const coreNotify = defineAction({
         idempotency_key: ctx.idempotencyKey,
       })
       .execute();
-    await ctx.emit(notificationCreated, { notification_id: id, user_id: input.userId, title: input.title, run_id: runId }, { aggregateId: id });
+    await ctx.emit(
+      notificationCreated,
+      { notification_id: id, user_id: input.userId, title: input.title, run_id: runId, body: input.body ?? '', link: input.link ?? null },
+      { aggregateId: id },
+    );
     return { notificationId: id };
   },
 });

@@ -228,7 +228,15 @@ export const notificationCreated = defineEvent({
   type: 'workflow.notification.created',
   version: 2,
   aggregateType: 'workflow.notification',
-  payload: z.object({ notification_id: z.uuid(), user_id: z.uuid(), title: z.string(), run_id: z.string().nullable() }),
+  payload: z.object({
+    notification_id: z.uuid(),
+    user_id: z.uuid(),
+    title: z.string(),
+    run_id: z.string().nullable(),
+    // Optional additions (older events lack them): what communications delivers to the bell and the mailbox.
+    body: z.string().optional(),
+    link: z.string().nullable().optional(),
+  }),
 });
 
 // ----- version 1 (camelCase): read only ---------------------------------------------------------

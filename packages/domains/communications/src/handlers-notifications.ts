@@ -1,0 +1,78 @@
+import type { Subscription } from '@ubos/platform';
+import { memberInvited, memberJoined, memberRemoved, userCreated } from '@ubos/identity/contracts';
+import { taskCreated, taskUpdated } from '@ubos/projects/contracts';
+import { notificationCreated as workflowNotificationCreated } from '@ubos/workflow/contracts';
+import * as repo from './repository-notifications.ts';
+import { notify } from './service-notifications.ts';
+
+/**
+ * What notifies people (issue 12 "Notifications"): the workflow's `core.notify` step (its
+ * `workflow.notification.created` event) and a task assigned to someone other than whoever assigned
+ * it. Each handler is idempotent twice over: processed_events, and one notification per (user, cause).
+ */
+export const deliverWorkflowNotifications: Subscription = {
+  name: 'communications.workflow-notifications',
+  events: [workflowNotificationCreated.type],
+  async handle(event, ctx) {
+    const payload = workflowNotificationCreated.payload.parse(event.payload);
+    await notify(ctx, {
+      userId: payload.user_id,
+      kind: 'workflow',
+      title: payload.title,
+      body: payload.body ?? null,
+      link: payload.link ?? null,
+      sourceKey: `workflow.notification:${payload.notification_id}`,
+    });
+  },
+};
+
+export const notifyTaskAssignees: Subscription = {
+  name: 'communications.task-assignments',
+  events: [taskCreated.type, taskUpdated.type],
+  async handle(event, ctx) {
+    const payload = event.type === taskCreated.type ? taskCreated.payload.parse(event.payload) : taskUpdated.payload.parse(event.payload);
+    const assigned = event.type === taskCreated.type || ('changed' in payload && payload.changed.includes('assignee_id'));
+    if (!assigned || !payload.assignee_id || payload.assignee_id === event.actor_id) return;
+    await notify(ctx, {
+      userId: payload.assignee_id,
+      kind: 'task_assigned',
+      title: `You were assigned the task "${payload.title}"`,
+      body: payload.due_date ? `Due ${payload.due_date}.` : '',
+      link: `/projects/${payload.project_id}`,
+      sourceKey: `projects.task.assigned:${event.id}`,
+    });
+  },
+};
+
+/** communications' copy of staff addresses (never identity's tables): whom a notification email goes to. */
+export const keepStaffDirectory: Subscription = {
+  name: 'communications.staff-directory',
+  events: [userCreated.type, memberInvited.type, memberJoined.type, memberRemoved.type],
+  async handle(event, ctx) {
+    switch (event.type) {
+      case userCreated.type: {
+        const payload = userCreated.payload.parse(event.payload);
+        await repo.upsertStaff(ctx, { userId: payload.user_id, email: payload.email, name: payload.name });
+        return;
+      }
+      case memberInvited.type: {
+        const payload = memberInvited.payload.parse(event.payload);
+        await repo.rememberInvitationEmail(ctx, payload.invitation_id, payload.email);
+        return;
+      }
+      case memberJoined.type: {
+        const payload = memberJoined.payload.parse(event.payload);
+        const email = payload.invitation_id ? await repo.invitationEmail(ctx, payload.invitation_id) : null;
+        if (email) await repo.upsertStaff(ctx, { userId: payload.user_id, email, name: null });
+        return;
+      }
+      case memberRemoved.type: {
+        const payload = memberRemoved.payload.parse(event.payload);
+        await repo.deactivateStaff(ctx, payload.user_id);
+        return;
+      }
+    }
+  },
+};
+
+export const notificationSubscriptions: readonly Subscription[] = [deliverWorkflowNotifications, notifyTaskAssignees, keepStaffDirectory];
