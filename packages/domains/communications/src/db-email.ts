@@ -99,6 +99,7 @@ export interface EmailMessagesTable {
   send_status: 'queued' | 'sent' | 'failed' | null;
   send_error: string | null;
   send_attempts: Generated<number>;
+  send_claimed_until: NullableTimestamp;
   sent_by: string | null;
   deleted_on_server_at: NullableTimestamp;
   created_at: Timestamp;

@@ -4,6 +4,7 @@ import {
   DomainError,
   NotFoundError,
   requireService,
+  sql,
   withTenant,
   type Database,
   type DomainContext,
@@ -178,9 +179,10 @@ export async function runSend(deps: SendDeps, ref: { tenantId: string; messageId
       const db = ctx.db<EmailDB>();
       const message = await db
         .updateTable('communications.email_messages')
-        .set((eb) => ({ send_attempts: eb('send_attempts', '+', 1) }))
+        .set((eb) => ({ send_attempts: eb('send_attempts', '+', 1), send_claimed_until: sql<Date>`now() + interval '2 minutes'` }))
         .where('id', '=', ref.messageId)
         .where('send_status', '=', 'queued')
+        .where((eb) => eb.or([eb('send_claimed_until', 'is', null), eb('send_claimed_until', '<', sql<Date>`now()`)]))
         .returningAll()
         .executeTakeFirst();
       if (!message) return null;
@@ -236,7 +238,7 @@ export async function runSend(deps: SendDeps, ref: { tenantId: string; messageId
     if (finalOutcome.ok) {
       const updated = await db
         .updateTable('communications.email_messages')
-        .set({ send_status: 'sent', send_error: null })
+        .set({ send_status: 'sent', send_error: null, send_claimed_until: null })
         .where('id', '=', message.id)
         .where('send_status', '=', 'queued')
         .returning('id')
@@ -245,12 +247,16 @@ export async function runSend(deps: SendDeps, ref: { tenantId: string; messageId
       return 'sent';
     }
     if (!finalOutcome.final) {
-      await db.updateTable('communications.email_messages').set({ send_error: finalOutcome.reason }).where('id', '=', message.id).execute();
+      await db
+        .updateTable('communications.email_messages')
+        .set({ send_error: finalOutcome.reason, send_claimed_until: null })
+        .where('id', '=', message.id)
+        .execute();
       return 'retry';
     }
     const updated = await db
       .updateTable('communications.email_messages')
-      .set({ send_status: 'failed', send_error: finalOutcome.reason })
+      .set({ send_status: 'failed', send_error: finalOutcome.reason, send_claimed_until: null })
       .where('id', '=', message.id)
       .where('send_status', '=', 'queued')
       .returning('id')
