@@ -217,6 +217,9 @@ const EXEMPT: Record<string, string> = {
   // Addressed by the invitation token: the token is the capability, joining another tenant is the feature.
   'identity.invitations.preview': 'public, by invitation token: shows the organization the token invites to',
   'identity.invitations.accept': 'by invitation token: joining the inviting tenant is what it does',
+  // Needs a reachable IMAP and SMTP server to succeed (the connection test); the account row is written under B's RLS like any other.
+  'communications.accounts.connectImap':
+    "own-only and server-dependent: connects the caller's own mailbox; proven against dovecot in packages/domains/communications/test/imap-sync.test.ts",
   'identity.invitations.acceptWithSignUp': 'public, by invitation token: signs up into the inviting tenant',
   // Addressed by a file request token: the token names one request and can only upload into it.
   'files.requestLinks.open': 'public, by file request token: shows the limits of the one request the token names',

@@ -25,6 +25,7 @@ const groupLabels: Record<string, string> = {
   deal: 'Deals',
   project: 'Projects',
   task: 'Tasks',
+  email_thread: 'Emails',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -44,6 +45,8 @@ export function hrefFor(hit: Hit): string {
     case 'file':
       // The Files page opens the folder and the file's drawer from the URL.
       return hit.parentId ? `/files?folder=${hit.parentId}&file=${hit.id}` : `/files?file=${hit.id}`;
+    case 'email_thread':
+      return `/inbox/${hit.id}`;
     default:
       return '/';
   }

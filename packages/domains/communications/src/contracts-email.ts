@@ -64,7 +64,8 @@ const sendPayload = z.object({
   account_id: z.uuid(),
   client_id: z.uuid().nullable(),
   client_ids: z.array(z.uuid()),
-  subject: z.string(),
+  /** Subject and recipients only when the thread is on a client (else null and empty). */
+  subject: z.string().nullable(),
   to: z.array(z.string()),
   sent_by: z.uuid().nullable(),
 });

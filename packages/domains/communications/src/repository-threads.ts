@@ -80,10 +80,13 @@ export async function refreshThread(db: EmailTrx, threadId: string): Promise<voi
   `.execute(db);
 }
 
-/** Staff addresses: every live mailbox of the tenant (mail only among them is internal). */
+/** Staff addresses: every live mailbox of the tenant and every member's login email (the staff directory); mail only among them is internal. */
 export async function staffAddresses(db: EmailTrx): Promise<Set<string>> {
-  const rows = await db.selectFrom('communications.email_accounts').select('email_address').where('disconnected_at', 'is', null).execute();
-  return new Set(rows.map((row) => row.email_address));
+  const rows = await sql<{ address: string }>`
+    SELECT email_address AS address FROM communications.email_accounts WHERE disconnected_at IS NULL
+    UNION SELECT lower(email) FROM communications.staff_directory WHERE active
+  `.execute(db);
+  return new Set(rows.rows.map((row) => row.address));
 }
 
 /** Contacts (communications' copy) carrying these addresses, with their clients. */

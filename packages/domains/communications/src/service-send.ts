@@ -97,8 +97,8 @@ async function queue(
       account_id: account.id,
       client_id: clientIds[0] ?? null,
       client_ids: clientIds,
-      subject: mail.subject,
-      to: [...mail.to, ...mail.cc],
+      subject: clientIds.length > 0 ? mail.subject : null,
+      to: clientIds.length > 0 ? [...mail.to, ...mail.cc] : [],
       sent_by: ctx.actorId,
     },
     { aggregateId: stored.threadId },
@@ -231,8 +231,8 @@ export async function runSend(deps: SendDeps, ref: { tenantId: string; messageId
       account_id: account.id,
       client_id: clientIds[0] ?? null,
       client_ids: clientIds,
-      subject: message.subject,
-      to: [...claimed.to, ...claimed.cc],
+      subject: clientIds.length > 0 ? message.subject : null,
+      to: clientIds.length > 0 ? [...claimed.to, ...claimed.cc] : [],
       sent_by: message.sent_by,
     };
     if (finalOutcome.ok) {

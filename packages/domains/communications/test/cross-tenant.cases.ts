@@ -29,5 +29,15 @@ export const crossTenantCases = defineCrossTenantCases({
     // The log is per tenant (RLS on platform.system_mail); A's message ids come from the mail port's own test.
     'outgoing.list': { expect: 'own', call: (b) => b.outgoing.list({ limit: 25 }) },
     'outgoing.get': { expect: 'not_found', call: (b) => b.outgoing.get({ id: uuidv7() }) },
+    // Client email: A's mailbox and threads need a mail server to exist (this suite has none), so the
+    // ids here are unknown ones; threads.test.ts ('another tenant…') calls these with A's real ids.
+    'accounts.list': { expect: 'empty', call: (b) => b.accounts.list() },
+    'accounts.disconnect': { expect: 'not_found', call: (b) => b.accounts.disconnect({ id: uuidv7() }) },
+    'threads.list': { expect: 'empty', call: (b) => b.threads.list() },
+    'threads.get': { expect: 'not_found', call: (b) => b.threads.get({ id: uuidv7() }) },
+    'threads.link': { expect: 'not_found', call: (b) => b.threads.link({ threadId: uuidv7(), clientId: uuidv7() }) },
+    'threads.unlink': { expect: 'not_found', call: (b) => b.threads.unlink({ threadId: uuidv7(), clientId: uuidv7() }) },
+    'messages.send': { expect: 'not_found', call: (b) => b.messages.send({ accountId: uuidv7(), to: ['someone@example.com'], text: 'Hi' }) },
+    'messages.reply': { expect: 'not_found', call: (b) => b.messages.reply({ messageId: uuidv7(), text: 'Hi' }) },
   },
 });

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import type { AccountRow, EmailDB } from '../src/db-email.ts';
 import { keepContactEmails } from '../src/handlers-email.ts';
 import { parseEmail, sanitizeEmailHtml } from '../src/mime.ts';
-import { storeMessages } from '../src/service-store.ts';
+import { storeMessages, type IncomingMessage } from '../src/service-store.ts';
 import { subjectKey } from '../src/threading.ts';
 import { actorFor, inTenant, rfc822, type MessageSpec } from './email-helpers.ts';
 import { emailServices, type EmailServices } from './email-services.ts';
@@ -52,7 +52,7 @@ async function makeAccount(tenantId: string, ownerUserId: string, address: strin
 }
 
 async function store(tenantId: string, account: AccountRow, specs: MessageSpec[]) {
-  const items = [];
+  const items: IncomingMessage[] = [];
   for (const spec of specs) items.push({ parsed: await parseEmail(rfc822(spec)), direction: 'inbound' as const, size: 100, attachmentKeys: [] });
   return inTenant(testDb.db, tenantId, (ctx) => storeMessages(ctx, account, items), env.services);
 }
@@ -306,5 +306,30 @@ describe('links to clients', () => {
       sql<{ n: number }>`SELECT count(*)::int AS n FROM communications.thread_links`.execute(trx),
     );
     expect(rows.rows[0]?.n).toBe(1);
+  });
+
+  it("answers another tenant's calls with A's real ids NOT_FOUND or empty, changing nothing", async () => {
+    const a = actorFor(testDb.db, env.services);
+    const b = actorFor(testDb.db, env.services);
+    const account = await makeAccount(a.tenantId, a.userId, 'anna@firm.example');
+    const [stored] = await store(a.tenantId, account, [
+      { id: 'x1@acme.example', from: 'jane@acme.example', to: ['anna@firm.example'], subject: 'Ours', date: new Date() },
+    ]);
+    const threadId = stored?.threadId ?? '';
+    const clientId = uuidv7();
+    await a.caller.threads.link({ threadId, clientId });
+    const before = await a.caller.threads.get({ id: threadId });
+    await expect(b.caller.threads.get({ id: threadId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.threads.link({ threadId, clientId: uuidv7() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.threads.unlink({ threadId, clientId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.messages.reply({ messageId: stored?.messageId ?? '', text: 'Hijack' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.messages.send({ accountId: account.id, to: ['x@example.com'], text: 'Hijack' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.accounts.disconnect({ id: account.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await b.caller.threads.list({ clientId })).items).toEqual([]);
+    expect((await b.caller.accounts.list()).items).toEqual([]);
+    expect(await a.caller.threads.get({ id: threadId })).toEqual(before);
+    expect(
+      await inTenant(testDb.db, b.tenantId, (_ctx, trx) => countOutbox(trx, { types: ['communications.thread.linked', 'communications.email.queued'] })),
+    ).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as projects from '@ubos/projects/contracts';
@@ -103,6 +104,17 @@ on<PayloadOf<typeof files.fileUploaded | typeof files.fileVersioned | typeof fil
   }),
 );
 on([files.fileArchived], (p) => ({ kind: 'delete', type: 'file', id: p.file_id }));
+
+// Email threads by subject and participants, once on a client (the first one filed); off again when no client is left.
+on<PayloadOf<typeof communications.threadLinked | typeof communications.threadUnlinked>>([communications.threadLinked, communications.threadUnlinked], (p) =>
+  p.client_ids.length > 0
+    ? {
+        kind: 'upsert',
+        type: 'email_thread',
+        fields: { id: p.thread_id, title: text(p.subject) ?? '(no subject)', subtitle: p.participants.join(', ').slice(0, 300), clientId: p.client_ids[0] },
+      }
+    : { kind: 'delete', type: 'email_thread', id: p.thread_id },
+);
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

@@ -11,6 +11,8 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   project: 'projects.project.read',
   task: 'projects.project.read',
   file: 'files.read',
+  // Only threads on a client are indexed (a private mailbox stays out of search).
+  email_thread: 'communications.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

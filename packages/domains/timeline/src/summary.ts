@@ -12,6 +12,7 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@ubos/platform';
+import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import { z } from 'zod';
@@ -135,6 +136,35 @@ const templates: readonly Template[] = [
   template(files.folderRenamed, (p) => `Folder "${p.previous_name}" renamed to "${p.name}"`),
   template(files.folderMoved, (p) => `Folder "${p.name}" moved`),
   template(files.folderArchived, (p) => `Folder "${p.name}" archived${p.file_count > 0 ? ` with ${count(p.file_count, 'file')}` : ''}`),
+  // Client email: details only once a thread is on a client (a private mailbox's events carry none).
+  template(communications.emailReceived, (p) =>
+    p.client_id && p.subject !== null ? `Email from ${p.from_address ?? 'someone'}: ${p.subject || '(no subject)'}` : 'An email arrived in a private mailbox',
+  ),
+  template(communications.threadCreated, (p) => (p.client_id && p.subject !== null ? `Email conversation started: ${p.subject}` : null)),
+  template(communications.threadLinked, (p) =>
+    p.source === 'auto'
+      ? `Email conversation "${p.subject}" filed on the client (a contact takes part)`
+      : `Email conversation "${p.subject}" linked to the client`,
+  ),
+  template(communications.threadUnlinked, (p) => `Email conversation "${p.subject}" removed from the client`),
+  template(communications.emailQueued, (p) =>
+    p.subject !== null ? `Email to ${p.to.join(', ')} queued: ${p.subject}` : 'An email from a private mailbox was queued',
+  ),
+  template(communications.emailSent, (p) =>
+    p.subject !== null ? `Email sent to ${p.to.join(', ')}: ${p.subject}` : 'An email from a private mailbox was sent',
+  ),
+  template(communications.emailSendFailed, (p) =>
+    p.subject !== null
+      ? `Email to ${p.to.join(', ')} could not be sent (${p.reason}): ${p.subject}`
+      : `An email from a private mailbox could not be sent (${p.reason})`,
+  ),
+  template(communications.accountConnected, (p) => `Mailbox connected: ${p.email_address}`),
+  template(communications.accountDisconnected, (p) => `Mailbox disconnected: ${p.email_address}`),
+  template(
+    communications.accountReconciled,
+    (p) =>
+      `Mailbox ${p.email_address} checked against its server: ${count(p.deleted_on_server, 'message')} deleted there, ${count(p.missing_locally, 'message')} missing here${p.missing_locally > 0 ? ' (fetched again)' : ''}`,
+  ),
   template(files.fileUploaded, (p) =>
     p.request_id
       ? `${text(p.uploader_name) ?? text(p.uploader_email) ?? 'Someone'} sent ${p.name} (${bytes(p.size)}) through a file request`
