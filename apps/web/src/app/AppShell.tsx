@@ -10,6 +10,7 @@ import { Avatar, ErrorState, PageSpinner, useToast } from '../ui/index.ts';
 import { Icon } from './icons.tsx';
 import { SessionProvider, useCan, useMe } from './session.tsx';
 import { CreateOrganizationDialog, CreateOrganizationPage } from './CreateOrganization.tsx';
+import { NotificationBell } from '../features/communications/NotificationBell.tsx';
 
 const CommandPalette = lazy(() => import('./CommandPalette.tsx'));
 
@@ -86,7 +87,8 @@ function AppShell() {
             <span className="hidden flex-1 truncate text-left sm:inline">Search clients, contacts, projects…</span>
             <kbd className="hidden rounded border border-slate-300 bg-white px-1.5 font-sans text-[10px] font-medium text-slate-500 sm:inline">Ctrl K</kbd>
           </button>
-          <div className="shrink-0 sm:ml-auto">
+          <div className="flex shrink-0 items-center gap-1 sm:ml-auto">
+            <NotificationBell />
             <UserMenu />
           </div>
         </header>

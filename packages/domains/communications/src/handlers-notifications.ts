@@ -62,8 +62,12 @@ export const keepStaffDirectory: Subscription = {
       }
       case memberJoined.type: {
         const payload = memberJoined.payload.parse(event.payload);
-        const email = payload.invitation_id ? await repo.invitationEmail(ctx, payload.invitation_id) : null;
-        if (email) await repo.upsertStaff(ctx, { userId: payload.user_id, email, name: null });
+        if (!payload.invitation_id) return; // sign-up and new organizations: identity.user.created carried the address
+        const email = await repo.invitationEmail(ctx, payload.invitation_id);
+        // The invitation's event is an older transaction's but another job: when it has not been
+        // handled yet, fail this attempt so the runner retries it after the backoff.
+        if (!email) throw new Error(`The invitation ${payload.invitation_id} is not known yet`);
+        await repo.upsertStaff(ctx, { userId: payload.user_id, email, name: null });
         return;
       }
       case memberRemoved.type: {

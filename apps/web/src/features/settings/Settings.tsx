@@ -9,8 +9,10 @@ import { CustomFieldsTab } from './CustomFields.tsx';
 import { PipelineTab } from './Pipeline.tsx';
 import { SearchIndexTab } from './SearchIndex.tsx';
 import { IntegrationsTab } from './Integrations.tsx';
+import { EmailSettingsTab } from '../communications/EmailSettings.tsx';
+import { NotificationPreferencesTab } from '../communications/NotificationPreferences.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'notifications' | 'email';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -20,6 +22,8 @@ export default function SettingsPage() {
   const canReadDeals = useCan('crm.deal.read');
   // "integrations.manage": the rest see no Integrations tab at all.
   const canIntegrations = useCan('platform.integrations.manage');
+  const canNotifications = useCan('communications.notifications.use');
+  const canOutgoing = useCan('communications.outgoing.read');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -29,6 +33,8 @@ export default function SettingsPage() {
     // Everyone sees it; the rebuild control is disabled without search.admin.
     { id: 'search', label: 'Search index' },
     ...(canIntegrations ? [{ id: 'integrations' as const, label: 'Integrations' }] : []),
+    ...(canNotifications ? [{ id: 'notifications' as const, label: 'Notifications' }] : []),
+    ...(canOutgoing ? [{ id: 'email' as const, label: 'Email' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -45,6 +51,8 @@ export default function SettingsPage() {
         {tab === 'pipeline' ? <PipelineTab /> : null}
         {tab === 'search' ? <SearchIndexTab /> : null}
         {tab === 'integrations' ? <IntegrationsTab /> : null}
+        {tab === 'notifications' ? <NotificationPreferencesTab /> : null}
+        {tab === 'email' ? <EmailSettingsTab /> : null}
       </div>
     </>
   );
