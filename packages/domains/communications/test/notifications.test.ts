@@ -319,8 +319,9 @@ describe('workflow actions', () => {
     await waitFor(() => delivered('client@customer.example').length === 1, 30_000, 'the templated email');
     const log = await manager.caller.outgoing.list({ limit: 10 });
     expect(log.items.map((item) => item.subject)).toEqual(['Internal', 'Welcome aboard']);
+    // The row says sent once the SMTP reply is recorded (just after the server has the message).
+    await waitFor(async () => (await manager.caller.outgoing.get({ id: first.mailId })).status === 'sent', 30_000, 'the log to say sent');
     const detail = await manager.caller.outgoing.get({ id: first.mailId });
-    expect(detail.status).toBe('sent');
     expect(detail.text).toContain('We start on Monday.');
     // The log screen resolves path-only links against this host's address (no PUBLIC_URL in tests).
     expect(detail.text).toMatch(/^http:\/\/localhost:\d+\/portal$/m);
