@@ -20,6 +20,7 @@ const nav = [
   { to: '/contacts', label: 'Contacts', icon: 'contacts', permission: 'crm.contact.read' },
   { to: '/deals', label: 'Deals', icon: 'deals', permission: 'crm.deal.read' },
   { to: '/projects', label: 'Projects', icon: 'projects', permission: 'projects.project.read' },
+  { to: '/inbox', label: 'Inbox', icon: 'inbox', permission: 'communications.mailbox.use' },
   { to: '/files', label: 'Files', icon: 'files', permission: 'files.read' },
   { to: '/timeline', label: 'Timeline', icon: 'timeline', permission: 'timeline.read' },
   { to: '/workflows', label: 'Workflows', icon: 'workflow', permission: 'workflow.definition.read' },

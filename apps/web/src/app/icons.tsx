@@ -17,6 +17,7 @@ const paths: Record<string, string> = {
   upload: 'M10 13V4m0 0L6.5 7.5M10 4l3.5 3.5M4 14v2h12v-2',
   check: 'M4.5 10.5 8 14l7.5-8',
   files: 'M3 5h5l1.5 2H17v8a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V5Z',
+  inbox: 'M3 11h4l1 2h4l1-2h4M3 11l2-6h10l2 6v5H3z',
 };
 
 export function Icon({ name, className }: { name: keyof typeof paths | string; className?: string }) {

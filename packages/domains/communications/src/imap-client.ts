@@ -50,7 +50,7 @@ export async function openImap(services: KernelServices, endpoint: ImapEndpoint)
     const detail = error as { authenticationFailed?: boolean; message?: string; responseText?: string };
     if (detail.authenticationFailed)
       throw new DomainError('BAD_REQUEST', 'The IMAP server refused the user name or password', [
-        { path: ['password'], message: 'Check the user name and password' },
+        { path: ['password'], message: 'The IMAP server refused the user name or password' },
       ]);
     throw new DomainError(
       'BAD_REQUEST',

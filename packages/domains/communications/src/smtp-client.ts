@@ -49,7 +49,7 @@ export async function verifySmtp(services: KernelServices, endpoint: SmtpEndpoin
     const detail = error as { code?: string; responseCode?: number; message?: string };
     if (detail.code === 'EAUTH' || detail.responseCode === 535) {
       throw new DomainError('BAD_REQUEST', 'The SMTP server refused the user name or password', [
-        { path: ['password'], message: 'Check the user name and password' },
+        { path: ['password'], message: 'The SMTP server refused the user name or password' },
       ]);
     }
     throw new DomainError(

@@ -9,10 +9,11 @@ import { CustomFieldsTab } from './CustomFields.tsx';
 import { PipelineTab } from './Pipeline.tsx';
 import { SearchIndexTab } from './SearchIndex.tsx';
 import { IntegrationsTab } from './Integrations.tsx';
+import { EmailAccountsTab } from '../inbox/EmailAccounts.tsx';
 import { EmailSettingsTab } from '../communications/EmailSettings.tsx';
 import { NotificationPreferencesTab } from '../communications/NotificationPreferences.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'notifications' | 'email';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'mailboxes' | 'notifications' | 'email';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -22,6 +23,7 @@ export default function SettingsPage() {
   const canReadDeals = useCan('crm.deal.read');
   // "integrations.manage": the rest see no Integrations tab at all.
   const canIntegrations = useCan('platform.integrations.manage');
+  const canMailboxes = useCan('communications.mailbox.use');
   const canNotifications = useCan('communications.notifications.use');
   const canOutgoing = useCan('communications.outgoing.read');
   const tabs: { id: TabId; label: string }[] = [
@@ -33,6 +35,7 @@ export default function SettingsPage() {
     // Everyone sees it; the rebuild control is disabled without search.admin.
     { id: 'search', label: 'Search index' },
     ...(canIntegrations ? [{ id: 'integrations' as const, label: 'Integrations' }] : []),
+    ...(canMailboxes ? [{ id: 'mailboxes' as const, label: 'Email accounts' }] : []),
     ...(canNotifications ? [{ id: 'notifications' as const, label: 'Notifications' }] : []),
     ...(canOutgoing ? [{ id: 'email' as const, label: 'Email' }] : []),
   ];
@@ -51,6 +54,7 @@ export default function SettingsPage() {
         {tab === 'pipeline' ? <PipelineTab /> : null}
         {tab === 'search' ? <SearchIndexTab /> : null}
         {tab === 'integrations' ? <IntegrationsTab /> : null}
+        {tab === 'mailboxes' ? <EmailAccountsTab /> : null}
         {tab === 'notifications' ? <NotificationPreferencesTab /> : null}
         {tab === 'email' ? <EmailSettingsTab /> : null}
       </div>
