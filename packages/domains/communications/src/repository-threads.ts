@@ -80,6 +80,25 @@ export async function refreshThread(db: EmailTrx, threadId: string): Promise<voi
   `.execute(db);
 }
 
+/** refreshThread for many threads in one statement (a sync chunk). */
+export async function refreshThreads(db: EmailTrx, threadIds: readonly string[]): Promise<void> {
+  if (threadIds.length === 0) return;
+  await sql`
+    UPDATE communications.email_threads t SET
+      message_count = s.n, first_message_at = s.first_at, last_message_at = s.last_at, snippet = s.snippet, participants = COALESCE(p.addresses, '{}')
+    FROM (
+      SELECT thread_id, count(*)::int AS n, min(sent_at) AS first_at, max(sent_at) AS last_at,
+             (array_agg(snippet ORDER BY sent_at DESC, id DESC))[1] AS snippet
+        FROM communications.email_messages WHERE thread_id IN (${sql.join([...threadIds])}) GROUP BY thread_id
+    ) s
+    LEFT JOIN (
+      SELECT thread_id, array_agg(DISTINCT address ORDER BY address) AS addresses
+        FROM communications.email_participants WHERE thread_id IN (${sql.join([...threadIds])}) GROUP BY thread_id
+    ) p ON p.thread_id = s.thread_id
+    WHERE t.id = s.thread_id
+  `.execute(db);
+}
+
 /** Staff addresses: every live mailbox of the tenant and every member's login email (the staff directory); mail only among them is internal. */
 export async function staffAddresses(db: EmailTrx): Promise<Set<string>> {
   const rows = await sql<{ address: string }>`

@@ -216,6 +216,8 @@ export async function syncFolder(deps: SyncDeps, ref: FolderRef): Promise<SyncRe
       await deps.onChunk?.(chunk.length);
     }
     const after = await withTenant<EmailDB, FolderRow>(deps.db, { tenantId: ref.tenantId }, async (trx) => {
+      // Locks in the chunks' order (account, then folder): two syncs of one account never deadlock.
+      await trx.updateTable('communications.email_accounts').set({ last_synced_at: new Date(), last_sync_error: null }).where('id', '=', account.id).execute();
       const row = await trx
         .updateTable('communications.email_folders')
         .set({
@@ -228,7 +230,6 @@ export async function syncFolder(deps: SyncDeps, ref: FolderRef): Promise<SyncRe
         .where('id', '=', folder.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await trx.updateTable('communications.email_accounts').set({ last_synced_at: new Date(), last_sync_error: null }).where('id', '=', account.id).execute();
       return row;
     });
     await recordHealth(deps, ref.tenantId, account.connection_id, null);
@@ -237,14 +238,14 @@ export async function syncFolder(deps: SyncDeps, ref: FolderRef): Promise<SyncRe
     const message = error instanceof Error ? error.message : String(error);
     await withTenant<EmailDB, void>(deps.db, { tenantId: ref.tenantId }, async (trx) => {
       await trx
-        .updateTable('communications.email_folders')
-        .set({ last_error: message.slice(0, 500), next_sync_at: new Date(Date.now() + 60_000) })
-        .where('id', '=', folder.id)
-        .execute();
-      await trx
         .updateTable('communications.email_accounts')
         .set({ last_sync_error: message.slice(0, 500) })
         .where('id', '=', account.id)
+        .execute();
+      await trx
+        .updateTable('communications.email_folders')
+        .set({ last_error: message.slice(0, 500), next_sync_at: new Date(Date.now() + 60_000) })
+        .where('id', '=', folder.id)
         .execute();
     });
     await recordHealth(deps, ref.tenantId, account.connection_id, error);
