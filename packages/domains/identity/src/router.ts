@@ -48,10 +48,11 @@ export const identityRouter = router({
       .input(requestPasswordResetInput)
       .output(passwordResetRequestedDto)
       .mutation(({ ctx, input }) => passwordResets.requestPasswordReset(ctx, input)),
+    // Read-only, but a POST: as a query the token would travel in the URL (access logs, proxies).
     checkPasswordReset: publicProcedure
       .input(passwordResetTokenInput)
       .output(passwordResetPreviewDto)
-      .query(({ ctx, input }) => passwordResets.previewPasswordReset(ctx, input.token)),
+      .mutation(({ ctx, input }) => passwordResets.previewPasswordReset(ctx, input.token)),
     resetPassword: publicProcedure
       .input(resetPasswordInput)
       .output(okDto)

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { errorCode } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -37,11 +37,17 @@ export default function ResetPasswordPage() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [mismatch, setMismatch] = useState(false);
-  const check = trpc.identity.auth.checkPasswordReset.useQuery({ token }, { retry: false, enabled: WELL_FORMED.test(token), refetchOnWindowFocus: false });
+  // A read-only check sent as a POST, so the token never sits in a URL (logs, proxies); it changes nothing.
+  const check = trpc.identity.auth.checkPasswordReset.useMutation();
   const reset = trpc.identity.auth.resetPassword.useMutation();
+  const wellFormed = WELL_FORMED.test(token);
+  const { mutate: runCheck } = check;
+  useEffect(() => {
+    if (wellFormed) runCheck({ token });
+  }, [wellFormed, token, runCheck]);
 
-  if (!WELL_FORMED.test(token)) return <Unusable />;
-  if (check.isPending) return <PageSpinner />;
+  if (!wellFormed) return <Unusable />;
+  if (check.isIdle || check.isPending) return <PageSpinner />;
   if (reset.isSuccess) {
     return (
       <AuthLayout title="Password changed" subtitle="Your new password is set. Every session of your account was signed out, so log in again.">
@@ -55,7 +61,7 @@ export default function ResetPasswordPage() {
     if (check.error && errorCode(check.error) !== 'BAD_REQUEST') {
       return (
         <AuthLayout title="Could not check the link" subtitle="The server did not answer. Reload the page to try again.">
-          <Button onClick={() => void check.refetch()}>Try again</Button>
+          <Button onClick={() => check.mutate({ token })}>Try again</Button>
         </AuthLayout>
       );
     }
