@@ -148,7 +148,7 @@ describe('inbox walk-through (real browser, dovecot, smtp-server)', () => {
           await page.reload();
           return page.getByTestId('thread-list').getByText('Roof quote').count();
         },
-        { timeout: 60_000, intervals: [1000] },
+        { timeout: 60_000, interval: 1000 },
       )
       .toBeGreaterThan(0);
     await page.getByTestId('thread-list').getByText('Lunch on Friday?').waitFor();
