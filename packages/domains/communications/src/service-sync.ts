@@ -48,6 +48,8 @@ export interface SyncResult {
   fullResync: boolean;
   uidValidity: number;
   highestUid: number;
+  /** Messages whose flags changed since the stored HIGHESTMODSEQ (CONDSTORE). */
+  flagsChanged: number;
 }
 
 function context(trx: Transaction<UntypedDB>, tenantId: string, deps: SyncDeps, correlationId: string): DomainContext {
@@ -147,6 +149,29 @@ export async function syncFolder(deps: SyncDeps, ref: FolderRef): Promise<SyncRe
       });
       highest = 0;
     }
+    // CONDSTORE: flags changed on messages we already hold since the stored HIGHESTMODSEQ (read/unread elsewhere).
+    let flagsChanged = 0;
+    if (!fullResync && folder.highest_modseq !== null && modseq !== null && BigInt(modseq) > BigInt(folder.highest_modseq) && highest > 0) {
+      const changed = await client.fetchAll(`1:${highest}`, { uid: true, flags: true }, { uid: true, changedSince: BigInt(folder.highest_modseq) });
+      const seen = changed.filter((m) => m.flags?.has('\\Seen')).map((m) => m.uid);
+      const unseen = changed.filter((m) => m.flags && !m.flags.has('\\Seen')).map((m) => m.uid);
+      await withTenant<EmailDB, void>(deps.db, { tenantId: ref.tenantId }, async (trx) => {
+        for (const [value, uids] of [
+          [true, seen],
+          [false, unseen],
+        ] as const) {
+          if (uids.length === 0) continue;
+          await trx
+            .updateTable('communications.email_locations')
+            .set({ seen: value })
+            .where('folder_id', '=', folder.id)
+            .where('uidvalidity', '=', uidValidity)
+            .where('uid', 'in', [...uids])
+            .execute();
+        }
+      });
+      flagsChanged = changed.length;
+    }
     const found = box.exists > 0 ? await client.search({ uid: `${highest + 1}:*` }, { uid: true }) : [];
     const uids = (found || []).filter((uid) => uid > highest).sort((a, b) => a - b);
     let created = 0;
@@ -233,7 +258,7 @@ export async function syncFolder(deps: SyncDeps, ref: FolderRef): Promise<SyncRe
       return row;
     });
     await recordHealth(deps, ref.tenantId, account.connection_id, null);
-    return { fetched: uids.length, created, fullResync, uidValidity, highestUid: after.highest_uid };
+    return { fetched: uids.length, created, fullResync, uidValidity, highestUid: after.highest_uid, flagsChanged };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await withTenant<EmailDB, void>(deps.db, { tenantId: ref.tenantId }, async (trx) => {

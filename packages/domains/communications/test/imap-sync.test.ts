@@ -273,6 +273,18 @@ describe('IMAP sync against dovecot', () => {
     await syncAccount(deps, a.tenantId, account.id);
     expect((await reconcileAccount(deps, a.tenantId, account.id))?.deletedOnServer).toBe(0);
 
+    // Read elsewhere → unread again: CONDSTORE reports the change since the stored HIGHESTMODSEQ.
+    const flagger = await dovecot.client(user);
+    await flagger.mailboxOpen('INBOX');
+    await flagger.messageFlagsRemove('5', ['\\Seen'], { uid: true });
+    await flagger.logout();
+    const [flagSync] = await syncAccount(deps, a.tenantId, account.id);
+    expect(flagSync).toMatchObject({ fetched: 0, flagsChanged: 1 });
+    const seen = await withTenant<EmailDB, { uid: number; seen: boolean }[]>(testDb.db, { tenantId: a.tenantId }, (trx) =>
+      trx.selectFrom('communications.email_locations').select(['uid', 'seen']).where('seen', '=', false).execute(),
+    );
+    expect(seen).toEqual([{ uid: 5, seen: false }]);
+
     const client = await dovecot.client(user);
     await client.mailboxOpen('INBOX');
     await client.messageDelete('3', { uid: true });
