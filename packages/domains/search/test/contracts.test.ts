@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as projects from '@ubos/projects/contracts';
@@ -28,7 +29,7 @@ afterAll(async () => {
 function isContract(value: unknown): value is EventContract {
   return typeof value === 'object' && value !== null && 'type' in value && 'payload' in value && 'version' in value;
 }
-const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files)];
+const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files), ...Object.values(communications)];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
 
@@ -55,6 +56,17 @@ describe('indexer vs published contracts', () => {
     const taskId = uuidv7();
     const fileId = uuidv7();
     const goneId = uuidv7();
+    const threadId = uuidv7();
+    const offThreadId = uuidv7();
+    const thread = (id: string, clientIds: string[]) => ({
+      thread_id: id,
+      client_id: clientId,
+      source: 'manual' as const,
+      contact_id: null,
+      subject: id === threadId ? 'Contract renewal' : 'Contract questions',
+      participants: ['jane@contract.example', 'anna@firm.example'],
+      client_ids: clientIds,
+    });
     const file = (id: string, name: string) => ({
       file_id: id,
       folder_id: uuidv7(),
@@ -71,6 +83,10 @@ describe('indexer vs published contracts', () => {
       uploader_email: null,
     });
     const events: [EventContract, Record<string, unknown>][] = [
+      // Email threads on a client are found by subject and participants; off every client, gone again.
+      [communications.threadLinked, thread(threadId, [clientId])],
+      [communications.threadLinked, thread(offThreadId, [clientId])],
+      [communications.threadUnlinked, thread(offThreadId, [])],
       [files.fileUploaded, file(fileId, 'Contract draft.pdf')],
       [files.fileRenamed, { ...file(fileId, 'Contract signed.pdf'), previous_name: 'Contract draft.pdf' }],
       [files.fileUploaded, file(goneId, 'Contract old.pdf')],
@@ -190,6 +206,7 @@ describe('indexer vs published contracts', () => {
       project: [[projectId, 'Contract Project', 'active']],
       task: [[taskId, 'Contract Task', 'open']],
       file: [[fileId, 'Contract signed.pdf', null]],
+      email_thread: [[threadId, 'Contract renewal', 'jane@contract.example, anna@firm.example']],
     });
   });
 
