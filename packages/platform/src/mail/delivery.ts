@@ -105,7 +105,12 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
     batchSize,
     pollIntervalMs: options.pollIntervalMs ?? 2000,
     log,
-    pass: () => enqueueBatch(db, boss, batchSize),
+    pass: async () => {
+      const moved = await enqueueBatch(db, boss, batchSize);
+      // Wake this process's mail workers instead of waiting for their poll (as the outbox dispatcher does).
+      if (moved > 0) for (const worker of boss.getWipData()) if (worker.name === MAIL_QUEUE) boss.notifyWorker(worker.id);
+      return moved;
+    },
   });
 
   async function deliver(job: Job<unknown>): Promise<void> {
@@ -194,8 +199,20 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       };
       if (!(await boss.getQueue(MAIL_QUEUE))) await boss.createQueue(MAIL_QUEUE, queue);
       else await boss.updateQueue(MAIL_QUEUE, queue);
-      await boss.work<unknown>(MAIL_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 1 }, async (jobs) => {
-        for (const job of jobs) await deliver(job);
+      // Batches of up to 20 sent concurrently, each job settled on its own (one refusal does not retry
+      // the others); a full batch fetches the next at once, otherwise the relay's wake-up or the 1 s poll.
+      await boss.work<
+        unknown,
+        unknown,
+        { batchSize: number; localConcurrency: number; pollingIntervalSeconds: number; burstWhenBatchFull: true; perJobResults: true }
+      >(MAIL_QUEUE, { batchSize: 20, localConcurrency: 2, pollingIntervalSeconds: 1, burstWhenBatchFull: true, perJobResults: true }, async (jobs) => {
+        const outcomes = await Promise.allSettled(jobs.map((job) => deliver(job)));
+        return jobs.map((job, index) => {
+          const outcome = outcomes[index];
+          if (outcome?.status === 'fulfilled') return { id: job.id, status: 'completed' as const };
+          const reason = outcome?.reason;
+          return { id: job.id, status: 'failed' as const, output: { message: reason instanceof Error ? reason.message : String(reason) } };
+        });
       });
       await relay.start();
       log.info({ transport: transport.kind }, 'system mail delivery started');
