@@ -172,7 +172,7 @@ export function EmailAccountsTab() {
         }
       >
         {connecting ? (
-          <div className="mb-4 rounded-lg border border-slate-200 p-3">
+          <div className="m-4 rounded-lg border border-slate-200 p-3">
             <ConnectForm onDone={() => setConnecting(false)} />
             <Button size="sm" variant="ghost" className="mt-2" onClick={() => setConnecting(false)}>
               Cancel
@@ -190,7 +190,7 @@ export function EmailAccountsTab() {
           }
         >
           {(d) => (
-            <ul className="divide-y divide-slate-100">
+            <ul className="divide-y divide-slate-100 px-4">
               {d.items.map((account) => (
                 <AccountRow key={account.id} account={account} />
               ))}

@@ -69,7 +69,7 @@ function MessageCard({ message, onReply }: { message: Message; onReply?: (messag
                   href={file.url}
                   download={file.filename}
                 >
-                  📎 {file.filename} ({Math.max(1, Math.round(file.size / 1024))} KB)
+                  {file.filename} ({Math.max(1, Math.round(file.size / 1024))} KB) · Download
                 </a>
               ) : (
                 <span className="text-xs text-slate-500">{file.filename} (download unavailable)</span>
@@ -107,7 +107,7 @@ function LinkControl({ thread }: { thread: Thread }) {
     onError: (e) => toast(errorMessage(e), 'error'),
   });
   return (
-    <div className="space-y-2" data-testid="thread-links">
+    <div className="space-y-2 p-3" data-testid="thread-links">
       {thread.links.length === 0 ? (
         <p className="text-sm text-slate-500">
           {thread.internal ? 'Internal mail: only staff take part, so it is not on a client.' : 'Not on a client: only you see it.'}
