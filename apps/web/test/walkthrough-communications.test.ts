@@ -120,8 +120,18 @@ describe('communications walk-through (real browser)', () => {
   }, 60_000);
 
   test('the owner reads the reset email in Settings → Email → Sent by UBOS', async () => {
-    await ownerPage.goto('/settings?tab=email');
     const subject = `Reset your ${owner.org} password`;
+    // The reset email is recorded just after the answer: reload until it is listed.
+    await expect
+      .poll(
+        async () => {
+          await ownerPage.goto('/settings?tab=email');
+          await ownerPage.getByTestId('sent-mail-list').waitFor();
+          return ownerPage.getByRole('button', { name: subject }).count();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(1);
     await ownerPage.getByRole('button', { name: subject }).click();
     const drawer = ownerPage.getByRole('dialog');
     await drawer.getByText(member.email).waitFor();

@@ -45,18 +45,26 @@ export async function requestPasswordReset(ctx: Context, input: RequestPasswordR
     throw new DomainError('TOO_MANY_REQUESTS', 'Too many reset requests from this address. Try again later.', undefined, { retryAfterMs: perIp.retryAfterMs });
   const answer = { ok: true as const, message: RESET_REQUESTED_MESSAGE };
 
-  const user = await repo.findUserByEmail(ctx.db.as<IdentityDB>(), input.email);
-  if (!user || user.disabled_at !== null) return answer;
+  // The lookup, the link and the email happen after the answer, so a known address takes no longer
+  // to answer than an unknown one (no timing oracle). Failures are logged, never shown.
+  void sendResetLink(ctx, input.email).catch((error: unknown) => ctx.log.error({ err: error }, 'password reset email could not be queued'));
+  return answer;
+}
+
+/** Records a reset link for the account with this email (if any, enabled, within its budget) and emails it. */
+export async function sendResetLink(ctx: Context, email: string): Promise<boolean> {
+  const user = await repo.findUserByEmail(ctx.db.as<IdentityDB>(), email);
+  if (!user || user.disabled_at !== null) return false;
   const perAccount = await ctx.rateLimiter.hit(`identity:reset:account:${user.id}`, RESETS_PER_ACCOUNT, RESET_WINDOW_MS);
   if (!perAccount.allowed) {
     ctx.log.warn({ userId: user.id }, 'password reset not sent: per-account limit reached');
-    return answer;
+    return false;
   }
   const organizations = await withUser<IdentityDB, { id: string; name: string }[]>(ctx.db, user.id, (trx) => repo.listOrganizationsOfUser(trx, user.id));
   const organization = organizations[0];
   if (!organization) {
     ctx.log.warn({ userId: user.id }, 'password reset not sent: the user belongs to no organization, so no outgoing-mail log can hold it');
-    return answer;
+    return false;
   }
   const token = generateToken();
   await withTenant<IdentityDB, void>(ctx.db, { tenantId: organization.id, userId: user.id }, async (trx) => {
@@ -70,7 +78,7 @@ export async function requestPasswordReset(ctx: Context, input: RequestPasswordR
     });
     await domain.emit(passwordResetRequested, { user_id: user.id, expires_at: expiresAt.toISOString() }, { aggregateId: user.id });
   });
-  return answer;
+  return true;
 }
 
 /** The reset page's check when it opens: read-only, the link stays usable. */

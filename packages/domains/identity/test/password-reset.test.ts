@@ -17,7 +17,7 @@ import {
   type Database,
   type UntypedDB,
 } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSession } from '../src/index.ts';
 import { RESET_REQUESTED_MESSAGE } from '../src/service-password-reset.ts';
@@ -48,9 +48,15 @@ async function mailsOf(tenantId: string, to: string) {
   });
 }
 
+/** Waits for `count` emails to `to` (the reset link is recorded after the answer, off the request's path). */
+async function awaitMails(tenantId: string, to: string, count = 1) {
+  await waitFor(async () => (await mailsOf(tenantId, to)).length >= count, 15_000, `${count} email(s) to ${to}`);
+  return mailsOf(tenantId, to);
+}
+
 /** The token of the newest reset email to `to`, read from the plain-text part as a person would. */
 async function resetTokenFromMail(tenantId: string, to: string): Promise<string> {
-  const [latest] = await mailsOf(tenantId, to);
+  const [latest] = await awaitMails(tenantId, to);
   expect(latest?.template).toBe('password_reset');
   const match = latest?.text.match(/^http:\/\/localhost:\d+\/reset-password#token=([a-z2-7]{52})$/m);
   expect(match, latest?.text).not.toBeNull();
@@ -71,7 +77,7 @@ describe('password reset', () => {
     const answer = await anonymous.auth.requestPasswordReset({ email: user.email.toUpperCase() });
     expect(answer).toEqual({ ok: true, message: RESET_REQUESTED_MESSAGE });
 
-    const [mail] = await mailsOf(user.tenantId, user.email);
+    const [mail] = await awaitMails(user.tenantId, user.email);
     expect(mail?.subject).toBe('Reset your Reset & Co password');
     expect(mail?.html).toContain('Reset &amp; Co');
     const token = await resetTokenFromMail(user.tenantId, user.email);
@@ -118,8 +124,11 @@ describe('password reset', () => {
     const { caller: anonymous } = await callerFor({ db });
     const [mailsBefore, resetsBefore] = [await countAll('platform.system_mail'), await countAll('identity.password_resets')];
     const unknown = await anonymous.auth.requestPasswordReset({ email: uniqueEmail('nobody') });
-    const known = await anonymous.auth.requestPasswordReset({ email: (await signUp({ db })).email });
+    const knownUser = await signUp({ db });
+    const known = await anonymous.auth.requestPasswordReset({ email: knownUser.email });
     expect(unknown).toEqual(known);
+    // The known address's email arrives after the answer; the unknown one's lookup (asked first) wrote nothing.
+    await awaitMails(knownUser.tenantId, knownUser.email);
     expect(await countAll('platform.system_mail')).toBe(mailsBefore + 1);
     expect(await countAll('identity.password_resets')).toBe(resetsBefore + 1);
   });
@@ -159,6 +168,8 @@ describe('password reset', () => {
     for (let n = 0; n < 5; n += 1) {
       expect((await anonymous.auth.requestPasswordReset({ email: user.email })).message).toBe(RESET_REQUESTED_MESSAGE);
     }
+    await awaitMails(user.tenantId, user.email, 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const mails = await mailsOf(user.tenantId, user.email);
     expect(mails).toHaveLength(3);
     // Using the newest link closes the older ones.
