@@ -12,6 +12,7 @@ import {
   createDomainContext,
   createLogger,
   createMailDelivery,
+  readOutbox,
   SmtpMailTransport,
   startEventBackbone,
   uuidv7,
@@ -31,6 +32,7 @@ import { notificationCreated as workflowNotificationCreated } from '@ubos/workfl
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifyAction, sendEmailAction } from '../src/actions-notifications.ts';
+import { notificationCreated } from '../src/contracts-notifications.ts';
 import { notificationSubscriptions } from '../src/handlers-notifications.ts';
 import { communicationsModule } from '../src/module.ts';
 import { communicationsRouter } from '../src/router.ts';
@@ -161,8 +163,15 @@ describe('notifications', () => {
     await user.caller.preferences.update({ inApp: false });
     const second = uuidv7();
     await emit(user.tenantId, workflowNotificationCreated, { notification_id: second, user_id: user.userId, title: 'Hidden', run_id: null }, second);
-    await backbone.dispatcher?.flush();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Delivered (its event says through no channel), yet not under the bell.
+    await waitFor(
+      async () => {
+        const events = await inTenant(user.tenantId, (ctx) => readOutbox(ctx.db<UntypedDB>(), { types: [notificationCreated.type] }));
+        return events.some(({ event }) => event.payload.title === 'Hidden' && Array.isArray(event.payload.channels) && event.payload.channels.length === 0);
+      },
+      30_000,
+      'the hidden notification to be delivered',
+    );
     const page = await user.caller.notifications.list({ limit: 5, unreadOnly: false });
     expect(page.items.map((item) => item.title)).toEqual(['Bell only']);
     await delivery.flush();
