@@ -104,6 +104,7 @@ export async function files(ctx: DomainContext, portal: PortalSessionInfo, folde
 // ---------------------------------------------------------------- staff: what a client sees
 
 export async function getShares(ctx: DomainContext, clientId: string) {
+  if (!(await repo.findClient(ctx.db<PortalDB>(), clientId))) throw new NotFoundError('Client', clientId);
   const rows = await views.listShares(ctx.db<PortalDB>(), clientId);
   return {
     clientId,

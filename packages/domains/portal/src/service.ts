@@ -116,8 +116,13 @@ export function updateSettings(ctx: DomainContext, input: UpdateSettingsInput): 
 }
 
 /** A signed form to upload a logo to (a fresh key under the tenant's portal prefix). */
+function blobStore(ctx: DomainContext) {
+  if (!ctx.services.blobs) throw new DomainError('PRECONDITION_FAILED', 'File storage is not configured on this server, so a logo cannot be uploaded.');
+  return requireService(ctx.services, 'blobs');
+}
+
 export async function logoUpload(ctx: DomainContext, input: { contentType: string; size: number }) {
-  const blobs = requireService(ctx.services, 'blobs');
+  const blobs = blobStore(ctx);
   const key = blobKey({ tenantId: ctx.tenantId, domain: 'portal', entity: 'logo', blobId: `${uuidv7()}.${LOGO_EXTENSIONS[input.contentType] ?? 'png'}` });
   const form = await blobs.presignPost({ key, contentType: input.contentType, minBytes: 1, maxBytes: Math.min(input.size, LOGO_MAX_BYTES), expiresInSeconds: 900 });
   return { key, url: form.url, method: form.method, fields: form.fields };
@@ -125,8 +130,9 @@ export async function logoUpload(ctx: DomainContext, input: { contentType: strin
 
 /** Makes an uploaded logo the portal's, once its bytes are checked (a real PNG/JPEG/WebP, ≤ 1 MB). */
 export async function logoComplete(ctx: DomainContext, key: string): Promise<SettingsDto> {
-  const blobs = requireService(ctx.services, 'blobs');
-  if (!key.startsWith(`${ctx.tenantId}/portal/logo/`)) throw new DomainError('BAD_REQUEST', 'That upload is not a logo of this portal.');
+  // Another tenant's key is not found here (its prefix is the tenant id).
+  if (!key.startsWith(`${ctx.tenantId}/portal/logo/`)) throw new DomainError('NOT_FOUND', 'That logo upload was not found. Upload the logo again.');
+  const blobs = blobStore(ctx);
   const head = await blobs.head(key);
   if (!head) throw new DomainError('BAD_REQUEST', 'The logo has not arrived yet. Upload it again.');
   const inspected = await inspectBlob(blobs, key);
