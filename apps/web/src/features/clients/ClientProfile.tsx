@@ -32,11 +32,12 @@ import { NewProjectDialog } from '../projects/NewProjectDialog.tsx';
 import { statusTone as projectTone } from '../projects/statusTone.ts';
 import { TimelineList } from '../timeline/TimelineList.tsx';
 import { ScopedFiles } from '../files/ScopedFiles.tsx';
+import { ClientPortalTab } from '../portal/ClientPortalTab.tsx';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { clientStatusTone } from './statusTone.ts';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
 
-type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'notes' | 'timeline';
+type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'notes' | 'portal' | 'timeline';
 
 export default function ClientProfilePage() {
   const { id = '' } = useParams();
@@ -120,6 +121,7 @@ export default function ClientProfilePage() {
           { id: 'projects', label: 'Projects' },
           ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
           { id: 'notes', label: 'Notes' },
+          { id: 'portal', label: 'Portal' },
           { id: 'timeline', label: 'Timeline' },
         ]}
         value={tab}
@@ -132,6 +134,7 @@ export default function ClientProfilePage() {
         {tab === 'projects' ? <ProjectsTab clientId={id} /> : null}
         {tab === 'files' && canFiles ? <ScopedFiles scope={{ clientId: id }} /> : null}
         {tab === 'notes' ? <NotesTab clientId={id} /> : null}
+        {tab === 'portal' ? <ClientPortalTab clientId={id} /> : null}
         {tab === 'timeline' ? <TimelineTab clientId={id} /> : null}
       </div>
       {editing ? <ClientFormDialog client={c} onClose={() => setEditing(false)} /> : null}

@@ -9,8 +9,9 @@ import { CustomFieldsTab } from './CustomFields.tsx';
 import { PipelineTab } from './Pipeline.tsx';
 import { SearchIndexTab } from './SearchIndex.tsx';
 import { IntegrationsTab } from './Integrations.tsx';
+import { PortalSettingsTab } from '../portal/PortalSettings.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'portal';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -20,6 +21,7 @@ export default function SettingsPage() {
   const canReadDeals = useCan('crm.deal.read');
   // "integrations.manage": the rest see no Integrations tab at all.
   const canIntegrations = useCan('platform.integrations.manage');
+  const canPortal = useCan('portal.settings.read');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -29,6 +31,7 @@ export default function SettingsPage() {
     // Everyone sees it; the rebuild control is disabled without search.admin.
     { id: 'search', label: 'Search index' },
     ...(canIntegrations ? [{ id: 'integrations' as const, label: 'Integrations' }] : []),
+    ...(canPortal ? [{ id: 'portal' as const, label: 'Portal' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -45,6 +48,7 @@ export default function SettingsPage() {
         {tab === 'pipeline' ? <PipelineTab /> : null}
         {tab === 'search' ? <SearchIndexTab /> : null}
         {tab === 'integrations' ? <IntegrationsTab /> : null}
+        {tab === 'portal' ? <PortalSettingsTab /> : null}
       </div>
     </>
   );
