@@ -168,3 +168,4 @@ export {
   type Tracing,
   type TracingOptions,
 } from './tracing.ts';
+export * from './mail/index.ts';
