@@ -96,7 +96,7 @@ export function originOf(ctx: Pick<Context, 'config' | 'ip'>): LinkOrigin {
 export async function issueMagicLink(
   domain: DomainContext,
   origin: LinkOrigin,
-  input: { user: UserRow; slug: string; next?: string | null | undefined; organizationName: string; invited?: boolean },
+  input: { user: UserRow; slug: string; next?: string | null | undefined; organizationName: string },
 ): Promise<void> {
   const token = generatePortalToken();
   await repo.insertMagicLink(domain.db<PortalDB>(), {
@@ -109,11 +109,9 @@ export async function issueMagicLink(
   });
   const next = input.next ? safePortalRedirect(input.slug, input.next) : null;
   const url = absoluteUrl(origin.publicUrl, signInLinkPath(input.slug, token, next));
-  await sendPortalMail(domain, {
-    to: input.user.email,
-    template: 'magic_link',
-    data: { url, name: input.user.name, organization: input.organizationName, minutes: String(MAGIC_LINK_MINUTES), invited: input.invited ? 'yes' : 'no' },
-  });
+  const settings = await repo.findSettings(domain.db<PortalDB>(), domain.tenantId);
+  const portalName = typeof settings?.settings.name === 'string' && settings.settings.name ? settings.settings.name : input.organizationName;
+  await sendPortalMail(domain, { to: input.user.email, name: input.user.name, template: 'magic_link', brandName: portalName, url, minutes: MAGIC_LINK_MINUTES });
 }
 
 /**

@@ -1,36 +1,33 @@
-import type { DomainContext } from '@ubos/platform';
+import { sendSystemMail, type DomainContext } from '@ubos/platform';
 
 /**
- * The portal's one way out to a mailbox: sign-in links and notices. Every message the portal
- * sends goes through `sendPortalMail`, so swapping the transport is a change of this file only.
+ * The portal's one way out to a mailbox: sign-in links and notices, through the kernel mail port
+ * (`sendSystemMail`, §7): the message is rendered and recorded in the tenant's outgoing-mail log in
+ * the caller's transaction, so it leaves exactly when the work commits (and not on a rollback).
+ * Links may be path-only (`/portal/…`): delivery resolves them against PUBLIC_URL.
  *
- * Transport: until the kernel mail port (`sendSystemMail`) is in this branch, messages are kept in
- * a bounded in-process list (`portalMailbox`) that tests read; nothing is logged with the link.
+ * The log keeps the rendered link for its retention: the token in it is single use and dies
+ * after 15 minutes; the portal itself stores only its SHA-256.
  */
-export interface PortalMail {
-  to: string;
-  template: 'magic_link' | 'portal_notice';
-  data: Record<string, string>;
-}
-
-export interface SentPortalMail extends PortalMail {
-  tenantId: string;
-  sentAt: Date;
-}
-
-const MAILBOX_LIMIT = 1000;
-const mailbox: SentPortalMail[] = [];
-
-/** Messages sent in this process, oldest first (tests; bounded to the last 1,000). */
-export function portalMailbox(): readonly SentPortalMail[] {
-  return mailbox;
-}
+export type PortalMail =
+  | { to: string; name: string; template: 'magic_link'; brandName: string; url: string; minutes: number }
+  | { to: string; name: string; template: 'portal_notice'; brandName: string; subject: string; message: string; url: string };
 
 export async function sendPortalMail(ctx: DomainContext, mail: PortalMail): Promise<void> {
-  // Kept only once the transaction commits: a rolled-back request sends nothing.
-  ctx.afterCommit(async () => {
-    mailbox.push({ ...mail, tenantId: ctx.tenantId, sentAt: new Date() });
-    if (mailbox.length > MAILBOX_LIMIT) mailbox.splice(0, mailbox.length - MAILBOX_LIMIT);
-    ctx.log.info({ template: mail.template }, 'portal mail sent');
+  const brand = { name: mail.brandName, logoUrl: null };
+  if (mail.template === 'magic_link') {
+    await sendSystemMail(ctx, {
+      to: { email: mail.to, name: mail.name },
+      template: 'magic_link',
+      data: { recipientName: mail.name, signInUrl: mail.url, expiresInMinutes: mail.minutes },
+      brand,
+    });
+    return;
+  }
+  await sendSystemMail(ctx, {
+    to: { email: mail.to, name: mail.name },
+    template: 'message',
+    data: { subject: mail.subject, body: mail.message || `${mail.subject}. Open your client portal to see it.`, url: mail.url, urlLabel: 'Open the client portal' },
+    brand,
   });
 }

@@ -25,8 +25,12 @@ export async function notifyClientUsers(
   for (const user of users) {
     await sendPortalMail(ctx, {
       to: user.email,
+      name: user.name,
       template: 'portal_notice',
-      data: { subject: input.subject, message: input.message, url: absoluteUrl(publicUrl, path), name: user.name, organization: organization.name },
+      brandName: organization.name,
+      subject: input.subject,
+      message: input.message,
+      url: absoluteUrl(publicUrl, path),
     });
   }
   await ctx.emit(clientNotified, { client_id: input.clientId, subject: input.subject, path, recipients: users.length }, { aggregateId: input.clientId });

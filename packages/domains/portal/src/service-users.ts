@@ -65,7 +65,7 @@ export async function inviteUser(ctx: DomainContext, input: InviteUserInput, ori
       { aggregateId: user.id },
     );
   }
-  if (input.sendLink) await issueMagicLink(ctx, origin, { user, slug: organization.slug, organizationName: organization.name, invited: true });
+  if (input.sendLink) await issueMagicLink(ctx, origin, { user, slug: organization.slug, organizationName: organization.name });
   return { user: toUserDto(user), created };
 }
 

@@ -1,4 +1,6 @@
 import {
+  getSystemMail,
+  listSystemMail,
   createCallerFactory,
   createDomainContext,
   createDomainRuntime,
@@ -22,7 +24,6 @@ import * as projects from '@ubos/projects/contracts';
 import { portalSubscriptions } from '../src/handlers.ts';
 import { portalModule } from '../src/module.ts';
 import { portalRouter } from '../src/router.ts';
-import { portalMailbox } from '../src/service-mail.ts';
 import { PORTAL_COOKIE_NAME, resolvePortalSession } from '../src/sessions.ts';
 
 /** What the portal tests share: staff callers, anonymous and portal callers, delivered events, the mailbox. */
@@ -207,25 +208,27 @@ export async function fileRequest(db: TestDatabase, tenantId: string, clientId: 
   return requestId;
 }
 
-/** The last magic link mailed to `email`: its token and the full URL. */
-export function lastLink(email: string): { url: string; token: string; slug: string } {
-  const mail = [...portalMailbox()].reverse().find((item) => item.to === email && item.template === 'magic_link');
-  if (!mail?.data.url) throw new Error(`no magic link mailed to ${email}`);
-  const url = new URL(mail.data.url, 'http://portal.test');
-  const token = url.searchParams.get('token');
-  const slug = url.pathname.split('/')[2];
-  if (!token || !slug) throw new Error(`malformed link ${mail.data.url}`);
-  return { url: mail.data.url, token, slug };
+/** The mail sent to `email`, newest first, from the tenant's outgoing-mail log (the mail port's). */
+export async function mailsTo(db: TestDatabase, tenantId: string, email: string) {
+  return inTenant(db, tenantId, async (trx) => {
+    const ctx = createDomainContext({ trx, tenantId, actorId: null, correlationId: uuidv7(), log: silent });
+    const { items } = await listSystemMail(ctx, { limit: 100, to: email });
+    return Promise.all(items.map((item) => getSystemMail(ctx, item.id)));
+  });
 }
 
-export function mailsTo(email: string) {
-  return portalMailbox().filter((item) => item.to === email);
+/** The last magic link mailed to `email`, read from the email's text: its token and path. */
+export async function lastLink(db: TestDatabase, tenantId: string, email: string): Promise<{ url: string; token: string; slug: string }> {
+  const [mail] = (await mailsTo(db, tenantId, email)).filter((item) => item.template === 'magic_link');
+  const match = mail?.text.match(/\/portal\/([a-z0-9-]+)\/sign-in\?token=([A-Za-z0-9_-]{43})/);
+  if (!match?.[1] || !match[2]) throw new Error(`no magic link mailed to ${email}`);
+  return { url: match[0], token: match[2], slug: match[1] };
 }
 
 /** Invites the contact and signs in with the mailed link: the portal principal. */
 export async function signIn(db: TestDatabase, tenantId: string, fixture: ClientFixture): Promise<PortalSessionInfo & { cookie: string }> {
   await staff(db, tenantId).caller.users.invite({ contactId: fixture.contactId });
-  const { token, slug } = lastLink(fixture.email);
+  const { token, slug } = await lastLink(db, tenantId, fixture.email);
   const visitor = anonymous(db);
   await visitor.caller.auth.consume({ tenantSlug: slug, token });
   const cookie = visitor.cookies.get(PORTAL_COOKIE_NAME);
