@@ -265,6 +265,8 @@ describe('client portal walk-through (real browser)', () => {
       }
     }
     await page.getByText('Cleo Client signed in to the client portal').first().waitFor();
+    // The portal user is the actor of its own events, named as the client's person.
+    await page.locator('[data-event-type="portal.approval.submitted"]').getByText('Cleo Client (client portal)').first().waitFor();
     await screenshot(page, 'portal-timeline');
   });
 });
