@@ -74,28 +74,46 @@ async function seedClient(db: Database, tenantId: string, label: string): Promis
   await platform.withTenant(db, { tenantId }, async (trx) => {
     const q = platform.sql;
     await q`INSERT INTO portal.clients (tenant_id, id, name) VALUES (${tenantId}, ${clientId}, ${`${label} client`})`.execute(trx);
-    await q`INSERT INTO portal.users (tenant_id, id, client_id, contact_id, email, name) VALUES (${tenantId}, ${userId}, ${clientId}, ${contactId}, ${`${label}-${clientId}@bench.test`}, ${`${label} person`})`.execute(trx);
+    await q`INSERT INTO portal.users (tenant_id, id, client_id, contact_id, email, name) VALUES (${tenantId}, ${userId}, ${clientId}, ${contactId}, ${`${label}-${clientId}@bench.test`}, ${`${label} person`})`.execute(
+      trx,
+    );
     await q`INSERT INTO portal.projects (tenant_id, id, client_id, name, status, updated_at)
       SELECT ${tenantId}, gen_random_uuid(), ${clientId}, 'Project ' || i, 'active', now() - i * interval '1 hour' FROM generate_series(1, 20) i`.execute(trx);
     await q`INSERT INTO portal.tasks (tenant_id, id, project_id, client_id, title, status)
       SELECT ${tenantId}, gen_random_uuid(), p.id, ${clientId}, 'Task ' || i, CASE WHEN i % 3 = 0 THEN 'done' ELSE 'open' END
       FROM portal.projects p, generate_series(1, 10) i WHERE p.client_id = ${clientId}`.execute(trx);
     await q`INSERT INTO portal.milestones (tenant_id, id, project_id, client_id, name)
-      SELECT ${tenantId}, gen_random_uuid(), p.id, ${clientId}, 'Milestone ' || i FROM portal.projects p, generate_series(1, 2) i WHERE p.client_id = ${clientId}`.execute(trx);
-    await q`INSERT INTO portal.folders (tenant_id, id, client_id, name) SELECT ${tenantId}, gen_random_uuid(), ${clientId}, 'Folder ' || i FROM generate_series(1, 10) i`.execute(trx);
-    await q`INSERT INTO portal.shares (tenant_id, client_id, kind, target_id) SELECT ${tenantId}, ${clientId}, 'folder', id FROM portal.folders WHERE client_id = ${clientId}`.execute(trx);
+      SELECT ${tenantId}, gen_random_uuid(), p.id, ${clientId}, 'Milestone ' || i FROM portal.projects p, generate_series(1, 2) i WHERE p.client_id = ${clientId}`.execute(
+      trx,
+    );
+    await q`INSERT INTO portal.folders (tenant_id, id, client_id, name) SELECT ${tenantId}, gen_random_uuid(), ${clientId}, 'Folder ' || i FROM generate_series(1, 10) i`.execute(
+      trx,
+    );
+    await q`INSERT INTO portal.shares (tenant_id, client_id, kind, target_id) SELECT ${tenantId}, ${clientId}, 'folder', id FROM portal.folders WHERE client_id = ${clientId}`.execute(
+      trx,
+    );
     await q`INSERT INTO portal.files (tenant_id, id, folder_id, client_id, name, version, size, content_type, sha256, updated_at)
       SELECT ${tenantId}, gen_random_uuid(), f.id, ${clientId}, 'File ' || i || '.pdf', 1, 1000, 'application/pdf', repeat('a', 64), now() - i * interval '1 minute'
       FROM portal.folders f, generate_series(1, 200) i WHERE f.client_id = ${clientId}`.execute(trx);
     await q`INSERT INTO portal.file_requests (tenant_id, id, folder_id, client_id, label, expires_at, state)
-      SELECT ${tenantId}, gen_random_uuid(), f.id, ${clientId}, 'Request ' || f.name, now() + interval '7 days', 'open' FROM portal.folders f WHERE f.client_id = ${clientId} LIMIT 3`.execute(trx);
+      SELECT ${tenantId}, gen_random_uuid(), f.id, ${clientId}, 'Request ' || f.name, now() + interval '7 days', 'open' FROM portal.folders f WHERE f.client_id = ${clientId} LIMIT 3`.execute(
+      trx,
+    );
     await q`INSERT INTO portal.approvals (tenant_id, id, client_id, title, kind, body, current_version, subject_hash, created_at)
-      SELECT ${tenantId}, gen_random_uuid(), ${clientId}, 'Deliverable ' || i, 'text', 'Text ' || i, 1, repeat('b', 64), now() - i * interval '1 hour' FROM generate_series(1, 50) i`.execute(trx);
+      SELECT ${tenantId}, gen_random_uuid(), ${clientId}, 'Deliverable ' || i, 'text', 'Text ' || i, 1, repeat('b', 64), now() - i * interval '1 hour' FROM generate_series(1, 50) i`.execute(
+      trx,
+    );
     await q`INSERT INTO portal.approval_decisions (tenant_id, approval_id, version, subject_hash, decision, decided_by)
-      SELECT ${tenantId}, id, 1, subject_hash, 'approved', ${userId} FROM portal.approvals WHERE client_id = ${clientId} ORDER BY created_at LIMIT 25`.execute(trx);
+      SELECT ${tenantId}, id, 1, subject_hash, 'approved', ${userId} FROM portal.approvals WHERE client_id = ${clientId} ORDER BY created_at LIMIT 25`.execute(
+      trx,
+    );
     const linkId = platform.uuidv7();
-    await q`INSERT INTO portal.magic_links (tenant_id, id, portal_user_id, token_hash, expires_at, used_at) VALUES (${tenantId}, ${linkId}, ${userId}, ${hashPortalToken(generatePortalToken())}, now() + interval '10 minutes', now())`.execute(trx);
-    await q`INSERT INTO portal.sessions (tenant_id, id, portal_user_id, magic_link_id, expires_at) VALUES (${tenantId}, ${hashPortalToken(cookie)}, ${userId}, ${linkId}, now() + interval '12 hours')`.execute(trx);
+    await q`INSERT INTO portal.magic_links (tenant_id, id, portal_user_id, token_hash, expires_at, used_at) VALUES (${tenantId}, ${linkId}, ${userId}, ${hashPortalToken(generatePortalToken())}, now() + interval '10 minutes', now())`.execute(
+      trx,
+    );
+    await q`INSERT INTO portal.sessions (tenant_id, id, portal_user_id, magic_link_id, expires_at) VALUES (${tenantId}, ${hashPortalToken(cookie)}, ${userId}, ${linkId}, now() + interval '12 hours')`.execute(
+      trx,
+    );
   });
   const session = await resolvePortalSession(db, cookie);
   if (!session) throw new Error('the seeded session did not resolve');
@@ -141,7 +159,9 @@ async function home(): Promise<void> {
     const sequential = await measure(300, 1, () => caller.me.home());
     const concurrent = await measure(300, 4, () => caller.me.home());
     const resolve = await measure(500, 1, () => resolvePortalSession(db, session.cookie));
-    console.log('portal.me.home for a client with 20 projects (200 tasks, 40 milestones), 2,000 shared files in 10 folders, 50 approvals; a neighbour client and another tenant hold as much');
+    console.log(
+      'portal.me.home for a client with 20 projects (200 tasks, 40 milestones), 2,000 shared files in 10 folders, 50 approvals; a neighbour client and another tenant hold as much',
+    );
     console.log(`  1 in flight : ${latencies(sequential)}`);
     console.log(`  4 in flight : ${latencies(concurrent)}`);
     console.log(`  resolving the portal cookie (per request): ${latencies(resolve)}`);
@@ -164,8 +184,12 @@ async function consume(): Promise<void> {
         const userId = platform.uuidv7();
         const token = generatePortalToken();
         tokens.push(token);
-        await q`INSERT INTO portal.users (tenant_id, id, client_id, contact_id, email, name) VALUES (${tenantId}, ${userId}, ${clientId}, ${platform.uuidv7()}, ${`user${i}@bench.test`}, ${`User ${i}`})`.execute(trx);
-        await q`INSERT INTO portal.magic_links (tenant_id, id, portal_user_id, token_hash, expires_at) VALUES (${tenantId}, ${platform.uuidv7()}, ${userId}, ${hashPortalToken(token)}, now() + interval '15 minutes')`.execute(trx);
+        await q`INSERT INTO portal.users (tenant_id, id, client_id, contact_id, email, name) VALUES (${tenantId}, ${userId}, ${clientId}, ${platform.uuidv7()}, ${`user${i}@bench.test`}, ${`User ${i}`})`.execute(
+          trx,
+        );
+        await q`INSERT INTO portal.magic_links (tenant_id, id, portal_user_id, token_hash, expires_at) VALUES (${tenantId}, ${platform.uuidv7()}, ${userId}, ${hashPortalToken(token)}, now() + interval '15 minutes')`.execute(
+          trx,
+        );
       }
     });
     const samples: number[] = [];
@@ -184,7 +208,9 @@ async function consume(): Promise<void> {
     const last = tokens[SIGN_INS] ?? '';
     const t1 = performance.now();
     const race = await Promise.allSettled(Array.from({ length: 100 }, () => createCaller(context(db, null)).auth.consume({ tenantSlug: slug, token: last })));
-    const sessions = await platform.withTenant(db, { tenantId }, (trx) => platform.sql<{ n: number }>`SELECT count(*)::int AS n FROM portal.sessions`.execute(trx));
+    const sessions = await platform.withTenant(db, { tenantId }, (trx) =>
+      platform.sql<{ n: number }>`SELECT count(*)::int AS n FROM portal.sessions`.execute(trx),
+    );
     console.log(
       `  100 concurrent POSTs of one token: ${race.filter((result) => result.status === 'fulfilled').length} succeeded, ${(performance.now() - t1).toFixed(0)} ms; sessions in all: ${sessions.rows[0]?.n} (expected ${SIGN_INS + 1})`,
     );

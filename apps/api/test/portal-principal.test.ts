@@ -70,7 +70,9 @@ afterAll(async () => {
 describe('a portal session on every staff procedure', () => {
   it(`covers ${staffProcedures.length} staff procedures and ${portalProcedures.length} portal procedures`, () => {
     expect(staffProcedures.length).toBeGreaterThan(100);
-    expect(portalProcedures.map((procedure) => procedure.path)).toEqual(expect.arrayContaining(['portal.me.home', 'portal.me.approvals.decide', 'portal.auth.logout']));
+    expect(portalProcedures.map((procedure) => procedure.path)).toEqual(
+      expect.arrayContaining(['portal.me.home', 'portal.me.approvals.decide', 'portal.auth.logout']),
+    );
   });
 
   it.each(staffProcedures.map((procedure) => procedure.path))('%s: UNAUTHORIZED or FORBIDDEN', async (procedurePath) => {

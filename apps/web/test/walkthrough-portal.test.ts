@@ -122,17 +122,27 @@ describe('client portal walk-through (real browser)', () => {
       contentType: 'application/pdf',
       size: pdf.length,
     });
-    const uploaded = await request.post(ticket.url, { multipart: { ...ticket.fields, file: { name: 'homepage-design.pdf', mimeType: 'application/pdf', buffer: pdf } } });
+    const uploaded = await request.post(ticket.url, {
+      multipart: { ...ticket.fields, file: { name: 'homepage-design.pdf', mimeType: 'application/pdf', buffer: pdf } },
+    });
     expect(uploaded.ok()).toBe(true);
     await call(request, 'files.uploads.complete', { uploadId: ticket.uploadId });
-    const created = await call<{ path: string }>(request, 'files.requests.create', { label: 'Your logo files', folderId: folder.id, requireUploaderName: false, requireUploaderEmail: false });
+    const created = await call<{ path: string }>(request, 'files.requests.create', {
+      label: 'Your logo files',
+      folderId: folder.id,
+      requireUploaderName: false,
+      requireUploaderEmail: false,
+    });
     requestPath = created.path;
     // The portal keeps its own copies from these events (workers deliver them): wait for them.
     await waitForRow(
       async () => (await sql<{ id: string }>`SELECT id FROM portal.files WHERE name = 'homepage-design.pdf'`.execute(admin.kysely)).rows[0],
       "the portal's copy of the file",
     );
-    await waitForRow(async () => (await sql<{ id: string }>`SELECT id FROM portal.contacts WHERE email = ${contact.email}`.execute(admin.kysely)).rows[0], "the portal's copy of the contact");
+    await waitForRow(
+      async () => (await sql<{ id: string }>`SELECT id FROM portal.contacts WHERE email = ${contact.email}`.execute(admin.kysely)).rows[0],
+      "the portal's copy of the contact",
+    );
   }, 120_000);
 
   it('Settings → Portal shows the portal address and previews the branding live', async () => {
@@ -150,7 +160,11 @@ describe('client portal walk-through (real browser)', () => {
 
   it('staff invite the contact, share the folder and send the deliverable for approval from the client’s Portal tab', async () => {
     await page.goto(`${clientUrl}?tab=portal`);
-    await page.getByRole('tab', { name: 'Portal' }).or(page.getByRole('button', { name: 'Portal' })).first().waitFor();
+    await page
+      .getByRole('tab', { name: 'Portal' })
+      .or(page.getByRole('button', { name: 'Portal' }))
+      .first()
+      .waitFor();
     const select = page.getByTestId('portal-invite-contact');
     await select.locator('option', { hasText: contact.name }).waitFor({ state: 'attached' });
     await select.selectOption({ label: `${contact.name} (${contact.email})` });
@@ -174,7 +188,9 @@ describe('client portal walk-through (real browser)', () => {
       async () =>
         (
           await sql<{ subject: string; text: string }>`
-            SELECT subject, text FROM platform.system_mail WHERE to_email = ${contact.email} AND template = 'magic_link' ORDER BY created_at DESC LIMIT 1`.execute(admin.kysely)
+            SELECT subject, text FROM platform.system_mail WHERE to_email = ${contact.email} AND template = 'magic_link' ORDER BY created_at DESC LIMIT 1`.execute(
+            admin.kysely,
+          )
         ).rows[0],
       'the magic link email',
     );

@@ -279,4 +279,14 @@ export const portalMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION portal.session_tenant(text) TO ubos_app;
     `,
   },
+  {
+    id: '0003_home_indexes',
+    sql: `
+      -- The portal home's "recent updates" and counts: newest live files of the shared folders, and
+      -- a client's open approvals, each one index range (tenant-leading, as RLS needs).
+      CREATE INDEX IF NOT EXISTS files_folder_recent_idx ON portal.files (tenant_id, folder_id, updated_at DESC) WHERE NOT archived;
+      CREATE INDEX IF NOT EXISTS approvals_client_open_idx ON portal.approvals (tenant_id, client_id, created_at DESC) WHERE cancelled_at IS NULL;
+      CREATE INDEX IF NOT EXISTS decisions_recent_idx ON portal.approval_decisions (tenant_id, decided_at DESC);
+    `,
+  },
 ];

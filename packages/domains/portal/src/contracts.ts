@@ -37,7 +37,7 @@ export function signInLinkPath(slug: string, token: string, next?: string | null
 export function safePortalRedirect(slug: string, next: string | null | undefined): string {
   const home = portalPath(slug);
   if (!next) return home;
-  if (next.length > 500 || /[\\\u0000-\u001f]/.test(next)) return home;
+  if (next.length > 500 || next.includes('\\') || [...next].some((char) => char.charCodeAt(0) < 0x20)) return home;
   if (!next.startsWith('/') || next.startsWith('//')) return home;
   let pathname: string;
   try {

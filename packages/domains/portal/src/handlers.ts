@@ -56,15 +56,30 @@ async function upsertProject(ctx: HandlerContext, event: EventEnvelope): Promise
     const p = projects.projectCreated.payload.parse(event.payload);
     await db
       .insertInto('portal.projects')
-      .values({ tenant_id: event.tenant_id, id: p.project_id, client_id: p.client_id, name: p.name, status: p.status, start_date: p.start_date, due_date: p.due_date, updated_at: event.occurred_at })
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doUpdateSet({ client_id: p.client_id, name: p.name, status: p.status, start_date: p.start_date, due_date: p.due_date }))
+      .values({
+        tenant_id: event.tenant_id,
+        id: p.project_id,
+        client_id: p.client_id,
+        name: p.name,
+        status: p.status,
+        start_date: p.start_date,
+        due_date: p.due_date,
+        updated_at: event.occurred_at,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .columns(['tenant_id', 'id'])
+          .doUpdateSet({ client_id: p.client_id, name: p.name, status: p.status, start_date: p.start_date, due_date: p.due_date }),
+      )
       .execute();
   } else if (event.type === projects.projectUpdated.type) {
     const p = projects.projectUpdated.payload.parse(event.payload);
     await db
       .insertInto('portal.projects')
       .values({ tenant_id: event.tenant_id, id: p.project_id, client_id: p.client_id, name: p.name, status: p.status, updated_at: event.occurred_at })
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doUpdateSet({ client_id: p.client_id, name: p.name, status: p.status, updated_at: event.occurred_at }))
+      .onConflict((conflict) =>
+        conflict.columns(['tenant_id', 'id']).doUpdateSet({ client_id: p.client_id, name: p.name, status: p.status, updated_at: event.occurred_at }),
+      )
       .execute();
     await db.updateTable('portal.tasks').set({ client_id: p.client_id }).where('project_id', '=', p.project_id).execute();
   } else if (event.type === projects.projectCompleted.type) {
@@ -80,14 +95,26 @@ async function upsertTask(ctx: HandlerContext, event: EventEnvelope): Promise<vo
     await db.updateTable('portal.tasks').set({ title: p.title, updated_at: event.occurred_at }).where('id', '=', p.task_id).execute();
     return;
   }
-  const contract = event.type === projects.taskCreated.type ? projects.taskCreated : event.type === projects.taskUpdated.type ? projects.taskUpdated : projects.taskCompleted;
+  const contract =
+    event.type === projects.taskCreated.type ? projects.taskCreated : event.type === projects.taskUpdated.type ? projects.taskUpdated : projects.taskCompleted;
   const p = contract.payload.parse(event.payload);
   const status = event.type === projects.taskCompleted.type ? 'done' : p.status;
   await db
     .insertInto('portal.tasks')
-    .values({ tenant_id: event.tenant_id, id: p.task_id, project_id: p.project_id, client_id: p.client_id, title: p.title, status, due_date: p.due_date, updated_at: event.occurred_at })
+    .values({
+      tenant_id: event.tenant_id,
+      id: p.task_id,
+      project_id: p.project_id,
+      client_id: p.client_id,
+      title: p.title,
+      status,
+      due_date: p.due_date,
+      updated_at: event.occurred_at,
+    })
     .onConflict((conflict) =>
-      conflict.columns(['tenant_id', 'id']).doUpdateSet({ project_id: p.project_id, client_id: p.client_id, title: p.title, status, due_date: p.due_date, updated_at: event.occurred_at }),
+      conflict
+        .columns(['tenant_id', 'id'])
+        .doUpdateSet({ project_id: p.project_id, client_id: p.client_id, title: p.title, status, due_date: p.due_date, updated_at: event.occurred_at }),
     )
     .execute();
 }
@@ -136,11 +163,20 @@ async function recordFolder(ctx: HandlerContext, event: EventEnvelope): Promise<
   const db = ctx.db<PortalDB>();
   if (event.type === files.folderArchived.type) {
     const p = files.folderArchived.payload.parse(event.payload);
-    await db.updateTable('portal.folders').set({ archived: true }).where('id', 'in', [p.folder_id, ...p.folder_ids]).execute();
-    await db.updateTable('portal.files').set({ archived: true }).where('folder_id', 'in', [p.folder_id, ...p.folder_ids]).execute();
+    await db
+      .updateTable('portal.folders')
+      .set({ archived: true })
+      .where('id', 'in', [p.folder_id, ...p.folder_ids])
+      .execute();
+    await db
+      .updateTable('portal.files')
+      .set({ archived: true })
+      .where('folder_id', 'in', [p.folder_id, ...p.folder_ids])
+      .execute();
     return;
   }
-  const contract = event.type === files.folderCreated.type ? files.folderCreated : event.type === files.folderRenamed.type ? files.folderRenamed : files.folderMoved;
+  const contract =
+    event.type === files.folderCreated.type ? files.folderCreated : event.type === files.folderRenamed.type ? files.folderRenamed : files.folderMoved;
   const p = contract.payload.parse(event.payload);
   await db
     .insertInto('portal.folders')
@@ -170,7 +206,16 @@ async function recordFile(ctx: HandlerContext, event: EventEnvelope): Promise<vo
       .onConflict((conflict) =>
         conflict
           .columns(['tenant_id', 'id'])
-          .doUpdateSet({ folder_id: p.folder_id, client_id: p.client_id, name: p.name, version: p.version, size: p.size, content_type: p.content_type, sha256: p.sha256, updated_at: event.occurred_at })
+          .doUpdateSet({
+            folder_id: p.folder_id,
+            client_id: p.client_id,
+            name: p.name,
+            version: p.version,
+            size: p.size,
+            content_type: p.content_type,
+            sha256: p.sha256,
+            updated_at: event.occurred_at,
+          })
           // A redelivered older version never replaces a newer one.
           .where('portal.files.version', '<=', p.version),
       )
@@ -179,7 +224,13 @@ async function recordFile(ctx: HandlerContext, event: EventEnvelope): Promise<vo
     return;
   }
   const contract =
-    event.type === files.fileRenamed.type ? files.fileRenamed : event.type === files.fileMoved.type ? files.fileMoved : event.type === files.fileArchived.type ? files.fileArchived : files.fileRestored;
+    event.type === files.fileRenamed.type
+      ? files.fileRenamed
+      : event.type === files.fileMoved.type
+        ? files.fileMoved
+        : event.type === files.fileArchived.type
+          ? files.fileArchived
+          : files.fileRestored;
   const p = contract.payload.parse(event.payload);
   await db
     .updateTable('portal.files')
@@ -200,7 +251,15 @@ async function recordRequest(ctx: HandlerContext, event: EventEnvelope): Promise
     const p = files.requestCreated.payload.parse(event.payload);
     await db
       .insertInto('portal.file_requests')
-      .values({ tenant_id: event.tenant_id, id: p.request_id, folder_id: p.folder_id, client_id: p.client_id, label: p.label, expires_at: p.expires_at, state: 'open' })
+      .values({
+        tenant_id: event.tenant_id,
+        id: p.request_id,
+        folder_id: p.folder_id,
+        client_id: p.client_id,
+        label: p.label,
+        expires_at: p.expires_at,
+        state: 'open',
+      })
       .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing())
       .execute();
     return;
@@ -209,7 +268,15 @@ async function recordRequest(ctx: HandlerContext, event: EventEnvelope): Promise
   const p = (event.type === files.requestRevoked.type ? files.requestRevoked : files.requestCompleted).payload.parse(event.payload);
   await db
     .insertInto('portal.file_requests')
-    .values({ tenant_id: event.tenant_id, id: p.request_id, folder_id: p.folder_id, client_id: p.client_id, label: p.label, expires_at: event.occurred_at, state })
+    .values({
+      tenant_id: event.tenant_id,
+      id: p.request_id,
+      folder_id: p.folder_id,
+      client_id: p.client_id,
+      label: p.label,
+      expires_at: event.occurred_at,
+      state,
+    })
     .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doUpdateSet({ state, updated_at: sql<Date>`now()` }))
     .execute();
 }

@@ -5,7 +5,18 @@ type Db = Transaction<PortalDB> | Kysely<PortalDB>;
 
 export async function insertApproval(
   db: Db,
-  row: { tenantId: string; id: string; clientId: string; title: string; kind: 'file' | 'text'; fileId: string | null; body: string | null; version: number; subjectHash: string; requestedBy: string | null },
+  row: {
+    tenantId: string;
+    id: string;
+    clientId: string;
+    title: string;
+    kind: 'file' | 'text';
+    fileId: string | null;
+    body: string | null;
+    version: number;
+    subjectHash: string;
+    requestedBy: string | null;
+  },
 ): Promise<ApprovalRow> {
   return db
     .insertInto('portal.approvals')
@@ -32,7 +43,12 @@ export function findApproval(db: Db, approvalId: string, clientId?: string) {
 }
 
 export function listApprovals(db: Db, filter: { clientId?: string | undefined; approvalId?: string | undefined; limit?: number }) {
-  let query = db.selectFrom('portal.approvals').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(filter.limit ?? 200);
+  let query = db
+    .selectFrom('portal.approvals')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(filter.limit ?? 200);
   if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
   if (filter.approvalId) query = query.where('id', '=', filter.approvalId);
   return query.execute();
@@ -101,7 +117,16 @@ export function recentDecisions(db: Db, clientId: string, limit: number) {
  */
 export function insertDecision(
   db: Db,
-  input: { approvalId: string; clientId: string; version: number; decision: 'approved' | 'changes_requested'; comment: string | null; decidedBy: string; ip: string | null; userAgent: string | null },
+  input: {
+    approvalId: string;
+    clientId: string;
+    version: number;
+    decision: 'approved' | 'changes_requested';
+    comment: string | null;
+    decidedBy: string;
+    ip: string | null;
+    userAgent: string | null;
+  },
 ) {
   return db
     .insertInto('portal.approval_decisions')

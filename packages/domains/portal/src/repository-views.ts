@@ -130,7 +130,10 @@ export function listShares(db: Db, clientId: string) {
   return db.selectFrom('portal.shares').select(['kind', 'target_id']).where('client_id', '=', clientId).orderBy('kind').orderBy('target_id').execute();
 }
 
-export async function replaceShares(db: Db, input: { tenantId: string; clientId: string; kind: 'folder' | 'task'; ids: readonly string[]; by: string | null }): Promise<void> {
+export async function replaceShares(
+  db: Db,
+  input: { tenantId: string; clientId: string; kind: 'folder' | 'task'; ids: readonly string[]; by: string | null },
+): Promise<void> {
   let del = db.deleteFrom('portal.shares').where('client_id', '=', input.clientId).where('kind', '=', input.kind);
   if (input.ids.length > 0) del = del.where('target_id', 'not in', input.ids);
   await del.execute();

@@ -261,7 +261,13 @@ export async function touchSession(db: Db, sessionId: string): Promise<void> {
 }
 
 export async function endSession(db: Db, sessionId: string): Promise<number> {
-  const rows = await db.updateTable('portal.sessions').set({ ended_at: sql<Date>`now()` }).where('id', '=', sessionId).where('ended_at', 'is', null).returning('id').execute();
+  const rows = await db
+    .updateTable('portal.sessions')
+    .set({ ended_at: sql<Date>`now()` })
+    .where('id', '=', sessionId)
+    .where('ended_at', 'is', null)
+    .returning('id')
+    .execute();
   return rows.length;
 }
 

@@ -33,8 +33,7 @@ async function toDtos(ctx: DomainContext, rows: ApprovalRow[]): Promise<Approval
     rows.map((row) => row.id),
   );
   const fileIds = rows.flatMap((row) => (row.file_id ? [row.file_id] : []));
-  const files =
-    fileIds.length > 0 ? await db.selectFrom('portal.files').select(['id', 'name']).where('id', 'in', fileIds).execute() : [];
+  const files = fileIds.length > 0 ? await db.selectFrom('portal.files').select(['id', 'name']).where('id', 'in', fileIds).execute() : [];
   const fileNames = new Map(files.map((file) => [file.id, file.name]));
   return rows.map((row) => {
     const own = decisions.filter((decision) => decision.approval_id === row.id);
@@ -106,7 +105,10 @@ export async function requestApproval(ctx: DomainContext, input: RequestApproval
   return dto;
 }
 
-export async function listApprovals(ctx: DomainContext, filter: { clientId?: string | undefined; status?: ApprovalStatus | undefined }): Promise<{ items: ApprovalDto[] }> {
+export async function listApprovals(
+  ctx: DomainContext,
+  filter: { clientId?: string | undefined; status?: ApprovalStatus | undefined },
+): Promise<{ items: ApprovalDto[] }> {
   const rows = await approvals.listApprovals(ctx.db<PortalDB>(), { clientId: filter.clientId });
   const items = await toDtos(ctx, rows);
   return { items: filter.status ? items.filter((item) => item.status === filter.status) : items };
@@ -139,14 +141,23 @@ export async function onFileVersioned(ctx: DomainContext, input: { fileId: strin
 
 // ---------------------------------------------------------------- the client's side
 
-export async function myApprovals(ctx: DomainContext, portal: PortalSessionInfo, filter: { approvalId?: string | undefined; status?: ApprovalStatus | undefined }) {
+export async function myApprovals(
+  ctx: DomainContext,
+  portal: PortalSessionInfo,
+  filter: { approvalId?: string | undefined; status?: ApprovalStatus | undefined },
+) {
   const rows = await approvals.listApprovals(ctx.db<PortalDB>(), { clientId: portal.clientId, approvalId: filter.approvalId });
   const items = await toDtos(ctx, rows);
   return { approvals: filter.status ? items.filter((item) => item.status === filter.status) : items };
 }
 
 /** `portal.me.approvals.decide`: the portal user's decision on the version shown. */
-export async function decide(ctx: DomainContext, portal: PortalSessionInfo, input: DecideInput, meta: { ip: string | null; userAgent: string | null }): Promise<ApprovalDto> {
+export async function decide(
+  ctx: DomainContext,
+  portal: PortalSessionInfo,
+  input: DecideInput,
+  meta: { ip: string | null; userAgent: string | null },
+): Promise<ApprovalDto> {
   const db = ctx.db<PortalDB>();
   const comment = input.comment && input.comment.length > 0 ? input.comment : null;
   const decision = await approvals.insertDecision(db, {

@@ -1,13 +1,4 @@
-import {
-  createDomainContext,
-  DomainError,
-  uuidv7,
-  withTenant,
-  type Context,
-  type DomainContext,
-  type PortalContext,
-  type Transaction,
-} from '@ubos/platform';
+import { createDomainContext, DomainError, uuidv7, withTenant, type Context, type DomainContext, type PortalContext, type Transaction } from '@ubos/platform';
 import {
   accessed,
   brandingDto,
@@ -111,7 +102,14 @@ export async function issueMagicLink(
   const url = absoluteUrl(origin.publicUrl, signInLinkPath(input.slug, token, next));
   const settings = await repo.findSettings(domain.db<PortalDB>(), domain.tenantId);
   const portalName = typeof settings?.settings.name === 'string' && settings.settings.name ? settings.settings.name : input.organizationName;
-  await sendPortalMail(domain, { to: input.user.email, name: input.user.name, template: 'magic_link', brandName: portalName, url, minutes: MAGIC_LINK_MINUTES });
+  await sendPortalMail(domain, {
+    to: input.user.email,
+    name: input.user.name,
+    template: 'magic_link',
+    brandName: portalName,
+    url,
+    minutes: MAGIC_LINK_MINUTES,
+  });
 }
 
 /**
@@ -188,7 +186,15 @@ export async function logout(ctx: PortalContext, everywhere: boolean): Promise<{
   if (user) {
     await ctx.domain.emit(
       signedOut,
-      { portal_user_id: user.id, client_id: user.client_id, contact_id: user.contact_id, name: user.name, email: user.email, everywhere, sessions_ended: ended },
+      {
+        portal_user_id: user.id,
+        client_id: user.client_id,
+        contact_id: user.contact_id,
+        name: user.name,
+        email: user.email,
+        everywhere,
+        sessions_ended: ended,
+      },
       { aggregateId: user.id },
     );
   }

@@ -27,7 +27,12 @@ export async function sendPortalMail(ctx: DomainContext, mail: PortalMail): Prom
   await sendSystemMail(ctx, {
     to: { email: mail.to, name: mail.name },
     template: 'message',
-    data: { subject: mail.subject, body: mail.message || `${mail.subject}. Open your client portal to see it.`, url: mail.url, urlLabel: 'Open the client portal' },
+    data: {
+      subject: mail.subject,
+      body: mail.message || `${mail.subject}. Open your client portal to see it.`,
+      url: mail.url,
+      urlLabel: 'Open the client portal',
+    },
     brand,
   });
 }

@@ -33,11 +33,19 @@ export async function inviteUser(ctx: DomainContext, input: InviteUserInput, ori
   const contact = await repo.findContact(db, input.contactId);
   if (!contact || contact.archived) throw new NotFoundError('Contact', input.contactId);
   const email = contact.email?.trim().toLowerCase();
-  if (!email) throw new DomainError('BAD_REQUEST', `${contact.name} has no email address. Add one to the contact first.`, [{ path: ['contactId'], message: 'No email address', code: 'custom' }]);
+  if (!email)
+    throw new DomainError('BAD_REQUEST', `${contact.name} has no email address. Add one to the contact first.`, [
+      { path: ['contactId'], message: 'No email address', code: 'custom' },
+    ]);
   const clientId = input.clientId ?? contact.client_ids[0];
-  if (!clientId) throw new DomainError('BAD_REQUEST', `${contact.name} belongs to no client. Link the contact to a client first.`, [{ path: ['contactId'], message: 'No client', code: 'custom' }]);
+  if (!clientId)
+    throw new DomainError('BAD_REQUEST', `${contact.name} belongs to no client. Link the contact to a client first.`, [
+      { path: ['contactId'], message: 'No client', code: 'custom' },
+    ]);
   if (!contact.client_ids.includes(clientId)) {
-    throw new DomainError('BAD_REQUEST', `${contact.name} is not a contact of that client.`, [{ path: ['clientId'], message: 'Not a client of this contact', code: 'custom' }]);
+    throw new DomainError('BAD_REQUEST', `${contact.name} is not a contact of that client.`, [
+      { path: ['clientId'], message: 'Not a client of this contact', code: 'custom' },
+    ]);
   }
   const organization = await repo.findOrganization(db, ctx.tenantId);
   if (!organization) throw new DomainError('PRECONDITION_FAILED', 'The portal address of this organization is still being set up. Try again in a moment.');

@@ -32,8 +32,14 @@ export async function home(ctx: DomainContext, services: KernelServices, portal:
   const decisions = await approvals.recentDecisions(db, portal.clientId, 5);
   const approvalCount = await approvals.countApprovals(db, portal.clientId);
   const recent: HomeDto['recent'] = [
-    ...projects.slice(0, 5).map((project) => ({ kind: 'project' as const, title: `${project.name}: ${project.status.replace('_', ' ')}`, at: project.updated_at })),
-    ...recentFiles.map((file) => ({ kind: 'file' as const, title: file.version > 1 ? `${file.name} (version ${file.version})` : file.name, at: file.updated_at })),
+    ...projects
+      .slice(0, 5)
+      .map((project) => ({ kind: 'project' as const, title: `${project.name}: ${project.status.replace('_', ' ')}`, at: project.updated_at })),
+    ...recentFiles.map((file) => ({
+      kind: 'file' as const,
+      title: file.version > 1 ? `${file.name} (version ${file.version})` : file.name,
+      at: file.updated_at,
+    })),
     ...decisions.map((decision) => ({
       kind: 'approval' as const,
       title: `${decision.title}: ${decision.decision === 'approved' ? 'approved' : 'changes requested'}`,
@@ -73,7 +79,9 @@ export async function projects(ctx: DomainContext, portal: PortalSessionInfo, pr
         milestones: milestones
           .filter((milestone) => milestone.project_id === row.id)
           .map((milestone) => ({ id: milestone.id, name: milestone.name, dueDate: milestone.due_date, reachedAt: milestone.reached_at })),
-        tasks: tasks.filter((task) => task.project_id === row.id).map((task) => ({ id: task.id, title: task.title, status: task.status, dueDate: task.due_date })),
+        tasks: tasks
+          .filter((task) => task.project_id === row.id)
+          .map((task) => ({ id: task.id, title: task.title, status: task.status, dueDate: task.due_date })),
       };
     }),
   };
@@ -95,7 +103,14 @@ export async function files(ctx: DomainContext, portal: PortalSessionInfo, folde
       parentId: folder.parent_id,
       files: contents
         .filter((file) => file.folder_id === folder.id)
-        .map((file) => ({ id: file.id, name: file.name, version: file.version, size: Number(file.size), contentType: file.content_type, updatedAt: file.updated_at })),
+        .map((file) => ({
+          id: file.id,
+          name: file.name,
+          version: file.version,
+          size: Number(file.size),
+          contentType: file.content_type,
+          updatedAt: file.updated_at,
+        })),
     })),
     fileRequests: requests.map((row) => ({ id: row.id, label: row.label, folderId: row.folder_id, expiresAt: row.expires_at })),
   };

@@ -124,7 +124,13 @@ function blobStore(ctx: DomainContext) {
 export async function logoUpload(ctx: DomainContext, input: { contentType: string; size: number }) {
   const blobs = blobStore(ctx);
   const key = blobKey({ tenantId: ctx.tenantId, domain: 'portal', entity: 'logo', blobId: `${uuidv7()}.${LOGO_EXTENSIONS[input.contentType] ?? 'png'}` });
-  const form = await blobs.presignPost({ key, contentType: input.contentType, minBytes: 1, maxBytes: Math.min(input.size, LOGO_MAX_BYTES), expiresInSeconds: 900 });
+  const form = await blobs.presignPost({
+    key,
+    contentType: input.contentType,
+    minBytes: 1,
+    maxBytes: Math.min(input.size, LOGO_MAX_BYTES),
+    expiresInSeconds: 900,
+  });
   return { key, url: form.url, method: form.method, fields: form.fields };
 }
 

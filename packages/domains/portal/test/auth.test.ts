@@ -50,7 +50,12 @@ describe('portal users', () => {
     const { token, url } = await lastLink(db, org.tenantId, acme.email);
     expect(url).toMatch(/^\/portal\/northwind-studio\/sign-in\?token=[A-Za-z0-9_-]{43}$/);
     // Only the SHA-256 of the token is in the database, never the token.
-    const stored = await inTenant(db, org.tenantId, (trx) => trx.selectFrom('portal.magic_links' as never).selectAll().execute());
+    const stored = await inTenant(db, org.tenantId, (trx) =>
+      trx
+        .selectFrom('portal.magic_links' as never)
+        .selectAll()
+        .execute(),
+    );
     expect(JSON.stringify(stored)).not.toContain(token);
     expect(JSON.stringify(stored)).toContain(hashPortalToken(token));
     const events = await outbox(db, org.tenantId, ['portal.user.invited']);
@@ -183,7 +188,15 @@ describe('magic links', () => {
   it('redirects only to relative paths inside the portal', () => {
     const slug = 'acme';
     expect(safePortalRedirect(slug, '/portal/acme/files?folder=1')).toBe('/portal/acme/files?folder=1');
-    for (const bad of ['//evil.test', 'https://evil.test/portal/acme', '/\\evil.test', '/portal/other', '/portal/acme/../../admin', 'javascript:alert(1)', '/portal/acmex']) {
+    for (const bad of [
+      '//evil.test',
+      'https://evil.test/portal/acme',
+      '/\\evil.test',
+      '/portal/other',
+      '/portal/acme/../../admin',
+      'javascript:alert(1)',
+      '/portal/acmex',
+    ]) {
       expect(safePortalRedirect(slug, bad), bad).toBe('/portal/acme');
     }
   });

@@ -1,4 +1,13 @@
-import { createCallerFactory, createDomainContext, createLogger, uuidv7, withTenant, type Context, type EventContract, type EventEnvelope } from '@ubos/platform';
+import {
+  createCallerFactory,
+  createDomainContext,
+  createLogger,
+  uuidv7,
+  withTenant,
+  type Context,
+  type EventContract,
+  type EventEnvelope,
+} from '@ubos/platform';
 import { defineCrossTenantCases } from '@ubos/platform/testing';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
@@ -30,7 +39,10 @@ async function deliver<P extends Record<string, unknown>>(ctx: Context, contract
   };
   for (const subscription of portalSubscriptions.filter((candidate) => candidate.events.includes(event.type))) {
     await withTenant(ctx.db, { tenantId }, (trx) =>
-      subscription.handle(event, createDomainContext({ trx, tenantId, actorId: null, correlationId: event.correlation_id, log: silent, afterCommit: () => undefined })),
+      subscription.handle(
+        event,
+        createDomainContext({ trx, tenantId, actorId: null, correlationId: event.correlation_id, log: silent, afterCommit: () => undefined }),
+      ),
     );
   }
 }
@@ -64,7 +76,12 @@ export const crossTenantCases = defineCrossTenantCases<Caller, Fixture>({
     const contactId = uuidv7();
     const folderId = uuidv7();
     await deliver(ctx, organizationCreated, { organization_id: tenantId, name: `Isolation Portal ${tenantId.slice(-6)}`, created_by: uuidv7() }, tenantId);
-    await deliver(ctx, crm.clientCreated, { client_id: clientId, name: 'Portal Client A', domain: null, website: null, status: 'active', owner_id: null, tags: [], custom_fields: {} }, clientId);
+    await deliver(
+      ctx,
+      crm.clientCreated,
+      { client_id: clientId, name: 'Portal Client A', domain: null, website: null, status: 'active', owner_id: null, tags: [], custom_fields: {} },
+      clientId,
+    );
     await deliver(
       ctx,
       crm.contactCreated,
@@ -84,7 +101,12 @@ export const crossTenantCases = defineCrossTenantCases<Caller, Fixture>({
       },
       contactId,
     );
-    await deliver(ctx, files.folderCreated, { folder_id: folderId, parent_id: null, name: 'Shared A', client_id: clientId, project_id: null, template_id: null, created_by: null }, folderId);
+    await deliver(
+      ctx,
+      files.folderCreated,
+      { folder_id: folderId, parent_id: null, name: 'Shared A', client_id: clientId, project_id: null, template_id: null, created_by: null },
+      folderId,
+    );
     await a.settings.update({ name: 'Tenant A portal', accent: '#112233' });
     const { user } = await a.users.invite({ contactId, sendLink: false });
     const approval = await a.approvals.request({ clientId, title: 'A deliverable', text: 'Approve me' });
@@ -104,7 +126,10 @@ export const crossTenantCases = defineCrossTenantCases<Caller, Fixture>({
     // Without a blob store (the suite's runtime has none) the upload form is refused in words; with one it is the caller's own prefix.
     'settings.logoUpload': {
       expect: 'own',
-      call: (b) => b.settings.logoUpload({ contentType: 'image/png', size: 1000 }).catch((error: { code?: string }) => (error.code === 'PRECONDITION_FAILED' ? null : Promise.reject(error))),
+      call: (b) =>
+        b.settings
+          .logoUpload({ contentType: 'image/png', size: 1000 })
+          .catch((error: { code?: string }) => (error.code === 'PRECONDITION_FAILED' ? null : Promise.reject(error))),
     },
     'settings.logoComplete': { expect: 'not_found', call: (b, a) => b.settings.logoComplete({ key: a.logoKey }) },
     'users.invite': { expect: 'not_found', call: (b, a) => b.users.invite({ contactId: a.contactId }) },

@@ -39,7 +39,10 @@ export function staff(db: TestDatabase, tenantId: string, role: Role = 'owner') 
 }
 
 /** A caller with no session (the sign-in page), with its own IP so rate limits stay apart. */
-export function anonymous(db: TestDatabase, ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`) {
+export function anonymous(
+  db: TestDatabase,
+  ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+) {
   const cookies = new RecordingCookieJar();
   return { cookies, caller: createCaller(testContext({ db: db.db, session: null, runtime, ip, cookies })) };
 }
@@ -54,7 +57,13 @@ export function inTenant<T>(db: TestDatabase, tenantId: string, fn: (trx: Transa
 }
 
 /** Hands an event of another domain to the portal's subscriptions, as the runner would. */
-export async function deliver<P extends Record<string, unknown>>(db: TestDatabase, tenantId: string, contract: EventContract<string, P>, payload: P, aggregateId: string) {
+export async function deliver<P extends Record<string, unknown>>(
+  db: TestDatabase,
+  tenantId: string,
+  contract: EventContract<string, P>,
+  payload: P,
+  aggregateId: string,
+) {
   const event: EventEnvelope = {
     id: uuidv7(),
     tenant_id: tenantId,
@@ -72,7 +81,10 @@ export async function deliver<P extends Record<string, unknown>>(db: TestDatabas
     if (!subscription.events.includes(event.type)) continue;
     const tasks: (() => Promise<void>)[] = [];
     await withTenant(db.db, { tenantId }, (trx) =>
-      subscription.handle(event, createDomainContext({ trx, tenantId, actorId: null, correlationId: event.correlation_id, log: silent, afterCommit: (task) => tasks.push(task) })),
+      subscription.handle(
+        event,
+        createDomainContext({ trx, tenantId, actorId: null, correlationId: event.correlation_id, log: silent, afterCommit: (task) => tasks.push(task) }),
+      ),
     );
     for (const task of tasks) await task();
   }
@@ -88,7 +100,10 @@ export interface ClientFixture {
 export async function organization(db: TestDatabase, name: string, tenantId: string = uuidv7()): Promise<{ tenantId: string; slug: string }> {
   await deliver(db, tenantId, organizationCreated, { organization_id: tenantId, name, created_by: uuidv7() }, tenantId);
   const slug = await inTenant(db, tenantId, async (trx) => {
-    const row = await trx.selectFrom('portal.organizations' as never).select('slug' as never).executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom('portal.organizations' as never)
+      .select('slug' as never)
+      .executeTakeFirstOrThrow();
     return (row as { slug: string }).slug;
   });
   return { tenantId, slug };
@@ -134,7 +149,16 @@ export async function project(db: TestDatabase, tenantId: string, clientId: stri
     db,
     tenantId,
     projects.projectCreated,
-    { project_id: projectId, client_id: clientId, engagement_id: null, template_id: null, name, status: 'active', start_date: '2026-12-01', due_date: '2027-01-31' },
+    {
+      project_id: projectId,
+      client_id: clientId,
+      engagement_id: null,
+      template_id: null,
+      name,
+      status: 'active',
+      start_date: '2026-12-01',
+      due_date: '2027-01-31',
+    },
     projectId,
   );
   const taskIds: string[] = [];
@@ -145,22 +169,52 @@ export async function project(db: TestDatabase, tenantId: string, clientId: stri
       db,
       tenantId,
       projects.taskCreated,
-      { task_id: taskId, project_id: projectId, client_id: clientId, title: task.title, status: task.done ? 'done' : 'open', assignee_id: null, due_date: null, column_id: uuidv7(), milestone_id: null },
+      {
+        task_id: taskId,
+        project_id: projectId,
+        client_id: clientId,
+        title: task.title,
+        status: task.done ? 'done' : 'open',
+        assignee_id: null,
+        due_date: null,
+        column_id: uuidv7(),
+        milestone_id: null,
+      },
       taskId,
     );
   }
   const milestoneId = uuidv7();
-  await deliver(db, tenantId, projects.milestoneCreated, { milestone_id: milestoneId, project_id: projectId, client_id: clientId, name: `${name} launch`, due_date: '2027-01-15' }, milestoneId);
+  await deliver(
+    db,
+    tenantId,
+    projects.milestoneCreated,
+    { milestone_id: milestoneId, project_id: projectId, client_id: clientId, name: `${name} launch`, due_date: '2027-01-15' },
+    milestoneId,
+  );
   return { projectId, taskIds, milestoneId };
 }
 
 export async function folder(db: TestDatabase, tenantId: string, clientId: string | null, name: string, parentId: string | null = null) {
   const folderId = uuidv7();
-  await deliver(db, tenantId, files.folderCreated, { folder_id: folderId, parent_id: parentId, name, client_id: clientId, project_id: null, template_id: null, created_by: null }, folderId);
+  await deliver(
+    db,
+    tenantId,
+    files.folderCreated,
+    { folder_id: folderId, parent_id: parentId, name, client_id: clientId, project_id: null, template_id: null, created_by: null },
+    folderId,
+  );
   return folderId;
 }
 
-export async function file(db: TestDatabase, tenantId: string, clientId: string | null, folderId: string, name: string, version = 1, fileId: string = uuidv7()) {
+export async function file(
+  db: TestDatabase,
+  tenantId: string,
+  clientId: string | null,
+  folderId: string,
+  name: string,
+  version = 1,
+  fileId: string = uuidv7(),
+) {
   const contract = version === 1 ? files.fileUploaded : files.fileVersioned;
   await deliver(
     db,

@@ -23,7 +23,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 /** A client with a project (2 of 4 tasks done, one shared), a shared folder with a sub-folder and files, a request and an approval. */
 async function furnished(tenantId: string, name: string) {
   const fixture = await client(db, tenantId, name);
-  const p = await project(db, tenantId, fixture.clientId, `${name} website`, [{ title: `${name} copy`, done: true }, { title: `${name} design`, done: true }, { title: `${name} build` }, { title: `${name} internal` }]);
+  const p = await project(db, tenantId, fixture.clientId, `${name} website`, [
+    { title: `${name} copy`, done: true },
+    { title: `${name} design`, done: true },
+    { title: `${name} build` },
+    { title: `${name} internal` },
+  ]);
   const shared = await folder(db, tenantId, fixture.clientId, `${name} shared`);
   const sub = await folder(db, tenantId, fixture.clientId, `${name} drafts`, shared);
   const privateFolder = await folder(db, tenantId, fixture.clientId, `${name} internal notes`);
@@ -109,7 +114,11 @@ describe('approvals', () => {
     const session = await signIn(db, org.tenantId, acme);
     const { caller } = portalCaller(db, session);
     const approved = await caller.me.approvals.decide({ approvalId: acme.approvalId, version: 1, decision: 'approved' });
-    expect(approved).toMatchObject({ status: 'approved', version: 1, decisions: [expect.objectContaining({ version: 1, decision: 'approved', decidedBy: session.portalUserId, decidedByName: 'Acme Contact' })] });
+    expect(approved).toMatchObject({
+      status: 'approved',
+      version: 1,
+      decisions: [expect.objectContaining({ version: 1, decision: 'approved', decidedBy: session.portalUserId, decidedByName: 'Acme Contact' })],
+    });
 
     // Version 2 of the file arrives (files.file.versioned): pending again, for version 2.
     await file(db, org.tenantId, acme.clientId, acme.shared, 'Acme brief.pdf', 2, acme.fileId);
@@ -123,7 +132,12 @@ describe('approvals', () => {
       code: 'CONFLICT',
       message: 'A newer version (2) is waiting for you. Look at it and decide on that one.',
     });
-    const changes = await caller.me.approvals.decide({ approvalId: acme.approvalId, version: 2, decision: 'changes_requested', comment: 'Bigger logo, please' });
+    const changes = await caller.me.approvals.decide({
+      approvalId: acme.approvalId,
+      version: 2,
+      decision: 'changes_requested',
+      comment: 'Bigger logo, please',
+    });
     expect(changes.status).toBe('changes_requested');
     const submitted = await outbox(db, org.tenantId, ['portal.approval.submitted']);
     expect(submitted.map((row) => [row.event.payload.version, row.event.payload.decision, row.event.actor_id])).toEqual([
@@ -131,7 +145,9 @@ describe('approvals', () => {
       [2, 'changes_requested', session.portalUserId],
     ]);
     const requested = await outbox(db, org.tenantId, ['portal.approval.requested']);
-    expect(requested.filter((row) => row.event.payload.approval_id === acme.approvalId).map((row) => [row.event.payload.version, row.event.payload.new_version])).toEqual([
+    expect(
+      requested.filter((row) => row.event.payload.approval_id === acme.approvalId).map((row) => [row.event.payload.version, row.event.payload.new_version]),
+    ).toEqual([
       [1, false],
       [2, true],
     ]);
@@ -168,7 +184,9 @@ describe('approvals', () => {
     const staffCaller = staff(db, org.tenantId).caller;
     expect((await staffCaller.approvals.cancel({ approvalId: acme.textApprovalId })).status).toBe('cancelled');
     await expect(caller.me.approvals.decide({ approvalId: acme.textApprovalId, version: 1, decision: 'approved' })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(staffCaller.approvals.request({ clientId: acme.clientId, title: 'Both', text: 'x', fileId: acme.fileId })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(staffCaller.approvals.request({ clientId: acme.clientId, title: 'Both', text: 'x', fileId: acme.fileId })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     await expect(staffCaller.approvals.request({ clientId: uuidv7(), title: 'Nobody', text: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await staffCaller.approvals.list({ clientId: acme.clientId, status: 'pending' })).items.map((item) => item.title)).toEqual(['Acme homepage']);
   });

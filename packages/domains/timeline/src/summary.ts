@@ -154,7 +154,10 @@ const templates: readonly Template[] = [
   }),
   // The client portal (§3): the portal user, by name, is the one acting on its own events.
   template(portal.userInvited, (p) => `${p.name} ${p.reinvited ? 'invited again' : 'invited'} to the client portal (${p.email})`),
-  template(portal.userRevoked, (p) => `${p.name}'s client portal access revoked${p.sessions_ended > 0 ? ` (${count(p.sessions_ended, 'session')} ended)` : ''}`),
+  template(
+    portal.userRevoked,
+    (p) => `${p.name}'s client portal access revoked${p.sessions_ended > 0 ? ` (${count(p.sessions_ended, 'session')} ended)` : ''}`,
+  ),
   template(portal.accessed, (p) => `${p.name} signed in to the client portal`),
   template(portal.signedOut, (p) => `${p.name} signed out of the client portal${p.everywhere ? ' on every device' : ''}`),
   template(portal.approvalRequested, (p) =>

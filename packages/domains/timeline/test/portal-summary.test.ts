@@ -8,10 +8,16 @@ describe('portal summaries', () => {
   const approval = { approval_id: uuidv7(), client_id: user.client_id, title: 'Homepage design', kind: 'file' as const, file_id: uuidv7(), version: 2 };
 
   it('says who did what in the portal', () => {
-    expect(summarize('portal.user.invited', { ...user, invited_by: uuidv7(), reinvited: false })).toBe('Cleo Client invited to the client portal (cleo@acme.test)');
+    expect(summarize('portal.user.invited', { ...user, invited_by: uuidv7(), reinvited: false })).toBe(
+      'Cleo Client invited to the client portal (cleo@acme.test)',
+    );
     expect(summarize('portal.accessed', user)).toBe('Cleo Client signed in to the client portal');
-    expect(summarize('portal.user.signed_out', { ...user, everywhere: true, sessions_ended: 3 })).toBe('Cleo Client signed out of the client portal on every device');
-    expect(summarize('portal.user.revoked', { ...user, revoked_by: uuidv7(), sessions_ended: 1 })).toBe("Cleo Client's client portal access revoked (1 session ended)");
+    expect(summarize('portal.user.signed_out', { ...user, everywhere: true, sessions_ended: 3 })).toBe(
+      'Cleo Client signed out of the client portal on every device',
+    );
+    expect(summarize('portal.user.revoked', { ...user, revoked_by: uuidv7(), sessions_ended: 1 })).toBe(
+      "Cleo Client's client portal access revoked (1 session ended)",
+    );
     expect(summarize('portal.approval.requested', { ...approval, version: 1, requested_by: uuidv7(), new_version: false })).toBe(
       'Approval requested from the client: "Homepage design"',
     );
@@ -28,7 +34,7 @@ describe('portal summaries', () => {
     );
   });
 
-  it("files the decision under the client, with the portal user as actor", () => {
+  it('files the decision under the client, with the portal user as actor', () => {
     const activity = activityOf({
       id: uuidv7(),
       tenant_id: uuidv7(),

@@ -107,8 +107,14 @@ async function chargeCall(ctx: Context, type: string, meta: Meta): Promise<void>
   } else if (ctx.portal) {
     // A client portal session (§3) spends its own user budget and its firm's tenant budget.
     budgets.push(
-      { bucket: callBucket(`calls:portal-user:${ctx.portal.portalUserId}`, ctx.config.RATE_LIMIT_UNITS_PER_USER), refusal: 'You are sending requests too quickly' },
-      { bucket: callBucket(`calls:tenant:${ctx.portal.tenantId}`, ctx.config.RATE_LIMIT_UNITS_PER_TENANT), refusal: 'Too many requests reach this portal right now' },
+      {
+        bucket: callBucket(`calls:portal-user:${ctx.portal.portalUserId}`, ctx.config.RATE_LIMIT_UNITS_PER_USER),
+        refusal: 'You are sending requests too quickly',
+      },
+      {
+        bucket: callBucket(`calls:tenant:${ctx.portal.tenantId}`, ctx.config.RATE_LIMIT_UNITS_PER_TENANT),
+        refusal: 'Too many requests reach this portal right now',
+      },
     );
   }
   let result: TakeResult;

@@ -3,7 +3,24 @@ import { useCan } from '../../app/session.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDate } from '../../lib/format.ts';
 import { trpc } from '../../trpc.ts';
-import { Badge, Button, Card, Checkbox, EmptyState, Field, FormError, Input, QueryState, Select, Table, Td, Textarea, Th, Tr, useToast } from '../../ui/index.ts';
+import {
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  EmptyState,
+  Field,
+  FormError,
+  Input,
+  QueryState,
+  Select,
+  Table,
+  Td,
+  Textarea,
+  Th,
+  Tr,
+  useToast,
+} from '../../ui/index.ts';
 
 /**
  * The client profile's Portal tab (staff): who of the client's contacts can sign in to the
@@ -67,7 +84,11 @@ function PortalUsers({ clientId }: { clientId: string }) {
           <FormError error={invite.error} />
         </form>
       ) : null}
-      <QueryState query={users} isEmpty={(data) => data.items.length === 0} empty={<EmptyState title="Nobody from this client can sign in yet" description="Invite a contact: they get a sign-in link by email." />}>
+      <QueryState
+        query={users}
+        isEmpty={(data) => data.items.length === 0}
+        empty={<EmptyState title="Nobody from this client can sign in yet" description="Invite a contact: they get a sign-in link by email." />}
+      >
         {(data) => (
           <Table>
             <thead>
@@ -236,11 +257,17 @@ function Approvals({ clientId }: { clientId: string }) {
                 <li key={approval.id} className="flex flex-wrap items-center gap-3 py-2.5">
                   <div className="min-w-0 flex-1">
                     <p className="truncate text-sm font-medium text-slate-900">
-                      {approval.title} {approval.kind === 'file' ? <span className="text-slate-500">· {approval.fileName ?? 'file'}, version {approval.version}</span> : null}
+                      {approval.title}{' '}
+                      {approval.kind === 'file' ? (
+                        <span className="text-slate-500">
+                          · {approval.fileName ?? 'file'}, version {approval.version}
+                        </span>
+                      ) : null}
                     </p>
                     {last ? (
                       <p className="text-xs text-slate-500">
-                        {last.decision === 'approved' ? 'Approved' : 'Changes requested'} by {last.decidedByName ?? 'the client'} on version {last.version}, {formatDate(last.decidedAt)}
+                        {last.decision === 'approved' ? 'Approved' : 'Changes requested'} by {last.decidedByName ?? 'the client'} on version {last.version},{' '}
+                        {formatDate(last.decidedAt)}
                         {last.comment ? `: “${last.comment}”` : ''}
                       </p>
                     ) : null}

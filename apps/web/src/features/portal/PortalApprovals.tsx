@@ -60,7 +60,8 @@ function ApprovalCard({ approval }: { approval: Approval }) {
         )}
         {approval.decisions.map((decision) => (
           <p key={decision.version} className="mt-2 text-xs text-slate-500">
-            Version {decision.version}: {decision.decision === 'approved' ? 'approved' : 'changes requested'} by {decision.decidedByName ?? 'you'} on {formatDate(decision.decidedAt)}
+            Version {decision.version}: {decision.decision === 'approved' ? 'approved' : 'changes requested'} by {decision.decidedByName ?? 'you'} on{' '}
+            {formatDate(decision.decidedAt)}
             {decision.comment ? ` — “${decision.comment}”` : ''}
           </p>
         ))}
@@ -79,7 +80,9 @@ function ApprovalCard({ approval }: { approval: Approval }) {
                     className="h-11"
                     loading={decide.isPending}
                     disabled={!comment.trim()}
-                    onClick={() => decide.mutate({ approvalId: approval.id, version: approval.version, decision: 'changes_requested', comment: comment.trim() })}
+                    onClick={() =>
+                      decide.mutate({ approvalId: approval.id, version: approval.version, decision: 'changes_requested', comment: comment.trim() })
+                    }
                   >
                     Send my comments
                   </Button>

@@ -9,7 +9,11 @@ export default function PortalFiles() {
   return (
     <>
       <h1 className="mb-4 text-xl font-semibold text-slate-900">Files</h1>
-      <QueryState query={files} isEmpty={(data) => data.folders.length === 0 && data.fileRequests.length === 0} empty={<EmptyState title="Nothing was shared with you yet" />}>
+      <QueryState
+        query={files}
+        isEmpty={(data) => data.folders.length === 0 && data.fileRequests.length === 0}
+        empty={<EmptyState title="Nothing was shared with you yet" />}
+      >
         {(data) => (
           <div className="grid gap-4">
             {data.fileRequests.length > 0 ? (

@@ -14,7 +14,11 @@ export default function PortalProjects() {
         {(data) => (
           <div className="grid gap-4" data-testid="portal-projects">
             {data.projects.map((project) => (
-              <Card key={project.id} title={project.name} actions={<Badge tone={project.status === 'completed' ? 'green' : 'sky'}>{project.status.replace('_', ' ')}</Badge>}>
+              <Card
+                key={project.id}
+                title={project.name}
+                actions={<Badge tone={project.status === 'completed' ? 'green' : 'sky'}>{project.status.replace('_', ' ')}</Badge>}
+              >
                 <div className="mb-3">
                   <div className="mb-1 flex justify-between text-xs text-slate-600">
                     <span>Progress</span>
@@ -22,7 +26,14 @@ export default function PortalProjects() {
                       {project.progress.percent}% ({project.progress.done} of {project.progress.total} tasks)
                     </span>
                   </div>
-                  <div className="h-2 overflow-hidden rounded bg-slate-200" role="progressbar" aria-valuenow={project.progress.percent} aria-valuemin={0} aria-valuemax={100} aria-label={`${project.name} progress`}>
+                  <div
+                    className="h-2 overflow-hidden rounded bg-slate-200"
+                    role="progressbar"
+                    aria-valuenow={project.progress.percent}
+                    aria-valuemin={0}
+                    aria-valuemax={100}
+                    aria-label={`${project.name} progress`}
+                  >
                     <div className="h-full" style={{ width: `${project.progress.percent}%`, backgroundColor: branding.accent }} />
                   </div>
                 </div>

@@ -62,7 +62,10 @@ function PortalSettingsForm({ data }: { data: SettingsDto }) {
         >
           {portalUrl ? (
             <p className="text-sm text-slate-600">
-              Your clients sign in at <span className="font-mono text-slate-900" data-testid="portal-address">{portalUrl}</span>
+              Your clients sign in at{' '}
+              <span className="font-mono text-slate-900" data-testid="portal-address">
+                {portalUrl}
+              </span>
             </p>
           ) : (
             <p className="text-sm text-slate-500">The portal address is being set up.</p>
@@ -80,7 +83,13 @@ function PortalSettingsForm({ data }: { data: SettingsDto }) {
                 disabled={!canManage}
                 className="h-8 w-10 cursor-pointer rounded border border-slate-300"
               />
-              <Input value={accent} onChange={(event) => setAccent(event.target.value)} disabled={!canManage} className="w-32 font-mono" aria-label="Accent colour as #RRGGBB" />
+              <Input
+                value={accent}
+                onChange={(event) => setAccent(event.target.value)}
+                disabled={!canManage}
+                className="w-32 font-mono"
+                aria-label="Accent colour as #RRGGBB"
+              />
             </div>
           </Field>
           <Field label="Support email" name="support" error={update.error} hint="Shown to clients on every portal page.">
@@ -115,8 +124,16 @@ function PortalSettingsForm({ data }: { data: SettingsDto }) {
         </form>
       </Card>
       <Card title="Preview">
-        <div className="overflow-hidden rounded-lg ring-1 ring-slate-200" data-testid="portal-preview" aria-label="How the portal looks to your clients">
-          <PortalHeader branding={{ name: name.trim() || data.organizationName || 'Your organization', accent: validAccent, logoUrl: data.logoUrl, support: support || null, slug: data.slug ?? '' }} />
+        <section className="overflow-hidden rounded-lg ring-1 ring-slate-200" data-testid="portal-preview" aria-label="How the portal looks to your clients">
+          <PortalHeader
+            branding={{
+              name: name.trim() || data.organizationName || 'Your organization',
+              accent: validAccent,
+              logoUrl: data.logoUrl,
+              support: support || null,
+              slug: data.slug ?? '',
+            }}
+          />
           <div className="space-y-2 bg-slate-50 p-4">
             <p className="text-sm font-semibold text-slate-900">Waiting for you</p>
             <div className="rounded-md bg-white p-3 text-sm shadow-sm ring-1 ring-slate-200">
@@ -126,7 +143,7 @@ function PortalSettingsForm({ data }: { data: SettingsDto }) {
               </span>
             </div>
           </div>
-        </div>
+        </section>
       </Card>
     </div>
   );

@@ -29,7 +29,11 @@ export function PortalHeader({ branding, children }: { branding: Branding; child
         {branding.logoUrl ? (
           <img src={branding.logoUrl} alt="" className="size-9 rounded-md object-contain" />
         ) : (
-          <span className="flex size-9 items-center justify-center rounded-md text-sm font-bold text-white" style={{ backgroundColor: branding.accent }} aria-hidden="true">
+          <span
+            className="flex size-9 items-center justify-center rounded-md text-sm font-bold text-white"
+            style={{ backgroundColor: branding.accent }}
+            aria-hidden="true"
+          >
             {branding.name.slice(0, 1).toUpperCase()}
           </span>
         )}

@@ -27,7 +27,9 @@ export default function PortalSignIn() {
     return (
       <Centered>
         <h1 className="text-lg font-semibold text-slate-900">This portal was not found</h1>
-        <p className="mt-1 text-sm text-slate-600">{errorCode(branding.error) === 'NOT_FOUND' ? 'Check the address in the email you were sent.' : errorMessage(branding.error)}</p>
+        <p className="mt-1 text-sm text-slate-600">
+          {errorCode(branding.error) === 'NOT_FOUND' ? 'Check the address in the email you were sent.' : errorMessage(branding.error)}
+        </p>
       </Centered>
     );
   }
@@ -35,7 +37,11 @@ export default function PortalSignIn() {
     <div className="min-h-full bg-slate-50">
       <PortalHeader branding={branding.data} />
       <main className="mx-auto max-w-md px-4 py-10">
-        {asking || !token ? <RequestLink slug={slug} next={next} /> : <ConfirmSignIn slug={slug} token={token} next={next} name={branding.data.name} accent={branding.data.accent} onFailed={() => setAsking(true)} />}
+        {asking || !token ? (
+          <RequestLink slug={slug} next={next} />
+        ) : (
+          <ConfirmSignIn slug={slug} token={token} next={next} name={branding.data.name} accent={branding.data.accent} onFailed={() => setAsking(true)} />
+        )}
       </main>
     </div>
   );
@@ -45,7 +51,21 @@ function Centered({ children }: { children: React.ReactNode }) {
   return <div className="mx-auto max-w-md px-4 py-16 text-center">{children}</div>;
 }
 
-function ConfirmSignIn({ slug, token, next, name, accent, onFailed }: { slug: string; token: string; next: string | null; name: string; accent: string; onFailed: () => void }) {
+function ConfirmSignIn({
+  slug,
+  token,
+  next,
+  name,
+  accent,
+  onFailed,
+}: {
+  slug: string;
+  token: string;
+  next: string | null;
+  name: string;
+  accent: string;
+  onFailed: () => void;
+}) {
   const consume = trpc.portal.auth.consume.useMutation({ onSuccess: (result) => window.location.assign(result.redirectTo) });
   return (
     <section className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
