@@ -231,6 +231,7 @@ const EXEMPT: Record<string, string> = {
   'portal.me.home': "portal-session-scoped: the session's own client",
   'portal.me.projects': "portal-session-scoped: the session's own client",
   'portal.me.files': "portal-session-scoped: the session's own client",
+  'portal.me.download': "portal-session-scoped: a file shared with the session's own client",
   'portal.me.approvals.list': "portal-session-scoped: the session's own client",
   'portal.me.approvals.decide': "portal-session-scoped: the session's own client",
 };

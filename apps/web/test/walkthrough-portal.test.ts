@@ -245,6 +245,13 @@ describe('client portal walk-through (real browser)', () => {
     await phonePage.getByTestId('portal-folder').getByText('homepage-design.pdf').waitFor();
     await phonePage.getByTestId('portal-file-requests').getByText('Your logo files').waitFor();
     await screenshot(phonePage, 'portal-files');
+    // Download by a signed URL minted on click: the same bytes staff uploaded.
+    const [download] = await Promise.all([phonePage.waitForEvent('download'), phonePage.getByRole('button', { name: 'Download homepage-design.pdf' }).click()]);
+    expect(download.suggestedFilename()).toBe('homepage-design.pdf');
+    const saved = await download.path();
+    expect(saved).toBeTruthy();
+    const { readFile } = await import('node:fs/promises');
+    expect((await readFile(saved ?? '')).equals(pdf)).toBe(true);
   }, 45_000);
 
   it('the client uploads into the file request (files’ request link) and approves the deliverable', async () => {

@@ -1,4 +1,5 @@
 import { defineAction, type ActionDefinition } from '@ubos/platform';
+import { z } from 'zod';
 import {
   attachedDto,
   attachToProjectInput,
@@ -10,7 +11,7 @@ import {
   updateSettingsInput,
 } from './contracts.ts';
 import * as service from './service.ts';
-import { attachToProject } from './service-files.ts';
+import { attachToProject, downloadUrl } from './service-files.ts';
 import { createFromTemplate } from './service-folders.ts';
 import { openRequest } from './service-requests.ts';
 
@@ -59,4 +60,28 @@ export const createRequestAction = defineAction({
   },
 });
 
-export const filesActions: readonly ActionDefinition[] = [updateSettingsAction, createFolderFromTemplateAction, attachToProjectAction, createRequestAction];
+/**
+ * A signed download URL (at most 300 s) of a file's current version, for another domain that
+ * decided the caller may have it (the client portal, for a file in a folder shared with the
+ * session's client). Writes nothing and is not idempotent: its output, a short-lived credential,
+ * is never stored.
+ */
+export const signDownloadAction = defineAction({
+  name: 'files.signDownload',
+  description: "A short-lived signed download URL of a file's current version (for a caller that checked access itself)",
+  input: z.object({ fileId: z.uuid() }),
+  output: z.object({ url: z.string(), filename: z.string(), contentType: z.string(), expiresAt: z.string() }),
+  idempotent: false,
+  run: async (input, ctx) => {
+    const signed = await downloadUrl(ctx, { id: input.fileId, disposition: 'attachment' });
+    return { url: signed.url, filename: signed.filename, contentType: signed.contentType, expiresAt: signed.expiresAt.toISOString() };
+  },
+});
+
+export const filesActions: readonly ActionDefinition[] = [
+  updateSettingsAction,
+  createFolderFromTemplateAction,
+  attachToProjectAction,
+  createRequestAction,
+  signDownloadAction,
+];

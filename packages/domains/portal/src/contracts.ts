@@ -431,6 +431,9 @@ export const meFilesDto = z.object({
   fileRequests: z.array(z.object({ id, label: z.string(), folderId: id, expiresAt: z.date() })),
 });
 
+export const downloadInput = z.object({ fileId: id });
+export const downloadDto = z.object({ url: z.string(), filename: z.string(), expiresAt: z.string() });
+
 export const meApprovalsInput = z.object({ approvalId: id.optional(), status: approvalStatusSchema.optional() }).default({});
 export const meApprovalsDto = z.object({ approvals: z.array(approvalDto) });
 

@@ -121,6 +121,10 @@ const me = router({
     .input(c.meFilesInput)
     .output(c.meFilesDto)
     .query(({ ctx, input }) => views.files(ctx.domain, ctx.portal, input.folderId)),
+  download: portalProcedure
+    .input(c.downloadInput)
+    .output(c.downloadDto)
+    .mutation(({ ctx, input }) => views.download(ctx.domain, ctx.runtime.actions, ctx.portal, input.fileId)),
   approvals: router({
     list: portalProcedure
       .input(c.meApprovalsInput)

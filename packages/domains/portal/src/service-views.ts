@@ -1,4 +1,5 @@
-import { DomainError, NotFoundError, type DomainContext, type KernelServices, type PortalSessionInfo } from '@ubos/platform';
+import { DomainError, NotFoundError, uuidv7, type ActionRegistry, type DomainContext, type KernelServices, type PortalSessionInfo } from '@ubos/platform';
+import { z } from 'zod';
 import { sharesUpdated, type HomeDto, type SetSharesInput } from './contracts.ts';
 import type { PortalDB } from './db.ts';
 import * as repo from './repository.ts';
@@ -115,6 +116,24 @@ export async function files(ctx: DomainContext, portal: PortalSessionInfo, folde
     fileRequests: requests.map((row) => ({ id: row.id, label: row.label, folderId: row.folder_id, expiresAt: row.expires_at })),
   };
 }
+
+/**
+ * A signed download URL of a file in a folder shared with the session's client: the portal decides
+ * access from its own copy (the file must sit in the shared tree), then asks files through its
+ * `files.signDownload` action (files alone knows the blob key). Anything else is not found.
+ */
+export async function download(ctx: DomainContext, actions: ActionRegistry, portal: PortalSessionInfo, fileId: string) {
+  const db = ctx.db<PortalDB>();
+  const shared = new Set((await views.listSharedFolders(db, portal.clientId)).map((folder) => folder.id));
+  const file = await db.selectFrom('portal.files').select(['id', 'folder_id', 'archived']).where('id', '=', fileId).executeTakeFirst();
+  if (!file || file.archived || !shared.has(file.folder_id)) throw new NotFoundError('File', fileId);
+  const sign = actions.get('files.signDownload');
+  if (!sign) throw new DomainError('PRECONDITION_FAILED', 'Downloads are not available on this server.');
+  const signed = downloadOutput.parse(await sign.run({ fileId }, { ...ctx, idempotencyKey: `portal-download:${uuidv7()}` }));
+  return { url: signed.url, filename: signed.filename, expiresAt: signed.expiresAt };
+}
+
+const downloadOutput = z.object({ url: z.string(), filename: z.string(), expiresAt: z.string() });
 
 // ---------------------------------------------------------------- staff: what a client sees
 

@@ -83,11 +83,16 @@ describe('what the client sees', () => {
       seen.push(JSON.stringify(await caller.me.files({ folderId: other.shared })));
       seen.push(JSON.stringify(await caller.me.approvals.list({ approvalId: other.approvalId })));
       expect(await codeOf(caller.me.approvals.decide({ approvalId: other.approvalId, version: 1, decision: 'approved' }))).toBe('NOT_FOUND');
+      expect(await codeOf(caller.me.download({ fileId: other.fileId }))).toBe('NOT_FOUND');
     }
     seen.push(JSON.stringify(await caller.me.projects()), JSON.stringify(await caller.me.files()), JSON.stringify(await caller.me.approvals.list()));
     const all = seen.join('\n');
     for (const name of ['Bravo', 'Charlie', b.clientId, c.clientId, b.approvalId, c.approvalId, b.shared, c.shared]) expect(all).not.toContain(name);
     expect(all).toContain('Alpha');
+    // Its own file in a folder not shared with it: not found either; a shared one reaches files' signing action.
+    const own = await caller.me.files();
+    expect(own.folders.flatMap((f) => f.files.map((x) => x.id))).toContain(a.fileId);
+    expect(await codeOf(caller.me.download({ fileId: a.fileId }))).toBe('PRECONDITION_FAILED');
     // Narrowed by a foreign id: empty, not the client's own.
     expect((await caller.me.projects({ projectId: b.project.projectId })).projects).toEqual([]);
     expect((await caller.me.files({ folderId: b.shared })).folders).toEqual([]);
