@@ -232,6 +232,9 @@ const EXEMPT: Record<string, string> = {
   'portal.me.projects': "portal-session-scoped: the session's own client",
   'portal.me.files': "portal-session-scoped: the session's own client",
   'portal.me.download': "portal-session-scoped: a file shared with the session's own client",
+  'portal.me.requests.createUpload': "portal-session-scoped: an open file request of the session's own client",
+  'portal.me.requests.completeUpload': "portal-session-scoped: an open file request of the session's own client",
+  'portal.me.requests.finish': "portal-session-scoped: an open file request of the session's own client",
   'portal.me.approvals.list': "portal-session-scoped: the session's own client",
   'portal.me.approvals.decide': "portal-session-scoped: the session's own client",
 };

@@ -36,7 +36,6 @@ let phonePage: Page | undefined;
 let dataDir = '';
 let clientId = '';
 let clientUrl = '';
-let requestPath = '';
 let slug = '';
 let signInLink = '';
 
@@ -127,13 +126,7 @@ describe('client portal walk-through (real browser)', () => {
     });
     expect(uploaded.ok()).toBe(true);
     await call(request, 'files.uploads.complete', { uploadId: ticket.uploadId });
-    const created = await call<{ path: string }>(request, 'files.requests.create', {
-      label: 'Your logo files',
-      folderId: folder.id,
-      requireUploaderName: false,
-      requireUploaderEmail: false,
-    });
-    requestPath = created.path;
+    await call(request, 'files.requests.create', { label: 'Your logo files', folderId: folder.id });
     // The portal keeps its own copies from these events (workers deliver them): wait for them.
     await waitForRow(
       async () => (await sql<{ id: string }>`SELECT id FROM portal.files WHERE name = 'homepage-design.pdf'`.execute(admin.kysely)).rows[0],
@@ -243,7 +236,7 @@ describe('client portal walk-through (real browser)', () => {
     await phonePage.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Files' }).click();
     await phonePage.getByRole('heading', { name: 'Shared with client' }).or(phonePage.getByText('Shared with client')).first().waitFor();
     await phonePage.getByTestId('portal-folder').getByText('homepage-design.pdf').waitFor();
-    await phonePage.getByTestId('portal-file-requests').getByText('Your logo files').waitFor();
+    await phonePage.getByTestId('portal-file-requests').getByText('Your logo files', { exact: true }).waitFor();
     await screenshot(phonePage, 'portal-files');
     // Download by a signed URL minted on click: the same bytes staff uploaded.
     const [download] = await Promise.all([phonePage.waitForEvent('download'), phonePage.getByRole('button', { name: 'Download homepage-design.pdf' }).click()]);
@@ -254,13 +247,21 @@ describe('client portal walk-through (real browser)', () => {
     expect((await readFile(saved ?? '')).equals(pdf)).toBe(true);
   }, 45_000);
 
-  it('the client uploads into the file request (files’ request link) and approves the deliverable', async () => {
+  it('the client uploads into the file request from the portal and approves the deliverable', async () => {
     if (!phonePage) throw new Error('no phone page');
-    await phonePage.goto(requestPath);
-    await phonePage.getByTestId('file-input').setInputFiles([{ name: 'acme-logo.pdf', mimeType: 'application/pdf', buffer: pdf }]);
-    await phonePage.locator('[data-upload-name="acme-logo.pdf"][data-upload-status="done"]').waitFor({ timeout: 60_000 });
-    await phonePage.getByRole('button', { name: 'Finish' }).click();
-    await phonePage.getByTestId('request-notice').waitFor();
+    // Into the file request from inside the portal: the portal user is the uploader.
+    await phonePage.goto(`/portal/${slug}/files`);
+    const uploader = phonePage.getByTestId('portal-request-upload');
+    await uploader.getByTestId('file-input').setInputFiles([{ name: 'acme-logo.pdf', mimeType: 'application/pdf', buffer: pdf }]);
+    await uploader.locator('[data-upload-name="acme-logo.pdf"][data-upload-status="done"]').waitFor({ timeout: 60_000 });
+    await screenshot(phonePage, 'portal-request-upload');
+    await uploader.getByRole('button', { name: 'Send 1 file' }).click();
+    await phonePage.getByText('Thank you: 1 file sent for “Your logo files”.').waitFor();
+    // The file is in the request's folder, sent by the portal user.
+    await waitForRow(
+      async () => (await sql<{ id: string }>`SELECT id FROM files.files WHERE name = 'acme-logo.pdf'`.execute(admin.kysely)).rows[0],
+      'the uploaded file in files',
+    );
 
     await phonePage.goto(`/portal/${slug}/approvals`);
     const card = phonePage.getByTestId('portal-approval').filter({ hasText: 'homepage-design.pdf' });
@@ -288,6 +289,7 @@ describe('client portal walk-through (real browser)', () => {
       }
     }
     await page.getByText('Cleo Client signed in to the client portal').first().waitFor();
+    await page.getByText('Cleo Client sent 1 file for "Your logo files": acme-logo.pdf').waitFor();
     // The portal user is the actor of its own events, named as the client's person.
     await page.locator('[data-event-type="portal.approval.submitted"]').getByText('Cleo Client (client portal)').first().waitFor();
     await screenshot(page, 'portal-timeline');

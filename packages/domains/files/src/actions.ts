@@ -7,12 +7,15 @@ import {
   createdRequestActionDto,
   createFolderFromTemplateInput,
   createRequestInput,
+  finishedRequestDto,
+  linkUploadResultDto,
   settingsSchema,
   updateSettingsInput,
 } from './contracts.ts';
 import * as service from './service.ts';
 import { attachToProject, downloadUrl } from './service-files.ts';
 import { createFromTemplate } from './service-folders.ts';
+import { completeRequestUpload, createRequestUpload, finishRequest } from './service-links.ts';
 import { openRequest } from './service-requests.ts';
 
 /**
@@ -78,10 +81,62 @@ export const signDownloadAction = defineAction({
   },
 });
 
+/**
+ * A file request's three upload steps addressed by request id, for a caller that checked who may
+ * upload into it (the client portal: a request of the portal session's client) — the same rules as
+ * the public link (limits, types, sniffing, slots). The upload form is a short-lived credential:
+ * `files.createRequestUpload` is not idempotent and its output is never stored; completing and
+ * finishing are idempotent per key and store no secret.
+ */
+export const createRequestUploadAction = defineAction({
+  name: 'files.createRequestUpload',
+  description: 'An upload form into a file request (for a caller that checked who may upload); writes a pending upload',
+  input: z.object({
+    requestId: z.uuid(),
+    name: z.string().min(1).max(255),
+    contentType: z.string().min(3).max(255),
+    size: z.number().int().min(1),
+    uploaderName: z.string().max(200).optional(),
+    uploaderEmail: z.string().max(254).optional(),
+  }),
+  output: z.object({
+    uploadId: z.uuid(),
+    method: z.literal('POST'),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+    size: z.number().int(),
+  }),
+  idempotent: false,
+  run: async (input, ctx) => {
+    const ticket = await createRequestUpload(ctx, input);
+    return { ...ticket, expiresAt: ticket.expiresAt.toISOString() };
+  },
+});
+
+export const completeRequestUploadAction = defineAction({
+  name: 'files.completeRequestUpload',
+  description: 'Completes an upload into a file request: checks the bytes and keeps the file if the request still has room',
+  input: z.object({ requestId: z.uuid(), uploadId: z.uuid() }),
+  output: linkUploadResultDto,
+  run: (input, ctx) => completeRequestUpload(ctx, input),
+});
+
+export const finishRequestAction = defineAction({
+  name: 'files.finishRequest',
+  description: 'Finishes a file request (files.request.completed once); needs at least one file',
+  input: z.object({ requestId: z.uuid() }),
+  output: finishedRequestDto,
+  run: (input, ctx) => finishRequest(ctx, input.requestId),
+});
+
 export const filesActions: readonly ActionDefinition[] = [
   updateSettingsAction,
   createFolderFromTemplateAction,
   attachToProjectAction,
   createRequestAction,
   signDownloadAction,
+  createRequestUploadAction,
+  completeRequestUploadAction,
+  finishRequestAction,
 ];

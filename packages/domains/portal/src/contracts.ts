@@ -434,6 +434,27 @@ export const meFilesDto = z.object({
 export const downloadInput = z.object({ fileId: id });
 export const downloadDto = z.object({ url: z.string(), filename: z.string(), expiresAt: z.string() });
 
+export const requestUploadInput = z.object({
+  requestId: id,
+  name: z.string().trim().min(1, 'The file needs a name').max(255),
+  contentType: z.string().trim().toLowerCase().min(3).max(255),
+  size: z.number().int().min(1, 'An empty file cannot be uploaded'),
+});
+export const requestUploadDto = z.object({
+  uploadId: id,
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
+  size: z.number().int(),
+});
+export const requestCompleteInput = z.object({ requestId: id, uploadId: id });
+export const requestCompleteDto = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('accepted'), name: z.string(), remainingFiles: z.number().int() }),
+  z.object({ status: z.literal('rejected'), reason: z.string(), remainingFiles: z.number().int() }),
+]);
+export const requestFinishInput = z.object({ requestId: id });
+export const requestFinishDto = z.object({ state: z.literal('completed'), filesReceived: z.number().int() });
+
 export const meApprovalsInput = z.object({ approvalId: id.optional(), status: approvalStatusSchema.optional() }).default({});
 export const meApprovalsDto = z.object({ approvals: z.array(approvalDto) });
 

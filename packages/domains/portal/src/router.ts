@@ -125,6 +125,20 @@ const me = router({
     .input(c.downloadInput)
     .output(c.downloadDto)
     .mutation(({ ctx, input }) => views.download(ctx.domain, ctx.runtime.actions, ctx.portal, input.fileId)),
+  requests: router({
+    createUpload: portalProcedure
+      .input(c.requestUploadInput)
+      .output(c.requestUploadDto)
+      .mutation(({ ctx, input }) => views.requestUpload(ctx.domain, ctx.runtime.actions, ctx.portal, input)),
+    completeUpload: portalProcedure
+      .input(c.requestCompleteInput)
+      .output(c.requestCompleteDto)
+      .mutation(({ ctx, input }) => views.requestComplete(ctx.domain, ctx.runtime.actions, ctx.portal, input)),
+    finish: portalProcedure
+      .input(c.requestFinishInput)
+      .output(c.requestFinishDto)
+      .mutation(({ ctx, input }) => views.requestFinish(ctx.domain, ctx.runtime.actions, ctx.portal, input.requestId)),
+  }),
   approvals: router({
     list: portalProcedure
       .input(c.meApprovalsInput)

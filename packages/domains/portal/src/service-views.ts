@@ -1,6 +1,6 @@
 import { DomainError, NotFoundError, uuidv7, type ActionRegistry, type DomainContext, type KernelServices, type PortalSessionInfo } from '@ubos/platform';
 import { z } from 'zod';
-import { sharesUpdated, type HomeDto, type SetSharesInput } from './contracts.ts';
+import { requestCompleteDto, requestFinishDto, sharesUpdated, type HomeDto, type SetSharesInput } from './contracts.ts';
 import type { PortalDB } from './db.ts';
 import * as repo from './repository.ts';
 import * as approvals from './repository-approvals.ts';
@@ -134,6 +134,53 @@ export async function download(ctx: DomainContext, actions: ActionRegistry, port
 }
 
 const downloadOutput = z.object({ url: z.string(), filename: z.string(), expiresAt: z.string() });
+
+/** An open file request of the session's client, from the portal's copy; anything else is not found. */
+async function ownOpenRequest(ctx: DomainContext, portal: PortalSessionInfo, requestId: string) {
+  const open = await views.listOpenRequests(ctx.db<PortalDB>(), portal.clientId);
+  if (!open.some((request) => request.id === requestId)) throw new NotFoundError('File request', requestId);
+}
+
+function action(actions: ActionRegistry, name: string) {
+  const found = actions.get(name);
+  if (!found) throw new DomainError('PRECONDITION_FAILED', 'Uploads are not available on this server.');
+  return found;
+}
+
+/**
+ * Uploading into a file request from the portal: the portal checks the request is an open one of
+ * the session's client, then files' request actions apply the request's own rules (limits, types,
+ * sniffing, slots); the uploader is the portal user.
+ */
+export async function requestUpload(
+  ctx: DomainContext,
+  actions: ActionRegistry,
+  portal: PortalSessionInfo,
+  input: { requestId: string; name: string; contentType: string; size: number },
+) {
+  await ownOpenRequest(ctx, portal, input.requestId);
+  const result = await action(actions, 'files.createRequestUpload').run(
+    { ...input, uploaderName: portal.name, uploaderEmail: portal.email },
+    { ...ctx, idempotencyKey: `portal-upload:${uuidv7()}` },
+  );
+  return ticketOutput.parse(result);
+}
+
+const ticketOutput = z.object({ uploadId: z.uuid(), url: z.string(), fields: z.record(z.string(), z.string()), expiresAt: z.string(), size: z.number().int() });
+
+export async function requestComplete(ctx: DomainContext, actions: ActionRegistry, portal: PortalSessionInfo, input: { requestId: string; uploadId: string }) {
+  await ownOpenRequest(ctx, portal, input.requestId);
+  return requestCompleteDto.parse(
+    await action(actions, 'files.completeRequestUpload').run(input, { ...ctx, idempotencyKey: `portal-upload-complete:${input.uploadId}` }),
+  );
+}
+
+export async function requestFinish(ctx: DomainContext, actions: ActionRegistry, portal: PortalSessionInfo, requestId: string) {
+  await ownOpenRequest(ctx, portal, requestId);
+  return requestFinishDto.parse(
+    await action(actions, 'files.finishRequest').run({ requestId }, { ...ctx, idempotencyKey: `portal-request-finish:${requestId}` }),
+  );
+}
 
 // ---------------------------------------------------------------- staff: what a client sees
 

@@ -84,6 +84,11 @@ describe('what the client sees', () => {
       seen.push(JSON.stringify(await caller.me.approvals.list({ approvalId: other.approvalId })));
       expect(await codeOf(caller.me.approvals.decide({ approvalId: other.approvalId, version: 1, decision: 'approved' }))).toBe('NOT_FOUND');
       expect(await codeOf(caller.me.download({ fileId: other.fileId }))).toBe('NOT_FOUND');
+      expect(await codeOf(caller.me.requests.createUpload({ requestId: other.requestId, name: 'x.pdf', contentType: 'application/pdf', size: 10 }))).toBe(
+        'NOT_FOUND',
+      );
+      expect(await codeOf(caller.me.requests.completeUpload({ requestId: other.requestId, uploadId: uuidv7() }))).toBe('NOT_FOUND');
+      expect(await codeOf(caller.me.requests.finish({ requestId: other.requestId }))).toBe('NOT_FOUND');
     }
     seen.push(JSON.stringify(await caller.me.projects()), JSON.stringify(await caller.me.files()), JSON.stringify(await caller.me.approvals.list()));
     const all = seen.join('\n');

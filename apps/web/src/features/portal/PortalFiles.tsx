@@ -3,10 +3,12 @@ import { formatDate } from '../../lib/format.ts';
 import { trpc } from '../../trpc.ts';
 import { Card, EmptyState, QueryState } from '../../ui/index.ts';
 import { formatBytes } from '../files/format.ts';
+import { RequestUpload } from './RequestUpload.tsx';
 
 /** The folders the team shared with the client, and the files it asked the client for. */
 export default function PortalFiles() {
   const files = trpc.portal.me.files.useQuery();
+  const utils = trpc.useUtils();
   // A signed URL minted on click (valid a few minutes), never listed in advance.
   const download = trpc.portal.me.download.useMutation({ onSuccess: (signed) => window.location.assign(signed.url) });
   return (
@@ -30,7 +32,8 @@ export default function PortalFiles() {
                   {data.fileRequests.map((request) => (
                     <li key={request.id} className="py-2.5 text-sm">
                       <span className="font-medium text-slate-900">{request.label}</span>{' '}
-                      <span className="text-slate-500">— open until {formatDate(request.expiresAt)}. Use the upload link in the email we sent you.</span>
+                      <span className="text-slate-500">— open until {formatDate(request.expiresAt)}</span>
+                      <RequestUpload requestId={request.id} label={request.label} onFinished={() => void utils.portal.me.invalidate()} />
                     </li>
                   ))}
                 </ul>
