@@ -41,7 +41,13 @@ async function measure(total: number, inFlight: number, call: () => Promise<unkn
 }
 
 const runtime = createDomainRuntime([platform.platformModule, portalModule], null, {});
-const config = configSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+const config = configSchema.parse({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_UNITS_PER_IP: '1000000000',
+  RATE_LIMIT_UNITS_PER_USER: '1000000000',
+  RATE_LIMIT_UNITS_PER_TENANT: '1000000000',
+});
 const log = createLogger({ level: 'silent' });
 const createCaller = platform.createCallerFactory(portalRouter);
 let ipCounter = 0;
