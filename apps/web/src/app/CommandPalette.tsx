@@ -25,6 +25,8 @@ const groupLabels: Record<string, string> = {
   deal: 'Deals',
   project: 'Projects',
   task: 'Tasks',
+  file: 'Files',
+  approval: 'Approvals',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -44,6 +46,8 @@ export function hrefFor(hit: Hit): string {
     case 'file':
       // The Files page opens the folder and the file's drawer from the URL.
       return hit.parentId ? `/files?folder=${hit.parentId}&file=${hit.id}` : `/files?file=${hit.id}`;
+    case 'approval':
+      return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
     default:
       return '/';
   }

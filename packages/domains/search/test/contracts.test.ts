@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
+import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
 import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
@@ -28,7 +29,7 @@ afterAll(async () => {
 function isContract(value: unknown): value is EventContract {
   return typeof value === 'object' && value !== null && 'type' in value && 'payload' in value && 'version' in value;
 }
-const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files)];
+const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files), ...Object.values(portal)];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
 
@@ -55,6 +56,7 @@ describe('indexer vs published contracts', () => {
     const taskId = uuidv7();
     const fileId = uuidv7();
     const goneId = uuidv7();
+    const approvalId = uuidv7();
     const file = (id: string, name: string) => ({
       file_id: id,
       folder_id: uuidv7(),
@@ -151,6 +153,19 @@ describe('indexer vs published contracts', () => {
         },
       ],
       [
+        portal.approvalRequested,
+        {
+          approval_id: approvalId,
+          client_id: clientId,
+          title: 'Contract homepage',
+          kind: 'text',
+          file_id: null,
+          version: 1,
+          requested_by: null,
+          new_version: false,
+        },
+      ],
+      [
         projects.taskMoved,
         {
           task_id: taskId,
@@ -190,6 +205,7 @@ describe('indexer vs published contracts', () => {
       project: [[projectId, 'Contract Project', 'active']],
       task: [[taskId, 'Contract Task', 'open']],
       file: [[fileId, 'Contract signed.pdf', null]],
+      approval: [[approvalId, 'Contract homepage', 'Approval, version 1']],
     });
   });
 
