@@ -13,9 +13,11 @@ import {
   type DomainRuntime,
   type Logger,
   type RateLimiter,
+  type PortalSessionInfo,
   type SessionInfo,
 } from '@ubos/platform';
 import { resolveSession, sessionCookieName, setSessionCookie } from '@ubos/identity';
+import { portalSessionFromCookie } from '@ubos/portal';
 
 /** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */
 export function fastifyCookieJar(request: FastifyRequest, reply: FastifyReply): CookieJar {
@@ -90,11 +92,14 @@ export function isWellFormedId(value: string): boolean {
 export function createContextFactory(deps: ContextDeps): (options: CreateFastifyContextOptions) => Promise<Context> {
   return async ({ req, res }) => {
     const cookies = fastifyCookieJar(req, res);
+    // Two principals, two cookies (§3): staff's session and the client portal's. Neither stands
+    // for the other: tenant procedures read only `session`, portal procedures only `portal`.
     let session: SessionInfo | null;
+    let portal: PortalSessionInfo | null;
     try {
-      session = await sessionFromCookie(deps, cookies);
+      [session, portal] = await Promise.all([sessionFromCookie(deps, cookies), portalSessionFromCookie(deps.db, deps.config, cookies)]);
     } catch (error) {
-      // The session lives in Postgres: while it is unreachable every call answers 503, in words.
+      // Sessions live in Postgres: while it is unreachable every call answers 503, in words.
       if (isDatabaseUnavailable(error)) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause: error });
       throw error;
     }
@@ -114,6 +119,7 @@ export function createContextFactory(deps: ContextDeps): (options: CreateFastify
       ip: req.ip,
       userAgent: userAgent ?? null,
       session,
+      portal,
       runtime: deps.runtime,
     };
   };

@@ -226,6 +226,23 @@ const EXEMPT: Record<string, string> = {
   'files.requestLinks.createUpload': 'public, by file request token: an upload form into the one request the token names',
   'files.requestLinks.completeUpload': "public, by file request token: completes that request's own upload only",
   'files.requestLinks.finish': 'public, by file request token: finishes the one request the token names',
+  // The client portal's own side (§3): a portal session's tenant and client come from its cookie,
+  // never from input; a staff session is refused. Covered by portal-principal.test.ts (both ways,
+  // every procedure) and packages/domains/portal/test/views.test.ts (client A with B's and another tenant's ids).
+  'portal.auth.branding': 'public, by portal address: the branding of the one portal the address names',
+  'portal.auth.requestLink': 'public, by portal address and email: the same answer whoever asks',
+  'portal.auth.consume': 'public, by magic-link token: the token names one portal user of one tenant',
+  'portal.auth.logout': "portal-session-scoped: ends the caller's own portal sessions",
+  'portal.me.profile': "portal-session-scoped: the session's own client",
+  'portal.me.home': "portal-session-scoped: the session's own client",
+  'portal.me.projects': "portal-session-scoped: the session's own client",
+  'portal.me.files': "portal-session-scoped: the session's own client",
+  'portal.me.download': "portal-session-scoped: a file shared with the session's own client",
+  'portal.me.requests.createUpload': "portal-session-scoped: an open file request of the session's own client",
+  'portal.me.requests.completeUpload': "portal-session-scoped: an open file request of the session's own client",
+  'portal.me.requests.finish': "portal-session-scoped: an open file request of the session's own client",
+  'portal.me.approvals.list': "portal-session-scoped: the session's own client",
+  'portal.me.approvals.decide': "portal-session-scoped: the session's own client",
 };
 
 // ---------------------------------------------------------------- the modules' own cases

@@ -62,6 +62,8 @@ const guarded = procedures.filter(
 );
 const authenticated = procedures.filter((procedure) => procedure.permission === 'authenticated');
 const open = procedures.filter((procedure) => procedure.permission === 'public');
+/** The client portal's procedures (§3): only a portal session; staff sessions of every role are refused. */
+const portalOnly = procedures.filter((procedure) => procedure.permission === 'portal');
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -102,9 +104,9 @@ describe('procedure declarations', () => {
     expect(findUndeclaredProcedures(appRouter, catalog)).toEqual([]);
   });
 
-  it(`covers all ${procedures.length} procedures: ${guarded.length} by permission × ${roles.length} roles, ${authenticated.length} authenticated, ${open.length} public`, () => {
+  it(`covers all ${procedures.length} procedures: ${guarded.length} by permission × ${roles.length} roles, ${authenticated.length} authenticated, ${open.length} public, ${portalOnly.length} portal`, () => {
     expect(procedures.length).toBeGreaterThan(0);
-    const classified = new Set([...guarded, ...authenticated, ...open].map((procedure) => procedure.path));
+    const classified = new Set([...guarded, ...authenticated, ...open, ...portalOnly].map((procedure) => procedure.path));
     expect(procedures.filter((procedure) => !classified.has(procedure.path)).map((procedure) => procedure.path)).toEqual([]);
     // Every module's procedures are in the enumeration (a new module is covered once registered).
     const mounted = new Set(procedures.map((procedure) => procedure.path.split('.')[0]));
@@ -141,6 +143,16 @@ describe.each(guarded)('$path requires $permission', ({ path, permission }) => {
     if (!owner) throw new Error('no owner');
     const session = testSession({ userId: owner.userId, tenantId: null, role: null, email: owner.email });
     expect(await codeOf(procedureOf(contextFor(session), path)({}))).toBe('FORBIDDEN');
+  });
+});
+
+describe.each(portalOnly)('$path requires a portal session', ({ path }) => {
+  it.each([...roles])('a staff session as %s: UNAUTHORIZED', async (role) => {
+    expect(await codeOf(procedureOf(contextFor(sessionOf(role)), path)({}))).toBe('UNAUTHORIZED');
+  });
+
+  it('anonymous: UNAUTHORIZED', async () => {
+    expect(await codeOf(procedureOf(contextFor(null), path)({}))).toBe('UNAUTHORIZED');
   });
 });
 

@@ -32,6 +32,19 @@ export const router = createBrowserRouter([
   { path: '/accept-invitation', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
   // A file request's public page: no session, outside the signed-in shell (files' requestLinkPath).
   { path: '/upload/:token', lazy: page(() => import('./features/public/FileRequestPage.tsx')), errorElement: <RouteError /> },
+  // The client portal: its own shell and principal (a portal session), the firm's branding.
+  { path: '/portal/:slug/sign-in', lazy: page(() => import('./features/portal/PortalSignIn.tsx')), errorElement: <RouteError /> },
+  {
+    path: '/portal/:slug',
+    lazy: page(() => import('./features/portal/PortalShell.tsx')),
+    errorElement: <RouteError />,
+    children: [
+      { index: true, lazy: page(() => import('./features/portal/PortalHome.tsx')) },
+      { path: 'projects', lazy: page(() => import('./features/portal/PortalProjects.tsx')) },
+      { path: 'files', lazy: page(() => import('./features/portal/PortalFiles.tsx')) },
+      { path: 'approvals', lazy: page(() => import('./features/portal/PortalApprovals.tsx')) },
+    ],
+  },
   {
     path: '/',
     element: <RequireAuth />,

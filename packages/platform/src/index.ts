@@ -87,7 +87,7 @@ export {
 export { metricsRegistry, procedureCalls, procedureDuration, promClient } from './metrics.ts';
 export { MemoryCache, RedisCache, type Cache } from './cache.ts';
 export { MemoryRateLimiter, RedisRateLimiter, type RateLimiter, type RateLimitResult } from './rate-limit.ts';
-export type { Context, TenantContext, SessionInfo, CookieJar, CookieOptions, TenantScopeContext } from './trpc/context.ts';
+export type { Context, TenantContext, PortalContext, PortalSessionInfo, SessionInfo, CookieJar, CookieOptions, TenantScopeContext } from './trpc/context.ts';
 export {
   router,
   mergeRouters,
@@ -96,6 +96,7 @@ export {
   publicProcedure,
   authedProcedure,
   tenantProcedure,
+  portalProcedure,
   findUndeclaredProcedures,
   findNulCharacter,
   listProcedures,

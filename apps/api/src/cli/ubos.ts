@@ -30,7 +30,7 @@ async function run(argv: readonly string[]): Promise<number> {
         const access =
           permission === undefined
             ? 'UNDECLARED'
-            : permission === 'public' || permission === 'authenticated' || permissions.has(permission)
+            : permission === 'public' || permission === 'authenticated' || permission === 'portal' || permissions.has(permission)
               ? permission
               : `${permission} (UNDECLARED: no module declares this permission)`;
         process.stdout.write(`${type.padEnd(12)} ${path.padEnd(48)} ${access}\n`);

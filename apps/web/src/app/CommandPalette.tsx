@@ -26,6 +26,8 @@ const groupLabels: Record<string, string> = {
   project: 'Projects',
   task: 'Tasks',
   email_thread: 'Emails',
+  file: 'Files',
+  approval: 'Approvals',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -47,6 +49,8 @@ export function hrefFor(hit: Hit): string {
       return hit.parentId ? `/files?folder=${hit.parentId}&file=${hit.id}` : `/files?file=${hit.id}`;
     case 'email_thread':
       return `/inbox/${hit.id}`;
+    case 'approval':
+      return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
     default:
       return '/';
   }

@@ -1,4 +1,5 @@
 import { defineAction, type ActionDefinition } from '@ubos/platform';
+import { z } from 'zod';
 import {
   attachedDto,
   attachToProjectInput,
@@ -6,12 +7,15 @@ import {
   createdRequestActionDto,
   createFolderFromTemplateInput,
   createRequestInput,
+  finishedRequestDto,
+  linkUploadResultDto,
   settingsSchema,
   updateSettingsInput,
 } from './contracts.ts';
 import * as service from './service.ts';
-import { attachToProject } from './service-files.ts';
+import { attachToProject, downloadUrl } from './service-files.ts';
 import { createFromTemplate } from './service-folders.ts';
+import { completeRequestUpload, createRequestUpload, finishRequest } from './service-links.ts';
 import { openRequest } from './service-requests.ts';
 
 /**
@@ -59,4 +63,80 @@ export const createRequestAction = defineAction({
   },
 });
 
-export const filesActions: readonly ActionDefinition[] = [updateSettingsAction, createFolderFromTemplateAction, attachToProjectAction, createRequestAction];
+/**
+ * A signed download URL (at most 300 s) of a file's current version, for another domain that
+ * decided the caller may have it (the client portal, for a file in a folder shared with the
+ * session's client). Writes nothing and is not idempotent: its output, a short-lived credential,
+ * is never stored.
+ */
+export const signDownloadAction = defineAction({
+  name: 'files.signDownload',
+  description: "A short-lived signed download URL of a file's current version (for a caller that checked access itself)",
+  input: z.object({ fileId: z.uuid() }),
+  output: z.object({ url: z.string(), filename: z.string(), contentType: z.string(), expiresAt: z.string() }),
+  idempotent: false,
+  run: async (input, ctx) => {
+    const signed = await downloadUrl(ctx, { id: input.fileId, disposition: 'attachment' });
+    return { url: signed.url, filename: signed.filename, contentType: signed.contentType, expiresAt: signed.expiresAt.toISOString() };
+  },
+});
+
+/**
+ * A file request's three upload steps addressed by request id, for a caller that checked who may
+ * upload into it (the client portal: a request of the portal session's client) — the same rules as
+ * the public link (limits, types, sniffing, slots). The upload form is a short-lived credential:
+ * `files.createRequestUpload` is not idempotent and its output is never stored; completing and
+ * finishing are idempotent per key and store no secret.
+ */
+export const createRequestUploadAction = defineAction({
+  name: 'files.createRequestUpload',
+  description: 'An upload form into a file request (for a caller that checked who may upload); writes a pending upload',
+  input: z.object({
+    requestId: z.uuid(),
+    name: z.string().min(1).max(255),
+    contentType: z.string().min(3).max(255),
+    size: z.number().int().min(1),
+    uploaderName: z.string().max(200).optional(),
+    uploaderEmail: z.string().max(254).optional(),
+  }),
+  output: z.object({
+    uploadId: z.uuid(),
+    method: z.literal('POST'),
+    url: z.string(),
+    fields: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+    size: z.number().int(),
+  }),
+  idempotent: false,
+  run: async (input, ctx) => {
+    const ticket = await createRequestUpload(ctx, input);
+    return { ...ticket, expiresAt: ticket.expiresAt.toISOString() };
+  },
+});
+
+export const completeRequestUploadAction = defineAction({
+  name: 'files.completeRequestUpload',
+  description: 'Completes an upload into a file request: checks the bytes and keeps the file if the request still has room',
+  input: z.object({ requestId: z.uuid(), uploadId: z.uuid() }),
+  output: linkUploadResultDto,
+  run: (input, ctx) => completeRequestUpload(ctx, input),
+});
+
+export const finishRequestAction = defineAction({
+  name: 'files.finishRequest',
+  description: 'Finishes a file request (files.request.completed once); needs at least one file',
+  input: z.object({ requestId: z.uuid() }),
+  output: finishedRequestDto,
+  run: (input, ctx) => finishRequest(ctx, input.requestId),
+});
+
+export const filesActions: readonly ActionDefinition[] = [
+  updateSettingsAction,
+  createFolderFromTemplateAction,
+  attachToProjectAction,
+  createRequestAction,
+  signDownloadAction,
+  createRequestUploadAction,
+  completeRequestUploadAction,
+  finishRequestAction,
+];

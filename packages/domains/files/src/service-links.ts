@@ -114,38 +114,45 @@ export function openLink(ctx: LinkContext, input: RequestLinkInput): Promise<Req
 }
 
 export function createLinkUpload(ctx: LinkContext, input: CreateLinkUploadInput): Promise<UploadTicketDto> {
-  return withLink(ctx, input.token, async ({ domain, request, organizationName }) => {
-    refuseUnlessOpen(request, organizationName);
-    if (remaining(request) === 0) {
-      throw new DomainError(
-        'PRECONDITION_FAILED',
-        `This link has already received the ${request.max_files === 1 ? 'file' : `${request.max_files} files`} it asked for`,
-      );
-    }
-    if (request.require_uploader_name && !input.uploaderName) {
-      throw new DomainError('BAD_REQUEST', 'Tell us your name before sending files', [{ path: ['uploaderName'], message: 'Required' }]);
-    }
-    if (request.require_uploader_email && !input.uploaderEmail) {
-      throw new DomainError('BAD_REQUEST', 'Give your email address before sending files', [{ path: ['uploaderEmail'], message: 'Required' }]);
-    }
-    // Forms handed out but not yet completed are capped too, so a link cannot mint forms without end.
-    if ((await files.countPendingForRequest(domain.db<FilesDB>(), request.id)) >= request.max_files * 3) {
-      throw new DomainError('TOO_MANY_REQUESTS', 'Too many uploads are in progress on this link; finish or wait for them first');
-    }
-    return createPendingUpload(domain, await tenantRules(domain, rulesOf(request)), {
-      target: { folderId: request.folder_id },
-      name: input.name,
-      contentType: input.contentType,
-      size: input.size,
-      requestId: request.id,
-      uploaderName: input.uploaderName ?? null,
-      uploaderEmail: input.uploaderEmail ?? null,
-    });
+  return withLink(ctx, input.token, (link) => createUploadFor(link, input));
+}
+
+async function createUploadFor({ domain, request, organizationName }: Resolved, input: Omit<CreateLinkUploadInput, 'token'>): Promise<UploadTicketDto> {
+  refuseUnlessOpen(request, organizationName);
+  if (remaining(request) === 0) {
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      `This link has already received the ${request.max_files === 1 ? 'file' : `${request.max_files} files`} it asked for`,
+    );
+  }
+  if (request.require_uploader_name && !input.uploaderName) {
+    throw new DomainError('BAD_REQUEST', 'Tell us your name before sending files', [{ path: ['uploaderName'], message: 'Required' }]);
+  }
+  if (request.require_uploader_email && !input.uploaderEmail) {
+    throw new DomainError('BAD_REQUEST', 'Give your email address before sending files', [{ path: ['uploaderEmail'], message: 'Required' }]);
+  }
+  // Forms handed out but not yet completed are capped too, so a link cannot mint forms without end.
+  if ((await files.countPendingForRequest(domain.db<FilesDB>(), request.id)) >= request.max_files * 3) {
+    throw new DomainError('TOO_MANY_REQUESTS', 'Too many uploads are in progress on this link; finish or wait for them first');
+  }
+  return createPendingUpload(domain, await tenantRules(domain, rulesOf(request)), {
+    target: { folderId: request.folder_id },
+    name: input.name,
+    contentType: input.contentType,
+    size: input.size,
+    requestId: request.id,
+    uploaderName: input.uploaderName ?? null,
+    uploaderEmail: input.uploaderEmail ?? null,
   });
 }
 
 export function completeLinkUpload(ctx: LinkContext, input: CompleteLinkUploadInput): Promise<LinkUploadResultDto> {
-  return withLink(ctx, input.token, async ({ domain, request, organizationName }) => {
+  return withLink(ctx, input.token, (link) => completeUploadFor(link, input.uploadId));
+}
+
+async function completeUploadFor({ domain, request, organizationName }: Resolved, uploadId: string): Promise<LinkUploadResultDto> {
+  {
+    const input = { uploadId };
     const db = domain.db<FilesDB>();
     const blob = await files.findBlob(db, input.uploadId, { forUpdate: true });
     // Only this link's own uploads: any other id is simply not found.
@@ -176,12 +183,16 @@ export function completeLinkUpload(ctx: LinkContext, input: CompleteLinkUploadIn
       after = (await repo.findRequest(db, request.id)) ?? request;
     }
     return { status: 'accepted', name: result.file.name, remainingFiles: remaining(after) };
-  });
+  }
 }
 
 /** Finishes the request: `files.request.completed` is emitted once, by the one UPDATE that completes it. */
 export function finishLink(ctx: LinkContext, input: FinishRequestLinkInput): Promise<FinishedRequestDto> {
-  return withLink(ctx, input.token, async ({ domain, request, organizationName }) => {
+  return withLink(ctx, input.token, (link) => finishFor(link));
+}
+
+async function finishFor({ domain, request, organizationName }: Resolved): Promise<FinishedRequestDto> {
+  {
     const db = domain.db<FilesDB>();
     const completed = await repo.completeRequest(db, request.id);
     if (!completed) {
@@ -211,5 +222,32 @@ export function finishLink(ctx: LinkContext, input: FinishRequestLinkInput): Pro
       { aggregateId: completed.id },
     );
     return { state: 'completed', filesReceived: completed.files_received };
-  });
+  }
+}
+
+/**
+ * The same three steps for a request addressed by id inside the tenant's transaction, for another
+ * domain that checked who may upload (the client portal: a request of the portal session's client).
+ * The uploader's name and email are the caller's.
+ */
+async function byId(domain: DomainContext, requestId: string): Promise<Resolved> {
+  const request = await repo.findRequest(domain.db<FilesDB>(), requestId, { forUpdate: false });
+  if (!request) throw new NotFoundError('File request', requestId);
+  const organization = await domain.db<FilesDB>().selectFrom('files.organizations').select('name').where('tenant_id', '=', domain.tenantId).executeTakeFirst();
+  return { domain, request, organizationName: organization?.name ?? '' };
+}
+
+export async function createRequestUpload(
+  domain: DomainContext,
+  input: { requestId: string } & Omit<CreateLinkUploadInput, 'token'>,
+): Promise<UploadTicketDto> {
+  return createUploadFor(await byId(domain, input.requestId), input);
+}
+
+export async function completeRequestUpload(domain: DomainContext, input: { requestId: string; uploadId: string }): Promise<LinkUploadResultDto> {
+  return completeUploadFor(await byId(domain, input.requestId), input.uploadId);
+}
+
+export async function finishRequest(domain: DomainContext, requestId: string): Promise<FinishedRequestDto> {
+  return finishFor(await byId(domain, requestId));
 }

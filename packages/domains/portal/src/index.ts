@@ -1,3 +1,4 @@
 export { portalModule } from './module.ts';
 export { portalRouter, type PortalRouter } from './router.ts';
+export { portalCookieName, portalSessionFromCookie, resolvePortalSession } from './sessions.ts';
 export * from './contracts.ts';

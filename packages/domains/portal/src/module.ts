@@ -1,7 +1,7 @@
 import { defineDomain, grants } from '@ubos/platform';
 import { portalMigrations } from '../migrations/index.ts';
 import { portalActions } from './actions.ts';
-import { settingsUpdated } from './contracts.ts';
+import { portalEvents } from './contracts.ts';
 import { portalSubscriptions } from './handlers.ts';
 import { portalRouter } from './router.ts';
 
@@ -10,11 +10,17 @@ export const portalModule = defineDomain({
   name: 'portal',
   router: portalRouter,
   migrations: portalMigrations,
+  // Staff permissions only: the client's procedures declare the 'portal' access level (§3).
   permissions: {
     'portal.settings.read': grants.everyone,
     'portal.settings.manage': grants.managers,
+    'portal.users.read': grants.everyone,
+    'portal.users.manage': grants.staff,
+    'portal.approvals.read': grants.everyone,
+    'portal.approvals.manage': grants.staff,
+    'portal.shares.manage': grants.staff,
   },
-  events: [settingsUpdated],
+  events: portalEvents,
   subscriptions: portalSubscriptions,
   actions: portalActions,
 });

@@ -1,6 +1,7 @@
 import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
+import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
@@ -8,7 +9,7 @@ import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.*, projects.* and files.* events into search documents. Each payload is parsed through its
+ * Turns crm.*, projects.*, files.* and portal approval events into search documents. Each payload is parsed through its
  * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`, `@ubos/files/contracts`), then mapped to the few
  * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
@@ -115,6 +116,23 @@ on<PayloadOf<typeof communications.threadLinked | typeof communications.threadUn
       }
     : { kind: 'delete', type: 'email_thread', id: p.thread_id },
 );
+// Deliverables sent to a client for approval (the client portal); a withdrawn one leaves the index.
+on([portal.approvalRequested], (p) => ({
+  kind: 'upsert',
+  type: 'approval',
+  fields: { id: p.approval_id, title: text(p.title), subtitle: `Approval, version ${p.version}`, clientId: p.client_id },
+}));
+on([portal.approvalSubmitted], (p) => ({
+  kind: 'upsert',
+  type: 'approval',
+  fields: {
+    id: p.approval_id,
+    title: text(p.title),
+    subtitle: p.decision === 'approved' ? `Approved (version ${p.version})` : `Changes requested (version ${p.version})`,
+    clientId: p.client_id,
+  },
+}));
+on([portal.approvalCancelled], (p) => ({ kind: 'delete', type: 'approval', id: p.approval_id }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

@@ -13,6 +13,7 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   file: 'files.read',
   // Only threads on a client are indexed (a private mailbox stays out of search).
   email_thread: 'communications.read',
+  approval: 'portal.approvals.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
+import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
 import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
@@ -29,7 +30,7 @@ afterAll(async () => {
 function isContract(value: unknown): value is EventContract {
   return typeof value === 'object' && value !== null && 'type' in value && 'payload' in value && 'version' in value;
 }
-const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files), ...Object.values(communications)];
+const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files), ...Object.values(communications), ...Object.values(portal)];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
 
@@ -67,6 +68,7 @@ describe('indexer vs published contracts', () => {
       participants: ['jane@contract.example', 'anna@firm.example'],
       client_ids: clientIds,
     });
+    const approvalId = uuidv7();
     const file = (id: string, name: string) => ({
       file_id: id,
       folder_id: uuidv7(),
@@ -167,6 +169,19 @@ describe('indexer vs published contracts', () => {
         },
       ],
       [
+        portal.approvalRequested,
+        {
+          approval_id: approvalId,
+          client_id: clientId,
+          title: 'Contract homepage',
+          kind: 'text',
+          file_id: null,
+          version: 1,
+          requested_by: null,
+          new_version: false,
+        },
+      ],
+      [
         projects.taskMoved,
         {
           task_id: taskId,
@@ -207,6 +222,7 @@ describe('indexer vs published contracts', () => {
       task: [[taskId, 'Contract Task', 'open']],
       file: [[fileId, 'Contract signed.pdf', null]],
       email_thread: [[threadId, 'Contract renewal', 'jane@contract.example, anna@firm.example']],
+      approval: [[approvalId, 'Contract homepage', 'Approval, version 1']],
     });
   });
 

@@ -15,6 +15,7 @@ import {
 import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
+import * as portal from '@ubos/portal/contracts';
 import { z } from 'zod';
 
 const uuid = z.uuid();
@@ -183,6 +184,25 @@ const templates: readonly Template[] = [
     const names = p.file_names.length > 3 ? `${p.file_names.slice(0, 3).join(', ')} and ${p.file_names.length - 3} more` : p.file_names.join(', ');
     return `${who} sent ${count(p.file_names.length, 'file')} for "${p.label}"${names ? `: ${names}` : ''}`;
   }),
+  // The client portal (§3): the portal user, by name, is the one acting on its own events.
+  template(portal.userInvited, (p) => `${p.name} ${p.reinvited ? 'invited again' : 'invited'} to the client portal (${p.email})`),
+  template(
+    portal.userRevoked,
+    (p) => `${p.name}'s client portal access revoked${p.sessions_ended > 0 ? ` (${count(p.sessions_ended, 'session')} ended)` : ''}`,
+  ),
+  template(portal.accessed, (p) => `${p.name} signed in to the client portal`),
+  template(portal.signedOut, (p) => `${p.name} signed out of the client portal${p.everywhere ? ' on every device' : ''}`),
+  template(portal.approvalRequested, (p) =>
+    p.new_version ? `Version ${p.version} of "${p.title}" is waiting for the client's approval` : `Approval requested from the client: "${p.title}"`,
+  ),
+  template(portal.approvalSubmitted, (p) =>
+    p.decision === 'approved'
+      ? `${p.portal_user_name} approved "${p.title}"${p.kind === 'file' ? ` (version ${p.version})` : ''}`
+      : `${p.portal_user_name} asked for changes to "${p.title}"${p.kind === 'file' ? ` (version ${p.version})` : ''}${p.comment ? `: ${p.comment.length > 120 ? `${p.comment.slice(0, 117)}...` : p.comment}` : ''}`,
+  ),
+  template(portal.approvalCancelled, (p) => `Approval withdrawn: "${p.title}"`),
+  template(portal.sharesUpdated, (p) => `Shared in the client portal: ${count(p.folder_ids.length, 'folder')}, ${count(p.task_ids.length, 'task')}`),
+  template(portal.clientNotified, (p) => `Client portal notice sent to ${p.recipients === 1 ? '1 person' : `${p.recipients} people`}: ${p.subject}`),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 

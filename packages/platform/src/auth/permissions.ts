@@ -75,5 +75,11 @@ export class PermissionCatalog {
   }
 }
 
-/** Procedure-level access declaration: a permission, or one of the two non-tenant levels. */
-export type Access = Permission | 'public' | 'authenticated';
+/**
+ * Procedure-level access declaration: a permission, one of the two non-tenant levels, or
+ * 'portal' (only a client portal session, scoped to its one client of one tenant; §3).
+ */
+export type Access = Permission | 'public' | 'authenticated' | 'portal';
+
+/** The access levels that are not permissions of the matrix. */
+export const accessLevels = ['public', 'authenticated', 'portal'] as const;

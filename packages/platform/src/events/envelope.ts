@@ -1,11 +1,15 @@
 import { z } from 'zod';
 
-export const eventTypePattern = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*){2,}$/;
+/**
+ * `domain.entity.happened`, or `domain.happened` for an event about the domain's principal itself
+ * (the portal's public `portal.accessed`, issue 14).
+ */
+export const eventTypePattern = /^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*){1,}$/;
 
 export const eventEnvelopeSchema = z.object({
   id: z.uuid(),
   tenant_id: z.uuid(),
-  type: z.string().regex(eventTypePattern, 'event type must look like "domain.entity.happened"'),
+  type: z.string().regex(eventTypePattern, 'event type must look like "domain.entity.happened" or "domain.happened"'),
   version: z.number().int().min(1),
   payload: z.record(z.string(), z.unknown()),
   actor_id: z.uuid().nullable(),
@@ -36,7 +40,7 @@ export function defineEvent<Type extends string, Payload extends Record<string, 
   payload: z.ZodType<Payload>;
 }): EventContract<Type, Payload> {
   if (!eventTypePattern.test(definition.type)) {
-    throw new Error(`Event type "${definition.type}" must look like "domain.entity.happened"`);
+    throw new Error(`Event type "${definition.type}" must look like "domain.entity.happened" or "domain.happened"`);
   }
   return definition;
 }

@@ -9,7 +9,7 @@ import { migrateDatabase } from '../db/migrate-all.ts';
 import { APP_ROLE, OWNER_ROLE, ensureRoles, withCredentials } from '../db/roles.ts';
 import { createLogger } from '../logger.ts';
 import { MemoryRateLimiter } from '../rate-limit.ts';
-import type { Context, CookieJar, CookieOptions, SessionInfo } from '../trpc/context.ts';
+import type { Context, CookieJar, CookieOptions, PortalSessionInfo, SessionInfo } from '../trpc/context.ts';
 import { PermissionCatalog, type Role } from '../auth/permissions.ts';
 import { createDomainRuntime, type DomainRuntime, type EventAdminRuntime } from '../domain/runtime.ts';
 import type { DomainModule } from '../module.ts';
@@ -142,6 +142,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export interface TestContextOptions {
   db: Database;
   session?: SessionInfo | null;
+  /** A client portal session (§3); a separate principal from `session`. */
+  portal?: PortalSessionInfo | null;
   config?: Config;
   ip?: string;
   cookies?: CookieJar;
@@ -175,6 +177,7 @@ export function testContext(options: TestContextOptions): Context {
     ip: options.ip ?? '127.0.0.1',
     userAgent: 'vitest',
     session: options.session ?? null,
+    portal: options.portal ?? null,
     runtime: options.runtime ?? testRuntime(options.modules, options.events ?? null),
   };
 }

@@ -20,6 +20,23 @@ export interface SessionInfo {
   expiresAt: Date;
 }
 
+/**
+ * The client portal principal (§3): a contact of one client of one tenant, signed in through a
+ * magic link. A separate principal from staff: it never carries a SessionInfo, and only
+ * `portalProcedure`s accept it. Resolved by the portal domain from its own cookie.
+ */
+export interface PortalSessionInfo {
+  sessionId: string;
+  portalUserId: string;
+  tenantId: string;
+  clientId: string;
+  contactId: string;
+  email: string;
+  name: string;
+  /** The absolute end of the session (the idle timeout may end it sooner). */
+  expiresAt: Date;
+}
+
 export interface CookieOptions {
   maxAgeSeconds?: number;
   expires?: Date;
@@ -48,6 +65,8 @@ export interface Context {
   ip: string;
   userAgent: string | null;
   session: SessionInfo | null;
+  /** The client portal session of the request, if any (never a staff session; §3). */
+  portal?: PortalSessionInfo | null;
   /** What the host built from the module list: permission catalog, action registry, event admin. */
   runtime: DomainRuntime;
 }
@@ -64,5 +83,12 @@ export interface TenantContext extends Context {
   session: SessionInfo;
   tenant: TenantScopeContext;
   /** The tenant transaction as services receive it: typed db, emit, actor and correlation ids. */
+  domain: DomainContext;
+}
+
+/** What portal procedures add: the portal principal and the DomainContext of its tenant transaction. */
+export interface PortalContext extends Context {
+  portal: PortalSessionInfo;
+  /** The tenant transaction; actorId is the portal user's id. */
   domain: DomainContext;
 }

@@ -6,10 +6,10 @@ import { DomainError, issuesOf, toTRPCError } from '../errors.ts';
 import { procedureCalls, procedureDuration } from '../metrics.ts';
 import type { TakeResult, TokenBucket } from '../rate-limit.ts';
 import { withSpan } from '../tracing.ts';
-import type { Context, TenantContext } from './context.ts';
+import type { Context, PortalContext, TenantContext } from './context.ts';
 
 export interface Meta {
-  /** Every procedure declares its access: a permission from the matrix, 'public' or 'authenticated'. */
+  /** Every procedure declares its access: a permission from the matrix, 'public', 'authenticated' or 'portal'. */
   permission?: Access;
   /**
    * What a call costs against the caller's budgets: queries 1 unit and mutations 5 by default;
@@ -104,6 +104,18 @@ async function chargeCall(ctx: Context, type: string, meta: Meta): Promise<void>
         refusal: 'Your organization is sending too many requests',
       });
     }
+  } else if (ctx.portal) {
+    // A client portal session (§3) spends its own user budget and its firm's tenant budget.
+    budgets.push(
+      {
+        bucket: callBucket(`calls:portal-user:${ctx.portal.portalUserId}`, ctx.config.RATE_LIMIT_UNITS_PER_USER),
+        refusal: 'You are sending requests too quickly',
+      },
+      {
+        bucket: callBucket(`calls:tenant:${ctx.portal.tenantId}`, ctx.config.RATE_LIMIT_UNITS_PER_TENANT),
+        refusal: 'Too many requests reach this portal right now',
+      },
+    );
   }
   let result: TakeResult;
   try {
@@ -223,6 +235,46 @@ export const tenantProcedure = observed.use(async ({ ctx, meta, path, next, getR
   return committed;
 });
 
+/**
+ * A client portal procedure (§3): only a portal session may call it (a staff session is
+ * UNAUTHORIZED here, as a portal session is on every tenant procedure). It runs in withTenant()
+ * of the portal user's tenant, so RLS scopes every query to that tenant and the writes and their
+ * events commit together; the actor is the portal user. Scoping to the one client is the
+ * service's job: every portal query takes `ctx.portal.clientId`, never a client id from input.
+ */
+export const portalProcedure = observed.meta({ permission: 'portal' }).use(async ({ ctx, path, next, getRawInput }) => {
+  const portal = ctx.portal;
+  if (!portal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to the client portal to continue' });
+  await refuseNulCharacters(getRawInput);
+  const afterCommit: (() => Promise<void>)[] = [];
+  const committed = await withTenant(ctx.db, { tenantId: portal.tenantId, userId: null }, async (trx) => {
+    const domain = createDomainContext({
+      trx,
+      tenantId: portal.tenantId,
+      actorId: portal.portalUserId,
+      correlationId: ctx.correlationId,
+      causationId: null,
+      log: ctx.log,
+      services: ctx.runtime.services,
+      afterCommit: (task) => {
+        afterCommit.push(task);
+      },
+    });
+    const portalCtx: PortalContext = { ...ctx, portal, domain };
+    const result = await next({ ctx: portalCtx });
+    if (!result.ok) throw result.error;
+    return result;
+  });
+  for (const task of afterCommit) {
+    try {
+      await task();
+    } catch (error) {
+      ctx.log.error({ err: error, path }, 'after-commit task failed');
+    }
+  }
+  return committed;
+});
+
 export interface UndeclaredProcedure {
   path: string;
   reason: string;
@@ -243,7 +295,7 @@ export function findUndeclaredProcedures(appRouter: AnyRouter, permissions: Perm
     const permission = procedure._def.meta?.permission;
     if (!permission) {
       problems.push({ path, reason: 'no permission declared' });
-    } else if (permission !== 'public' && permission !== 'authenticated' && !permissions.has(permission)) {
+    } else if (permission !== 'public' && permission !== 'authenticated' && permission !== 'portal' && !permissions.has(permission)) {
       problems.push({ path, reason: `unknown permission ${String(permission)}` });
     }
   }

@@ -33,11 +33,12 @@ import { statusTone as projectTone } from '../projects/statusTone.ts';
 import { TimelineList } from '../timeline/TimelineList.tsx';
 import { ScopedFiles } from '../files/ScopedFiles.tsx';
 import { ClientEmailsTab } from '../inbox/ClientEmailsTab.tsx';
+import { ClientPortalTab } from '../portal/ClientPortalTab.tsx';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { clientStatusTone } from './statusTone.ts';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
 
-type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'emails' | 'notes' | 'timeline';
+type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'emails' | 'notes' | 'portal' | 'timeline';
 
 export default function ClientProfilePage() {
   const { id = '' } = useParams();
@@ -123,6 +124,7 @@ export default function ClientProfilePage() {
           ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
           ...(canEmails ? [{ id: 'emails' as const, label: 'Emails' }] : []),
           { id: 'notes', label: 'Notes' },
+          { id: 'portal', label: 'Portal' },
           { id: 'timeline', label: 'Timeline' },
         ]}
         value={tab}
@@ -136,6 +138,7 @@ export default function ClientProfilePage() {
         {tab === 'files' && canFiles ? <ScopedFiles scope={{ clientId: id }} /> : null}
         {tab === 'emails' && canEmails ? <ClientEmailsTab clientId={id} /> : null}
         {tab === 'notes' ? <NotesTab clientId={id} /> : null}
+        {tab === 'portal' ? <ClientPortalTab clientId={id} /> : null}
         {tab === 'timeline' ? <TimelineTab clientId={id} /> : null}
       </div>
       {editing ? <ClientFormDialog client={c} onClose={() => setEditing(false)} /> : null}

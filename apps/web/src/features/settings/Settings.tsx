@@ -12,8 +12,9 @@ import { IntegrationsTab } from './Integrations.tsx';
 import { EmailAccountsTab } from '../inbox/EmailAccounts.tsx';
 import { EmailSettingsTab } from '../communications/EmailSettings.tsx';
 import { NotificationPreferencesTab } from '../communications/NotificationPreferences.tsx';
+import { PortalSettingsTab } from '../portal/PortalSettings.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'mailboxes' | 'notifications' | 'email';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'mailboxes' | 'notifications' | 'email' | 'portal';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -26,6 +27,7 @@ export default function SettingsPage() {
   const canMailboxes = useCan('communications.mailbox.use');
   const canNotifications = useCan('communications.notifications.use');
   const canOutgoing = useCan('communications.outgoing.read');
+  const canPortal = useCan('portal.settings.read');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -38,6 +40,7 @@ export default function SettingsPage() {
     ...(canMailboxes ? [{ id: 'mailboxes' as const, label: 'Email accounts' }] : []),
     ...(canNotifications ? [{ id: 'notifications' as const, label: 'Notifications' }] : []),
     ...(canOutgoing ? [{ id: 'email' as const, label: 'Email' }] : []),
+    ...(canPortal ? [{ id: 'portal' as const, label: 'Portal' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -57,6 +60,7 @@ export default function SettingsPage() {
         {tab === 'mailboxes' ? <EmailAccountsTab /> : null}
         {tab === 'notifications' ? <NotificationPreferencesTab /> : null}
         {tab === 'email' ? <EmailSettingsTab /> : null}
+        {tab === 'portal' ? <PortalSettingsTab /> : null}
       </div>
     </>
   );

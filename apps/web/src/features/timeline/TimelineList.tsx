@@ -11,7 +11,23 @@ const dot: Record<string, string> = {
   projects: 'bg-emerald-500',
   identity: 'bg-slate-400',
   workflow: 'bg-amber-500',
+  portal: 'bg-teal-500',
 };
+
+/**
+ * Who acted: a member of the organization by name, or — on the client portal's events, whose actor
+ * is the portal user (not a member) — the client's person named in the payload, marked as such.
+ */
+function actorLabel(entry: TimelineEntry, names: Map<string, string>): string {
+  if (!entry.actorId) return 'System';
+  const member = names.get(entry.actorId);
+  if (member) return member;
+  if (entry.type.startsWith('portal.')) {
+    const named = entry.payload.portal_user_name ?? (entry.payload.portal_user_id === entry.actorId ? entry.payload.name : undefined);
+    if (typeof named === 'string' && named) return `${named} (client portal)`;
+  }
+  return 'Someone';
+}
 
 export function TimelineList({ entries, showClient = true }: { entries: TimelineEntry[]; showClient?: boolean }) {
   const members = trpc.identity.members.list.useQuery(undefined, { staleTime: 300_000 });
@@ -36,7 +52,7 @@ export function TimelineList({ entries, showClient = true }: { entries: Timeline
                 ) : null}
               </p>
               <p className="mt-0.5 text-xs text-slate-500" title={formatDateTime(e.occurredAt)}>
-                {e.actorId ? `${names.get(e.actorId) ?? 'Someone'} · ` : 'System · '}
+                {`${actorLabel(e, names)} · `}
                 {formatRelative(e.occurredAt)} · <span className="font-mono">{e.type}</span>
               </p>
             </div>
