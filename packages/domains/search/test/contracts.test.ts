@@ -30,7 +30,13 @@ afterAll(async () => {
 function isContract(value: unknown): value is EventContract {
   return typeof value === 'object' && value !== null && 'type' in value && 'payload' in value && 'version' in value;
 }
-const exported: unknown[] = [...Object.values(crm), ...Object.values(projects), ...Object.values(files), ...Object.values(communications), ...Object.values(portal)];
+const exported: unknown[] = [
+  ...Object.values(crm),
+  ...Object.values(projects),
+  ...Object.values(files),
+  ...Object.values(communications),
+  ...Object.values(portal),
+];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
 
