@@ -220,6 +220,13 @@ const EXEMPT: Record<string, string> = {
   'files.requestLinks.createUpload': 'public, by file request token: an upload form into the one request the token names',
   'files.requestLinks.completeUpload': "public, by file request token: completes that request's own upload only",
   'files.requestLinks.finish': 'public, by file request token: finishes the one request the token names',
+  'scheduling.booking.page': 'public, by site and page slug: the active types of that one page',
+  'scheduling.booking.slots': 'public, by site and page slug: free times of one type of that page',
+  'scheduling.booking.book': 'public, by site and page slug: books into the tenant the slug names',
+  'scheduling.booking.appointment': 'public, by manage token: the one appointment the token names',
+  'scheduling.booking.manageSlots': 'public, by manage token: free times to move the one appointment the token names',
+  'scheduling.booking.reschedule': 'public, by manage token: moves the one appointment the token names',
+  'scheduling.booking.cancel': 'public, by manage token: cancels the one appointment the token names',
 };
 
 // ---------------------------------------------------------------- the modules' own cases

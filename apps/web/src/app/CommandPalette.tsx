@@ -25,6 +25,7 @@ const groupLabels: Record<string, string> = {
   deal: 'Deals',
   project: 'Projects',
   task: 'Tasks',
+  appointment: 'Appointments',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -44,6 +45,8 @@ export function hrefFor(hit: Hit): string {
     case 'file':
       // The Files page opens the folder and the file's drawer from the URL.
       return hit.parentId ? `/files?folder=${hit.parentId}&file=${hit.id}` : `/files?file=${hit.id}`;
+    case 'appointment':
+      return `/scheduling?appointment=${hit.id}`;
     default:
       return '/';
   }
@@ -55,6 +58,7 @@ const pages = [
   { label: 'Contacts', to: '/contacts' },
   { label: 'Deals', to: '/deals' },
   { label: 'Projects', to: '/projects' },
+  { label: 'Scheduling', to: '/scheduling' },
   { label: 'Timeline', to: '/timeline' },
   { label: 'Workflows', to: '/workflows' },
   { label: 'Settings', to: '/settings' },

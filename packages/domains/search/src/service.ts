@@ -11,6 +11,7 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   project: 'projects.project.read',
   task: 'projects.project.read',
   file: 'files.read',
+  appointment: 'scheduling.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {
