@@ -76,8 +76,11 @@ export function dayAhead(days: number): Date {
 }
 
 /** A tenant with a site, hosts working every day all day in UTC, and a type on page "team". */
-export async function bookingTenant(db: Database, options: { hosts?: number; type?: Partial<CreateTypeInput>; timeZone?: string } = {}) {
-  const owner = actor(db);
+export async function bookingTenant(
+  db: Database,
+  options: { hosts?: number; type?: Partial<CreateTypeInput>; timeZone?: string; owner?: ReturnType<typeof actor> } = {},
+) {
+  const owner = options.owner ?? actor(db);
   const slug = `org-${uuidv7().slice(-12)}`;
   await owner.caller.site.set({ slug, name: 'Acme Studio' });
   const hostIds = [owner.userId];
