@@ -30,6 +30,9 @@ export const router = createBrowserRouter([
   { path: '/accept-invitation', lazy: page(() => import('./features/auth/Invite.tsx')), errorElement: <RouteError /> },
   // A file request's public page: no session, outside the signed-in shell (files' requestLinkPath).
   { path: '/upload/:token', lazy: page(() => import('./features/public/FileRequestPage.tsx')), errorElement: <RouteError /> },
+  // Scheduling's public pages: book (site + page slug) and the attendee's manage link (scheduling's manageLinkPath).
+  { path: '/book/manage/:token', lazy: page(() => import('./features/public/ManageBookingPage.tsx')), errorElement: <RouteError /> },
+  { path: '/book/:tenantSlug/:pageSlug', lazy: page(() => import('./features/public/BookingPage.tsx')), errorElement: <RouteError /> },
   {
     path: '/',
     element: <RequireAuth />,
@@ -46,6 +49,7 @@ export const router = createBrowserRouter([
       { path: 'projects', lazy: page(() => import('./features/projects/ProjectList.tsx')) },
       { path: 'projects/:id', lazy: page(() => import('./features/projects/ProjectBoard.tsx')) },
       { path: 'files', lazy: page(() => import('./features/files/FilesPage.tsx')) },
+      { path: 'scheduling', lazy: page(() => import('./features/scheduling/SchedulingPage.tsx')) },
       { path: 'timeline', lazy: page(() => import('./features/timeline/TimelinePage.tsx')) },
       { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
       { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },

@@ -20,6 +20,7 @@ const nav = [
   { to: '/deals', label: 'Deals', icon: 'deals', permission: 'crm.deal.read' },
   { to: '/projects', label: 'Projects', icon: 'projects', permission: 'projects.project.read' },
   { to: '/files', label: 'Files', icon: 'files', permission: 'files.read' },
+  { to: '/scheduling', label: 'Scheduling', icon: 'calendar', permission: 'scheduling.read' },
   { to: '/timeline', label: 'Timeline', icon: 'timeline', permission: 'timeline.read' },
   { to: '/workflows', label: 'Workflows', icon: 'workflow', permission: 'workflow.definition.read' },
 ] as const;

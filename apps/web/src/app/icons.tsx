@@ -17,6 +17,7 @@ const paths: Record<string, string> = {
   upload: 'M10 13V4m0 0L6.5 7.5M10 4l3.5 3.5M4 14v2h12v-2',
   check: 'M4.5 10.5 8 14l7.5-8',
   files: 'M3 5h5l1.5 2H17v8a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V5Z',
+  calendar: 'M4 5h12a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm-1 4h14M7 3v4M13 3v4',
 };
 
 export function Icon({ name, className }: { name: keyof typeof paths | string; className?: string }) {

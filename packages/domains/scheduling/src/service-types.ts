@@ -167,7 +167,12 @@ export async function getSite(ctx: DomainContext): Promise<{ slug: string; name:
   return row ? { slug: row.slug, name: row.name } : null;
 }
 
+/** Addresses the web app uses itself under /book/. */
+const reservedSlugs = new Set(['manage']);
+
 export async function setSite(ctx: DomainContext, input: SiteInput): Promise<{ slug: string; name: string }> {
+  if (reservedSlugs.has(input.slug))
+    throw new DomainError('BAD_REQUEST', 'This booking address is reserved; choose another', [{ path: ['slug'], message: 'Reserved' }]);
   try {
     const row = await repo.upsertSite(ctx.db<SchedulingDB>(), ctx.tenantId, input);
     await ctx.emit(siteUpdated, { slug: row.slug, name: row.name }, { aggregateId: ctx.tenantId });

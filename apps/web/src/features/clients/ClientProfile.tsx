@@ -32,11 +32,12 @@ import { NewProjectDialog } from '../projects/NewProjectDialog.tsx';
 import { statusTone as projectTone } from '../projects/statusTone.ts';
 import { TimelineList } from '../timeline/TimelineList.tsx';
 import { ScopedFiles } from '../files/ScopedFiles.tsx';
+import { ClientAppointments } from '../scheduling/ClientAppointments.tsx';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { clientStatusTone } from './statusTone.ts';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
 
-type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'notes' | 'timeline';
+type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'appointments' | 'notes' | 'timeline';
 
 export default function ClientProfilePage() {
   const { id = '' } = useParams();
@@ -47,6 +48,7 @@ export default function ClientProfilePage() {
   const tab = (params.get('tab') as Tab | null) ?? 'overview';
   const canWrite = useCan('crm.client.write');
   const canFiles = useCan('files.read');
+  const canScheduling = useCan('scheduling.read');
   const [editing, setEditing] = useState(false);
   const client = trpc.crm.clients.get.useQuery({ id });
   const refresh = (c: { id: string }) => {
@@ -119,6 +121,7 @@ export default function ClientProfilePage() {
           { id: 'deals', label: 'Deals' },
           { id: 'projects', label: 'Projects' },
           ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
+          ...(canScheduling ? [{ id: 'appointments' as const, label: 'Appointments' }] : []),
           { id: 'notes', label: 'Notes' },
           { id: 'timeline', label: 'Timeline' },
         ]}
@@ -131,6 +134,7 @@ export default function ClientProfilePage() {
         {tab === 'deals' ? <DealsTab clientId={id} /> : null}
         {tab === 'projects' ? <ProjectsTab clientId={id} /> : null}
         {tab === 'files' && canFiles ? <ScopedFiles scope={{ clientId: id }} /> : null}
+        {tab === 'appointments' && canScheduling ? <ClientAppointments clientId={id} /> : null}
         {tab === 'notes' ? <NotesTab clientId={id} /> : null}
         {tab === 'timeline' ? <TimelineTab clientId={id} /> : null}
       </div>
