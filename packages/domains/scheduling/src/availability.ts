@@ -1,12 +1,13 @@
-import { DateTime } from 'luxon';
+import { IANAZone } from 'luxon';
 
 /**
  * Availability as a pure function (no I/O): weekly hours in each host's own IANA time zone, date
  * overrides and holidays become absolute intervals, busy time (appointments with their buffers,
  * external calendar events) is subtracted, and the slot grid is laid over what is left. Wall
- * times are turned into instants once per local day with luxon (Intl time-zone data), so a DST
- * change moves the hours with the host's clock; everything after that is integer arithmetic on
- * epoch milliseconds over sorted, merged intervals.
+ * times become instants through the zone's UTC offset (luxon's IANAZone over the runtime's Intl
+ * time-zone data), asked twice per boundary so a DST change moves the hours with the host's
+ * clock; everything else is integer arithmetic on epoch milliseconds over sorted, merged
+ * intervals (no date objects in the loops).
  */
 
 /** [start, end) minutes after local midnight; end may be 1440 (the next midnight). */
@@ -65,27 +66,82 @@ export function mergeIntervals(intervals: readonly (readonly [number, number])[]
   return merged;
 }
 
-/** The instant of a host-local wall time; a time inside a spring-forward gap moves forward (luxon). */
-function localInstant(date: DateTime, minute: number): number {
-  if (minute >= 1440) return date.plus({ days: 1 }).startOf('day').toMillis();
-  return date.set({ hour: Math.floor(minute / 60), minute: minute % 60, second: 0, millisecond: 0 }).toMillis();
+/** A zone's UTC offset (minutes) at an instant. */
+interface Zone {
+  offset(ms: number): number;
+}
+
+const QUARTER = 15 * MINUTE;
+const zones = new Map<string, Zone>();
+
+/**
+ * The zone's offsets, cached per quarter hour of UTC: every offset change in the tz database
+ * falls on a whole quarter hour, so one Intl read per quarter hour is exact.
+ */
+export function zoneOf(name: string): Zone {
+  let zone = zones.get(name);
+  if (!zone) {
+    const iana = IANAZone.create(name);
+    if (!iana.isValid) throw new RangeError(`Unknown time zone ${name}`);
+    const cache = new Map<number, number>();
+    zone = {
+      offset(ms) {
+        const bucket = Math.floor(ms / QUARTER);
+        let offset = cache.get(bucket);
+        if (offset === undefined) {
+          if (cache.size > 100_000) cache.clear();
+          offset = iana.offset(bucket * QUARTER);
+          cache.set(bucket, offset);
+        }
+        return offset;
+      },
+    };
+    zones.set(name, zone);
+  }
+  return zone;
+}
+
+/**
+ * The instant of a wall time (`dayUtc` = Date.UTC of the local date, `minute` after its midnight,
+ * 1440 = the next midnight). Two offset reads: a time that does not exist (the spring-forward
+ * gap) moves forward by the gap; a time that exists twice (fall back) is the earlier one.
+ */
+function instantOf(zone: Zone, dayUtc: number, minute: number): number {
+  const wall = dayUtc + minute * MINUTE;
+  const guess = wall - zone.offset(wall) * MINUTE;
+  return wall - zone.offset(guess) * MINUTE;
+}
+
+/** Date.UTC of the local date of `ms` in `zone`. */
+function localDayUtc(zone: Zone, ms: number): number {
+  const local = ms + zone.offset(ms) * MINUTE;
+  return local - (((local % DAY) + DAY) % DAY);
+}
+
+function isoDate(dayUtc: number): string {
+  const d = new Date(dayUtc);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** The host-local date 'YYYY-MM-DD' of an instant. */
+export function localDate(ms: number, timeZone: string): string {
+  return isoDate(localDayUtc(zoneOf(timeZone), ms));
 }
 
 /** The host's working intervals (absolute, merged) that touch [fromMs, toMs). */
 export function workingIntervals(host: Pick<HostAvailability, 'timeZone' | 'weekly' | 'overrides' | 'holidays'>, fromMs: number, toMs: number): Interval[] {
+  const zone = zoneOf(host.timeZone);
   const out: Interval[] = [];
-  let day = DateTime.fromMillis(fromMs, { zone: host.timeZone }).startOf('day').minus({ days: 1 });
-  const last = DateTime.fromMillis(toMs, { zone: host.timeZone }).startOf('day').plus({ days: 1 });
-  if (!day.isValid) throw new RangeError(`Unknown time zone ${host.timeZone}`);
-  while (day <= last) {
-    const iso = day.toISODate() ?? '';
-    const ranges = host.overrides.get(iso) ?? (host.holidays.has(iso) ? [] : (host.weekly[String(day.weekday) as keyof WeeklyHours] ?? []));
+  const last = localDayUtc(zone, toMs) + DAY;
+  for (let day = localDayUtc(zone, fromMs) - DAY; day <= last; day += DAY) {
+    const iso = isoDate(day);
+    const weekday = String(((new Date(day).getUTCDay() + 6) % 7) + 1) as keyof WeeklyHours;
+    const ranges = host.overrides.get(iso) ?? (host.holidays.has(iso) ? [] : (host.weekly[weekday] ?? []));
     for (const [start, end] of ranges) {
-      const s = localInstant(day, start);
-      const e = localInstant(day, end);
+      const s = instantOf(zone, day, start);
+      const e = instantOf(zone, day, end);
       if (e > fromMs && s < toMs && e > s) out.push([s, e]);
     }
-    day = day.plus({ days: 1 });
   }
   return mergeIntervals(out);
 }
@@ -148,7 +204,7 @@ export function computeSlots(rules: SlotRules, hosts: readonly HostAvailability[
     if (rules.maxPerDay !== null) {
       perDay = new Map();
       for (const start of host.sameTypeStarts) {
-        const day = DateTime.fromMillis(start, { zone: host.timeZone }).toISODate() ?? '';
+        const day = localDate(start, host.timeZone);
         perDay.set(day, (perDay.get(day) ?? 0) + 1);
       }
     }
@@ -167,20 +223,6 @@ export function computeSlots(rules: SlotRules, hosts: readonly HostAvailability[
   }
   const ordered = [...starts].sort((a, b) => a - b);
   const slots: Slot[] = [];
-  const localDayCache = new Map<string, Map<number, string>>();
-  const localDay = (zone: string, ms: number): string => {
-    let cache = localDayCache.get(zone);
-    if (!cache) {
-      cache = new Map();
-      localDayCache.set(zone, cache);
-    }
-    let day = cache.get(ms);
-    if (day === undefined) {
-      day = DateTime.fromMillis(ms, { zone }).toISODate() ?? '';
-      cache.set(ms, day);
-    }
-    return day;
-  };
   for (const s of ordered) {
     const e = s + duration;
     const free: string[] = [];
@@ -189,7 +231,7 @@ export function computeSlots(rules: SlotRules, hosts: readonly HostAvailability[
       const within = p.inside.contains(s, e);
       const blocked = p.busy.overlaps(s - before, e + after);
       if (!within || blocked) continue;
-      if (p.perDay && rules.maxPerDay !== null && (p.perDay.get(localDay(p.host.timeZone, s)) ?? 0) >= rules.maxPerDay) continue;
+      if (p.perDay && rules.maxPerDay !== null && (p.perDay.get(localDate(s, p.host.timeZone)) ?? 0) >= rules.maxPerDay) continue;
       free.push(p.host.hostId);
     }
     if (rules.assignment === 'collective' ? free.length === prepared.length : free.length > 0) slots.push({ startMs: s, endMs: e, hostIds: free });
@@ -199,11 +241,13 @@ export function computeSlots(rules: SlotRules, hosts: readonly HostAvailability[
 
 /** Whether `zone` is an IANA time zone this runtime knows. */
 export function isValidTimeZone(zone: string): boolean {
-  return DateTime.now().setZone(zone).isValid;
+  return IANAZone.isValidZone(zone);
 }
 
 /** A slot's wall time in `zone`: date 'YYYY-MM-DD' and time 'HH:mm'. */
 export function wallTime(ms: number, zone: string): { date: string; time: string } {
-  const local = DateTime.fromMillis(ms, { zone });
-  return { date: local.toISODate() ?? '', time: local.toFormat('HH:mm') };
+  const local = ms + zoneOf(zone).offset(ms) * MINUTE;
+  const dayUtc = local - (((local % DAY) + DAY) % DAY);
+  const minutes = Math.floor((local - dayUtc) / MINUTE);
+  return { date: isoDate(dayUtc), time: `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}` };
 }
