@@ -1,4 +1,6 @@
 import {
+  createMailDelivery,
+  createMailTransport,
   startEventBackbone,
   type Config,
   type Database,
@@ -58,6 +60,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     retentionDays: deps.config.OUTBOX_RETENTION_DAYS,
   });
   const jobs = await startModuleJobs(deps);
+  // System mail (§7 "Mail port"): the mail relay moves committed log rows to their queue; SMTP_URL or the in-app log delivers.
+  const transport = createMailTransport(deps.config, deps.log);
+  const mail = createMailDelivery({ db: deps.db, boss: deps.boss, transport, log: deps.log, from: deps.config.MAIL_FROM });
+  await mail.start();
   // The workflow engine: claims step wake-ups and runs steps as pg-boss jobs with every module's actions.
   const workflow = createWorkflowEngine({ db: deps.db, boss: deps.boss, registry: deps.runtime.actions, log: deps.log });
   await workflow.start();
@@ -68,6 +74,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
       if (stopped) return;
       stopped = true;
       await workflow.stop();
+      await mail.stop();
+      transport.close();
       await backbone.stop();
       await Promise.all(jobs.map((name) => deps.boss.offWork(name, { wait: true })));
       log.info('workers stopped');

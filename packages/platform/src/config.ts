@@ -73,6 +73,14 @@ export const configSchema = z.object({
   MIGRATE_ON_START: booleanFromEnv.default(true),
   /** Trust X-Forwarded-* from a reverse proxy (client IP for rate limits and logs). */
   TRUST_PROXY: booleanFromEnv.default(false),
+  /** System mail through SMTP: `smtp://user:pass@host:587` or `smtps://…:465`. Without it, mail is kept in the outgoing-mail log (Settings → Email → Sent by UBOS). */
+  SMTP_URL: z
+    .string()
+    .url()
+    .refine((value) => value.startsWith('smtp://') || value.startsWith('smtps://'), { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  /** The From of system mail. */
+  MAIL_FROM: z.string().min(3).default('UBOS <no-reply@ubos.localhost>'),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** OpenTelemetry: spans exported over OTLP/HTTP to <endpoint>/v1/traces; tracing is off (and free) when unset. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),

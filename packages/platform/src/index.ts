@@ -167,3 +167,4 @@ export {
   type Tracing,
   type TracingOptions,
 } from './tracing.ts';
+export * from './mail/index.ts';

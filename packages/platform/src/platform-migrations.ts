@@ -1,5 +1,6 @@
 import type { Migration } from './db/migrations.ts';
 import { integrationsMigrations } from './integrations/migrations.ts';
+import { mailMigrations } from './mail/migrations.ts';
 import { webhookMigrations } from './webhooks/migrations.ts';
 
 /** Migrations of the `platform` schema: RLS helpers, outbox, processed events, idempotency keys. */
@@ -208,4 +209,6 @@ export const platformMigrations: Migration[] = [
       END $fn$;
     `,
   },
+  // The system-mail log and mail branding (§7 "Mail port").
+  ...mailMigrations,
 ];
