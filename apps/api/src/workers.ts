@@ -62,7 +62,14 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const jobs = await startModuleJobs(deps);
   // System mail (§7 "Mail port"): the mail relay moves committed log rows to their queue; SMTP_URL or the in-app log delivers.
   const transport = createMailTransport(deps.config, deps.log);
-  const mail = createMailDelivery({ db: deps.db, boss: deps.boss, transport, log: deps.log, from: deps.config.MAIL_FROM });
+  const mail = createMailDelivery({
+    db: deps.db,
+    boss: deps.boss,
+    transport,
+    log: deps.log,
+    from: deps.config.MAIL_FROM,
+    appUrl: deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`,
+  });
   await mail.start();
   // The workflow engine: claims step wake-ups and runs steps as pg-boss jobs with every module's actions.
   const workflow = createWorkflowEngine({ db: deps.db, boss: deps.boss, registry: deps.runtime.actions, log: deps.log });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  APP_LINK_ORIGIN,
   buildIcs,
   createBoss,
   createDomainContext,
@@ -19,6 +20,7 @@ import {
   LogMailTransport,
   MAIL_DEAD_QUEUE,
   renderSystemMail,
+  resolveAppLinks,
   sendSystemMail,
   setMailBranding,
   SmtpMailTransport,
@@ -141,6 +143,13 @@ describe('templates', () => {
     expect(lines[linkLine - 1]).toBe('Choose a new password:');
     expect(reset.text).toContain('expires in 30 minutes');
     expect(reset.subject).toBe('Reset your Acme password');
+  });
+
+  it('renders path-only links against the app-link origin, which delivery replaces with the host address', () => {
+    const rendered = renderSystemMail('notification', { title: 'Task assigned', url: '/projects/p1?task=t1' }, { name: 'Acme' });
+    expect(rendered.text).toContain(`${APP_LINK_ORIGIN}/projects/p1?task=t1`);
+    expect(resolveAppLinks(rendered.text, 'https://ubos.example.com/')).toContain('https://ubos.example.com/projects/p1?task=t1');
+    expect(renderSystemMail('notification', { title: 'x', url: '//evil.example.com/x' }, { name: 'Acme' }).html).not.toContain('evil.example.com');
   });
 
   it('strips line breaks from subjects (no header injection)', () => {

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { withTenant, type Database } from '../db/database.ts';
 import { Relay } from '../events/relay.ts';
 import type { Logger } from '../logger.ts';
+import { resolveAppLinks } from './templates.ts';
 import { describeSmtpError, isPermanentSmtpError, type MailTransport } from './transport.ts';
 import type { MailDB, SystemMailRow } from './types.ts';
 
@@ -24,6 +25,8 @@ export interface MailDeliveryOptions {
   log: Logger;
   /** The From header (`MAIL_FROM`). */
   from: string;
+  /** The app's address (PUBLIC_URL, else the host's): path-only links in messages are resolved against it when sent. */
+  appUrl?: string;
   listenConnectionString?: string;
   /** Retries after the first attempt before the job goes to the dead letter and the message shows failed (default 5). */
   retryLimit?: number;
@@ -132,8 +135,8 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         from,
         to: { email: row.to_email, name: row.to_name },
         subject: row.subject,
-        html: row.html,
-        text: row.text,
+        html: options.appUrl ? resolveAppLinks(row.html, options.appUrl) : row.html,
+        text: options.appUrl ? resolveAppLinks(row.text, options.appUrl) : row.text,
         attachments: row.attachments ?? [],
         mailId,
       });

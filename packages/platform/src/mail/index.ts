@@ -2,7 +2,9 @@
 export { mailMigrations } from './migrations.ts';
 export { systemMailStatuses, type MailDB, type SystemMailAttachment, type SystemMailDetail, type SystemMailRecord, type SystemMailStatus } from './types.ts';
 export {
+  APP_LINK_ORIGIN,
   escapeHtml,
+  resolveAppLinks,
   renderSystemMail,
   safeUrl,
   systemMailTemplates,

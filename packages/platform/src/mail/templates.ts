@@ -97,15 +97,28 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
-/** The URL when it is an absolute http(s) URL, else null: `javascript:` and friends never reach an href. */
+/**
+ * The origin path-only links (`/projects/…`) are rendered against: callers without the app's address
+ * (event handlers, workflow steps) can link into UBOS; delivery and the log screen replace it with the
+ * host's PUBLIC_URL (`resolveAppLinks`). `.invalid` never resolves, so an unreplaced link goes nowhere.
+ */
+export const APP_LINK_ORIGIN = 'https://app.ubos.invalid';
+
+/** The URL when it is an absolute http(s) URL or a path inside the app (`/x`, not `//x`), else null: `javascript:` and friends never reach an href. */
 export function safeUrl(value: string | null | undefined): string | null {
   if (!value) return null;
   try {
+    if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) return new URL(value, APP_LINK_ORIGIN).toString();
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
   } catch {
     return null;
   }
+}
+
+/** Replaces the app-link origin with the host's address (no trailing slash) in rendered HTML or text. */
+export function resolveAppLinks(rendered: string, appUrl: string): string {
+  return rendered.split(APP_LINK_ORIGIN).join(appUrl.replace(/\/+$/, ''));
 }
 
 /** One line: control characters (CR/LF in a subject would be header injection in a careless transport) become spaces. */
