@@ -2,7 +2,7 @@ import { createDomainContext, loadConfig, withTenant, type Database, type JobDef
 import type { SchedulingDB } from './db.ts';
 import { sendSchedulingMail } from './mail.ts';
 import * as repo from './repository.ts';
-import { releaseHold } from './service-appointments.ts';
+import { locationOf, releaseHold } from './service-appointments.ts';
 import { syncAllCalendars } from './service-calendars.ts';
 
 /**
@@ -38,17 +38,17 @@ export async function sendDueReminders(db: Database, log: Logger): Promise<numbe
         const appointment = await repo.findAppointment(scheduling, claimed.appointment_id);
         const type = appointment ? await repo.findType(scheduling, appointment.type_id) : undefined;
         if (!appointment || !type) return false;
+        // The manage link cannot be rebuilt (only the token's hash is stored): the reminder points to it in words.
         await sendSchedulingMail(ctx, {
-          to: appointment.attendee_email,
-          template: 'scheduling.reminder',
-          data: {
-            attendee_name: appointment.attendee_name,
-            type_name: type.name,
-            start_at: appointment.start_at.toISOString(),
-            time_zone: appointment.attendee_time_zone,
-            minutes_before: claimed.offset_minutes,
-          },
-          attachments: [],
+          kind: 'reminder',
+          to: { email: appointment.attendee_email, name: appointment.attendee_name },
+          typeName: type.name,
+          start: appointment.start_at,
+          end: appointment.end_at,
+          timeZone: appointment.attendee_time_zone,
+          location: locationOf(type),
+          manageUrl: null,
+          minutesBefore: claimed.offset_minutes,
         });
         return true;
       });

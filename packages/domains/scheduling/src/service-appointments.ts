@@ -262,7 +262,7 @@ async function basePayload(ctx: DomainContext, row: AppointmentRow, type: Appoin
   };
 }
 
-function locationOf(type: AppointmentTypeRow): string {
+export function locationOf(type: AppointmentTypeRow): string {
   const kind = { in_person: 'In person', phone: 'Phone call', video: 'Video call' }[type.location_kind];
   return type.location_detail ? `${kind}: ${type.location_detail}` : kind;
 }
@@ -294,21 +294,17 @@ async function mailAttendee(
   manageUrl: string | null,
 ): Promise<void> {
   const organization = await organizationName(ctx);
-  const ics = inviteOf(row, type, organization, kind === 'cancelled' ? 'cancel' : 'request');
   await sendSchedulingMail(ctx, {
-    to: row.attendee_email,
-    template: `scheduling.${kind}`,
-    data: {
-      attendee_name: row.attendee_name,
-      type_name: type.name,
-      organization,
-      start_at: row.start_at.toISOString(),
-      end_at: row.end_at.toISOString(),
-      time_zone: row.attendee_time_zone,
-      location: locationOf(type),
-      manage_url: manageUrl,
-    },
-    attachments: [{ filename: 'invite.ics', content: ics, contentType: `text/calendar; charset=utf-8; method=${kind === 'cancelled' ? 'CANCEL' : 'REQUEST'}` }],
+    kind,
+    to: { email: row.attendee_email, name: row.attendee_name },
+    typeName: type.name,
+    start: row.start_at,
+    end: row.end_at,
+    timeZone: row.attendee_time_zone,
+    location: locationOf(type),
+    manageUrl,
+    reason: row.cancel_reason,
+    ics: inviteOf(row, type, organization, kind === 'cancelled' ? 'cancel' : 'request'),
   });
 }
 

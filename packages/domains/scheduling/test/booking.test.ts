@@ -47,6 +47,21 @@ async function liveHostRows(db: Database, tenantId: string) {
   );
 }
 
+/** The tenant's system mail as the kernel's mail port recorded it, oldest first. */
+async function mails(db: Database, tenantId: string) {
+  return inTenant(db, tenantId, async (s) => {
+    const result = await sql<{
+      to_email: string;
+      template: string;
+      subject: string;
+      text: string;
+      attachments: { filename: string; content: string; contentType: string }[];
+    }>`
+      SELECT to_email, template, subject, text, attachments FROM platform.system_mail ORDER BY created_at, id`.execute(s);
+    return result.rows;
+  });
+}
+
 /** Double bookings in a tenant, counted by a query: pairs of live host rows that overlap. */
 async function doubleBookings(db: Database, tenantId: string): Promise<number> {
   return inTenant(db, tenantId, async (s) => {
@@ -123,6 +138,22 @@ describe('public booking', () => {
         source: 'public',
       },
     });
+
+    // The confirmation went to the attendee through the mail port, with the invitation attached.
+    const [confirmation] = await mails(testDb.db, owner.tenantId);
+    expect(confirmation).toMatchObject({
+      to_email: 'ana@example.com',
+      template: 'appointment_confirmation',
+      subject: expect.stringMatching(/^Confirmed: Intro call on /),
+    });
+    expect(confirmation?.text).toContain(`/book/manage/${booked.token}`);
+    expect(confirmation?.attachments).toEqual([
+      {
+        filename: 'invite.ics',
+        contentType: 'text/calendar; charset=utf-8; method=REQUEST',
+        content: expect.stringContaining(`UID:${booked.appointmentId}@ubos`),
+      },
+    ]);
 
     // The taken slot is gone from the list.
     const after = await guest.booking.slots({
@@ -349,6 +380,16 @@ describe('manage link', () => {
     const cancelledEvents = await events(testDb.db, owner.tenantId, [appointmentCancelled.type]);
     expect(cancelledEvents).toHaveLength(1);
     expect(cancelledEvents[0]?.event.payload).toMatchObject({ reason: 'Plans changed', by: 'attendee' });
+    // Confirmation, new time, cancellation: one stable UID, a rising SEQUENCE, METHOD:CANCEL last.
+    const sent = (await mails(testDb.db, owner.tenantId)).filter((m) => m.attachments[0]?.content.includes(`UID:${a.appointmentId}@ubos`));
+    expect(
+      sent.map((m) => [m.template, /SEQUENCE:(\d+)/.exec(m.attachments[0]?.content ?? '')?.[1], /METHOD:(\w+)/.exec(m.attachments[0]?.content ?? '')?.[1]]),
+    ).toEqual([
+      ['appointment_confirmation', '0', 'REQUEST'],
+      ['appointment_confirmation', '1', 'REQUEST'],
+      ['appointment_cancellation', '2', 'CANCEL'],
+    ]);
+    expect(sent[1]?.subject).toMatch(/^Confirmed: Intro call \(new time\) on /);
     // B is untouched.
     expect((await owner.caller.appointments.get({ id: b.appointmentId })).status).toBe('booked');
     // The freed time can be booked again.
@@ -381,6 +422,8 @@ describe('reminders', () => {
     const [first, second] = await Promise.all([sendDueReminders(testDb.db, silentLog()), sendDueReminders(testDb.db, silentLog())]);
     const third = await sendDueReminders(testDb.db, silentLog());
     expect((first ?? 0) + (second ?? 0) + third).toBe(2);
+    const reminderMails = (await mails(testDb.db, owner.tenantId)).filter((m) => m.template === 'message');
+    expect(reminderMails.map((m) => m.subject).sort()).toEqual(['Reminder: Intro call in an hour', 'Reminder: Intro call tomorrow']);
     const final = await reminders();
     expect(final.filter((r) => r.appointment_id === kept.appointmentId).map((r) => r.status)).toEqual(['sent', 'sent']);
     expect(final.filter((r) => r.appointment_id === dropped.appointmentId).map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
