@@ -147,6 +147,8 @@ export const schedulingMigrations: Migration[] = [
         host_id uuid NOT NULL,
         type_id uuid NOT NULL,
         status text NOT NULL CHECK (status IN ('held', 'booked', 'cancelled', 'completed', 'no_show')),
+        -- The appointment's own start (blocked starts earlier by the buffer): max-per-day counts it.
+        starts_at timestamptz NOT NULL,
         blocked tstzrange NOT NULL CHECK (NOT isempty(blocked)),
         PRIMARY KEY (appointment_id, host_id),
         FOREIGN KEY (tenant_id, appointment_id) REFERENCES scheduling.appointments (tenant_id, id)

@@ -117,6 +117,7 @@ export interface AppointmentHostsTable {
   host_id: string;
   type_id: string;
   status: Status;
+  starts_at: Timestamp;
   blocked: Range;
 }
 

@@ -181,15 +181,15 @@ export async function loadBusy(
 ): Promise<{ host_id: string; start_at: Date; end_at: Date; type_id: string | null; appointment_start: Date | null }[]> {
   if (hostIds.length === 0) return [];
   const window = sql`tstzrange(${from}::timestamptz, ${to}::timestamptz, '[)')`;
+  // One table, no join: the host rows carry what the computation needs.
   let appointments = db
     .selectFrom('scheduling.appointment_hosts as h')
-    .innerJoin('scheduling.appointments as a', 'a.id', 'h.appointment_id')
     .select([
       'h.host_id',
       sql<Date>`lower(h.blocked)`.as('start_at'),
       sql<Date>`upper(h.blocked)`.as('end_at'),
       sql<string | null>`h.type_id`.as('type_id'),
-      sql<Date | null>`a.start_at`.as('appointment_start'),
+      sql<Date | null>`h.starts_at`.as('appointment_start'),
     ])
     .where('h.host_id', 'in', hostIds)
     .where('h.status', 'in', ['held', 'booked'])
@@ -220,7 +220,7 @@ export async function insertAppointment(db: Db, row: Insertable<AppointmentsTabl
 /** The per-host rows carrying the no-overlap invariant; throws 23P01 when a host is taken. */
 export async function insertHostRows(
   db: Db,
-  rows: readonly { tenantId: string; appointmentId: string; hostId: string; typeId: string; status: Status; start: Date; end: Date }[],
+  rows: readonly { tenantId: string; appointmentId: string; hostId: string; typeId: string; status: Status; startsAt: Date; start: Date; end: Date }[],
 ): Promise<void> {
   await db
     .insertInto('scheduling.appointment_hosts')
@@ -231,6 +231,7 @@ export async function insertHostRows(
         host_id: row.hostId,
         type_id: row.typeId,
         status: row.status,
+        starts_at: row.startsAt,
         blocked: sql<string>`tstzrange(${row.start}::timestamptz, ${row.end}::timestamptz, '[)')`,
       })),
     )
@@ -310,7 +311,7 @@ export async function moveAppointment(
   if (!row) return undefined;
   await db
     .updateTable('scheduling.appointment_hosts')
-    .set({ blocked: sql<string>`tstzrange(${move.blockedStart}::timestamptz, ${move.blockedEnd}::timestamptz, '[)')` })
+    .set({ starts_at: move.start, blocked: sql<string>`tstzrange(${move.blockedStart}::timestamptz, ${move.blockedEnd}::timestamptz, '[)')` })
     .where('appointment_id', '=', id)
     .execute();
   return row;
@@ -322,12 +323,11 @@ export async function countUpcomingByHost(db: Db, hostIds: readonly string[], fr
   if (hostIds.length === 0) return counts;
   const rows = await db
     .selectFrom('scheduling.appointment_hosts as h')
-    .innerJoin('scheduling.appointments as a', 'a.id', 'h.appointment_id')
     .select(['h.host_id', sql<number>`count(*)::int`.as('n')])
     .where('h.host_id', 'in', hostIds)
     .where('h.status', 'in', ['held', 'booked', 'completed'])
-    .where('a.start_at', '>=', from)
-    .where('a.start_at', '<', to)
+    .where('h.starts_at', '>=', from)
+    .where('h.starts_at', '<', to)
     .groupBy('h.host_id')
     .execute();
   for (const row of rows) counts.set(row.host_id, row.n);

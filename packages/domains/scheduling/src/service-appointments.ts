@@ -223,6 +223,7 @@ export async function placeAppointment(ctx: DomainContext, input: PlaceInput): P
           hostId,
           typeId: type.id,
           status: input.status,
+          startsAt: start,
           start: blockedStart,
           end: blockedEnd,
         })),

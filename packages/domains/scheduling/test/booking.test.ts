@@ -336,8 +336,8 @@ describe('no double booking (the exclusion constraint decides)', () => {
                 attendee_time_zone, source, manage_token_hash, manage_expires_at, ical_uid)
               SELECT gen_random_uuid(), tenant_id, type_id, 'booked', start_at + interval '40 minutes', end_at + interval '40 minutes', host_ids,
                 'Direct', 'direct@example.test', 'UTC', 'staff', md5(random()::text), manage_expires_at, 'direct' FROM src RETURNING *)
-            INSERT INTO scheduling.appointment_hosts (tenant_id, appointment_id, host_id, type_id, status, blocked)
-            SELECT tenant_id, id, host_ids[1], type_id, 'booked', tstzrange(start_at, end_at + interval '15 minutes') FROM ins`.execute(s),
+            INSERT INTO scheduling.appointment_hosts (tenant_id, appointment_id, host_id, type_id, status, starts_at, blocked)
+            SELECT tenant_id, id, host_ids[1], type_id, 'booked', start_at, tstzrange(start_at, end_at + interval '15 minutes') FROM ins`.execute(s),
       ),
     ).rejects.toMatchObject({ code: '23P01', constraint: 'appointment_hosts_no_overlap' });
   });
