@@ -332,13 +332,17 @@ export type RescheduleAppointmentInput = z.infer<typeof rescheduleAppointmentInp
 export const cancelAppointmentInput = z.strictObject({ id: z.uuid(), reason: reasonSchema });
 export type CancelAppointmentInput = z.infer<typeof cancelAppointmentInput>;
 
-export const connectCalendarInput = z.strictObject({
-  provider: z.literal('caldav'),
-  serverUrl: z.url('Enter the address of the CalDAV server'),
-  username: z.string().trim().min(1).max(200),
-  password: z.string().min(1).max(500),
-  accountLabel: z.string().trim().min(1).max(200).optional(),
-});
+export const connectCalendarInput = z.discriminatedUnion('provider', [
+  z.strictObject({
+    provider: z.literal('caldav'),
+    serverUrl: z.url('Enter the address of the CalDAV server'),
+    username: z.string().trim().min(1).max(200),
+    password: z.string().min(1).max(500),
+    accountLabel: z.string().trim().min(1).max(200).optional(),
+  }),
+  /** A calendar of a Google account already connected through Settings → Integrations (OAuth). */
+  z.strictObject({ provider: z.literal('google'), connectionId: z.uuid(), calendarId: z.string().trim().min(1).max(300).default('primary') }),
+]);
 export type ConnectCalendarInput = z.infer<typeof connectCalendarInput>;
 export const busyInput = z.strictObject({ from: z.coerce.date(), to: z.coerce.date(), userId: z.uuid().optional() });
 

@@ -19,6 +19,7 @@ import {
 import { basicAuthorization, discoverCalendars, guardedFetch, putEvent, removeEvent, syncCalendar, type CalDavAuth } from './caldav.ts';
 import { calendarConnected, calendarPrimarySet, type CalendarDto, type ConnectCalendarInput } from './contracts.ts';
 import type { AppointmentRow, CalendarRow, SchedulingDB } from './db.ts';
+import { googleClient, putGoogleEvent, removeGoogleEvent, syncGoogleCalendar } from './google.ts';
 import { buildInvite } from './ics.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface CalendarDeps {
   log: Logger;
   services: KernelServices;
   config: Pick<Config, 'OUTBOUND_ALLOW_HOSTS'>;
+  /** Google's API origin (tests point it at the provider fake). */
+  googleApiBase?: string;
 }
 
 /** Per calendar: how long a booking's re-check waits for the server before going on without it. */
@@ -83,6 +86,7 @@ export async function listBusy(ctx: DomainContext, input: { from: Date; to: Date
 export async function connectCalendar(ctx: DomainContext, input: ConnectCalendarInput, config: Config): Promise<CalendarDto[]> {
   const userId = ctx.actorId;
   if (!userId) throw new DomainError('FORBIDDEN', 'Only a signed-in person connects their calendar');
+  if (input.provider === 'google') return connectGoogle(ctx, userId, input.connectionId, input.calendarId);
   const vault = requireVault(config);
   const auth: CalDavAuth = { serverUrl: input.serverUrl, authorization: basicAuthorization(input.username, input.password) };
   const fetcher = guardedFetch(ssrfGuardFromConfig(config));
@@ -136,6 +140,46 @@ export async function connectCalendar(ctx: DomainContext, input: ConnectCalendar
   return (await listCalendars(ctx)).filter((c) => c.connectionId === connection.id);
 }
 
+/**
+ * Adds a Google calendar of an existing Google connection (made by the integrations OAuth connect):
+ * the registry must give a token for it in this tenant, else it does not exist here.
+ */
+async function connectGoogle(ctx: DomainContext, userId: string, connectionId: string, calendarId: string): Promise<CalendarDto[]> {
+  const connections = ctx.services.connections;
+  if (!connections) throw new DomainError('PRECONDITION_FAILED', 'Connected accounts are not set up on this server');
+  try {
+    await connections.accessTokens.accessToken({ tenantId: ctx.tenantId, connectionId });
+  } catch (error) {
+    ctx.log.info({ err: error }, 'google connection not usable');
+    throw new DomainError('NOT_FOUND', 'This Google connection was not found or needs reconnecting in Settings → Integrations', [
+      { path: ['connectionId'], message: 'Not a usable connection' },
+    ]);
+  }
+  const db = ctx.db<SchedulingDB>();
+  const hasPrimary = await db.selectFrom('scheduling.calendars').select('id').where('user_id', '=', userId).where('is_primary', '=', true).executeTakeFirst();
+  const row = await db
+    .insertInto('scheduling.calendars')
+    .values({
+      id: uuidv7(),
+      tenant_id: ctx.tenantId,
+      user_id: userId,
+      connection_id: connectionId,
+      provider: 'google',
+      url: calendarId,
+      display_name: calendarId === 'primary' ? 'Google Calendar' : calendarId,
+      is_primary: !hasPrimary,
+    })
+    .onConflict((conflict) => conflict.columns(['tenant_id', 'connection_id', 'url']).doUpdateSet({ user_id: userId }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await ctx.emit(
+    calendarConnected,
+    { calendar_id: row.id, user_id: userId, provider: 'google', display_name: row.display_name, connection_id: connectionId },
+    { aggregateId: row.id },
+  );
+  return [toCalendarDto(row)];
+}
+
 export async function setPrimary(ctx: DomainContext, id: string): Promise<CalendarDto> {
   const db = ctx.db<SchedulingDB>();
   const calendar = await db.selectFrom('scheduling.calendars').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
@@ -173,7 +217,17 @@ export async function syncCalendarNow(
     : fetcher;
   let result: Awaited<ReturnType<typeof syncCalendar>>;
   try {
-    result = await syncCalendar(calendar.url, await authOf(deps, tenantId, calendar), timed, calendar.sync_token);
+    if (calendar.provider === 'google') {
+      const connections = deps.services.connections;
+      if (!connections) throw new Error('The connections registry is not configured in this process');
+      result = await syncGoogleCalendar(
+        googleClient(connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase),
+        calendar.url,
+        calendar.sync_token,
+      );
+    } else {
+      result = await syncCalendar(calendar.url, await authOf(deps, tenantId, calendar), timed, calendar.sync_token);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await withTenant(deps.db, { tenantId }, (trx) =>
@@ -192,7 +246,14 @@ export async function syncCalendarNow(
     const ours = new Set(
       (await db.selectFrom('scheduling.calendar_events').select('url').where('calendar_id', '=', calendarId).execute()).map((r) => r.url ?? ''),
     );
-    const mine = (href: string) => ours.has(href) || ours.has(new URL(href, calendar.url).toString());
+    const absolute = (href: string) => {
+      try {
+        return new URL(href, calendar.url).toString();
+      } catch {
+        return href;
+      }
+    };
+    const mine = (href: string) => ours.has(href) || ours.has(absolute(href));
     if (result.full) await db.deleteFrom('scheduling.busy_intervals').where('calendar_id', '=', calendarId).execute();
     const touched = [...result.deleted, ...result.changed.map((c) => c.href)];
     if (!result.full && touched.length > 0)
@@ -312,13 +373,34 @@ export async function pushCalendarEvents(deps: CalendarDeps, tenantId: string, c
   });
   if (!pending.calendar || pending.items.length === 0) return 0;
   const calendar = pending.calendar;
-  const auth = await authOf(deps, tenantId, calendar);
+  const google =
+    calendar.provider === 'google' && deps.services.connections
+      ? googleClient(deps.services.connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase)
+      : null;
+  const auth = google ? null : await authOf(deps, tenantId, calendar);
   const fetcher = guardedFetch(ssrfGuardFromConfig(deps.config));
   let written = 0;
   for (const item of pending.items) {
     let outcome: { url: string | null; etag: string | null; error: string | null };
     try {
-      if (item.wanted === 'absent') {
+      if (google) {
+        if (item.wanted === 'absent') {
+          if (item.url) await removeGoogleEvent(google, calendar.url, item.url);
+          outcome = { url: null, etag: null, error: null };
+        } else {
+          const id = await putGoogleEvent(google, calendar.url, {
+            id: item.url,
+            appointmentId: item.appointment_id,
+            summary: `${item.type_name}: ${item.attendee_name}`,
+            description: item.description,
+            start: item.start_at,
+            end: item.end_at,
+          });
+          outcome = { url: id, etag: null, error: null };
+        }
+      } else if (!auth) {
+        throw new Error('No credentials for this calendar');
+      } else if (item.wanted === 'absent') {
         if (item.url) await removeEvent(auth, fetcher, { url: item.url });
         outcome = { url: null, etag: null, error: null };
       } else {

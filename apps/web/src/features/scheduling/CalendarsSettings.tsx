@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { useCan } from '../../app/session.tsx';
 import { trpc } from '../../trpc.ts';
 import { Badge, Button, Card, EmptyState, Field, FormError, Input, QueryState, useToast } from '../../ui/index.ts';
 
@@ -25,6 +26,15 @@ export function CalendarsSettings() {
     e.preventDefault();
     connect.mutate({ provider: 'caldav', ...form });
   };
+  const canIntegrations = useCan('platform.integrations.manage');
+  const googleAccounts = trpc.platform.integrations.connections.list.useQuery({ provider: 'google' }, { enabled: canIntegrations, retry: false });
+  const addGoogle = trpc.scheduling.calendars.connect.useMutation({
+    onSuccess: () => {
+      toast('Google calendar added');
+      void utils.scheduling.calendars.list.invalidate();
+    },
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
   return (
     <div className="flex flex-col gap-5">
       <Card title="Connected calendars">
@@ -60,6 +70,28 @@ export function CalendarsSettings() {
           }
         </QueryState>
       </Card>
+      {canIntegrations ? (
+        <Card title="Google accounts">
+          {(googleAccounts.data?.items ?? []).length === 0 ? (
+            <p className="p-4 text-sm text-slate-500">Connect a Google account in Settings → Integrations, then use its calendar here.</p>
+          ) : (
+            <ul className="divide-y divide-slate-100">
+              {(googleAccounts.data?.items ?? []).map((account) => (
+                <li key={account.id} className="flex items-center gap-3 px-4 py-3 text-sm">
+                  <span className="flex-1 text-slate-900">{account.accountLabel}</span>
+                  <Button
+                    size="sm"
+                    loading={addGoogle.isPending}
+                    onClick={() => addGoogle.mutate({ provider: 'google', connectionId: account.id, calendarId: 'primary' })}
+                  >
+                    Use its calendar
+                  </Button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      ) : null}
       <Card title="Connect a CalDAV calendar">
         <form className="grid gap-3 p-4 sm:grid-cols-3" onSubmit={submit}>
           <Field label="Server address" name="serverUrl" error={connect.error} className="sm:col-span-3">
