@@ -149,5 +149,5 @@ describe('CalDAV against a real Radicale', () => {
     await guest.booking.cancel({ token: booked.token, reason: null });
     expect(await pushCalendarEvents(deps, owner.tenantId, calendarId)).toBe(1);
     expect(await remote()).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
