@@ -243,6 +243,13 @@ const EXEMPT: Record<string, string> = {
   'portal.me.requests.finish': "portal-session-scoped: an open file request of the session's own client",
   'portal.me.approvals.list': "portal-session-scoped: the session's own client",
   'portal.me.approvals.decide': "portal-session-scoped: the session's own client",
+  'scheduling.booking.page': 'public, by site and page slug: the active types of that one page',
+  'scheduling.booking.slots': 'public, by site and page slug: free times of one type of that page',
+  'scheduling.booking.book': 'public, by site and page slug: books into the tenant the slug names',
+  'scheduling.booking.appointment': 'public, by manage token: the one appointment the token names',
+  'scheduling.booking.manageSlots': 'public, by manage token: free times to move the one appointment the token names',
+  'scheduling.booking.reschedule': 'public, by manage token: moves the one appointment the token names',
+  'scheduling.booking.cancel': 'public, by manage token: cancels the one appointment the token names',
 };
 
 // ---------------------------------------------------------------- the modules' own cases

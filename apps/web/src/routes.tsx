@@ -45,6 +45,9 @@ export const router = createBrowserRouter([
       { path: 'approvals', lazy: page(() => import('./features/portal/PortalApprovals.tsx')) },
     ],
   },
+  // Scheduling's public pages: book (site + page slug) and the attendee's manage link (scheduling's manageLinkPath).
+  { path: '/book/manage/:token', lazy: page(() => import('./features/public/ManageBookingPage.tsx')), errorElement: <RouteError /> },
+  { path: '/book/:tenantSlug/:pageSlug', lazy: page(() => import('./features/public/BookingPage.tsx')), errorElement: <RouteError /> },
   {
     path: '/',
     element: <RequireAuth />,
@@ -63,6 +66,7 @@ export const router = createBrowserRouter([
       { path: 'files', lazy: page(() => import('./features/files/FilesPage.tsx')) },
       { path: 'inbox', lazy: page(() => import('./features/inbox/InboxPage.tsx')) },
       { path: 'inbox/:id', lazy: page(() => import('./features/inbox/InboxPage.tsx')) },
+      { path: 'scheduling', lazy: page(() => import('./features/scheduling/SchedulingPage.tsx')) },
       { path: 'timeline', lazy: page(() => import('./features/timeline/TimelinePage.tsx')) },
       { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
       { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },

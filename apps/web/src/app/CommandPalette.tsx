@@ -28,6 +28,7 @@ const groupLabels: Record<string, string> = {
   email_thread: 'Emails',
   file: 'Files',
   approval: 'Approvals',
+  appointment: 'Appointments',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -51,6 +52,8 @@ export function hrefFor(hit: Hit): string {
       return `/inbox/${hit.id}`;
     case 'approval':
       return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
+    case 'appointment':
+      return `/scheduling?appointment=${hit.id}`;
     default:
       return '/';
   }
@@ -62,6 +65,7 @@ const pages = [
   { label: 'Contacts', to: '/contacts' },
   { label: 'Deals', to: '/deals' },
   { label: 'Projects', to: '/projects' },
+  { label: 'Scheduling', to: '/scheduling' },
   { label: 'Timeline', to: '/timeline' },
   { label: 'Workflows', to: '/workflows' },
   { label: 'Settings', to: '/settings' },

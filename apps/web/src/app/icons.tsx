@@ -18,6 +18,7 @@ const paths: Record<string, string> = {
   check: 'M4.5 10.5 8 14l7.5-8',
   files: 'M3 5h5l1.5 2H17v8a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V5Z',
   inbox: 'M3 11h4l1 2h4l1-2h4M3 11l2-6h10l2 6v5H3z',
+  calendar: 'M4 5h12a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Zm-1 4h14M7 3v4M13 3v4',
 };
 
 export function Icon({ name, className }: { name: keyof typeof paths | string; className?: string }) {

@@ -1,5 +1,7 @@
 import { defineAction, type ActionDefinition } from '@ubos/platform';
-import { settingsSchema, updateSettingsInput } from './contracts.ts';
+import { z } from 'zod';
+import { appointmentStatusSchema, cancelAppointmentInput, createAppointmentInput, settingsSchema, updateSettingsInput } from './contracts.ts';
+import * as appointments from './service-appointments.ts';
 import * as service from './service.ts';
 
 /**
@@ -16,4 +18,28 @@ export const updateSettingsAction = defineAction({
   run: async (input, ctx) => (await service.updateSettings(ctx, input)).settings,
 });
 
-export const schedulingActions: readonly ActionDefinition[] = [updateSettingsAction];
+const appointmentOutput = z.object({ appointmentId: z.uuid(), status: appointmentStatusSchema, start: z.string(), end: z.string() });
+
+export const createAppointmentAction = defineAction({
+  name: 'scheduling.createAppointment',
+  description: 'Book a free slot of an appointment type for an attendee; fails with "That time was just taken" when it is not free',
+  input: createAppointmentInput,
+  output: appointmentOutput,
+  run: async (input, ctx) => {
+    const dto = await appointments.createAppointment(ctx, input, 'workflow');
+    return { appointmentId: dto.id, status: dto.status, start: dto.start.toISOString(), end: dto.end.toISOString() };
+  },
+});
+
+export const cancelAppointmentAction = defineAction({
+  name: 'scheduling.cancelAppointment',
+  description: 'Cancel an appointment (a cancelled one stays as it is); the attendee gets the cancellation',
+  input: cancelAppointmentInput,
+  output: appointmentOutput,
+  run: async (input, ctx) => {
+    const dto = await appointments.cancelAppointment(ctx, input);
+    return { appointmentId: dto.id, status: dto.status, start: dto.start.toISOString(), end: dto.end.toISOString() };
+  },
+});
+
+export const schedulingActions: readonly ActionDefinition[] = [updateSettingsAction, createAppointmentAction, cancelAppointmentAction];

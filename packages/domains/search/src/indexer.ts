@@ -3,13 +3,14 @@ import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
+import * as scheduling from '@ubos/scheduling/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
 import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.*, projects.*, files.* and portal approval events into search documents. Each payload is parsed through its
+ * Turns crm.*, projects.*, files.*, communications threads, portal approvals and scheduling.* events into search documents. Each payload is parsed through its
  * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`, `@ubos/files/contracts`), then mapped to the few
  * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
@@ -133,6 +134,41 @@ on([portal.approvalSubmitted], (p) => ({
   },
 }));
 on([portal.approvalCancelled], (p) => ({ kind: 'delete', type: 'approval', id: p.approval_id }));
+// Appointments by type and attendee, the subtitle the time in the host's zone; a cancelled one leaves the index.
+function appointmentSubtitle(startAt: string, timeZone: string): string {
+  try {
+    const format = new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+    });
+    return `${format.format(new Date(startAt))} (${timeZone})`;
+  } catch {
+    return startAt;
+  }
+}
+on<
+  PayloadOf<
+    | typeof scheduling.appointmentBooked
+    | typeof scheduling.appointmentRescheduled
+    | typeof scheduling.appointmentCompleted
+    | typeof scheduling.appointmentNoShow
+  >
+>([scheduling.appointmentBooked, scheduling.appointmentRescheduled, scheduling.appointmentCompleted, scheduling.appointmentNoShow], (p) => ({
+  kind: 'upsert',
+  type: 'appointment',
+  fields: {
+    id: p.appointment_id,
+    title: text(`${p.type_name} with ${p.attendee_name}`),
+    subtitle: appointmentSubtitle(p.start_at, p.host_time_zone),
+    clientId: p.client_id,
+  },
+}));
+on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointment', id: p.appointment_id }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

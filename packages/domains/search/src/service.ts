@@ -14,6 +14,7 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   // Only threads on a client are indexed (a private mailbox stays out of search).
   email_thread: 'communications.read',
   approval: 'portal.approvals.read',
+  appointment: 'scheduling.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

@@ -4,6 +4,7 @@ import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
+import * as scheduling from '@ubos/scheduling/contracts';
 import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
 import { indexDocuments } from '../src/handlers.ts';
@@ -36,6 +37,7 @@ const exported: unknown[] = [
   ...Object.values(files),
   ...Object.values(communications),
   ...Object.values(portal),
+  ...Object.values(scheduling),
 ];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
@@ -49,7 +51,7 @@ describe('indexer vs published contracts', () => {
   });
 
   it('handles or deliberately ignores every event of an indexed aggregate', () => {
-    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file)\./;
+    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file|scheduling\.appointment)\./;
     const unhandled = [...published].filter((type) => aggregates.test(type) && !indexedEventTypes.includes(type) && !ignored.has(type));
     expect(unhandled).toEqual([]);
   });
@@ -75,6 +77,26 @@ describe('indexer vs published contracts', () => {
       client_ids: clientIds,
     });
     const approvalId = uuidv7();
+    const appointmentId = uuidv7();
+    const cancelledId = uuidv7();
+    const appointment = (id: string) => ({
+      appointment_id: id,
+      type_id: uuidv7(),
+      type_name: 'Contract review',
+      host_id: uuidv7(),
+      host_ids: [],
+      attendee_name: 'Ana Lopez',
+      attendee_email: 'ana@example.com',
+      attendee_time_zone: 'America/New_York',
+      start_at: '2026-03-31T07:00:00.000Z',
+      end_at: '2026-03-31T07:30:00.000Z',
+      host_time_zone: 'Europe/Berlin',
+      client_id: clientId,
+      contact_id: null,
+      source: 'public',
+      answers: {},
+      project_template_id: null,
+    });
     const file = (id: string, name: string) => ({
       file_id: id,
       folder_id: uuidv7(),
@@ -99,6 +121,9 @@ describe('indexer vs published contracts', () => {
       [files.fileRenamed, { ...file(fileId, 'Contract signed.pdf'), previous_name: 'Contract draft.pdf' }],
       [files.fileUploaded, file(goneId, 'Contract old.pdf')],
       [files.fileArchived, { ...file(goneId, 'Contract old.pdf'), with_folder_id: null }],
+      [scheduling.appointmentBooked, appointment(appointmentId)],
+      [scheduling.appointmentBooked, appointment(cancelledId)],
+      [scheduling.appointmentCancelled, { ...appointment(cancelledId), reason: null, by: 'attendee' }],
       [
         crm.clientCreated,
         {
@@ -229,6 +254,7 @@ describe('indexer vs published contracts', () => {
       file: [[fileId, 'Contract signed.pdf', null]],
       email_thread: [[threadId, 'Contract renewal', 'jane@contract.example, anna@firm.example']],
       approval: [[approvalId, 'Contract homepage', 'Approval, version 1']],
+      appointment: [[appointmentId, 'Contract review with Ana Lopez', '31 Mar 2026, 09:00 (Europe/Berlin)']],
     });
   });
 

@@ -16,6 +16,7 @@ import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import * as portal from '@ubos/portal/contracts';
+import * as scheduling from '@ubos/scheduling/contracts';
 import { z } from 'zod';
 
 const uuid = z.uuid();
@@ -76,6 +77,29 @@ function bytes(size: number): string {
   }
   return `${Math.round(value * 10) / 10} ${units[unit]}`;
 }
+
+/** An instant as the host reads it: "Tue, 31 Mar 2026, 09:00 (Europe/Berlin)". */
+function when(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  try {
+    const format = new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+    });
+    return `${format.format(date)} (${timeZone})`;
+  } catch {
+    return `${date.toISOString().slice(0, 16).replace('T', ' ')} (UTC)`;
+  }
+}
+
+const cancelledBy = { attendee: 'by the attendee', staff: 'by staff', system: 'automatically' } as const;
 
 /** A label for the thing the event is about, from the usual payload fields. */
 function labelOf(payload: Record<string, unknown>): string | null {
@@ -203,6 +227,29 @@ const templates: readonly Template[] = [
   template(portal.approvalCancelled, (p) => `Approval withdrawn: "${p.title}"`),
   template(portal.sharesUpdated, (p) => `Shared in the client portal: ${count(p.folder_ids.length, 'folder')}, ${count(p.task_ids.length, 'task')}`),
   template(portal.clientNotified, (p) => `Client portal notice sent to ${p.recipients === 1 ? '1 person' : `${p.recipients} people`}: ${p.subject}`),
+  // Scheduling: what, with whom, when (in the host's time zone).
+  template(scheduling.appointmentBooked, (p) => `${p.type_name} booked with ${p.attendee_name} for ${when(p.start_at, p.host_time_zone)}`),
+  template(
+    scheduling.appointmentRescheduled,
+    (p) =>
+      `${p.type_name} with ${p.attendee_name} moved from ${when(p.previous_start_at, p.host_time_zone)} to ${when(p.start_at, p.host_time_zone)}${p.reason ? `: ${p.reason}` : ''}`,
+  ),
+  template(
+    scheduling.appointmentCancelled,
+    (p) => `${p.type_name} with ${p.attendee_name} on ${when(p.start_at, p.host_time_zone)} cancelled ${cancelledBy[p.by]}${p.reason ? `: ${p.reason}` : ''}`,
+  ),
+  template(scheduling.appointmentCompleted, (p) => `${p.type_name} with ${p.attendee_name} took place on ${when(p.start_at, p.host_time_zone)}`),
+  template(scheduling.appointmentNoShow, (p) => `${p.attendee_name} did not come to ${p.type_name} on ${when(p.start_at, p.host_time_zone)}`),
+  template(scheduling.typeCreated, (p) => `Appointment type created: ${p.name} (${p.duration_minutes} minutes)`),
+  template(scheduling.typeUpdated, (p) => `Appointment type updated: ${p.name}`),
+  template(scheduling.typeArchived, (p) => `Appointment type archived: ${p.name}`),
+  template(
+    scheduling.availabilityUpdated,
+    (p) => `Working hours updated: ${p.weekly_hours} hours a week in ${p.time_zone}${p.override_count ? `, ${count(p.override_count, 'date override')}` : ''}`,
+  ),
+  template(scheduling.siteUpdated, (p) => `Booking address set to /book/${p.slug}`),
+  template(scheduling.calendarConnected, (p) => `Calendar connected: ${p.display_name}`),
+  template(scheduling.calendarPrimarySet, (p) => `Primary calendar set to ${p.display_name}`),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 

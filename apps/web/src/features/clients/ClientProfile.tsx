@@ -34,11 +34,12 @@ import { TimelineList } from '../timeline/TimelineList.tsx';
 import { ScopedFiles } from '../files/ScopedFiles.tsx';
 import { ClientEmailsTab } from '../inbox/ClientEmailsTab.tsx';
 import { ClientPortalTab } from '../portal/ClientPortalTab.tsx';
+import { ClientAppointments } from '../scheduling/ClientAppointments.tsx';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { clientStatusTone } from './statusTone.ts';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
 
-type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'emails' | 'notes' | 'portal' | 'timeline';
+type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'emails' | 'appointments' | 'notes' | 'portal' | 'timeline';
 
 export default function ClientProfilePage() {
   const { id = '' } = useParams();
@@ -50,6 +51,7 @@ export default function ClientProfilePage() {
   const canWrite = useCan('crm.client.write');
   const canFiles = useCan('files.read');
   const canEmails = useCan('communications.read');
+  const canScheduling = useCan('scheduling.read');
   const [editing, setEditing] = useState(false);
   const client = trpc.crm.clients.get.useQuery({ id });
   const refresh = (c: { id: string }) => {
@@ -123,6 +125,7 @@ export default function ClientProfilePage() {
           { id: 'projects', label: 'Projects' },
           ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
           ...(canEmails ? [{ id: 'emails' as const, label: 'Emails' }] : []),
+          ...(canScheduling ? [{ id: 'appointments' as const, label: 'Appointments' }] : []),
           { id: 'notes', label: 'Notes' },
           { id: 'portal', label: 'Portal' },
           { id: 'timeline', label: 'Timeline' },
@@ -137,6 +140,7 @@ export default function ClientProfilePage() {
         {tab === 'projects' ? <ProjectsTab clientId={id} /> : null}
         {tab === 'files' && canFiles ? <ScopedFiles scope={{ clientId: id }} /> : null}
         {tab === 'emails' && canEmails ? <ClientEmailsTab clientId={id} /> : null}
+        {tab === 'appointments' && canScheduling ? <ClientAppointments clientId={id} /> : null}
         {tab === 'notes' ? <NotesTab clientId={id} /> : null}
         {tab === 'portal' ? <ClientPortalTab clientId={id} /> : null}
         {tab === 'timeline' ? <TimelineTab clientId={id} /> : null}
