@@ -177,7 +177,9 @@ export type Server = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 function createFastify(deps: ServerDeps): Server {
   return Fastify({
     loggerInstance: deps.log,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Per-request lines are debug-level (the onResponse hook in buildServer): at info a terminal
+    // filled with two JSON lines per request.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId(request) {
       const incoming = headerValue(request.headers['x-request-id']);
@@ -192,9 +194,6 @@ function createFastify(deps: ServerDeps): Server {
     },
     // Batched tRPC calls put every procedure path in one URL segment.
     routerOptions: { maxParamLength: 5000 },
-    // Per-request lines are debug-level (the hook in buildServer): at info a terminal filled with
-    // two JSON lines per request.
-    disableRequestLogging: true,
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: deps.config.TRUST_PROXY,
   });

@@ -173,7 +173,7 @@ describe('embedded start (no DATABASE_URL)', () => {
   it('stops on Ctrl-C (SIGINT to the whole group, embedded Postgres included) with exit 0 and one info line per step', async () => {
     const host = startHost(env(), { ownGroup: true });
     await waitFor(`http://127.0.0.1:${port}/health`, host, 180_000);
-    for (let i = 0; i < 5; i += 1) await fetch(`http://127.0.0.1:${port}/health`);
+    for (let i = 0; i < 5; i += 1) await fetch(`http://127.0.0.1:${port}/trpc/identity.auth.me`);
     const pid = host.child.pid ?? 0;
     process.kill(-pid, 'SIGINT');
     expect(await host.exited).toEqual({ code: 0, signal: null });

@@ -4,7 +4,7 @@
  * the guard it surfaced as "Internal server error". Procedures are enumerated from appRouter, so
  * every procedure a module adds is covered.
  */
-import { createCallerFactory, createDomainRuntime, findNulCharacter, listProcedures, sql, type Context, type Database } from '@ubos/platform';
+import { createCallerFactory, createDomainRuntime, findNulCharacter, listProcedures, sql, uuidv7, type Context, type Database } from '@ubos/platform';
 import { createTestDatabase, RecordingCookieJar, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modules } from '../src/modules.ts';
@@ -17,6 +17,8 @@ const runtime = createDomainRuntime(modules);
 let testDb: TestDatabase;
 let db: Database;
 let ownerCtx: Context;
+/** The client portal's principal: portal-only procedures refuse a staff session before any input check. */
+let portalCtx: Context;
 
 type Callable = (input?: unknown) => Promise<unknown>;
 
@@ -42,6 +44,17 @@ beforeAll(async () => {
   })) as { user: { id: string; email: string }; activeOrganization: { id: string } };
   const session = testSession({ userId: owner.user.id, tenantId: owner.activeOrganization.id, role: 'owner', email: owner.user.email, modules });
   ownerCtx = testContext({ db, session, cookies: new RecordingCookieJar(), runtime });
+  const portal = {
+    sessionId: uuidv7(),
+    portalUserId: uuidv7(),
+    tenantId: owner.activeOrganization.id,
+    clientId: uuidv7(),
+    contactId: uuidv7(),
+    email: 'client@nul.test',
+    name: 'Client',
+    expiresAt: new Date(Date.now() + 3_600_000),
+  };
+  portalCtx = testContext({ db, session: null, portal, cookies: new RecordingCookieJar(), runtime });
 });
 afterAll(async () => {
   await testDb?.drop();
@@ -58,7 +71,9 @@ describe('a NUL character in any input', () => {
   });
 
   it.each(procedures.map((procedure) => [procedure.path]))('%s answers BAD_REQUEST naming the field', async (path) => {
-    const error = await procedureOf(ownerCtx, path)({ name: 'Cedar\u0000 Ltd', q: 'x' }).catch((thrown: unknown) => thrown);
+    const permission = procedures.find((procedure) => procedure.path === path)?.permission;
+    const ctx = permission === 'portal' ? portalCtx : ownerCtx;
+    const error = await procedureOf(ctx, path)({ name: 'Cedar\u0000 Ltd', q: 'x' }).catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/NUL character/) });
     expect((error as { cause?: { issues?: unknown } }).cause?.issues).toEqual([expect.objectContaining({ path: ['name'] })]);
   });

@@ -1,5 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,10 +12,21 @@ export const repoRoot = path.resolve(import.meta.dirname, '../../..');
 export const webDir = path.join(repoRoot, 'apps/web');
 export const artifactsDir = path.join(repoRoot, 'test-artifacts/web');
 
-/** Builds the SPA into apps/web/dist with the workspace's vite. */
-export async function buildWeb(): Promise<void> {
+/** Where this test file's build of the SPA went (startHost serves it). */
+let builtDir: string | null = null;
+
+/**
+ * Builds the SPA with the workspace's vite into a directory of this test file's own: walk-throughs run
+ * in parallel, and one rebuilding the shared apps/web/dist emptied it under another's host (a page
+ * load then got a bare 404).
+ */
+export async function buildWeb(): Promise<string> {
   const vite = path.join(webDir, 'node_modules/vite/bin/vite.js');
-  await run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, maxBuffer: 10 * 1024 * 1024 });
+  const outDir = mkdtempSync(path.join(tmpdir(), 'ubos-web-dist-'));
+  await run(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: webDir, maxBuffer: 10 * 1024 * 1024 });
+  builtDir = outDir;
+  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  return outDir;
 }
 
 export async function freePort(): Promise<number> {
@@ -50,7 +62,7 @@ export async function startHost(env: Record<string, string>, logName = 'host.log
       PORT: String(port),
       METRICS_PORT: '0',
       LOG_LEVEL: process.env.UBOS_TEST_HOST_LOG_LEVEL ?? 'info',
-      WEB_DIST_DIR: 'apps/web/dist',
+      WEB_DIST_DIR: builtDir ?? 'apps/web/dist',
       RATE_LIMIT_MAX: '100000',
       RATE_LIMIT_UNITS_PER_IP: '10000000',
       RATE_LIMIT_UNITS_PER_USER: '10000000',
