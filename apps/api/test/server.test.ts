@@ -403,7 +403,8 @@ describe('correlation ids from headers', () => {
     });
     const logged = await buildServer({
       config: testConfig({ WEB_DIST_DIR: '/nonexistent/ubos-web-dist' }),
-      log: createLogger({ level: 'info', destination: sink }),
+      // Per-request lines are debug-level.
+      log: createLogger({ level: 'debug', destination: sink }),
       db: testDb.db,
       redis: null,
       boss: bossHandle,
