@@ -149,6 +149,69 @@ export async function retryConnection(ctx: DomainContext, id: string): Promise<C
   return toConnectionDto(await findConnection(ctx, id));
 }
 
+/** What a (re)connect writes: the connection row healthy again with fresh credentials. */
+export interface ConnectedRow {
+  id: string;
+  /** An existing row (reconnect) is updated; otherwise one is created. */
+  reconnected: boolean;
+  provider: ProviderId;
+  accountLabel: string;
+  externalAccountId: string | null;
+  ownerUserId: string | null;
+  scopes: string[];
+  /** Vault ciphertext bound to tenant + connection id. */
+  credentials: string;
+  tokenExpiresAt?: string | null;
+}
+
+/**
+ * Marks a connection connected with fresh credentials (breaker closed, failures cleared), creating
+ * the row when it is new, and emits `connection.connected` in the same transaction. Shared by the
+ * OAuth flow and the password-style secret store.
+ */
+export async function writeConnected(ctx: DomainContext, row: ConnectedRow): Promise<void> {
+  const db = ctx.db<IntegrationsDB>();
+  const health = {
+    status: 'connected' as const,
+    credentials: row.credentials,
+    ...(row.tokenExpiresAt !== undefined ? { token_expires_at: row.tokenExpiresAt } : {}),
+    scopes: row.scopes,
+    account_label: row.accountLabel,
+    last_success_at: new Date(),
+    consecutive_failures: 0,
+    next_retry_at: null,
+    breaker_state: 'closed' as const,
+    breaker_opened_at: null,
+    disconnected_at: null,
+    updated_at: new Date(),
+  };
+  if (row.reconnected) {
+    await db
+      .updateTable(CONNECTIONS)
+      .set({ ...health, ...(row.externalAccountId ? { external_account_id: row.externalAccountId } : {}) })
+      .where('id', '=', row.id)
+      .execute();
+  } else {
+    await db
+      .insertInto(CONNECTIONS)
+      .values({
+        id: row.id,
+        tenant_id: ctx.tenantId,
+        provider: row.provider,
+        external_account_id: row.externalAccountId,
+        owner_user_id: row.ownerUserId,
+        created_at: new Date(),
+        ...health,
+      })
+      .execute();
+  }
+  await ctx.emit(
+    connectionConnected,
+    { connection_id: row.id, provider: row.provider, account_label: row.accountLabel, scopes: row.scopes, reconnected: row.reconnected },
+    { aggregateId: row.id },
+  );
+}
+
 export interface OAuthConnectionInput {
   provider: ProviderId;
   accountLabel: string;
@@ -165,7 +228,6 @@ export interface OAuthConnectionInput {
  * the same provider account), else creates one; the tokens go into the vault; one event.
  */
 export async function saveOAuthConnection(ctx: DomainContext, vault: Vault, input: OAuthConnectionInput): Promise<ConnectionDto> {
-  const db = ctx.db<IntegrationsDB>();
   let existing: PublicRow | undefined;
   if (input.connectionId) {
     existing = await connections(ctx).where('id', '=', input.connectionId).where('provider', '=', input.provider).forUpdate().executeTakeFirst();
@@ -180,45 +242,17 @@ export async function saveOAuthConnection(ctx: DomainContext, vault: Vault, inpu
   }
   const id = existing?.id ?? uuidv7();
   const ciphertext = vault.encrypt(JSON.stringify(input.credentials), { tenantId: ctx.tenantId, subjectId: id });
-  const health = {
-    status: 'connected' as const,
-    credentials: ciphertext,
-    token_expires_at: input.credentials.expiresAt,
+  await writeConnected(ctx, {
+    id,
+    reconnected: existing !== undefined,
+    provider: input.provider,
+    accountLabel: input.accountLabel,
+    externalAccountId: input.externalAccountId,
+    ownerUserId: input.ownerUserId,
     scopes: input.scopes,
-    account_label: input.accountLabel,
-    last_success_at: new Date(),
-    consecutive_failures: 0,
-    next_retry_at: null,
-    breaker_state: 'closed' as const,
-    breaker_opened_at: null,
-    disconnected_at: null,
-    updated_at: new Date(),
-  };
-  if (existing) {
-    await db
-      .updateTable(CONNECTIONS)
-      .set({ ...health, ...(input.externalAccountId ? { external_account_id: input.externalAccountId } : {}) })
-      .where('id', '=', id)
-      .execute();
-  } else {
-    await db
-      .insertInto(CONNECTIONS)
-      .values({
-        id,
-        tenant_id: ctx.tenantId,
-        provider: input.provider,
-        external_account_id: input.externalAccountId,
-        owner_user_id: input.ownerUserId,
-        created_at: new Date(),
-        ...health,
-      })
-      .execute();
-  }
-  await ctx.emit(
-    connectionConnected,
-    { connection_id: id, provider: input.provider, account_label: input.accountLabel, scopes: input.scopes, reconnected: existing !== undefined },
-    { aggregateId: id },
-  );
+    credentials: ciphertext,
+    tokenExpiresAt: input.credentials.expiresAt,
+  });
   return toConnectionDto(await findConnection(ctx, id));
 }
 

@@ -2,10 +2,10 @@ import type { Config } from '../config.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { uuidv7 } from '../ids.ts';
-import { connectionConnected, type ConnectionDto } from './contracts.ts';
+import type { ConnectionDto } from './contracts.ts';
 import type { IntegrationsDB } from './db.ts';
 import type { ProviderId } from './ports.ts';
-import { disconnectConnection, getConnection } from './registry.ts';
+import { disconnectConnection, getConnection, writeConnected } from './registry.ts';
 import { VaultUnavailableError, vaultFromConfig, type Vault } from './vault.ts';
 
 function requireVault(config: Config): Vault {
@@ -60,38 +60,16 @@ export function createConnectionSecretStore(deps: { config: Config }): Connectio
         .executeTakeFirst();
       const id = existing?.id ?? uuidv7();
       const credentials = vault.encrypt(JSON.stringify(input.secret), { tenantId: ctx.tenantId, subjectId: id });
-      const health = {
-        status: 'connected' as const,
+      await writeConnected(ctx, {
+        id,
+        reconnected: existing !== undefined,
+        provider: input.provider,
+        accountLabel: input.accountLabel,
+        externalAccountId: input.externalAccountId,
+        ownerUserId: input.ownerUserId,
+        scopes: [],
         credentials,
-        account_label: input.accountLabel,
-        last_success_at: new Date(),
-        consecutive_failures: 0,
-        next_retry_at: null,
-        breaker_state: 'closed' as const,
-        breaker_opened_at: null,
-        disconnected_at: null,
-        updated_at: new Date(),
-      };
-      if (existing) await db.updateTable(CONNECTIONS).set(health).where('id', '=', id).execute();
-      else {
-        await db
-          .insertInto(CONNECTIONS)
-          .values({
-            id,
-            tenant_id: ctx.tenantId,
-            provider: input.provider,
-            external_account_id: input.externalAccountId,
-            owner_user_id: input.ownerUserId,
-            created_at: new Date(),
-            ...health,
-          })
-          .execute();
-      }
-      await ctx.emit(
-        connectionConnected,
-        { connection_id: id, provider: input.provider, account_label: input.accountLabel, scopes: [], reconnected: existing !== undefined },
-        { aggregateId: id },
-      );
+      });
       return getConnection(ctx, id);
     },
     async read(ctx, connectionId) {
