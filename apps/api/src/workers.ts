@@ -38,7 +38,15 @@ async function startModuleJobs(deps: WorkerDeps): Promise<string[]> {
     }
     if (job.cron) await deps.boss.schedule(job.name, job.cron);
     await deps.boss.work<unknown>(job.name, { pollingIntervalSeconds: 5 }, async (batch) => {
-      for (const item of batch) await job.run(item.data, { db: deps.db, log, services: deps.runtime.services });
+      for (const item of batch) {
+        try {
+          await job.run(item.data, { db: deps.db, log, services: deps.runtime.services });
+        } catch (error) {
+          // pg-boss keeps the error on the job and retries it with backoff; the log says so too.
+          log.warn({ err: error, jobId: item.id }, 'job failed; pg-boss retries it');
+          throw error;
+        }
+      }
     });
     names.push(job.name);
   }

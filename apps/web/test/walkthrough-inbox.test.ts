@@ -146,7 +146,13 @@ describe('inbox walk-through (real browser, dovecot, smtp-server)', () => {
       .poll(
         async () => {
           await page.reload();
-          return page.getByTestId('thread-list').getByText('Roof quote').count();
+          // count() does not wait: give the reloaded list time to leave its loading state.
+          return page
+            .getByTestId('thread-list')
+            .getByText('Roof quote')
+            .waitFor({ timeout: 5000 })
+            .then(() => 1)
+            .catch(() => 0);
         },
         { timeout: 60_000, interval: 1000 },
       )
