@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const log = createLogger({
     level: config.LOG_LEVEL,
     quietWhile: () => stopping,
+    quietGraceMs: 1000,
     ...(pretty ? { destination: prettyStream({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' }) } : {}),
   });
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

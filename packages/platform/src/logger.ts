@@ -41,6 +41,14 @@ export interface LoggerOptions {
    * "terminating connection" is then expected, not a failure.
    */
   quietWhile?: () => boolean;
+  /**
+   * How long a lost-database line waits for a pending shutdown before it is written at its own
+   * level (default 0: written at once). A Ctrl-C reaches the embedded Postgres and this process
+   * together, and under load the dropped connection can be seen before the signal handler runs;
+   * a short wait lets `quietWhile` turn true first. A lost database that is not a shutdown is
+   * still logged as an error, this much later.
+   */
+  quietGraceMs?: number;
 }
 
 /** The `err` of a log call's first argument, if it has one. */
@@ -53,6 +61,7 @@ function errorOf(args: unknown[]): unknown {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const quietWhile = options.quietWhile;
+  const grace = options.quietGraceMs ?? 0;
   const pinoOptions = {
     level: options.level ?? 'info',
     base: { service: 'ubos' },
@@ -62,11 +71,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       ? {
           hooks: {
             logMethod(this: Logger, args: Parameters<Logger['info']>, method: Logger['info'], level: number) {
-              if (level >= 40 && quietWhile() && isDatabaseUnavailable(errorOf(args))) {
+              if (level < 40 || !isDatabaseUnavailable(errorOf(args))) {
+                method.apply(this, args);
+                return;
+              }
+              if (quietWhile()) {
                 this.debug(...args);
                 return;
               }
-              method.apply(this, args);
+              if (grace <= 0) {
+                method.apply(this, args);
+                return;
+              }
+              setTimeout(() => {
+                if (quietWhile()) this.debug(...args);
+                else method.apply(this, args);
+              }, grace);
             },
           },
         }

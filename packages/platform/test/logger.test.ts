@@ -41,6 +41,26 @@ describe('createLogger while stopping', () => {
     ]);
   });
 
+  it('holds a lost-database line for the grace period: quiet if a shutdown began meanwhile, an error if not', async () => {
+    let stopping = false;
+    const out = capture();
+    const log = createLogger({ level: 'info', destination: out.stream, quietWhile: () => stopping, quietGraceMs: 50 });
+    log.error({ err: terminated() }, 'lost before the signal was handled');
+    log.error({ err: new Error('disk full') }, 'a real failure');
+    expect(out.lines().map((line) => line.msg)).toEqual(['a real failure']);
+    stopping = true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(out.lines().map((line) => line.msg)).toEqual(['a real failure']);
+
+    stopping = false;
+    log.error({ err: terminated() }, 'lost for real');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(out.lines().map((line) => [line.level, line.msg])).toEqual([
+      [50, 'a real failure'],
+      [50, 'lost for real'],
+    ]);
+  });
+
   it('still writes the downgraded lines when debug is asked for', () => {
     const out = capture();
     const log = createLogger({ level: 'debug', destination: out.stream, quietWhile: () => true });
