@@ -21,6 +21,7 @@ import {
 } from '@ubos/platform';
 import {
   createTestDatabase,
+  seedReferences,
   testContext,
   testSession,
   type CrossTenantCase,
@@ -80,7 +81,8 @@ type Case = CrossTenantCase<Caller, Fixture>;
 
 const cases: Record<string, Case> = {
   // ---------------------------------------------------------------- crm
-  'crm.clients.create': { expect: 'own', call: (b) => b.crm.clients.create({ name: 'B own client' }) },
+  // Naming A's member as the owner is refused (a reference is checked in the caller's tenant).
+  'crm.clients.create': { expect: 'bad_request', call: (b, a) => b.crm.clients.create({ name: 'B own client', ownerId: a.member }) },
   'crm.clients.update': { expect: 'not_found', call: (b, a) => b.crm.clients.update({ id: a.client, name: 'Hijacked' }) },
   'crm.clients.get': { expect: 'not_found', call: (b, a) => b.crm.clients.get({ id: a.client }) },
   'crm.clients.list': { expect: 'empty', call: (b) => b.crm.clients.list({}) },
@@ -467,7 +469,7 @@ beforeAll(async () => {
 
   for (const [module, suite] of suites) {
     const callers = { a: suite.createCaller(contexts.a), b: suite.createCaller(contexts.b), c: suite.createCaller(contexts.c) };
-    suiteRuns.set(module, { ...callers, fixture: await suite.setup(callers.a) });
+    suiteRuns.set(module, { ...callers, fixture: await suite.setup(callers.a, (refs) => seedReferences(testDb.db, tenantA, refs)) });
   }
 });
 
@@ -482,6 +484,8 @@ async function expectIsolated(procedurePath: string, expectation: CrossTenantExp
   const outboxB = await outboxCount(tenantB);
   if (expectation === 'not_found') {
     await expect(call('b')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  } else if (expectation === 'bad_request') {
+    await expect(call('b')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   } else {
     const result = await call(expectation === 'own' ? 'c' : 'b');
     if (expectation === 'empty') expect(isEmptyResult(result), `${procedurePath} returned ${JSON.stringify(result)}`).toBe(true);

@@ -211,4 +211,60 @@ export const platformMigrations: Migration[] = [
   },
   // The system-mail log and mail branding (§7 "Mail port").
   ...mailMigrations,
+  {
+    // Which ids exist in which tenant, for references across domains (§4 "References"): a project
+    // names a crm client, a task a member. Kept by triggers on the owning tables, so every write path
+    // (imports, merges, deletes) keeps it true in the same transaction; domains check ids with
+    // ctx.requireReferences, never by reading another domain's tables.
+    id: '0006_entity_references',
+    sql: `
+      CREATE TABLE IF NOT EXISTS platform.entity_references (
+        tenant_id uuid NOT NULL,
+        kind text NOT NULL CHECK (kind ~ '^[a-z]+\\.[a-z_]+$'),
+        id uuid NOT NULL,
+        PRIMARY KEY (tenant_id, kind, id)
+      );
+      SELECT platform.enable_tenant_rls('platform.entity_references');
+      GRANT SELECT, INSERT, DELETE ON platform.entity_references TO ubos_app;
+
+      CREATE OR REPLACE FUNCTION platform.maintain_entity_reference() RETURNS trigger
+        LANGUAGE plpgsql AS $fn$
+      DECLARE
+        ref_id uuid;
+      BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+          ref_id := (to_jsonb(OLD) ->> TG_ARGV[1])::uuid;
+          DELETE FROM platform.entity_references WHERE tenant_id = OLD.tenant_id AND kind = TG_ARGV[0] AND id = ref_id;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          ref_id := (to_jsonb(NEW) ->> TG_ARGV[1])::uuid;
+          INSERT INTO platform.entity_references (tenant_id, kind, id) VALUES (NEW.tenant_id, TG_ARGV[0], ref_id) ON CONFLICT DO NOTHING;
+        END IF;
+        RETURN NULL;
+      END $fn$;
+
+      -- For a domain migration: keeps platform.entity_references in step with target's rows
+      -- (kind names them, id_column holds the id) and records the rows already there.
+      CREATE OR REPLACE FUNCTION platform.track_entity_references(target regclass, kind text, id_column text DEFAULT 'id') RETURNS void
+        LANGUAGE plpgsql AS $fn$
+      DECLARE
+        trigger_name text := 'entity_reference_' || replace(kind, '.', '_');
+      BEGIN
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', trigger_name, target);
+        EXECUTE format(
+          'CREATE TRIGGER %I AFTER INSERT OR DELETE OR UPDATE OF %I, tenant_id ON %s FOR EACH ROW EXECUTE FUNCTION platform.maintain_entity_reference(%L, %L)',
+          trigger_name, id_column, target, kind, id_column);
+        -- The rows already there, of every tenant: the owner reads past RLS only for this statement
+        -- (the migration's transaction re-forces it before anyone else sees the tables).
+        EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', target);
+        ALTER TABLE platform.entity_references NO FORCE ROW LEVEL SECURITY;
+        EXECUTE format(
+          'INSERT INTO platform.entity_references (tenant_id, kind, id) SELECT tenant_id, %L, %I FROM %s ON CONFLICT DO NOTHING',
+          kind, id_column, target);
+        ALTER TABLE platform.entity_references FORCE ROW LEVEL SECURITY;
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+      END $fn$;
+      REVOKE EXECUTE ON FUNCTION platform.track_entity_references(regclass, text, text) FROM PUBLIC, ubos_app;
+    `,
+  },
 ];

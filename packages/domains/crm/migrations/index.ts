@@ -248,4 +248,14 @@ export const crmMigrations: Migration[] = [
       ALTER TABLE crm.imports ADD COLUMN IF NOT EXISTS error text;
     `,
   },
+  {
+    // Clients, engagements and contacts are referenced by other domains (a project's client, a
+    // booking's contact): the kernel's reference registry follows these tables by trigger.
+    id: '0004_entity_references',
+    sql: `
+      SELECT platform.track_entity_references('crm.clients', 'crm.client');
+      SELECT platform.track_entity_references('crm.engagements', 'crm.engagement');
+      SELECT platform.track_entity_references('crm.contacts', 'crm.contact');
+    `,
+  },
 ];

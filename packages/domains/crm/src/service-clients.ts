@@ -53,6 +53,7 @@ export interface ClientInput {
 export async function createClient(ctx: DomainContext, input: ClientInput, definitions?: FieldDefinition[]): Promise<ClientDto> {
   const db = ctx.db<CrmDB>();
   const customFields = applyCustomFields(definitions ?? (await fieldDefinitions(ctx, 'client')), input.customFields, null);
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
   const row = await repo.insertClient(db, {
     id: uuidv7(),
     tenant_id: ctx.tenantId,
@@ -92,6 +93,7 @@ export async function updateClient(ctx: DomainContext, id: string, input: Partia
   else if (input.website !== undefined && current.domain === null) changes.domain = normalizeDomain(input.website);
   if (input.status !== undefined) changes.status = input.status;
   if (input.ownerId !== undefined) changes.owner_id = input.ownerId;
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
   if (input.customFields !== undefined) {
     changes.custom_fields = JSON.stringify(applyCustomFields(await fieldDefinitions(ctx, 'client'), input.customFields, current.custom_fields));

@@ -72,6 +72,7 @@ export async function createContact(ctx: DomainContext, input: ContactInput, def
     db,
     (input.clients ?? []).map((link) => link.clientId),
   );
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
   const row = await repo.insertContact(db, {
     id: uuidv7(),
     tenant_id: ctx.tenantId,
@@ -121,6 +122,7 @@ export async function updateContact(ctx: DomainContext, id: string, input: Parti
   if (input.phone !== undefined) changes.phone = input.phone;
   if (input.title !== undefined) changes.title = input.title;
   if (input.ownerId !== undefined) changes.owner_id = input.ownerId;
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
   if (input.tags !== undefined) changes.tags = normalizeTags(input.tags);
   if (input.customFields !== undefined) {
     changes.custom_fields = JSON.stringify(applyCustomFields(await fieldDefinitions(ctx, 'contact'), input.customFields, current.custom_fields));

@@ -204,6 +204,7 @@ export async function createDeal(ctx: DomainContext, input: DealInput): Promise<
   const customFields = applyCustomFields(await fieldDefinitions(ctx, 'deal'), input.customFields, null);
   if (!(await repo.findClient(db, input.clientId))) throw new NotFoundError('Client', input.clientId);
   await requireContact(ctx, input.contactId);
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
   const pipeline = await defaultPipeline(ctx);
   const stage = input.stageId
     ? pipeline.stages.find((candidate) => candidate.id === input.stageId)
@@ -254,6 +255,7 @@ export async function updateDeal(ctx: DomainContext, id: string, input: Partial<
   if (input.expectedClose !== undefined) changes.expected_close = input.expectedClose;
   if (input.contactId !== undefined) changes.contact_id = input.contactId;
   if (input.ownerId !== undefined) changes.owner_id = input.ownerId;
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
   if (input.customFields !== undefined) {
     changes.custom_fields = JSON.stringify(applyCustomFields(await fieldDefinitions(ctx, 'deal'), input.customFields, current.custom_fields));
   }

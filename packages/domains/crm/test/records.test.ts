@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError, uuidv7 } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, seedReferences, type TestDatabase } from '@ubos/platform/testing';
 import { actor, count, outbox } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -16,6 +16,16 @@ describe('clients and contacts', () => {
     const a = actor(testDb.db);
     const created = await a.caller.clients.create({ name: 'Acme, Inc.', website: 'https://www.acme.com/about', tags: ['VIP', 'vip', ' b2b '] });
     expect(created).toMatchObject({ name: 'Acme, Inc.', domain: 'acme.com', status: 'lead', tags: ['b2b', 'vip'] });
+    // The owner must be a member of this organization (identity's memberships, through the kernel's
+    // reference registry); a member of another organization is refused by name.
+    const stranger = actor(testDb.db);
+    await seedReferences(testDb.db, stranger.tenantId, [{ kind: 'identity.member', id: stranger.userId }]);
+    await expect(a.caller.clients.update({ id: created.id, ownerId: stranger.userId })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'The owner given is not a member of this organization',
+    });
+    await expect(a.caller.clients.create({ name: 'Owned elsewhere', ownerId: stranger.userId })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await seedReferences(testDb.db, a.tenantId, [{ kind: 'identity.member', id: a.userId }]);
     const updated = await a.caller.clients.update({ id: created.id, status: 'active', ownerId: a.userId });
     expect(updated).toMatchObject({ status: 'active', ownerId: a.userId });
     await a.caller.clients.archive({ id: created.id });

@@ -167,4 +167,12 @@ export const identityMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON identity.password_resets TO ubos_app;
     `,
   },
+  {
+    // Members are referenced by other domains (a task's assignee, a client's owner): the kernel's
+    // reference registry follows memberships by trigger (the id is the member's user id).
+    id: '0004_entity_references',
+    sql: `
+      SELECT platform.track_entity_references('identity.memberships', 'identity.member', 'user_id');
+    `,
+  },
 ];

@@ -64,6 +64,10 @@ async function insertProjectWithColumns(
   if (input.startDate && input.dueDate && input.dueDate < input.startDate) {
     throw new DomainError('BAD_REQUEST', 'The due date is before the start date', [{ path: ['dueDate'], message: 'Must not be before the start date' }]);
   }
+  await ctx.requireReferences([
+    { kind: 'crm.client', id: input.clientId, path: ['clientId'], label: 'client' },
+    { kind: 'crm.engagement', id: input.engagementId, path: ['engagementId'], label: 'engagement' },
+  ]);
   const project = await repo.insertProject(db, {
     id: uuidv7(),
     tenant_id: ctx.tenantId,
@@ -118,6 +122,7 @@ export async function createFromTemplate(ctx: DomainContext, input: CreateProjec
   if (!template) throw new NotFoundError('Template', input.templateId);
   const skeleton = template.skeleton;
   const startDate = input.startDate ?? todayIso();
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.assigneeId, path: ['assigneeId'], label: 'assignee' }]);
   const { project, columns } = await insertProjectWithColumns(
     ctx,
     {
@@ -219,6 +224,10 @@ export async function updateProject(ctx: DomainContext, id: string, input: Updat
     throw new DomainError('BAD_REQUEST', 'The due date is before the start date', [{ path: ['dueDate'], message: 'Must not be before the start date' }]);
   }
   if (changed.length === 0) return toProjectDto(current);
+  await ctx.requireReferences([
+    { kind: 'crm.client', id: patch.client_id, path: ['clientId'], label: 'client' },
+    { kind: 'crm.engagement', id: patch.engagement_id, path: ['engagementId'], label: 'engagement' },
+  ]);
   const project = await repo.updateProject(ctx.db<ProjectsDB>(), id, patch);
   await ctx.emit(
     projectUpdated,

@@ -49,6 +49,7 @@ export async function createTask(ctx: DomainContext, input: CreateTaskInput): Pr
   }
   const column = await requireColumnOf(ctx, project.id, input.columnId);
   if (input.milestoneId) await requireMilestoneOf(ctx, project.id, input.milestoneId);
+  await ctx.requireReferences([{ kind: 'identity.member', id: input.assigneeId, path: ['assigneeId'], label: 'assignee' }]);
   const position = keyBetween(await repo.lastTaskPosition(db, column.id), null);
   const [task] = await repo.insertTasks(db, [
     {
@@ -123,6 +124,7 @@ export async function updateTask(ctx: DomainContext, id: string, input: UpdateTa
 export async function assignTask(ctx: DomainContext, id: string, assigneeId: string | null): Promise<TaskDto> {
   const current = await requireTask(ctx, id, true);
   if (current.assignee_id === assigneeId) return toTaskDto(current);
+  await ctx.requireReferences([{ kind: 'identity.member', id: assigneeId, path: ['assigneeId'], label: 'assignee' }]);
   return applyTaskUpdate(ctx, current, { assignee_id: assigneeId }, ['assignee_id']);
 }
 

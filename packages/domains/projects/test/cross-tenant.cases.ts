@@ -1,4 +1,4 @@
-import { createCallerFactory, uuidv7 } from '@ubos/platform';
+import { createCallerFactory } from '@ubos/platform';
 import { defineCrossTenantCases } from '@ubos/platform/testing';
 import { projectsRouter } from '../src/router.ts';
 
@@ -7,14 +7,14 @@ const createCaller = createCallerFactory(projectsRouter);
 /**
  * Run by apps/api/test/cross-tenant.test.ts for every procedure of projectsRouter. Tenant A makes a
  * template, a project from it (with a milestone and a task) and a task with a checklist; tenant B
- * calling with A's ids gets NOT_FOUND (or an empty list) and writes nothing. Creating a project
- * or a template concerns only the caller's own tenant ('own'): a client id is a cross-domain
- * reference with no foreign key across schemas, so B may file its own project under any id.
+ * calling with A's ids gets NOT_FOUND (or an empty list) and writes nothing. A client or member id
+ * is a reference to another domain, checked against the kernel's registry: B naming A's client
+ * or A's member is a BAD_REQUEST naming the field.
  */
 export const crossTenantCases = defineCrossTenantCases({
   createCaller: (ctx) => createCaller(ctx),
-  async setup(a) {
-    const client = uuidv7();
+  async setup(a, seed) {
+    const [client = '', member = ''] = await seed([{ kind: 'crm.client' }, { kind: 'identity.member' }]);
     const template = await a.templates.create({
       name: 'Isolation Template',
       skeleton: { milestones: [{ key: 'm', name: 'M' }], tasks: [{ title: 'T', milestoneKey: 'm' }] },
@@ -23,6 +23,7 @@ export const crossTenantCases = defineCrossTenantCases({
     const task = await a.tasks.create({ projectId: board.project.id, title: 'Isolation Task', checklist: ['one'] });
     return {
       client,
+      member,
       template: template.id,
       project: board.project.id,
       column: board.columns[1]?.id ?? '',
@@ -38,7 +39,7 @@ export const crossTenantCases = defineCrossTenantCases({
     templates: await a.templates.list(),
   }),
   cases: {
-    'projects.create': { expect: 'own', call: (b, a) => b.projects.create({ name: 'B own project', clientId: a.client }) },
+    'projects.create': { expect: 'bad_request', call: (b, a) => b.projects.create({ name: 'B own project', clientId: a.client }) },
     'projects.createFromTemplate': { expect: 'not_found', call: (b, a) => b.projects.createFromTemplate({ templateId: a.template, name: 'From A template' }) },
     'projects.get': { expect: 'not_found', call: (b, a) => b.projects.get({ id: a.project }) },
     'projects.board': { expect: 'not_found', call: (b, a) => b.projects.board({ id: a.project }) },
@@ -54,7 +55,7 @@ export const crossTenantCases = defineCrossTenantCases({
     'tasks.list': { expect: 'not_found', call: (b, a) => b.tasks.list({ projectId: a.project }) },
     'tasks.mine': { expect: 'empty', call: (b) => b.tasks.mine() },
     'tasks.update': { expect: 'not_found', call: (b, a) => b.tasks.update({ id: a.task, title: 'Hijacked' }) },
-    'tasks.assign': { expect: 'not_found', call: (b, a) => b.tasks.assign({ id: a.task, assigneeId: uuidv7() }) },
+    'tasks.assign': { expect: 'not_found', call: (b, a) => b.tasks.assign({ id: a.task, assigneeId: a.member }) },
     'tasks.move': { expect: 'not_found', call: (b, a) => b.tasks.move({ id: a.task, columnId: a.column }) },
     'tasks.complete': { expect: 'not_found', call: (b, a) => b.tasks.complete({ id: a.task }) },
     'tasks.addChecklistItem': { expect: 'not_found', call: (b, a) => b.tasks.addChecklistItem({ id: a.task, text: 'Planted' }) },

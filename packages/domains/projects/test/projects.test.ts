@@ -12,7 +12,7 @@ import {
   type Transaction,
   type UntypedDB,
 } from '@ubos/platform';
-import { createTestDatabase, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, seedReferences, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
 import {
   completeTaskAction,
   completeTaskActionOutput,
@@ -40,6 +40,12 @@ afterAll(async () => {
 function callerFor(tenantId: string, userId = uuidv7(), role: 'owner' | 'member' | 'viewer' = 'owner') {
   const modules = [projectsModule];
   return createCaller(testContext({ db: testDb.db, session: testSession({ userId, tenantId, role, modules }), modules }));
+}
+
+/** A crm client id known in the tenant (projects checks the ids it stores; crm is not loaded here). */
+async function aClient(tenantId: string, id?: string): Promise<string> {
+  const [clientId] = await seedReferences(testDb.db, tenantId, [{ kind: 'crm.client', ...(id ? { id } : {}) }]);
+  return clientId as string;
 }
 
 /** The DomainContext a handler or a workflow step gets, over a tenant transaction the test opened. */
@@ -88,7 +94,7 @@ describe('templates', () => {
     const tenantId = uuidv7();
     const caller = callerFor(tenantId);
     const template = await caller.templates.create({ name: 'Tax return', description: 'Yearly return', skeleton });
-    const clientId = uuidv7();
+    const clientId = await aClient(tenantId);
     const board = await caller.projects.createFromTemplate({ templateId: template.id, name: 'Tax 2026 — Acme', clientId, startDate: '2026-01-10' });
     expect(board.project).toMatchObject({ name: 'Tax 2026 — Acme', clientId, templateId: template.id, status: 'active' });
     expect(board.columns.map((column) => column.name)).toEqual(['Backlog', 'Doing', 'Done']);
@@ -244,10 +250,15 @@ describe('tasks', () => {
     const tenantId = uuidv7();
     const me = uuidv7();
     const caller = callerFor(tenantId, me, 'owner');
-    const project = await caller.projects.create({ name: 'Tasks', clientId: uuidv7() });
+    const project = await caller.projects.create({ name: 'Tasks', clientId: await aClient(tenantId) });
     const milestone = await caller.milestones.create({ projectId: project.id, name: 'Phase 1' });
     const one = await caller.tasks.create({ projectId: project.id, title: 'One', milestoneId: milestone.id, checklist: ['a', 'b'] });
     const two = await caller.tasks.create({ projectId: project.id, title: 'Two', milestoneId: milestone.id });
+    await expect(caller.tasks.assign({ id: one.id, assigneeId: me })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'The assignee given is not a member of this organization',
+    });
+    await seedReferences(testDb.db, tenantId, [{ kind: 'identity.member', id: me }]);
     await caller.tasks.assign({ id: one.id, assigneeId: me });
     await caller.tasks.assign({ id: two.id, assigneeId: me });
     const toggled = await caller.tasks.toggleChecklistItem({ id: one.id, itemId: one.checklist[0]?.id ?? '' });
@@ -300,9 +311,9 @@ describe('edits', () => {
   it('records what each update changed, adds checklist items, edits templates and pages through tasks', async () => {
     const tenantId = uuidv7();
     const caller = callerFor(tenantId);
-    const firstClient = uuidv7();
+    const firstClient = await aClient(tenantId);
     const project = await caller.projects.create({ name: 'Edits', clientId: firstClient, startDate: '2026-03-01' });
-    const secondClient = uuidv7();
+    const secondClient = await aClient(tenantId);
     const updated = await caller.projects.update({ id: project.id, name: 'Edited', clientId: secondClient, dueDate: '2026-04-01' });
     expect(updated).toMatchObject({ name: 'Edited', clientId: secondClient, dueDate: '2026-04-01' });
     await expect(caller.projects.update({ id: project.id, dueDate: '2026-02-01' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
@@ -366,11 +377,12 @@ describe('projects.follow-crm-merges', () => {
     const tenantId = uuidv7();
     const otherTenant = uuidv7();
     const caller = callerFor(tenantId);
-    const survivor = uuidv7();
-    const merged = uuidv7();
+    const survivor = await aClient(tenantId);
+    const merged = await aClient(tenantId);
+    await aClient(otherTenant, merged);
     const p1 = await caller.projects.create({ name: 'Old client 1', clientId: merged });
     const p2 = await caller.projects.create({ name: 'Old client 2', clientId: merged });
-    const untouched = await caller.projects.create({ name: 'Someone else', clientId: uuidv7() });
+    const untouched = await caller.projects.create({ name: 'Someone else', clientId: await aClient(tenantId) });
     const foreign = await callerFor(otherTenant).projects.create({ name: 'Other tenant', clientId: merged });
     const event = mergedEvent(tenantId, survivor, merged);
     for (let attempt = 0; attempt < 2; attempt += 1) {
@@ -397,7 +409,7 @@ describe('workflow actions', () => {
     const tenantId = uuidv7();
     const caller = callerFor(tenantId);
     const template = await caller.templates.create({ name: 'Onboarding', skeleton });
-    const input = { templateId: template.id, name: 'Onboarding Acme', clientId: uuidv7() };
+    const input = { templateId: template.id, name: 'Onboarding Acme', clientId: await aClient(tenantId) };
     const run = async (key: string) =>
       createFromTemplateActionOutput.parse(
         await withTenant(testDb.db, { tenantId }, (trx) => createFromTemplateAction.run(input, actionContext(trx, tenantId, key))),

@@ -3,6 +3,7 @@ import type { UntypedDB } from '../db/database.ts';
 import type { EventContract, EventEnvelope } from '../events/envelope.ts';
 import { writeEvent, writeEvents, type EventItem, type EventMeta } from '../events/outbox.ts';
 import type { Logger } from '../logger.ts';
+import { requireReferences, type ReferenceCheck } from './references.ts';
 import type { KernelServices } from './services.ts';
 
 /**
@@ -35,6 +36,11 @@ export interface DomainContext {
   emitMany<Payload extends Record<string, unknown>>(contract: EventContract<string, Payload>, items: readonly EventItem<Payload>[]): Promise<EventEnvelope[]>;
   /** Runs `task` after the transaction commits (never on rollback); failures are logged. */
   afterCommit(task: () => Promise<void>): void;
+  /**
+   * Checks ids this domain stores but another owns (a client, a member) exist in this tenant;
+   * throws BAD_REQUEST naming each unknown field. See references.ts.
+   */
+  requireReferences(checks: readonly ReferenceCheck[]): Promise<void>;
 }
 
 export interface DomainContextInput<DB = UntypedDB> {
@@ -77,6 +83,9 @@ export function createDomainContext<DB = UntypedDB>(input: DomainContextInput<DB
     },
     emitMany(contract, items) {
       return writeEvents(trx as unknown as Kysely<unknown>, contract, items, meta);
+    },
+    requireReferences(checks) {
+      return requireReferences(trx as unknown as Kysely<unknown>, checks);
     },
     afterCommit(task) {
       if (!afterCommit) throw new Error('This context has no commit hook: afterCommit is only available inside a tenant procedure or a handler');

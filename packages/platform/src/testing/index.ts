@@ -3,7 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { configSchema, loadTestSettings, type Config } from '../config.ts';
 import { MemoryCache } from '../cache.ts';
-import { createDatabase, type Database } from '../db/database.ts';
+import { createDatabase, withTenant, type Database } from '../db/database.ts';
 import type { MigratableModule } from '../db/migrations.ts';
 import { migrateDatabase } from '../db/migrate-all.ts';
 import { APP_ROLE, OWNER_ROLE, ensureRoles, withCredentials } from '../db/roles.ts';
@@ -15,6 +15,8 @@ import { createDomainRuntime, type DomainRuntime, type EventAdminRuntime } from 
 import type { DomainModule } from '../module.ts';
 import { platformModule } from '../platform-module.ts';
 import { uuidv7 } from '../ids.ts';
+import { sql } from 'kysely';
+import type { EntityReferenceKind } from '../domain/references.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -226,7 +228,9 @@ export type CrossTenantExpectation =
   /** An empty list / search result (B has no records at all), nothing written for B. */
   | 'empty'
   /** A call that concerns only the caller's own tenant: made by a third tenant, A stays untouched. */
-  | 'own';
+  | 'own'
+  /** BAD_REQUEST (e.g. B names A's client as a reference), nothing written for B. */
+  | 'bad_request';
 
 export interface CrossTenantCase<Caller, Fixture> {
   expect: CrossTenantExpectation;
@@ -240,8 +244,11 @@ export interface CrossTenantCase<Caller, Fixture> {
  */
 export interface CrossTenantSuite<Caller, Fixture> {
   createCaller(ctx: Context): Caller;
-  /** Creates tenant A's records through A's caller; returns what the cases need (ids). */
-  setup(a: Caller): Promise<Fixture>;
+  /**
+   * Creates tenant A's records through A's caller; returns what the cases need (ids). `seed`
+   * records other domains' ids (a client, a member) as existing in A, for records that name them.
+   */
+  setup(a: Caller, seed: (refs: readonly { kind: EntityReferenceKind; id?: string }[]) => Promise<string[]>): Promise<Fixture>;
   /** Everything A can see of its fixture, to prove that a B call changed none of it. */
   snapshot(a: Caller, fixture: Fixture): Promise<unknown>;
   cases: Record<string, CrossTenantCase<Caller, Fixture>>;
@@ -249,4 +256,19 @@ export interface CrossTenantSuite<Caller, Fixture> {
 
 export function defineCrossTenantCases<Caller, Fixture>(suite: CrossTenantSuite<Caller, Fixture>): CrossTenantSuite<Caller, Fixture> {
   return suite;
+}
+
+/**
+ * Records ids of another domain as existing in a tenant (platform.entity_references), for a domain's
+ * tests that store such ids (a project's client, a task's assignee) without that domain's module.
+ * Returns the ids; one is made for each kind given without one.
+ */
+export async function seedReferences(db: Database, tenantId: string, refs: readonly { kind: EntityReferenceKind; id?: string }[]): Promise<string[]> {
+  const rows = refs.map((ref) => ({ kind: ref.kind, id: ref.id ?? uuidv7() }));
+  await withTenant(db, { tenantId }, async (trx) => {
+    for (const row of rows) {
+      await sql`INSERT INTO platform.entity_references (tenant_id, kind, id) VALUES (${tenantId}, ${row.kind}, ${row.id}) ON CONFLICT DO NOTHING`.execute(trx);
+    }
+  });
+  return rows.map((row) => row.id);
 }
