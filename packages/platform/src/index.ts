@@ -41,7 +41,7 @@ export {
   type Access,
 } from './auth/permissions.ts';
 export { createDomainContext, type DomainContext, type DomainContextInput } from './domain/context.ts';
-export { type EntityReferenceKind, type ReferenceCheck } from './domain/references.ts';
+export type { EntityReferenceKind, ReferenceCheck } from './domain/references.ts';
 export { defineAction, ActionRegistry, actionNamePattern, type ActionSpec, type ActionContext, type ActionDefinition } from './domain/action.ts';
 export {
   defineDomain,

@@ -167,6 +167,7 @@ export async function setLink(
 ): Promise<{ threadId: string; clientIds: string[] }> {
   const db = ctx.db<EmailDB>();
   const { row } = await visibleThread(ctx, viewer, input.threadId);
+  if (state === 'linked') await ctx.requireReferences([{ kind: 'crm.client', id: input.clientId, path: ['clientId'], label: 'client' }]);
   // Lock the thread: concurrent link/unlink of one thread are ordered, each event exact.
   await db.selectFrom('communications.email_threads').select('id').where('id', '=', row.id).forUpdate().execute();
   const { changed } = await repo.setManualLink(db, { tenantId: ctx.tenantId, threadId: row.id, clientId: input.clientId, state, actorId: ctx.actorId });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as crm from '@ubos/crm/contracts';
 import { countOutbox, readOutbox, sql, uuidv7, withTenant, type EventEnvelope } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, seedReferences, type TestDatabase } from '@ubos/platform/testing';
 import type { AccountRow, EmailDB } from '../src/db-email.ts';
 import { keepContactEmails } from '../src/handlers-email.ts';
 import { parseEmail, sanitizeEmailHtml } from '../src/mime.ts';
@@ -242,8 +242,7 @@ describe('links to clients', () => {
     const owner = actorFor(testDb.db, env.services);
     const { tenantId } = owner;
     const account = await makeAccount(tenantId, owner.userId, 'anna@firm.example');
-    const clientA = uuidv7();
-    const clientB = uuidv7();
+    const [clientA, clientB] = (await seedReferences(testDb.db, tenantId, [{ kind: 'crm.client' }, { kind: 'crm.client' }])) as [string, string];
     await deliverCrm(tenantId, contactEvent(tenantId, crm.contactCreated.type, contact(uuidv7(), 'sam@shop.example', [clientA])));
     const [first] = await store(tenantId, account, [
       { id: 's1@shop.example', from: 'sam@shop.example', to: ['anna@firm.example'], subject: 'Order 17', date: new Date() },
@@ -289,7 +288,11 @@ describe('links to clients', () => {
     expect((await colleague.caller.threads.list()).items).toEqual([]);
     await expect(viewer.caller.threads.list()).rejects.toMatchObject({ code: 'FORBIDDEN' });
 
-    const clientId = uuidv7();
+    await expect(owner.caller.threads.link({ threadId: target, clientId: uuidv7() })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'The client given is not a client of this organization',
+    });
+    const [clientId] = (await seedReferences(testDb.db, owner.tenantId, [{ kind: 'crm.client' }])) as [string];
     await owner.caller.threads.link({ threadId: target, clientId });
     expect((await colleague.caller.threads.get({ id: target })).mine).toBe(false);
     expect((await colleague.caller.threads.list({ clientId })).items.map((t) => t.id)).toEqual([target]);
@@ -316,7 +319,7 @@ describe('links to clients', () => {
       { id: 'x1@acme.example', from: 'jane@acme.example', to: ['anna@firm.example'], subject: 'Ours', date: new Date() },
     ]);
     const threadId = stored?.threadId ?? '';
-    const clientId = uuidv7();
+    const [clientId] = (await seedReferences(testDb.db, a.tenantId, [{ kind: 'crm.client' }])) as [string];
     await a.caller.threads.link({ threadId, clientId });
     const before = await a.caller.threads.get({ id: threadId });
     await expect(b.caller.threads.get({ id: threadId })).rejects.toMatchObject({ code: 'NOT_FOUND' });

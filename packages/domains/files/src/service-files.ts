@@ -181,6 +181,7 @@ export async function downloadUrl(ctx: DomainContext, input: DownloadUrlInput): 
  */
 export async function attachToProject(ctx: DomainContext, input: AttachToProjectInput): Promise<AttachedDto> {
   const db = ctx.db<FilesDB>();
+  await ctx.requireReferences([{ kind: 'projects.project', id: input.projectId, path: ['projectId'], label: 'project' }]);
   const ids = [...new Set([...(input.fileId ? [input.fileId] : []), ...(input.fileIds ?? [])])];
   let folderId: string | null = null;
   if (input.folderId) folderId = (await liveFolder(ctx, input.folderId)).id;

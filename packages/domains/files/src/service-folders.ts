@@ -34,7 +34,13 @@ export async function liveFolder(ctx: DomainContext, id: string, options: { forU
 
 /** Where a new folder goes: under a live parent (taking its client and project) or at the top. */
 async function placeOf(ctx: DomainContext, input: { parentId: string | null; clientId: string | null; projectId: string | null }) {
-  if (!input.parentId) return { parentId: null, clientId: input.clientId, projectId: input.projectId };
+  if (!input.parentId) {
+    await ctx.requireReferences([
+      { kind: 'crm.client', id: input.clientId, path: ['clientId'], label: 'client' },
+      { kind: 'projects.project', id: input.projectId, path: ['projectId'], label: 'project' },
+    ]);
+    return { parentId: null, clientId: input.clientId, projectId: input.projectId };
+  }
   const parent = await liveFolder(ctx, input.parentId);
   if ((input.clientId && input.clientId !== parent.client_id) || (input.projectId && input.projectId !== parent.project_id)) {
     throw new DomainError('BAD_REQUEST', 'A sub-folder belongs to the client and project of its parent folder', [

@@ -1,4 +1,4 @@
-import { createCallerFactory, uuidv7, type Context } from '@ubos/platform';
+import { createCallerFactory, type Context } from '@ubos/platform';
 import { defineCrossTenantCases } from '@ubos/platform/testing';
 import { filesRouter } from '../src/router.ts';
 import { MemoryBlobStore } from './memory-store.ts';
@@ -28,9 +28,9 @@ async function uploadPdf(a: Caller, target: { folderId: string } | { fileId: str
  */
 export const crossTenantCases = defineCrossTenantCases({
   createCaller: (ctx) => createCaller(withStore(ctx)),
-  setup: async (a) => {
+  setup: async (a, seed) => {
     await a.settings.update({ label: 'Tenant A files' });
-    const clientId = uuidv7();
+    const [clientId = '', projectId = ''] = await seed([{ kind: 'crm.client' }, { kind: 'projects.project' }]);
     const folder = await a.folders.create({ name: 'Isolation', clientId });
     const other = await a.folders.create({ name: 'Other', parentId: folder.id });
     const file = await uploadPdf(a, { folderId: folder.id }, 'isolation.pdf');
@@ -42,6 +42,7 @@ export const crossTenantCases = defineCrossTenantCases({
     const request = await a.requests.create({ label: 'Isolation request', folderId: folder.id });
     return {
       clientId,
+      projectId,
       folder: folder.id,
       other: other.id,
       file: file.id,
@@ -82,7 +83,8 @@ export const crossTenantCases = defineCrossTenantCases({
     'files.restore': { expect: 'not_found', call: (b, a) => b.files.restore({ id: a.archived }) },
     'files.versions': { expect: 'not_found', call: (b, a) => b.files.versions({ id: a.file }) },
     'files.downloadUrl': { expect: 'not_found', call: (b, a) => b.files.downloadUrl({ id: a.file, version: 1 }) },
-    'files.attachToProject': { expect: 'not_found', call: (b, a) => b.files.attachToProject({ fileId: a.file, projectId: uuidv7() }) },
+    // A's project is not one of B's: refused as a bad reference before any file is looked at.
+    'files.attachToProject': { expect: 'bad_request', call: (b, a) => b.files.attachToProject({ fileId: a.file, projectId: a.projectId }) },
     'templates.list': { expect: 'own', call: (b) => b.templates.list() },
     'templates.create': { expect: 'own', call: (b) => b.templates.create({ name: 'Isolation template', folders: [{ name: 'Mine' }] }) },
     'templates.update': { expect: 'not_found', call: (b, a) => b.templates.update({ id: a.template, name: 'Hijacked' }) },

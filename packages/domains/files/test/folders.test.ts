@@ -3,7 +3,7 @@ import { uuidv7 } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { attachToProjectAction, createFolderFromTemplateAction } from '../src/actions.ts';
 import { createdFoldersDto, fileArchived, fileMoved, folderArchived, folderCreated } from '../src/contracts.ts';
-import { actor, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
+import { aClient, aProject, actor, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
 
 let testDb: TestDatabase;
 let harness: Harness;
@@ -32,7 +32,7 @@ function runAction<T>(tenantId: string, run: (context: ReturnType<typeof domainC
 describe('folders', () => {
   it('creates a tree whose sub-folders take the parent client, and emits folder.created', async () => {
     const a = actor(testDb, harness.services);
-    const clientId = uuidv7();
+    const clientId = await aClient(testDb, a.tenantId);
     const root = await a.caller.folders.create({ name: 'Acme', clientId });
     const child = await a.caller.folders.create({ name: 'Contracts', parentId: root.id });
     expect(child).toMatchObject({ parentId: root.id, clientId, projectId: null });
@@ -58,7 +58,7 @@ describe('folders', () => {
       }
     }
     // The same name at the top level of two different clients is fine.
-    await a.caller.folders.create({ name: 'Reports', clientId: uuidv7() });
+    await a.caller.folders.create({ name: 'Reports', clientId: await aClient(testDb, a.tenantId) });
     // Renaming onto a taken name is the same conflict; archiving frees the name.
     const other = await a.caller.folders.create({ name: 'Drafts', parentId: parent.id });
     await expect(a.caller.folders.rename({ id: other.id, name: 'reports' })).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -77,7 +77,7 @@ describe('folders', () => {
       message: expect.stringMatching(/into itself/),
     });
     await expect(a.caller.folders.move({ id: top.id, parentId: top.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    const client = await a.caller.folders.create({ name: 'Client', clientId: uuidv7() });
+    const client = await a.caller.folders.create({ name: 'Client', clientId: await aClient(testDb, a.tenantId) });
     await expect(a.caller.folders.move({ id: leaf.id, parentId: client.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect((await a.caller.folders.move({ id: leaf.id, parentId: null })).parentId).toBeNull();
   });
@@ -111,7 +111,7 @@ describe('folders', () => {
 
   it('lists files by name with keyset pages, by folder, client and project', async () => {
     const a = actor(testDb, harness.services);
-    const clientId = uuidv7();
+    const clientId = await aClient(testDb, a.tenantId);
     const folder = await a.caller.folders.create({ name: 'Letters', clientId });
     const names = ['b.pdf', 'A.pdf', 'c.pdf', 'a.pdf', 'D.pdf'];
     for (const name of names) await addFile(a, folder.id, name);
@@ -131,7 +131,7 @@ describe('folders', () => {
   it('renames and moves files (the folder client follows), with events', async () => {
     const a = actor(testDb, harness.services);
     const from = await a.caller.folders.create({ name: 'Inbox' });
-    const clientId = uuidv7();
+    const clientId = await aClient(testDb, a.tenantId);
     const to = await a.caller.folders.create({ name: 'Client files', clientId });
     const file = await addFile(a, from.id, 'scan.pdf');
     expect((await a.caller.files.rename({ id: file.id, name: 'Signed scan.pdf' })).name).toBe('Signed scan.pdf');
@@ -166,7 +166,7 @@ describe('templates and actions', () => {
 
   it('files.createFolderFromTemplate builds the tree once per key and reuses folders already there', async () => {
     const a = actor(testDb, harness.services);
-    const clientId = uuidv7();
+    const clientId = await aClient(testDb, a.tenantId);
     const first = createdFoldersDto.parse(
       await runAction(a.tenantId, (context) => createFolderFromTemplateAction.run({ template: 'client-onboarding', clientId }, context), 'run-1:folders'),
     );
@@ -191,12 +191,13 @@ describe('templates and actions', () => {
       code: 'NOT_FOUND',
     });
     // The staff procedure does the same.
-    expect((await a.caller.folders.createFromTemplate({ clientId: uuidv7() })).created).toBe(4);
+    await expect(a.caller.folders.createFromTemplate({ clientId: uuidv7() })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await a.caller.folders.createFromTemplate({ clientId: await aClient(testDb, a.tenantId) })).created).toBe(4);
   });
 
   it('files.attachToProject attaches files to a project and moves them into its folder, once per key', async () => {
     const a = actor(testDb, harness.services);
-    const projectId = uuidv7();
+    const projectId = await aProject(testDb, a.tenantId);
     const inbox = await a.caller.folders.create({ name: 'Inbox' });
     const projectFolder = await a.caller.folders.create({ name: 'Website', projectId });
     const file = await addFile(a, inbox.id, 'brief.pdf');

@@ -18,7 +18,7 @@ import {
   type Transaction,
   type UntypedDB,
 } from '@ubos/platform';
-import { testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { seedReferences, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
 import type { UploadTicketDto } from '../src/contracts.ts';
 import { filesModule } from '../src/module.ts';
 import { filesRouter } from '../src/router.ts';
@@ -49,6 +49,16 @@ export function actor(db: TestDatabase, services: KernelServices, role: Role = '
   const session = testSession({ userId, tenantId, role, modules: [filesModule] });
   const runtime = createDomainRuntime([platformModule, filesModule], null, services);
   return { tenantId, userId, caller: createCaller(testContext({ db: db.db, session, runtime })) };
+}
+
+/** A client (or project) id known in the tenant's reference registry, as crm (or projects) would register it. */
+export async function aClient(db: TestDatabase, tenantId: string): Promise<string> {
+  const [id] = await seedReferences(db.db, tenantId, [{ kind: 'crm.client' }]);
+  return id as string;
+}
+export async function aProject(db: TestDatabase, tenantId: string): Promise<string> {
+  const [id] = await seedReferences(db.db, tenantId, [{ kind: 'projects.project' }]);
+  return id as string;
 }
 
 /** A caller with no session, as the public request page is (its own IP, so rate limits stay apart). */

@@ -7,7 +7,7 @@ import { createdRequestActionDto, fileUploaded, requestCompleted, requestCreated
 import { recordOrganizationName } from '../src/handlers.ts';
 import { filesRouter } from '../src/router.ts';
 import { organizationCreated } from '@ubos/identity/contracts';
-import { actor, anonymous, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
+import { aClient, actor, anonymous, domainContext, events, inTenant, openStore, pdfBytes, postForm, type Harness } from './helpers.ts';
 
 let testDb: TestDatabase;
 let harness: Harness;
@@ -24,7 +24,7 @@ const uploader = { uploaderName: 'Cleo Client', uploaderEmail: 'cleo@example.tes
 
 async function setup(options: { maxFiles?: number } = {}) {
   const a = actor(testDb, harness.services);
-  const clientId = uuidv7();
+  const clientId = await aClient(testDb, a.tenantId);
   const folder = await a.caller.folders.create({ name: 'From the client', clientId });
   const created = await a.caller.requests.create({ label: 'Your 2025 receipts', folderId: folder.id, maxFiles: options.maxFiles ?? 5 });
   return { a, folder, clientId, created, token: created.token, link: anonymous(testDb, harness.services) };

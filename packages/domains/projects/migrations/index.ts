@@ -103,4 +103,10 @@ export const projectsMigrations: Migration[] = [
       SELECT platform.enable_tenant_rls('projects.tasks');
     `,
   },
+  {
+    // Projects are referenced by other domains (a folder's project, a file attached to a project):
+    // the kernel's reference registry follows the table by trigger (ARCHITECTURE.md §4).
+    id: '0002_entity_references',
+    sql: `SELECT platform.track_entity_references('projects.projects', 'projects.project');`,
+  },
 ];

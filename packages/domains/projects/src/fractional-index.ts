@@ -16,7 +16,7 @@ function digitAt(value: string, index: number): string {
 
 function midpoint(a: string, b: string | null): string {
   if (b !== null && a >= b) throw new Error(`fractional index: ${a} >= ${b}`);
-  if (a.endsWith(ZERO) || (b !== null && b.endsWith(ZERO))) throw new Error('fractional index: trailing zero');
+  if (a.endsWith(ZERO) || b?.endsWith(ZERO)) throw new Error('fractional index: trailing zero');
   if (b !== null) {
     let n = 0;
     while ((a[n] ?? ZERO) === b[n]) n += 1;

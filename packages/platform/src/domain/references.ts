@@ -10,7 +10,7 @@ import { DomainError } from '../errors.ts';
  */
 
 /** The kinds of id the kernel tracks, by the domain that owns them. */
-export type EntityReferenceKind = 'identity.member' | 'crm.client' | 'crm.engagement' | 'crm.contact';
+export type EntityReferenceKind = 'identity.member' | 'crm.client' | 'crm.engagement' | 'crm.contact' | 'projects.project';
 
 export interface ReferenceCheck {
   kind: EntityReferenceKind;
@@ -27,6 +27,7 @@ const KIND_WORDS: Record<EntityReferenceKind, string> = {
   'crm.client': 'a client of this organization',
   'crm.engagement': 'an engagement of this organization',
   'crm.contact': 'a contact of this organization',
+  'projects.project': 'a project of this organization',
 };
 
 /** Throws BAD_REQUEST naming every given id that is not a known entity of its kind in this tenant. */
