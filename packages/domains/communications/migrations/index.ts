@@ -25,4 +25,13 @@ export const communicationsMigrations: Migration[] = [
   // 0002: notifications, preferences, the staff directory.
   ...notificationMigrations,
   ...clientEmailMigrations,
+  {
+    // Hosts are told of bookings, reschedules and cancellations made by someone else.
+    id: '0005_appointment_notifications',
+    sql: `
+      ALTER TABLE communications.notifications DROP CONSTRAINT IF EXISTS notifications_kind_check;
+      ALTER TABLE communications.notifications
+        ADD CONSTRAINT notifications_kind_check CHECK (kind IN ('workflow', 'task_assigned', 'mention', 'message', 'appointment'));
+    `,
+  },
 ];

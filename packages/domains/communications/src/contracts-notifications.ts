@@ -2,7 +2,7 @@
 import { defineEvent, systemMailStatuses } from '@ubos/platform';
 import { z } from 'zod';
 
-export const notificationKinds = ['workflow', 'task_assigned', 'mention', 'message'] as const;
+export const notificationKinds = ['workflow', 'task_assigned', 'mention', 'message', 'appointment'] as const;
 export const notificationKindSchema = z.enum(notificationKinds);
 export const emailPreferences = ['off', 'immediately', 'daily_digest'] as const;
 export const emailPreferenceSchema = z.enum(emailPreferences);

@@ -3,7 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
-export type NotificationKind = 'workflow' | 'task_assigned' | 'mention' | 'message';
+export type NotificationKind = 'workflow' | 'task_assigned' | 'mention' | 'message' | 'appointment';
 export type EmailPreference = 'off' | 'immediately' | 'daily_digest';
 
 /** Kysely types of the notification tables (communications schema only). */

@@ -1,6 +1,7 @@
 import type { Subscription } from '@ubos/platform';
 import { memberInvited, memberJoined, memberRemoved, userCreated } from '@ubos/identity/contracts';
 import { taskCreated, taskUpdated } from '@ubos/projects/contracts';
+import { appointmentBooked, appointmentCancelled, appointmentRescheduled } from '@ubos/scheduling/contracts';
 import { notificationCreated as workflowNotificationCreated } from '@ubos/workflow/contracts';
 import * as repo from './repository-notifications.ts';
 import { notify } from './service-notifications.ts';
@@ -44,6 +45,72 @@ export const notifyTaskAssignees: Subscription = {
   },
 };
 
+function hostTime(iso: string, timeZone: string): string {
+  const date = new Date(iso);
+  try {
+    return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(date);
+  } catch {
+    return date.toISOString();
+  }
+}
+
+/**
+ * The hosts of an appointment hear of a booking, a reschedule or a cancellation that someone else
+ * made (the attendee on the public page, a colleague, a workflow): the bell, and email per their
+ * preferences. The host who did it themself is not told. One notification per (host, event).
+ */
+export const notifyAppointmentHosts: Subscription = {
+  name: 'communications.appointment-hosts',
+  events: [appointmentBooked.type, appointmentRescheduled.type, appointmentCancelled.type],
+  async handle(event, ctx) {
+    const said = appointmentWords(event.type, event.payload);
+    if (!said) return;
+    for (const hostId of said.hostIds) {
+      if (hostId === event.actor_id) continue;
+      await notify(ctx, {
+        userId: hostId,
+        kind: 'appointment',
+        title: said.title,
+        body: said.body,
+        link: `/scheduling?appointment=${said.appointmentId}`,
+        sourceKey: `${event.type}:${event.id}`,
+      });
+    }
+  },
+};
+
+/** What a host is told of an appointment event, in words, with the time as the host reads it. */
+function appointmentWords(type: string, payload: unknown): { hostIds: string[]; appointmentId: string; title: string; body: string } | null {
+  if (type === appointmentBooked.type) {
+    const p = appointmentBooked.payload.parse(payload);
+    return {
+      hostIds: p.host_ids,
+      appointmentId: p.appointment_id,
+      title: `${p.type_name} booked with ${p.attendee_name} for ${hostTime(p.start_at, p.host_time_zone)}`,
+      body: `${p.attendee_name} (${p.attendee_email}) booked it.`,
+    };
+  }
+  if (type === appointmentRescheduled.type) {
+    const p = appointmentRescheduled.payload.parse(payload);
+    return {
+      hostIds: p.host_ids,
+      appointmentId: p.appointment_id,
+      title: `${p.type_name} with ${p.attendee_name} moved to ${hostTime(p.start_at, p.host_time_zone)}`,
+      body: `It was on ${hostTime(p.previous_start_at, p.host_time_zone)}.${p.reason ? ` Reason: ${p.reason}` : ''}`,
+    };
+  }
+  if (type === appointmentCancelled.type) {
+    const p = appointmentCancelled.payload.parse(payload);
+    return {
+      hostIds: p.host_ids,
+      appointmentId: p.appointment_id,
+      title: `${p.type_name} with ${p.attendee_name} on ${hostTime(p.start_at, p.host_time_zone)} was cancelled`,
+      body: p.reason ? `Reason: ${p.reason}` : '',
+    };
+  }
+  return null;
+}
+
 /** communications' copy of staff addresses (never identity's tables): whom a notification email goes to. */
 export const keepStaffDirectory: Subscription = {
   name: 'communications.staff-directory',
@@ -79,4 +146,4 @@ export const keepStaffDirectory: Subscription = {
   },
 };
 
-export const notificationSubscriptions: readonly Subscription[] = [deliverWorkflowNotifications, notifyTaskAssignees, keepStaffDirectory];
+export const notificationSubscriptions: readonly Subscription[] = [deliverWorkflowNotifications, notifyTaskAssignees, notifyAppointmentHosts, keepStaffDirectory];

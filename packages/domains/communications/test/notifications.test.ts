@@ -28,6 +28,7 @@ import {
 } from '@ubos/platform';
 import { createTestDatabase, testContext, testSession, waitFor, type TestDatabase } from '@ubos/platform/testing';
 import { taskCreated, taskUpdated } from '@ubos/projects/contracts';
+import { appointmentBooked, appointmentCancelled, appointmentRescheduled } from '@ubos/scheduling/contracts';
 import { notificationCreated as workflowNotificationCreated } from '@ubos/workflow/contracts';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -254,6 +255,52 @@ describe('notifications', () => {
     const page = await assignee.caller.notifications.list({ limit: 20, unreadOnly: false });
     expect(page.items.map((item) => item.title).sort()).toEqual(['You were assigned the task "Draft the brief"', 'You were assigned the task "Handed over"']);
     expect(page.items.every((item) => item.kind === 'task_assigned' && item.link === `/projects/${projectId}`)).toBe(true);
+  });
+
+  it('the hosts hear of a booking, a reschedule and a cancellation someone else made, in their time zone; their own moves are not told', async () => {
+    const host = await staffUser();
+    const other = await staffUser({ tenantId: host.tenantId });
+    const appointmentId = uuidv7();
+    const base = {
+      appointment_id: appointmentId,
+      type_id: uuidv7(),
+      type_name: 'Intro call',
+      host_id: host.userId,
+      host_ids: [host.userId, other.userId],
+      attendee_name: 'Ana Lopez',
+      attendee_email: 'ana@client.example',
+      attendee_time_zone: 'America/New_York',
+      start_at: '2026-12-08T09:00:00.000Z',
+      end_at: '2026-12-08T09:30:00.000Z',
+      host_time_zone: 'Europe/Berlin',
+      client_id: null,
+      contact_id: null,
+      source: 'public' as const,
+    };
+    await emit(host.tenantId, appointmentBooked, { ...base, answers: {}, project_template_id: null }, appointmentId, null);
+    await emit(
+      host.tenantId,
+      appointmentRescheduled,
+      { ...base, start_at: '2026-12-09T13:00:00.000Z', end_at: '2026-12-09T13:30:00.000Z', previous_start_at: base.start_at, previous_end_at: base.end_at, reason: 'Clash', sequence: 1, by: 'staff' as const },
+      appointmentId,
+      host.userId,
+    );
+    await emit(host.tenantId, appointmentCancelled, { ...base, reason: null, by: 'attendee' as const }, appointmentId, null);
+    await waitFor(async () => (await other.caller.notifications.list({ limit: 20, unreadOnly: false })).items.length >= 3, 30_000, "the other host's notifications");
+    await waitFor(async () => (await host.caller.notifications.list({ limit: 20, unreadOnly: false })).items.length >= 2, 30_000, "the host's notifications");
+    const others = (await other.caller.notifications.list({ limit: 20, unreadOnly: false })).items;
+    expect(others.map((item) => item.title).sort()).toEqual([
+      'Intro call booked with Ana Lopez for Tue 8 Dec, 10:00',
+      'Intro call with Ana Lopez moved to Wed 9 Dec, 14:00',
+      'Intro call with Ana Lopez on Tue 8 Dec, 10:00 was cancelled',
+    ]);
+    expect(others.every((item) => item.kind === 'appointment' && item.link === `/scheduling?appointment=${appointmentId}`)).toBe(true);
+    // The host moved it themself: told of the booking and the cancellation only.
+    const own = (await host.caller.notifications.list({ limit: 20, unreadOnly: false })).items;
+    expect(own.map((item) => item.title).sort()).toEqual([
+      'Intro call booked with Ana Lopez for Tue 8 Dec, 10:00',
+      'Intro call with Ana Lopez on Tue 8 Dec, 10:00 was cancelled',
+    ]);
   });
 
   it('marks one read, then all; nobody marks another user’s', async () => {
