@@ -205,6 +205,37 @@ describe('scheduling walk-through (real browser)', () => {
     await page.getByText('Booked', { exact: true }).waitFor();
   }, 60_000);
 
+  it('the host drags it an hour earlier on the calendar; the move is kept and on the timeline', async () => {
+    await page.goto(`/scheduling?appointment=${appointmentId}`);
+    const card = page.getByTestId('calendar-appointment').filter({ hasText: attendee.name });
+    await card.waitFor();
+    await page.keyboard.press('Escape');
+    const top = await card.evaluate((el) => Number.parseFloat((el as HTMLElement).style.top));
+    const before = (await card.textContent()) ?? '';
+    const column = card.locator('xpath=..');
+    const move = page.waitForResponse((r) => r.url().includes('/trpc/scheduling.appointments.reschedule'));
+    // One hour is 48 px on the grid; the drop lands on the quarter hour under the pointer.
+    await card.dragTo(column, { targetPosition: { x: 10, y: top - 48 + 2 } });
+    expect((await move).status()).toBe(200);
+    await page.getByText('Appointment moved').waitFor();
+    await page.reload();
+    const moved = page.getByTestId('calendar-appointment').filter({ hasText: attendee.name });
+    await moved.waitFor();
+    expect(await moved.evaluate((el) => Number.parseFloat((el as HTMLElement).style.top))).toBeCloseTo(top - 48, 0);
+    expect(await moved.textContent()).not.toBe(before);
+    await screenshot(page, 'scheduling-dragged');
+
+    await page.goto(`${clientUrl}?tab=timeline`);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      if ((await page.locator('[data-event-type="scheduling.appointment.rescheduled"]').count()) > 0) break;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+    expect(await page.locator('[data-event-type="scheduling.appointment.rescheduled"]').first().textContent()).toMatch(
+      /Intro call with Carla Diaz moved from .+ to .+/,
+    );
+  }, 60_000);
+
   it('the attendee cancels from the manage link; the host sees it cancelled', async () => {
     await phone.goto(manageUrl);
     await phone.getByTestId('managed-time').waitFor();
