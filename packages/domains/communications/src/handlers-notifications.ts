@@ -48,7 +48,15 @@ export const notifyTaskAssignees: Subscription = {
 function hostTime(iso: string, timeZone: string): string {
   const date = new Date(iso);
   try {
-    return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(date);
+    return new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+    }).format(date);
   } catch {
     return date.toISOString();
   }
@@ -146,4 +154,9 @@ export const keepStaffDirectory: Subscription = {
   },
 };
 
-export const notificationSubscriptions: readonly Subscription[] = [deliverWorkflowNotifications, notifyTaskAssignees, notifyAppointmentHosts, keepStaffDirectory];
+export const notificationSubscriptions: readonly Subscription[] = [
+  deliverWorkflowNotifications,
+  notifyTaskAssignees,
+  notifyAppointmentHosts,
+  keepStaffDirectory,
+];

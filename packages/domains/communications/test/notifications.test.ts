@@ -281,12 +281,25 @@ describe('notifications', () => {
     await emit(
       host.tenantId,
       appointmentRescheduled,
-      { ...base, start_at: '2026-12-09T13:00:00.000Z', end_at: '2026-12-09T13:30:00.000Z', previous_start_at: base.start_at, previous_end_at: base.end_at, reason: 'Clash', sequence: 1, by: 'staff' as const },
+      {
+        ...base,
+        start_at: '2026-12-09T13:00:00.000Z',
+        end_at: '2026-12-09T13:30:00.000Z',
+        previous_start_at: base.start_at,
+        previous_end_at: base.end_at,
+        reason: 'Clash',
+        sequence: 1,
+        by: 'staff' as const,
+      },
       appointmentId,
       host.userId,
     );
     await emit(host.tenantId, appointmentCancelled, { ...base, reason: null, by: 'attendee' as const }, appointmentId, null);
-    await waitFor(async () => (await other.caller.notifications.list({ limit: 20, unreadOnly: false })).items.length >= 3, 30_000, "the other host's notifications");
+    await waitFor(
+      async () => (await other.caller.notifications.list({ limit: 20, unreadOnly: false })).items.length >= 3,
+      30_000,
+      "the other host's notifications",
+    );
     await waitFor(async () => (await host.caller.notifications.list({ limit: 20, unreadOnly: false })).items.length >= 2, 30_000, "the host's notifications");
     const others = (await other.caller.notifications.list({ limit: 20, unreadOnly: false })).items;
     expect(others.map((item) => item.title).sort()).toEqual([
