@@ -203,6 +203,13 @@ describe('scheduling walk-through (real browser)', () => {
     await page.goto(`${clientUrl}?tab=appointments`);
     await page.getByRole('cell', { name: 'Intro call' }).waitFor();
     await page.getByText('Booked', { exact: true }).waitFor();
+
+    // Settings → Calendars is where a calendar is connected (the same panel as Scheduling → Calendars).
+    await page.goto('/settings');
+    await page.getByRole('tab', { name: 'Calendars' }).click();
+    await page.getByText('No calendar connected').waitFor();
+    await page.getByText('Connect a CalDAV calendar').waitFor();
+    expect(page.url()).toContain('tab=calendars');
   }, 60_000);
 
   it('the host drags it an hour earlier on the calendar; the move is kept and on the timeline', async () => {

@@ -13,8 +13,9 @@ import { EmailAccountsTab } from '../inbox/EmailAccounts.tsx';
 import { EmailSettingsTab } from '../communications/EmailSettings.tsx';
 import { NotificationPreferencesTab } from '../communications/NotificationPreferences.tsx';
 import { PortalSettingsTab } from '../portal/PortalSettings.tsx';
+import { CalendarsSettings } from '../scheduling/CalendarsSettings.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'mailboxes' | 'notifications' | 'email' | 'portal';
+type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'mailboxes' | 'notifications' | 'email' | 'portal' | 'calendars';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -28,6 +29,7 @@ export default function SettingsPage() {
   const canNotifications = useCan('communications.notifications.use');
   const canOutgoing = useCan('communications.outgoing.read');
   const canPortal = useCan('portal.settings.read');
+  const canCalendars = useCan('scheduling.write');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -41,6 +43,7 @@ export default function SettingsPage() {
     ...(canNotifications ? [{ id: 'notifications' as const, label: 'Notifications' }] : []),
     ...(canOutgoing ? [{ id: 'email' as const, label: 'Email' }] : []),
     ...(canPortal ? [{ id: 'portal' as const, label: 'Portal' }] : []),
+    ...(canCalendars ? [{ id: 'calendars' as const, label: 'Calendars' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -61,6 +64,7 @@ export default function SettingsPage() {
         {tab === 'notifications' ? <NotificationPreferencesTab /> : null}
         {tab === 'email' ? <EmailSettingsTab /> : null}
         {tab === 'portal' ? <PortalSettingsTab /> : null}
+        {tab === 'calendars' ? <CalendarsSettings /> : null}
       </div>
     </>
   );
