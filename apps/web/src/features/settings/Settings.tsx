@@ -15,7 +15,19 @@ import { NotificationPreferencesTab } from '../communications/NotificationPrefer
 import { PortalSettingsTab } from '../portal/PortalSettings.tsx';
 import { CalendarsSettings } from '../scheduling/CalendarsSettings.tsx';
 
-type TabId = 'members' | 'invitations' | 'roles' | 'fields' | 'pipeline' | 'search' | 'integrations' | 'mailboxes' | 'notifications' | 'email' | 'portal' | 'calendars';
+type TabId =
+  | 'members'
+  | 'invitations'
+  | 'roles'
+  | 'fields'
+  | 'pipeline'
+  | 'search'
+  | 'integrations'
+  | 'mailboxes'
+  | 'notifications'
+  | 'email'
+  | 'portal'
+  | 'calendars';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
