@@ -29,6 +29,7 @@ const groupLabels: Record<string, string> = {
   file: 'Files',
   approval: 'Approvals',
   appointment: 'Appointments',
+  portal_user: 'Portal users',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -51,6 +52,7 @@ export function hrefFor(hit: Hit): string {
     case 'email_thread':
       return `/inbox/${hit.id}`;
     case 'approval':
+    case 'portal_user':
       return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
     case 'appointment':
       return `/scheduling?appointment=${hit.id}`;

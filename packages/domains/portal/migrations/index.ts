@@ -289,4 +289,51 @@ export const portalMigrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS decisions_recent_idx ON portal.approval_decisions (tenant_id, decided_at DESC);
     `,
   },
+  {
+    // crm merges (README "crm merges"): a merged client's id keeps arriving in other domains'
+    // events (files does not re-point its folders), so the portal records each merge and a trigger
+    // on every copy that names a client writes the survivor instead, now and for later events.
+    id: '0004_client_merges',
+    sql: `
+      CREATE TABLE IF NOT EXISTS portal.client_merges (
+        tenant_id uuid NOT NULL,
+        merged_id uuid NOT NULL,
+        survivor_id uuid NOT NULL,
+        merged_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, merged_id),
+        CHECK (merged_id <> survivor_id)
+      );
+      SELECT platform.enable_tenant_rls('portal.client_merges');
+
+      CREATE OR REPLACE FUNCTION portal.resolve_merged_client() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.client_id IS NOT NULL THEN
+          NEW.client_id := coalesce(
+            (SELECT m.survivor_id FROM portal.client_merges m WHERE m.tenant_id = NEW.tenant_id AND m.merged_id = NEW.client_id),
+            NEW.client_id);
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE OR REPLACE FUNCTION portal.resolve_merged_clients() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.client_ids := ARRAY(
+          SELECT DISTINCT coalesce(m.survivor_id, c.id)
+            FROM unnest(NEW.client_ids) AS c(id)
+            LEFT JOIN portal.client_merges m ON m.tenant_id = NEW.tenant_id AND m.merged_id = c.id);
+        RETURN NEW;
+      END $$;
+
+      DO $$
+      DECLARE t text;
+      BEGIN
+        FOREACH t IN ARRAY ARRAY['users', 'projects', 'milestones', 'tasks', 'folders', 'files', 'file_requests', 'approvals', 'shares'] LOOP
+          EXECUTE format('DROP TRIGGER IF EXISTS resolve_merged_client ON portal.%I', t);
+          EXECUTE format('CREATE TRIGGER resolve_merged_client BEFORE INSERT OR UPDATE OF client_id ON portal.%I FOR EACH ROW EXECUTE FUNCTION portal.resolve_merged_client()', t);
+        END LOOP;
+      END $$;
+      DROP TRIGGER IF EXISTS resolve_merged_clients ON portal.contacts;
+      CREATE TRIGGER resolve_merged_clients BEFORE INSERT OR UPDATE OF client_ids ON portal.contacts
+        FOR EACH ROW EXECUTE FUNCTION portal.resolve_merged_clients();
+    `,
+  },
 ];

@@ -32,6 +32,14 @@ export interface ClientsTable {
   updated_at: Timestamp;
 }
 
+/** A crm client merge: copies naming `merged_id` are written with `survivor_id` (trigger). */
+export interface ClientMergesTable {
+  tenant_id: string;
+  merged_id: string;
+  survivor_id: string;
+  merged_at: Generated<Date>;
+}
+
 export interface ContactsTable {
   tenant_id: string;
   id: string;
@@ -195,6 +203,7 @@ export interface PortalDB {
   'portal.settings': SettingsTable;
   'portal.organizations': OrganizationsTable;
   'portal.clients': ClientsTable;
+  'portal.client_merges': ClientMergesTable;
   'portal.contacts': ContactsTable;
   'portal.users': UsersTable;
   'portal.magic_links': MagicLinksTable;

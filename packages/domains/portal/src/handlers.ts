@@ -7,6 +7,7 @@ import type { PortalDB } from './db.ts';
 import * as repo from './repository.ts';
 import { recordOrganization } from './service.ts';
 import { onFileVersioned } from './service-approvals.ts';
+import { applyClientMerge, applyContactMerge } from './service-merges.ts';
 
 /**
  * Event subscriptions of the portal domain (ARCHITECTURE.md §5): the local copies the portal
@@ -47,6 +48,22 @@ export const recordClients: Subscription = {
       clientIds: contact.client_ids,
       archived: event.type === crm.contactArchived.type,
     });
+  },
+};
+
+/** crm merges: the survivor takes over the merged record's portal users and copies (service-merges.ts). */
+export const applyCrmMerges: Subscription = {
+  name: 'portal.crm-merges',
+  events: [crm.clientMerged.type, crm.contactMerged.type],
+  ordered: true,
+  async handle(event, ctx) {
+    if (event.type === crm.clientMerged.type) {
+      const p = crm.clientMerged.payload.parse(event.payload);
+      await applyClientMerge(ctx, { survivorId: p.survivor_id, mergedId: p.merged_id });
+      return;
+    }
+    const p = crm.contactMerged.payload.parse(event.payload);
+    await applyContactMerge(ctx, { survivorId: p.survivor_id, mergedId: p.merged_id, clientId: p.client_id, clientIds: p.client_ids });
   },
 };
 
@@ -306,4 +323,4 @@ export const recordFiles: Subscription = {
   },
 };
 
-export const portalSubscriptions: readonly Subscription[] = [recordOrganizations, recordClients, recordProjects, recordFiles];
+export const portalSubscriptions: readonly Subscription[] = [recordOrganizations, recordClients, applyCrmMerges, recordProjects, recordFiles];

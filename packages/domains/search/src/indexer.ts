@@ -10,7 +10,7 @@ import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.*, projects.*, files.*, communications threads, portal approvals and scheduling.* events into search documents. Each payload is parsed through its
+ * Turns crm.*, projects.*, files.*, communications threads, portal approvals and users, and scheduling.* events into search documents. Each payload is parsed through its
  * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`, `@ubos/files/contracts`), then mapped to the few
  * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
@@ -134,6 +134,17 @@ on([portal.approvalSubmitted], (p) => ({
   },
 }));
 on([portal.approvalCancelled], (p) => ({ kind: 'delete', type: 'approval', id: p.approval_id }));
+// Portal users by name and sign-in address; a revoked one stays findable (to invite again), saying so.
+on([portal.userInvited], (p) => ({
+  kind: 'upsert',
+  type: 'portal_user',
+  fields: { id: p.portal_user_id, title: text(p.name), subtitle: `Portal user · ${p.email}`, clientId: p.client_id },
+}));
+on([portal.userRevoked], (p) => ({
+  kind: 'upsert',
+  type: 'portal_user',
+  fields: { id: p.portal_user_id, title: text(p.name), subtitle: `Portal access revoked · ${p.email}`, clientId: p.client_id },
+}));
 // Appointments by type and attendee, the subtitle the time in the host's zone; a cancelled one leaves the index.
 function appointmentSubtitle(startAt: string, timeZone: string): string {
   try {

@@ -77,6 +77,7 @@ describe('indexer vs published contracts', () => {
       client_ids: clientIds,
     });
     const approvalId = uuidv7();
+    const portalUserId = uuidv7();
     const appointmentId = uuidv7();
     const cancelledId = uuidv7();
     const appointment = (id: string) => ({
@@ -213,6 +214,18 @@ describe('indexer vs published contracts', () => {
         },
       ],
       [
+        portal.userInvited,
+        {
+          portal_user_id: portalUserId,
+          client_id: clientId,
+          contact_id: contactId,
+          name: 'Contract Portal Person',
+          email: 'person@contract.example',
+          invited_by: null,
+          reinvited: false,
+        },
+      ],
+      [
         projects.taskMoved,
         {
           task_id: taskId,
@@ -255,6 +268,7 @@ describe('indexer vs published contracts', () => {
       email_thread: [[threadId, 'Contract renewal', 'jane@contract.example, anna@firm.example']],
       approval: [[approvalId, 'Contract homepage', 'Approval, version 1']],
       appointment: [[appointmentId, 'Contract review with Ana Lopez', '31 Mar 2026, 09:00 (Europe/Berlin)']],
+      portal_user: [[portalUserId, 'Contract Portal Person', 'Portal user · person@contract.example']],
     });
   });
 
