@@ -174,9 +174,17 @@ describe('tRPC over HTTP', () => {
       payload: { name: 'A', count: 'two' },
     });
     expect(response.statusCode).toBe(400);
-    const body = response.json<{ error: { code: string; data: { code: string; zodIssues: { path: string[] }[] } } }>();
+    const body = response.json<{
+      error: { code: string; message: string; data: { code: string; zodIssues: { path: string[]; code: string; message: string }[] } };
+    }>();
     expect(body.error.data.code).toBe('BAD_REQUEST');
     expect(body.error.data.zodIssues.map((issue) => issue.path.join('.')).sort()).toEqual(['count', 'name']);
+    // In words, for a person, beside the machine-readable path and code (not zod's JSON dump).
+    expect(body.error.data.zodIssues.map((issue) => [issue.code, issue.message]).sort()).toEqual([
+      ['invalid_type', 'Count must be a number'],
+      ['too_small', 'Use at least 2 characters'],
+    ]);
+    expect(body.error.message).toBe('Name: Use at least 2 characters; Count must be a number.');
   });
 
   it('answers an unexpected error with a generic 500: no message, no stack', async () => {

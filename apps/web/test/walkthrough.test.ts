@@ -92,9 +92,12 @@ describe('staff app walk-through (real browser)', () => {
     const dialog = page.getByRole('dialog');
     // Server validation lands on the right field.
     await dialog.getByLabel('Website').fill('not a url');
+    await dialog.getByLabel('Domain').fill('not a domain!!');
     await dialog.getByRole('button', { name: 'Create client' }).click();
-    await dialog.locator('[data-field-error="name"]').waitFor();
-    await dialog.locator('[data-field-error="website"]').waitFor();
+    // Each in words about the field, not zod's wording.
+    await dialog.locator('[data-field-error="name"]').filter({ hasText: 'Enter a name' }).waitFor();
+    await dialog.locator('[data-field-error="website"]').filter({ hasText: 'Enter a web address such as https://example.com' }).waitFor();
+    await dialog.locator('[data-field-error="domain"]').filter({ hasText: 'Enter a domain such as acme.com' }).waitFor();
     await screenshot(page, 'client-form-validation');
     await dialog.getByLabel('Name').fill(client.name);
     await dialog.getByLabel('Domain').fill(client.domain);
@@ -522,7 +525,7 @@ describe('staff app walk-through (real browser)', () => {
     const text = page.getByLabel('Note text');
     await text.fill('   ');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.locator('[data-field-error="body"]').filter({ hasText: 'Required' }).waitFor();
+    await page.locator('[data-field-error="body"]').filter({ hasText: 'Write the note first' }).waitFor();
     await text.fill('Call with Ada: pilot moved to Q2, budget confirmed.');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Note updated').waitFor();

@@ -20,16 +20,13 @@ export function errorCode(error: unknown): string | undefined {
   return dataOf(error)?.code;
 }
 
-/** zod's wording for an empty required text, in plain words. */
-const friendly = (message: string) => (/^Too small: expected string to have >=1 characters?$/.test(message) ? 'Required' : message);
-
 /** Server validation issues (error.data.zodIssues on BAD_REQUEST), keyed by dotted path. */
 export function fieldErrors(error: unknown): Record<string, string> {
   const issues = dataOf(error)?.zodIssues ?? [];
   const out: Record<string, string> = {};
   for (const issue of issues) {
     const key = issue.path.join('.');
-    if (!(key in out)) out[key] = friendly(issue.message);
+    if (!(key in out)) out[key] = issue.message;
   }
   return out;
 }
@@ -41,8 +38,8 @@ export function errorMessage(error: unknown): string {
   if (code === 'INTERNAL_SERVER_ERROR') return 'Something went wrong on our side. Please try again.';
   if (code === 'FORBIDDEN') return 'You do not have permission to do this.';
   if (error instanceof TRPCClientError) {
-    const issues = dataOf(error)?.zodIssues;
-    if (issues && issues.length > 0) return issues.map((i) => friendly(i.message)).join(' · ');
+    // The server says a refused input in words (the issue list's sentences summed up), so the
+    // message is fit to show as it is.
     if (error.message.startsWith('Failed to fetch')) return 'Cannot reach the server. Check your connection.';
     return error.message;
   }

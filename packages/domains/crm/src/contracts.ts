@@ -2,6 +2,7 @@
 // The only file of this package other packages may import (`@ubos/crm/contracts`).
 import { defineEvent } from '@ubos/platform';
 import { z } from 'zod';
+import { normalizeDomain } from './normalize.ts';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -381,8 +382,17 @@ export function pageOf<T extends z.ZodType>(item: T) {
 // ---------------------------------------------------------------- procedure inputs
 
 export const idInput = z.object({ id: z.uuid() });
-const nameInput = z.string().trim().min(1, 'Required').max(300);
+const nameInput = z.string().trim().min(1, 'Enter a name').max(300);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+/** A host name once a pasted address is trimmed of scheme, www. and path: `acme.com`, `mail.acme.co.uk`. */
+const domainPattern = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const domainInput = z
+  .string()
+  .trim()
+  .max(253)
+  .refine((value) => value === '' || domainPattern.test(normalizeDomain(value) ?? ''), 'Enter a domain such as acme.com')
+  .nullable()
+  .optional();
 const tagsInput = z.array(z.string().trim().min(1).max(50)).max(50).optional();
 const customFieldsInput = z.record(z.string(), z.unknown()).optional();
 
@@ -400,7 +410,7 @@ const listRecordsInput = z.object({
 
 const clientFields = {
   name: nameInput,
-  domain: optionalText(253),
+  domain: domainInput,
   website: z
     .url({ protocol: /^https?$/ })
     .max(2000)
@@ -438,8 +448,9 @@ export const unlinkClientInput = z.object({ contactId: z.uuid(), clientId: z.uui
 export const mergeRecordsInput = z.object({ survivorId: z.uuid(), mergedId: z.uuid() });
 
 const subjectType = z.enum(['client', 'contact', 'deal']);
-export const createNoteInput = z.object({ subjectType, subjectId: z.uuid(), body: z.string().trim().min(1).max(20_000) });
-export const updateNoteInput = z.object({ id: z.uuid(), body: z.string().trim().min(1).max(20_000) });
+const noteBody = z.string().trim().min(1, 'Write the note first').max(20_000);
+export const createNoteInput = z.object({ subjectType, subjectId: z.uuid(), body: noteBody });
+export const updateNoteInput = z.object({ id: z.uuid(), body: noteBody });
 export const listNotesInput = z.object({
   subjectType,
   subjectId: z.uuid(),
@@ -492,7 +503,7 @@ export const moveStageInput = z.object({
   reason: z.string().trim().min(1).max(1000).optional(),
 });
 export const markWonInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1).max(1000).optional() });
-export const markLostInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1, 'Required').max(1000) });
+export const markLostInput = z.object({ id: z.uuid(), reason: z.string().trim().min(1, 'Say why the deal was lost').max(1000) });
 export const createEngagementInput = z.object({ clientId: z.uuid(), dealId: z.uuid().optional(), name: z.string().trim().min(1).max(300).optional() });
 export const clientIdInput = z.object({ clientId: z.uuid() });
 export const listDuplicatesInput = z.object({ kind: z.enum(['client', 'contact']), limit: z.number().int().min(1).max(100).optional() });

@@ -33,7 +33,7 @@ const tagsCell = z
   .transform((value) => normalizeTags(value?.split(/[;,|]/)));
 
 const clientRowSchema = z.object({
-  name: z.string({ error: 'Required' }).trim().min(1, 'Required').max(300),
+  name: z.string({ error: 'Enter a name' }).trim().min(1, 'Enter a name').max(300),
   domain: cell.pipe(z.string().max(253).optional()).optional(),
   website: cell
     .transform((value) => (value && !/^https?:\/\//i.test(value) ? `https://${value}` : value))
@@ -52,7 +52,7 @@ const clientRowSchema = z.object({
 });
 
 const contactRowSchema = z.object({
-  name: z.string().trim().min(1, 'Required').max(300),
+  name: z.string().trim().min(1, 'Enter a name').max(300),
   email: cell.pipe(z.email().max(320).optional()).optional(),
   phone: cell.pipe(z.string().max(50).optional()).optional(),
   title: cell.pipe(z.string().max(200).optional()).optional(),

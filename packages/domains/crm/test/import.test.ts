@@ -37,8 +37,8 @@ describe('CSV import', () => {
     const done = await a.caller.imports.get({ id: created.id });
     expect(done).toMatchObject({ status: 'completed', totalRows: 7, rowsDone: 7, createdCount: 2, duplicateCount: 2, errorCount: 3 });
     expect(done.errors).toEqual([
-      { row: 3, field: 'E-mail', message: 'Invalid email address' },
-      { row: 4, field: 'Full Name', message: 'Required' },
+      { row: 3, field: 'E-mail', message: 'Enter an email address such as name@example.com' },
+      { row: 4, field: 'Full Name', message: 'Enter a name' },
       { row: 5, field: 'Level', message: 'Must be one of: gold, silver' },
     ]);
     const names = (await a.caller.contacts.list({ limit: 100 })).items.map((c) => c.name).sort();

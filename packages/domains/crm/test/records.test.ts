@@ -51,6 +51,11 @@ describe('clients and contacts', () => {
     const bad = await a.caller.clients.create({ name: '' }).catch((error: unknown) => error);
     expect(bad).toBeInstanceOf(TRPCError);
     expect((bad as TRPCError).code).toBe('BAD_REQUEST');
+    // A domain that is not one is refused in words; a pasted web address is accepted as its domain.
+    await expect(a.caller.clients.create({ name: 'Odd', domain: 'not a domain!!' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      cause: { issues: [expect.objectContaining({ path: ['domain'], message: 'Enter a domain such as acme.com' })] },
+    });
     expect(await count(testDb.db, a.tenantId, 'crm.contacts')).toBe(0);
     expect(await count(testDb.db, a.tenantId, 'crm.clients')).toBe(1);
     expect((await outbox(testDb.db, a.tenantId)).map((e) => e.type)).toEqual(['crm.client.created']);

@@ -6,6 +6,7 @@ import { DomainError, issuesOf, toTRPCError } from '../errors.ts';
 import { procedureCalls, procedureDuration } from '../metrics.ts';
 import type { TakeResult, TokenBucket } from '../rate-limit.ts';
 import { withSpan } from '../tracing.ts';
+import { describeValidation, installValidationMessages } from '../validation-messages.ts';
 import type { Context, PortalContext, TenantContext } from './context.ts';
 
 export interface Meta {
@@ -18,6 +19,8 @@ export interface Meta {
   cost?: 'expensive';
 }
 
+installValidationMessages();
+
 const t = initTRPC
   .context<Context>()
   .meta<Meta>()
@@ -25,9 +28,11 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const issues = issuesOf(error.cause);
       const internal = error.code === 'INTERNAL_SERVER_ERROR';
+      // An input that failed its schema: zod's message is its issue list as JSON; say it in words.
+      const invalidInput = error.code === 'BAD_REQUEST' && !(error.cause instanceof DomainError) && issues !== null && issues.length > 0;
       return {
         code: shape.code,
-        message: internal ? 'Internal server error' : shape.message,
+        message: internal ? 'Internal server error' : invalidInput ? describeValidation(issues) : shape.message,
         data: {
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
