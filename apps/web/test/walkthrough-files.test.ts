@@ -333,6 +333,15 @@ describe('files walk-through (real browser)', () => {
     await page.locator('[data-event-type="files.request.completed"]').first().waitFor();
     await page.locator('[data-event-type="files.file.uploaded"]').first().waitFor();
     await screenshot(page, 'files-client-timeline');
+
+    // The organization's timeline narrows to file activity with the Files preset.
+    await page.goto('/timeline');
+    await page.getByLabel('Kind of activity').selectOption({ label: 'Files' });
+    await page.locator('[data-event-type="files.request.completed"]').first().waitFor();
+    const shown = await page.locator('[data-event-type]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-type') ?? ''));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((type) => type.startsWith('files.'))).toBe(true);
+    expect(page.url()).toContain('type=files');
   }, 60_000);
 
   it('takes a dropped file, cancels an upload, and asks before archiving a folder that holds files', async () => {
