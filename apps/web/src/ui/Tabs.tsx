@@ -11,7 +11,7 @@ export function Tabs<T extends string>({
 }) {
   return (
     <div className="border-b border-slate-200" role="tablist">
-      <nav className="-mb-px flex gap-5">
+      <nav className="-mb-px flex flex-wrap gap-x-5">
         {tabs.map((tab) => (
           <button
             type="button"

@@ -58,7 +58,7 @@ export const settingsSchema = z.object({
   /** Content types uploads may have (checked against the declared and the sniffed type). */
   allowedTypes: z.array(contentTypeSchema).min(1).max(200),
   /** The largest file, in bytes, an upload may be. */
-  maxFileBytes: z.number().int().min(1).max(MAX_FILE_BYTES_LIMIT),
+  maxFileBytes: z.number().int().min(1, 'Allow files of at least 1 byte').max(MAX_FILE_BYTES_LIMIT, 'A file can be at most 5,120 MB'),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const settingKeySchema = settingsSchema.keyof();

@@ -26,32 +26,13 @@ import {
   useToast,
 } from '../../ui/index.ts';
 import { formatBytes } from './format.ts';
+import { typeGroups } from './typeGroups.ts';
 import { describeTypes } from './upload.ts';
 import { folderOptions, folderPath, type CreatedRequest, type FileRequestDetail, type FilesScope, type Folder } from './types.ts';
 
 const MB = 1024 * 1024;
 
 export const stateTone = { open: 'green', expired: 'amber', revoked: 'rose', completed: 'indigo' } as const;
-
-/** Groups of types a request may be limited to (the server takes exact MIME types). */
-const typeGroups: { id: string; label: string; types: string[] }[] = [
-  { id: 'pdf', label: 'PDF', types: ['application/pdf'] },
-  { id: 'images', label: 'Images', types: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/heic'] },
-  {
-    id: 'office',
-    label: 'Word, Excel, PowerPoint',
-    types: [
-      'application/msword',
-      'application/vnd.ms-excel',
-      'application/vnd.ms-powerpoint',
-      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-    ],
-  },
-  { id: 'text', label: 'Text and CSV', types: ['text/plain', 'text/csv'] },
-  { id: 'zip', label: 'ZIP', types: ['application/zip'] },
-];
 
 /** The full address of a request's public page (the server's when PUBLIC_URL is set). */
 export function requestLinkUrl(created: Pick<CreatedRequest, 'url' | 'path'>): string {
