@@ -42,7 +42,16 @@ export {
 } from './auth/permissions.ts';
 export { createDomainContext, type DomainContext, type DomainContextInput } from './domain/context.ts';
 export type { EntityReferenceKind, ReferenceCheck } from './domain/references.ts';
-export { defineAction, ActionRegistry, actionNamePattern, type ActionSpec, type ActionContext, type ActionDefinition } from './domain/action.ts';
+export {
+  defineAction,
+  ActionRegistry,
+  actionNamePattern,
+  StillWaiting,
+  type ActionSpec,
+  type ActionContext,
+  type ActionDefinition,
+  type AwaitedEvent,
+} from './domain/action.ts';
 export {
   defineDomain,
   routersOf,

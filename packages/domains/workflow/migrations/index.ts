@@ -160,4 +160,33 @@ export const workflowMigrations: Migration[] = [
       CREATE POLICY system_sync ON workflow.schedules FOR SELECT USING (platform.is_system());
     `,
   },
+  {
+    // Waiting for an event (README "Waiting for an event"): a step whose action is still waiting is
+    // parked ('waiting') with one row here; workflow.trigger, which sees every event, wakes it when a
+    // matching event arrives, and a job at expires_at ends a wait that timed out.
+    id: '0004_step_waits',
+    sql: `
+      ALTER TABLE workflow.run_steps DROP CONSTRAINT IF EXISTS run_steps_status_check;
+      ALTER TABLE workflow.run_steps ADD CONSTRAINT run_steps_status_check
+        CHECK (status IN ('pending','running','waiting','succeeded','failed','skipped','cancelled','compensated'));
+
+      CREATE TABLE IF NOT EXISTS workflow.step_waits (
+        tenant_id uuid NOT NULL,
+        run_id uuid NOT NULL,
+        step_index integer NOT NULL,
+        event_type text NOT NULL CHECK (event_type ~ '^[a-z][a-z_]*(\\.[a-z][a-z_]*)+$'),
+        match jsonb NOT NULL CHECK (jsonb_typeof(match) = 'object'),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        -- Set when a matching event woke the step; cleared when the step waits again.
+        woken_at timestamptz,
+        woken_by_event uuid,
+        PRIMARY KEY (tenant_id, run_id, step_index),
+        FOREIGN KEY (run_id, step_index) REFERENCES workflow.run_steps (run_id, step_index)
+      );
+      SELECT platform.enable_tenant_rls('workflow.step_waits');
+      CREATE INDEX IF NOT EXISTS step_waits_event_idx ON workflow.step_waits (tenant_id, event_type) WHERE woken_at IS NULL;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON workflow.step_waits TO ubos_app;
+    `,
+  },
 ];

@@ -147,7 +147,8 @@ export const definitionSpecSchema = z.strictObject({
 export type DefinitionSpec = z.infer<typeof definitionSpecSchema>;
 export type DefinitionSpecInput = z.input<typeof definitionSpecSchema>;
 
-export const runStatuses = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated'] as const;
+/** A run is never 'waiting'; a step is while its action waits for an event (README "Waiting for an event"). */
+export const runStatuses = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 export type StepStatus = RunStatus;
 

@@ -64,6 +64,19 @@ export interface RunStepsTable {
   updated_at: Timestamp;
 }
 
+/** A parked step's wait for an event (README "Waiting for an event"). */
+export interface StepWaitsTable {
+  tenant_id: string;
+  run_id: string;
+  step_index: number;
+  event_type: string;
+  match: Json;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  woken_at: NullableTimestamp;
+  woken_by_event: string | null;
+}
+
 export interface StepWakeupsTable {
   id: Generated<number>;
   tenant_id: string;
@@ -100,6 +113,7 @@ export interface WorkflowDB {
   'workflow.definition_versions': DefinitionVersionsTable;
   'workflow.runs': RunsTable;
   'workflow.run_steps': RunStepsTable;
+  'workflow.step_waits': StepWaitsTable;
   'workflow.step_wakeups': StepWakeupsTable;
   'workflow.notifications': NotificationsTable;
   'workflow.schedules': SchedulesTable;

@@ -1,6 +1,6 @@
 // Event subscriptions of the workflow domain (ARCHITECTURE.md §6).
 import type { Subscription } from '@ubos/platform';
-import { startRunsForEvent, wakeupScheduler } from './runtime.ts';
+import { resumeWaitingSteps, startRunsForEvent, wakeupScheduler } from './runtime.ts';
 
 /**
  * `workflow.trigger`: every delivered event is matched against the tenant's enabled definitions.
@@ -14,5 +14,7 @@ export const workflowTrigger: Subscription = {
   async handle(event, ctx) {
     const runs = await startRunsForEvent(ctx, event, wakeupScheduler);
     if (runs.length > 0) ctx.log.debug({ eventId: event.id, type: event.type, runs }, 'workflow runs started');
+    const resumed = await resumeWaitingSteps(ctx, event, wakeupScheduler);
+    if (resumed > 0) ctx.log.debug({ eventId: event.id, type: event.type, resumed }, 'waiting workflow steps woken');
   },
 };

@@ -182,7 +182,7 @@ export async function claimStep(db: Db, runId: string, index: number, now: Date)
     UPDATE workflow.run_steps AS s
     SET status = 'running', attempts = s.attempts + 1, started_at = ${now}, updated_at = now()
     FROM workflow.runs AS r
-    WHERE s.run_id = ${runId} AND s.step_index = ${index} AND s.status IN ('pending', 'running')
+    WHERE s.run_id = ${runId} AND s.step_index = ${index} AND s.status IN ('pending', 'running', 'waiting')
       AND r.id = s.run_id AND r.status = 'running' AND r.current_step = s.step_index
     RETURNING s.attempts, r.trigger_event_id, r.trigger_event -> 'correlation_id' AS correlation_id`.execute(db);
   const row = result.rows[0];
@@ -309,4 +309,69 @@ export async function findEnabledDefinition(db: Db, definitionId: string): Promi
 
 export async function insertWakeup(db: Db, row: { tenantId: string; runId: string; stepIndex: number; dueAt: Date }): Promise<void> {
   await db.insertInto('workflow.step_wakeups').values({ tenant_id: row.tenantId, run_id: row.runId, step_index: row.stepIndex, due_at: row.dueAt }).execute();
+}
+
+// ----- waiting for an event (README "Waiting for an event") -----------------------------------
+
+/**
+ * Serialises a step that checks "has it happened yet?" and parks with a workflow.trigger delivery
+ * of that event type in the tenant: whichever comes second sees the other's commit, so no event is
+ * missed between the check and the park.
+ */
+export async function lockAwaitedEvent(db: Db, tenantId: string, eventType: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${tenantId}|${eventType}`}, 7100401))`.execute(db);
+}
+
+export function findWait(db: Db, runId: string, stepIndex: number) {
+  return db.selectFrom('workflow.step_waits').selectAll().where('run_id', '=', runId).where('step_index', '=', stepIndex).executeTakeFirst();
+}
+
+/** Parks (or parks again) a step: its wait is armed, the first park's expiry kept. */
+export async function armWait(
+  db: Db,
+  row: { tenantId: string; runId: string; stepIndex: number; eventType: string; match: Record<string, unknown>; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('workflow.step_waits')
+    .values({
+      tenant_id: row.tenantId,
+      run_id: row.runId,
+      step_index: row.stepIndex,
+      event_type: row.eventType,
+      match: JSON.stringify(row.match),
+      expires_at: row.expiresAt,
+    })
+    .onConflict((conflict) =>
+      conflict
+        .columns(['tenant_id', 'run_id', 'step_index'])
+        .doUpdateSet({ event_type: row.eventType, match: JSON.stringify(row.match), woken_at: null, woken_by_event: null }),
+    )
+    .execute();
+}
+
+export async function deleteWait(db: Db, runId: string, stepIndex: number): Promise<void> {
+  await db.deleteFrom('workflow.step_waits').where('run_id', '=', runId).where('step_index', '=', stepIndex).execute();
+}
+
+/**
+ * Wakes the steps waiting for this event: those of its type whose `match` the payload contains
+ * (jsonb `@>`: every named field equal). Returns them, now 'pending', for their wake-ups.
+ */
+export async function wakeWaitingSteps(
+  db: Db,
+  event: { tenantId: string; type: string; id: string; payload: unknown },
+): Promise<{ runId: string; stepIndex: number }[]> {
+  await lockAwaitedEvent(db, event.tenantId, event.type);
+  const woken = await sql<{ run_id: string; step_index: number }>`
+    WITH woken AS (
+      UPDATE workflow.step_waits AS w
+         SET woken_at = now(), woken_by_event = ${event.id}
+       WHERE w.event_type = ${event.type} AND w.woken_at IS NULL AND ${JSON.stringify(event.payload ?? {})}::jsonb @> w.match
+      RETURNING w.run_id, w.step_index
+    )
+    UPDATE workflow.run_steps AS s SET status = 'pending', updated_at = now()
+      FROM woken
+     WHERE s.run_id = woken.run_id AND s.step_index = woken.step_index AND s.status = 'waiting'
+    RETURNING s.run_id, s.step_index`.execute(db);
+  return woken.rows.map((row) => ({ runId: row.run_id, stepIndex: row.step_index }));
 }

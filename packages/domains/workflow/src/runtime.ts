@@ -3,9 +3,11 @@
 import {
   createDomainContext,
   sql,
+  StillWaiting,
   uuidv7,
   withTenant,
   type ActionDefinition,
+  type AwaitedEvent,
   type ActionRegistry,
   type Database,
   type DomainContext,
@@ -20,18 +22,23 @@ import { runCompleted, runFailed, runStarted, SCHEDULE_EVENT_TYPE, type Definiti
 import type { WorkflowDB } from './db.ts';
 import { evaluateCondition, renderString, renderTemplate, TemplateError } from './interpreter.ts';
 import {
+  armWait,
   claimStep,
+  deleteWait,
   findEnabledDefinition,
+  findWait,
   findSpec,
   findTriggeredDefinitions,
   insertRunOnce,
   insertSteps,
   insertWakeup,
   listSteps,
+  lockAwaitedEvent,
   lockRun,
   lockStep,
   updateRun,
   updateStep,
+  wakeWaitingSteps,
   type RunRow,
   type StepClaim,
   type StepRow,
@@ -123,6 +130,17 @@ export function stepStartTime(step: StepSpec | undefined, context: RunContext, n
  */
 export function eventContext(trx: Transaction<UntypedDB>, event: EventEnvelope, log: Logger): DomainContext {
   return createDomainContext({ trx, tenantId: event.tenant_id, actorId: event.actor_id, correlationId: event.correlation_id, causationId: event.id, log });
+}
+
+/**
+ * Wakes the steps of this tenant waiting for this event (README "Waiting for an event"): each goes
+ * back to 'pending' with a wake-up, and runs its action again, which now finds what it waited for.
+ */
+export async function resumeWaitingSteps(ctx: DomainContext, event: EventEnvelope, scheduler: StepScheduler = wakeupScheduler): Promise<number> {
+  if (event.type.startsWith('workflow.')) return 0;
+  const woken = await wakeWaitingSteps(ctx.db<WorkflowDB>(), { tenantId: event.tenant_id, type: event.type, id: event.id, payload: event.payload });
+  for (const step of woken) await scheduler(ctx, { tenantId: event.tenant_id, runId: step.runId, stepIndex: step.stepIndex }, new Date());
+  return woken.length;
 }
 
 /**
@@ -256,7 +274,7 @@ function describeError(error: unknown, attempt: number): StoredError {
   return { message: message.slice(0, 2000), attempt, permanent: false, at };
 }
 
-export type StepOutcome = 'done' | 'stale' | 'retry' | 'failed';
+export type StepOutcome = 'done' | 'stale' | 'retry' | 'failed' | 'waiting';
 
 export interface StepRunnerDeps {
   db: Database;
@@ -347,10 +365,21 @@ export class StepRunner {
       // is a succeeded step, so it is never run again. Its idempotency key makes a re-run after a
       // rolled-back attempt (or an action's own external side effects) safe.
       const idempotencyKey = `${target.runId}:${stepSpec.key}`;
+      // An action that may wait (README "Waiting for an event"): checked under the event type's lock,
+      // inside a savepoint, so a "not yet" leaves nothing behind and no event slips past the park.
+      const awaited = action.awaits ? action.awaits(parsed.data) : null;
+      if (awaited) {
+        await lockAwaitedEvent(d, target.tenantId, awaited.event);
+        await sql`SAVEPOINT workflow_step_wait`.execute(d);
+      }
       let output: unknown;
       try {
         output = await action.run(rendered, { ...ctx, idempotencyKey });
       } catch (error) {
+        if (awaited && error instanceof StillWaiting) {
+          await sql`ROLLBACK TO SAVEPOINT workflow_step_wait`.execute(d);
+          return this.#park(ctx, target, rendered, awaited, error.message);
+        }
         // The input passed above, so a schema failure from the kit is its check of the output
         // (actions do not parse themselves): permanent, like any other contract violation.
         if (error instanceof z.ZodError) {
@@ -358,6 +387,7 @@ export class StepRunner {
         }
         throw error;
       }
+      if (awaited) await deleteWait(d, target.runId, target.stepIndex);
       result = { status: 'succeeded', input: rendered, output: JSON.parse(JSON.stringify(output ?? null)) as unknown };
     }
     await updateStep(d, target.runId, target.stepIndex, {
@@ -375,6 +405,39 @@ export class StepRunner {
     });
     await this.#advance(ctx, run, spec, target, context);
     return 'done';
+  }
+
+  /**
+   * Parks a step whose action is still waiting: its wait is armed (the first park fixes the
+   * deadline and schedules the timeout's job), the step is 'waiting' with its attempts reset (a
+   * wait is not a failure). Past the deadline the step fails for good instead.
+   */
+  async #park(ctx: DomainContext, target: StepTarget, input: unknown, awaited: AwaitedEvent, reason: string): Promise<StepOutcome> {
+    const d = ctx.db<WorkflowDB>();
+    const existing = await findWait(d, target.runId, target.stepIndex);
+    const now = new Date();
+    if (existing && existing.expires_at.getTime() <= now.getTime()) {
+      throw new StepFailure(`Gave up waiting for ${awaited.event} after ${awaited.timeoutSeconds} seconds: ${reason}`, { permanent: true, input });
+    }
+    const expiresAt = existing?.expires_at ?? new Date(now.getTime() + awaited.timeoutSeconds * 1000);
+    await armWait(d, {
+      tenantId: target.tenantId,
+      runId: target.runId,
+      stepIndex: target.stepIndex,
+      eventType: awaited.event,
+      match: awaited.match,
+      expiresAt,
+    });
+    await updateStep(d, target.runId, target.stepIndex, {
+      status: 'waiting',
+      attempts: 0,
+      input: JSON.stringify(input ?? null),
+      output: JSON.stringify({ waitingFor: awaited.event, match: awaited.match, until: expiresAt.toISOString(), reason }),
+      scheduled_for: expiresAt,
+    });
+    // The deadline: a job then runs the step once more, which fails it if still waiting.
+    if (!existing) await this.#deps.schedule(ctx, target, expiresAt);
+    return 'waiting';
   }
 
   async #advance(ctx: DomainContext, run: RunRow, spec: DefinitionSpec, target: StepTarget, context: RunContext): Promise<void> {

@@ -93,7 +93,7 @@ export async function cancelRun(ctx: DomainContext, input: IdInput): Promise<Run
     .updateTable('workflow.run_steps')
     .set({ status: 'cancelled', updated_at: new Date() })
     .where('run_id', '=', run.id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', ['pending', 'running', 'waiting'])
     .execute();
   await updateRun(db, run.id, { status: 'cancelled', finished_at: new Date() });
   await ctx.emit(runCancelled, { run_id: run.id, definition_id: run.definition_id, definition_version: run.definition_version }, { aggregateId: run.id });

@@ -25,6 +25,7 @@ describe('storage', () => {
       'run_steps',
       'runs',
       'schedules',
+      'step_waits',
       'step_wakeups',
     ]);
     for (const row of tables.rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, has_tenant: true });

@@ -20,7 +20,17 @@ import { createWorkflowEngine, type WorkflowEngine } from '../src/engine.ts';
 import { workflowTrigger } from '../src/handlers.ts';
 import { workflowModule } from '../src/module.ts';
 import { workflowRouter } from '../src/router.ts';
-import { createFixtureTables, createFromTemplate, createTask, fixtureModule, handlerContext, recordAction, testBoss, testEvent } from './helpers.ts';
+import {
+  awaitSignal,
+  createFixtureTables,
+  createFromTemplate,
+  createTask,
+  fixtureModule,
+  handlerContext,
+  recordAction,
+  testBoss,
+  testEvent,
+} from './helpers.ts';
 
 const log = createLogger({ level: 'silent' });
 const createCaller = createCallerFactory(workflowRouter);
@@ -63,7 +73,7 @@ export function useEngine(): EngineHarness {
     testDb = await createTestDatabase();
     await createFixtureTables(testDb.adminUrl);
     // The API and the engine share the host's registry, as in apps/api.
-    modules = [workflowModule, fixtureModule([createFromTemplate, createTask, recordAction(testDb.db), badOutput])];
+    modules = [workflowModule, fixtureModule([createFromTemplate, createTask, recordAction(testDb.db), badOutput, awaitSignal])];
     runtime = testRuntime(modules);
     boss = testBoss(testDb.appUrl);
     await boss.start();

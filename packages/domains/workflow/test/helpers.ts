@@ -11,6 +11,7 @@ import {
   defineDomain,
   router,
   sql,
+  StillWaiting,
   uuidv7,
   withTenant,
   type ActionDefinition,
@@ -38,6 +39,9 @@ export async function createFixtureTables(adminUrl: string): Promise<void> {
         completed boolean NOT NULL DEFAULT false, idempotency_key text NOT NULL);
       CREATE TABLE IF NOT EXISTS wftest.entities (
         id uuid PRIMARY KEY, tenant_id uuid NOT NULL, step text NOT NULL, idempotency_key text NOT NULL);
+      CREATE TABLE IF NOT EXISTS wftest.signals (
+        tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+      SELECT platform.enable_tenant_rls('wftest.signals');
       CREATE TABLE IF NOT EXISTS wftest.attempts (
         tenant_id uuid NOT NULL, key text NOT NULL, n integer NOT NULL DEFAULT 0, PRIMARY KEY (tenant_id, key));
       SELECT platform.enable_tenant_rls('wftest.projects');
@@ -50,6 +54,27 @@ export async function createFixtureTables(adminUrl: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * `test.awaitSignal`: waits (README "Waiting for an event") until the signal exists, woken by
+ * `test.signal.sent` with its `signal_id`. A "not yet" attempt writes an entity first, which the
+ * engine must undo.
+ */
+export const awaitSignal = defineAction({
+  name: 'test.awaitSignal',
+  description: 'Wait for a signal (test)',
+  input: z.strictObject({ signalId: z.uuid(), timeoutSeconds: z.number().int().min(1).default(3600) }),
+  output: z.object({ signal_id: z.uuid() }),
+  awaits: (input) => ({ event: 'test.signal.sent', match: { signal_id: input.signalId }, timeoutSeconds: input.timeoutSeconds }),
+  async run(input, ctx) {
+    await sql`INSERT INTO wftest.entities (id, tenant_id, step, idempotency_key) VALUES (${uuidv7()}, ${ctx.tenantId}, 'await', ${ctx.idempotencyKey})`.execute(
+      ctx.db(),
+    );
+    const found = await sql`SELECT 1 FROM wftest.signals WHERE id = ${input.signalId}`.execute(ctx.db());
+    if (found.rows.length === 0) throw new StillWaiting(`signal ${input.signalId} not sent yet`);
+    return { signal_id: input.signalId };
+  },
+});
 
 // Same field names and types as the projects domain's action (a strict subset of its input).
 const createFromTemplateInput = z.strictObject({ templateId: z.uuid(), name: z.string().trim().min(1).max(200), clientId: z.uuid().nullable().default(null) });

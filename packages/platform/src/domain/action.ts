@@ -8,12 +8,36 @@ export interface ActionContext extends DomainContext {
   readonly idempotencyKey: string;
 }
 
+/**
+ * What a step that waits for an event waits for (ARCHITECTURE.md §6 "Waiting for an event"): an
+ * event type and payload fields that must equal the given values, for at most `timeoutSeconds`.
+ */
+export interface AwaitedEvent {
+  event: string;
+  match: Record<string, string | number | boolean>;
+  timeoutSeconds: number;
+}
+
+/**
+ * Thrown by the `run` of an action that declares `awaits` when what it waits for has not happened
+ * yet: the engine undoes what the attempt wrote, parks the step until the awaited event arrives (or
+ * the timeout passes) and runs it again then. No polling.
+ */
+export class StillWaiting extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StillWaiting';
+  }
+}
+
 /** A workflow-callable command a domain offers, as the engine and the registry see it. */
 export interface ActionDefinition {
   readonly name: string;
   readonly description: string;
   readonly input: z.ZodType;
   readonly output: z.ZodType;
+  /** For an action that may wait: the event it waits for, from its (valid) input. */
+  awaits?(input: unknown): AwaitedEvent;
   /** Validates the input, runs once per idempotency key, validates the output (see defineAction). */
   run(input: unknown, context: ActionContext): Promise<unknown>;
   compensate?(input: unknown, output: unknown, context: ActionContext): Promise<void>;
@@ -32,6 +56,12 @@ export interface ActionSpec<Input extends z.ZodType, Output extends z.ZodType> {
   idempotent?: boolean;
   run(input: z.output<Input>, context: ActionContext): Promise<z.input<Output>>;
   compensate?(input: z.output<Input>, output: z.output<Output>, context: ActionContext): Promise<void>;
+  /**
+   * An action that waits (e.g. "until the contract is signed") names the event that may end the
+   * wait; its `run` throws `StillWaiting` while the thing has not happened, and the engine runs it
+   * again when such an event arrives.
+   */
+  awaits?(input: z.output<Input>): AwaitedEvent;
 }
 
 export const actionNamePattern = /^[a-z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$/;
@@ -61,6 +91,8 @@ export function defineAction<Input extends z.ZodType, Output extends z.ZodType>(
       return spec.output.parse(stored);
     },
   };
+  const awaits = spec.awaits;
+  if (awaits) definition.awaits = (raw) => awaits(spec.input.parse(raw));
   const compensate = spec.compensate;
   if (compensate) {
     definition.compensate = (raw, output, context) => compensate(spec.input.parse(raw), spec.output.parse(output), context);
