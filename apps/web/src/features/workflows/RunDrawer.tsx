@@ -8,6 +8,7 @@ import { Badge, Button, Drawer, ErrorState, PageSpinner, useToast } from '../../
 export const runTone = {
   pending: 'sky',
   running: 'indigo',
+  waiting: 'sky',
   succeeded: 'green',
   failed: 'rose',
   skipped: 'slate',
