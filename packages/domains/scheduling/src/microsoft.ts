@@ -9,7 +9,9 @@ import { HORIZON_DAYS } from './caldav.ts';
  * tokens from the registry (refreshed there), retries, the connection's breaker. Busy time comes
  * from calendarView delta: the first round is a full read of a window (yesterday to HORIZON_DAYS
  * ahead) ending in an `@odata.deltaLink`, which is stored and later returns only the changes
- * (`@removed` for deleted events); a 410 (SyncStateNotFound) starts over with a full round.
+ * (`@removed` for deleted events); a 410 (SyncStateNotFound) starts over with a full round, and
+ * so does a round older than ROUND_MAX_AGE_DAYS (the window is fixed by the round's first request,
+ * so it has to be moved forward now and then).
  * `showAs: free` and cancelled events are not busy. Appointments are created with a
  * `transactionId` derived from the appointment (Graph's idempotency for event creation: a repeated
  * create after a lost reply is the same event), moved with PATCH, removed with DELETE.
@@ -19,6 +21,25 @@ import { HORIZON_DAYS } from './caldav.ts';
  */
 
 export const GRAPH_API = 'https://graph.microsoft.com';
+
+/** A delta round this old starts over with a full read of a fresh window. */
+export const ROUND_MAX_AGE_DAYS = 7;
+
+/** The stored sync token: the round's deltaLink and when the round (its window) began. */
+interface StoredRound {
+  link: string;
+  since: string;
+}
+
+function parseRound(token: string | null): StoredRound | null {
+  if (!token) return null;
+  try {
+    const value = JSON.parse(token) as Partial<StoredRound>;
+    return typeof value.link === 'string' && typeof value.since === 'string' ? { link: value.link, since: value.since } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** What UBOS puts in `transactionId`; an event carrying one is a UBOS appointment coming back. */
 const TRANSACTION_PREFIX = 'ubos-';
@@ -130,28 +151,30 @@ async function round(
 }
 
 /**
- * One calendar's changes since `deltaLink` (the stored sync token) in the CalDAV adapter's shape:
- * hrefs are event ids; the next sync token is the round's deltaLink.
+ * One calendar's changes since the stored sync token (the round's deltaLink and start, as JSON) in
+ * the CalDAV adapter's shape: hrefs are event ids.
  */
 export async function syncGraphCalendar(
   client: ProviderHttpClient,
   calendarId: string,
-  deltaLink: string | null,
+  syncToken: string | null,
   options: { baseUrl?: string; now?: Date } = {},
 ): Promise<SyncResult> {
   const baseUrl = options.baseUrl ?? GRAPH_API;
   const now = options.now ?? new Date();
-  // A stored link for another origin (the API base changed) cannot be used: start over.
-  const usable = deltaLink && sameOrigin(deltaLink, baseUrl) ? deltaLink : null;
+  const stored = parseRound(syncToken);
+  // A link for another origin (the API base changed) or a round past its age: start over.
+  const usable = stored && sameOrigin(stored.link, baseUrl) && now.getTime() - Date.parse(stored.since) < ROUND_MAX_AGE_DAYS * 86_400_000 ? stored : null;
   let full = usable === null;
   let result: Awaited<ReturnType<typeof round>>;
   try {
-    result = await round(client, calendarId, usable, baseUrl, now);
+    result = await round(client, calendarId, usable?.link ?? null, baseUrl, now);
   } catch (error) {
     if (!(error instanceof GoneError)) throw error;
     full = true;
     result = await round(client, calendarId, null, baseUrl, now);
   }
+  const since = full || !usable ? now.toISOString() : usable.since;
   const live = result.items.filter((e) => !e['@removed']);
   return {
     full,
@@ -160,7 +183,7 @@ export async function syncGraphCalendar(
       return { href: e.id, etag: null, busy: busyOf(e), ...(appointmentId ? { appointmentId } : {}) };
     }),
     deleted: result.items.filter((e) => e['@removed']).map((e) => e.id),
-    syncToken: result.deltaLink,
+    syncToken: result.deltaLink ? JSON.stringify({ link: result.deltaLink, since } satisfies StoredRound) : null,
   };
 }
 

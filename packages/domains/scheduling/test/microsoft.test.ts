@@ -3,7 +3,7 @@ import { FAKE_ACCESS_TOKEN, startMicrosoftGraphFake, type MicrosoftGraphFake } f
 import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushCalendarEvents, syncCalendarNow, type CalendarDeps } from '../src/service-calendars.ts';
-import { graphClient, removeGraphEvent } from '../src/microsoft.ts';
+import { graphClient, removeGraphEvent, ROUND_MAX_AGE_DAYS, syncGraphCalendar } from '../src/microsoft.ts';
 import { actor, bookInput, bookingTenant, dayAhead, inTenant, visitor } from './helpers.ts';
 
 /** Microsoft Graph calendars through the provider fake (we cannot reach Microsoft): calendarView delta and event writes. */
@@ -95,6 +95,12 @@ describe('Microsoft Graph calendars (provider fake)', () => {
     expect(await syncCalendarNow(deps, tenantId, calendarId)).toMatchObject({ full: true });
     expect(graph.requests.some((r) => r.status === 410)).toBe(true);
     expect(await slotsOf()).toEqual(['09:00', '09:30', '10:00']);
+    // A round past its age (the window is fixed by the round's first call) starts over, fully.
+    const client = graphClient(deps.services.connections as NonNullable<typeof deps.services.connections>, { tenantId, connectionId }, graph.url);
+    const stored = (await inTenant(testDb.db, tenantId, (s) => s.selectFrom('scheduling.calendars').select('sync_token').executeTakeFirstOrThrow())).sync_token;
+    const later = (days: number) => ({ baseUrl: graph.url, now: new Date(Date.parse(JSON.parse(stored ?? '{}').since) + days * 86_400_000) });
+    expect(await syncGraphCalendar(client, 'primary', stored, later(ROUND_MAX_AGE_DAYS - 1))).toMatchObject({ full: false, changed: [] });
+    expect(await syncGraphCalendar(client, 'primary', stored, later(ROUND_MAX_AGE_DAYS))).toMatchObject({ full: true });
     // Every call carried the connection's bearer token.
     expect(graph.requests.every((r) => r.headers.authorization === `Bearer ${FAKE_ACCESS_TOKEN}`)).toBe(true);
   });
