@@ -65,7 +65,12 @@ interface DeltaPage {
   '@odata.deltaLink'?: string;
 }
 
-export function graphClient(connections: ConnectionServices, ref: { tenantId: string; connectionId: string }, baseUrl: string = GRAPH_API): ProviderHttpClient {
+export function graphClient(
+  connections: ConnectionServices,
+  ref: { tenantId: string; connectionId: string },
+  baseUrl: string = GRAPH_API,
+  options: { retries?: number } = {},
+): ProviderHttpClient {
   return new ProviderHttpClient({
     provider: 'microsoft',
     connection: ref,
@@ -75,6 +80,7 @@ export function graphClient(connections: ConnectionServices, ref: { tenantId: st
     timeoutMs: 10_000,
     // Event times in UTC whatever the mailbox's zone; pages of up to 100 events.
     headers: { prefer: 'odata.maxpagesize=100, outlook.timezone="UTC"' },
+    ...(options.retries !== undefined ? { retry: { retries: options.retries } } : {}),
   });
 }
 
@@ -121,6 +127,7 @@ async function round(
   deltaLink: string | null,
   baseUrl: string,
   now: Date,
+  signal: AbortSignal | undefined,
 ): Promise<{ items: GraphEvent[]; deltaLink: string | null }> {
   const items: GraphEvent[] = [];
   let next: { url: string; query?: Record<string, string> } = deltaLink
@@ -133,7 +140,7 @@ async function round(
         },
       };
   for (let page = 0; page < 200; page += 1) {
-    const response = await client.request(next);
+    const response = await client.request({ ...next, ...(signal ? { signal } : {}) });
     if (response.status === 410) throw new GoneError('delta token expired');
     if (!response.ok) throw new Error(`Microsoft Graph answered ${response.status} to reading calendar changes`);
     const body = response.json<DeltaPage>();
@@ -158,7 +165,8 @@ export async function syncGraphCalendar(
   client: ProviderHttpClient,
   calendarId: string,
   syncToken: string | null,
-  options: { baseUrl?: string; now?: Date } = {},
+  /** `signal` ends every request of the call at once (the booking re-check's budget). */
+  options: { baseUrl?: string; now?: Date; signal?: AbortSignal } = {},
 ): Promise<SyncResult> {
   const baseUrl = options.baseUrl ?? GRAPH_API;
   const now = options.now ?? new Date();
@@ -168,11 +176,11 @@ export async function syncGraphCalendar(
   let full = usable === null;
   let result: Awaited<ReturnType<typeof round>>;
   try {
-    result = await round(client, calendarId, usable?.link ?? null, baseUrl, now);
+    result = await round(client, calendarId, usable?.link ?? null, baseUrl, now, options.signal);
   } catch (error) {
     if (!(error instanceof GoneError)) throw error;
     full = true;
-    result = await round(client, calendarId, null, baseUrl, now);
+    result = await round(client, calendarId, null, baseUrl, now, options.signal);
   }
   const since = full || !usable ? now.toISOString() : usable.since;
   const live = result.items.filter((e) => !e['@removed']);

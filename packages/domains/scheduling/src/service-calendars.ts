@@ -233,25 +233,29 @@ export async function syncCalendarNow(
     ? (((input: string | URL | Request, init?: RequestInit) =>
         fetcher(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 0) })) as typeof fetch)
     : fetcher;
+  // A budgeted call (the booking re-check) makes one attempt per request, all ended by one deadline.
+  const budget = options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : null;
   let result: Awaited<ReturnType<typeof syncCalendar>>;
   try {
     if (calendar.provider === 'google') {
       const connections = deps.services.connections;
       if (!connections) throw new Error('The connections registry is not configured in this process');
       result = await syncGoogleCalendar(
-        googleClient(connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase),
+        googleClient(connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase, budget ? { retries: 0 } : {}),
         calendar.url,
         calendar.sync_token,
+        new Date(),
+        budget?.signal,
       );
     } else if (calendar.provider === 'microsoft') {
       const connections = deps.services.connections;
       if (!connections) throw new Error('The connections registry is not configured in this process');
       const baseUrl = deps.graphApiBase ?? GRAPH_API;
       result = await syncGraphCalendar(
-        graphClient(connections, { tenantId, connectionId: calendar.connection_id }, baseUrl),
+        graphClient(connections, { tenantId, connectionId: calendar.connection_id }, baseUrl, budget ? { retries: 0 } : {}),
         calendar.url,
         calendar.sync_token,
-        { baseUrl },
+        budget ? { baseUrl, signal: budget.signal } : { baseUrl },
       );
     } else {
       result = await syncCalendar(calendar.url, await authOf(deps, tenantId, calendar), timed, calendar.sync_token);

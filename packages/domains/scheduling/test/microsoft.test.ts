@@ -2,7 +2,7 @@ import { createConnectionServices, createDomainContext, createLogger, requireVau
 import { FAKE_ACCESS_TOKEN, startMicrosoftGraphFake, type MicrosoftGraphFake } from '@ubos/integrations/testing';
 import { createTestDatabase, testConfig, type TestDatabase } from '@ubos/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushCalendarEvents, syncCalendarNow, type CalendarDeps } from '../src/service-calendars.ts';
+import { pushCalendarEvents, RECHECK_TIMEOUT_MS, syncCalendarNow, type CalendarDeps } from '../src/service-calendars.ts';
 import { graphClient, removeGraphEvent, ROUND_MAX_AGE_DAYS, syncGraphCalendar } from '../src/microsoft.ts';
 import { actor, bookInput, bookingTenant, dayAhead, inTenant, visitor } from './helpers.ts';
 
@@ -186,5 +186,18 @@ describe('Microsoft Graph calendars (provider fake)', () => {
     expect(await pushCalendarEvents(deps, tenantId, calendarId)).toBe(1);
     expect(ours()).toEqual([]);
     expect(await pushCalendarEvents(deps, tenantId, calendarId)).toBe(0);
+  });
+
+  it('the booking re-check makes one attempt per request within its budget; the poll retries', async () => {
+    const deltaCalls = () => graph.requests.filter((r) => r.path === '/v1.0/me/calendarView/delta').length;
+    const unavailable = { status: 503, headers: { 'retry-after': '0' }, json: { error: { code: 'ServiceNotAvailable', message: 'Try again' } } };
+    let before = deltaCalls();
+    graph.failNext(1, unavailable, /calendarView\/delta/);
+    await expect(syncCalendarNow(deps, tenantId, calendarId, { timeoutMs: RECHECK_TIMEOUT_MS })).rejects.toThrow(/503/);
+    expect(deltaCalls() - before).toBe(1);
+    before = deltaCalls();
+    graph.failNext(1, unavailable, /calendarView\/delta/);
+    expect(await syncCalendarNow(deps, tenantId, calendarId)).toMatchObject({ full: false });
+    expect(deltaCalls() - before).toBe(2);
   });
 });
