@@ -7,11 +7,16 @@
 //             list and booking one of its earliest ten (hold, re-check, confirm), 8 times: bookings
 //             per second, p50/p95/p99 of book, clean conflicts; then the double bookings counted with
 //             a query (target 0)
+//  graph-sync a Microsoft Graph calendar through the provider fake (127.0.0.1): the first full
+//             calendarView delta round of 500 events (100 a page), then incremental rounds of 10
+//             changes (deltaLink), then 50 appointments written out (POST with transactionId)
 // Usage: node bench/scheduling.bench.ts [section ...]   (default: every section)
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import * as platform from '@ubos/platform';
 import { modules } from '../apps/api/src/modules.ts';
+import { startMicrosoftGraphFake, FAKE_ACCESS_TOKEN } from '../packages/integrations/testing/index.ts';
+import { pushCalendarEvents, syncCalendarNow, type CalendarDeps } from '../packages/domains/scheduling/src/service-calendars.ts';
 import { computeSlots, type HostAvailability } from '../packages/domains/scheduling/src/availability.ts';
 import { schedulingRouter } from '../packages/domains/scheduling/src/router.ts';
 
@@ -258,6 +263,59 @@ const sections: Record<string, () => Promise<void>> = {
       });
     }
   },
+};
+
+sections['graph-sync'] = async () => {
+  const graph = await startMicrosoftGraphFake();
+  try {
+    await withBenchDatabase(async (db) => {
+      const { tenantId, hostId, start } = await seedPage(db, { appointments: 50, busy: 0 });
+      const services = { connections: platform.createConnectionServices({ db, config, log }) };
+      const calendarId = uuidv7();
+      await withTenant(db, { tenantId }, async (trx) => {
+        const ctx = platform.createDomainContext({ trx, tenantId, actorId: hostId, correlationId: 'bench', log });
+        const connection = await platform.saveOAuthConnection(ctx, platform.requireVault(config), {
+          provider: 'microsoft',
+          accountLabel: 'bench@contoso.example',
+          externalAccountId: 'bench',
+          ownerUserId: hostId,
+          scopes: ['Calendars.ReadWrite'],
+          credentials: { accessToken: FAKE_ACCESS_TOKEN, refreshToken: 'r', expiresAt: new Date(Date.now() + DAY).toISOString(), tokenType: 'Bearer' },
+          connectionId: null,
+        });
+        await sql`INSERT INTO scheduling.calendars (id, tenant_id, user_id, connection_id, provider, url, display_name, is_primary)
+                  VALUES (${calendarId}, ${tenantId}, ${hostId}, ${connection.id}, 'microsoft', 'primary', 'Outlook Calendar', true)`.execute(trx);
+        await sql`INSERT INTO scheduling.calendar_events (tenant_id, appointment_id, calendar_id, wanted, wanted_version)
+                  SELECT tenant_id, id, ${calendarId}, 'present', 1 FROM scheduling.appointments`.execute(trx);
+      });
+      const deps: CalendarDeps = { db, log, services, config, graphApiBase: graph.url };
+      const ids: string[] = [];
+      for (let i = 0; i < 500; i += 1) {
+        const at = start + i * 85 * MINUTE;
+        ids.push(graph.upsertEvent({ subject: `Busy ${i}`, start: new Date(at).toISOString(), end: new Date(at + 45 * MINUTE).toISOString() }).id);
+      }
+      let began = performance.now();
+      const full = await syncCalendarNow(deps, tenantId, calendarId);
+      console.log(`graph-sync full round: ${full.changed} events in ${(performance.now() - began).toFixed(0)} ms (${graph.requests.length} requests)`);
+      const rounds: number[] = [];
+      for (let round = 0; round < 20; round += 1) {
+        for (let i = 0; i < 10; i += 1) {
+          const id = ids[(round * 10 + i) % ids.length] as string;
+          const at = start + (round * 10 + i) * 85 * MINUTE + 15 * MINUTE;
+          graph.upsertEvent({ id, subject: 'Moved', start: new Date(at).toISOString(), end: new Date(at + 45 * MINUTE).toISOString() });
+        }
+        const t = performance.now();
+        await syncCalendarNow(deps, tenantId, calendarId);
+        rounds.push(performance.now() - t);
+      }
+      console.log(`graph-sync incremental round (10 changes, deltaLink): ${latencies(rounds)}`);
+      began = performance.now();
+      const written = await pushCalendarEvents(deps, tenantId, calendarId);
+      console.log(`graph-sync write-out: ${written} appointments (POST with transactionId) in ${(performance.now() - began).toFixed(0)} ms`);
+    });
+  } finally {
+    await graph.stop();
+  }
 };
 
 const wanted = process.argv.slice(2);

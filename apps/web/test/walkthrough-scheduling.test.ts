@@ -209,6 +209,7 @@ describe('scheduling walk-through (real browser)', () => {
     await page.getByRole('tab', { name: 'Calendars' }).click();
     await page.getByText('No calendar connected').waitFor();
     await page.getByText('Connect a CalDAV calendar').waitFor();
+    await page.getByText('Connect a Google or Microsoft 365 account in Settings → Integrations').waitFor();
     expect(page.url()).toContain('tab=calendars');
   }, 60_000);
 

@@ -13,6 +13,7 @@ import {
   startGmailFake,
   startGoogleCalendarFake,
   startMicrosoftGraphFake,
+  GRAPH_DEFAULT_CALENDAR,
   startPandadocFake,
   type GmailFake,
   type GoogleCalendarFake,
@@ -208,6 +209,45 @@ describe('Microsoft Graph fake', () => {
     graph.deleteEvent(dropped.id);
     const changes = (await client.request({ url: initial['@odata.deltaLink'] ?? '' })).json<Page>();
     expect(changes.value).toEqual([{ id: dropped.id, '@removed': { reason: 'deleted' } }]);
+  });
+
+  it('writes events (201/200/204, 404 ErrorItemNotFound); a repeated create with one transactionId is one event; writes show in delta', async () => {
+    const client = clientFor('microsoft', `${graph.url}/v1.0`);
+    type Page = { value: { id: string; subject?: string; '@removed'?: unknown }[]; '@odata.deltaLink'?: string };
+    const window = { startDateTime: '2026-07-01T00:00:00Z', endDateTime: '2026-08-01T00:00:00Z' };
+    const initial = (await client.request({ url: `me/calendars/${GRAPH_DEFAULT_CALENDAR}/calendarView/delta`, query: window })).json<Page>();
+    const json = {
+      subject: 'Intro call',
+      start: { dateTime: '2026-07-02T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-07-02T09:30:00', timeZone: 'UTC' },
+      transactionId: 'ubos-tx-1',
+    };
+    const created = await client.request({ url: 'me/events', json });
+    expect(created.status).toBe(201);
+    const event = created.json<{ id: string; start: { dateTime: string }; transactionId: string }>();
+    expect(event).toMatchObject({ start: { dateTime: '2026-07-02T09:00:00.0000000' }, transactionId: 'ubos-tx-1' });
+    // The reply is lost; the client repeats the create with the same transactionId: still one event.
+    graph.dropNextWriteReplies(1);
+    await expect(client.request({ url: `me/calendars/${GRAPH_DEFAULT_CALENDAR}/events`, json })).rejects.toThrow();
+    const again = await client.request({ url: `me/calendars/${GRAPH_DEFAULT_CALENDAR}/events`, json });
+    expect([again.status, again.json<{ id: string }>().id]).toEqual([201, event.id]);
+    expect([...graph.events.values()].filter((e) => e.transactionId === 'ubos-tx-1')).toHaveLength(1);
+    expect((await client.request({ url: 'me/events', json: { subject: 'No times' } })).status).toBe(400);
+
+    const moved = await client.request({
+      method: 'PATCH',
+      url: `me/events/${event.id}`,
+      json: { start: { dateTime: '2026-07-02T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-07-02T10:30:00', timeZone: 'UTC' } },
+    });
+    expect([moved.status, moved.json<{ start: { dateTime: string } }>().start.dateTime]).toEqual([200, '2026-07-02T10:00:00.0000000']);
+    const changes = (await client.request({ url: initial['@odata.deltaLink'] ?? '' })).json<Page>();
+    expect(changes.value.map((e) => [e.id, e.subject])).toEqual([[event.id, 'Intro call']]);
+    expect((await client.request({ method: 'DELETE', url: `me/events/${event.id}` })).status).toBe(204);
+    const unknown = await client.request({ method: 'DELETE', url: `me/events/${event.id}` });
+    expect([unknown.status, unknown.json<{ error: { code: string } }>().error.code]).toEqual([404, 'ErrorItemNotFound']);
+    expect((await client.request({ method: 'PATCH', url: 'me/events/nope', json: { subject: 'x' } })).status).toBe(404);
+    const removed = (await client.request({ url: changes['@odata.deltaLink'] ?? '' })).json<Page>();
+    expect(removed.value).toEqual([{ id: event.id, '@removed': { reason: 'deleted' } }]);
   });
 
   it('validates a subscription’s notificationUrl like Graph, then notifies with the clientState', async () => {

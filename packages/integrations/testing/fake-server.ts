@@ -25,6 +25,8 @@ export interface FakeReply {
   json?: unknown;
   text?: string;
   headers?: Record<string, string>;
+  /** The handler's work is done but the reply is lost: the connection is destroyed unanswered. */
+  drop?: boolean;
 }
 
 export type FakeHandler = (request: FakeRequest) => FakeReply | Promise<FakeReply>;
@@ -91,6 +93,10 @@ function compile(path: string): { regex: RegExp; names: string[] } {
 }
 
 function send(response: http.ServerResponse, reply: FakeReply): number {
+  if (reply.drop) {
+    response.socket?.destroy();
+    return 0;
+  }
   const status = reply.status ?? 200;
   const headers = { ...reply.headers };
   let body = '';

@@ -31,7 +31,8 @@ export interface BusyOccurrence {
 export interface SyncResult {
   /** True when the server returned everything (first sync, or a refused token). */
   full: boolean;
-  changed: { href: string; etag: string | null; busy: BusyOccurrence[] }[];
+  /** `appointmentId`: the event is a UBOS appointment written to this calendar (known by the provider's own marker). */
+  changed: { href: string; etag: string | null; busy: BusyOccurrence[]; appointmentId?: string }[];
   deleted: string[];
   syncToken: string | null;
 }

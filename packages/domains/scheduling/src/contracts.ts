@@ -342,6 +342,8 @@ export const connectCalendarInput = z.discriminatedUnion('provider', [
   }),
   /** A calendar of a Google account already connected through Settings → Integrations (OAuth). */
   z.strictObject({ provider: z.literal('google'), connectionId: z.uuid(), calendarId: z.string().trim().min(1).max(300).default('primary') }),
+  /** A calendar of a Microsoft 365 / Outlook account connected the same way (`primary` = the default calendar). */
+  z.strictObject({ provider: z.literal('microsoft'), connectionId: z.uuid(), calendarId: z.string().trim().min(1).max(300).default('primary') }),
 ]);
 export type ConnectCalendarInput = z.infer<typeof connectCalendarInput>;
 export const busyInput = z.strictObject({ from: z.coerce.date(), to: z.coerce.date(), userId: z.uuid().optional() });

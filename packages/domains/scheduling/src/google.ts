@@ -31,6 +31,7 @@ export function googleClient(
   connections: ConnectionServices,
   ref: { tenantId: string; connectionId: string },
   baseUrl: string = GOOGLE_API,
+  options: { retries?: number } = {},
 ): ProviderHttpClient {
   return new ProviderHttpClient({
     provider: 'google',
@@ -39,6 +40,7 @@ export function googleClient(
     tokens: connections.accessTokens,
     baseUrl,
     timeoutMs: 10_000,
+    ...(options.retries !== undefined ? { retry: { retries: options.retries } } : {}),
   });
 }
 
@@ -63,6 +65,7 @@ async function list(
   calendarId: string,
   syncToken: string | null,
   now: Date,
+  signal: AbortSignal | undefined,
 ): Promise<{ items: GoogleEvent[]; token: string | null }> {
   const items: GoogleEvent[] = [];
   let pageToken: string | undefined;
@@ -76,7 +79,7 @@ async function list(
           pageToken,
           maxResults: 250,
         };
-    const response = await client.request({ url: path(calendarId), query });
+    const response = await client.request({ url: path(calendarId), query, ...(signal ? { signal } : {}) });
     if (response.status === 410) throw new GoneError('sync token expired');
     if (!response.ok) throw new Error(`Google Calendar answered ${response.status} to listing events`);
     const body = response.json<EventsPage>();
@@ -96,15 +99,17 @@ export async function syncGoogleCalendar(
   calendarId: string,
   syncToken: string | null,
   now: Date = new Date(),
+  /** Ends every request of the call at once (the booking re-check's budget). */
+  signal?: AbortSignal,
 ): Promise<SyncResult> {
   let full = syncToken === null;
   let result: Awaited<ReturnType<typeof list>>;
   try {
-    result = await list(client, calendarId, syncToken, now);
+    result = await list(client, calendarId, syncToken, now, signal);
   } catch (error) {
     if (!(error instanceof GoneError)) throw error;
     full = true;
-    result = await list(client, calendarId, null, now);
+    result = await list(client, calendarId, null, now, signal);
   }
   return {
     full,

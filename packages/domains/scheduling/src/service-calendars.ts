@@ -16,15 +16,18 @@ import {
   type Transaction,
   type UntypedDB,
 } from '@ubos/platform';
-import { basicAuthorization, discoverCalendars, guardedFetch, putEvent, removeEvent, syncCalendar, type CalDavAuth } from './caldav.ts';
+import { basicAuthorization, discoverCalendars, guardedFetch, putEvent, removeEvent, syncCalendar, type CalDavAuth, type SyncResult } from './caldav.ts';
 import { calendarConnected, calendarPrimarySet, type CalendarDto, type ConnectCalendarInput } from './contracts.ts';
 import type { AppointmentRow, CalendarRow, SchedulingDB } from './db.ts';
 import { googleClient, putGoogleEvent, removeGoogleEvent, syncGoogleCalendar } from './google.ts';
 import { buildInvite } from './ics.ts';
+import { GRAPH_API, graphClient, putGraphEvent, removeGraphEvent, syncGraphCalendar } from './microsoft.ts';
 
 /**
- * External calendars (CalDAV): connecting one (credentials in the vault through the connections
- * registry), syncing busy time in, writing UBOS appointments out to the host's primary calendar.
+ * External calendars (CalDAV, Google, Microsoft Graph): connecting one (CalDAV credentials in the
+ * vault through the connections registry; Google and Microsoft through an OAuth connection made in
+ * Settings → Integrations), syncing busy time in, writing UBOS appointments out to the host's
+ * primary calendar.
  * Network calls never run inside a tenant transaction: read, call, then write.
  */
 
@@ -35,6 +38,8 @@ export interface CalendarDeps {
   config: Pick<Config, 'OUTBOUND_ALLOW_HOSTS'>;
   /** Google's API origin (tests point it at the provider fake). */
   googleApiBase?: string;
+  /** Microsoft Graph's API origin (tests point it at the provider fake). */
+  graphApiBase?: string;
 }
 
 /** Per calendar: how long a booking's re-check waits for the server before going on without it. */
@@ -86,7 +91,8 @@ export async function listBusy(ctx: DomainContext, input: { from: Date; to: Date
 export async function connectCalendar(ctx: DomainContext, input: ConnectCalendarInput, config: Config): Promise<CalendarDto[]> {
   const userId = ctx.actorId;
   if (!userId) throw new DomainError('FORBIDDEN', 'Only a signed-in person connects their calendar');
-  if (input.provider === 'google') return connectGoogle(ctx, userId, input.connectionId, input.calendarId);
+  if (input.provider === 'google' || input.provider === 'microsoft')
+    return connectOAuthCalendar(ctx, userId, input.provider, input.connectionId, input.calendarId);
   const vault = requireVault(config);
   const auth: CalDavAuth = { serverUrl: input.serverUrl, authorization: basicAuthorization(input.username, input.password) };
   const fetcher = guardedFetch(ssrfGuardFromConfig(config));
@@ -140,18 +146,30 @@ export async function connectCalendar(ctx: DomainContext, input: ConnectCalendar
   return (await listCalendars(ctx)).filter((c) => c.connectionId === connection.id);
 }
 
+const oauthProviders = {
+  google: { name: 'Google', primaryName: 'Google Calendar' },
+  microsoft: { name: 'Microsoft', primaryName: 'Outlook Calendar' },
+} as const;
+
 /**
- * Adds a Google calendar of an existing Google connection (made by the integrations OAuth connect):
- * the registry must give a token for it in this tenant, else it does not exist here.
+ * Adds a calendar of an existing Google or Microsoft connection (made by the integrations OAuth
+ * connect): the registry must give a token for it in this tenant, else it does not exist here.
  */
-async function connectGoogle(ctx: DomainContext, userId: string, connectionId: string, calendarId: string): Promise<CalendarDto[]> {
+async function connectOAuthCalendar(
+  ctx: DomainContext,
+  userId: string,
+  provider: keyof typeof oauthProviders,
+  connectionId: string,
+  calendarId: string,
+): Promise<CalendarDto[]> {
   const connections = ctx.services.connections;
   if (!connections) throw new DomainError('PRECONDITION_FAILED', 'Connected accounts are not set up on this server');
+  const names = oauthProviders[provider];
   try {
     await connections.accessTokens.accessToken({ tenantId: ctx.tenantId, connectionId });
   } catch (error) {
-    ctx.log.info({ err: error }, 'google connection not usable');
-    throw new DomainError('NOT_FOUND', 'This Google connection was not found or needs reconnecting in Settings → Integrations', [
+    ctx.log.info({ err: error, provider }, 'calendar connection not usable');
+    throw new DomainError('NOT_FOUND', `This ${names.name} connection was not found or needs reconnecting in Settings → Integrations`, [
       { path: ['connectionId'], message: 'Not a usable connection' },
     ]);
   }
@@ -164,9 +182,9 @@ async function connectGoogle(ctx: DomainContext, userId: string, connectionId: s
       tenant_id: ctx.tenantId,
       user_id: userId,
       connection_id: connectionId,
-      provider: 'google',
+      provider,
       url: calendarId,
-      display_name: calendarId === 'primary' ? 'Google Calendar' : calendarId,
+      display_name: calendarId === 'primary' ? names.primaryName : calendarId,
       is_primary: !hasPrimary,
     })
     .onConflict((conflict) => conflict.columns(['tenant_id', 'connection_id', 'url']).doUpdateSet({ user_id: userId }))
@@ -174,7 +192,7 @@ async function connectGoogle(ctx: DomainContext, userId: string, connectionId: s
     .executeTakeFirstOrThrow();
   await ctx.emit(
     calendarConnected,
-    { calendar_id: row.id, user_id: userId, provider: 'google', display_name: row.display_name, connection_id: connectionId },
+    { calendar_id: row.id, user_id: userId, provider, display_name: row.display_name, connection_id: connectionId },
     { aggregateId: row.id },
   );
   return [toCalendarDto(row)];
@@ -215,15 +233,29 @@ export async function syncCalendarNow(
     ? (((input: string | URL | Request, init?: RequestInit) =>
         fetcher(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 0) })) as typeof fetch)
     : fetcher;
+  // A budgeted call (the booking re-check) makes one attempt per request, all ended by one deadline.
+  const budget = options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : null;
   let result: Awaited<ReturnType<typeof syncCalendar>>;
   try {
     if (calendar.provider === 'google') {
       const connections = deps.services.connections;
       if (!connections) throw new Error('The connections registry is not configured in this process');
       result = await syncGoogleCalendar(
-        googleClient(connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase),
+        googleClient(connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase, budget ? { retries: 0 } : {}),
         calendar.url,
         calendar.sync_token,
+        new Date(),
+        budget?.signal,
+      );
+    } else if (calendar.provider === 'microsoft') {
+      const connections = deps.services.connections;
+      if (!connections) throw new Error('The connections registry is not configured in this process');
+      const baseUrl = deps.graphApiBase ?? GRAPH_API;
+      result = await syncGraphCalendar(
+        graphClient(connections, { tenantId, connectionId: calendar.connection_id }, baseUrl, budget ? { retries: 0 } : {}),
+        calendar.url,
+        calendar.sync_token,
+        budget ? { baseUrl, signal: budget.signal } : { baseUrl },
       );
     } else {
       result = await syncCalendar(calendar.url, await authOf(deps, tenantId, calendar), timed, calendar.sync_token);
@@ -243,9 +275,10 @@ export async function syncCalendarNow(
   await withTenant(deps.db, { tenantId }, async (trx) => {
     const db = domainIn(trx, tenantId, deps.log).db<SchedulingDB>();
     // Our own events come back from the server: they are UBOS appointments, already busy.
-    const ours = new Set(
-      (await db.selectFrom('scheduling.calendar_events').select('url').where('calendar_id', '=', calendarId).execute()).map((r) => r.url ?? ''),
-    );
+    const written = await db.selectFrom('scheduling.calendar_events').select(['url', 'appointment_id']).where('calendar_id', '=', calendarId).execute();
+    const ours = new Set(written.map((r) => r.url ?? ''));
+    // Known by the provider's marker even before the write's reply (with the event id) came back.
+    const ourAppointments = new Set(written.map((r) => r.appointment_id));
     const absolute = (href: string) => {
       try {
         return new URL(href, calendar.url).toString();
@@ -253,13 +286,34 @@ export async function syncCalendarNow(
         return href;
       }
     };
-    const mine = (href: string) => ours.has(href) || ours.has(absolute(href));
+    const mine = (change: SyncResult['changed'][number]) =>
+      ours.has(change.href) || ours.has(absolute(change.href)) || (change.appointmentId !== undefined && ourAppointments.has(change.appointmentId));
     if (result.full) await db.deleteFrom('scheduling.busy_intervals').where('calendar_id', '=', calendarId).execute();
     const touched = [...result.deleted, ...result.changed.map((c) => c.href)];
     if (!result.full && touched.length > 0)
       await db.deleteFrom('scheduling.busy_intervals').where('calendar_id', '=', calendarId).where('external_id', 'in', touched).execute();
+    // An event of ours whose create reply was lost: its id is learnt here. Were it cancelled
+    // meanwhile (nothing to remove then, for want of an id), the removal is due again.
+    for (const change of result.changed) {
+      if (!change.appointmentId || !ourAppointments.has(change.appointmentId)) continue;
+      await db
+        .updateTable('scheduling.calendar_events')
+        .set((eb) => ({
+          url: change.href,
+          written_version: eb
+            .case()
+            .when('wanted', '=', 'absent')
+            .then(eb('wanted_version', '-', 1))
+            .else(eb.ref('written_version'))
+            .end(),
+        }))
+        .where('calendar_id', '=', calendarId)
+        .where('appointment_id', '=', change.appointmentId)
+        .where('url', 'is', null)
+        .execute();
+    }
     const rows = result.changed
-      .filter((c) => !mine(c.href))
+      .filter((c) => !mine(c))
       .flatMap((c) =>
         c.busy.map((b, occurrence) => ({
           tenant_id: tenantId,
@@ -377,13 +431,32 @@ export async function pushCalendarEvents(deps: CalendarDeps, tenantId: string, c
     calendar.provider === 'google' && deps.services.connections
       ? googleClient(deps.services.connections, { tenantId, connectionId: calendar.connection_id }, deps.googleApiBase)
       : null;
-  const auth = google ? null : await authOf(deps, tenantId, calendar);
+  const graph =
+    calendar.provider === 'microsoft' && deps.services.connections
+      ? graphClient(deps.services.connections, { tenantId, connectionId: calendar.connection_id }, deps.graphApiBase ?? GRAPH_API)
+      : null;
+  const auth = google || graph ? null : await authOf(deps, tenantId, calendar);
   const fetcher = guardedFetch(ssrfGuardFromConfig(deps.config));
   let written = 0;
   for (const item of pending.items) {
     let outcome: { url: string | null; etag: string | null; error: string | null };
     try {
-      if (google) {
+      if (graph) {
+        if (item.wanted === 'absent') {
+          if (item.url) await removeGraphEvent(graph, item.url);
+          outcome = { url: null, etag: null, error: null };
+        } else {
+          const id = await putGraphEvent(graph, calendar.url, {
+            id: item.url,
+            appointmentId: item.appointment_id,
+            summary: `${item.type_name}: ${item.attendee_name}`,
+            description: item.description,
+            start: item.start_at,
+            end: item.end_at,
+          });
+          outcome = { url: id, etag: null, error: null };
+        }
+      } else if (google) {
         if (item.wanted === 'absent') {
           if (item.url) await removeGoogleEvent(google, calendar.url, item.url);
           outcome = { url: null, etag: null, error: null };

@@ -5,7 +5,10 @@ import { useCan } from '../../app/session.tsx';
 import { trpc } from '../../trpc.ts';
 import { Badge, Button, Card, EmptyState, Field, FormError, Input, QueryState, useToast } from '../../ui/index.ts';
 
-/** Settings → Calendars: connect a CalDAV account; choose the primary calendar appointments are written to. */
+/**
+ * Settings → Calendars: use the calendar of a Google or Microsoft account connected in Settings →
+ * Integrations, or connect a CalDAV account; choose the primary calendar appointments are written to.
+ */
 export function CalendarsSettings() {
   const toast = useToast();
   const utils = trpc.useUtils();
@@ -28,9 +31,14 @@ export function CalendarsSettings() {
   };
   const canIntegrations = useCan('platform.integrations.manage');
   const googleAccounts = trpc.platform.integrations.connections.list.useQuery({ provider: 'google' }, { enabled: canIntegrations, retry: false });
-  const addGoogle = trpc.scheduling.calendars.connect.useMutation({
-    onSuccess: () => {
-      toast('Google calendar added');
+  const microsoftAccounts = trpc.platform.integrations.connections.list.useQuery({ provider: 'microsoft' }, { enabled: canIntegrations, retry: false });
+  const accounts = [
+    ...(googleAccounts.data?.items ?? []).map((account) => ({ ...account, provider: 'google' as const, name: 'Google' })),
+    ...(microsoftAccounts.data?.items ?? []).map((account) => ({ ...account, provider: 'microsoft' as const, name: 'Microsoft' })),
+  ];
+  const addAccount = trpc.scheduling.calendars.connect.useMutation({
+    onSuccess: (_list, input) => {
+      toast(input.provider === 'microsoft' ? 'Outlook calendar added' : 'Google calendar added');
       void utils.scheduling.calendars.list.invalidate();
     },
     onError: (e) => toast(errorMessage(e), 'error'),
@@ -71,18 +79,26 @@ export function CalendarsSettings() {
         </QueryState>
       </Card>
       {canIntegrations ? (
-        <Card title="Google accounts">
-          {(googleAccounts.data?.items ?? []).length === 0 ? (
-            <p className="p-4 text-sm text-slate-500">Connect a Google account in Settings → Integrations, then use its calendar here.</p>
+        <Card title="Google and Microsoft accounts">
+          {accounts.length === 0 ? (
+            <p className="p-4 text-sm text-slate-500">Connect a Google or Microsoft 365 account in Settings → Integrations, then use its calendar here.</p>
           ) : (
             <ul className="divide-y divide-slate-100">
-              {(googleAccounts.data?.items ?? []).map((account) => (
+              {accounts.map((account) => (
                 <li key={account.id} className="flex items-center gap-3 px-4 py-3 text-sm">
-                  <span className="flex-1 text-slate-900">{account.accountLabel}</span>
+                  <span className="flex-1 text-slate-900">
+                    {account.accountLabel} <span className="text-xs text-slate-500">({account.name})</span>
+                  </span>
                   <Button
                     size="sm"
-                    loading={addGoogle.isPending}
-                    onClick={() => addGoogle.mutate({ provider: 'google', connectionId: account.id, calendarId: 'primary' })}
+                    loading={
+                      addAccount.isPending &&
+                      addAccount.variables !== undefined &&
+                      'connectionId' in addAccount.variables &&
+                      addAccount.variables.connectionId === account.id
+                    }
+                    aria-label={`Use the calendar of ${account.accountLabel} (${account.name})`}
+                    onClick={() => addAccount.mutate({ provider: account.provider, connectionId: account.id, calendarId: 'primary' })}
                   >
                     Use its calendar
                   </Button>
