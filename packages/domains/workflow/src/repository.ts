@@ -168,6 +168,8 @@ export interface StepClaim {
   triggerEventId: string;
   /** The trigger event's correlation id, if it had one. */
   correlationId: string | null;
+  /** The trigger event's W3C traceparent (tracing on when it was written): the step continues its trace. */
+  traceparent: string | null;
 }
 
 /**
@@ -178,19 +180,22 @@ export async function claimStep(db: Db, runId: string, index: number, now: Date)
   // A claim lost in a crash costs nothing (the retried job claims again), so it need not wait for
   // the WAL flush; the execution transaction that follows is durable as usual.
   await sql`SET LOCAL synchronous_commit = off`.execute(db);
-  const result = await sql<{ attempts: number; trigger_event_id: string; correlation_id: unknown }>`
+  const result = await sql<{ attempts: number; trigger_event_id: string; correlation_id: unknown; trace_context: string | null }>`
     UPDATE workflow.run_steps AS s
     SET status = 'running', attempts = s.attempts + 1, started_at = ${now}, updated_at = now()
     FROM workflow.runs AS r
     WHERE s.run_id = ${runId} AND s.step_index = ${index} AND s.status IN ('pending', 'running', 'waiting')
       AND r.id = s.run_id AND r.status = 'running' AND r.current_step = s.step_index
-    RETURNING s.attempts, r.trigger_event_id, r.trigger_event -> 'correlation_id' AS correlation_id`.execute(db);
+    RETURNING s.attempts, r.trigger_event_id, r.trigger_event -> 'correlation_id' AS correlation_id, r.trigger_event ->> 'trace_context' AS trace_context`.execute(
+    db,
+  );
   const row = result.rows[0];
   if (!row) return null;
   return {
     attempt: row.attempts,
     triggerEventId: row.trigger_event_id,
     correlationId: typeof row.correlation_id === 'string' ? row.correlation_id : null,
+    traceparent: row.trace_context,
   };
 }
 

@@ -1,10 +1,12 @@
 // Run creation and step execution. Storage is workflow.runs / workflow.run_steps; the
 // transport (pg-boss job or wake-up row) is injected as a StepScheduler.
 import {
+  contextOfTraceparent,
   createDomainContext,
   sql,
   StillWaiting,
   uuidv7,
+  withSpan,
   withTenant,
   type ActionDefinition,
   type AwaitedEvent,
@@ -327,13 +329,21 @@ export class StepRunner {
     // One statement; the execution below re-checks everything under row locks.
     const claim = await this.#inTenant(target, null, (ctx) => claimStep(ctx.db<WorkflowDB>(), target.runId, target.stepIndex, new Date()));
     if (claim === null) return 'stale';
-    // 2. Execute the action and advance, in one transaction.
-    try {
-      return await this.#inTenant(target, claim, (ctx) => this.#execute(ctx, target, claim.attempt));
-    } catch (error) {
-      // 3. The execution rolled back: record the failure, retry or fail the run.
-      return this.#inTenant(target, claim, (ctx) => this.#fail(ctx, target, claim.attempt, error));
-    }
+    // The step continues the trace of the event that started its run (ARCHITECTURE.md §5, tracing).
+    return withSpan(
+      'workflow.step',
+      { 'ubos.workflow.run_id': target.runId, 'ubos.workflow.step_index': target.stepIndex, 'ubos.workflow.attempt': claim.attempt },
+      async () => {
+        // 2. Execute the action and advance, in one transaction.
+        try {
+          return await this.#inTenant(target, claim, (ctx) => this.#execute(ctx, target, claim.attempt));
+        } catch (error) {
+          // 3. The execution rolled back: record the failure, retry or fail the run.
+          return this.#inTenant(target, claim, (ctx) => this.#fail(ctx, target, claim.attempt, error));
+        }
+      },
+      contextOfTraceparent(claim.traceparent),
+    );
   }
 
   async #execute(ctx: DomainContext, target: StepTarget, attempt: number): Promise<StepOutcome> {
