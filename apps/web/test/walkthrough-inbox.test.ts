@@ -192,11 +192,30 @@ describe('inbox walk-through (real browser, dovecot, smtp-server)', () => {
     await screenshot(page, 'inbox-replied');
   }, 60_000);
 
+  it("forwards Jane's quote with its attachment to a colleague", async () => {
+    await page.goto('/inbox');
+    await page.getByTestId('thread-list').getByText('Roof quote', { exact: true }).click();
+    const view = page.getByTestId('thread-view');
+    const janes = view.getByTestId('email-message').filter({ hasText: 'jane@acme-roofing.example' }).first();
+    await janes.getByRole('button', { name: 'Forward' }).click();
+    await view.getByLabel('Forward to').fill('accounts@firm.example');
+    await view.getByLabel('Note (optional)').fill('For the books.');
+    await view.getByText('Goes with quote.pdf').waitFor();
+    await view.getByRole('button', { name: 'Send forward' }).click();
+    await page.getByText('Forward queued: it is sent in a moment').waitFor();
+    await expect.poll(() => smtp.messages.length, { timeout: 30_000 }).toBe(2);
+    const forwarded = smtp.messages[1];
+    expect(forwarded?.to).toEqual(['accounts@firm.example']);
+    expect(forwarded?.raw).toMatch(/Subject: Fwd: Roof quote/);
+    expect(forwarded?.raw).toMatch(/filename=quote\.pdf|filename="quote\.pdf"/);
+    expect(forwarded?.raw).toContain('For the books.');
+  }, 60_000);
+
   it('lists the thread on the client’s Emails tab; a manual unlink sticks and Link puts it back', async () => {
     await page.goto(`/clients/${clientId}?tab=emails`);
-    await page.getByTestId('thread-list').getByText('Roof quote').waitFor();
+    await page.getByTestId('thread-list').getByText('Roof quote', { exact: true }).waitFor();
     await screenshot(page, 'inbox-client-emails');
-    await page.getByTestId('thread-list').getByText('Roof quote').click();
+    await page.getByTestId('thread-list').getByText('Roof quote', { exact: true }).click();
     const view = page.getByTestId('thread-view');
     await view.getByRole('button', { name: 'Remove from this client' }).click();
     await view.getByText('Not on a client: only you see it.').waitFor();

@@ -190,6 +190,15 @@ export const replyMessageInput = z.strictObject({
 });
 export type ReplyMessageInput = z.infer<typeof replyMessageInput>;
 
+/** Forward a message (with its attachments) to new recipients, with an optional note above it. */
+export const forwardMessageInput = z.strictObject({
+  messageId: z.uuid({ message: 'Not a message id' }),
+  to: recipients.min(1, 'Add at least one recipient'),
+  cc: recipients.default([]),
+  text: z.string().max(1_000_000, 'The message is too long').default(''),
+});
+export type ForwardMessageInput = z.infer<typeof forwardMessageInput>;
+
 export const messageIdInput = z.object({ id: z.uuid({ message: 'Not a message id' }) });
 
 // ---------------------------------------------------------------- DTOs

@@ -5,6 +5,7 @@ import {
   connectImapInput,
   emailAccountDto,
   linkResultDto,
+  forwardMessageInput,
   linkThreadInput,
   listThreadsInput,
   replyMessageInput,
@@ -84,6 +85,11 @@ const messagesRouter = router({
     .input(replyMessageInput)
     .output(sendResultDto)
     .mutation(({ ctx, input }) => send.replyMessage(ctx.domain, viewer(ctx.tenant), input)),
+  forward: tenantProcedure
+    .meta({ permission: MAILBOX })
+    .input(forwardMessageInput)
+    .output(sendResultDto)
+    .mutation(({ ctx, input }) => send.forwardMessage(ctx.domain, viewer(ctx.tenant), input)),
 });
 
 export const emailRouters = { accounts: accountsRouter, threads: threadsRouter, messages: messagesRouter };

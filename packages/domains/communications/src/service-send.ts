@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import {
   createDomainContext,
   DomainError,
@@ -12,11 +13,11 @@ import {
   type Logger,
   type UntypedDB,
 } from '@ubos/platform';
-import { emailQueued, emailSendFailed, emailSent, type ReplyMessageInput, type SendMessageInput } from './contracts-email.ts';
+import { emailQueued, emailSendFailed, emailSent, type ForwardMessageInput, type ReplyMessageInput, type SendMessageInput } from './contracts-email.ts';
 import type { AccountRow, EmailDB, MessageRow } from './db-email.ts';
-import type { ParsedEmail } from './mime.ts';
+import type { ParsedAttachment, ParsedEmail } from './mime.ts';
 import * as repo from './repository-threads.ts';
-import { storeMessages } from './service-store.ts';
+import { storeMessages, uploadAttachments } from './service-store.ts';
 import type { Viewer } from './service-threads.ts';
 import { sendSmtp, SmtpSendError } from './smtp-client.ts';
 import { replyReferences, subjectKey } from './threading.ts';
@@ -59,9 +60,10 @@ async function queue(
   ctx: DomainContext,
   account: AccountRow,
   mail: { to: string[]; cc: string[]; bcc: string[]; subject: string; text: string; inReplyTo: string | null; references: string[] },
-  options: { clientId?: string | undefined } = {},
+  options: { clientId?: string | undefined; attachments?: ParsedAttachment[] } = {},
 ): Promise<{ messageId: string; threadId: string; status: 'queued' }> {
   const id = newMessageId(account.email_address);
+  const attachments = options.attachments ?? [];
   const parsed: ParsedEmail = {
     messageId: id,
     dedupeKey: `mid:${id}`,
@@ -78,11 +80,14 @@ async function queue(
     html: null,
     remoteImages: 0,
     snippet: mail.text.replace(/\s+/g, ' ').trim().slice(0, 200),
-    attachments: [],
+    attachments,
     providerThreadId: null,
   };
+  // The bytes go to the blob store under fresh keys before the rows that name them.
+  const attachmentKeys = await uploadAttachments(ctx.services.blobs, ctx.tenantId, parsed);
+  const size = Buffer.byteLength(mail.text) + attachments.reduce((sum, attachment) => sum + attachment.content.length, 0);
   const [stored] = await storeMessages(ctx, account, [
-    { parsed, direction: 'outbound', size: Buffer.byteLength(mail.text), attachmentKeys: [], send: { status: 'queued', sentBy: ctx.actorId } },
+    { parsed, direction: 'outbound', size, attachmentKeys, send: { status: 'queued', sentBy: ctx.actorId } },
   ]);
   if (!stored) throw new Error('The message was not stored');
   const db = ctx.db<EmailDB>();
@@ -109,6 +114,7 @@ async function queue(
 
 export async function sendMessage(ctx: DomainContext, viewer: Viewer, input: SendMessageInput) {
   const account = await ownAccount(ctx, viewer, input.accountId);
+  await ctx.requireReferences([{ kind: 'crm.client', id: input.clientId, path: ['clientId'], label: 'client' }]);
   return queue(
     ctx,
     account,
@@ -157,6 +163,68 @@ export async function replyMessage(ctx: DomainContext, viewer: Viewer, input: Re
   });
 }
 
+/** The largest total of attachments a forward carries along (most servers refuse mail over 25 MB). */
+const MAX_FORWARD_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+
+function addressList(people: readonly { role: string; address: string; name: string | null }[], role: string): string {
+  return people
+    .filter((p) => p.role === role)
+    .map((p) => (p.name ? `${p.name} <${p.address}>` : p.address))
+    .join(', ');
+}
+
+/**
+ * Forward a message of one of my mailboxes: "Fwd: …", my note, the original's headers and text
+ * below it, and its attachments (copied under fresh keys, so the two messages never share a blob).
+ */
+export async function forwardMessage(ctx: DomainContext, viewer: Viewer, input: ForwardMessageInput) {
+  const db = ctx.db<EmailDB>();
+  const original = await db.selectFrom('communications.email_messages').selectAll().where('id', '=', input.messageId).executeTakeFirst();
+  if (!original) throw new NotFoundError('Message', input.messageId);
+  const account = await ownAccount(ctx, viewer, original.account_id).catch(() => {
+    throw new NotFoundError('Message', input.messageId);
+  });
+  const people = await db.selectFrom('communications.email_participants').select(['role', 'address', 'name']).where('message_id', '=', original.id).execute();
+  const files = await db
+    .selectFrom('communications.email_attachments')
+    .select(['filename', 'content_type', 'size_bytes', 'blob_key', 'content_id'])
+    .where('message_id', '=', original.id)
+    .where('inline', '=', false)
+    .orderBy('id')
+    .execute();
+  const total = files.reduce((sum, file) => sum + file.size_bytes, 0);
+  if (total > MAX_FORWARD_ATTACHMENT_BYTES) {
+    throw new DomainError('BAD_REQUEST', `The attachments of this message are too large to forward (${Math.ceil(total / 1024 / 1024)} MB; at most 20 MB)`, [
+      { path: ['messageId'], message: 'Attachments over 20 MB' },
+    ]);
+  }
+  const attachments: ParsedAttachment[] = [];
+  if (files.length > 0) {
+    const blobs = requireService(ctx.services, 'blobs');
+    for (const file of files) {
+      const content = await buffer(await blobs.read(file.blob_key));
+      attachments.push({ filename: file.filename, contentType: file.content_type, content, contentId: null, inline: false });
+    }
+  }
+  const from = original.from_name ? `${original.from_name} <${original.from_address ?? ''}>` : (original.from_address ?? '');
+  const header = [
+    '---------- Forwarded message ---------',
+    `From: ${from}`,
+    `Date: ${original.sent_at.toUTCString()}`,
+    `Subject: ${original.subject}`,
+    `To: ${addressList(people, 'to')}`,
+    ...(addressList(people, 'cc') ? [`Cc: ${addressList(people, 'cc')}`] : []),
+  ].join('\n');
+  const note = input.text.trim();
+  const subject = /^\s*(fwd?|fw)\s*:/i.test(original.subject) ? original.subject : `Fwd: ${original.subject || subjectKey(original.subject)}`;
+  return queue(
+    ctx,
+    account,
+    { to: input.to, cc: input.cc, bcc: [], subject, text: `${note ? `${note}\n\n` : ''}${header}\n\n${original.text_body}`, inReplyTo: null, references: [] },
+    { attachments },
+  );
+}
+
 export interface SendDeps {
   db: Database;
   log: Logger;
@@ -171,33 +239,52 @@ export async function runSend(deps: SendDeps, ref: { tenantId: string; messageId
   const context = (trx: Parameters<typeof createDomainContext<UntypedDB>>[0]['trx']) =>
     createDomainContext({ trx, tenantId: ref.tenantId, actorId: null, correlationId: `send:${ref.messageId}`, log: deps.log, services: deps.services });
   // Claim: a conditional UPDATE counts the attempt; only a queued message is sent.
-  const claimed = await withTenant<UntypedDB, { message: MessageRow; account: AccountRow; password: string; to: string[]; cc: string[]; bcc: string[] } | null>(
-    deps.db,
-    { tenantId: ref.tenantId },
-    async (trx) => {
-      const ctx = context(trx);
-      const db = ctx.db<EmailDB>();
-      const message = await db
-        .updateTable('communications.email_messages')
-        .set((eb) => ({ send_attempts: eb('send_attempts', '+', 1), send_claimed_until: sql<Date>`now() + interval '2 minutes'` }))
-        .where('id', '=', ref.messageId)
-        .where('send_status', '=', 'queued')
-        .where((eb) => eb.or([eb('send_claimed_until', 'is', null), eb('send_claimed_until', '<', sql<Date>`now()`)]))
-        .returningAll()
-        .executeTakeFirst();
-      if (!message) return null;
-      const account = await repo.findAccount(db, message.account_id);
-      if (!account) return null;
-      const secret = await requireService(deps.services, 'connections').secrets?.read(ctx, account.connection_id);
-      const people = await db.selectFrom('communications.email_participants').select(['role', 'address']).where('message_id', '=', message.id).execute();
-      const of = (role: string) => people.filter((p) => p.role === role).map((p) => p.address);
-      return { message, account, password: secret?.password ?? '', to: of('to'), cc: of('cc'), bcc: of('bcc') };
-    },
-  );
+  const claimed = await withTenant<
+    UntypedDB,
+    {
+      message: MessageRow;
+      account: AccountRow;
+      password: string;
+      to: string[];
+      cc: string[];
+      bcc: string[];
+      files: { filename: string; content_type: string; blob_key: string }[];
+    } | null
+  >(deps.db, { tenantId: ref.tenantId }, async (trx) => {
+    const ctx = context(trx);
+    const db = ctx.db<EmailDB>();
+    const message = await db
+      .updateTable('communications.email_messages')
+      .set((eb) => ({ send_attempts: eb('send_attempts', '+', 1), send_claimed_until: sql<Date>`now() + interval '2 minutes'` }))
+      .where('id', '=', ref.messageId)
+      .where('send_status', '=', 'queued')
+      .where((eb) => eb.or([eb('send_claimed_until', 'is', null), eb('send_claimed_until', '<', sql<Date>`now()`)]))
+      .returningAll()
+      .executeTakeFirst();
+    if (!message) return null;
+    const account = await repo.findAccount(db, message.account_id);
+    if (!account) return null;
+    const secret = await requireService(deps.services, 'connections').secrets?.read(ctx, account.connection_id);
+    const people = await db.selectFrom('communications.email_participants').select(['role', 'address']).where('message_id', '=', message.id).execute();
+    const of = (role: string) => people.filter((p) => p.role === role).map((p) => p.address);
+    const files = await db
+      .selectFrom('communications.email_attachments')
+      .select(['filename', 'content_type', 'blob_key'])
+      .where('message_id', '=', message.id)
+      .orderBy('id')
+      .execute();
+    return { message, account, password: secret?.password ?? '', to: of('to'), cc: of('cc'), bcc: of('bcc'), files };
+  });
   if (!claimed) return 'skipped';
   const { message, account } = claimed;
   let outcome: { ok: true; response: string } | { ok: false; reason: string; final: boolean };
   try {
+    const blobs = claimed.files.length > 0 ? requireService(deps.services, 'blobs') : null;
+    const attachments = blobs
+      ? await Promise.all(
+          claimed.files.map(async (file) => ({ filename: file.filename, contentType: file.content_type, content: await blobs.read(file.blob_key) })),
+        )
+      : [];
     const result = await sendSmtp(
       deps.services,
       { host: account.smtp_host, port: account.smtp_port, security: account.smtp_security, username: account.username, password: claimed.password },
@@ -212,6 +299,7 @@ export async function runSend(deps: SendDeps, ref: { tenantId: string; messageId
         inReplyTo: message.in_reply_to,
         references: message.reference_ids,
         date: message.sent_at,
+        attachments,
       },
     );
     outcome = { ok: true, response: result.response };

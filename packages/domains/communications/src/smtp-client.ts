@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { DomainError, type KernelServices } from '@ubos/platform';
 import nodemailer from 'nodemailer';
 import { vetHost } from './imap-client.ts';
@@ -22,6 +23,8 @@ export interface OutgoingMail {
   inReplyTo: string | null;
   references: string[];
   date: Date;
+  /** Files sent along (a forward carries the original's), streamed from the blob store. */
+  attachments?: { filename: string; contentType: string; content: Readable }[];
 }
 
 async function transport(services: KernelServices, endpoint: SmtpEndpoint) {
@@ -84,6 +87,9 @@ export async function sendSmtp(services: KernelServices, endpoint: SmtpEndpoint,
     date: mail.date,
     ...(mail.inReplyTo ? { inReplyTo: `<${mail.inReplyTo}>` } : {}),
     ...(mail.references.length > 0 ? { references: mail.references.map((id) => `<${id}>`) } : {}),
+    ...(mail.attachments && mail.attachments.length > 0
+      ? { attachments: mail.attachments.map((file) => ({ filename: file.filename, contentType: file.contentType, content: file.content })) }
+      : {}),
   };
   try {
     const info = await mailer.sendMail(message);

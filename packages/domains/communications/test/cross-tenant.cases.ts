@@ -39,5 +39,6 @@ export const crossTenantCases = defineCrossTenantCases({
     'threads.unlink': { expect: 'not_found', call: (b) => b.threads.unlink({ threadId: uuidv7(), clientId: uuidv7() }) },
     'messages.send': { expect: 'not_found', call: (b) => b.messages.send({ accountId: uuidv7(), to: ['someone@example.com'], text: 'Hi' }) },
     'messages.reply': { expect: 'not_found', call: (b) => b.messages.reply({ messageId: uuidv7(), text: 'Hi' }) },
+    'messages.forward': { expect: 'not_found', call: (b) => b.messages.forward({ messageId: uuidv7(), to: ['someone@example.com'] }) },
   },
 });

@@ -2,11 +2,11 @@ import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOutbox, readOutbox, uuidv7, withTenant } from '@ubos/platform';
-import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, seedReferences, type TestDatabase } from '@ubos/platform/testing';
 import type { AccountRow, EmailDB } from '../src/db-email.ts';
 import { parseEmail } from '../src/mime.ts';
 import { runSend } from '../src/service-send.ts';
-import { storeMessages } from '../src/service-store.ts';
+import { storeMessages, uploadAttachments } from '../src/service-store.ts';
 import { actorFor, inTenant, rfc822 } from './email-helpers.ts';
 import { emailServices, silent, type EmailServices } from './email-services.ts';
 
@@ -107,7 +107,13 @@ describe('sending through the account SMTP', () => {
   it('queues, sends as a job, stores the message in its thread, and replies with the right headers', async () => {
     const a = actorFor(testDb.db, env.services);
     const mailbox = await account(a.tenantId, a.userId);
-    const clientId = uuidv7();
+    // Only a client of this organization can be named (another's id, or none, is refused).
+    await expect(
+      a.caller.messages.send({ accountId: mailbox.id, to: ['jane@acme.example'], subject: 'X', text: 'x', clientId: uuidv7() }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    const [clientId = ''] = await seedReferences(testDb.db, a.tenantId, [{ kind: 'crm.client' }]);
     const queued = await a.caller.messages.send({ accountId: mailbox.id, to: ['jane@acme.example'], subject: 'Proposal', text: 'Here it is.', clientId });
     expect(queued.status).toBe('queued');
     let thread = await a.caller.threads.get({ id: queued.threadId });
@@ -166,6 +172,54 @@ describe('sending through the account SMTP', () => {
         [reply.messageId, 'outbound', 'sent'],
       ].sort(),
     );
+  });
+
+  it('forwards a message with its note, the original headers and text, and its attachment copied', async () => {
+    const a = actorFor(testDb.db, env.services);
+    const mailbox = await account(a.tenantId, a.userId);
+    const pdf = Buffer.from('%PDF-1.4 the signed contract');
+    const incoming = await parseEmail(
+      rfc822({
+        id: 'contract-1@acme.example',
+        from: 'Jane Doe <jane@acme.example>',
+        to: ['anna@firm.example'],
+        subject: 'Signed contract',
+        date: new Date(),
+        body: 'Attached, signed.',
+        attachment: { filename: 'contract.pdf', contentType: 'application/pdf', content: pdf },
+      }),
+    );
+    const [stored] = await inTenant(
+      testDb.db,
+      a.tenantId,
+      async (ctx) =>
+        storeMessages(ctx, mailbox, [
+          { parsed: incoming, direction: 'inbound', size: 10, attachmentKeys: await uploadAttachments(env.services.blobs, a.tenantId, incoming) },
+        ]),
+      env.services,
+    );
+    const before = received.length;
+    const forwarded = await a.caller.messages.forward({ messageId: stored?.messageId ?? '', to: ['accounts@firm.example'], text: 'For the file.' });
+    expect(await runSend(deps(), { tenantId: a.tenantId, messageId: forwarded.messageId })).toBe('sent');
+    expect(received.length).toBe(before + 1);
+    const wire = await PostalMime.parse(received.at(-1)?.raw ?? '');
+    expect(wire.subject).toBe('Fwd: Signed contract');
+    expect(wire.text).toContain('For the file.');
+    expect(wire.text).toContain('---------- Forwarded message ---------');
+    expect(wire.text).toContain('From: Jane Doe <jane@acme.example>');
+    expect(wire.text).toContain('Attached, signed.');
+    expect(wire.attachments.map((file) => [file.filename, file.mimeType, Buffer.from(file.content as ArrayBuffer).toString()])).toEqual([
+      ['contract.pdf', 'application/pdf', pdf.toString()],
+    ]);
+    // Stored with its own copy of the attachment, listed on the sent message.
+    const thread = await a.caller.threads.get({ id: forwarded.threadId });
+    const sent = thread.messages.find((m) => m.id === forwarded.messageId);
+    expect(sent?.attachments.map((file) => file.filename)).toEqual(['contract.pdf']);
+    const keys = await inTenant(testDb.db, a.tenantId, (ctx) => ctx.db<EmailDB>().selectFrom('communications.email_attachments').select('blob_key').execute());
+    expect(new Set(keys.map((row) => row.blob_key)).size).toBe(2);
+    // Another user's message is not found, and nothing is queued for it.
+    const other = actorFor(testDb.db, env.services, { tenantId: a.tenantId });
+    await expect(other.caller.messages.forward({ messageId: stored?.messageId ?? '', to: ['x@y.example'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('marks a refused message failed with the reason, and retries a transient failure up to the limit', async () => {

@@ -326,6 +326,7 @@ describe('links to clients', () => {
     await expect(b.caller.threads.link({ threadId, clientId: uuidv7() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(b.caller.threads.unlink({ threadId, clientId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(b.caller.messages.reply({ messageId: stored?.messageId ?? '', text: 'Hijack' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.messages.forward({ messageId: stored?.messageId ?? '', to: ['x@example.com'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(b.caller.messages.send({ accountId: account.id, to: ['x@example.com'], text: 'Hijack' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(b.caller.accounts.disconnect({ id: account.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await b.caller.threads.list({ clientId })).items).toEqual([]);

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
-import { Badge, Button, Card, Field, FormError, QueryState, Textarea, useToast } from '../../ui/index.ts';
+import { Badge, Button, Card, Field, FormError, Input, QueryState, Textarea, useToast } from '../../ui/index.ts';
 import { ClientName } from '../clients/ClientName.tsx';
 import { ClientPicker } from '../clients/ClientPicker.tsx';
 
@@ -25,7 +25,9 @@ function HtmlBody({ html }: { html: string }) {
   );
 }
 
-function MessageCard({ message, onReply }: { message: Message; onReply?: (message: Message, all: boolean) => void }) {
+type ComposeMode = 'reply' | 'all' | 'forward';
+
+function MessageCard({ message, onCompose }: { message: Message; onCompose?: (message: Message, mode: ComposeMode) => void }) {
   return (
     <article
       className="rounded-lg border border-slate-200 bg-white p-3"
@@ -78,13 +80,20 @@ function MessageCard({ message, onReply }: { message: Message; onReply?: (messag
           ))}
         </ul>
       ) : null}
-      {onReply && message.direction === 'inbound' ? (
+      {onCompose ? (
         <div className="mt-2 flex gap-2">
-          <Button size="sm" onClick={() => onReply(message, false)}>
-            Reply
-          </Button>
-          <Button size="sm" variant="ghost" onClick={() => onReply(message, true)}>
-            Reply all
+          {message.direction === 'inbound' ? (
+            <>
+              <Button size="sm" onClick={() => onCompose(message, 'reply')}>
+                Reply
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => onCompose(message, 'all')}>
+                Reply all
+              </Button>
+            </>
+          ) : null}
+          <Button size="sm" variant="ghost" onClick={() => onCompose(message, 'forward')}>
+            Forward
           </Button>
         </div>
       ) : null}
@@ -179,9 +188,55 @@ function ReplyBox({ message, all, onDone }: { message: Message; all: boolean; on
   );
 }
 
+function ForwardBox({ message, onDone }: { message: Message; onDone: () => void }) {
+  const utils = trpc.useUtils();
+  const toast = useToast();
+  const [to, setTo] = useState('');
+  const [text, setText] = useState('');
+  const forward = trpc.communications.messages.forward.useMutation({
+    onSuccess: (result) => {
+      void utils.communications.threads.invalidate();
+      toast('Forward queued: it is sent in a moment');
+      onDone();
+    },
+  });
+  const recipients = to
+    .split(/[,;\s]+/)
+    .map((address) => address.trim())
+    .filter(Boolean);
+  return (
+    <form
+      className="space-y-2 rounded-lg border border-indigo-200 bg-indigo-50/40 p-3"
+      onSubmit={(event) => {
+        event.preventDefault();
+        forward.mutate({ messageId: message.id, to: recipients, text });
+      }}
+    >
+      <Field label="Forward to" name="to" error={forward.error} hint="One or more addresses, separated by commas">
+        <Input value={to} onChange={(e) => setTo(e.target.value)} autoFocus inputMode="email" />
+      </Field>
+      <Field label="Note (optional)" name="text" error={forward.error}>
+        <Textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} />
+      </Field>
+      {message.attachments.length > 0 ? (
+        <p className="text-xs text-slate-600">Goes with {message.attachments.map((file) => file.filename).join(', ')}.</p>
+      ) : null}
+      <FormError error={forward.error} fields={['to', 'text']} />
+      <div className="flex gap-2">
+        <Button type="submit" variant="primary" loading={forward.isPending}>
+          Send forward
+        </Button>
+        <Button variant="ghost" onClick={onDone}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
+
 export function ThreadView({ id }: { id: string }) {
   const [remote, setRemote] = useState(false);
-  const [replying, setReplying] = useState<{ message: Message; all: boolean } | null>(null);
+  const [replying, setReplying] = useState<{ message: Message; mode: ComposeMode } | null>(null);
   // While a message is queued, look again every few seconds: queued → sent / failed.
   const thread = trpc.communications.threads.get.useQuery(
     { id, showRemoteImages: remote },
@@ -205,8 +260,11 @@ export function ThreadView({ id }: { id: string }) {
           ) : null}
           {t.messages.map((message) => (
             <div key={message.id} className="space-y-2">
-              <MessageCard message={message} {...(t.mine ? { onReply: (m: Message, all: boolean) => setReplying({ message: m, all }) } : {})} />
-              {replying?.message.id === message.id ? <ReplyBox message={message} all={replying.all} onDone={() => setReplying(null)} /> : null}
+              <MessageCard message={message} {...(t.mine ? { onCompose: (m: Message, mode: ComposeMode) => setReplying({ message: m, mode }) } : {})} />
+              {replying?.message.id === message.id && replying.mode === 'forward' ? <ForwardBox message={message} onDone={() => setReplying(null)} /> : null}
+              {replying?.message.id === message.id && replying.mode !== 'forward' ? (
+                <ReplyBox message={message} all={replying.mode === 'all'} onDone={() => setReplying(null)} />
+              ) : null}
             </div>
           ))}
         </div>
