@@ -1,4 +1,4 @@
-import type { Migration } from '@ubos/platform';
+import { OWNER_ROLE, type Migration } from '@ubos/platform';
 
 /**
  * Money out (vendors, vendor bills) and the approval engine of schema `revenue`
@@ -199,6 +199,11 @@ export const billsMigrations: Migration[] = [
       );
       CREATE INDEX IF NOT EXISTS approval_delegations_to_idx ON revenue.approval_delegations (tenant_id, to_member) WHERE revoked_at IS NULL;
       SELECT platform.enable_tenant_rls('revenue.approval_delegations');
+
+      -- The owner role (which the SECURITY DEFINER work list below runs as) may read steps of any
+      -- tenant; the app role still sees only its tenant's.
+      DROP POLICY IF EXISTS approval_steps_definer_lookup ON revenue.approval_steps;
+      CREATE POLICY approval_steps_definer_lookup ON revenue.approval_steps FOR SELECT TO ${OWNER_ROLE} USING (true);
 
       -- The reminder job's work list: pending steps of any tenant past their reminder time.
       CREATE OR REPLACE FUNCTION revenue.due_approval_reminders(p_limit integer)

@@ -81,7 +81,9 @@ export const updateVendorInput = z
   .refine((input) => Object.entries(input).some(([key, value]) => key !== 'id' && value !== undefined), { message: 'Change at least one field' });
 export type UpdateVendorInput = z.infer<typeof updateVendorInput>;
 
-export const listVendorsInput = z.strictObject({ includeArchived: z.boolean().default(false), query: z.string().trim().max(200).optional() }).default({ includeArchived: false });
+export const listVendorsInput = z
+  .strictObject({ includeArchived: z.boolean().default(false), query: z.string().trim().max(200).optional() })
+  .default({ includeArchived: false });
 
 export const billLineInput = z.strictObject({
   description: z.string().trim().min(1).max(500),
@@ -142,7 +144,10 @@ export const payBillInput = z
     paidOn: isoDate.optional(),
     reference: z.string().trim().min(1).max(200).nullable().optional(),
   })
-  .refine((input) => input.action !== 'schedule' || input.scheduledFor !== undefined, { message: 'Give the date the bill is to be paid', path: ['scheduledFor'] });
+  .refine((input) => input.action !== 'schedule' || input.scheduledFor !== undefined, {
+    message: 'Give the date the bill is to be paid',
+    path: ['scheduledFor'],
+  });
 export type PayBillInput = z.infer<typeof payBillInput>;
 
 export const setPoliciesInput = z.strictObject({

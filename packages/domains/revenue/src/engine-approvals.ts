@@ -107,7 +107,11 @@ export async function listPolicies(ctx: DomainContext, kind: ApprovalSubjectKind
  * organization; a vendor named by a rule must be one of its vendors (checked by the caller's
  * `checkVendor`, since vendors are the bills' business). Rounds already open keep their steps.
  */
-export async function setPolicies(ctx: DomainContext, input: SetPoliciesInput, checkVendor: (vendorId: string, path: (string | number)[]) => Promise<void>): Promise<PoliciesDto> {
+export async function setPolicies(
+  ctx: DomainContext,
+  input: SetPoliciesInput,
+  checkVendor: (vendorId: string, path: (string | number)[]) => Promise<void>,
+): Promise<PoliciesDto> {
   const checks = input.rules.flatMap((rule, ruleIndex) =>
     rule.steps.flatMap((step, stepIndex) =>
       step.kind === 'users'
@@ -148,7 +152,10 @@ export async function setPolicies(ctx: DomainContext, input: SetPoliciesInput, c
 }
 
 /** The first rule (by position) whose band, currency, vendor and category all match. */
-export function matchRule(rules: readonly ApprovalRuleRow[], subject: Pick<ApprovalSubject, 'amountMinor' | 'currency' | 'vendorId' | 'category'>): ApprovalRuleRow | undefined {
+export function matchRule(
+  rules: readonly ApprovalRuleRow[],
+  subject: Pick<ApprovalSubject, 'amountMinor' | 'currency' | 'vendorId' | 'category'>,
+): ApprovalRuleRow | undefined {
   return rules.find(
     (rule) =>
       (rule.currency === null || rule.currency === subject.currency) &&
@@ -176,7 +183,17 @@ export async function openApproval(ctx: DomainContext, subject: ApprovalSubject)
   const requestId = uuidv7();
   const planned = steps.map((step, position) => {
     if (step.kind === 'role') {
-      return { id: uuidv7(), tenant_id: ctx.tenantId, request_id: requestId, position, kind: 'role', role: step.role, user_ids: [], mode: step.count > 1 ? 'all' : 'any', required: step.count };
+      return {
+        id: uuidv7(),
+        tenant_id: ctx.tenantId,
+        request_id: requestId,
+        position,
+        kind: 'role',
+        role: step.role,
+        user_ids: [],
+        mode: step.count > 1 ? 'all' : 'any',
+        required: step.count,
+      };
     }
     const seats = step.user_ids.filter((userId) => userId !== subject.submittedBy);
     if (seats.length === 0) {
@@ -185,7 +202,17 @@ export async function openApproval(ctx: DomainContext, subject: ApprovalSubject)
         `Step ${position + 1} of the rule "${rule?.name}" names only the person submitting, who cannot approve their own ${subject.kind}; ask a manager to add another approver`,
       );
     }
-    return { id: uuidv7(), tenant_id: ctx.tenantId, request_id: requestId, position, kind: 'users', role: null, user_ids: step.user_ids, mode: step.mode, required: step.mode === 'all' ? seats.length : 1 };
+    return {
+      id: uuidv7(),
+      tenant_id: ctx.tenantId,
+      request_id: requestId,
+      position,
+      kind: 'users',
+      role: null,
+      user_ids: step.user_ids,
+      mode: step.mode,
+      required: step.mode === 'all' ? seats.length : 1,
+    };
   });
   await repo.insertRequest(db, {
     id: requestId,
@@ -210,7 +237,13 @@ export async function voidApproval(ctx: DomainContext, kind: ApprovalSubjectKind
 }
 
 /** Which seat `decider` holds on `step` today, if any: their own, or an away member's by delegation. */
-async function seatOf(ctx: DomainContext, step: ApprovalStepRow, decider: Decider, submittedBy: string | null, decided: ReadonlySet<string>): Promise<string | null> {
+async function seatOf(
+  ctx: DomainContext,
+  step: ApprovalStepRow,
+  decider: Decider,
+  submittedBy: string | null,
+  decided: ReadonlySet<string>,
+): Promise<string | null> {
   if (step.kind === 'role') {
     return (ROLE_RANK[decider.role] ?? 0) >= (ROLE_RANK[step.role ?? 'owner'] ?? 3) ? decider.userId : null;
   }
@@ -348,7 +381,10 @@ export async function history(ctx: DomainContext, kind: ApprovalSubjectKind, sub
 }
 
 /** A pending step in words, for lists ("Step 1 of 2: any one of 2 people"). */
-export function describeStep(step: { position: number; kind: string; role: string | null; user_ids: string[]; mode: string; required: number }, count: number): string {
+export function describeStep(
+  step: { position: number; kind: string; role: string | null; user_ids: string[]; mode: string; required: number },
+  count: number,
+): string {
   const who =
     step.kind === 'role'
       ? step.required > 1
@@ -371,7 +407,7 @@ export async function inboxSteps(ctx: DomainContext, decider: Decider) {
     candidates.map((row) => row.step_id),
   );
   const delegators = await repo.activeDelegatorsOf(db, decider.userId);
-  const items: (typeof candidates[number] & { on_behalf_of: string | null })[] = [];
+  const items: ((typeof candidates)[number] & { on_behalf_of: string | null })[] = [];
   for (const row of candidates) {
     const done = new Set(decided.filter((item) => item.step_id === row.step_id).map((item) => item.approver_id));
     if (row.kind === 'role') {
@@ -409,7 +445,8 @@ export async function createDelegation(ctx: DomainContext, input: CreateDelegati
   if (!actor) throw new DomainError('FORBIDDEN', 'A delegation is made by a signed-in member');
   const from = input.fromMember ?? actor;
   if (from !== actor && !canManage) throw new DomainError('FORBIDDEN', "Only owners and admins may delegate another member's approvals");
-  if (from === input.toMember) throw new DomainError('BAD_REQUEST', 'A member cannot delegate to themselves', [{ path: ['toMember'], message: 'Choose someone else' }]);
+  if (from === input.toMember)
+    throw new DomainError('BAD_REQUEST', 'A member cannot delegate to themselves', [{ path: ['toMember'], message: 'Choose someone else' }]);
   await ctx.requireReferences([
     { kind: 'identity.member', id: from, path: ['fromMember'], label: 'member delegating' },
     { kind: 'identity.member', id: input.toMember, path: ['toMember'], label: 'delegate' },

@@ -1,13 +1,5 @@
 import { sql, uuidv7, type Kysely, type Transaction, type UntypedDB } from '@ubos/platform';
-import type {
-  ApprovalDecisionRow,
-  ApprovalDelegationRow,
-  ApprovalRequestRow,
-  ApprovalRuleRow,
-  ApprovalStepRow,
-  BillsDB,
-  StoredStep,
-} from './db-bills.ts';
+import type { ApprovalDecisionRow, ApprovalDelegationRow, ApprovalRequestRow, ApprovalRuleRow, ApprovalStepRow, BillsDB, StoredStep } from './db-bills.ts';
 
 /** SQL of the approval engine (schema `revenue` only; RLS scopes every query to the tenant). */
 
@@ -125,7 +117,17 @@ export async function insertRequest(db: Db, row: Omit<ApprovalRequestRow, 'creat
 
 export async function insertSteps(
   db: Db,
-  rows: { id: string; tenant_id: string; request_id: string; position: number; kind: string; role: string | null; user_ids: string[]; mode: string; required: number }[],
+  rows: {
+    id: string;
+    tenant_id: string;
+    request_id: string;
+    position: number;
+    kind: string;
+    role: string | null;
+    user_ids: string[];
+    mode: string;
+    required: number;
+  }[],
   reminderHours: number,
 ) {
   if (rows.length === 0) return;
@@ -255,11 +257,7 @@ export async function listPendingSteps(db: Db) {
       'r.created_at',
     ])
     .select((eb) =>
-      eb
-        .selectFrom('revenue.approval_steps as c')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .whereRef('c.request_id', '=', 'r.id')
-        .as('step_count'),
+      eb.selectFrom('revenue.approval_steps as c').select(sql<number>`count(*)::int`.as('n')).whereRef('c.request_id', '=', 'r.id').as('step_count'),
     )
     .where('s.status', '=', 'pending')
     .where('r.status', '=', 'pending')

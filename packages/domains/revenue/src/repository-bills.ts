@@ -8,7 +8,12 @@ type Db = Transaction<BillsDB>;
 // ---------------------------------------------------------------- vendors
 
 export async function insertVendor(db: Db, row: Omit<VendorRow, 'created_at' | 'updated_at' | 'archived_at'>): Promise<VendorRow | undefined> {
-  return db.insertInto('revenue.vendors').values(row).onConflict((conflict) => conflict.doNothing()).returningAll().executeTakeFirst();
+  return db
+    .insertInto('revenue.vendors')
+    .values(row)
+    .onConflict((conflict) => conflict.doNothing())
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function findVendor(db: Db, vendorId: string, options: { forUpdate?: boolean } = {}): Promise<VendorRow | undefined> {
@@ -69,7 +74,20 @@ const billColumns = [
   'updated_at',
 ] as const;
 
-export type BillInsert = Omit<BillRow, 'number_key' | 'status' | 'version' | 'created_at' | 'updated_at' | 'submitted_by' | 'submitted_at' | 'rejection_reason' | 'scheduled_for' | 'paid_at' | 'payment_reference'>;
+export type BillInsert = Omit<
+  BillRow,
+  | 'number_key'
+  | 'status'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+  | 'submitted_by'
+  | 'submitted_at'
+  | 'rejection_reason'
+  | 'scheduled_for'
+  | 'paid_at'
+  | 'payment_reference'
+>;
 
 /** Inserts the bill unless the vendor already has one with this number (then undefined: the caller names it). */
 export async function insertBill(db: Db, row: BillInsert): Promise<BillRow | undefined> {
@@ -107,7 +125,10 @@ export async function findBills(db: Db, billIds: readonly string[]): Promise<(Bi
     .execute();
 }
 
-export async function listBills(db: Db, input: { status?: string | undefined; vendorId?: string | undefined; limit: number }): Promise<(BillRow & { vendor_name: string })[]> {
+export async function listBills(
+  db: Db,
+  input: { status?: string | undefined; vendorId?: string | undefined; limit: number },
+): Promise<(BillRow & { vendor_name: string })[]> {
   let query = db
     .selectFrom('revenue.bills as b')
     .innerJoin('revenue.vendors as v', 'v.id', 'b.vendor_id')
@@ -151,7 +172,12 @@ export async function transitionBill(
   return query.returning(billColumns).executeTakeFirst();
 }
 
-export async function replaceLines(db: Db, tenantId: string, billId: string, lines: readonly { description: string; amountMinor: number; category?: string | null | undefined }[]) {
+export async function replaceLines(
+  db: Db,
+  tenantId: string,
+  billId: string,
+  lines: readonly { description: string; amountMinor: number; category?: string | null | undefined }[],
+) {
   await db.deleteFrom('revenue.bill_lines').where('bill_id', '=', billId).execute();
   await db
     .insertInto('revenue.bill_lines')
@@ -180,11 +206,7 @@ export async function pendingStepsOf(db: Db, billIds: readonly string[]) {
     .innerJoin('revenue.approval_requests as r', 'r.id', 's.request_id')
     .select(['r.subject_id', 's.position', 's.kind', 's.role', 's.user_ids', 's.mode', 's.required'])
     .select((eb) =>
-      eb
-        .selectFrom('revenue.approval_steps as c')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .whereRef('c.request_id', '=', 'r.id')
-        .as('step_count'),
+      eb.selectFrom('revenue.approval_steps as c').select(sql<number>`count(*)::int`.as('n')).whereRef('c.request_id', '=', 'r.id').as('step_count'),
     )
     .where('r.subject_kind', '=', 'bill')
     .where('r.subject_id', 'in', billIds)

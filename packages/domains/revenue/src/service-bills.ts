@@ -101,8 +101,10 @@ export async function updateVendor(ctx: DomainContext, input: UpdateVendorInput)
 
 async function liveVendor(ctx: DomainContext, vendorId: string, path: (string | number)[] = ['vendorId']): Promise<VendorRow> {
   const vendor = await repo.findVendor(ctx.db<BillsDB>(), vendorId);
-  if (!vendor) throw new DomainError('BAD_REQUEST', 'The vendor given is not a vendor of this organization', [{ path, message: 'Not a vendor of this organization' }]);
-  if (vendor.archived_at) throw new DomainError('BAD_REQUEST', `The vendor "${vendor.name}" is archived; restore it first`, [{ path, message: 'This vendor is archived' }]);
+  if (!vendor)
+    throw new DomainError('BAD_REQUEST', 'The vendor given is not a vendor of this organization', [{ path, message: 'Not a vendor of this organization' }]);
+  if (vendor.archived_at)
+    throw new DomainError('BAD_REQUEST', `The vendor "${vendor.name}" is archived; restore it first`, [{ path, message: 'This vendor is archived' }]);
   return vendor;
 }
 
@@ -289,7 +291,10 @@ export async function submitBill(ctx: DomainContext, billId: string): Promise<{ 
     ...(current.status === 'rejected' ? { version: current.version + 1 } : {}),
   });
   if (!moved) {
-    throw new DomainError('PRECONDITION_FAILED', `This bill is ${current.status.replace('_', ' ')}; only a received or rejected bill can be submitted for approval`);
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      `This bill is ${current.status.replace('_', ' ')}; only a received or rejected bill can be submitted for approval`,
+    );
   }
   const routed = await route(ctx, moved, vendor?.name ?? '');
   return { bill: routed.bill, ruleName: routed.ruleName };
@@ -335,7 +340,8 @@ export async function updateBill(ctx: DomainContext, actions: Actions, input: Up
   if (changed.length === 0) return getBill(ctx, current.id);
   const issueDate = changes.issue_date ?? current.issue_date;
   const dueDate = changes.due_date === undefined ? current.due_date : changes.due_date;
-  if (dueDate && dueDate < issueDate) throw new DomainError('BAD_REQUEST', 'The due date cannot be before the issue date', [{ path: ['dueDate'], message: 'Before the issue date' }]);
+  if (dueDate && dueDate < issueDate)
+    throw new DomainError('BAD_REQUEST', 'The due date cannot be before the issue date', [{ path: ['dueDate'], message: 'Before the issue date' }]);
   if (changes.vendor_id !== undefined || changes.number !== undefined) {
     const clash = await repo.findBillByNumber(db, changes.vendor_id ?? current.vendor_id, changes.number ?? current.number);
     if (clash && clash.id !== current.id) throw await duplicateOf(ctx, vendor, changes.number ?? current.number);
@@ -405,6 +411,7 @@ export async function payBill(ctx: DomainContext, input: PayBillInput): Promise<
   }
   const ref = billRef(moved, vendor?.name ?? '');
   if (target === 'scheduled') await ctx.emit(billScheduled, { ...ref, scheduled_for: moved.scheduled_for ?? '' }, { aggregateId: moved.id });
-  else await ctx.emit(billPaid, { ...ref, paid_at: (moved.paid_at ?? new Date()).toISOString(), reference: moved.payment_reference }, { aggregateId: moved.id });
+  else
+    await ctx.emit(billPaid, { ...ref, paid_at: (moved.paid_at ?? new Date()).toISOString(), reference: moved.payment_reference }, { aggregateId: moved.id });
   return { bill: moved, changed: true };
 }
