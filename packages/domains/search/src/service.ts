@@ -15,6 +15,8 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   email_thread: 'communications.read',
   approval: 'portal.approvals.read',
   appointment: 'scheduling.read',
+  bill: 'revenue.bill.read',
+  vendor: 'revenue.bill.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {
