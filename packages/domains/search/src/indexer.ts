@@ -173,9 +173,15 @@ on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointme
 
 // Revenue, money out: vendors by name (an archived one leaves the index), bills by vendor and
 // number with their status; neither concerns a client.
-on([revenueBills.vendorCreated], (p) => ({ kind: 'upsert', type: 'vendor', fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null } }));
+on([revenueBills.vendorCreated], (p) => ({
+  kind: 'upsert',
+  type: 'vendor',
+  fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null },
+}));
 on([revenueBills.vendorUpdated], (p) =>
-  p.archived ? { kind: 'delete', type: 'vendor', id: p.vendor_id } : { kind: 'upsert', type: 'vendor', fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null } },
+  p.archived
+    ? { kind: 'delete', type: 'vendor', id: p.vendor_id }
+    : { kind: 'upsert', type: 'vendor', fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null } },
 );
 const billStatusWords: Record<string, string> = {
   received: 'received',
@@ -189,7 +195,13 @@ function billDocument(p: { bill_id: string; vendor_id: string; vendor_name: stri
   return {
     kind: 'upsert',
     type: 'bill',
-    fields: { id: p.bill_id, title: text(`Bill ${p.number} from ${p.vendor_name}`), subtitle: `Bill, ${billStatusWords[status] ?? status}`, clientId: null, parentId: p.vendor_id },
+    fields: {
+      id: p.bill_id,
+      title: text(`Bill ${p.number} from ${p.vendor_name}`),
+      subtitle: `Bill, ${billStatusWords[status] ?? status}`,
+      clientId: null,
+      parentId: p.vendor_id,
+    },
   };
 }
 on([revenueBills.billReceived], (p) => billDocument(p, 'received'));

@@ -275,21 +275,31 @@ const templates: readonly Template[] = [
       : `Bill ${p.number} from ${p.vendor_name} updated`,
   ),
   template(revenueBills.billSubmitted, (p) =>
-    p.rule_name ? `Bill ${p.number} from ${p.vendor_name} sent for approval (${p.rule_name}, ${count(p.steps, 'step')})` : `Bill ${p.number} from ${p.vendor_name} submitted; no approval needed`,
+    p.rule_name
+      ? `Bill ${p.number} from ${p.vendor_name} sent for approval (${p.rule_name}, ${count(p.steps, 'step')})`
+      : `Bill ${p.number} from ${p.vendor_name} submitted; no approval needed`,
   ),
   template(revenueBills.billApproved, (p) =>
-    p.automatic ? `Bill ${p.number} from ${p.vendor_name} approved (under every approval threshold)` : `Bill ${p.number} from ${p.vendor_name} approved (${billMoney(p.total_minor, p.currency)})`,
+    p.automatic
+      ? `Bill ${p.number} from ${p.vendor_name} approved (under every approval threshold)`
+      : `Bill ${p.number} from ${p.vendor_name} approved (${billMoney(p.total_minor, p.currency)})`,
   ),
   template(revenueBills.billRejected, (p) => `Bill ${p.number} from ${p.vendor_name} rejected: ${p.reason}`),
   template(revenueBills.billScheduled, (p) => `Bill ${p.number} from ${p.vendor_name} scheduled for payment on ${p.scheduled_for}`),
-  template(revenueBills.billPaid, (p) => `Bill ${p.number} from ${p.vendor_name} paid: ${billMoney(p.total_minor, p.currency)}${p.reference ? ` (${p.reference})` : ''}`),
+  template(
+    revenueBills.billPaid,
+    (p) => `Bill ${p.number} from ${p.vendor_name} paid: ${billMoney(p.total_minor, p.currency)}${p.reference ? ` (${p.reference})` : ''}`,
+  ),
   template(revenueBills.approvalDecided, (p) =>
     p.decision === 'approve'
       ? `Approved step ${p.step_position + 1} of a ${p.subject_kind}${p.approver_id !== p.decided_by ? ' on behalf of an away approver' : ''}`
       : `Rejected a ${p.subject_kind} at step ${p.step_position + 1}: ${p.reason ?? ''}`,
   ),
   template(revenueBills.approvalReminderDue, (p) => `Reminder: ${p.title}`),
-  template(revenueBills.policiesUpdated, (p) => `Approval policy for ${p.subject_kind}s updated: ${count(p.rules, 'rule')}, reminders after ${count(p.reminder_hours, 'hour')}`),
+  template(
+    revenueBills.policiesUpdated,
+    (p) => `Approval policy for ${p.subject_kind}s updated: ${count(p.rules, 'rule')}, reminders after ${count(p.reminder_hours, 'hour')}`,
+  ),
   template(revenueBills.delegationCreated, (p) => `Approvals delegated from ${p.starts_on} to ${p.ends_on}`),
   template(revenueBills.delegationRevoked, () => 'An approval delegation was withdrawn'),
 ];

@@ -19,12 +19,18 @@ describe('bill and approval summaries', () => {
     expect(summarize('revenue.bill.submitted', { ...bill, rule_name: 'Over 1,000', steps: 2, submitted_by: uuidv7() })).toBe(
       'Bill INV-7 from Acme Supplies sent for approval (Over 1,000, 2 steps)',
     );
-    expect(summarize('revenue.bill.approved', { ...bill, approver_ids: [], automatic: true })).toBe('Bill INV-7 from Acme Supplies approved (under every approval threshold)');
-    expect(summarize('revenue.bill.rejected', { ...bill, rejected_by: uuidv7(), reason: 'Wrong amount' })).toBe('Bill INV-7 from Acme Supplies rejected: Wrong amount');
+    expect(summarize('revenue.bill.approved', { ...bill, approver_ids: [], automatic: true })).toBe(
+      'Bill INV-7 from Acme Supplies approved (under every approval threshold)',
+    );
+    expect(summarize('revenue.bill.rejected', { ...bill, rejected_by: uuidv7(), reason: 'Wrong amount' })).toBe(
+      'Bill INV-7 from Acme Supplies rejected: Wrong amount',
+    );
     expect(summarize('revenue.bill.updated', { ...bill, changed: ['lines'], reopened: true, status: 'pending_approval' })).toBe(
       'Bill INV-7 from Acme Supplies changed to USD 123,456.50: approval starts again',
     );
-    expect(summarize('revenue.bill.paid', { ...bill, paid_at: '2026-12-01T00:00:00.000Z', reference: 'ACH 12' })).toBe('Bill INV-7 from Acme Supplies paid: USD 123,456.50 (ACH 12)');
+    expect(summarize('revenue.bill.paid', { ...bill, paid_at: '2026-12-01T00:00:00.000Z', reference: 'ACH 12' })).toBe(
+      'Bill INV-7 from Acme Supplies paid: USD 123,456.50 (ACH 12)',
+    );
     const approver = uuidv7();
     expect(
       summarize('revenue.approval.decided', {
