@@ -59,7 +59,7 @@ export function hrefFor(hit: Hit): string {
     case 'bill':
       return `/bills/${hit.id}`;
     case 'vendor':
-      return '/bills/vendors';
+      return '/bills?tab=vendors';
     default:
       return '/';
   }
