@@ -189,7 +189,7 @@ export function PolicyEditor() {
                           />
                           <Select
                             aria-label={`Rule ${index + 1} step ${stepIndex + 1} role`}
-                            className="w-32"
+                            className="w-44"
                             value={step.role}
                             onChange={(event) => updateStep(index, stepIndex, { ...step, role: event.target.value as 'owner' | 'admin' | 'member' })}
                           >
