@@ -8,8 +8,8 @@ import { notify } from './service-notifications.ts';
 /**
  * Approval reminders (revenue's approval engine): a step that waited past the tenant's delay
  * notifies each approver still to decide and their delegates of the day, through their channels
- * (the bell, and email or the digest per preference). Once per (user, reminder event). A role step's
- * reminder names no users (revenue keeps no copy of roles) and notifies nobody yet.
+ * (the bell, and email or the digest per preference). Once per (user, reminder event); revenue
+ * resolves a role step to the members holding the role.
  */
 export const remindApprovers: Subscription = {
   name: 'communications.approval-reminders',

@@ -217,4 +217,19 @@ export const billsMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION revenue.due_approval_reminders(integer) TO ubos_app;
     `,
   },
+  {
+    id: '0022_approver_directory',
+    sql: `
+      -- Revenue's copy of who holds which role (kept from identity's membership events, never
+      -- identity's tables): whom a role step reminds, and whose role a delegate stands in for.
+      CREATE TABLE IF NOT EXISTS revenue.approver_directory (
+        tenant_id uuid NOT NULL,
+        user_id uuid NOT NULL,
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, user_id)
+      );
+      SELECT platform.enable_tenant_rls('revenue.approver_directory');
+    `,
+  },
 ];

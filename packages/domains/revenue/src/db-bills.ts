@@ -155,6 +155,13 @@ export interface ApprovalDelegationsTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface ApproverDirectoryTable {
+  tenant_id: string;
+  user_id: string;
+  role: string;
+  updated_at: Timestamp;
+}
+
 export type VendorRow = Selectable<VendorsTable>;
 export type BillRow = Selectable<BillsTable>;
 export type BillLineRow = Selectable<BillLinesTable>;
@@ -174,4 +181,5 @@ export interface BillsDB {
   'revenue.approval_steps': ApprovalStepsTable;
   'revenue.approval_decisions': ApprovalDecisionsTable;
   'revenue.approval_delegations': ApprovalDelegationsTable;
+  'revenue.approver_directory': ApproverDirectoryTable;
 }

@@ -236,7 +236,22 @@ export async function voidApproval(ctx: DomainContext, kind: ApprovalSubjectKind
   await repo.voidOpenRequest(ctx.db<BillsDB>(), kind, subjectId);
 }
 
-/** Which seat `decider` holds on `step` today, if any: their own, or an away member's by delegation. */
+/** The roles that meet a role step (it and the ones above it). */
+export function rolesMeeting(role: string | null): string[] {
+  const need = ROLE_RANK[role ?? 'owner'] ?? 3;
+  return Object.entries(ROLE_RANK)
+    .filter(([, rank]) => rank >= need)
+    .map(([name]) => name);
+}
+
+const meets = (role: string | undefined, stepRole: string | null) => (ROLE_RANK[role ?? 'viewer'] ?? 0) >= (ROLE_RANK[stepRole ?? 'owner'] ?? 3);
+
+/**
+ * Which seat `decider` holds on `step` today, if any: their own (named, or their role meets a role
+ * step), else an away member's who delegated to them and holds a seat (named, or by the role
+ * revenue's directory knows them by). Never the submitter's, never a seat that already decided
+ * (unless it is the decider's own: then the insert answers "already decided").
+ */
 async function seatOf(
   ctx: DomainContext,
   step: ApprovalStepRow,
@@ -244,15 +259,19 @@ async function seatOf(
   submittedBy: string | null,
   decided: ReadonlySet<string>,
 ): Promise<string | null> {
+  const db = ctx.db<BillsDB>();
+  const own = step.kind === 'role' ? meets(decider.role, step.role) : step.user_ids.includes(decider.userId) && decider.userId !== submittedBy;
+  if (own && !decided.has(decider.userId)) return decider.userId;
+  const delegators = (await repo.activeDelegatorsOf(db, decider.userId)).filter((userId) => userId !== submittedBy && !decided.has(userId));
   if (step.kind === 'role') {
-    return (ROLE_RANK[decider.role] ?? 0) >= (ROLE_RANK[step.role ?? 'owner'] ?? 3) ? decider.userId : null;
+    const roles = await repo.rolesOf(db, delegators);
+    const seat = delegators.find((userId) => meets(roles.get(userId), step.role));
+    if (seat) return seat;
+  } else {
+    const seat = step.user_ids.find((userId) => delegators.includes(userId));
+    if (seat) return seat;
   }
-  const seats = step.user_ids.filter((userId) => userId !== submittedBy);
-  if (seats.includes(decider.userId) && !decided.has(decider.userId)) return decider.userId;
-  const delegators = await repo.activeDelegatorsOf(ctx.db<BillsDB>(), decider.userId);
-  const seat = seats.find((userId) => delegators.includes(userId) && !decided.has(userId));
-  if (seat) return seat;
-  return seats.includes(decider.userId) ? decider.userId : null;
+  return own ? decider.userId : null;
 }
 
 /**
@@ -406,18 +425,23 @@ export async function inboxSteps(ctx: DomainContext, decider: Decider) {
     db,
     candidates.map((row) => row.step_id),
   );
-  const delegators = await repo.activeDelegatorsOf(db, decider.userId);
+  const delegators = (await repo.activeDelegatorsOf(db, decider.userId)).filter((userId) => userId !== decider.userId);
+  const delegatorRoles = await repo.rolesOf(db, delegators);
   const items: ((typeof candidates)[number] & { on_behalf_of: string | null })[] = [];
   for (const row of candidates) {
     const done = new Set(decided.filter((item) => item.step_id === row.step_id).map((item) => item.approver_id));
+    const away = delegators.filter((userId) => userId !== row.submitted_by && !done.has(userId));
     if (row.kind === 'role') {
-      if ((ROLE_RANK[decider.role] ?? 0) >= (ROLE_RANK[row.role ?? 'owner'] ?? 3) && !done.has(decider.userId)) items.push({ ...row, on_behalf_of: null });
+      if (meets(decider.role, row.role) && !done.has(decider.userId)) items.push({ ...row, on_behalf_of: null });
+      else {
+        const seat = away.find((userId) => meets(delegatorRoles.get(userId), row.role));
+        if (seat) items.push({ ...row, on_behalf_of: seat });
+      }
       continue;
     }
-    const seats = row.user_ids.filter((userId) => userId !== row.submitted_by && !done.has(userId));
-    if (seats.includes(decider.userId)) items.push({ ...row, on_behalf_of: null });
+    if (row.user_ids.includes(decider.userId) && !done.has(decider.userId)) items.push({ ...row, on_behalf_of: null });
     else {
-      const seat = seats.find((userId) => delegators.includes(userId));
+      const seat = row.user_ids.find((userId) => away.includes(userId));
       if (seat) items.push({ ...row, on_behalf_of: seat });
     }
   }

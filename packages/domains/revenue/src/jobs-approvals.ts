@@ -1,13 +1,14 @@
 import { createDomainContext, withTenant, type Database, type JobDefinition, type Logger } from '@ubos/platform';
 import { approvalReminderDue, type ApproverRole, type ApprovalSubjectKind } from './contracts-bills.ts';
 import type { BillsDB } from './db-bills.ts';
+import { rolesMeeting } from './engine-approvals.ts';
 import * as repo from './repository-approvals.ts';
 import { billTitles } from './service-bills.ts';
 
 /**
  * Approval reminders (ARCHITECTURE.md §5): a pending step past the tenant's reminder delay gets
- * one `revenue.approval.reminder_due` event naming whom to remind (named approvers still to decide
- * and their delegates of the day; a role step names its role). The step is claimed with a
+ * one `revenue.approval.reminder_due` event naming whom to remind (named approvers still to decide,
+ * or the holders of a role step's role, and their delegates of the day). The step is claimed with a
  * conditional UPDATE in the event's transaction, so a reminder is sent once however often the job
  * runs. Notifications read the event (communications subscribes to it as to projects' task events).
  */
@@ -28,7 +29,9 @@ export async function sendDueApprovalReminders(db: Database, log: Logger): Promi
         const request = await repo.findRequest(revenue, step.request_id);
         if (!request) return false;
         const decided = new Set((await repo.seatsDecided(revenue, [step.id])).map((row) => row.approver_id));
-        const seats = step.user_ids.filter((userId) => userId !== request.submitted_by && !decided.has(userId));
+        // Named approvers, or (a role step) the members revenue's directory knows with a role that meets it.
+        const holders = step.kind === 'role' ? await repo.membersWithRoles(revenue, rolesMeeting(step.role)) : step.user_ids;
+        const seats = holders.filter((userId) => userId !== request.submitted_by && !decided.has(userId));
         const delegates = await repo.activeDelegatesFor(revenue, seats);
         const userIds = [...new Set([...seats, ...delegates.map((row) => row.to_member)])].filter((userId) => userId !== request.submitted_by);
         const kind = request.subject_kind as ApprovalSubjectKind;

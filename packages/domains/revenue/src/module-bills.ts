@@ -1,6 +1,7 @@
 import { grants } from '@ubos/platform';
 import { billsActions } from './actions-bills.ts';
 import { billsEvents } from './contracts-bills.ts';
+import { billsSubscriptions } from './handlers-approvals.ts';
 import { approvalRemindersJob } from './jobs-approvals.ts';
 
 /** What money out and approvals add to the revenue module (spread into module.ts). */
@@ -13,5 +14,5 @@ export const billsPermissions = {
   'revenue.policy.manage': grants.managers,
 } as const;
 
-export { billsActions, billsEvents };
+export { billsActions, billsEvents, billsSubscriptions };
 export const billsJobs = [approvalRemindersJob];

@@ -3,7 +3,7 @@ import { revenueMigrations } from '../migrations/index.ts';
 import { revenueActions } from './actions.ts';
 import { settingsUpdated } from './contracts.ts';
 import { revenueSubscriptions } from './handlers.ts';
-import { billsActions, billsEvents, billsJobs, billsPermissions } from './module-bills.ts';
+import { billsActions, billsEvents, billsJobs, billsPermissions, billsSubscriptions } from './module-bills.ts';
 import { revenueRouter } from './router.ts';
 
 /** What the host registers (ARCHITECTURE.md §3): apps/api/src/modules.ts lists it. */
@@ -17,7 +17,7 @@ export const revenueModule = defineDomain({
     ...billsPermissions,
   },
   events: [settingsUpdated, ...billsEvents],
-  subscriptions: revenueSubscriptions,
+  subscriptions: [...revenueSubscriptions, ...billsSubscriptions],
   actions: [...revenueActions, ...billsActions],
   jobs: [...billsJobs],
 });

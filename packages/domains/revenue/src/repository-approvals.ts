@@ -334,6 +334,43 @@ export async function revokeDelegation(db: Db, delegationId: string): Promise<Ap
     .executeTakeFirst();
 }
 
+// ---------------------------------------------------------------- approver directory
+
+export async function upsertDirectoryMember(db: Db, tenantId: string, userId: string, role: string): Promise<void> {
+  await db
+    .insertInto('revenue.approver_directory')
+    .values({ tenant_id: tenantId, user_id: userId, role })
+    .onConflict((conflict) => conflict.columns(['tenant_id', 'user_id']).doUpdateSet({ role, updated_at: sql<Date>`now()` }))
+    .execute();
+}
+
+export async function removeDirectoryMember(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('revenue.approver_directory').where('user_id', '=', userId).execute();
+}
+
+/** Members whose role is one of `roles` (a role step's holders). */
+export async function membersWithRoles(db: Db, roles: readonly string[]): Promise<string[]> {
+  if (roles.length === 0) return [];
+  return (
+    await db
+      .selectFrom('revenue.approver_directory')
+      .select('user_id')
+      .where('role', 'in', [...roles])
+      .execute()
+  ).map((row) => row.user_id);
+}
+
+/** The roles of `userIds` as the directory knows them. */
+export async function rolesOf(db: Db, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('revenue.approver_directory')
+    .select(['user_id', 'role'])
+    .where('user_id', 'in', [...userIds])
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, row.role]));
+}
+
 // ---------------------------------------------------------------- reminders
 
 /** Due reminders of every tenant (SECURITY DEFINER work list; each is then claimed under RLS). */

@@ -23,6 +23,7 @@ import { routeBillForApprovalAction, updateBillStatusAction } from '../src/actio
 import type { CreateBillInput, SetPoliciesInput } from '../src/contracts-bills.ts';
 import { matchRule } from '../src/engine-approvals.ts';
 import type { ApprovalRuleRow } from '../src/db-bills.ts';
+import { keepApproverDirectory } from '../src/handlers-approvals.ts';
 import { sendDueApprovalReminders } from '../src/jobs-approvals.ts';
 import { revenueModule } from '../src/module.ts';
 import { revenueRouter } from '../src/router.ts';
@@ -71,9 +72,36 @@ interface Member {
   caller: ReturnType<typeof createCaller>;
 }
 
+/** Delivers one of identity's membership events to revenue's directory, as the runner would. */
+function membership(
+  tenantId: string,
+  type: 'identity.member.joined' | 'identity.member.role_changed' | 'identity.member.removed',
+  payload: Record<string, unknown>,
+) {
+  return inTenant(tenantId, (trx) =>
+    keepApproverDirectory.handle(
+      {
+        id: uuidv7(),
+        tenant_id: tenantId,
+        type,
+        version: 2,
+        payload,
+        actor_id: null,
+        aggregate_type: 'identity.membership',
+        aggregate_id: String(payload.membership_id),
+        occurred_at: new Date().toISOString(),
+        correlation_id: 'test',
+        causation_id: null,
+      },
+      createDomainContext({ trx, tenantId, actorId: null, correlationId: 'test', log: silent }),
+    ),
+  );
+}
+
 async function member(tenantId: string, role: Role): Promise<Member> {
   const userId = uuidv7();
   await seedReferences(testDb.db, tenantId, [{ kind: 'identity.member', id: userId }]);
+  await membership(tenantId, 'identity.member.joined', { membership_id: uuidv7(), user_id: userId, role, via: 'invitation', invitation_id: uuidv7() });
   const session = testSession({ userId, tenantId, role, modules });
   return { tenantId, userId, caller: createCaller(testContext({ db: testDb.db, session, modules })) };
 }
@@ -595,6 +623,61 @@ describe('payment, workflow actions and reminders', () => {
     expect(reminders).toHaveLength(1);
     expect(reminders[0]?.payload).toMatchObject({ subject_id: bill.id, link: `/bills/${bill.id}`, title: expect.stringContaining('Acme Supplies') });
     expect([...((reminders[0]?.payload.user_ids as string[] | undefined) ?? [])].sort()).toEqual([org.admin2.userId, org.staff2.userId].sort());
+  });
+});
+
+describe('role steps and the approver directory', () => {
+  it('a delegate stands in for the only admin of a role step; the directory follows role changes', async () => {
+    const org = await organization();
+    await withPolicy(org, [
+      { name: 'Admin', minMinor: null, maxMinor: null, currency: null, vendorId: null, category: null, steps: [{ kind: 'role', role: 'admin', count: 2 }] },
+    ]);
+    const bill = await org.staff.caller.bills.create(billInput(org.vendor.id, 100_00));
+    await org.staff.caller.bills.submit({ id: bill.id });
+    const decide = (who: Member) => who.caller.approvals.decide({ subjectKind: 'bill', subjectId: bill.id, version: 1, decision: 'approve' });
+    expect(await codeOf(decide(org.staff2))).toBe('FORBIDDEN');
+    const today = new Date().toISOString().slice(0, 10);
+    await org.admin.caller.approvals.delegations.create({ toMember: org.staff2.userId, startsOn: today, endsOn: today });
+    expect((await org.staff2.caller.approvals.inbox()).map((item) => item.onBehalfOf)).toEqual([org.admin.userId]);
+    // The delegate takes the away admin's seat; the admin cannot decide a second time for it.
+    expect(await decide(org.staff2)).toMatchObject({ stepCompleted: false });
+    expect(await codeOf(decide(org.admin))).toBe('CONFLICT');
+    // A demoted delegator no longer lends a role seat.
+    await membership(org.tenantId, 'identity.member.role_changed', {
+      membership_id: uuidv7(),
+      user_id: org.admin2.userId,
+      previous_role: 'admin',
+      role: 'member',
+      changed_by: org.owner.userId,
+    });
+    await org.admin2.caller.approvals.delegations.create({ toMember: org.staff2.userId, startsOn: today, endsOn: today });
+    expect(await org.staff2.caller.approvals.inbox()).toEqual([]);
+    expect(await codeOf(decide(org.staff2))).toBe('FORBIDDEN');
+    expect(await decide(org.owner)).toMatchObject({ stepCompleted: true, requestStatus: 'approved' });
+    const got = await org.staff.caller.bills.get({ id: bill.id });
+    expect(got.approvals[0]?.steps[0]?.decisions.map((decision) => [decision.approverId, decision.decidedBy])).toEqual([
+      [org.admin.userId, org.staff2.userId],
+      [org.owner.userId, org.owner.userId],
+    ]);
+  });
+
+  it('reminds the holders of a role step’s role, not the submitter, and forgets removed members', async () => {
+    const org = await organization();
+    await withPolicy(org, [
+      { name: 'Admins', minMinor: null, maxMinor: null, currency: null, vendorId: null, category: null, steps: [{ kind: 'role', role: 'admin', count: 1 }] },
+    ]);
+    await membership(org.tenantId, 'identity.member.removed', {
+      membership_id: uuidv7(),
+      user_id: org.admin2.userId,
+      role: 'admin',
+      removed_by: org.owner.userId,
+    });
+    const bill = await org.admin.caller.bills.create(billInput(org.vendor.id, 100_00));
+    await org.admin.caller.bills.submit({ id: bill.id });
+    await inTenant(org.tenantId, (trx) => sql`UPDATE revenue.approval_steps SET remind_at = now() - interval '1 minute'`.execute(trx));
+    await sendDueApprovalReminders(testDb.db, silent);
+    const [reminder] = await eventsOf(org.tenantId, ['revenue.approval.reminder_due']);
+    expect(reminder?.payload).toMatchObject({ role: 'admin', user_ids: [org.owner.userId] });
   });
 });
 
