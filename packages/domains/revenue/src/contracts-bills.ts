@@ -167,6 +167,8 @@ export const decideInput = z
     subjectId: id,
     /** The version the approver looked at: a decision on an older version is refused. */
     version: z.number().int().min(1),
+    /** The step the approver saw (from the inbox); a decision meant for a step another approver already completed is refused. */
+    stepId: id.optional(),
     decision: z.enum(['approve', 'reject']),
     reason: z.string().trim().min(1).max(2000).optional(),
   })

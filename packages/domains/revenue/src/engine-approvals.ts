@@ -287,6 +287,9 @@ export async function decide(ctx: DomainContext, input: DecideInput, decider: De
   if (!request) {
     const latest = await repo.findLatestRequest(db, input.subjectKind, input.subjectId);
     if (!latest) throw new NotFoundError(`Approval of ${input.subjectKind}`, input.subjectId);
+    if (latest.subject_version === input.version && (latest.status === 'approved' || latest.status === 'rejected')) {
+      throw new DomainError('CONFLICT', `The approval of this ${input.subjectKind} was just completed (${latest.status}); reload it to see where it stands`);
+    }
     throw new DomainError('PRECONDITION_FAILED', `This ${input.subjectKind} is not waiting for approval (its last approval round is ${latest.status})`);
   }
   if (request.subject_version !== input.version) {
@@ -300,7 +303,9 @@ export async function decide(ctx: DomainContext, input: DecideInput, decider: De
     throw new DomainError('FORBIDDEN', `You submitted this ${input.subjectKind} for approval, so someone else must decide on it`);
   }
   const step = await repo.lockPendingStep(db, request.id);
-  if (!step) throw new DomainError('CONFLICT', `Another approver just completed this step; reload the ${input.subjectKind} to see where it stands`);
+  if (!step || (input.stepId !== undefined && step.id !== input.stepId)) {
+    throw new DomainError('CONFLICT', `Another approver just completed this step; reload the ${input.subjectKind} to see where it stands`);
+  }
   const decided = new Set((await repo.seatsDecided(db, [step.id])).map((row) => row.approver_id));
   const seat = await seatOf(ctx, step, decider, request.submitted_by, decided);
   if (!seat) throw new DomainError('FORBIDDEN', `You are not an approver of step ${step.position + 1} of this ${input.subjectKind}`);

@@ -1,12 +1,13 @@
 import { DomainError, type DomainContext } from '@ubos/platform';
 import type { ApprovalSubjectKind, DecideInput, DecisionResultDto, InboxItemDto } from './contracts-bills.ts';
 import { decide, inboxSteps, type Decider, type DecisionOutcome } from './engine-approvals.ts';
-import { applyApprovalOutcome, billTitles } from './service-bills.ts';
+import { applyApprovalOutcome, billTitles, lockBill } from './service-bills.ts';
 
 /**
  * The approval inbox and decisions across subject kinds: the engine decides, and the subject's
- * own service applies a completed round. The seam for invoices: add their case to `applyOutcome`
- * and `titlesOf`, and call `openApproval` (engine-approvals.ts) when an invoice is submitted.
+ * own service applies a completed round. The seam for invoices: add their case to `lockSubject`,
+ * `applyOutcome` and `titlesOf`, and call `openApproval` (engine-approvals.ts) when an invoice is
+ * submitted (holding the invoice's row lock, as bills do).
  */
 
 async function applyOutcome(ctx: DomainContext, kind: ApprovalSubjectKind, outcome: DecisionOutcome): Promise<void> {
@@ -36,7 +37,23 @@ async function titlesOf(ctx: DomainContext, kind: ApprovalSubjectKind, ids: read
   }
 }
 
+/**
+ * Locks the subject's row before the engine locks its round and step, in the order an edit of the
+ * subject takes them (subject → round → steps): a decision and an edit of the same bill queue
+ * instead of deadlocking.
+ */
+async function lockSubject(ctx: DomainContext, kind: ApprovalSubjectKind, subjectId: string): Promise<void> {
+  switch (kind) {
+    case 'bill':
+      await lockBill(ctx, subjectId);
+      return;
+    case 'invoice':
+      return;
+  }
+}
+
 export async function decideApproval(ctx: DomainContext, input: DecideInput, decider: Decider): Promise<DecisionResultDto> {
+  await lockSubject(ctx, input.subjectKind, input.subjectId);
   const outcome = await decide(ctx, input, decider);
   await applyOutcome(ctx, input.subjectKind, outcome);
   return {

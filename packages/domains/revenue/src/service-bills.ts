@@ -240,6 +240,11 @@ export async function listBills(ctx: DomainContext, input: ListBillsInput): Prom
   return rows.map((row) => summary(row, state));
 }
 
+/** Locks the bill's row for the rest of the transaction (a decision on it; see service-approvals.ts). */
+export async function lockBill(ctx: DomainContext, billId: string): Promise<void> {
+  await repo.findBill(ctx.db<BillsDB>(), billId, { forUpdate: true });
+}
+
 /** Titles of bills for the approval inbox ("Acme Ltd · bill INV-7"). */
 export async function billTitles(ctx: DomainContext, billIds: readonly string[]): Promise<Map<string, string>> {
   const rows = await repo.findBills(ctx.db<BillsDB>(), billIds);
@@ -281,7 +286,7 @@ async function route(ctx: DomainContext, bill: BillRow, vendorName: string): Pro
  */
 export async function submitBill(ctx: DomainContext, billId: string): Promise<{ bill: BillRow; ruleName: string | null }> {
   const db = ctx.db<BillsDB>();
-  const current = await repo.findBill(db, billId);
+  const current = await repo.findBill(db, billId, { forUpdate: true });
   if (!current) throw new NotFoundError('Bill', billId);
   const vendor = await repo.findVendor(db, current.vendor_id);
   const moved = await repo.transitionBill(db, billId, ['received', 'rejected'], 'pending_approval', {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCallerFactory,
+  createDatabase,
   createDomainContext,
   createLogger,
   defineAction,
@@ -17,7 +18,7 @@ import {
   type Transaction,
   type UntypedDB,
 } from '@ubos/platform';
-import { createTestDatabase, seedReferences, testContext, testSession, type TestDatabase } from '@ubos/platform/testing';
+import { createTestDatabase, seedReferences, testContext, testSession, waitFor, type TestDatabase } from '@ubos/platform/testing';
 import { z } from 'zod';
 import { routeBillForApprovalAction, updateBillStatusAction } from '../src/actions-bills.ts';
 import type { CreateBillInput, SetPoliciesInput } from '../src/contracts-bills.ts';
@@ -338,7 +339,7 @@ describe('approval policies', () => {
     expect(await decide(org.admin2)).toMatchObject({ requestStatus: 'pending', stepCompleted: true });
     expect((await org.staff.caller.bills.get({ id: bill.id })).approvalState).toBe('Step 2 of 2: waiting for any one of 2 people');
     expect(await decide(org.staff2)).toMatchObject({ requestStatus: 'approved', stepCompleted: true });
-    expect(await codeOf(decide(org.owner))).toBe('PRECONDITION_FAILED');
+    expect(await codeOf(decide(org.owner))).toBe('CONFLICT');
     const got = await org.staff.caller.bills.get({ id: bill.id });
     expect(got.status).toBe('approved');
     expect(got.approvals[0]?.steps.map((step) => [step.status, step.decisions.map((decision) => decision.approverId)])).toEqual([
@@ -523,6 +524,87 @@ describe('approval policies', () => {
       expect(approved).toHaveLength(1);
       const decided = (await eventsOf(org.tenantId, ['revenue.approval.decided'])).filter((event) => event.payload.subject_id === bill.id);
       expect(decided).toHaveLength(1);
+    }
+  });
+
+  it('binds a decision to the step the approver saw, and an edit racing a decision neither deadlocks nor loses the change', async () => {
+    const org = await organization();
+    const pair = [org.admin.userId, org.admin2.userId];
+    await withPolicy(org, [
+      {
+        name: 'Twice',
+        minMinor: null,
+        maxMinor: null,
+        currency: null,
+        vendorId: null,
+        category: null,
+        steps: [
+          { kind: 'users', userIds: pair, mode: 'any' },
+          { kind: 'users', userIds: pair, mode: 'any' },
+        ],
+      },
+    ]);
+    const bill = await org.staff.caller.bills.create(billInput(org.vendor.id, 100_00));
+    await org.staff.caller.bills.submit({ id: bill.id });
+    const [seen] = await org.admin2.caller.approvals.inbox();
+    await org.admin.caller.approvals.decide({ subjectKind: 'bill', subjectId: bill.id, version: 1, stepId: seen?.stepId, decision: 'approve' });
+    // admin2 clicked on step 1 as well: refused, not counted on step 2.
+    await expect(
+      org.admin2.caller.approvals.decide({ subjectKind: 'bill', subjectId: bill.id, version: 1, stepId: seen?.stepId, decision: 'approve' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await org.staff.caller.bills.get({ id: bill.id })).approvalState).toBe('Step 2 of 2: waiting for any one of 2 people');
+
+    for (let round = 0; round < 5; round += 1) {
+      const raced = await org.staff.caller.bills.create(billInput(org.vendor.id, 100_00));
+      await org.staff.caller.bills.submit({ id: raced.id });
+      const results = await Promise.allSettled([
+        org.admin.caller.approvals.decide({ subjectKind: 'bill', subjectId: raced.id, version: 1, decision: 'approve' }),
+        org.staff2.caller.bills.update({ id: raced.id, lines: [{ description: 'Paper', amountMinor: 200_00 }] }),
+      ]);
+      expect(results[1]).toMatchObject({ status: 'fulfilled' });
+      if (results[0].status === 'rejected') expect(results[0].reason).toMatchObject({ code: 'CONFLICT' });
+      const after = await org.staff.caller.bills.get({ id: raced.id });
+      expect(after).toMatchObject({ status: 'pending_approval', version: 2, totalMinor: 200_00 });
+      expect(after.approvals[0]).toMatchObject({ version: 2, status: 'pending' });
+    }
+  });
+
+  it('a decision takes the bill’s lock before its step’s, the order an edit takes them (no deadlock between the two)', async () => {
+    const org = await organization();
+    await withPolicy(org, [
+      { name: 'Admin', minMinor: null, maxMinor: null, currency: null, vendorId: null, category: null, steps: [{ kind: 'role', role: 'admin', count: 1 }] },
+    ]);
+    const bill = await org.staff.caller.bills.create(billInput(org.vendor.id, 100_00));
+    await org.staff.caller.bills.submit({ id: bill.id });
+    const watcher = createDatabase({ connectionString: testDb.adminUrl, max: 1 });
+    try {
+      const waiting = async () =>
+        (
+          await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(
+            watcher.kysely,
+          )
+        ).rows[0]?.n ?? 0;
+      let decision: Promise<unknown> = Promise.resolve();
+      const stepFree = await inTenant(org.tenantId, async (trx) => {
+        // An edit in progress holds the bill.
+        await sql`SELECT id FROM revenue.bills WHERE id = ${bill.id} FOR UPDATE`.execute(trx);
+        decision = org.admin.caller.approvals.decide({ subjectKind: 'bill', subjectId: bill.id, version: 1, decision: 'approve' });
+        await waitFor(async () => (await waiting()) > 0, 20_000, 'the decision to wait for a lock');
+        // The waiting decision holds no step lock, so the edit can go on to void the round's steps.
+        const steps =
+          await sql`SELECT s.id FROM revenue.approval_steps s JOIN revenue.approval_requests r ON r.id = s.request_id WHERE r.subject_id = ${bill.id} FOR UPDATE OF s NOWAIT`
+            .execute(trx)
+            .then(
+              () => true,
+              () => false,
+            );
+        return steps;
+      });
+      expect(stepFree).toBe(true);
+      await decision;
+      expect((await org.staff.caller.bills.get({ id: bill.id })).status).toBe('approved');
+    } finally {
+      await watcher.close();
     }
   });
 

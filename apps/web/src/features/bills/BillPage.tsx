@@ -189,7 +189,14 @@ function DecisionCard({ bill }: { bill: Bill }) {
             variant="primary"
             loading={decide.isPending && decide.variables?.decision === 'approve'}
             onClick={() =>
-              decide.mutate({ subjectKind: 'bill', subjectId: bill.id, version: mine.version, decision: 'approve', ...(reason.trim() ? { reason } : {}) })
+              decide.mutate({
+                subjectKind: 'bill',
+                subjectId: bill.id,
+                version: mine.version,
+                stepId: mine.stepId,
+                decision: 'approve',
+                ...(reason.trim() ? { reason } : {}),
+              })
             }
           >
             Approve
@@ -198,7 +205,14 @@ function DecisionCard({ bill }: { bill: Bill }) {
             variant="danger"
             loading={decide.isPending && decide.variables?.decision === 'reject'}
             onClick={() =>
-              decide.mutate({ subjectKind: 'bill', subjectId: bill.id, version: mine.version, decision: 'reject', ...(reason.trim() ? { reason } : {}) })
+              decide.mutate({
+                subjectKind: 'bill',
+                subjectId: bill.id,
+                version: mine.version,
+                stepId: mine.stepId,
+                decision: 'reject',
+                ...(reason.trim() ? { reason } : {}),
+              })
             }
           >
             Reject
