@@ -150,4 +150,23 @@ describe('bills walk-through (real browser)', () => {
     await row.getByText('Approved').waitFor();
     await screenshot(page, 'bills-approved');
   }, 60_000);
+
+  it('changing the approved amount re-opens approval: version 2 waits for the admin again', async () => {
+    await page.goto(billUrl);
+    await page.getByRole('button', { name: 'Change' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Line 2 amount').fill('135');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Bill changed: approval starts again').waitFor();
+    await page.getByText('USD 1,385.40').first().waitFor();
+    await page.getByText('version 2').first().waitFor();
+    await page.getByText('Void (the bill changed)').waitFor();
+    await screenshot(page, 'bills-reopened');
+    await approverPage.goto(billUrl);
+    await approverPage.getByText('You are deciding on version 2 of this bill.', { exact: false }).waitFor();
+    await approverPage.getByRole('button', { name: 'Approve' }).click();
+    await approverPage.getByText('Approved', { exact: true }).first().waitFor();
+    await page.reload();
+    await expect.poll(() => page.getByText('Waiting for approval').count()).toBe(0);
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { useCan, useMe } from '../../app/session.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
 import { Badge, Button, Card, Field, FormError, PageHeader, QueryState, Table, Td, Textarea, Th, useToast } from '../../ui/index.ts';
+import { BillDialog } from './BillDialog.tsx';
 import { formatMinor, statusTone, statusWords } from './money.ts';
 
 type Bill = RouterOutputs['revenue']['bills']['get'];
@@ -133,8 +134,11 @@ function BillActions({ bill }: { bill: Bill }) {
     onError: (error) => toast(error.message, 'error'),
   });
   const today = new Date().toISOString().slice(0, 10);
+  const [editing, setEditing] = useState(false);
   return (
     <>
+      {canWrite && bill.status !== 'scheduled' && bill.status !== 'paid' ? <Button onClick={() => setEditing(true)}>Change</Button> : null}
+      {editing ? <BillDialog bill={bill} onClose={() => setEditing(false)} /> : null}
       {canWrite && (bill.status === 'received' || bill.status === 'rejected') ? (
         <Button variant="primary" onClick={() => submit.mutate({ id: bill.id })} loading={submit.isPending}>
           {bill.status === 'rejected' ? 'Submit again' : 'Submit for approval'}
