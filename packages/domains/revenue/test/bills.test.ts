@@ -708,6 +708,69 @@ describe('payment, workflow actions and reminders', () => {
   });
 });
 
+describe('random policies', () => {
+  it('a bill reaches approved only when every step has its count of distinct, eligible approvers, never the submitter', async () => {
+    const org = await organization();
+    const people: Member[] = [org.owner, org.admin, org.admin2, org.staff, org.staff2, org.viewer];
+    const roleOf = new Map<string, string>([
+      [org.owner.userId, 'owner'],
+      [org.admin.userId, 'admin'],
+      [org.admin2.userId, 'admin'],
+      [org.staff.userId, 'member'],
+      [org.staff2.userId, 'member'],
+      [org.viewer.userId, 'viewer'],
+    ]);
+    const rank: Record<string, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+    let seed = 20261204;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const candidates = [org.owner, org.admin, org.admin2, org.staff2];
+    let approvedCount = 0;
+    for (let round = 0; round < 12; round += 1) {
+      const steps = Array.from({ length: 1 + random(3) }, () => {
+        if (random(2) === 0) return { kind: 'role' as const, role: (['owner', 'admin', 'member'] as const)[random(3)] ?? 'admin', count: 1 + random(2) };
+        const userIds = candidates.filter(() => random(2) === 0).map((who) => who.userId);
+        return {
+          kind: 'users' as const,
+          userIds: userIds.length > 0 ? userIds : [org.admin.userId],
+          mode: random(2) === 0 ? ('any' as const) : ('all' as const),
+        };
+      });
+      await withPolicy(org, [{ name: `Random ${round}`, minMinor: null, maxMinor: null, currency: null, vendorId: null, category: null, steps }]);
+      const bill = await org.staff.caller.bills.create(billInput(org.vendor.id, 100_00));
+      await org.staff.caller.bills.submit({ id: bill.id });
+      for (let attempt = 0; attempt < 40; attempt += 1) {
+        const who = people[random(people.length)] as Member;
+        await who.caller.approvals.decide({ subjectKind: 'bill', subjectId: bill.id, version: 1, decision: 'approve' }).catch((error: unknown) => {
+          expect(['FORBIDDEN', 'CONFLICT', 'PRECONDITION_FAILED']).toContain((error as { code?: string }).code);
+        });
+        const now = await org.staff.caller.bills.get({ id: bill.id });
+        const [current] = now.approvals;
+        for (const step of current?.steps ?? []) {
+          for (const decision of step.decisions) {
+            expect(decision.approverId).not.toBe(org.staff.userId);
+            if (step.kind === 'users') expect(step.userIds).toContain(decision.approverId);
+            else expect(rank[roleOf.get(decision.decidedBy) ?? 'viewer'] ?? 0).toBeGreaterThanOrEqual(rank[step.role ?? 'owner'] ?? 3);
+          }
+          const distinct = new Set(step.decisions.map((decision) => decision.approverId)).size;
+          if (step.status === 'approved') expect(distinct).toBeGreaterThanOrEqual(step.required);
+          else expect(distinct).toBeLessThan(step.required);
+        }
+        if (now.status === 'approved') {
+          expect(current?.steps.every((step) => step.status === 'approved')).toBe(true);
+          approvedCount += 1;
+          break;
+        }
+        expect(now.status).toBe('pending_approval');
+      }
+    }
+    // The random walks do reach approval (the property is not vacuous).
+    expect(approvedCount).toBeGreaterThan(3);
+  });
+});
+
 describe('role steps and the approver directory', () => {
   it('a delegate stands in for the only admin of a role step; the directory follows role changes', async () => {
     const org = await organization();
