@@ -20,6 +20,7 @@ import {
   updateVendorInput,
   vendorDto,
 } from './contracts-bills.ts';
+import * as delegations from './delegations-approvals.ts';
 import * as engine from './engine-approvals.ts';
 import { decideApproval, inbox } from './service-approvals.ts';
 import * as bills from './service-bills.ts';
@@ -100,17 +101,17 @@ export const approvalsRouter = router({
     list: tenantProcedure
       .meta({ permission: 'revenue.approval.decide' })
       .output(z.array(delegationDto))
-      .query(({ ctx }) => engine.listDelegations(ctx.domain, ctx.tenant.permissions.has(MANAGE))),
+      .query(({ ctx }) => delegations.listDelegations(ctx.domain, ctx.tenant.permissions.has(MANAGE))),
     create: tenantProcedure
       .meta({ permission: 'revenue.approval.decide' })
       .input(createDelegationInput)
       .output(delegationDto)
-      .mutation(({ ctx, input }) => engine.createDelegation(ctx.domain, input, ctx.tenant.permissions.has(MANAGE))),
+      .mutation(({ ctx, input }) => delegations.createDelegation(ctx.domain, input, ctx.tenant.permissions.has(MANAGE))),
     revoke: tenantProcedure
       .meta({ permission: 'revenue.approval.decide' })
       .input(byId)
       .output(delegationDto)
-      .mutation(({ ctx, input }) => engine.revokeDelegation(ctx.domain, input.id, ctx.tenant.permissions.has(MANAGE))),
+      .mutation(({ ctx, input }) => delegations.revokeDelegation(ctx.domain, input.id, ctx.tenant.permissions.has(MANAGE))),
   }),
 });
 
