@@ -136,7 +136,13 @@ async function checkAttachment(ctx: DomainContext, actions: Actions, fileId: str
 
 // ---------------------------------------------------------------- bills
 
-const total = (lines: readonly { amountMinor: number }[]) => lines.reduce((sum, line) => sum + line.amountMinor, 0);
+/** The bill's total in minor units; refused when it would leave the exactly representable range. */
+function total(lines: readonly { amountMinor: number }[]): number {
+  const sum = lines.reduce((acc, line) => acc + line.amountMinor, 0);
+  if (!Number.isSafeInteger(sum))
+    throw new DomainError('BAD_REQUEST', 'The lines add up to more than a bill can hold', [{ path: ['lines'], message: 'Total too large' }]);
+  return sum;
+}
 
 function billRef(bill: BillRow, vendorName: string) {
   return {

@@ -222,6 +222,16 @@ describe('bills', () => {
       code: 'BAD_REQUEST',
     });
     await expect(org.staff.caller.bills.create({ ...billInput(org.vendor.id, 1), dueDate: '2026-10-01' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const huge = Number.MAX_SAFE_INTEGER - 1;
+    await expect(
+      org.staff.caller.bills.create({
+        ...billInput(org.vendor.id, 1),
+        lines: [
+          { description: 'a', amountMinor: huge },
+          { description: 'b', amountMinor: huge },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'The lines add up to more than a bill can hold' });
     expect(await org.staff.caller.bills.list()).toEqual([]);
   });
 });
