@@ -30,6 +30,8 @@ const groupLabels: Record<string, string> = {
   approval: 'Approvals',
   appointment: 'Appointments',
   portal_user: 'Portal users',
+  bill: 'Bills',
+  vendor: 'Vendors',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -56,6 +58,10 @@ export function hrefFor(hit: Hit): string {
       return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
     case 'appointment':
       return `/scheduling?appointment=${hit.id}`;
+    case 'bill':
+      return `/bills/${hit.id}`;
+    case 'vendor':
+      return '/bills?tab=vendors';
     default:
       return '/';
   }

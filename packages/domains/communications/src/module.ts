@@ -6,6 +6,7 @@ import { notificationEvents } from './contracts-notifications.ts';
 import { clientEmailEvents, settingsUpdated } from './contracts.ts';
 import { communicationsSubscriptions } from './handlers.ts';
 import { notificationSubscriptions } from './handlers-notifications.ts';
+import { remindApprovers } from './handlers-approval-reminders.ts';
 import { notificationJobs } from './jobs-notifications.ts';
 import { emailSubscriptions } from './handlers-email.ts';
 import { emailJobs } from './jobs-email.ts';
@@ -31,7 +32,7 @@ export const communicationsModule = defineDomain({
     'communications.accounts.manage': grants.managers,
   },
   events: [settingsUpdated, ...clientEmailEvents, ...notificationEvents],
-  subscriptions: [...communicationsSubscriptions, ...emailSubscriptions, ...notificationSubscriptions],
+  subscriptions: [...communicationsSubscriptions, ...emailSubscriptions, ...notificationSubscriptions, remindApprovers],
   actions: [...communicationsActions, ...notificationActions],
   jobs: [...emailJobs, ...notificationJobs],
 });

@@ -1,4 +1,5 @@
 import type { Migration } from '@ubos/platform';
+import { billsMigrations } from './migrations-bills.ts';
 
 /**
  * Schema `revenue` (ARCHITECTURE.md §4). Forward-only and idempotent: never edit an applied
@@ -20,4 +21,6 @@ export const revenueMigrations: Migration[] = [
       SELECT platform.enable_tenant_rls('revenue.settings');
     `,
   },
+  // Money out and approvals (0020 onward), kept last.
+  ...billsMigrations,
 ];

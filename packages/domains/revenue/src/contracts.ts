@@ -62,3 +62,6 @@ export const settingsDto = z.object({
   updatedBy: z.uuid().nullable(),
 });
 export type SettingsDto = z.infer<typeof settingsDto>;
+
+// ---------------------------------------------------------------- money out and approvals
+export * from './contracts-bills.ts';

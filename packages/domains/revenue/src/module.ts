@@ -3,6 +3,7 @@ import { revenueMigrations } from '../migrations/index.ts';
 import { revenueActions } from './actions.ts';
 import { settingsUpdated } from './contracts.ts';
 import { revenueSubscriptions } from './handlers.ts';
+import { billsActions, billsEvents, billsJobs, billsPermissions, billsSubscriptions } from './module-bills.ts';
 import { revenueRouter } from './router.ts';
 
 /** What the host registers (ARCHITECTURE.md §3): apps/api/src/modules.ts lists it. */
@@ -13,8 +14,10 @@ export const revenueModule = defineDomain({
   permissions: {
     'revenue.settings.read': grants.everyone,
     'revenue.settings.manage': grants.managers,
+    ...billsPermissions,
   },
-  events: [settingsUpdated],
-  subscriptions: revenueSubscriptions,
-  actions: revenueActions,
+  events: [settingsUpdated, ...billsEvents],
+  subscriptions: [...revenueSubscriptions, ...billsSubscriptions],
+  actions: [...revenueActions, ...billsActions],
+  jobs: [...billsJobs],
 });

@@ -1,5 +1,6 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { settingsDto, updateSettingsInput } from './contracts.ts';
+import { approvalsRouter, billsRouter, policiesRouter, vendorsRouter } from './router-bills.ts';
 import * as service from './service.ts';
 
 /** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
@@ -16,5 +17,11 @@ const settings = router({
     .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
 });
 
-export const revenueRouter = router({ settings });
+export const revenueRouter = router({
+  settings,
+  vendors: vendorsRouter,
+  bills: billsRouter,
+  approvals: approvalsRouter,
+  policies: policiesRouter,
+});
 export type RevenueRouter = typeof revenueRouter;

@@ -3,6 +3,7 @@ import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
+import * as revenueBills from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
@@ -180,6 +181,47 @@ on<
   },
 }));
 on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointment', id: p.appointment_id }));
+
+// Revenue, money out: vendors by name (an archived one leaves the index), bills by vendor and
+// number with their status; neither concerns a client.
+on([revenueBills.vendorCreated], (p) => ({
+  kind: 'upsert',
+  type: 'vendor',
+  fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null },
+}));
+on([revenueBills.vendorUpdated], (p) =>
+  p.archived
+    ? { kind: 'delete', type: 'vendor', id: p.vendor_id }
+    : { kind: 'upsert', type: 'vendor', fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null } },
+);
+const billStatusWords: Record<string, string> = {
+  received: 'received',
+  pending_approval: 'waiting for approval',
+  approved: 'approved',
+  rejected: 'rejected',
+  scheduled: 'scheduled',
+  paid: 'paid',
+};
+function billDocument(p: { bill_id: string; vendor_id: string; vendor_name: string; number: string }, status: string): Operation {
+  return {
+    kind: 'upsert',
+    type: 'bill',
+    fields: {
+      id: p.bill_id,
+      title: text(`Bill ${p.number} from ${p.vendor_name}`),
+      subtitle: `Bill, ${billStatusWords[status] ?? status}`,
+      clientId: null,
+      parentId: p.vendor_id,
+    },
+  };
+}
+on([revenueBills.billReceived], (p) => billDocument(p, 'received'));
+on([revenueBills.billUpdated], (p) => billDocument(p, p.status));
+on([revenueBills.billSubmitted], (p) => billDocument(p, 'pending_approval'));
+on([revenueBills.billApproved], (p) => billDocument(p, 'approved'));
+on([revenueBills.billRejected], (p) => billDocument(p, 'rejected'));
+on([revenueBills.billScheduled], (p) => billDocument(p, 'scheduled'));
+on([revenueBills.billPaid], (p) => billDocument(p, 'paid'));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

@@ -16,6 +16,8 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   approval: 'portal.approvals.read',
   appointment: 'scheduling.read',
   portal_user: 'portal.users.read',
+  bill: 'revenue.bill.read',
+  vendor: 'revenue.bill.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

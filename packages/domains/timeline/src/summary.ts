@@ -16,6 +16,7 @@ import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import * as portal from '@ubos/portal/contracts';
+import * as revenueBills from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import { z } from 'zod';
 
@@ -97,6 +98,19 @@ function when(iso: string, timeZone: string): string {
   } catch {
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} (UTC)`;
   }
+}
+
+/** Minor units in words with the currency's own decimals, by integer arithmetic: "USD 1,234.50". */
+function billMoney(minor: number, currency: string): string {
+  let digits = 2;
+  try {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    digits = 2;
+  }
+  const raw = String(Math.abs(Math.trunc(minor))).padStart(digits + 1, '0');
+  const whole = raw.slice(0, raw.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${minor < 0 ? '-' : ''}${currency} ${whole}${digits > 0 ? `.${raw.slice(raw.length - digits)}` : ''}`;
 }
 
 const cancelledBy = { attendee: 'by the attendee', staff: 'by staff', system: 'automatically' } as const;
@@ -250,6 +264,44 @@ const templates: readonly Template[] = [
   template(scheduling.siteUpdated, (p) => `Booking address set to /book/${p.slug}`),
   template(scheduling.calendarConnected, (p) => `Calendar connected: ${p.display_name}`),
   template(scheduling.calendarPrimarySet, (p) => `Primary calendar set to ${p.display_name}`),
+  // Revenue, money out: vendors, bills and approvals (no client: they appear in the organization's
+  // timeline and on the bill's own, never on a client's).
+  template(revenueBills.vendorCreated, (p) => `Vendor added: ${p.name}`),
+  template(revenueBills.vendorUpdated, (p) => (p.archived && p.changed.includes('archived_at') ? `Vendor archived: ${p.name}` : `Vendor updated: ${p.name}`)),
+  template(revenueBills.billReceived, (p) => `Bill ${p.number} from ${p.vendor_name} received: ${billMoney(p.total_minor, p.currency)}`),
+  template(revenueBills.billUpdated, (p) =>
+    p.reopened
+      ? `Bill ${p.number} from ${p.vendor_name} changed to ${billMoney(p.total_minor, p.currency)}: approval starts again`
+      : `Bill ${p.number} from ${p.vendor_name} updated`,
+  ),
+  template(revenueBills.billSubmitted, (p) =>
+    p.rule_name
+      ? `Bill ${p.number} from ${p.vendor_name} sent for approval (${p.rule_name}, ${count(p.steps, 'step')})`
+      : `Bill ${p.number} from ${p.vendor_name} submitted; no approval needed`,
+  ),
+  template(revenueBills.billApproved, (p) =>
+    p.automatic
+      ? `Bill ${p.number} from ${p.vendor_name} approved (under every approval threshold)`
+      : `Bill ${p.number} from ${p.vendor_name} approved (${billMoney(p.total_minor, p.currency)})`,
+  ),
+  template(revenueBills.billRejected, (p) => `Bill ${p.number} from ${p.vendor_name} rejected: ${p.reason}`),
+  template(revenueBills.billScheduled, (p) => `Bill ${p.number} from ${p.vendor_name} scheduled for payment on ${p.scheduled_for}`),
+  template(
+    revenueBills.billPaid,
+    (p) => `Bill ${p.number} from ${p.vendor_name} paid: ${billMoney(p.total_minor, p.currency)}${p.reference ? ` (${p.reference})` : ''}`,
+  ),
+  template(revenueBills.approvalDecided, (p) =>
+    p.decision === 'approve'
+      ? `Approved step ${p.step_position + 1} of a ${p.subject_kind}${p.approver_id !== p.decided_by ? ' on behalf of an away approver' : ''}`
+      : `Rejected a ${p.subject_kind} at step ${p.step_position + 1}: ${p.reason ?? ''}`,
+  ),
+  template(revenueBills.approvalReminderDue, (p) => `Reminder: ${p.title}`),
+  template(
+    revenueBills.policiesUpdated,
+    (p) => `Approval policy for ${p.subject_kind}s updated: ${count(p.rules, 'rule')}, reminders after ${count(p.reminder_hours, 'hour')}`,
+  ),
+  template(revenueBills.delegationCreated, (p) => `Approvals delegated from ${p.starts_on} to ${p.ends_on}`),
+  template(revenueBills.delegationRevoked, () => 'An approval delegation was withdrawn'),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 
