@@ -14,6 +14,7 @@ import { EmailSettingsTab } from '../communications/EmailSettings.tsx';
 import { NotificationPreferencesTab } from '../communications/NotificationPreferences.tsx';
 import { PortalSettingsTab } from '../portal/PortalSettings.tsx';
 import { CalendarsSettings } from '../scheduling/CalendarsSettings.tsx';
+import { ApiKeysTab } from './ApiKeys.tsx';
 
 type TabId =
   | 'members'
@@ -27,7 +28,8 @@ type TabId =
   | 'notifications'
   | 'email'
   | 'portal'
-  | 'calendars';
+  | 'calendars'
+  | 'apiKeys';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -42,6 +44,7 @@ export default function SettingsPage() {
   const canOutgoing = useCan('communications.outgoing.read');
   const canPortal = useCan('portal.settings.read');
   const canCalendars = useCan('scheduling.write');
+  const canApiKeys = useCan('identity.api_key.manage');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -56,6 +59,7 @@ export default function SettingsPage() {
     ...(canOutgoing ? [{ id: 'email' as const, label: 'Email' }] : []),
     ...(canPortal ? [{ id: 'portal' as const, label: 'Portal' }] : []),
     ...(canCalendars ? [{ id: 'calendars' as const, label: 'Calendars' }] : []),
+    ...(canApiKeys ? [{ id: 'apiKeys' as const, label: 'API keys' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -77,6 +81,7 @@ export default function SettingsPage() {
         {tab === 'email' ? <EmailSettingsTab /> : null}
         {tab === 'portal' ? <PortalSettingsTab /> : null}
         {tab === 'calendars' ? <CalendarsSettings /> : null}
+        {tab === 'apiKeys' ? <ApiKeysTab /> : null}
       </div>
     </>
   );
