@@ -72,10 +72,13 @@ export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): 
   return resolved.session;
 }
 
-/** The bearer credential of `Authorization: Bearer <key>`, if the request carries one. */
+/**
+ * The bearer credential of `Authorization: Bearer <key>`, if the request carries one ('' for a
+ * Bearer header without a usable value). Other schemes (a proxy's Basic) are not UBOS's: ignored.
+ */
 export function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (!header) return null;
+  if (!header || !/^Bearer(\s|$)/i.test(header)) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? '';
 }

@@ -114,6 +114,14 @@ describe('API keys over HTTP', () => {
       cookies: { [SESSION_COOKIE_NAME]: owner.cookie },
     });
     expect(withCookie.statusCode).toBe(401);
+    // Another scheme (a proxy's Basic credentials) is not a UBOS credential: the cookie decides.
+    const basic = await server.inject({
+      method: 'GET',
+      url: '/trpc/crm.clients.list?input=%7B%7D',
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+      cookies: { [SESSION_COOKIE_NAME]: owner.cookie },
+    });
+    expect(basic.statusCode).toBe(200);
 
     const key = await createKey(server, owner.cookie, { name: 'Short', permissions: ['crm.client.read'], expiresAt: inDays(1) });
     expect((await server.inject({ method: 'GET', url: '/trpc/crm.clients.list?input=%7B%7D', headers: bearer(key.secret) })).statusCode).toBe(200);
