@@ -3,7 +3,7 @@
 //           lookup by hash, then the key and its role's overrides under the tenant's RLS, last_used_at
 //           touched at most once a minute) — with 10,000 keys of 100 tenants in the table:
 //           sequential and 20 in flight, p50/p95/p99 (target p95 <= 5 ms sequential). Then a refused
-//           (unknown) key, which stops at the first lookup.
+//           (unknown) key, which stops at the first lookup, and an empty tenant transaction for scale.
 // Usage: node bench/api-keys.bench.ts
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -81,6 +81,10 @@ async function main(): Promise<void> {
     console.log(`keys in the table: ${TENANTS * KEYS_PER_TENANT} (${TENANTS} tenants)`);
     console.log(`resolve, sequential (2,000):     ${latencies(await measure(2000, 1, () => resolveApiKey(deps, pick())))}`);
     console.log(`resolve, 20 in flight (4,000):   ${latencies(await measure(4000, 20, () => resolveApiKey(deps, pick())))}`);
+    // For scale on this machine: one empty tenant transaction (BEGIN, the tenant settings, SELECT 1, COMMIT).
+    const someTenant = (await seed.query<{ id: string }>('SELECT id FROM identity.tenants LIMIT 1')).rows[0]?.id ?? '';
+    const empty = () => platform.withTenant(db, { tenantId: someTenant }, (trx) => platform.sql`SELECT 1`.execute(trx));
+    console.log(`baseline, empty tenant transaction: ${latencies(await measure(2000, 1, empty))}`);
     const unknown = `ubos_${'a'.repeat(52)}`;
     console.log(`unknown key, sequential (2,000): ${latencies(await measure(2000, 1, () => resolveApiKey(deps, unknown)))}`);
   } finally {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Role } from '@ubos/platform';
+import type { PermissionOverride } from './access.ts';
 import type { IdentityDB } from './db.ts';
 
 /** The SQL of API keys (§7). Tenant-scoped by RLS and, explicitly, by tenant_id. */
@@ -89,12 +90,25 @@ export async function apiKeyTenant(db: Db, secretHash: string): Promise<string |
   return result.rows[0]?.tenant_id ?? null;
 }
 
-/** A usable key by hash (in its tenant's transaction): not revoked, not expired by the database clock. */
-export function findUsableApiKey(db: Db, tenantId: string, secretHash: string): Promise<(ApiKeyRow & { needs_touch: boolean }) | undefined> {
+/**
+ * A usable key by hash (in its tenant's transaction): not revoked, not expired by the database clock;
+ * with its role's overrides in the same statement (one round trip per call).
+ */
+export function findUsableApiKey(
+  db: Db,
+  tenantId: string,
+  secretHash: string,
+): Promise<(ApiKeyRow & { needs_touch: boolean; overrides: PermissionOverride[] }) | undefined> {
   return db
     .selectFrom('identity.api_keys')
     .select(columns)
     .select(sql<boolean>`last_used_at IS NULL OR last_used_at < now() - interval '1 minute'`.as('needs_touch'))
+    .select(
+      sql<PermissionOverride[]>`(
+        SELECT coalesce(jsonb_agg(jsonb_build_object('role', rp.role, 'permission', rp.permission, 'granted', rp.granted)), '[]'::jsonb)
+        FROM identity.role_permissions rp WHERE rp.tenant_id = identity.api_keys.tenant_id AND rp.role = identity.api_keys.role
+      )`.as('overrides'),
+    )
     .where('tenant_id', '=', tenantId)
     .where('secret_hash', '=', secretHash)
     .where('revoked_at', 'is', null)

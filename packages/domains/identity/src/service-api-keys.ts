@@ -195,7 +195,7 @@ export async function resolveApiKey(deps: { db: Database; permissions: Permissio
   return withTenant<IdentityDB, SessionInfo | null>(deps.db, { tenantId }, async (trx) => {
     const row = await repo.findUsableApiKey(trx, tenantId, secretHash);
     if (!row) return null;
-    const ofRole = effectivePermissions(deps.permissions, row.role, await listOverrides(trx, tenantId, row.role));
+    const ofRole = effectivePermissions(deps.permissions, row.role, row.overrides);
     const permissions = row.permissions ? new Set(row.permissions.filter((permission) => ofRole.has(permission))) : ofRole;
     if (row.needs_touch) await repo.touchApiKey(trx, tenantId, row.id);
     return {
