@@ -6,7 +6,7 @@ export default defineConfig({
   plugins: [react(), tailwindcss()],
   server: {
     port: 5173,
-    proxy: { '/trpc': { target: 'http://localhost:3000', changeOrigin: false } },
+    proxy: { '/trpc': { target: 'http://localhost:3000', changeOrigin: false }, '/api': { target: 'http://localhost:3000', changeOrigin: false } },
   },
   build: {
     outDir: 'dist',

@@ -16,7 +16,7 @@ import {
   type PortalSessionInfo,
   type SessionInfo,
 } from '@ubos/platform';
-import { resolveSession, sessionCookieName, setSessionCookie } from '@ubos/identity';
+import { resolveApiKey, resolveSession, sessionCookieName, setSessionCookie } from '@ubos/identity';
 import { portalSessionFromCookie } from '@ubos/portal';
 
 /** A CookieJar over @fastify/cookie: what the kernel's procedures see of cookies. */
@@ -72,6 +72,27 @@ export async function sessionFromCookie(deps: ContextDeps, cookies: CookieJar): 
   return resolved.session;
 }
 
+/**
+ * The bearer credential of `Authorization: Bearer <key>`, if the request carries one ('' for a
+ * Bearer header without a usable value). Other schemes (a proxy's Basic) are not UBOS's: ignored.
+ */
+export function bearerOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header || !/^Bearer(\s|$)/i.test(header)) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? '';
+}
+
+/**
+ * An API key's service principal (§7). A request that sends a bearer credential is judged by it
+ * alone (no cookie stands in for a bad key): unknown, revoked or expired is UNAUTHORIZED, in words.
+ */
+export async function sessionFromBearer(deps: ContextDeps, secret: string): Promise<SessionInfo> {
+  const principal = await resolveApiKey({ db: deps.db, permissions: deps.runtime.permissions }, secret);
+  if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'This API key is not valid: it is unknown, expired or revoked' });
+  return principal;
+}
+
 export function correlationIdOf(request: FastifyRequest): string {
   const header = request.headers['x-correlation-id'];
   const value = Array.isArray(header) ? header[0] : header;
@@ -96,8 +117,14 @@ export function createContextFactory(deps: ContextDeps): (options: CreateFastify
     // for the other: tenant procedures read only `session`, portal procedures only `portal`.
     let session: SessionInfo | null;
     let portal: PortalSessionInfo | null;
+    const bearer = bearerOf(req);
     try {
-      [session, portal] = await Promise.all([sessionFromCookie(deps, cookies), portalSessionFromCookie(deps.db, deps.config, cookies)]);
+      if (bearer !== null) {
+        session = await sessionFromBearer(deps, bearer);
+        portal = null;
+      } else {
+        [session, portal] = await Promise.all([sessionFromCookie(deps, cookies), portalSessionFromCookie(deps.db, deps.config, cookies)]);
+      }
     } catch (error) {
       // Sessions live in Postgres: while it is unreachable every call answers 503, in words.
       if (isDatabaseUnavailable(error)) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGE, cause: error });

@@ -54,6 +54,7 @@ import { trpcHttpPlugin, type TrpcHttpOptions } from './trpc-http.ts';
 import { oauthCallbackRoutes } from './routes/oauth-callback.ts';
 import { registryWebhookTargets, webhookRoutes } from './routes/webhooks.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { openApiDocument, referencePage } from './openapi.ts';
 
 /** Batched tRPC calls and document uploads can be large; everything else stays at Fastify's 1 MiB. */
 export const TRPC_BODY_LIMIT = 32 * 1024 * 1024;
@@ -344,6 +345,20 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   if (!deps.probesOnly) {
     const targets = deps.webhookTargets === undefined ? registryWebhookTargets({ db: deps.db, config, log: deps.log }) : deps.webhookTargets;
     await app.register(webhookRoutes({ db: deps.db, targets }));
+  }
+
+  // The HTTP form of every procedure (OpenAPI 3.1) and its readable reference page, built once on first ask.
+  if (!deps.probesOnly) {
+    let document: Record<string, unknown> | null = null;
+    let page: string | null = null;
+    app.get('/api/openapi.json', async (_request, reply) => {
+      document ??= openApiDocument(router, config.PUBLIC_URL ? { serverUrl: config.PUBLIC_URL } : {});
+      return reply.header('cache-control', 'no-cache').send(document);
+    });
+    app.get('/api/docs', async (_request, reply) => {
+      page ??= referencePage(router);
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
+    });
   }
 
   const startedAt = Date.now();

@@ -68,6 +68,8 @@ interface Fixture {
   member: string;
   /** A pending invitation of A. */
   invitation: string;
+  /** An API key of A. */
+  apiKey: string;
   /** A dead letter of one of A's events, and that subscription. */
   deadLetter: string;
   subscription: string;
@@ -168,6 +170,12 @@ const cases: Record<string, Case> = {
   'identity.invitations.create': { expect: 'own', call: (b) => b.identity.invitations.create({ email: 'own-invitee@isolation.test', role: 'member' }) },
   'identity.invitations.list': { expect: 'empty', call: (b) => b.identity.invitations.list() },
   'identity.invitations.revoke': { expect: 'not_found', call: (b, a) => b.identity.invitations.revoke({ invitationId: a.invitation }) },
+  'identity.apiKeys.create': {
+    expect: 'own',
+    call: (b) => b.identity.apiKeys.create({ name: 'B own key', role: 'viewer', expiresAt: new Date(Date.now() + 86_400_000).toISOString() }),
+  },
+  'identity.apiKeys.list': { expect: 'empty', call: (b) => b.identity.apiKeys.list() },
+  'identity.apiKeys.revoke': { expect: 'not_found', call: (b, a) => b.identity.apiKeys.revoke({ apiKeyId: a.apiKey }) },
   'identity.roles.matrix': { expect: 'own', call: (b) => b.identity.roles.matrix() },
   'identity.roles.setOverride': {
     expect: 'own',
@@ -348,6 +356,7 @@ async function snapshotOfA(): Promise<string> {
     engagement: await a.crm.engagements.get({ id: f.engagement }),
     members: await a.identity.members.list(),
     invitations: await a.identity.invitations.list(),
+    apiKeys: await a.identity.apiKeys.list(),
     roles: await a.identity.roles.matrix(),
     deadLetters: await a.platform.events.deadLetters.list({}),
     deadLetter: await a.platform.events.deadLetters.get({ id: f.deadLetter }),
@@ -403,6 +412,7 @@ beforeAll(async () => {
   const anonymous = createCaller(testContext({ db: testDb.db, runtime }));
   const joined = await anonymous.identity.invitations.acceptWithSignUp({ token: joining.token, name: 'Member', password: PASSWORD });
   const pending = await a.identity.invitations.create({ email: 'pending@isolation.test', role: 'viewer' });
+  const apiKey = await a.identity.apiKeys.create({ name: 'Isolation key', role: 'viewer', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
 
   // One of A's events, and a dead letter of it, as the event backbone leaves them.
   const event = await withTenant(testDb.db, { tenantId: tenantA }, async (trx) => {
@@ -461,6 +471,7 @@ beforeAll(async () => {
     organization: tenantA,
     member: joined.user.id,
     invitation: pending.invitation.id,
+    apiKey: apiKey.apiKey.id,
     deadLetter,
     subscription: subscription.name,
     event: event.id,

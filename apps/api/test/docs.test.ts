@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,26 @@ describe('README and CI', () => {
     }
     expect(problems).toEqual([]);
     expect(relative, 'the docs link each other (README -> docs/ENGINEERING.md at least)').toBeGreaterThan(0);
+  });
+
+  it('states one Node version, the one `engines` asks for', async () => {
+    const manifest = JSON.parse(await read('package.json')) as { engines: { node: string } };
+    const minimum = /^>=(\d+)\.(\d+)\.0$/.exec(manifest.engines.node);
+    expect(minimum, 'engines.node is ">=major.minor.0"').not.toBeNull();
+    const [, major, minor] = minimum ?? [];
+    const readme = await read('README.md');
+    const statements = [...readme.matchAll(/Node (\d+(?:\.\d+)?) or later/g)].map((match) => match[1]);
+    expect(statements).toEqual([`${major}.${minor}`]);
+    expect(readme).not.toMatch(/Node < ?\d+/);
+  });
+
+  it("lists every domain package in the README's module table, and no module that does not exist", async () => {
+    const readme = await read('README.md');
+    const table = readme.slice(readme.indexOf('### What is in it today'), readme.indexOf('## Run it'));
+    const named = [...table.matchAll(/^\| ([a-z, ]+) \|/gm)].flatMap((match) => (match[1] ?? '').split(', ')).filter((name) => name !== 'module');
+    const domains = readdirSync(path.join(repoRoot, 'packages/domains'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(path.join(repoRoot, 'packages/domains', entry.name, 'package.json')))
+      .map((entry) => entry.name);
+    expect([...named].sort()).toEqual([...domains].sort());
   });
 });

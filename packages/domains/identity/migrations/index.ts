@@ -175,4 +175,49 @@ export const identityMigrations: Migration[] = [
       SELECT platform.track_entity_references('identity.memberships', 'identity.member', 'user_id');
     `,
   },
+  {
+    // API keys (§7 "API keys and the service principal"): a tenant's service principals. Only the
+    // SHA-256 of the 256-bit secret is kept. (0005 is left to the staff app's identity work.)
+    id: '0006_api_keys',
+    sql: `
+      CREATE TABLE IF NOT EXISTS identity.api_keys (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL REFERENCES identity.tenants (id) ON DELETE CASCADE,
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+        secret_hash text NOT NULL CHECK (secret_hash ~ '^[0-9a-f]{64}$'),
+        -- The first characters of the secret, shown in lists so a person can tell keys apart.
+        secret_prefix text NOT NULL CHECK (length(secret_prefix) BETWEEN 6 AND 20),
+        -- The role the key acts in; permissions NULL: all of that role's (as the matrix says at call
+        -- time), else only these (always intersected with the role's at call time).
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+        permissions text[],
+        created_by uuid REFERENCES identity.users (id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        last_used_at timestamptz,
+        revoked_at timestamptz,
+        revoked_by uuid REFERENCES identity.users (id) ON DELETE SET NULL,
+        CHECK (expires_at > created_at)
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS api_keys_secret_hash_unique ON identity.api_keys (secret_hash);
+      CREATE INDEX IF NOT EXISTS api_keys_tenant_idx ON identity.api_keys (tenant_id, created_at DESC);
+      SELECT platform.enable_tenant_rls('identity.api_keys');
+      GRANT SELECT, INSERT, UPDATE ON identity.api_keys TO ubos_app;
+
+      -- Only the owner role (the SECURITY DEFINER lookup below) reads across tenants.
+      DROP POLICY IF EXISTS api_keys_definer_lookup ON identity.api_keys;
+      CREATE POLICY api_keys_definer_lookup ON identity.api_keys FOR SELECT TO ${OWNER_ROLE} USING (true);
+
+      -- A bearer key's tenant from its hash, before any tenant is known: that one key, never a list.
+      CREATE OR REPLACE FUNCTION identity.api_key_tenant(p_secret_hash text)
+        RETURNS uuid
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $fn$
+          SELECT k.tenant_id FROM identity.api_keys k WHERE k.secret_hash = p_secret_hash AND k.revoked_at IS NULL LIMIT 1
+        $fn$;
+      REVOKE EXECUTE ON FUNCTION identity.api_key_tenant(text) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION identity.api_key_tenant(text) TO ubos_app;
+    `,
+  },
 ];

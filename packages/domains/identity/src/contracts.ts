@@ -171,6 +171,53 @@ export type RoleMatrixDto = z.infer<typeof roleMatrixDto>;
 export const okDto = z.object({ ok: z.literal(true) });
 
 // ---------------------------------------------------------------------------------------------
+// API keys (§7): a tenant's service principals for the typed client and HTTP callers
+// ---------------------------------------------------------------------------------------------
+
+/** `ubos_` + 32 random bytes in base32 lowercase (52 characters). */
+export const API_KEY_PREFIX = 'ubos_';
+export const apiKeySecretPattern = /^ubos_[a-z2-7]{52}$/;
+/** The longest a key may live: a year (and a day, so "in 365 days" at any hour fits). */
+export const API_KEY_MAX_DAYS = 366;
+
+export const createApiKeyInput = z
+  .object({
+    name: z.string().trim().min(1, { message: 'Enter a name for the key' }).max(100, { message: 'Use 100 characters or fewer' }),
+    /** Scope by role: the key holds that role's permissions. */
+    role: roleSchema.optional(),
+    /** Or scope by a chosen subset of the creator's permissions. */
+    permissions: z.array(permissionSchema).min(1, { message: 'Choose at least one permission' }).max(500).optional(),
+    expiresAt: timestamp,
+  })
+  .refine((input) => (input.role === undefined) !== (input.permissions === undefined), {
+    message: 'Choose either a role or a list of permissions for the key',
+    path: ['role'],
+  });
+export type CreateApiKeyInput = z.infer<typeof createApiKeyInput>;
+export const revokeApiKeyInput = z.object({ apiKeyId: z.uuid() });
+
+export const apiKeyStatusSchema = z.enum(['active', 'expired', 'revoked']);
+export const apiKeyDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  /** The secret's first characters (`ubos_abcd…`): enough to tell keys apart, useless to call with. */
+  prefix: z.string(),
+  role: roleSchema,
+  /** null: every permission of the role. */
+  permissions: z.array(permissionSchema).nullable(),
+  status: apiKeyStatusSchema,
+  createdBy: z.uuid().nullable(),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  lastUsedAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+export type ApiKeyDto = z.infer<typeof apiKeyDto>;
+/** Returned once, at creation: the secret is never stored or shown again. */
+export const createdApiKeyDto = z.object({ apiKey: apiKeyDto, secret: z.string().regex(apiKeySecretPattern) });
+export type CreatedApiKeyDto = z.infer<typeof createdApiKeyDto>;
+
+// ---------------------------------------------------------------------------------------------
 // Events (the envelope carries the organization concerned as tenant_id)
 // ---------------------------------------------------------------------------------------------
 
@@ -300,6 +347,28 @@ export const passwordReset = defineEvent({
   version: 1,
   aggregateType: 'identity.user',
   payload: z.object({ user_id: z.uuid(), sessions_ended: z.number().int().min(0) }),
+});
+
+/** An API key was created (never the secret). The timeline names the key's actions after `name`. */
+export const apiKeyCreated = defineEvent({
+  type: 'identity.api_key.created',
+  version: 1,
+  aggregateType: 'identity.api_key',
+  payload: z.object({
+    api_key_id: z.uuid(),
+    name: z.string(),
+    role: roleSchema,
+    permissions: z.array(z.string()).nullable(),
+    expires_at: z.string(),
+    created_by: z.uuid(),
+  }),
+});
+
+export const apiKeyRevoked = defineEvent({
+  type: 'identity.api_key.revoked',
+  version: 1,
+  aggregateType: 'identity.api_key',
+  payload: z.object({ api_key_id: z.uuid(), name: z.string(), revoked_by: z.uuid() }),
 });
 
 // Version 1 (camelCase payloads): still readable from outboxes, upcast to version 2 on read.
@@ -443,6 +512,8 @@ export const identityEventContracts: readonly EventContract[] = [
   passwordChanged,
   passwordResetRequested,
   passwordReset,
+  apiKeyCreated,
+  apiKeyRevoked,
   userCreatedV1,
   organizationCreatedV1,
   memberInvitedV1,

@@ -79,6 +79,24 @@ export interface PasswordResetsTable {
   requested_ip: string | null;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** SHA-256 hex of the whole secret (`ubos_…`). */
+  secret_hash: string;
+  secret_prefix: string;
+  role: Role;
+  /** null: every permission of the role; else only these. */
+  permissions: string[] | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  revoked_by: string | null;
+}
+
 /** Only the identity schema: a query into another domain's tables does not type-check. */
 export interface IdentityDB {
   'identity.tenants': TenantsTable;
@@ -88,4 +106,5 @@ export interface IdentityDB {
   'identity.invitations': InvitationsTable;
   'identity.role_permissions': RolePermissionsTable;
   'identity.password_resets': PasswordResetsTable;
+  'identity.api_keys': ApiKeysTable;
 }

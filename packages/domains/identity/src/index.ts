@@ -10,3 +10,4 @@ export {
   clearSessionCookie,
 } from './sessions.ts';
 export { disableUser } from './service.ts';
+export { resolveApiKey, isWellFormedApiKey } from './service-api-keys.ts';

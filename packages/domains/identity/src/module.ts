@@ -15,6 +15,7 @@ export const identityModule = defineDomain({
     'identity.member.invite': grants.managers,
     'identity.member.manage': grants.managers,
     'identity.role.manage': grants.owners,
+    'identity.api_key.manage': grants.managers,
   },
   events: identityEventContracts,
   upcasters: identityUpcasters,

@@ -2,7 +2,10 @@ import { authedProcedure, publicProcedure, router, tenantProcedure } from '@ubos
 import { z } from 'zod';
 import {
   acceptWithSignUpInput,
+  apiKeyDto,
   authResultDto,
+  createApiKeyInput,
+  createdApiKeyDto,
   changePasswordInput,
   changeRoleInput,
   createdInvitationDto,
@@ -22,12 +25,14 @@ import {
   removeMemberInput,
   requestPasswordResetInput,
   resetPasswordInput,
+  revokeApiKeyInput,
   revokeInvitationInput,
   roleMatrixDto,
   setOverrideInput,
   signUpInput,
   switchOrganizationInput,
 } from './contracts.ts';
+import * as apiKeys from './service-api-keys.ts';
 import * as invitations from './service-invitations.ts';
 import * as passwordResets from './service-password-reset.ts';
 import * as service from './service.ts';
@@ -118,6 +123,23 @@ export const identityRouter = router({
       .input(acceptWithSignUpInput)
       .output(authResultDto)
       .mutation(({ ctx, input }) => invitations.acceptWithSignUp(ctx, input)),
+  }),
+  // API keys (§7): a tenant's service principals, for the typed client and HTTP callers.
+  apiKeys: router({
+    create: tenantProcedure
+      .meta({ permission: 'identity.api_key.manage' })
+      .input(createApiKeyInput)
+      .output(createdApiKeyDto)
+      .mutation(({ ctx, input }) => apiKeys.createApiKey(ctx, input)),
+    list: tenantProcedure
+      .meta({ permission: 'identity.api_key.manage' })
+      .output(z.array(apiKeyDto))
+      .query(({ ctx }) => apiKeys.listApiKeys(ctx)),
+    revoke: tenantProcedure
+      .meta({ permission: 'identity.api_key.manage' })
+      .input(revokeApiKeyInput)
+      .output(apiKeyDto)
+      .mutation(({ ctx, input }) => apiKeys.revokeApiKey(ctx, input.apiKeyId)),
   }),
   roles: router({
     matrix: tenantProcedure

@@ -22,6 +22,7 @@ async function fixture(name: string): Promise<Fixture> {
   const { caller } = await callerFor({ db }, owner.token);
   const invited = await caller.invitations.create({ email: `invitee@${name.toLowerCase()}.test`, role: 'member' });
   await caller.roles.setOverride({ role: 'viewer', permission: 'crm.client.write', granted: true });
+  await caller.apiKeys.create({ name: `${name} key`, role: 'viewer', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
   return { tenantId: owner.tenantId, userId: owner.userId, token: owner.token, invitationToken: invited.token };
 }
 
@@ -50,7 +51,7 @@ afterAll(async () => {
 
 describe('identity row-level security', () => {
   it('covers exactly the known tenant tables (a new one must be added to these tests)', async () => {
-    expect(await tenantTables()).toEqual(['identity.invitations', 'identity.memberships', 'identity.role_permissions']);
+    expect(await tenantTables()).toEqual(['identity.api_keys', 'identity.invitations', 'identity.memberships', 'identity.role_permissions']);
   });
 
   it("with tenant A set, no tenant table shows a row of tenant B (and A's rows are visible)", async () => {
@@ -97,6 +98,9 @@ describe('identity row-level security', () => {
         sql`insert into identity.role_permissions (tenant_id, role, permission, granted) values (${b.tenantId}, 'viewer', 'identity.role.manage', true)`.execute(
           trx,
         ),
+      'identity.api_keys': (trx) =>
+        sql`insert into identity.api_keys (id, tenant_id, name, secret_hash, secret_prefix, role, expires_at)
+            values (${uuidv7()}, ${b.tenantId}, 'Sneaky', ${hashToken('sneaky')}, 'ubos_sneaky', 'owner', now() + interval '1 day')`.execute(trx),
       'identity.tenants': (trx) => sql`insert into identity.tenants (id, name) values (${uuidv7()}, 'Sneaky')`.execute(trx),
     };
     expect(

@@ -10,6 +10,8 @@ export const activityDto = z.object({
   type: z.string(),
   eventVersion: z.number().int(),
   actorId: z.uuid().nullable(),
+  /** The actor's name when it is no member: an API key's (the timeline's copy of identity.api_key.created). */
+  actorName: z.string().nullable(),
   entityType: z.string().nullable(),
   entityId: z.string().nullable(),
   clientId: z.uuid().nullable(),

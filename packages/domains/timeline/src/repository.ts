@@ -99,3 +99,19 @@ export async function listActivity(trx: Transaction<TimelineDB>, query: Activity
   }
   return builder.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
 }
+
+/**
+ * API keys' names by id (their actor ids), from the timeline's own copy of identity.api_key.created:
+ * a key's actions are named after it without asking identity (one index range per key).
+ */
+export async function apiKeyNames(trx: Transaction<TimelineDB>, actorIds: readonly string[]): Promise<Map<string, string>> {
+  if (actorIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom('timeline.activity_events')
+    .select(['entity_id', sql<string>`payload->>'name'`.as('name')])
+    .where('entity_type', '=', 'identity.api_key')
+    .where('entity_id', 'in', [...actorIds])
+    .where('type', '=', 'identity.api_key.created')
+    .execute();
+  return new Map(rows.flatMap((row) => (row.entity_id && row.name ? [[row.entity_id, row.name] as const] : [])));
+}

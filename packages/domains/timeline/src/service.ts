@@ -2,7 +2,7 @@ import { DomainError, type DomainContext, type Transaction } from '@ubos/platfor
 import { z } from 'zod';
 import type { ActivityPageDto, ChainReportDto, TimelineListInput } from './contracts.ts';
 import type { TimelineDB } from './db.ts';
-import { listActivity, verifyChain as verifyChainRows, type ActivityRow } from './repository.ts';
+import { apiKeyNames, listActivity, verifyChain as verifyChainRows, type ActivityRow } from './repository.ts';
 
 const cursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -33,6 +33,8 @@ export async function list(ctx: DomainContext, input: TimelineListInput): Promis
   });
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
+  const actorIds = [...new Set(page.flatMap((row) => (row.actor_id ? [row.actor_id] : [])))];
+  const keyNames = await apiKeyNames(ctx.db<TimelineDB>(), actorIds);
   return {
     items: page.map((row) => ({
       id: row.id,
@@ -40,6 +42,7 @@ export async function list(ctx: DomainContext, input: TimelineListInput): Promis
       type: row.type,
       eventVersion: row.event_version,
       actorId: row.actor_id,
+      actorName: row.actor_id && keyNames.has(row.actor_id) ? `${keyNames.get(row.actor_id)} (API key)` : null,
       entityType: row.entity_type,
       entityId: row.entity_id,
       clientId: row.client_id,

@@ -151,6 +151,8 @@ const templates: readonly Template[] = [
   template(identity.memberRemoved, () => 'A member was removed'),
   template(identity.invitationRevoked, (p) => (text(p.email) ? `Invitation for ${text(p.email)} revoked` : null)),
   template(identity.passwordResetRequested, () => 'A password reset link was emailed'),
+  template(identity.apiKeyCreated, (p) => (text(p.name) ? `API key ${text(p.name)} created` : null)),
+  template(identity.apiKeyRevoked, (p) => (text(p.name) ? `API key ${text(p.name)} revoked` : null)),
   template(identity.passwordReset, (p) => `A password was reset with an emailed link; ${count(p.sessions_ended, 'session')} ended`),
   // The kernel's event administration (§5): every redrive and replay is on the record.
   template(deadLettersRedriven, (p) =>

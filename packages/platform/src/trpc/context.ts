@@ -18,6 +18,13 @@ export interface SessionInfo {
   role: Role | null;
   permissions: ReadonlySet<Permission>;
   expiresAt: Date;
+  /**
+   * Set when the principal is an API key (§7, a service principal of `tenantId`) rather than a
+   * person: then `userId` is the key's id (the actor of everything it does), `name` the key's
+   * name, `email` empty, and `permissions` the key's scope. Session-scoped procedures (those of a
+   * person: me, password, organizations) refuse it.
+   */
+  apiKey?: { id: string; name: string } | null;
 }
 
 /**

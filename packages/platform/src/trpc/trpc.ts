@@ -186,6 +186,12 @@ export const publicProcedure = observed.meta({ permission: 'public' }).use(async
 
 export const authedProcedure = observed.meta({ permission: 'authenticated' }).use(async ({ ctx, next, getRawInput }) => {
   if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue' });
+  if (ctx.session.apiKey) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'An API key cannot call this: it acts for a signed-in person (their session, password or organizations)',
+    });
+  }
   await refuseNulCharacters(getRawInput);
   return next({ ctx: { ...ctx, session: ctx.session } });
 });

@@ -15,6 +15,7 @@ import { NotificationPreferencesTab } from '../communications/NotificationPrefer
 import { PortalSettingsTab } from '../portal/PortalSettings.tsx';
 import { CalendarsSettings } from '../scheduling/CalendarsSettings.tsx';
 import { FilesSettingsTab } from '../files/FilesSettings.tsx';
+import { ApiKeysTab } from './ApiKeys.tsx';
 
 type TabId =
   | 'members'
@@ -29,7 +30,8 @@ type TabId =
   | 'email'
   | 'portal'
   | 'calendars'
-  | 'files';
+  | 'files'
+  | 'apiKeys';
 
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
@@ -45,6 +47,7 @@ export default function SettingsPage() {
   const canPortal = useCan('portal.settings.read');
   const canCalendars = useCan('scheduling.write');
   const canFiles = useCan('files.settings.read');
+  const canApiKeys = useCan('identity.api_key.manage');
   const tabs: { id: TabId; label: string }[] = [
     { id: 'members', label: 'Members' },
     ...(canInvite ? [{ id: 'invitations' as const, label: 'Invitations' }] : []),
@@ -60,6 +63,7 @@ export default function SettingsPage() {
     ...(canPortal ? [{ id: 'portal' as const, label: 'Portal' }] : []),
     ...(canCalendars ? [{ id: 'calendars' as const, label: 'Calendars' }] : []),
     ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
+    ...(canApiKeys ? [{ id: 'apiKeys' as const, label: 'API keys' }] : []),
   ];
   const requested = params.get('tab') as TabId | null;
   const [fallback] = useState<TabId>('members');
@@ -82,6 +86,7 @@ export default function SettingsPage() {
         {tab === 'portal' ? <PortalSettingsTab /> : null}
         {tab === 'calendars' ? <CalendarsSettings /> : null}
         {tab === 'files' ? <FilesSettingsTab /> : null}
+        {tab === 'apiKeys' ? <ApiKeysTab /> : null}
       </div>
     </>
   );

@@ -22,6 +22,7 @@ function actorLabel(entry: TimelineEntry, names: Map<string, string>): string {
   if (!entry.actorId) return 'System';
   const member = names.get(entry.actorId);
   if (member) return member;
+  if (entry.actorName) return entry.actorName; // an API key, by its name
   if (entry.type.startsWith('portal.')) {
     const named = entry.payload.portal_user_name ?? (entry.payload.portal_user_id === entry.actorId ? entry.payload.name : undefined);
     if (typeof named === 'string' && named) return `${named} (client portal)`;
