@@ -313,7 +313,9 @@ export function computeInvoice(input: ComputeInvoiceInput): ComputedInvoice {
       });
       for (const group of groups.values()) {
         const parts = allocate(group.sum, inclusiveRatios(group.taxes));
-        group.taxes.forEach((tax, position) => addTax(tax.id, parts[position + 1] ?? 0n));
+        group.taxes.forEach((tax, position) => {
+          addTax(tax.id, parts[position + 1] ?? 0n);
+        });
       }
     }
   }

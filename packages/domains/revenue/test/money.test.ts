@@ -102,7 +102,9 @@ function reference(input: ComputeInvoiceInput) {
     lines.forEach((line, index) => {
       const taxable = taxables[index] ?? zero;
       const amounts = input.taxMode === 'exclusive' ? precise(taxable, line.taxes).map(toMinor) : splitInclusive(taxable, line.taxes);
-      line.taxes.forEach((tax, position) => addTax(tax.id, amounts[position] ?? zero));
+      line.taxes.forEach((tax, position) => {
+        addTax(tax.id, amounts[position] ?? zero);
+      });
     });
   } else if (input.taxMode === 'exclusive') {
     const preciseTotals = new Map<string, D>();
@@ -123,7 +125,9 @@ function reference(input: ComputeInvoiceInput) {
     });
     for (const group of groups.values()) {
       const parts = splitInclusive(group.sum, group.taxes);
-      group.taxes.forEach((tax, position) => addTax(tax.id, parts[position] ?? zero));
+      group.taxes.forEach((tax, position) => {
+        addTax(tax.id, parts[position] ?? zero);
+      });
     }
   }
   const taxTotal = sum([...totals.values()]);
