@@ -62,3 +62,6 @@ export const settingsDto = z.object({
   updatedBy: z.uuid().nullable(),
 });
 export type SettingsDto = z.infer<typeof settingsDto>;
+
+// ---------------------------------------------------------------- money in (invoices, credit notes, payments, plans)
+export * from './contracts-invoices.ts';

@@ -2,6 +2,8 @@ import { defineDomain, grants } from '@ubos/platform';
 import { revenueMigrations } from '../migrations/index.ts';
 import { revenueActions } from './actions.ts';
 import { settingsUpdated } from './contracts.ts';
+import { invoicingEvents } from './contracts-invoices.ts';
+import { invoicingPermissions } from './router-invoices.ts';
 import { revenueSubscriptions } from './handlers.ts';
 import { revenueRouter } from './router.ts';
 
@@ -13,8 +15,9 @@ export const revenueModule = defineDomain({
   permissions: {
     'revenue.settings.read': grants.everyone,
     'revenue.settings.manage': grants.managers,
+    ...invoicingPermissions,
   },
-  events: [settingsUpdated],
+  events: [settingsUpdated, ...invoicingEvents],
   subscriptions: revenueSubscriptions,
   actions: revenueActions,
 });

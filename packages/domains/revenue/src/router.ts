@@ -1,6 +1,7 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { settingsDto, updateSettingsInput } from './contracts.ts';
 import * as service from './service.ts';
+import { accountsRouter, creditNotesRouter, invoiceSettingsRouter, invoicesRouter, paymentsRouter, reportsRouter } from './router-invoices.ts';
 
 /** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
 
@@ -16,5 +17,14 @@ const settings = router({
     .mutation(({ ctx, input }) => service.updateSettings(ctx.domain, input)),
 });
 
-export const revenueRouter = router({ settings });
+export const revenueRouter = router({
+  settings,
+  // money in (router-invoices.ts)
+  invoiceSettings: invoiceSettingsRouter,
+  accounts: accountsRouter,
+  invoices: invoicesRouter,
+  creditNotes: creditNotesRouter,
+  payments: paymentsRouter,
+  reports: reportsRouter,
+});
 export type RevenueRouter = typeof revenueRouter;

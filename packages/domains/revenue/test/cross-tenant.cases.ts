@@ -11,13 +11,50 @@ const createCaller = createCallerFactory(revenueRouter);
  */
 export const crossTenantCases = defineCrossTenantCases({
   createCaller: (ctx) => createCaller(ctx),
-  setup: async (a) => {
+  setup: async (a, seed) => {
     await a.settings.update({ enabled: false, label: 'Tenant A' });
-    return {};
+    // money in: a draft, an issued invoice with a payment and a credit note
+    const [client = '', contact = ''] = await seed([{ kind: 'crm.client' }, { kind: 'crm.contact' }]);
+    await a.accounts.update({ clientId: client, billingEmail: 'ap@a.test', billingContactId: contact });
+    const draft = await a.invoices.create({ clientId: client, lines: [{ description: 'Draft work', quantity: '1', unitPrice: 1000 }] });
+    const issuedDraft = await a.invoices.create({ clientId: client, lines: [{ description: 'Issued work', quantity: '2', unitPrice: 1000 }] });
+    const issued = await a.invoices.issue({ id: issuedDraft.id });
+    const payment = await a.payments.record({ invoiceId: issued.id, amount: 500, method: 'cash' });
+    const creditNote = await a.creditNotes.create({ invoiceId: issued.id, amount: 100, reason: 'Goodwill' });
+    return { client, contact, draft: draft.id, issued: issued.id, payment: payment.id, creditNote: creditNote.id };
   },
-  snapshot: (a) => a.settings.get(),
+  snapshot: async (a, f) => ({
+    settings: await a.settings.get(),
+    invoiceSettings: await a.invoiceSettings.get(),
+    account: await a.accounts.get({ clientId: f.client }),
+    draft: await a.invoices.get({ id: f.draft }),
+    issued: await a.invoices.get({ id: f.issued }),
+    invoices: await a.invoices.list({}),
+    payments: await a.payments.list({}),
+    creditNotes: await a.creditNotes.list({}),
+  }),
   cases: {
     'settings.get': { expect: 'own', call: (b) => b.settings.get() },
     'settings.update': { expect: 'own', call: (b) => b.settings.update({ enabled: true, label: 'Someone else' }) },
+    // money in
+    'invoiceSettings.get': { expect: 'own', call: (b) => b.invoiceSettings.get() },
+    'invoiceSettings.update': { expect: 'own', call: (b) => b.invoiceSettings.update({ needsApproval: true, invoicePrefix: 'B-' }) },
+    'accounts.get': { expect: 'bad_request', call: (b, a) => b.accounts.get({ clientId: a.client }) },
+    'accounts.update': { expect: 'bad_request', call: (b, a) => b.accounts.update({ clientId: a.client, billingEmail: 'thief@b.test' }) },
+    'invoices.create': { expect: 'bad_request', call: (b, a) => b.invoices.create({ clientId: a.client, lines: [] }) },
+    'invoices.update': { expect: 'not_found', call: (b, a) => b.invoices.update({ id: a.draft, notes: 'Hijacked' }) },
+    'invoices.get': { expect: 'not_found', call: (b, a) => b.invoices.get({ id: a.issued }) },
+    'invoices.list': { expect: 'empty', call: (b, a) => b.invoices.list({ clientId: a.client }) },
+    'invoices.submitForApproval': { expect: 'not_found', call: (b, a) => b.invoices.submitForApproval({ id: a.draft }) },
+    'invoices.approve': { expect: 'not_found', call: (b, a) => b.invoices.approve({ id: a.draft }) },
+    'invoices.issue': { expect: 'not_found', call: (b, a) => b.invoices.issue({ id: a.draft }) },
+    'invoices.void': { expect: 'not_found', call: (b, a) => b.invoices.void({ id: a.draft, reason: 'Hijacked' }) },
+    'creditNotes.create': { expect: 'not_found', call: (b, a) => b.creditNotes.create({ invoiceId: a.issued, amount: 1, reason: 'Hijacked' }) },
+    'creditNotes.get': { expect: 'not_found', call: (b, a) => b.creditNotes.get({ id: a.creditNote }) },
+    'creditNotes.list': { expect: 'empty', call: (b, a) => b.creditNotes.list({ invoiceId: a.issued }) },
+    'payments.record': { expect: 'not_found', call: (b, a) => b.payments.record({ invoiceId: a.issued, amount: 1, method: 'cash' }) },
+    'payments.list': { expect: 'empty', call: (b, a) => b.payments.list({ invoiceId: a.issued }) },
+    'payments.refund': { expect: 'not_found', call: (b, a) => b.payments.refund({ paymentId: a.payment, amount: 1 }) },
+    'reports.aging': { expect: 'empty', call: (b, a) => b.reports.aging({ clientId: a.client }).then((report) => [...report.clients, ...report.overall]) },
   },
 });
