@@ -31,6 +31,8 @@ export const storedGeneratedFileDto = z.object({ fileId: z.uuid(), folderId: z.u
 
 export async function storeGeneratedFile(ctx: DomainContext, input: StoreGeneratedFileInput): Promise<z.infer<typeof storedGeneratedFileDto>> {
   const db = ctx.db<FilesDB>();
+  // Checked before anything is written: a caller may go on without storage.
+  const store = blobStore(ctx);
   const bytes = Buffer.from(input.bytesBase64, 'base64');
   if (bytes.length === 0 || bytes.length > MAX_GENERATED_BYTES) throw new DomainError('BAD_REQUEST', 'A generated file is between 1 byte and 10 MB');
   const place = { parentId: null, clientId: input.clientId ?? null, projectId: input.projectId ?? null };
@@ -40,7 +42,6 @@ export async function storeGeneratedFile(ctx: DomainContext, input: StoreGenerat
     (await folders.insertFolder(db, { id: uuidv7(), tenantId: ctx.tenantId, ...place, name: folderName, templateId: null, createdBy: ctx.actorId })) ??
     (await folders.findLiveFolderByName(db, place, folderName));
   if (!folder) throw new DomainError('CONFLICT', 'The folder for generated files could not be made; try again');
-  const store = blobStore(ctx);
   const blobId = uuidv7();
   const key = `${ctx.tenantId}/files/versions/${blobId}`;
   const sha256 = createHash('sha256').update(bytes).digest('hex');

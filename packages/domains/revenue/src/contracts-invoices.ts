@@ -267,6 +267,8 @@ export const invoiceDto = invoiceSummaryDto.extend({
 });
 export type InvoiceDto = z.infer<typeof invoiceDto>;
 
+export const pdfUrlDto = z.object({ url: z.string(), filename: z.string(), expiresAt: z.string().nullable() });
+
 export const invoicePageDto = z.object({ items: z.array(invoiceSummaryDto), nextCursor: z.uuid().nullable() });
 
 // ---------------------------------------------------------------- credit notes and payments

@@ -18,6 +18,7 @@ import {
   listPaymentsInput,
   paymentDto,
   paymentPageDto,
+  pdfUrlDto,
   recordPaymentInput,
   refundPaymentInput,
   updateAccountInput,
@@ -25,6 +26,7 @@ import {
   updateInvoiceSettingsInput,
   voidInvoiceInput,
 } from './contracts-invoices.ts';
+import * as documents from './service-documents.ts';
 import * as invoices from './service-invoices.ts';
 import * as payments from './service-payments.ts';
 
@@ -83,7 +85,20 @@ export const invoicesRouter = router({
   issue: write
     .input(issueInvoiceInput)
     .output(invoiceDto)
-    .mutation(({ ctx, input }) => invoices.issueInvoice(ctx.domain, input.id, input.issueDate)),
+    .mutation(async ({ ctx, input }) => {
+      const issued = await invoices.issueInvoice(ctx.domain, input.id, input.issueDate);
+      // The PDF is stored through files in the same transaction (skipped when the server has no storage).
+      const fileId = await documents.storeInvoicePdf(ctx.domain, ctx.runtime.actions, await invoices.loadInvoice(ctx.domain, issued.id));
+      return { ...issued, pdfFileId: fileId };
+    }),
+  send: write
+    .input(invoiceIdInput)
+    .output(invoiceDto)
+    .mutation(({ ctx, input }) => documents.sendInvoice(ctx.domain, ctx.runtime.actions, input.id)),
+  pdfUrl: read
+    .input(invoiceIdInput)
+    .output(pdfUrlDto)
+    .mutation(({ ctx, input }) => documents.pdfUrl(ctx.domain, ctx.runtime.actions, input.id)),
   void: tenantProcedure
     .meta({ permission: 'revenue.invoice.void' })
     .input(voidInvoiceInput)
@@ -96,7 +111,11 @@ export const creditNotesRouter = router({
     .meta({ permission: 'revenue.credit_note.write' })
     .input(createCreditNoteInput)
     .output(creditNoteDto)
-    .mutation(({ ctx, input }) => payments.createCreditNote(ctx.domain, input)),
+    .mutation(async ({ ctx, input }) => {
+      const note = await payments.createCreditNote(ctx.domain, input);
+      const row = await payments.loadCreditNote(ctx.domain, note.id);
+      return { ...note, pdfFileId: await documents.storeCreditNotePdf(ctx.domain, ctx.runtime.actions, row, note.invoiceNumber) };
+    }),
   get: read
     .input(invoiceIdInput)
     .output(creditNoteDto)

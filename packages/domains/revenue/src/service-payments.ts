@@ -348,6 +348,12 @@ export async function createCreditNote(ctx: DomainContext, input: CreateCreditNo
   return creditNoteDto(row, invoice.number);
 }
 
+export async function loadCreditNote(ctx: DomainContext, id: string): Promise<CreditNoteRow> {
+  const row = await repo.findCreditNote(ctx.db<RevenueDB>(), id);
+  if (!row) throw new NotFoundError('Credit note', id);
+  return row;
+}
+
 export async function getCreditNote(ctx: DomainContext, id: string): Promise<CreditNoteDto> {
   const db = ctx.db<RevenueDB>();
   const row = await repo.findCreditNote(db, id);
