@@ -1,4 +1,4 @@
-import type { Migration } from '@ubos/platform';
+import { APP_ROLE, OWNER_ROLE, type Migration } from '@ubos/platform';
 
 /**
  * Schema `revenue` (ARCHITECTURE.md §4). Forward-only and idempotent: never edit an applied
@@ -255,6 +255,60 @@ export const revenueMigrations: Migration[] = [
       );
       SELECT platform.enable_tenant_rls('revenue.credit_movements');
       CREATE INDEX IF NOT EXISTS credit_movements_client_idx ON revenue.credit_movements (tenant_id, client_id, currency);
+    `,
+  },
+  {
+    id: '0003_invoice_plans',
+    sql: `
+      -- Invoice plans: a template invoice and a schedule (recurring periods, a deposit at the start,
+      -- milestones issued when a project milestone is reached). Each issued period is an invoice with
+      -- (plan_id, plan_period), unique: a period is invoiced once, whoever runs the scheduler how often.
+      CREATE TABLE IF NOT EXISTS revenue.invoice_plans (
+        id uuid PRIMARY KEY,
+        tenant_id uuid NOT NULL,
+        client_id uuid NOT NULL,
+        name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        kind text NOT NULL CHECK (kind IN ('recurring', 'deposit', 'milestones')),
+        status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'completed')),
+        template jsonb NOT NULL CHECK (jsonb_typeof(template) = 'object'),
+        -- recurring: every interval_months months on anchor_day (clamped to the month's last day)
+        interval_months integer CHECK (interval_months IN (1, 3)),
+        anchor_day integer CHECK (anchor_day BETWEEN 1 AND 31),
+        start_date date NOT NULL,
+        end_after integer CHECK (end_after IS NULL OR end_after >= 1),
+        end_date date,
+        -- deposit: percent of the template's total, issued on the start date
+        deposit_percent numeric(7, 4) CHECK (deposit_percent IS NULL OR (deposit_percent > 0 AND deposit_percent <= 100)),
+        -- milestones: [{key, label, percent, projectMilestoneId}]
+        milestones jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(milestones) = 'array'),
+        -- the next recurring period to issue (0-based) and its date
+        next_period integer NOT NULL DEFAULT 0 CHECK (next_period >= 0),
+        next_run_on date,
+        issued_count integer NOT NULL DEFAULT 0 CHECK (issued_count >= 0),
+        skipped_count integer NOT NULL DEFAULT 0 CHECK (skipped_count >= 0),
+        created_by uuid,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CHECK (kind <> 'recurring' OR (interval_months IS NOT NULL AND anchor_day IS NOT NULL)),
+        CHECK (kind <> 'deposit' OR deposit_percent IS NOT NULL)
+      );
+      SELECT platform.enable_tenant_rls('revenue.invoice_plans');
+      CREATE INDEX IF NOT EXISTS invoice_plans_list_idx ON revenue.invoice_plans (tenant_id, id DESC);
+      CREATE INDEX IF NOT EXISTS invoice_plans_due_idx ON revenue.invoice_plans (next_run_on) WHERE status = 'active' AND next_run_on IS NOT NULL;
+
+      -- The scheduler's work list: active plans of any tenant with a period due on p_today.
+      DROP POLICY IF EXISTS invoice_plans_definer_lookup ON revenue.invoice_plans;
+      CREATE POLICY invoice_plans_definer_lookup ON revenue.invoice_plans FOR SELECT TO ${OWNER_ROLE} USING (true);
+      CREATE OR REPLACE FUNCTION revenue.due_plans(p_today date, p_tenant uuid, p_after uuid, p_limit integer)
+        RETURNS TABLE (id uuid, tenant_id uuid)
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $fn$ SELECT p.id, p.tenant_id FROM revenue.invoice_plans p
+                 WHERE p.status = 'active' AND p.next_run_on <= p_today AND (p_after IS NULL OR p.id > p_after)
+                   AND (p_tenant IS NULL OR p.tenant_id = p_tenant)
+                 ORDER BY p.id LIMIT p_limit $fn$;
+      REVOKE EXECUTE ON FUNCTION revenue.due_plans(date, uuid, uuid, integer) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION revenue.due_plans(date, uuid, uuid, integer) TO ${APP_ROLE};
     `,
   },
 ];

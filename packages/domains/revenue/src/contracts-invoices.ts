@@ -367,6 +367,94 @@ export const agingDto = z.object({
 });
 export type AgingDto = z.infer<typeof agingDto>;
 
+// ---------------------------------------------------------------- invoice plans
+
+/** What every invoice of a plan is made from (the create input without the client). */
+export const planTemplateSchema = z
+  .strictObject({
+    currency: currencyCode.optional(),
+    lines: z.array(invoiceLineInput).min(1, 'A plan needs at least one line').max(200),
+    discount: discountSchema.nullable().optional(),
+    taxes: z.array(taxDefinitionSchema).max(10).default([]),
+    documentTaxIds: z.array(z.string()).max(10).default([]),
+    taxMode: taxModeSchema.optional(),
+    notes: z.string().trim().max(5000).nullable().optional(),
+    paymentTermsDays: z.number().int().min(0).max(365).optional(),
+  })
+  .superRefine(checkTaxes);
+export type PlanTemplate = z.infer<typeof planTemplateSchema>;
+
+export const planMilestoneSchema = z.strictObject({
+  key: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'A milestone key is 1-40 lowercase letters, digits, - or _'),
+  label: z.string().trim().min(1).max(200),
+  percent: percentString,
+  /** The project milestone whose `projects.milestone.reached` issues this part. */
+  projectMilestoneId: z.uuid(),
+});
+
+export const createPlanInput = z
+  .strictObject({
+    clientId: z.uuid(),
+    name: z.string().trim().min(1).max(200),
+    kind: z.enum(['recurring', 'deposit', 'milestones']),
+    template: planTemplateSchema,
+    startDate: isoDate,
+    /** recurring */
+    interval: z.enum(['monthly', 'quarterly']).optional(),
+    anchorDay: z.number().int().min(1).max(31).optional(),
+    endAfter: z.number().int().min(1).max(600).optional(),
+    endDate: isoDate.optional(),
+    /** deposit */
+    depositPercent: percentString.optional(),
+    /** milestones */
+    milestones: z.array(planMilestoneSchema).max(20).default([]),
+  })
+  .superRefine((input, context) => {
+    if (input.kind === 'recurring' && !input.interval) context.addIssue({ code: 'custom', path: ['interval'], message: 'Say how often: monthly or quarterly' });
+    if (input.kind === 'deposit' && !input.depositPercent)
+      context.addIssue({ code: 'custom', path: ['depositPercent'], message: 'Give the deposit percentage' });
+    if (input.kind === 'milestones' && input.milestones.length === 0)
+      context.addIssue({ code: 'custom', path: ['milestones'], message: 'Add at least one milestone' });
+    if (input.endDate && input.endDate < input.startDate)
+      context.addIssue({ code: 'custom', path: ['endDate'], message: 'The end date is before the start date' });
+    const keys = input.milestones.map((milestone) => milestone.key);
+    keys.forEach((key, index) => {
+      if (keys.indexOf(key) !== index) context.addIssue({ code: 'custom', path: ['milestones', index, 'key'], message: `Milestone "${key}" is listed twice` });
+    });
+  });
+export type CreatePlanInput = z.infer<typeof createPlanInput>;
+
+export const planDto = z.object({
+  id: z.uuid(),
+  clientId: z.uuid(),
+  name: z.string(),
+  kind: z.enum(['recurring', 'deposit', 'milestones']),
+  status: z.enum(['active', 'paused', 'completed']),
+  template: z.record(z.string(), z.unknown()),
+  interval: z.enum(['monthly', 'quarterly']).nullable(),
+  anchorDay: z.number().int().nullable(),
+  startDate: z.string(),
+  endAfter: z.number().int().nullable(),
+  endDate: z.string().nullable(),
+  depositPercent: z.string().nullable(),
+  milestones: z.array(z.object({ key: z.string(), label: z.string(), percent: z.string(), projectMilestoneId: z.string() })),
+  nextRunOn: z.string().nullable(),
+  issuedCount: z.number().int(),
+  skippedCount: z.number().int(),
+  /** Invoices the plan made, newest first (at most 50). */
+  invoices: z.array(z.object({ id: z.uuid(), number: z.string().nullable(), period: z.string(), status: invoiceStatusSchema, total: minorString })),
+  createdAt: z.date(),
+});
+export type PlanDto = z.infer<typeof planDto>;
+export const planIdInput = z.strictObject({ id: z.uuid() });
+export const listPlansInput = z.strictObject({
+  clientId: z.uuid().optional(),
+  status: z.enum(['active', 'paused', 'completed']).optional(),
+  limit: z.number().int().min(1).max(100).default(50),
+  cursor: z.uuid().optional(),
+});
+export const planPageDto = z.object({ items: z.array(planDto.omit({ invoices: true })), nextCursor: z.uuid().nullable() });
+
 // ---------------------------------------------------------------- events (payloads snake_case, money as digit strings)
 
 const invoiceRef = { invoice_id: z.uuid(), client_id: z.uuid(), currency: z.string(), total_minor: minorString };
@@ -490,7 +578,22 @@ export const invoiceSettingsUpdated = defineEvent({
   payload: z.object({ changed_keys: z.array(z.string()).min(1), updated_by: z.uuid().nullable() }),
 });
 
+export const planCreated = defineEvent({
+  type: 'revenue.plan.created',
+  version: 1,
+  aggregateType: 'revenue.plan',
+  payload: z.object({ plan_id: z.uuid(), client_id: z.uuid(), name: z.string(), kind: z.string(), created_by: z.uuid().nullable() }),
+});
+export const planStatusChanged = defineEvent({
+  type: 'revenue.plan.status_changed',
+  version: 1,
+  aggregateType: 'revenue.plan',
+  payload: z.object({ plan_id: z.uuid(), client_id: z.uuid(), name: z.string(), status: z.string(), changed_by: z.uuid().nullable() }),
+});
+
 export const invoicingEvents = [
+  planCreated,
+  planStatusChanged,
   invoiceDrafted,
   invoiceUpdated,
   invoiceSubmitted,

@@ -166,6 +166,31 @@ export interface CreditMovementsTable {
   created_at: Timestamp;
 }
 
+export interface InvoicePlansTable {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  name: string;
+  kind: string;
+  status: Generated<string>;
+  template: Json<Record<string, unknown>>;
+  interval_months: number | null;
+  anchor_day: number | null;
+  start_date: DateColumn;
+  end_after: number | null;
+  end_date: NullableDate;
+  deposit_percent: ColumnType<string | null, string | null, string | null>;
+  milestones: ColumnType<{ key: string; label: string; percent: string; projectMilestoneId: string }[], string | undefined, string>;
+  next_period: Generated<number>;
+  next_run_on: NullableDate;
+  issued_count: Generated<number>;
+  skipped_count: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export type InvoicePlanRow = Selectable<InvoicePlansTable>;
 export type InvoiceSettingsRow = Selectable<InvoiceSettingsTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -183,6 +208,7 @@ export interface InvoicingDB {
   'revenue.credit_notes': CreditNotesTable;
   'revenue.payments': PaymentsTable;
   'revenue.credit_movements': CreditMovementsTable;
+  'revenue.invoice_plans': InvoicePlansTable;
 }
 
 export interface RevenueDB extends InvoicingDB {

@@ -5,6 +5,7 @@ import { settingsUpdated } from './contracts.ts';
 import { invoicingEvents } from './contracts-invoices.ts';
 import { invoicingPermissions } from './router-invoices.ts';
 import { revenueSubscriptions } from './handlers.ts';
+import { revenueJobs } from './jobs.ts';
 import { revenueRouter } from './router.ts';
 
 /** What the host registers (ARCHITECTURE.md §3): apps/api/src/modules.ts lists it. */
@@ -20,4 +21,5 @@ export const revenueModule = defineDomain({
   events: [settingsUpdated, ...invoicingEvents],
   subscriptions: revenueSubscriptions,
   actions: revenueActions,
+  jobs: revenueJobs,
 });

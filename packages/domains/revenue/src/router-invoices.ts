@@ -1,6 +1,11 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import {
   accountDto,
+  createPlanInput,
+  listPlansInput,
+  planDto,
+  planIdInput,
+  planPageDto,
   agingDto,
   agingInput,
   createCreditNoteInput,
@@ -29,6 +34,7 @@ import {
 import * as documents from './service-documents.ts';
 import * as invoices from './service-invoices.ts';
 import * as payments from './service-payments.ts';
+import * as plans from './service-plans.ts';
 
 /** Money in (ARCHITECTURE.md §10): thin procedures over service-invoices.ts and service-payments.ts. */
 
@@ -151,6 +157,32 @@ export const reportsRouter = router({
     .query(({ ctx, input }) => payments.aging(ctx.domain, input)),
 });
 
+export const plansRouter = router({
+  create: tenantProcedure
+    .meta({ permission: 'revenue.plan.write' })
+    .input(createPlanInput)
+    .output(planDto)
+    .mutation(({ ctx, input }) => plans.createPlan(ctx.domain, input)),
+  get: read
+    .input(planIdInput)
+    .output(planDto)
+    .query(({ ctx, input }) => plans.getPlan(ctx.domain, input.id)),
+  list: read
+    .input(listPlansInput)
+    .output(planPageDto)
+    .query(({ ctx, input }) => plans.listPlans(ctx.domain, input)),
+  pause: tenantProcedure
+    .meta({ permission: 'revenue.plan.write' })
+    .input(planIdInput)
+    .output(planDto)
+    .mutation(({ ctx, input }) => plans.pausePlan(ctx.domain, input.id)),
+  resume: tenantProcedure
+    .meta({ permission: 'revenue.plan.write' })
+    .input(planIdInput)
+    .output(planDto)
+    .mutation(({ ctx, input }) => plans.resumePlan(ctx.domain, input.id)),
+});
+
 /** Permissions of money in, merged into the module's. */
 export const invoicingPermissions = {
   'revenue.invoice.read': ['owner', 'admin', 'member', 'viewer'],
@@ -163,4 +195,5 @@ export const invoicingPermissions = {
   'revenue.account.write': ['owner', 'admin', 'member'],
   'revenue.billing.manage': ['owner', 'admin'],
   'revenue.report.read': ['owner', 'admin', 'member'],
+  'revenue.plan.write': ['owner', 'admin'],
 } as const;

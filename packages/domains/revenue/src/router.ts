@@ -1,7 +1,7 @@
 import { router, tenantProcedure } from '@ubos/platform';
 import { settingsDto, updateSettingsInput } from './contracts.ts';
 import * as service from './service.ts';
-import { accountsRouter, creditNotesRouter, invoiceSettingsRouter, invoicesRouter, paymentsRouter, reportsRouter } from './router-invoices.ts';
+import { accountsRouter, creditNotesRouter, invoiceSettingsRouter, invoicesRouter, paymentsRouter, plansRouter, reportsRouter } from './router-invoices.ts';
 
 /** Thin procedures (ARCHITECTURE.md §10): parse, authorize through the meta permission, call the service. */
 
@@ -26,5 +26,6 @@ export const revenueRouter = router({
   creditNotes: creditNotesRouter,
   payments: paymentsRouter,
   reports: reportsRouter,
+  plans: plansRouter,
 });
 export type RevenueRouter = typeof revenueRouter;

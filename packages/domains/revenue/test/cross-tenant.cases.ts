@@ -21,7 +21,15 @@ export const crossTenantCases = defineCrossTenantCases({
     const issued = await a.invoices.issue({ id: issuedDraft.id });
     const payment = await a.payments.record({ invoiceId: issued.id, amount: 500, method: 'cash' });
     const creditNote = await a.creditNotes.create({ invoiceId: issued.id, amount: 100, reason: 'Goodwill' });
-    return { client, contact, draft: draft.id, issued: issued.id, payment: payment.id, creditNote: creditNote.id };
+    const plan = await a.plans.create({
+      clientId: client,
+      name: 'Retainer',
+      kind: 'recurring',
+      interval: 'monthly',
+      startDate: '2030-01-01',
+      template: { lines: [{ description: 'Retainer', quantity: '1', unitPrice: 1000 }] },
+    });
+    return { client, contact, draft: draft.id, issued: issued.id, payment: payment.id, creditNote: creditNote.id, plan: plan.id };
   },
   snapshot: async (a, f) => ({
     settings: await a.settings.get(),
@@ -32,6 +40,7 @@ export const crossTenantCases = defineCrossTenantCases({
     invoices: await a.invoices.list({}),
     payments: await a.payments.list({}),
     creditNotes: await a.creditNotes.list({}),
+    plan: await a.plans.get({ id: f.plan }),
   }),
   cases: {
     'settings.get': { expect: 'own', call: (b) => b.settings.get() },
@@ -57,6 +66,22 @@ export const crossTenantCases = defineCrossTenantCases({
     'payments.record': { expect: 'not_found', call: (b, a) => b.payments.record({ invoiceId: a.issued, amount: 1, method: 'cash' }) },
     'payments.list': { expect: 'empty', call: (b, a) => b.payments.list({ invoiceId: a.issued }) },
     'payments.refund': { expect: 'not_found', call: (b, a) => b.payments.refund({ paymentId: a.payment, amount: 1 }) },
+    'plans.create': {
+      expect: 'bad_request',
+      call: (b, a) =>
+        b.plans.create({
+          clientId: a.client,
+          name: 'x',
+          kind: 'deposit',
+          depositPercent: '10',
+          startDate: '2030-01-01',
+          template: { lines: [{ description: 'x', quantity: '1', unitPrice: 1 }] },
+        }),
+    },
+    'plans.get': { expect: 'not_found', call: (b, a) => b.plans.get({ id: a.plan }) },
+    'plans.list': { expect: 'empty', call: (b, a) => b.plans.list({ clientId: a.client }) },
+    'plans.pause': { expect: 'not_found', call: (b, a) => b.plans.pause({ id: a.plan }) },
+    'plans.resume': { expect: 'not_found', call: (b, a) => b.plans.resume({ id: a.plan }) },
     'reports.aging': { expect: 'empty', call: (b, a) => b.reports.aging({ clientId: a.client }).then((report) => [...report.clients, ...report.overall]) },
   },
 });
