@@ -311,4 +311,12 @@ export const revenueMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION revenue.due_plans(date, uuid, uuid, integer) TO ${APP_ROLE};
     `,
   },
+  {
+    id: '0004_invoice_engagement',
+    sql: `
+      -- The engagement an invoice bills (crm links it on revenue.invoice.drafted).
+      ALTER TABLE revenue.invoices ADD COLUMN IF NOT EXISTS engagement_id uuid;
+      CREATE INDEX IF NOT EXISTS invoices_engagement_idx ON revenue.invoices (tenant_id, engagement_id) WHERE engagement_id IS NOT NULL;
+    `,
+  },
 ];

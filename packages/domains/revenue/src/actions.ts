@@ -2,9 +2,18 @@ import { defineAction, type ActionDefinition } from '@ubos/platform';
 import { z } from 'zod';
 import { settingsSchema, updateSettingsInput } from './contracts.ts';
 import * as service from './service.ts';
-import { createInvoiceInput, createPlanInput, invoiceIdInput } from './contracts-invoices.ts';
+import {
+  createInvoiceInput,
+  createPlanInput,
+  invoiceIdInput,
+  portalInvoiceDetail,
+  portalInvoiceInput,
+  portalInvoicesInput,
+  portalInvoicesOutput,
+} from './contracts-invoices.ts';
 import { createInvoice, submitForApproval } from './service-invoices.ts';
 import { createPlan } from './service-plans.ts';
+import { portalInvoice, portalInvoices } from './service-portal.ts';
 import { invoiceNeedsApproval } from './approval.ts';
 import { loadInvoice } from './service-invoices.ts';
 
@@ -68,4 +77,31 @@ export const requestApprovalAction = defineAction({
   },
 });
 
-export const revenueActions: readonly ActionDefinition[] = [updateSettingsAction, draftInvoiceAction, createInvoicePlanAction, requestApprovalAction];
+/** A client's issued invoices, for the client portal (which decided the client: its session's). Read-only. */
+export const portalInvoicesAction = defineAction({
+  name: 'revenue.portalInvoices',
+  description: "A client's issued invoices (newest first), for the client portal; read-only",
+  input: portalInvoicesInput,
+  output: portalInvoicesOutput,
+  idempotent: false,
+  run: (input, ctx) => portalInvoices(ctx, input),
+});
+
+/** One issued invoice of a client, for the client portal; not found for a draft, a void one or another client's. */
+export const portalInvoiceAction = defineAction({
+  name: 'revenue.portalInvoice',
+  description: 'One issued invoice of a client with its lines, taxes and stored PDF file, for the client portal; read-only',
+  input: portalInvoiceInput,
+  output: portalInvoiceDetail,
+  idempotent: false,
+  run: (input, ctx) => portalInvoice(ctx, input),
+});
+
+export const revenueActions: readonly ActionDefinition[] = [
+  updateSettingsAction,
+  draftInvoiceAction,
+  createInvoicePlanAction,
+  requestApprovalAction,
+  portalInvoicesAction,
+  portalInvoiceAction,
+];

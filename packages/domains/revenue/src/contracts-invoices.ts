@@ -172,7 +172,9 @@ export function checkTaxes(input: { taxes?: { id: string }[]; documentTaxIds?: s
   });
 }
 
-export const createInvoiceInput = z.strictObject({ clientId: z.uuid(), ...invoiceContent }).superRefine(checkTaxes);
+export const createInvoiceInput = z
+  .strictObject({ clientId: z.uuid(), /** The engagement (crm) it bills, if any. */ engagementId: z.uuid().nullable().optional(), ...invoiceContent })
+  .superRefine(checkTaxes);
 export type CreateInvoiceInput = z.infer<typeof createInvoiceInput>;
 
 /** A draft's content to replace (lines, taxes and discount are replaced whole when given). */
@@ -227,6 +229,7 @@ export const invoiceSummaryDto = z.object({
   overdue: z.boolean(),
   totals: invoiceTotalsDto,
   planId: z.uuid().nullable(),
+  engagementId: z.uuid().nullable(),
   createdAt: z.date(),
 });
 export type InvoiceSummaryDto = z.infer<typeof invoiceSummaryDto>;
@@ -455,6 +458,30 @@ export const listPlansInput = z.strictObject({
 });
 export const planPageDto = z.object({ items: z.array(planDto.omit({ invoices: true })), nextCursor: z.uuid().nullable() });
 
+// ---------------------------------------------------------------- the client portal's view (revenue.portalInvoices / revenue.portalInvoice outputs)
+
+export const portalInvoiceSummary = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  status: invoiceStatusSchema,
+  currency: z.string(),
+  issueDate: z.string(),
+  dueDate: z.string(),
+  overdue: z.boolean(),
+  totals: invoiceTotalsDto,
+  hasPdf: z.boolean(),
+});
+export const portalInvoiceDetail = portalInvoiceSummary.extend({
+  lines: z.array(z.object({ description: z.string(), quantity: z.string(), unitPrice: minorString, net: minorString })),
+  taxes: z.array(z.object({ name: z.string(), rate: z.string(), amount: minorString })),
+  notes: z.string().nullable(),
+  /** The stored PDF (files), for the portal to sign a download; null while none is stored. */
+  pdfFileId: z.uuid().nullable(),
+});
+export const portalInvoicesInput = z.object({ clientId: z.uuid(), limit: z.number().int().min(1).max(100).default(50), cursor: z.uuid().optional() });
+export const portalInvoicesOutput = z.object({ items: z.array(portalInvoiceSummary), nextCursor: z.uuid().nullable() });
+export const portalInvoiceInput = z.object({ clientId: z.uuid(), id: z.uuid() });
+
 // ---------------------------------------------------------------- events (payloads snake_case, money as digit strings)
 
 const invoiceRef = { invoice_id: z.uuid(), client_id: z.uuid(), currency: z.string(), total_minor: minorString };
@@ -463,7 +490,7 @@ export const invoiceDrafted = defineEvent({
   type: 'revenue.invoice.drafted',
   version: 1,
   aggregateType: 'revenue.invoice',
-  payload: z.object({ ...invoiceRef, plan_id: z.uuid().nullable(), created_by: z.uuid().nullable() }),
+  payload: z.object({ ...invoiceRef, plan_id: z.uuid().nullable(), engagement_id: z.uuid().nullable(), created_by: z.uuid().nullable() }),
 });
 export const invoiceUpdated = defineEvent({
   type: 'revenue.invoice.updated',

@@ -92,6 +92,7 @@ export interface InvoicesTable {
   balance_minor: ColumnType<number | string, never, never>;
   plan_id: string | null;
   plan_period: string | null;
+  engagement_id: ColumnType<string | null, string | null | undefined, string | null>;
   pdf_file_id: string | null;
   version: Generated<number>;
   created_by: string | null;

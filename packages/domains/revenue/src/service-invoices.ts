@@ -303,6 +303,7 @@ export function summaryDto(row: InvoiceRow): InvoiceSummaryDto {
       balance: minor(row.balance_minor),
     },
     planId: row.plan_id,
+    engagementId: row.engagement_id,
     createdAt: row.created_at,
   };
 }
@@ -378,7 +379,10 @@ export interface DraftOrigin {
 /** A new draft; `origin` marks an invoice made by a plan for one period (unique per plan and period). */
 export async function createInvoice(ctx: DomainContext, input: CreateInvoiceInput, origin: DraftOrigin | null = null): Promise<InvoiceDto> {
   const db = ctx.db<RevenueDB>();
-  await ctx.requireReferences([{ kind: 'crm.client', id: input.clientId, path: ['clientId'], label: 'client' }]);
+  await ctx.requireReferences([
+    { kind: 'crm.client', id: input.clientId, path: ['clientId'], label: 'client' },
+    { kind: 'crm.engagement', id: input.engagementId, path: ['engagementId'], label: 'engagement' },
+  ]);
   const settings = await getInvoiceSettings(ctx);
   const account = await repo.findAccount(db, input.clientId);
   const content: InvoiceContent = {
@@ -416,10 +420,11 @@ export async function createInvoice(ctx: DomainContext, input: CreateInvoiceInpu
     ...totalsColumns(computed),
     plan_id: origin?.planId ?? null,
     plan_period: origin?.planPeriod ?? null,
+    engagement_id: input.engagementId ?? null,
     created_by: ctx.actorId,
   });
   await repo.replaceLines(db, id, lineRows(ctx, id, content, computed));
-  await ctx.emit(invoiceDrafted, { ...eventRef(row), plan_id: row.plan_id, created_by: ctx.actorId }, { aggregateId: id });
+  await ctx.emit(invoiceDrafted, { ...eventRef(row), plan_id: row.plan_id, engagement_id: row.engagement_id, created_by: ctx.actorId }, { aggregateId: id });
   return invoiceDto(row, await repo.findLines(db, id));
 }
 
