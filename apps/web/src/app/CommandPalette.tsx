@@ -29,6 +29,7 @@ const groupLabels: Record<string, string> = {
   file: 'Files',
   approval: 'Approvals',
   appointment: 'Appointments',
+  invoice: 'Invoices',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -54,6 +55,8 @@ export function hrefFor(hit: Hit): string {
       return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
     case 'appointment':
       return `/scheduling?appointment=${hit.id}`;
+    case 'invoice':
+      return `/revenue/invoices/${hit.id}`;
     default:
       return '/';
   }

@@ -3,6 +3,8 @@ import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
+import * as revenue from '@ubos/revenue/contracts';
+import { formatMoney } from '@ubos/revenue/money';
 import * as scheduling from '@ubos/scheduling/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
@@ -169,6 +171,29 @@ on<
   },
 }));
 on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointment', id: p.appointment_id }));
+
+// revenue: invoices, findable by number once issued (a draft by its amount)
+on([revenue.invoiceDrafted], (p) => ({
+  kind: 'upsert',
+  type: 'invoice',
+  fields: { id: p.invoice_id, title: 'Draft invoice', subtitle: formatMoney(BigInt(p.total_minor), p.currency), clientId: p.client_id },
+}));
+on([revenue.invoiceIssued], (p) => ({
+  kind: 'upsert',
+  type: 'invoice',
+  fields: {
+    id: p.invoice_id,
+    title: text(`Invoice ${p.number}`),
+    subtitle: `${formatMoney(BigInt(p.total_minor), p.currency)}, due ${p.due_date}`,
+    clientId: p.client_id,
+  },
+}));
+on([revenue.invoicePaid], (p) => ({
+  kind: 'upsert',
+  type: 'invoice',
+  fields: { id: p.invoice_id, title: text(`Invoice ${p.number}`), subtitle: `${formatMoney(BigInt(p.total_minor), p.currency)}, paid`, clientId: p.client_id },
+}));
+on([revenue.invoiceVoided], (p) => ({ kind: 'delete', type: 'invoice', id: p.invoice_id }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

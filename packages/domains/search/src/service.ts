@@ -15,6 +15,7 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   email_thread: 'communications.read',
   approval: 'portal.approvals.read',
   appointment: 'scheduling.read',
+  invoice: 'revenue.invoice.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

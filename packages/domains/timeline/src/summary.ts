@@ -16,6 +16,8 @@ import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import * as portal from '@ubos/portal/contracts';
+import * as revenue from '@ubos/revenue/contracts';
+import { formatMoney } from '@ubos/revenue/money';
 import * as scheduling from '@ubos/scheduling/contracts';
 import { z } from 'zod';
 
@@ -250,6 +252,30 @@ const templates: readonly Template[] = [
   template(scheduling.siteUpdated, (p) => `Booking address set to /book/${p.slug}`),
   template(scheduling.calendarConnected, (p) => `Calendar connected: ${p.display_name}`),
   template(scheduling.calendarPrimarySet, (p) => `Primary calendar set to ${p.display_name}`),
+  // revenue: money in (amounts printed by revenue's own formatMoney, the PDF's wording)
+  template(revenue.invoiceDrafted, (p) => `Invoice drafted for ${formatMoney(BigInt(p.total_minor), p.currency)}`),
+  template(revenue.invoiceSubmitted, (p) => `Invoice for ${formatMoney(BigInt(p.total_minor), p.currency)} submitted for approval`),
+  template(revenue.invoiceApproved, (p) => `Invoice for ${formatMoney(BigInt(p.total_minor), p.currency)} approved`),
+  template(revenue.invoiceIssued, (p) => `Invoice ${p.number} issued for ${formatMoney(BigInt(p.total_minor), p.currency)}, due ${p.due_date}`),
+  template(revenue.invoiceSent, (p) => `Invoice ${p.number} emailed to ${p.to}`),
+  template(revenue.invoicePaid, (p) => `Invoice ${p.number} paid in full (${formatMoney(BigInt(p.total_minor), p.currency)})`),
+  template(revenue.invoiceVoided, (p) => `Invoice ${p.number ?? '(draft)'} voided: ${p.reason}`),
+  template(
+    revenue.paymentRecorded,
+    (p) =>
+      `Payment of ${formatMoney(BigInt(p.amount_minor), p.currency)} received${p.invoice_number ? ` for invoice ${p.invoice_number}` : ''}${p.credit_minor !== '0' ? ` (${formatMoney(BigInt(p.credit_minor), p.currency)} kept as credit)` : ''}`,
+  ),
+  template(
+    revenue.paymentRefunded,
+    (p) => `Refund of ${formatMoney(BigInt(p.amount_minor), p.currency)}${p.invoice_number ? ` on invoice ${p.invoice_number}` : ''}`,
+  ),
+  template(
+    revenue.creditNoteIssued,
+    (p) =>
+      `Credit note ${p.number} of ${formatMoney(BigInt(p.amount_minor), p.currency)}${p.invoice_number ? ` on invoice ${p.invoice_number}` : ''}: ${p.reason}`,
+  ),
+  template(revenue.planCreated, (p) => `Invoice plan created: ${p.name}`),
+  template(revenue.planStatusChanged, (p) => `Invoice plan ${p.name} ${p.status === 'active' ? 'resumed' : p.status}`),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 
