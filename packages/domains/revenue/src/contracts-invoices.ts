@@ -5,6 +5,9 @@ import { defineEvent } from '@ubos/platform';
 import { z } from 'zod';
 import { isPercent, isQuantity } from './money.ts';
 
+/** The one printed form of money (PDF, timeline, search, screens). */
+export { currencyExponent, formatMoney } from './money.ts';
+
 // ---------------------------------------------------------------- shared shapes
 
 /** Minor units given as digits or a safe integer; read as a string of digits. */

@@ -4,7 +4,7 @@ import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
 import * as revenue from '@ubos/revenue/contracts';
-import { formatMoney } from '@ubos/revenue/money';
+import { formatMoney } from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';

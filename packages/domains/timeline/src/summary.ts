@@ -17,7 +17,7 @@ import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as revenue from '@ubos/revenue/contracts';
-import { formatMoney } from '@ubos/revenue/money';
+import { formatMoney } from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import { z } from 'zod';
 
