@@ -1,6 +1,6 @@
 import { DomainError, type DomainContext } from '@ubos/platform';
-import type { InvoiceRow, RevenueDB } from './db.ts';
-import * as repo from './repository-invoices.ts';
+import type { InvoiceRow } from './db.ts';
+import { getInvoiceSettings } from './service-invoices.ts';
 
 /**
  * The one seam where invoices meet approvals. Today: a tenant setting ("invoices need approval")
@@ -11,10 +11,12 @@ import * as repo from './repository-invoices.ts';
  */
 
 /** Whether this invoice must be approved before it is issued. */
-export async function invoiceNeedsApproval(ctx: DomainContext, invoice: InvoiceRow): Promise<boolean> {
+/** What the approval rules may look at (amount bands, client). */
+export type ApprovalSubject = Pick<InvoiceRow, 'id' | 'client_id' | 'currency' | 'total_minor'>;
+
+export async function invoiceNeedsApproval(ctx: DomainContext, invoice: ApprovalSubject): Promise<boolean> {
   void invoice;
-  const settings = await repo.findInvoiceSettings(ctx.db<RevenueDB>());
-  return settings?.needs_approval ?? false;
+  return (await getInvoiceSettings(ctx)).needsApproval;
 }
 
 /** Throws unless the acting user may approve this invoice (they hold the permission already). */

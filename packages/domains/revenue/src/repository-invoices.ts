@@ -92,6 +92,14 @@ export async function insertInvoice(db: Db, row: Insertable<InvoicesTable>): Pro
   return db.insertInto('revenue.invoices').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+export async function insertLines(db: Db, values: readonly Insertable<InvoiceLinesTable>[]): Promise<void> {
+  if (values.length > 0)
+    await db
+      .insertInto('revenue.invoice_lines')
+      .values([...values])
+      .execute();
+}
+
 export async function replaceLines(db: Db, invoiceId: string, values: readonly Insertable<InvoiceLinesTable>[]): Promise<void> {
   await db.deleteFrom('revenue.invoice_lines').where('invoice_id', '=', invoiceId).execute();
   if (values.length > 0)

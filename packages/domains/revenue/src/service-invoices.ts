@@ -88,8 +88,16 @@ function settingsDto(row: InvoiceSettingsRow | undefined): InvoiceSettingsDto {
   };
 }
 
+/** Read once per DomainContext (one transaction): issuing reads them several times. */
+const settingsOfContext = new WeakMap<DomainContext, Promise<InvoiceSettingsDto>>();
+
 export async function getInvoiceSettings(ctx: DomainContext): Promise<InvoiceSettingsDto> {
-  return settingsDto(await repo.findInvoiceSettings(ctx.db<RevenueDB>()));
+  let settings = settingsOfContext.get(ctx);
+  if (!settings) {
+    settings = repo.findInvoiceSettings(ctx.db<RevenueDB>()).then(settingsDto);
+    settingsOfContext.set(ctx, settings);
+  }
+  return settings;
 }
 
 const SETTING_COLUMNS = {
@@ -118,6 +126,7 @@ export async function updateInvoiceSettings(ctx: DomainContext, input: UpdateInv
   }
   if (changed.length === 0) return current;
   const row = await repo.upsertInvoiceSettings(db, ctx.tenantId, changes, ctx.actorId);
+  settingsOfContext.delete(ctx);
   await ctx.emit(invoiceSettingsUpdated, { changed_keys: changed, updated_by: ctx.actorId }, { aggregateId: ctx.tenantId });
   return settingsDto(row);
 }
@@ -423,7 +432,7 @@ export async function createInvoice(ctx: DomainContext, input: CreateInvoiceInpu
     engagement_id: input.engagementId ?? null,
     created_by: ctx.actorId,
   });
-  await repo.replaceLines(db, id, lineRows(ctx, id, content, computed));
+  await repo.insertLines(db, lineRows(ctx, id, content, computed));
   await ctx.emit(invoiceDrafted, { ...eventRef(row), plan_id: row.plan_id, engagement_id: row.engagement_id, created_by: ctx.actorId }, { aggregateId: id });
   return invoiceDto(row, await repo.findLines(db, id));
 }

@@ -10,9 +10,9 @@ import {
   type PlanTemplate,
 } from './contracts-invoices.ts';
 import type { InvoicePlanRow, RevenueDB } from './db.ts';
-import { computeInvoice, parseRate } from './money.ts';
 import { invoiceNeedsApproval } from './approval.ts';
-import { createInvoice, dateText, getInvoiceSettings, issueInvoice, loadInvoice, submitForApproval } from './service-invoices.ts';
+import { computeInvoice, parseRate } from './money.ts';
+import { createInvoice, dateText, getInvoiceSettings, issueInvoice, submitForApproval } from './service-invoices.ts';
 
 /**
  * Invoice plans (ARCHITECTURE.md §3): a template invoice and a schedule. Recurring plans issue
@@ -103,7 +103,8 @@ async function invoiceInputFor(
  */
 async function issuePart(ctx: DomainContext, plan: InvoicePlanRow, period: string, input: CreateInvoiceInput, issueDate: string): Promise<string> {
   const draft = await createInvoice(ctx, input, { planId: plan.id, planPeriod: period });
-  if (await invoiceNeedsApproval(ctx, await loadInvoice(ctx, draft.id))) await submitForApproval(ctx, draft.id);
+  const subject = { id: draft.id, client_id: draft.clientId, currency: draft.currency, total_minor: draft.totals.total };
+  if (await invoiceNeedsApproval(ctx, subject)) await submitForApproval(ctx, draft.id);
   else await issueInvoice(ctx, draft.id, issueDate);
   return draft.id;
 }
