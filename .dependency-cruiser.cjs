@@ -44,7 +44,8 @@ module.exports = {
       from: { path: '^apps/web/', pathNot: '^apps/web/test/' },
       to: {
         path: '^(apps|packages)/',
-        pathNot: ['^apps/web/', '^apps/api/src/router\\.ts$', CONTRACTS],
+        // revenue's money.ts: the pure computeInvoice the editor's live totals share with the server and the PDF.
+        pathNot: ['^apps/web/', '^apps/api/src/router\\.ts$', CONTRACTS, '^packages/domains/revenue/src/money\\.ts$'],
       },
     },
     {

@@ -1,5 +1,5 @@
 import type { ComponentType } from 'react';
-import { createBrowserRouter, isRouteErrorResponse, Link, useRouteError } from 'react-router';
+import { createBrowserRouter, isRouteErrorResponse, Link, Navigate, useRouteError } from 'react-router';
 import { RequireAuth } from './app/AppShell.tsx';
 
 /** Every screen is its own chunk: the first route only loads the shell and that screen. */
@@ -43,6 +43,7 @@ export const router = createBrowserRouter([
       { path: 'projects', lazy: page(() => import('./features/portal/PortalProjects.tsx')) },
       { path: 'files', lazy: page(() => import('./features/portal/PortalFiles.tsx')) },
       { path: 'approvals', lazy: page(() => import('./features/portal/PortalApprovals.tsx')) },
+      { path: 'invoices', lazy: page(() => import('./features/portal/PortalInvoices.tsx')) },
     ],
   },
   // Scheduling's public pages: book (site + page slug) and the attendee's manage link (scheduling's manageLinkPath).
@@ -73,6 +74,15 @@ export const router = createBrowserRouter([
       { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
       { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
       { path: 'workflows/:id', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
+      { path: 'revenue', element: <Navigate to="/revenue/invoices" replace /> },
+      { path: 'revenue/invoices', lazy: page(() => import('./features/revenue/InvoicesPage.tsx')) },
+      { path: 'revenue/invoices/new', lazy: page(() => import('./features/revenue/InvoiceEditor.tsx')) },
+      { path: 'revenue/invoices/:id', lazy: page(() => import('./features/revenue/InvoicePage.tsx')) },
+      { path: 'revenue/invoices/:id/edit', lazy: page(() => import('./features/revenue/InvoiceEditor.tsx')) },
+      { path: 'revenue/payments', lazy: page(() => import('./features/revenue/PaymentsPage.tsx')) },
+      { path: 'revenue/credit-notes', lazy: page(() => import('./features/revenue/CreditNotesPage.tsx')) },
+      { path: 'revenue/plans', lazy: page(() => import('./features/revenue/PlansPage.tsx')) },
+      { path: 'revenue/aging', lazy: page(() => import('./features/revenue/AgingPage.tsx')) },
       { path: 'settings', lazy: page(() => import('./features/settings/Settings.tsx')) },
       { path: '*', element: <RouteError /> },
     ],

@@ -23,6 +23,7 @@ const nav = [
   { to: '/inbox', label: 'Inbox', icon: 'inbox', permission: 'communications.mailbox.use' },
   { to: '/files', label: 'Files', icon: 'files', permission: 'files.read' },
   { to: '/scheduling', label: 'Scheduling', icon: 'calendar', permission: 'scheduling.read' },
+  { to: '/revenue/invoices', label: 'Revenue', icon: 'deals', permission: 'revenue.invoice.read' },
   { to: '/bills', label: 'Bills', icon: 'check', permission: 'revenue.bill.read' },
   { to: '/timeline', label: 'Timeline', icon: 'timeline', permission: 'timeline.read' },
   { to: '/workflows', label: 'Workflows', icon: 'workflow', permission: 'workflow.definition.read' },

@@ -32,6 +32,7 @@ const groupLabels: Record<string, string> = {
   portal_user: 'Portal users',
   bill: 'Bills',
   vendor: 'Vendors',
+  invoice: 'Invoices',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -62,6 +63,8 @@ export function hrefFor(hit: Hit): string {
       return `/bills/${hit.id}`;
     case 'vendor':
       return '/bills?tab=vendors';
+    case 'invoice':
+      return `/revenue/invoices/${hit.id}`;
     default:
       return '/';
   }

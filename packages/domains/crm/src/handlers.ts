@@ -16,6 +16,8 @@ import {
 // The files domain's published contracts, imported by path for the same reason: files will follow
 // crm.client.merged (re-pointing a merged client's folders), so a package dependency would cycle.
 import { fileUploaded, fileVersioned, requestCompleted } from '../../files/src/contracts.ts';
+// revenue depends on nothing of crm's, but timeline/search/portal depend on both: by path, as with projects (docs/ENGINEERING.md).
+import { invoiceDrafted } from '../../revenue/src/contracts.ts';
 import {
   clientArchived,
   clientCreated,
@@ -253,14 +255,19 @@ export const clientProfileSubscription: Subscription = {
 };
 
 /**
- * Keeps engagement.project_ids up to date: a project created for an engagement is recorded on it.
- * (projects.project.updated carries no engagement_id; invoices will be linked the same way once
- * the revenue domain publishes an invoice event.)
+ * Keeps engagement.project_ids and invoice_ids up to date: a project created for an engagement,
+ * and an invoice drafted for one (revenue.invoice.drafted), are recorded on it.
+ * (projects.project.updated carries no engagement_id.)
  */
 export const engagementLinksSubscription: Subscription = {
   name: 'crm.engagement-links',
-  events: [projectCreated.type],
+  events: [projectCreated.type, invoiceDrafted.type],
   async handle(event, context) {
+    if (event.type === invoiceDrafted.type) {
+      const invoice = invoiceDrafted.payload.parse(event.payload);
+      if (invoice.engagement_id) await linkToEngagement(context, invoice.engagement_id, 'invoice', invoice.invoice_id);
+      return;
+    }
     const payload = projectCreated.payload.parse(event.payload);
     if (payload.engagement_id) await linkToEngagement(context, payload.engagement_id, 'project', payload.project_id);
   },

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
 import { fileUploaded } from '../../files/src/contracts.ts';
 import { projectCompleted, projectCreated, taskCompleted, taskCreated } from '../../projects/src/contracts.ts';
 import { clientProfileSubscription, engagementLinksSubscription } from '../src/handlers.ts';
+import { invoiceDrafted } from '../../revenue/src/contracts.ts';
 import { actor, deliverAll, domainContext, emitForeign } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -153,5 +154,18 @@ describe('client profile read model', () => {
     await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
     await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
     expect(await a.caller.engagements.get({ id: engagement.id })).toMatchObject({ projectIds: [projectId], invoiceIds: [] });
+  });
+
+  it('links invoices to engagements from revenue.invoice.drafted', async () => {
+    const a = actor(testDb.db);
+    const client = await a.caller.clients.create({ name: 'Billed' });
+    const engagement = await a.caller.engagements.create({ clientId: client.id, name: 'Audit 2027' });
+    const invoiceId = uuidv7();
+    const drafted = { invoice_id: invoiceId, client_id: client.id, currency: 'EUR', total_minor: '1000', plan_id: null, created_by: null };
+    await emitForeign(testDb.db, a.tenantId, invoiceDrafted, { ...drafted, engagement_id: engagement.id }, invoiceId);
+    await emitForeign(testDb.db, a.tenantId, invoiceDrafted, { ...drafted, invoice_id: uuidv7(), engagement_id: null }, uuidv7());
+    await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
+    await deliverAll(testDb.db, a.tenantId, engagementLinksSubscription);
+    expect(await a.caller.engagements.get({ id: engagement.id })).toMatchObject({ projectIds: [], invoiceIds: [invoiceId] });
   });
 });

@@ -484,3 +484,12 @@ export const notifyClientInput = z.object({
   message: z.string().trim().max(5000).default(''),
 });
 export const notifyClientOutput = z.object({ recipients: z.number().int() });
+
+// ---------------------------------------------------------------- the client's invoices (revenue's, through its portal actions)
+
+export {
+  portalInvoiceDetail as meInvoiceDto,
+  portalInvoicesOutput as meInvoicesDto,
+} from '@ubos/revenue/contracts';
+export const meInvoicesInput = z.object({ limit: z.number().int().min(1).max(100).default(50), cursor: id.optional() }).default({ limit: 50 });
+export const meInvoiceInput = z.object({ invoiceId: id });

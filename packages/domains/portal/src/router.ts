@@ -6,6 +6,7 @@ import * as approvals from './service-approvals.ts';
 import * as auth from './service-auth.ts';
 import * as users from './service-users.ts';
 import * as views from './service-views.ts';
+import * as invoices from './service-invoices.ts';
 
 /**
  * Thin procedures (ARCHITECTURE.md §10): parse, authorize, call the service. Staff procedures are
@@ -138,6 +139,21 @@ const me = router({
       .input(c.requestFinishInput)
       .output(c.requestFinishDto)
       .mutation(({ ctx, input }) => views.requestFinish(ctx.domain, ctx.runtime.actions, ctx.portal, input.requestId)),
+  }),
+  // The client's invoices (revenue's, through its portal actions).
+  invoices: router({
+    list: portalProcedure
+      .input(c.meInvoicesInput)
+      .output(c.meInvoicesDto)
+      .query(({ ctx, input }) => invoices.listInvoices(ctx.domain, ctx.runtime.actions, ctx.portal, input)),
+    get: portalProcedure
+      .input(c.meInvoiceInput)
+      .output(c.meInvoiceDto)
+      .query(({ ctx, input }) => invoices.getInvoice(ctx.domain, ctx.runtime.actions, ctx.portal, input.invoiceId)),
+    downloadUrl: portalProcedure
+      .input(c.meInvoiceInput)
+      .output(c.downloadDto)
+      .mutation(({ ctx, input }) => invoices.invoiceDownloadUrl(ctx.domain, ctx.runtime.actions, ctx.portal, input.invoiceId)),
   }),
   approvals: router({
     list: portalProcedure

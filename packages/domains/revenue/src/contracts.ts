@@ -63,5 +63,7 @@ export const settingsDto = z.object({
 });
 export type SettingsDto = z.infer<typeof settingsDto>;
 
+// ---------------------------------------------------------------- money in (invoices, credit notes, payments, plans)
+export * from './contracts-invoices.ts';
 // ---------------------------------------------------------------- money out and approvals
 export * from './contracts-bills.ts';

@@ -2,7 +2,7 @@
 import { defineEvent } from '@ubos/platform';
 import { z } from 'zod';
 
-export const searchableTypes = ['client', 'contact', 'deal', 'project', 'task', 'file', 'email_thread', 'approval', 'appointment', 'portal_user', 'bill', 'vendor'] as const;
+export const searchableTypes = ['client', 'contact', 'deal', 'project', 'task', 'file', 'email_thread', 'approval', 'appointment', 'portal_user', 'invoice', 'bill', 'vendor'] as const;
 export const searchableTypeSchema = z.enum(searchableTypes);
 export type SearchableType = z.infer<typeof searchableTypeSchema>;
 

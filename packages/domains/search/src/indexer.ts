@@ -3,7 +3,8 @@ import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
-import * as revenueBills from '@ubos/revenue/contracts';
+import * as revenue from '@ubos/revenue/contracts';
+import { formatMoney } from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import type { EventContract, EventEnvelope } from '@ubos/platform';
 import type { SearchableType } from './contracts.ts';
@@ -184,12 +185,12 @@ on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointme
 
 // Revenue, money out: vendors by name (an archived one leaves the index), bills by vendor and
 // number with their status; neither concerns a client.
-on([revenueBills.vendorCreated], (p) => ({
+on([revenue.vendorCreated], (p) => ({
   kind: 'upsert',
   type: 'vendor',
   fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null },
 }));
-on([revenueBills.vendorUpdated], (p) =>
+on([revenue.vendorUpdated], (p) =>
   p.archived
     ? { kind: 'delete', type: 'vendor', id: p.vendor_id }
     : { kind: 'upsert', type: 'vendor', fields: { id: p.vendor_id, title: text(p.name), subtitle: 'Vendor', clientId: null } },
@@ -215,13 +216,35 @@ function billDocument(p: { bill_id: string; vendor_id: string; vendor_name: stri
     },
   };
 }
-on([revenueBills.billReceived], (p) => billDocument(p, 'received'));
-on([revenueBills.billUpdated], (p) => billDocument(p, p.status));
-on([revenueBills.billSubmitted], (p) => billDocument(p, 'pending_approval'));
-on([revenueBills.billApproved], (p) => billDocument(p, 'approved'));
-on([revenueBills.billRejected], (p) => billDocument(p, 'rejected'));
-on([revenueBills.billScheduled], (p) => billDocument(p, 'scheduled'));
-on([revenueBills.billPaid], (p) => billDocument(p, 'paid'));
+on([revenue.billReceived], (p) => billDocument(p, 'received'));
+on([revenue.billUpdated], (p) => billDocument(p, p.status));
+on([revenue.billSubmitted], (p) => billDocument(p, 'pending_approval'));
+on([revenue.billApproved], (p) => billDocument(p, 'approved'));
+on([revenue.billRejected], (p) => billDocument(p, 'rejected'));
+on([revenue.billScheduled], (p) => billDocument(p, 'scheduled'));
+on([revenue.billPaid], (p) => billDocument(p, 'paid'));
+// revenue: invoices, findable by number once issued (a draft by its amount)
+on([revenue.invoiceDrafted], (p) => ({
+  kind: 'upsert',
+  type: 'invoice',
+  fields: { id: p.invoice_id, title: 'Draft invoice', subtitle: formatMoney(BigInt(p.total_minor), p.currency), clientId: p.client_id },
+}));
+on([revenue.invoiceIssued], (p) => ({
+  kind: 'upsert',
+  type: 'invoice',
+  fields: {
+    id: p.invoice_id,
+    title: text(`Invoice ${p.number}`),
+    subtitle: `${formatMoney(BigInt(p.total_minor), p.currency)}, due ${p.due_date}`,
+    clientId: p.client_id,
+  },
+}));
+on([revenue.invoicePaid], (p) => ({
+  kind: 'upsert',
+  type: 'invoice',
+  fields: { id: p.invoice_id, title: text(`Invoice ${p.number}`), subtitle: `${formatMoney(BigInt(p.total_minor), p.currency)}, paid`, clientId: p.client_id },
+}));
+on([revenue.invoiceVoided], (p) => ({ kind: 'delete', type: 'invoice', id: p.invoice_id }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

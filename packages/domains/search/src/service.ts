@@ -18,6 +18,7 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   portal_user: 'portal.users.read',
   bill: 'revenue.bill.read',
   vendor: 'revenue.bill.read',
+  invoice: 'revenue.invoice.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

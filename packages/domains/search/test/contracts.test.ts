@@ -4,7 +4,7 @@ import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
 import * as portal from '@ubos/portal/contracts';
 import * as projects from '@ubos/projects/contracts';
-import * as revenueBills from '@ubos/revenue/contracts';
+import * as revenue from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import { createCallerFactory, uuidv7, withTenant, type EventContract, type EventEnvelope } from '@ubos/platform';
 import { createTestDatabase, testContext, type TestDatabase } from '@ubos/platform/testing';
@@ -39,7 +39,7 @@ const exported: unknown[] = [
   ...Object.values(communications),
   ...Object.values(portal),
   ...Object.values(scheduling),
-  ...Object.values(revenueBills),
+  ...Object.values(revenue),
 ];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));

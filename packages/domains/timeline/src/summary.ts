@@ -16,7 +16,8 @@ import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
 import * as portal from '@ubos/portal/contracts';
-import * as revenueBills from '@ubos/revenue/contracts';
+import * as revenue from '@ubos/revenue/contracts';
+import { formatMoney } from '@ubos/revenue/contracts';
 import * as scheduling from '@ubos/scheduling/contracts';
 import { z } from 'zod';
 
@@ -268,42 +269,66 @@ const templates: readonly Template[] = [
   template(scheduling.calendarPrimarySet, (p) => `Primary calendar set to ${p.display_name}`),
   // Revenue, money out: vendors, bills and approvals (no client: they appear in the organization's
   // timeline and on the bill's own, never on a client's).
-  template(revenueBills.vendorCreated, (p) => `Vendor added: ${p.name}`),
-  template(revenueBills.vendorUpdated, (p) => (p.archived && p.changed.includes('archived_at') ? `Vendor archived: ${p.name}` : `Vendor updated: ${p.name}`)),
-  template(revenueBills.billReceived, (p) => `Bill ${p.number} from ${p.vendor_name} received: ${billMoney(p.total_minor, p.currency)}`),
-  template(revenueBills.billUpdated, (p) =>
+  template(revenue.vendorCreated, (p) => `Vendor added: ${p.name}`),
+  template(revenue.vendorUpdated, (p) => (p.archived && p.changed.includes('archived_at') ? `Vendor archived: ${p.name}` : `Vendor updated: ${p.name}`)),
+  template(revenue.billReceived, (p) => `Bill ${p.number} from ${p.vendor_name} received: ${billMoney(p.total_minor, p.currency)}`),
+  template(revenue.billUpdated, (p) =>
     p.reopened
       ? `Bill ${p.number} from ${p.vendor_name} changed to ${billMoney(p.total_minor, p.currency)}: approval starts again`
       : `Bill ${p.number} from ${p.vendor_name} updated`,
   ),
-  template(revenueBills.billSubmitted, (p) =>
+  template(revenue.billSubmitted, (p) =>
     p.rule_name
       ? `Bill ${p.number} from ${p.vendor_name} sent for approval (${p.rule_name}, ${count(p.steps, 'step')})`
       : `Bill ${p.number} from ${p.vendor_name} submitted; no approval needed`,
   ),
-  template(revenueBills.billApproved, (p) =>
+  template(revenue.billApproved, (p) =>
     p.automatic
       ? `Bill ${p.number} from ${p.vendor_name} approved (under every approval threshold)`
       : `Bill ${p.number} from ${p.vendor_name} approved (${billMoney(p.total_minor, p.currency)})`,
   ),
-  template(revenueBills.billRejected, (p) => `Bill ${p.number} from ${p.vendor_name} rejected: ${p.reason}`),
-  template(revenueBills.billScheduled, (p) => `Bill ${p.number} from ${p.vendor_name} scheduled for payment on ${p.scheduled_for}`),
+  template(revenue.billRejected, (p) => `Bill ${p.number} from ${p.vendor_name} rejected: ${p.reason}`),
+  template(revenue.billScheduled, (p) => `Bill ${p.number} from ${p.vendor_name} scheduled for payment on ${p.scheduled_for}`),
   template(
-    revenueBills.billPaid,
+    revenue.billPaid,
     (p) => `Bill ${p.number} from ${p.vendor_name} paid: ${billMoney(p.total_minor, p.currency)}${p.reference ? ` (${p.reference})` : ''}`,
   ),
-  template(revenueBills.approvalDecided, (p) =>
+  template(revenue.approvalDecided, (p) =>
     p.decision === 'approve'
       ? `Approved step ${p.step_position + 1} of a ${p.subject_kind}${p.approver_id !== p.decided_by ? ' on behalf of an away approver' : ''}`
       : `Rejected a ${p.subject_kind} at step ${p.step_position + 1}: ${p.reason ?? ''}`,
   ),
-  template(revenueBills.approvalReminderDue, (p) => `Reminder: ${p.title}`),
+  template(revenue.approvalReminderDue, (p) => `Reminder: ${p.title}`),
   template(
-    revenueBills.policiesUpdated,
+    revenue.policiesUpdated,
     (p) => `Approval policy for ${p.subject_kind}s updated: ${count(p.rules, 'rule')}, reminders after ${count(p.reminder_hours, 'hour')}`,
   ),
-  template(revenueBills.delegationCreated, (p) => `Approvals delegated from ${p.starts_on} to ${p.ends_on}`),
-  template(revenueBills.delegationRevoked, () => 'An approval delegation was withdrawn'),
+  template(revenue.delegationCreated, (p) => `Approvals delegated from ${p.starts_on} to ${p.ends_on}`),
+  template(revenue.delegationRevoked, () => 'An approval delegation was withdrawn'),
+  // revenue: money in (amounts printed by revenue's own formatMoney, the PDF's wording)
+  template(revenue.invoiceDrafted, (p) => `Invoice drafted for ${formatMoney(BigInt(p.total_minor), p.currency)}`),
+  template(revenue.invoiceSubmitted, (p) => `Invoice for ${formatMoney(BigInt(p.total_minor), p.currency)} submitted for approval`),
+  template(revenue.invoiceApproved, (p) => `Invoice for ${formatMoney(BigInt(p.total_minor), p.currency)} approved`),
+  template(revenue.invoiceIssued, (p) => `Invoice ${p.number} issued for ${formatMoney(BigInt(p.total_minor), p.currency)}, due ${p.due_date}`),
+  template(revenue.invoiceSent, (p) => `Invoice ${p.number} emailed to ${p.to}`),
+  template(revenue.invoicePaid, (p) => `Invoice ${p.number} paid in full (${formatMoney(BigInt(p.total_minor), p.currency)})`),
+  template(revenue.invoiceVoided, (p) => `Invoice ${p.number ?? '(draft)'} voided: ${p.reason}`),
+  template(
+    revenue.paymentRecorded,
+    (p) =>
+      `Payment of ${formatMoney(BigInt(p.amount_minor), p.currency)} received${p.invoice_number ? ` for invoice ${p.invoice_number}` : ''}${p.credit_minor !== '0' ? ` (${formatMoney(BigInt(p.credit_minor), p.currency)} kept as credit)` : ''}`,
+  ),
+  template(
+    revenue.paymentRefunded,
+    (p) => `Refund of ${formatMoney(BigInt(p.amount_minor), p.currency)}${p.invoice_number ? ` on invoice ${p.invoice_number}` : ''}`,
+  ),
+  template(
+    revenue.creditNoteIssued,
+    (p) =>
+      `Credit note ${p.number} of ${formatMoney(BigInt(p.amount_minor), p.currency)}${p.invoice_number ? ` on invoice ${p.invoice_number}` : ''}: ${p.reason}`,
+  ),
+  template(revenue.planCreated, (p) => `Invoice plan created: ${p.name}`),
+  template(revenue.planStatusChanged, (p) => `Invoice plan ${p.name} ${p.status === 'active' ? 'resumed' : p.status}`),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 

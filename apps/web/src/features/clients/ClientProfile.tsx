@@ -34,12 +34,13 @@ import { TimelineList } from '../timeline/TimelineList.tsx';
 import { ScopedFiles } from '../files/ScopedFiles.tsx';
 import { ClientEmailsTab } from '../inbox/ClientEmailsTab.tsx';
 import { ClientPortalTab } from '../portal/ClientPortalTab.tsx';
+import { ClientBillingTab } from '../revenue/ClientBillingTab.tsx';
 import { ClientAppointments } from '../scheduling/ClientAppointments.tsx';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { clientStatusTone } from './statusTone.ts';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
 
-type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'emails' | 'appointments' | 'notes' | 'portal' | 'timeline';
+type Tab = 'overview' | 'contacts' | 'deals' | 'projects' | 'files' | 'emails' | 'appointments' | 'billing' | 'notes' | 'portal' | 'timeline';
 
 export default function ClientProfilePage() {
   const { id = '' } = useParams();
@@ -52,6 +53,7 @@ export default function ClientProfilePage() {
   const canFiles = useCan('files.read');
   const canEmails = useCan('communications.read');
   const canScheduling = useCan('scheduling.read');
+  const canBilling = useCan('revenue.invoice.read');
   const [editing, setEditing] = useState(false);
   const client = trpc.crm.clients.get.useQuery({ id });
   const refresh = (c: { id: string }) => {
@@ -126,6 +128,7 @@ export default function ClientProfilePage() {
           ...(canFiles ? [{ id: 'files' as const, label: 'Files' }] : []),
           ...(canEmails ? [{ id: 'emails' as const, label: 'Emails' }] : []),
           ...(canScheduling ? [{ id: 'appointments' as const, label: 'Appointments' }] : []),
+          ...(canBilling ? [{ id: 'billing' as const, label: 'Billing' }] : []),
           { id: 'notes', label: 'Notes' },
           { id: 'portal', label: 'Portal' },
           { id: 'timeline', label: 'Timeline' },
@@ -141,6 +144,7 @@ export default function ClientProfilePage() {
         {tab === 'files' && canFiles ? <ScopedFiles scope={{ clientId: id }} /> : null}
         {tab === 'emails' && canEmails ? <ClientEmailsTab clientId={id} /> : null}
         {tab === 'appointments' && canScheduling ? <ClientAppointments clientId={id} /> : null}
+        {tab === 'billing' && canBilling ? <ClientBillingTab clientId={id} /> : null}
         {tab === 'notes' ? <NotesTab clientId={id} /> : null}
         {tab === 'portal' ? <ClientPortalTab clientId={id} /> : null}
         {tab === 'timeline' ? <TimelineTab clientId={id} /> : null}

@@ -1,0 +1,3 @@
+import { AgingPage } from './RevenueLists.tsx';
+
+export default AgingPage;

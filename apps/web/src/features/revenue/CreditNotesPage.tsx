@@ -1,0 +1,3 @@
+import { CreditNotesPage } from './RevenueLists.tsx';
+
+export default CreditNotesPage;

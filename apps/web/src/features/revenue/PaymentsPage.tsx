@@ -1,0 +1,3 @@
+import { PaymentsPage } from './RevenueLists.tsx';
+
+export default PaymentsPage;

@@ -1,0 +1,3 @@
+import { PlansPage } from './RevenueLists.tsx';
+
+export default PlansPage;
