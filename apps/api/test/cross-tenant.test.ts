@@ -228,6 +228,9 @@ const EXEMPT: Record<string, string> = {
   'files.requestLinks.createUpload': 'public, by file request token: an upload form into the one request the token names',
   'files.requestLinks.completeUpload': "public, by file request token: completes that request's own upload only",
   'files.requestLinks.finish': 'public, by file request token: finishes the one request the token names',
+  'agreements.signing.view': 'public, by signing token: the one contract the token names, to its one signer',
+  'agreements.signing.sign': 'public, by signing token: signs as the one signer the token names',
+  'agreements.signing.decline': 'public, by signing token: declines as the one signer the token names',
   // The client portal's own side (§3): a portal session's tenant and client come from its cookie,
   // never from input; a staff session is refused. Covered by portal-principal.test.ts (both ways,
   // every procedure) and packages/domains/portal/test/views.test.ts (client A with B's and another tenant's ids).

@@ -99,7 +99,12 @@ export const awaitSignatureAction = defineAction({
   run: async (input, ctx) => {
     const contract = await contractOrNotFound(ctx, input.contractId);
     if (contract.seal_state === 'sealed' && contract.sealed_file_id && contract.sealed_sha256) {
-      return { contractId: contract.id, sealedFileId: contract.sealed_file_id, sealedSha256: contract.sealed_sha256, signedAt: (contract.sealed_at ?? new Date()).toISOString() };
+      return {
+        contractId: contract.id,
+        sealedFileId: contract.sealed_file_id,
+        sealedSha256: contract.sealed_sha256,
+        signedAt: (contract.sealed_at ?? new Date()).toISOString(),
+      };
     }
     if (['declined', 'voided', 'expired'].includes(contract.status)) {
       throw new DomainError('PRECONDITION_FAILED', `The contract was ${contract.status}; it will not be signed`);
@@ -115,7 +120,7 @@ const portalClient = { clientId: z.uuid() };
 /** The proposals a client was sent (for the portal, which checked the session's client itself). Reads only. */
 export const listClientProposalsAction = defineAction({
   name: 'agreements.listClientProposals',
-  description: "The proposals sent to a client (newest first), for a caller that checked who the client is",
+  description: 'The proposals sent to a client (newest first), for a caller that checked who the client is',
   input: z.object(portalClient),
   output: z.array(clientProposalSummaryDto.extend({ sentAt: z.string(), expiresAt: z.string().nullable(), acceptedAt: z.string().nullable() })),
   idempotent: false,
@@ -131,7 +136,7 @@ export const listClientProposalsAction = defineAction({
 /** One proposal as the client reads it; the first read marks it viewed (an event, no version change). */
 export const getClientProposalAction = defineAction({
   name: 'agreements.getClientProposal',
-  description: "A proposal as its client reads it (newest sent version); marks it viewed on the first read",
+  description: 'A proposal as its client reads it (newest sent version); marks it viewed on the first read',
   input: z.object({ ...portalClient, proposalId: z.uuid(), viewerName: z.string().max(200).nullable().default(null) }),
   output: clientProposalDto.extend({ sentAt: z.string(), expiresAt: z.string().nullable(), acceptedAt: z.string().nullable() }),
   idempotent: false,
@@ -153,7 +158,12 @@ export const acceptProposalAction = defineAction({
 export const declineProposalAction = defineAction({
   name: 'agreements.declineProposal',
   description: 'Decline a proposal on behalf of its client, with an optional reason',
-  input: z.object({ ...portalClient, proposalId: z.uuid(), reason: z.string().trim().max(1000).nullable().default(null), declinedBy: z.string().trim().min(1).max(200) }),
+  input: z.object({
+    ...portalClient,
+    proposalId: z.uuid(),
+    reason: z.string().trim().max(1000).nullable().default(null),
+    declinedBy: z.string().trim().min(1).max(200),
+  }),
   output: z.object({ proposalId: z.uuid(), status: z.literal('declined') }),
   run: (input, ctx) => declineClientProposal(ctx, input),
 });

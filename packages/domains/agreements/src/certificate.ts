@@ -57,7 +57,12 @@ const cache = new Map<string, Promise<SealCertificate>>();
 async function loadOrCreate(dataDir: string): Promise<SealCertificate> {
   const configured = process.env.AGREEMENTS_SEAL_P12_PATH;
   if (configured) {
-    return { p12: await readFile(configured), passphrase: process.env.AGREEMENTS_SEAL_P12_PASSPHRASE ?? '', commonName: 'configured certificate', source: 'config' };
+    return {
+      p12: await readFile(configured),
+      passphrase: process.env.AGREEMENTS_SEAL_P12_PASSPHRASE ?? '',
+      commonName: 'configured certificate',
+      source: 'config',
+    };
   }
   const file = path.join(dataDir, CERTIFICATE_FILE);
   const read = async (): Promise<SealCertificate> => {

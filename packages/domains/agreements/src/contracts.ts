@@ -66,7 +66,10 @@ export const paymentScheduleSchema = z
   .object({
     /** Percent of the total invoiced on acceptance. */
     depositPercent: z.number().int().min(0).max(100).default(0),
-    milestones: z.array(z.object({ label: z.string().trim().min(1).max(200), percent: z.number().int().min(1).max(100) })).max(20).default([]),
+    milestones: z
+      .array(z.object({ label: z.string().trim().min(1).max(200), percent: z.number().int().min(1).max(100) }))
+      .max(20)
+      .default([]),
     recurring: z
       .object({
         label: z.string().trim().min(1).max(200),
@@ -111,9 +114,24 @@ export const settingsUpdated = defineEvent({
 });
 
 const templateFields = { template_id: id, kind: templateKind, name: z.string() };
-export const templateCreated = defineEvent({ type: 'agreements.template.created', version: 1, aggregateType: 'agreements.template', payload: z.object(templateFields) });
-export const templateUpdated = defineEvent({ type: 'agreements.template.updated', version: 1, aggregateType: 'agreements.template', payload: z.object(templateFields) });
-export const templateArchived = defineEvent({ type: 'agreements.template.archived', version: 1, aggregateType: 'agreements.template', payload: z.object(templateFields) });
+export const templateCreated = defineEvent({
+  type: 'agreements.template.created',
+  version: 1,
+  aggregateType: 'agreements.template',
+  payload: z.object(templateFields),
+});
+export const templateUpdated = defineEvent({
+  type: 'agreements.template.updated',
+  version: 1,
+  aggregateType: 'agreements.template',
+  payload: z.object(templateFields),
+});
+export const templateArchived = defineEvent({
+  type: 'agreements.template.archived',
+  version: 1,
+  aggregateType: 'agreements.template',
+  payload: z.object(templateFields),
+});
 
 const proposalFields = {
   proposal_id: id,
@@ -128,7 +146,12 @@ const proposalFields = {
   total_minor: z.number().int(),
 };
 
-export const proposalCreated = defineEvent({ type: 'agreements.proposal.created', version: 1, aggregateType: 'agreements.proposal', payload: z.object(proposalFields) });
+export const proposalCreated = defineEvent({
+  type: 'agreements.proposal.created',
+  version: 1,
+  aggregateType: 'agreements.proposal',
+  payload: z.object(proposalFields),
+});
 /** An edit: of the draft version, or (after sending) a new version. */
 export const proposalRevised = defineEvent({
   type: 'agreements.proposal.revised',
@@ -162,7 +185,15 @@ export const proposalAccepted = defineEvent({
       milestones: z.array(z.object({ label: z.string(), percent: z.number().int() })),
       recurring: z.object({ label: z.string(), amount_minor: z.number().int(), interval: z.literal('month'), count: z.number().int().nullable() }).nullable(),
     }),
-    lines: z.array(z.object({ description: z.string(), quantity: z.number().int(), unit_price_minor: z.number().int(), total_minor: z.number().int(), tax_rate_bp: z.number().int() })),
+    lines: z.array(
+      z.object({
+        description: z.string(),
+        quantity: z.number().int(),
+        unit_price_minor: z.number().int(),
+        total_minor: z.number().int(),
+        tax_rate_bp: z.number().int(),
+      }),
+    ),
   }),
 });
 export const proposalDeclined = defineEvent({
@@ -188,7 +219,12 @@ const contractFields = {
 };
 const signerSummary = z.object({ signer_id: id, name: z.string(), email: z.string(), position: z.number().int(), signed_at: z.string().nullable() });
 
-export const contractCreated = defineEvent({ type: 'agreements.contract.created', version: 1, aggregateType: 'agreements.contract', payload: z.object(contractFields) });
+export const contractCreated = defineEvent({
+  type: 'agreements.contract.created',
+  version: 1,
+  aggregateType: 'agreements.contract',
+  payload: z.object(contractFields),
+});
 export const contractSent = defineEvent({
   type: 'agreements.contract.sent',
   version: 1,
@@ -409,7 +445,12 @@ export const lineDto = z.object({
 });
 export type LineDto = z.infer<typeof lineDto>;
 
-export const totalsDto = z.object({ subtotalMinor: z.number().int(), discountMinor: z.number().int(), taxMinor: z.number().int(), totalMinor: z.number().int() });
+export const totalsDto = z.object({
+  subtotalMinor: z.number().int(),
+  discountMinor: z.number().int(),
+  taxMinor: z.number().int(),
+  totalMinor: z.number().int(),
+});
 export type TotalsDto = z.infer<typeof totalsDto>;
 
 export const proposalVersionDto = z.object({
@@ -591,7 +632,9 @@ export const clientProposalDto = z.object({
   revising: z.boolean(),
 });
 export type ClientProposalDto = z.infer<typeof clientProposalDto>;
-export const clientProposalSummaryDto = clientProposalDto.pick({ id: true, title: true, status: true, version: true, currency: true, sentAt: true, expiresAt: true, acceptedAt: true }).extend({
-  totalMinor: z.number().int(),
-});
+export const clientProposalSummaryDto = clientProposalDto
+  .pick({ id: true, title: true, status: true, version: true, currency: true, sentAt: true, expiresAt: true, acceptedAt: true })
+  .extend({
+    totalMinor: z.number().int(),
+  });
 export type ClientProposalSummaryDto = z.infer<typeof clientProposalSummaryDto>;

@@ -56,7 +56,9 @@ export function checkedFields(sections: readonly Section[], path: string = 'sect
       for (const field of fieldsOf([section])) if (!seen.includes(field)) seen.push(field);
     } catch (error) {
       if (!(error instanceof MergeSyntaxError)) throw error;
-      throw new DomainError('BAD_REQUEST', `Section ${index + 1} ("${section.title.slice(0, 60)}"): ${error.message}`, [{ path: [path, index, 'body'], message: error.message }]);
+      throw new DomainError('BAD_REQUEST', `Section ${index + 1} ("${section.title.slice(0, 60)}"): ${error.message}`, [
+        { path: [path, index, 'body'], message: error.message },
+      ]);
     }
   });
   return seen;
@@ -77,7 +79,10 @@ export function renderSections(sections: readonly Section[], values: Readonly<Re
       missing.map((name) => ({ path: ['mergeValues', name], message: `No value for {{${name}}}` })),
     );
   }
-  const fill = (text: string) => parse(text).map((piece) => ('field' in piece ? (values[piece.field] ?? '') : piece.text)).join('');
+  const fill = (text: string) =>
+    parse(text)
+      .map((piece) => ('field' in piece ? (values[piece.field] ?? '') : piece.text))
+      .join('');
   return sections.map((section) => ({ title: fill(section.title), body: fill(section.body) }));
 }
 

@@ -47,7 +47,18 @@ export interface RenderInput {
 
 const PAGE: [number, number] = [595.28, 841.89]; // A4
 const MARGIN = 56;
-const REPLACEMENTS: Record<string, string> = { '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"', '\u2013': '-', '\u2014': '-', '\u2026': '...', '\u00a0': ' ', '\u2212': '-', '\u00d7': 'x' };
+const REPLACEMENTS: Record<string, string> = {
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2026': '...',
+  '\u00a0': ' ',
+  '\u2212': '-',
+  '\u00d7': 'x',
+};
 
 /** Keeps what the standard fonts can draw (printable Latin-1); everything else becomes "?". */
 export function drawable(text: string): string {
@@ -190,19 +201,28 @@ export async function renderContractPdf(input: RenderInput): Promise<Uint8Array>
   w.text(input.documentHash, { size: 8.5, font: fonts.mono, gap: 10 });
   w.text('Signers', { size: 12, font: fonts.bold, gap: 4 });
   for (const signer of input.signers) {
-    w.text(`${signer.position}. ${signer.name} <${signer.email}> - signed ${when(signer.signedAt)} - IP ${signer.ip ?? '-'} - ${signer.kind ?? '-'} signature`, { size: 9 });
+    w.text(
+      `${signer.position}. ${signer.name} <${signer.email}> - signed ${when(signer.signedAt)} - IP ${signer.ip ?? '-'} - ${signer.kind ?? '-'} signature`,
+      { size: 9 },
+    );
     if (signer.userAgent) w.text(`   ${signer.userAgent.slice(0, 160)}`, { size: 7.5, color: [0.4, 0.4, 0.4] });
   }
   w.y -= 6;
   w.text('Audit log (hash-chained: each entry hashes the previous one)', { size: 12, font: fonts.bold, gap: 4 });
   for (const entry of input.audit) {
-    w.text(`#${entry.seq} ${entry.type} - ${when(entry.at)} - ${entry.actorName ?? 'system'}${entry.actorEmail ? ` <${entry.actorEmail}>` : ''}${entry.ip ? ` - IP ${entry.ip}` : ''}`, { size: 8.5, gap: 0 });
+    w.text(
+      `#${entry.seq} ${entry.type} - ${when(entry.at)} - ${entry.actorName ?? 'system'}${entry.actorEmail ? ` <${entry.actorEmail}>` : ''}${entry.ip ? ` - IP ${entry.ip}` : ''}`,
+      { size: 8.5, gap: 0 },
+    );
     w.text(`   ${entry.hash}`, { size: 7, font: fonts.mono, color: [0.4, 0.4, 0.4], gap: 3 });
   }
   w.y -= 8;
-  w.text('This document is sealed with a PAdES signature of the sending organization\'s installation; any change to it after sealing invalidates that signature.', {
-    size: 8,
-    color: [0.35, 0.35, 0.35],
-  });
+  w.text(
+    "This document is sealed with a PAdES signature of the sending organization's installation; any change to it after sealing invalidates that signature.",
+    {
+      size: 8,
+      color: [0.35, 0.35, 0.35],
+    },
+  );
   return doc.save({ useObjectStreams: false });
 }

@@ -77,7 +77,9 @@ function fractionDigits(currency: string): number {
 export function formatMoney(minor: number, currency: string): string {
   const digits = fractionDigits(currency);
   const negative = minor < 0;
-  const text = Math.abs(minor).toString().padStart(digits + 1, '0');
+  const text = Math.abs(minor)
+    .toString()
+    .padStart(digits + 1, '0');
   const whole = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
   return `${negative ? '-' : ''}${currency} ${whole}${fraction}`;
@@ -87,15 +89,24 @@ export function formatMoney(minor: number, currency: string): string {
 export function pricingText(lines: readonly LineDto[], totals: TotalsDto, currency: string): string {
   const rows = lines
     .filter((line) => line.selected)
-    .map((line) => `${line.description} — ${line.quantity} × ${formatMoney(line.unitPriceMinor, currency)}${line.discountMinor ? ` − ${formatMoney(line.discountMinor, currency)}` : ''} = ${formatMoney(line.totalMinor, currency)}`);
+    .map(
+      (line) =>
+        `${line.description} — ${line.quantity} × ${formatMoney(line.unitPriceMinor, currency)}${line.discountMinor ? ` − ${formatMoney(line.discountMinor, currency)}` : ''} = ${formatMoney(line.totalMinor, currency)}`,
+    );
   rows.push(`Total: ${formatMoney(totals.totalMinor, currency)}${totals.taxMinor ? ` (tax ${formatMoney(totals.taxMinor, currency)})` : ''}`);
   return rows.join('\n');
 }
 
 export function scheduleText(schedule: PaymentSchedule, totalMinor: number, currency: string): string {
   const parts: string[] = [];
-  if (schedule.depositPercent > 0) parts.push(`Deposit ${schedule.depositPercent}% (${formatMoney(Number((BigInt(totalMinor) * BigInt(schedule.depositPercent) + 50n) / 100n), currency)}) on acceptance`);
+  if (schedule.depositPercent > 0)
+    parts.push(
+      `Deposit ${schedule.depositPercent}% (${formatMoney(Number((BigInt(totalMinor) * BigInt(schedule.depositPercent) + 50n) / 100n), currency)}) on acceptance`,
+    );
   for (const m of schedule.milestones) parts.push(`${m.label}: ${m.percent}%`);
-  if (schedule.recurring) parts.push(`${schedule.recurring.label}: ${formatMoney(schedule.recurring.amountMinor, currency)} a month${schedule.recurring.count ? ` for ${schedule.recurring.count} months` : ''}`);
+  if (schedule.recurring)
+    parts.push(
+      `${schedule.recurring.label}: ${formatMoney(schedule.recurring.amountMinor, currency)} a month${schedule.recurring.count ? ` for ${schedule.recurring.count} months` : ''}`,
+    );
   return parts.join('\n');
 }

@@ -55,7 +55,15 @@ export async function upsertSettings(
 
 export async function insertTemplate(
   db: Db,
-  t: { id: string; tenantId: string; kind: 'proposal' | 'contract'; name: string; description: string | null; sections: StoredSection[]; createdBy: string | null },
+  t: {
+    id: string;
+    tenantId: string;
+    kind: 'proposal' | 'contract';
+    name: string;
+    description: string | null;
+    sections: StoredSection[];
+    createdBy: string | null;
+  },
 ): Promise<TemplateRow> {
   return db
     .insertInto('agreements.templates')
@@ -69,7 +77,11 @@ export async function findTemplate(db: Db, id: string, options: { forUpdate?: bo
   return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-export async function updateTemplate(db: Db, id: string, changes: { name?: string; description?: string | null; sections?: StoredSection[]; archive?: boolean }): Promise<TemplateRow> {
+export async function updateTemplate(
+  db: Db,
+  id: string,
+  changes: { name?: string; description?: string | null; sections?: StoredSection[]; archive?: boolean },
+): Promise<TemplateRow> {
   return db
     .updateTable('agreements.templates')
     .set({
@@ -245,7 +257,11 @@ export async function findLines(db: Db, versionId: string): Promise<ProposalLine
   return db.selectFrom('agreements.proposal_lines').selectAll().where('version_id', '=', versionId).orderBy('position').execute();
 }
 
-export async function updateProposal(db: Db, id: string, changes: Partial<Pick<ProposalRow, 'status' | 'current_version' | 'sent_version' | 'contact_id' | 'expires_at'>>): Promise<ProposalRow> {
+export async function updateProposal(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<ProposalRow, 'status' | 'current_version' | 'sent_version' | 'contact_id' | 'expires_at'>>,
+): Promise<ProposalRow> {
   return db
     .updateTable('agreements.proposals')
     .set({ ...changes, updated_at: sql<Date>`now()` })
@@ -435,7 +451,11 @@ export async function findSigner(db: Db, id: string): Promise<SignerRow | undefi
   return db.selectFrom('agreements.signers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateContract(db: Db, id: string, changes: Partial<Omit<ContractRow, 'id' | 'tenant_id' | 'sections' | 'merge_values'>> & { sections?: StoredSection[] }): Promise<ContractRow> {
+export async function updateContract(
+  db: Db,
+  id: string,
+  changes: Partial<Omit<ContractRow, 'id' | 'tenant_id' | 'sections' | 'merge_values'>> & { sections?: StoredSection[] },
+): Promise<ContractRow> {
   const { sections, ...rest } = changes;
   return db
     .updateTable('agreements.contracts')
@@ -526,7 +546,10 @@ export async function signSigner(
     .executeTakeFirst();
 }
 
-export async function declineSigner(db: Db, input: { signerId: string; tokenHash: string; reason: string | null; ip: string | null; userAgent: string | null }): Promise<SignerRow | undefined> {
+export async function declineSigner(
+  db: Db,
+  input: { signerId: string; tokenHash: string; reason: string | null; ip: string | null; userAgent: string | null },
+): Promise<SignerRow | undefined> {
   return db
     .updateTable('agreements.signers as s')
     .set({ status: 'declined', declined_at: sql<Date>`now()`, decline_reason: input.reason, ip: input.ip, user_agent: input.userAgent })
@@ -535,7 +558,12 @@ export async function declineSigner(db: Db, input: { signerId: string; tokenHash
     .where('s.status', '=', 'pending')
     .where('s.token_expires_at', '>', sql<Date>`now()`)
     .where(({ exists, selectFrom }) =>
-      exists(selectFrom('agreements.contracts as c').select('c.id').whereRef('c.id', '=', 's.contract_id').where('c.status', 'in', ['out_for_signature', 'partially_signed'])),
+      exists(
+        selectFrom('agreements.contracts as c')
+          .select('c.id')
+          .whereRef('c.id', '=', 's.contract_id')
+          .where('c.status', 'in', ['out_for_signature', 'partially_signed']),
+      ),
     )
     .returningAll()
     .executeTakeFirst();
@@ -551,7 +579,13 @@ export async function declineSigner(db: Db, input: { signerId: string; tokenHash
 export async function claimSeal(db: Db, contractId: string, claim: string, staleSeconds: number): Promise<ContractRow | undefined> {
   return db
     .updateTable('agreements.contracts')
-    .set({ seal_state: 'sealing', seal_claim: claim, seal_claimed_at: sql<Date>`now()`, seal_attempts: sql<number>`seal_attempts + 1`, updated_at: sql<Date>`now()` })
+    .set({
+      seal_state: 'sealing',
+      seal_claim: claim,
+      seal_claimed_at: sql<Date>`now()`,
+      seal_attempts: sql<number>`seal_attempts + 1`,
+      updated_at: sql<Date>`now()`,
+    })
     .where('id', '=', contractId)
     .where((eb) =>
       eb.or([
@@ -566,7 +600,14 @@ export async function claimSeal(db: Db, contractId: string, claim: string, stale
 export async function finishSeal(db: Db, input: { contractId: string; claim: string; fileId: string; sha256: string }): Promise<ContractRow | undefined> {
   return db
     .updateTable('agreements.contracts')
-    .set({ seal_state: 'sealed', sealed_file_id: input.fileId, sealed_sha256: input.sha256, sealed_at: sql<Date>`now()`, seal_error: null, updated_at: sql<Date>`now()` })
+    .set({
+      seal_state: 'sealed',
+      sealed_file_id: input.fileId,
+      sealed_sha256: input.sha256,
+      sealed_at: sql<Date>`now()`,
+      seal_error: null,
+      updated_at: sql<Date>`now()`,
+    })
     .where('id', '=', input.contractId)
     .where('seal_state', '=', 'sealing')
     .where('seal_claim', '=', input.claim)
@@ -584,7 +625,12 @@ export async function recordSealError(db: Db, contractId: string, claim: string,
 }
 
 /** Contracts all signed but not sealed, any tenant (SECURITY DEFINER work list). */
-export async function unsealedContracts(db: Kysely<UntypedDB>, pendingSeconds: number, staleSeconds: number, limit: number): Promise<{ id: string; tenant_id: string }[]> {
+export async function unsealedContracts(
+  db: Kysely<UntypedDB>,
+  pendingSeconds: number,
+  staleSeconds: number,
+  limit: number,
+): Promise<{ id: string; tenant_id: string }[]> {
   const result = await sql<{ id: string; tenant_id: string }>`
     SELECT id, tenant_id FROM agreements.unsealed_contracts(${pendingSeconds}::integer, ${staleSeconds}::integer, ${limit}::integer)`.execute(db);
   return result.rows;
@@ -607,7 +653,16 @@ export async function findPacketOf(db: Db, contractId: string): Promise<PacketRo
 /** Appends an entry; the trigger numbers and chains it under the packet's row lock. */
 export async function appendAudit(
   db: Db,
-  entry: { tenantId: string; packetId: string; type: string; actorName?: string | null; actorEmail?: string | null; ip?: string | null; userAgent?: string | null; data?: Record<string, unknown> },
+  entry: {
+    tenantId: string;
+    packetId: string;
+    type: string;
+    actorName?: string | null;
+    actorEmail?: string | null;
+    ip?: string | null;
+    userAgent?: string | null;
+    data?: Record<string, unknown>;
+  },
 ): Promise<AuditRow> {
   return db
     .insertInto('agreements.audit_log')

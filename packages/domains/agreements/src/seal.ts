@@ -142,7 +142,12 @@ export async function sealContract(deps: SealDeps, tenantId: string, contractId:
       if (!done) throw new SealTakenOver();
       const packet = await repo.findPacketOf(db, contract.id);
       if (packet) {
-        await repo.appendAudit(db, { tenantId, packetId: packet.id, type: 'sealed', data: { sealed_sha256: stored.sha256, sealed_file_id: stored.fileId, document_hash: contract.document_hash } });
+        await repo.appendAudit(db, {
+          tenantId,
+          packetId: packet.id,
+          type: 'sealed',
+          data: { sealed_sha256: stored.sha256, sealed_file_id: stored.fileId, document_hash: contract.document_hash },
+        });
       }
       await ctx.emit(
         contractSigned,

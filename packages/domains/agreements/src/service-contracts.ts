@@ -139,7 +139,14 @@ async function insertWithSigners(
     signingOrder: 'parallel' | 'sequential';
   },
 ): Promise<ContractRow | undefined> {
-  await ctx.requireReferences(input.signers.map((signer, index) => ({ kind: 'crm.contact' as const, id: signer.contactId, path: ['signers', index, 'contactId'], label: 'signer contact' })));
+  await ctx.requireReferences(
+    input.signers.map((signer, index) => ({
+      kind: 'crm.contact' as const,
+      id: signer.contactId,
+      path: ['signers', index, 'contactId'],
+      label: 'signer contact',
+    })),
+  );
   const emails = input.signers.map((signer) => signer.email.toLowerCase());
   const repeated = emails.find((email, index) => emails.indexOf(email) !== index);
   if (repeated) throw new DomainError('BAD_REQUEST', `${repeated} is listed twice as a signer`, [{ path: ['signers'], message: 'Repeated signer' }]);
@@ -164,7 +171,8 @@ export async function createContract(ctx: DomainContext, input: CreateContractIn
   ]);
   const template = input.templateId ? await usableTemplate(ctx, input.templateId, 'contract') : null;
   const sections = input.sections ?? template?.sections ?? [];
-  if (sections.length === 0) throw new DomainError('BAD_REQUEST', 'A contract needs at least one section (or a contract template)', [{ path: ['sections'], message: 'Empty' }]);
+  if (sections.length === 0)
+    throw new DomainError('BAD_REQUEST', 'A contract needs at least one section (or a contract template)', [{ path: ['sections'], message: 'Empty' }]);
   const row = await insertWithSigners(ctx, { ...input, proposalId: null, templateId: template?.id ?? null, sections });
   if (!row) throw new DomainError('CONFLICT', 'The contract could not be created; try again');
   return contractDto(ctx, row);
@@ -175,7 +183,10 @@ export async function createContract(ctx: DomainContext, input: CreateContractIn
  * accepted version's sections filled, its pricing and its schedule. One live contract per
  * proposal: a second call answers the existing one (the unique index decides under concurrency).
  */
-export async function createContractFromProposal(ctx: DomainContext, input: CreateContractFromProposalInput): Promise<{ contract: ContractDto; created: boolean }> {
+export async function createContractFromProposal(
+  ctx: DomainContext,
+  input: CreateContractFromProposalInput,
+): Promise<{ contract: ContractDto; created: boolean }> {
   const existing = await repo.findLiveContractForProposal(db(ctx), input.proposalId);
   if (existing) return { contract: await contractDto(ctx, existing), created: false };
   const { proposal, version, values } = await acceptedContent(ctx, input.proposalId);
@@ -190,7 +201,9 @@ export async function createContractFromProposal(ctx: DomainContext, input: Crea
       ? [{ name: values['contact.name'] ?? values['contact.first_name'] ?? '', email: values['contact.email'], role: 'Client', contactId: proposal.contact_id }]
       : null);
   if (!signers) {
-    throw new DomainError('BAD_REQUEST', 'Name the signers: the proposal has no contact.name and contact.email to sign it', [{ path: ['signers'], message: 'Required' }]);
+    throw new DomainError('BAD_REQUEST', 'Name the signers: the proposal has no contact.name and contact.email to sign it', [
+      { path: ['signers'], message: 'Required' },
+    ]);
   }
   const row = await insertWithSigners(ctx, {
     clientId: proposal.client_id,
@@ -235,7 +248,12 @@ export async function sendContract(ctx: DomainContext, id: string, options: { ap
     tenantId: ctx.tenantId,
     packetId: packet.id,
     type: 'sent',
-    data: { document_hash: documentHash, signers: signers.map((s) => ({ position: s.position, name: s.name, email: s.email })), signing_order: row.signing_order, by: ctx.actorId },
+    data: {
+      document_hash: documentHash,
+      signers: signers.map((s) => ({ position: s.position, name: s.name, email: s.email })),
+      signing_order: row.signing_order,
+      by: ctx.actorId,
+    },
   });
   const expiresAt = new Date(Date.now() + SIGNING_LINK_DAYS * 86_400_000);
   const links: SentContractDto['links'] = [];
@@ -287,11 +305,18 @@ export async function voidContract(ctx: DomainContext, input: { id: string; reas
 export async function downloadUrl(ctx: DomainContext, actions: ActionRegistry, id: string) {
   const row = await contractOrNotFound(ctx, id);
   if (row.seal_state !== 'sealed' || !row.sealed_file_id || !row.sealed_sha256) {
-    throw new DomainError('PRECONDITION_FAILED', row.status === 'signed' ? 'The signed PDF is being sealed; try again in a moment' : 'This contract has no signed PDF yet');
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      row.status === 'signed' ? 'The signed PDF is being sealed; try again in a moment' : 'This contract has no signed PDF yet',
+    );
   }
   const sign = actions.get('files.signDownload');
   if (!sign) throw new DomainError('PRECONDITION_FAILED', 'Files are not available in this installation');
-  const signed = (await sign.run({ fileId: row.sealed_file_id }, { ...ctx, idempotencyKey: `agreements.download:${row.id}` })) as { url: string; filename: string; expiresAt: string };
+  const signed = (await sign.run({ fileId: row.sealed_file_id }, { ...ctx, idempotencyKey: `agreements.download:${row.id}` })) as {
+    url: string;
+    filename: string;
+    expiresAt: string;
+  };
   return { url: signed.url, filename: signed.filename, expiresAt: signed.expiresAt, sha256: row.sealed_sha256 };
 }
 
@@ -314,7 +339,11 @@ export async function getPacket(ctx: DomainContext, contractId: string): Promise
   const contract = await contractOrNotFound(ctx, contractId);
   const packet = await repo.findPacketOf(db(ctx), contractId);
   if (!packet) throw new DomainError('NOT_FOUND', 'This contract has not been sent for signature yet');
-  const [signers, audit, chain] = await Promise.all([repo.findSigners(db(ctx), contractId), repo.listAudit(db(ctx), packet.id), repo.verifyAudit(db(ctx), packet.id)]);
+  const [signers, audit, chain] = await Promise.all([
+    repo.findSigners(db(ctx), contractId),
+    repo.listAudit(db(ctx), packet.id),
+    repo.verifyAudit(db(ctx), packet.id),
+  ]);
   return {
     id: packet.id,
     contractId,

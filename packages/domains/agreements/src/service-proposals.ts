@@ -53,7 +53,10 @@ function lineDtoOf(row: ProposalLineRow): LineDto {
 }
 
 /** Values every proposal has: today, its title and total, the pricing table and schedule as text. */
-export function builtInValues(version: { title: string; currency: string; lines: LineDto[]; totals: ProposalVersionDto['totals']; schedule: PaymentSchedule }, today = new Date()) {
+export function builtInValues(
+  version: { title: string; currency: string; lines: LineDto[]; totals: ProposalVersionDto['totals']; schedule: PaymentSchedule },
+  today = new Date(),
+) {
   return {
     today: today.toISOString().slice(0, 10),
     'proposal.title': version.title,
@@ -83,7 +86,10 @@ function versionDto(row: ProposalVersionRow, lines: ProposalLineRow[]): Proposal
 function allValues(version: ProposalVersionDto): Record<string, string> {
   return {
     ...version.mergeValues,
-    ...builtInValues({ title: version.title, currency: version.currency, lines: version.lines, totals: version.totals, schedule: version.paymentSchedule }, version.sentAt ?? new Date()),
+    ...builtInValues(
+      { title: version.title, currency: version.currency, lines: version.lines, totals: version.totals, schedule: version.paymentSchedule },
+      version.sentAt ?? new Date(),
+    ),
   };
 }
 
@@ -270,7 +276,9 @@ export async function sendProposal(ctx: DomainContext, id: string): Promise<Prop
   }
   const current = await loadVersion(ctx, id, proposal.current_version);
   if (current.dto.lines.length === 0 && current.dto.sections.length === 0) {
-    throw new DomainError('BAD_REQUEST', 'This proposal is empty: add a section or a pricing line before sending it', [{ path: ['sections'], message: 'Empty' }]);
+    throw new DomainError('BAD_REQUEST', 'This proposal is empty: add a section or a pricing line before sending it', [
+      { path: ['sections'], message: 'Empty' },
+    ]);
   }
   const sentAt = new Date();
   const values = { ...current.dto.mergeValues, ...builtInValues({ ...current.dto, schedule: current.dto.paymentSchedule }, sentAt) };
@@ -347,7 +355,10 @@ export async function listClientProposals(ctx: DomainContext, clientId: string):
  * The newest sent version as the client reads it (sections filled, escaped HTML). The first
  * read of a sent proposal marks it viewed (`agreements.proposal.viewed`); that changes no version.
  */
-export async function getClientProposal(ctx: DomainContext, input: { clientId: string; proposalId: string; viewerName: string | null }): Promise<ClientProposalDto> {
+export async function getClientProposal(
+  ctx: DomainContext,
+  input: { clientId: string; proposalId: string; viewerName: string | null },
+): Promise<ClientProposalDto> {
   const row = await repo.findProposal(db(ctx), input.proposalId);
   if (!clientVisible(row, input.clientId)) throw new NotFoundError('Proposal', input.proposalId);
   const version = await loadVersion(ctx, row.id, row.sent_version);
@@ -392,15 +403,22 @@ async function refusal(ctx: DomainContext, proposalId: string, clientId: string,
   }
   if (row.expires_at && row.expires_at <= new Date()) return new DomainError('PRECONDITION_FAILED', 'This proposal has expired; ask for a new one');
   if (hash !== null) {
-    return new DomainError('CONFLICT', `The proposal you read (version hash ${hash.slice(0, 12)}…) is not the current version ${row.sent_version}; reload it and read the current version before accepting`, [
-      { path: ['contentHash'], message: 'Not the current version' },
-    ]);
+    return new DomainError(
+      'CONFLICT',
+      `The proposal you read (version hash ${hash.slice(0, 12)}…) is not the current version ${row.sent_version}; reload it and read the current version before accepting`,
+      [{ path: ['contentHash'], message: 'Not the current version' }],
+    );
   }
   return new DomainError('PRECONDITION_FAILED', `This proposal is ${row.status}`);
 }
 
 export async function acceptClientProposal(ctx: DomainContext, input: { clientId: string; proposalId: string; contentHash: string; acceptedBy: string }) {
-  const accepted = await repo.acceptProposal(db(ctx), { id: input.proposalId, clientId: input.clientId, hash: input.contentHash, acceptedBy: input.acceptedBy });
+  const accepted = await repo.acceptProposal(db(ctx), {
+    id: input.proposalId,
+    clientId: input.clientId,
+    hash: input.contentHash,
+    acceptedBy: input.acceptedBy,
+  });
   if (!accepted) throw await refusal(ctx, input.proposalId, input.clientId, input.contentHash);
   const version = await loadVersion(ctx, accepted.id, accepted.accepted_version ?? accepted.current_version);
   const schedule = version.dto.paymentSchedule;
@@ -414,23 +432,44 @@ export async function acceptClientProposal(ctx: DomainContext, input: { clientId
         deposit_percent: schedule.depositPercent,
         milestones: schedule.milestones,
         recurring: schedule.recurring
-          ? { label: schedule.recurring.label, amount_minor: schedule.recurring.amountMinor, interval: schedule.recurring.interval, count: schedule.recurring.count }
+          ? {
+              label: schedule.recurring.label,
+              amount_minor: schedule.recurring.amountMinor,
+              interval: schedule.recurring.interval,
+              count: schedule.recurring.count,
+            }
           : null,
       },
       lines: version.dto.lines
         .filter((line) => line.selected)
-        .map((line) => ({ description: line.description, quantity: line.quantity, unit_price_minor: line.unitPriceMinor, total_minor: line.totalMinor, tax_rate_bp: line.taxRateBp })),
+        .map((line) => ({
+          description: line.description,
+          quantity: line.quantity,
+          unit_price_minor: line.unitPriceMinor,
+          total_minor: line.totalMinor,
+          tax_rate_bp: line.taxRateBp,
+        })),
     },
     { aggregateId: accepted.id },
   );
-  return { proposalId: accepted.id, status: 'accepted' as const, version: version.row.n, contentHash: input.contentHash, acceptedAt: (accepted.accepted_at ?? new Date()).toISOString() };
+  return {
+    proposalId: accepted.id,
+    status: 'accepted' as const,
+    version: version.row.n,
+    contentHash: input.contentHash,
+    acceptedAt: (accepted.accepted_at ?? new Date()).toISOString(),
+  };
 }
 
 export async function declineClientProposal(ctx: DomainContext, input: { clientId: string; proposalId: string; reason: string | null; declinedBy: string }) {
   const declined = await repo.declineProposal(db(ctx), { id: input.proposalId, clientId: input.clientId, reason: input.reason });
   if (!declined) throw await refusal(ctx, input.proposalId, input.clientId, null);
   const version = await loadVersion(ctx, declined.id, declined.sent_version ?? declined.current_version);
-  await ctx.emit(proposalDeclined, { ...eventFields(declined, version.row), declined_by: input.declinedBy, reason: input.reason }, { aggregateId: declined.id });
+  await ctx.emit(
+    proposalDeclined,
+    { ...eventFields(declined, version.row), declined_by: input.declinedBy, reason: input.reason },
+    { aggregateId: declined.id },
+  );
   return { proposalId: declined.id, status: 'declined' as const };
 }
 
@@ -441,6 +480,9 @@ export async function acceptedContent(ctx: DomainContext, proposalId: string) {
     throw new DomainError('PRECONDITION_FAILED', `This proposal is ${row.status}; a contract is made from an accepted proposal`);
   }
   const version = await loadVersion(ctx, row.id, row.accepted_version);
-  const values: Record<string, string> = { ...version.dto.mergeValues, ...builtInValues({ ...version.dto, schedule: version.dto.paymentSchedule }, version.row.sent_at ?? new Date()) };
+  const values: Record<string, string> = {
+    ...version.dto.mergeValues,
+    ...builtInValues({ ...version.dto, schedule: version.dto.paymentSchedule }, version.row.sent_at ?? new Date()),
+  };
   return { proposal: row, version: version.dto, values };
 }

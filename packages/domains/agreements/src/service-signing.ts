@@ -29,7 +29,12 @@ interface Resolved {
 /** Work done after the last signature commits: queue the sealing job (set by the host's tests or jobs). */
 export type SealScheduler = (tenantId: string, contractId: string) => Promise<void>;
 
-async function withSigner<T>(ctx: SigningContext, token: string, fn: (link: Resolved) => Promise<T>, afterCommit?: (task: () => Promise<void>) => void): Promise<T> {
+async function withSigner<T>(
+  ctx: SigningContext,
+  token: string,
+  fn: (link: Resolved) => Promise<T>,
+  afterCommit?: (task: () => Promise<void>) => void,
+): Promise<T> {
   const limited = await ctx.rateLimiter.hit(`agreements.signing:${ctx.ip}`, RATE_LIMIT, RATE_WINDOW_MS);
   if (!limited.allowed) throw new DomainError('TOO_MANY_REQUESTS', 'Too many attempts from this address; wait a few minutes and try again');
   const tokenHash = hashToken(token);
@@ -136,56 +141,58 @@ export function viewSigning(ctx: SigningContext, token: string): Promise<Signing
  */
 export function sign(ctx: SigningContext, input: SignInput, scheduleSeal: SealScheduler | null) {
   const tasks: (() => Promise<void>)[] = [];
-  const run = withSigner(
-    ctx,
-    input.token,
-    async ({ domain, signer, contract, tokenHash }) => {
-      const db = domain.db<AgreementsDB>();
-      const signed = await repo.signSigner(db, {
-        signerId: signer.id,
-        tokenHash,
-        kind: input.signature.kind,
-        text: input.signature.kind === 'typed' ? input.signature.text : null,
-        image: input.signature.kind === 'drawn' ? input.signature.image : null,
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-      });
-      if (!signed) {
-        const reason = await waitingReason(domain, signer, contract, await repo.findSigners(db, contract.id));
-        throw new DomainError(signer.status === 'signed' ? 'CONFLICT' : 'PRECONDITION_FAILED', reason ?? 'This contract cannot be signed right now');
-      }
-      const packet = await packetId(domain, contract.id);
-      const actor = { actorName: signed.name, actorEmail: signed.email, ip: ctx.ip, userAgent: ctx.userAgent };
-      await repo.appendAudit(db, { tenantId: domain.tenantId, packetId: packet, type: 'consented', ...actor, data: { signer_id: signed.id, text: 'I agree to sign this document electronically.' } });
-      await repo.appendAudit(db, {
-        tenantId: domain.tenantId,
-        packetId: packet,
-        type: 'signed',
-        ...actor,
-        data: { signer_id: signed.id, signature_kind: signed.signature_kind, document_hash: contract.document_hash },
-      });
-      const remaining = (await repo.findSigners(db, contract.id)).filter((s) => s.status !== 'signed').length;
-      const fields = {
-        contract_id: contract.id,
-        client_id: contract.client_id,
-        contact_id: contract.contact_id,
-        engagement_id: contract.engagement_id,
-        proposal_id: contract.proposal_id,
-        title: contract.title,
-      };
-      await domain.emit(contractSignerSigned, { ...fields, signer_id: signed.id, signer_name: signed.name, remaining }, { aggregateId: contract.id });
-      let status: ContractRow['status'] = 'partially_signed';
-      if (remaining === 0) {
-        status = 'signed';
-        await repo.updateContract(db, contract.id, { status: 'signed', signed_at: new Date(), seal_state: 'pending' });
-        await repo.appendAudit(db, { tenantId: domain.tenantId, packetId: packet, type: 'completed', data: { document_hash: contract.document_hash } });
-        if (scheduleSeal) tasks.push(() => scheduleSeal(domain.tenantId, contract.id));
-      } else if (contract.status !== 'partially_signed') {
-        await repo.updateContract(db, contract.id, { status: 'partially_signed' });
-      }
-      return { status: 'signed' as const, contractStatus: status, remaining };
-    },
-  );
+  const run = withSigner(ctx, input.token, async ({ domain, signer, contract, tokenHash }) => {
+    const db = domain.db<AgreementsDB>();
+    const signed = await repo.signSigner(db, {
+      signerId: signer.id,
+      tokenHash,
+      kind: input.signature.kind,
+      text: input.signature.kind === 'typed' ? input.signature.text : null,
+      image: input.signature.kind === 'drawn' ? input.signature.image : null,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+    });
+    if (!signed) {
+      const reason = await waitingReason(domain, signer, contract, await repo.findSigners(db, contract.id));
+      throw new DomainError(signer.status === 'signed' ? 'CONFLICT' : 'PRECONDITION_FAILED', reason ?? 'This contract cannot be signed right now');
+    }
+    const packet = await packetId(domain, contract.id);
+    const actor = { actorName: signed.name, actorEmail: signed.email, ip: ctx.ip, userAgent: ctx.userAgent };
+    await repo.appendAudit(db, {
+      tenantId: domain.tenantId,
+      packetId: packet,
+      type: 'consented',
+      ...actor,
+      data: { signer_id: signed.id, text: 'I agree to sign this document electronically.' },
+    });
+    await repo.appendAudit(db, {
+      tenantId: domain.tenantId,
+      packetId: packet,
+      type: 'signed',
+      ...actor,
+      data: { signer_id: signed.id, signature_kind: signed.signature_kind, document_hash: contract.document_hash },
+    });
+    const remaining = (await repo.findSigners(db, contract.id)).filter((s) => s.status !== 'signed').length;
+    const fields = {
+      contract_id: contract.id,
+      client_id: contract.client_id,
+      contact_id: contract.contact_id,
+      engagement_id: contract.engagement_id,
+      proposal_id: contract.proposal_id,
+      title: contract.title,
+    };
+    await domain.emit(contractSignerSigned, { ...fields, signer_id: signed.id, signer_name: signed.name, remaining }, { aggregateId: contract.id });
+    let status: ContractRow['status'] = 'partially_signed';
+    if (remaining === 0) {
+      status = 'signed';
+      await repo.updateContract(db, contract.id, { status: 'signed', signed_at: new Date(), seal_state: 'pending' });
+      await repo.appendAudit(db, { tenantId: domain.tenantId, packetId: packet, type: 'completed', data: { document_hash: contract.document_hash } });
+      if (scheduleSeal) tasks.push(() => scheduleSeal(domain.tenantId, contract.id));
+    } else if (contract.status !== 'partially_signed') {
+      await repo.updateContract(db, contract.id, { status: 'partially_signed' });
+    }
+    return { status: 'signed' as const, contractStatus: status, remaining };
+  });
   return run.then(async (result) => {
     for (const task of tasks) {
       await task().catch((error: unknown) => ctx.log.warn({ err: error }, 'sealing job not queued; the sweeper will seal the contract'));

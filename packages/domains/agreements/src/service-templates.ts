@@ -34,7 +34,11 @@ export function toTemplateDto(row: TemplateRow): TemplateDto {
   };
 }
 
-async function emit(ctx: DomainContext, contract: EventContract<string, { template_id: string; kind: 'proposal' | 'contract'; name: string }>, row: TemplateRow) {
+async function emit(
+  ctx: DomainContext,
+  contract: EventContract<string, { template_id: string; kind: 'proposal' | 'contract'; name: string }>,
+  row: TemplateRow,
+) {
   await ctx.emit(contract, { template_id: row.id, kind: row.kind, name: row.name }, { aggregateId: row.id });
 }
 
@@ -86,7 +90,10 @@ export async function listTemplates(ctx: DomainContext, input: ListTemplatesInpu
 export async function usableTemplate(ctx: DomainContext, id: string, kind: 'proposal' | 'contract'): Promise<TemplateRow> {
   const row = await repo.findTemplate(ctx.db<AgreementsDB>(), id);
   if (!row) throw new DomainError('BAD_REQUEST', 'The template given is not one of this organization', [{ path: ['templateId'], message: 'Unknown template' }]);
-  if (row.kind !== kind) throw new DomainError('BAD_REQUEST', `"${row.name}" is a ${row.kind} template, not a ${kind} template`, [{ path: ['templateId'], message: `Not a ${kind} template` }]);
+  if (row.kind !== kind)
+    throw new DomainError('BAD_REQUEST', `"${row.name}" is a ${row.kind} template, not a ${kind} template`, [
+      { path: ['templateId'], message: `Not a ${kind} template` },
+    ]);
   if (row.archived_at) throw new DomainError('BAD_REQUEST', `The template "${row.name}" is archived`, [{ path: ['templateId'], message: 'Archived' }]);
   return row;
 }

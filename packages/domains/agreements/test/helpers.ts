@@ -56,7 +56,12 @@ export class FakeFiles {
       input: z.object({ fileId: z.uuid() }),
       output: z.object({ url: z.string(), filename: z.string(), contentType: z.string(), expiresAt: z.string() }),
       idempotent: false,
-      run: async (input) => ({ url: `/blobs/${input.fileId}`, filename: this.stored.get(input.fileId)?.name ?? 'x.pdf', contentType: 'application/pdf', expiresAt: new Date(Date.now() + 300_000).toISOString() }),
+      run: async (input) => ({
+        url: `/blobs/${input.fileId}`,
+        filename: this.stored.get(input.fileId)?.name ?? 'x.pdf',
+        contentType: 'application/pdf',
+        expiresAt: new Date(Date.now() + 300_000).toISOString(),
+      }),
     }),
   ];
   registry(): ActionRegistry {

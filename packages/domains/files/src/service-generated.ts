@@ -26,10 +26,15 @@ export interface StoreGeneratedInput {
   sha256: string;
 }
 
-export async function storeGenerated(ctx: DomainContext, input: StoreGeneratedInput): Promise<{ fileId: string; folderId: string; sha256: string; size: number }> {
+export async function storeGenerated(
+  ctx: DomainContext,
+  input: StoreGeneratedInput,
+): Promise<{ fileId: string; folderId: string; sha256: string; size: number }> {
   const sha256 = createHash('sha256').update(input.bytes).digest('hex');
   if (sha256 !== input.sha256) {
-    throw new DomainError('BAD_REQUEST', 'The file received does not match its SHA-256, so it was not stored', [{ path: ['sha256'], message: 'Does not match the bytes' }]);
+    throw new DomainError('BAD_REQUEST', 'The file received does not match its SHA-256, so it was not stored', [
+      { path: ['sha256'], message: 'Does not match the bytes' },
+    ]);
   }
   if (input.bytes.length === 0) throw new DomainError('BAD_REQUEST', 'An empty file cannot be stored', [{ path: ['contentBase64'], message: 'Empty' }]);
   const db = ctx.db<FilesDB>();
