@@ -1,8 +1,10 @@
 import { DomainError, defineAction, type ActionDefinition } from '@ubos/platform';
 import { z } from 'zod';
 import {
-  clientProposalDto,
-  clientProposalSummaryDto,
+  acceptedProposalDto,
+  clientProposalJson,
+  clientProposalSummaryJson,
+  declinedProposalDto,
   currencyCode,
   lineInput,
   mergeValuesSchema,
@@ -122,7 +124,7 @@ export const listClientProposalsAction = defineAction({
   name: 'agreements.listClientProposals',
   description: 'The proposals sent to a client (newest first), for a caller that checked who the client is',
   input: z.object(portalClient),
-  output: z.array(clientProposalSummaryDto.extend({ sentAt: z.string(), expiresAt: z.string().nullable(), acceptedAt: z.string().nullable() })),
+  output: z.array(clientProposalSummaryJson),
   idempotent: false,
   run: async (input, ctx) =>
     (await listClientProposals(ctx, input.clientId)).map((p) => ({
@@ -138,7 +140,7 @@ export const getClientProposalAction = defineAction({
   name: 'agreements.getClientProposal',
   description: 'A proposal as its client reads it (newest sent version); marks it viewed on the first read',
   input: z.object({ ...portalClient, proposalId: z.uuid(), viewerName: z.string().max(200).nullable().default(null) }),
-  output: clientProposalDto.extend({ sentAt: z.string(), expiresAt: z.string().nullable(), acceptedAt: z.string().nullable() }),
+  output: clientProposalJson,
   idempotent: false,
   run: async (input, ctx) => {
     const p = await getClientProposal(ctx, input);
@@ -151,7 +153,7 @@ export const acceptProposalAction = defineAction({
   name: 'agreements.acceptProposal',
   description: 'Accept a proposal on behalf of its client, bound to the content hash of the version read',
   input: z.object({ ...portalClient, proposalId: z.uuid(), contentHash: z.string().regex(/^[0-9a-f]{64}$/), acceptedBy: z.string().trim().min(1).max(200) }),
-  output: z.object({ proposalId: z.uuid(), status: z.literal('accepted'), version: z.number().int(), contentHash: z.string(), acceptedAt: z.string() }),
+  output: acceptedProposalDto,
   run: (input, ctx) => acceptClientProposal(ctx, input),
 });
 
@@ -164,7 +166,7 @@ export const declineProposalAction = defineAction({
     reason: z.string().trim().max(1000).nullable().default(null),
     declinedBy: z.string().trim().min(1).max(200),
   }),
-  output: z.object({ proposalId: z.uuid(), status: z.literal('declined') }),
+  output: declinedProposalDto,
   run: (input, ctx) => declineClientProposal(ctx, input),
 });
 

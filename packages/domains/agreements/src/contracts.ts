@@ -638,3 +638,27 @@ export const clientProposalSummaryDto = clientProposalDto
     totalMinor: z.number().int(),
   });
 export type ClientProposalSummaryDto = z.infer<typeof clientProposalSummaryDto>;
+
+/** The same as JSON values (dates as ISO strings): what the portal gets through the workflow actions. */
+export const clientProposalJson = clientProposalDto.extend({ sentAt: z.string(), expiresAt: z.string().nullable(), acceptedAt: z.string().nullable() });
+export type ClientProposalJson = z.infer<typeof clientProposalJson>;
+export const clientProposalSummaryJson = clientProposalSummaryDto.extend({
+  sentAt: z.string(),
+  expiresAt: z.string().nullable(),
+  acceptedAt: z.string().nullable(),
+});
+export type ClientProposalSummaryJson = z.infer<typeof clientProposalSummaryJson>;
+export const acceptedProposalDto = z.object({
+  proposalId: z.uuid(),
+  status: z.literal('accepted'),
+  version: z.number().int(),
+  contentHash: z.string(),
+  acceptedAt: z.string(),
+});
+export const declinedProposalDto = z.object({ proposalId: z.uuid(), status: z.literal('declined') });
+/** What the client sends to accept: the hash of the version they read. */
+export const acceptProposalInput = z.object({
+  proposalId: z.uuid(),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'The version hash shown with the proposal'),
+});
+export const declineProposalInput = z.object({ proposalId: z.uuid(), reason: z.string().trim().max(1000).nullable().default(null) });
