@@ -29,6 +29,8 @@ const groupLabels: Record<string, string> = {
   file: 'Files',
   approval: 'Approvals',
   appointment: 'Appointments',
+  proposal: 'Proposals',
+  contract: 'Contracts',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -54,6 +56,10 @@ export function hrefFor(hit: Hit): string {
       return hit.clientId ? `/clients/${hit.clientId}?tab=portal` : '/clients';
     case 'appointment':
       return `/scheduling?appointment=${hit.id}`;
+    case 'proposal':
+      return `/agreements/proposals/${hit.id}`;
+    case 'contract':
+      return `/agreements/contracts/${hit.id}`;
     default:
       return '/';
   }

@@ -94,6 +94,34 @@ export const contractStatus = z.enum(['draft', 'out_for_signature', 'partially_s
 export const signingOrder = z.enum(['parallel', 'sequential']);
 export const sealState = z.enum(['none', 'pending', 'sealing', 'sealed']);
 
+// ---------------------------------------------------------------- money in words (for every reader: timeline, screens, PDFs)
+
+const digitsCache = new Map<string, number>();
+function fractionDigits(currency: string): number {
+  let digits = digitsCache.get(currency);
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2;
+    }
+    digitsCache.set(currency, digits);
+  }
+  return digits;
+}
+
+/** "EUR 1,234.50" from 123450 minor units: string arithmetic, no float. */
+export function formatMoney(minor: number, currency: string): string {
+  const digits = fractionDigits(currency);
+  const negative = minor < 0;
+  const text = Math.abs(minor)
+    .toString()
+    .padStart(digits + 1, '0');
+  const whole = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
+  return `${negative ? '-' : ''}${currency} ${whole}${fraction}`;
+}
+
 // ---------------------------------------------------------------- event payloads
 
 export const settingsUpdatedPayload = z.object({

@@ -1,5 +1,7 @@
 import { DomainError } from '@ubos/platform';
-import type { LineDto, LineInput, PaymentSchedule, TotalsDto } from './contracts.ts';
+import { formatMoney, type LineDto, type LineInput, type PaymentSchedule, type TotalsDto } from './contracts.ts';
+
+export { formatMoney };
 
 /**
  * Pricing in integer minor units (ARCHITECTURE.md §4 "Money"): BigInt arithmetic, tax rounded
@@ -57,32 +59,6 @@ export function priceLines(lines: readonly LineInput[]): { lines: LineDto[]; tot
       totalMinor: safe(subtotal - discount + tax, 'total'),
     },
   };
-}
-
-const digitsCache = new Map<string, number>();
-function fractionDigits(currency: string): number {
-  let digits = digitsCache.get(currency);
-  if (digits === undefined) {
-    try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      digits = 2;
-    }
-    digitsCache.set(currency, digits);
-  }
-  return digits;
-}
-
-/** "EUR 1,234.50" from 123450 minor units: string arithmetic, no float. */
-export function formatMoney(minor: number, currency: string): string {
-  const digits = fractionDigits(currency);
-  const negative = minor < 0;
-  const text = Math.abs(minor)
-    .toString()
-    .padStart(digits + 1, '0');
-  const whole = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
-  return `${negative ? '-' : ''}${currency} ${whole}${fraction}`;
 }
 
 /** The pricing table as plain text, for {{pricing_table}} and the PDF. */

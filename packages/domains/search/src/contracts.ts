@@ -2,7 +2,19 @@
 import { defineEvent } from '@ubos/platform';
 import { z } from 'zod';
 
-export const searchableTypes = ['client', 'contact', 'deal', 'project', 'task', 'file', 'email_thread', 'approval', 'appointment'] as const;
+export const searchableTypes = [
+  'client',
+  'contact',
+  'deal',
+  'project',
+  'task',
+  'file',
+  'email_thread',
+  'approval',
+  'appointment',
+  'proposal',
+  'contract',
+] as const;
 export const searchableTypeSchema = z.enum(searchableTypes);
 export type SearchableType = z.infer<typeof searchableTypeSchema>;
 

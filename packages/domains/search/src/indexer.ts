@@ -1,3 +1,4 @@
+import * as agreements from '@ubos/agreements/contracts';
 import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
@@ -10,7 +11,7 @@ import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.*, projects.*, files.*, communications threads, portal approvals and scheduling.* events into search documents. Each payload is parsed through its
+ * Turns crm.*, projects.*, files.*, communications threads, portal approvals, scheduling.* and agreements' proposals and contracts into search documents. Each payload is parsed through its
  * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`, `@ubos/files/contracts`), then mapped to the few
  * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
@@ -169,6 +170,52 @@ on<
   },
 }));
 on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointment', id: p.appointment_id }));
+// Agreements: proposals and contracts by title, the subtitle their state; a withdrawn proposal or voided contract leaves the index.
+on<PayloadOf<typeof agreements.proposalCreated | typeof agreements.proposalRevised | typeof agreements.proposalSent>>(
+  [agreements.proposalCreated, agreements.proposalRevised, agreements.proposalSent],
+  (p) => ({
+    kind: 'upsert',
+    type: 'proposal',
+    fields: {
+      id: p.proposal_id,
+      title: text(p.title),
+      subtitle: `Proposal, version ${p.version}, ${agreements.formatMoney(p.total_minor, p.currency)}`,
+      clientId: p.client_id,
+    },
+  }),
+);
+on<PayloadOf<typeof agreements.proposalAccepted | typeof agreements.proposalDeclined>>([agreements.proposalAccepted, agreements.proposalDeclined], (p) => ({
+  kind: 'upsert',
+  type: 'proposal',
+  fields: {
+    id: p.proposal_id,
+    title: text(p.title),
+    subtitle: `Proposal ${'accepted_by' in p ? 'accepted' : 'declined'} (version ${p.version})`,
+    clientId: p.client_id,
+  },
+}));
+on([agreements.proposalWithdrawn], (p) => ({ kind: 'delete', type: 'proposal', id: p.proposal_id }));
+on<PayloadOf<typeof agreements.contractCreated | typeof agreements.contractSent | typeof agreements.contractSigned | typeof agreements.contractDeclined>>(
+  [agreements.contractCreated, agreements.contractSent, agreements.contractSigned, agreements.contractDeclined],
+  (p) => ({
+    kind: 'upsert',
+    type: 'contract',
+    fields: {
+      id: p.contract_id,
+      title: text(p.title),
+      subtitle:
+        'sealed_file_id' in p
+          ? 'Contract, signed'
+          : 'signer_id' in p
+            ? 'Contract, declined'
+            : 'signing_order' in p
+              ? 'Contract, out for signature'
+              : 'Contract, draft',
+      clientId: p.client_id,
+    },
+  }),
+);
+on([agreements.contractVoided], (p) => ({ kind: 'delete', type: 'contract', id: p.contract_id }));
 
 /** Every event type the indexer reacts to (the subscription's queue filter). */
 export const indexedEventTypes: readonly string[] = [...readers.keys()];

@@ -15,6 +15,8 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   email_thread: 'communications.read',
   approval: 'portal.approvals.read',
   appointment: 'scheduling.read',
+  proposal: 'agreements.read',
+  contract: 'agreements.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as agreements from '@ubos/agreements/contracts';
 import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
@@ -38,6 +39,7 @@ const exported: unknown[] = [
   ...Object.values(communications),
   ...Object.values(portal),
   ...Object.values(scheduling),
+  ...Object.values(agreements),
 ];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
