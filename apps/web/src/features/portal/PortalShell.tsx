@@ -51,6 +51,7 @@ const nav = [
   { to: 'projects', label: 'Projects', end: false },
   { to: 'files', label: 'Files', end: false },
   { to: 'approvals', label: 'Approvals', end: false },
+  { to: 'proposals', label: 'Proposals', end: false },
 ];
 
 /** /portal/:slug — the client's own shell: the firm's branding, four pages, sign out. */
