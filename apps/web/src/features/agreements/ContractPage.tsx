@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -17,6 +17,12 @@ export default function ContractPage() {
     { refetchInterval: (q) => (q.state.data?.status === 'signed' && q.state.data.sealState !== 'sealed' ? 2000 : false) },
   );
   const packet = trpc.agreements.packets.get.useQuery({ contractId: id }, { enabled: !!contract.data?.sentAt });
+  const sealState = contract.data?.sealState;
+  const refetchPacket = packet.refetch;
+  // The sealed entry joins the audit log when sealing finishes.
+  useEffect(() => {
+    if (sealState === 'sealed') void refetchPacket();
+  }, [sealState, refetchPacket]);
   const [links, setLinks] = useState<Links | null>(null);
   const [voiding, setVoiding] = useState(false);
   const [reason, setReason] = useState('');
