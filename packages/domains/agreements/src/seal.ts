@@ -123,6 +123,7 @@ export async function sealContract(deps: SealDeps, tenantId: string, contractId:
     await deps.beforeStore?.();
     const store = deps.actions?.get('files.storeGeneratedFile');
     if (!store) throw new DomainError('PRECONDITION_FAILED', 'The files domain is not available to store the sealed PDF');
+    let storedSha256 = sha256;
     await withTenant<UntypedDB, void>(deps.db, { tenantId }, async (trx) => {
       const ctx = tenantContext(trx, tenantId, deps);
       const db = ctx.db<AgreementsDB>();
@@ -137,6 +138,7 @@ export async function sealContract(deps: SealDeps, tenantId: string, contractId:
         },
         { ...ctx, idempotencyKey: `agreements.seal:${contract.id}` },
       )) as { fileId: string; sha256: string };
+      storedSha256 = stored.sha256;
       const done = await repo.finishSeal(db, { contractId: contract.id, claim, fileId: stored.fileId, sha256: stored.sha256 });
       // Our claim was taken over (we were presumed dead): roll back, the other sealer finishes.
       if (!done) throw new SealTakenOver();
@@ -172,6 +174,7 @@ export async function sealContract(deps: SealDeps, tenantId: string, contractId:
         { aggregateId: done.id },
       );
     });
+    deps.log.info({ contractId: contract.id, tenantId, attempt: contract.seal_attempts, sha256: storedSha256 }, 'contract sealed');
     return 'sealed';
   } catch (error) {
     if (error instanceof SealTakenOver) return 'not_due';

@@ -137,6 +137,12 @@ describe('native signing', () => {
       document_hash: contract.documentHash,
     });
     expect((await a.caller.contracts.downloadUrl({ id: contract.id })).sha256).toBe(sealed.sealedSha256);
+    // The flagship's wait step answers now that the contract is sealed.
+    expect(await runAction(world, a.tenantId, 'agreements.awaitSignature', 'run:signed', { contractId: contract.id })).toMatchObject({
+      contractId: contract.id,
+      sealedFileId: sealed.sealedFileId,
+      sealedSha256: sealed.sealedSha256,
+    });
 
     const bytes = stored?.bytes ?? Buffer.alloc(0);
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
