@@ -414,6 +414,8 @@ export const listContractsInput = z
   .default({ limit: 50 });
 export type ListContractsInput = z.infer<typeof listContractsInput>;
 export const voidContractInput = z.object({ id, reason: z.string().trim().min(1).max(1000) });
+/** A new signing link for a signer who has not signed (the old link stops working). */
+export const resendSigningInput = z.object({ id, signerId: id });
 export const packetInput = z.object({ contractId: id });
 
 /** The signing link's token (256-bit, base64url): the only credential of the public signing page. */

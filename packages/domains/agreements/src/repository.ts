@@ -465,6 +465,29 @@ export async function updateContract(
     .executeTakeFirstOrThrow();
 }
 
+/** Replaces a pending signer's link (the contract still open); undefined when they signed, declined, or it closed. */
+export async function rotateSignerToken(
+  db: Db,
+  input: { contractId: string; signerId: string; tokenHash: string; expiresAt: Date },
+): Promise<SignerRow | undefined> {
+  return db
+    .updateTable('agreements.signers as s')
+    .set({ token_hash: input.tokenHash, token_expires_at: input.expiresAt })
+    .where('s.id', '=', input.signerId)
+    .where('s.contract_id', '=', input.contractId)
+    .where('s.status', '=', 'pending')
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('agreements.contracts as c')
+          .select('c.id')
+          .whereRef('c.id', '=', 's.contract_id')
+          .where('c.status', 'in', ['out_for_signature', 'partially_signed']),
+      ),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export async function setSignerToken(db: Db, signerId: string, tokenHash: string, expiresAt: Date): Promise<void> {
   await db.updateTable('agreements.signers').set({ token_hash: tokenHash, token_expires_at: expiresAt }).where('id', '=', signerId).execute();
 }

@@ -119,6 +119,11 @@ const contractsRouter = router({
     .input(c.voidContractInput)
     .output(c.contractDto)
     .mutation(({ ctx, input }) => contracts.voidContract(ctx.domain, input)),
+  resend: tenantProcedure
+    .meta({ permission: 'agreements.contract.send' })
+    .input(c.resendSigningInput)
+    .output(c.sentContractDto.shape.links.element)
+    .mutation(({ ctx, input }) => contracts.resendSigningLink(ctx.domain, input, { appUrl: ctx.config.PUBLIC_URL ?? '' })),
   downloadUrl: tenantProcedure
     .meta({ permission: 'agreements.read' })
     .input(c.idInput)

@@ -260,20 +260,7 @@ export async function sendContract(ctx: DomainContext, id: string, options: { ap
   for (const signer of signers) {
     const token = randomBytes(32).toString('base64url');
     await repo.setSignerToken(db(ctx), signer.id, hashToken(token), expiresAt);
-    const url = `${options.appUrl ?? ''}/sign#token=${token}`;
-    links.push({ signerId: signer.id, name: signer.name, email: signer.email, url, expiresAt });
-    // The link goes by email too (sent when this transaction commits); the path-only link is
-    // completed with the app's address on delivery (§7 "Mail port").
-    await sendSystemMail(ctx, {
-      to: { email: signer.email, name: signer.name },
-      template: 'message',
-      data: {
-        subject: `Please sign: ${row.title}`,
-        body: `${signer.name}, you are asked to sign "${row.title}".${row.signing_order === 'sequential' && signer.position > 1 ? ' The signers before you sign first; the link lets you sign once they have.' : ''}\n\nThe link is yours alone and works until ${expiresAt.toISOString().slice(0, 10)}.`,
-        url: `/sign#token=${token}`,
-        urlLabel: 'Review and sign',
-      },
-    });
+    links.push(await mailLink(ctx, sent, signer, token, expiresAt, options.appUrl ?? ''));
   }
   await ctx.emit(
     contractSent,
@@ -286,6 +273,57 @@ export async function sendContract(ctx: DomainContext, id: string, options: { ap
     { aggregateId: id },
   );
   return { contract: await contractDto(ctx, sent), links };
+}
+
+/**
+ * A fresh link for a signer who has not signed yet (lost email, expired link): a new token
+ * replaces the old one's hash in one conditional UPDATE, so the old link stops working; the new
+ * one is emailed and answered once, like at sending. Recorded in the audit log.
+ */
+export async function resendSigningLink(
+  ctx: DomainContext,
+  input: { id: string; signerId: string },
+  options: { appUrl?: string } = {},
+): Promise<SentContractDto['links'][number]> {
+  const row = await contractOrNotFound(ctx, input.id, { forUpdate: true });
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SIGNING_LINK_DAYS * 86_400_000);
+  const signer = await repo.rotateSignerToken(db(ctx), { contractId: row.id, signerId: input.signerId, tokenHash: hashToken(token), expiresAt });
+  if (!signer) {
+    const known = (await repo.findSigners(db(ctx), row.id)).find((s) => s.id === input.signerId);
+    if (!known) throw new NotFoundError('Signer', input.signerId);
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      known.status !== 'pending' ? `${known.name} already ${known.status}` : `This contract is ${row.status.replaceAll('_', ' ')}; there is nothing to sign`,
+    );
+  }
+  const packet = await repo.findPacketOf(db(ctx), row.id);
+  if (packet)
+    await repo.appendAudit(db(ctx), { tenantId: ctx.tenantId, packetId: packet.id, type: 'link_resent', data: { signer_id: signer.id, by: ctx.actorId } });
+  return mailLink(ctx, row, signer, token, expiresAt, options.appUrl ?? '');
+}
+
+async function mailLink(
+  ctx: DomainContext,
+  row: ContractRow,
+  signer: SignerRow,
+  token: string,
+  expiresAt: Date,
+  appUrl: string,
+): Promise<SentContractDto['links'][number]> {
+  // The link goes by email too (sent when this transaction commits); the path-only link is
+  // completed with the app's address on delivery (§7 "Mail port").
+  await sendSystemMail(ctx, {
+    to: { email: signer.email, name: signer.name },
+    template: 'message',
+    data: {
+      subject: `Please sign: ${row.title}`,
+      body: `${signer.name}, you are asked to sign "${row.title}".${row.signing_order === 'sequential' && signer.position > 1 ? ' The signers before you sign first; the link lets you sign once they have.' : ''}\n\nThe link is yours alone and works until ${expiresAt.toISOString().slice(0, 10)}.`,
+      url: `/sign#token=${token}`,
+      urlLabel: 'Review and sign',
+    },
+  });
+  return { signerId: signer.id, name: signer.name, email: signer.email, url: `${appUrl}/sign#token=${token}`, expiresAt };
 }
 
 export async function voidContract(ctx: DomainContext, input: { id: string; reason: string }): Promise<ContractDto> {

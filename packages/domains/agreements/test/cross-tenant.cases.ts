@@ -35,7 +35,7 @@ export const crossTenantCases = defineCrossTenantCases({
       signers: [{ name: 'Ada', email: 'ada@a.test' }],
     });
     await a.contracts.send({ id: contract.id });
-    return { clientId, template: template.id, proposal: proposal.id, contract: contract.id };
+    return { clientId, template: template.id, proposal: proposal.id, contract: contract.id, signer: contract.signers[0]?.id ?? '' };
   },
   snapshot: async (a, f) => ({
     settings: await a.settings.get(),
@@ -73,6 +73,7 @@ export const crossTenantCases = defineCrossTenantCases({
     'contracts.list': { expect: 'empty', call: (b, a) => b.contracts.list({ clientId: a.clientId, limit: 50 }) },
     'contracts.send': { expect: 'not_found', call: (b, a) => b.contracts.send({ id: a.contract }) },
     'contracts.void': { expect: 'not_found', call: (b, a) => b.contracts.void({ id: a.contract, reason: 'Hijacked' }) },
+    'contracts.resend': { expect: 'not_found', call: (b, a) => b.contracts.resend({ id: a.contract, signerId: a.signer }) },
     'contracts.downloadUrl': { expect: 'not_found', call: (b, a) => b.contracts.downloadUrl({ id: a.contract }) },
     'packets.get': { expect: 'not_found', call: (b, a) => b.packets.get({ contractId: a.contract }) },
   },

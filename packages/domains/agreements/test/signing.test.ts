@@ -230,6 +230,23 @@ describe('native signing', () => {
     expect(await events(world, a.tenantId, ['agreements.contract.signed'])).toHaveLength(1);
   });
 
+  it('resending a link replaces the old one; a signed signer gets none', async () => {
+    const { a, contract, tokens } = await sentContract('parallel');
+    const page = anonymous(world);
+    const [ada, bob] = contract.signers;
+    const fresh = await a.caller.contracts.resend({ id: contract.id, signerId: ada?.id ?? '' });
+    await expect(page.signing.view({ token: tokens[0] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await page.signing.sign({ token: tokenOf(fresh.url), consent: true, signature: { kind: 'typed', text: 'Ada' } })).toMatchObject({
+      status: 'signed',
+    });
+    await expect(a.caller.contracts.resend({ id: contract.id, signerId: ada?.id ?? '' })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: 'Ada Client already signed',
+    });
+    expect((await a.caller.packets.get({ contractId: contract.id })).audit.map((e) => e.type)).toContain('link_resent');
+    expect(bob?.status).toBe('pending');
+  });
+
   it('a decline ends the contract; a voided one cannot be signed', async () => {
     const declined = await sentContract();
     const page = anonymous(world);

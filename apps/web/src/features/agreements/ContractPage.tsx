@@ -33,6 +33,12 @@ export default function ContractPage() {
       void utils.agreements.packets.invalidate();
     },
   });
+  const resend = trpc.agreements.contracts.resend.useMutation({
+    onSuccess: (link) => {
+      setLinks([link]);
+      void utils.agreements.packets.invalidate();
+    },
+  });
   const voidIt = trpc.agreements.contracts.void.useMutation({
     onSuccess: () => {
       setVoiding(false);
@@ -91,9 +97,9 @@ export default function ContractPage() {
           This contract uses {c.missingFields.map((f) => `{{${f}}}`).join(', ')} without a value; it cannot be sent.
         </p>
       ) : null}
-      {send.error || downloadError ? (
+      {send.error || resend.error || downloadError ? (
         <p className="mb-3 rounded-md bg-rose-50 p-3 text-sm text-rose-700" role="alert">
-          {errorMessage(send.error ?? downloadError)}
+          {errorMessage(send.error ?? resend.error ?? downloadError)}
         </p>
       ) : null}
       {c.sealError && c.sealState !== 'sealed' ? (
@@ -120,9 +126,21 @@ export default function ContractPage() {
                   <span>
                     {s.position}. {s.name} <span className="text-slate-400">{s.email}</span>
                   </span>
-                  <Badge tone={s.status === 'signed' ? 'green' : s.status === 'declined' ? 'rose' : 'slate'}>
-                    {s.status === 'signed' ? `signed ${formatDateTime(s.signedAt)}` : s.status}
-                  </Badge>
+                  <span className="flex items-center gap-2">
+                    {s.status === 'pending' && ['out_for_signature', 'partially_signed'].includes(c.status) ? (
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        loading={resend.isPending && resend.variables?.signerId === s.id}
+                        onClick={() => resend.mutate({ id: c.id, signerId: s.id })}
+                      >
+                        Resend link
+                      </Button>
+                    ) : null}
+                    <Badge tone={s.status === 'signed' ? 'green' : s.status === 'declined' ? 'rose' : 'slate'}>
+                      {s.status === 'signed' ? `signed ${formatDateTime(s.signedAt)}` : s.status}
+                    </Badge>
+                  </span>
                 </li>
               ))}
             </ul>
