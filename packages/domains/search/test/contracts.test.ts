@@ -60,7 +60,8 @@ describe('indexer vs published contracts', () => {
   });
 
   it('handles or deliberately ignores every event of an indexed aggregate', () => {
-    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file|scheduling\.appointment|agreements\.(proposal|contract))\./;
+    const aggregates =
+      /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file|scheduling\.appointment|agreements\.(proposal|contract))\./;
     const unhandled = [...published].filter((type) => aggregates.test(type) && !indexedEventTypes.includes(type) && !ignored.has(type));
     expect(unhandled).toEqual([]);
   });
