@@ -372,4 +372,33 @@ export const agreementsMigrations: Migration[] = [
       GRANT EXECUTE ON FUNCTION agreements.unsealed_contracts(integer, integer, integer) TO ${APP_ROLE};
     `,
   },
+  {
+    id: '0003_signer_reminders',
+    sql: `
+      -- Reminders to signers who have not signed: every reminder_days (0 = none) after the link was
+      -- sent or last resent, at most five, only to a signer whose turn it is, while the contract is open.
+      ALTER TABLE agreements.contracts ADD COLUMN IF NOT EXISTS reminder_days integer NOT NULL DEFAULT 3 CHECK (reminder_days BETWEEN 0 AND 30);
+      ALTER TABLE agreements.signers ADD COLUMN IF NOT EXISTS link_sent_at timestamptz;
+      ALTER TABLE agreements.signers ADD COLUMN IF NOT EXISTS reminders_sent integer NOT NULL DEFAULT 0 CHECK (reminders_sent BETWEEN 0 AND 5);
+
+      -- The reminder job's work list, any tenant: pending signers due a reminder at p_now.
+      CREATE OR REPLACE FUNCTION agreements.signers_due_reminder(p_now timestamptz, p_limit integer)
+        RETURNS TABLE (id uuid, tenant_id uuid, contract_id uuid)
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+        AS $fn$
+          SELECT s.id, s.tenant_id, s.contract_id FROM agreements.signers s
+          JOIN agreements.contracts c ON c.id = s.contract_id
+          WHERE s.status = 'pending' AND s.reminders_sent < 5 AND s.link_sent_at IS NOT NULL
+            AND c.status IN ('out_for_signature', 'partially_signed') AND c.reminder_days > 0
+            AND s.link_sent_at <= p_now - make_interval(days => c.reminder_days)
+            AND (c.signing_order = 'parallel' OR NOT EXISTS (
+              SELECT 1 FROM agreements.signers p WHERE p.contract_id = s.contract_id AND p.position < s.position AND p.status <> 'signed'))
+          ORDER BY s.link_sent_at
+          LIMIT p_limit
+        $fn$;
+      REVOKE EXECUTE ON FUNCTION agreements.signers_due_reminder(timestamptz, integer) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION agreements.signers_due_reminder(timestamptz, integer) TO ${APP_ROLE};
+    `,
+  },
 ];

@@ -76,6 +76,7 @@ export const sendContractForSignatureAction = defineAction({
     templateId: z.uuid().nullable().default(null),
     signers: z.array(signerInput).min(1).max(20).optional(),
     signingOrder: signingOrder.default('sequential'),
+    reminderDays: z.number().int().min(0).max(30).default(3),
   }),
   output: z.object({ contractId: z.uuid(), status: z.string(), created: z.boolean(), sent: z.boolean() }),
   run: async (input, ctx) => {

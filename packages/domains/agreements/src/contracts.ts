@@ -396,6 +396,8 @@ export const createContractInput = z.object({
   mergeValues: mergeValuesSchema.default({}),
   signers: z.array(signerInput).min(1).max(20),
   signingOrder: signingOrder.default('sequential'),
+  /** Remind a signer whose turn it is every this many days (0: never), at most five times. */
+  reminderDays: z.number().int().min(0).max(30).default(3),
 });
 export type CreateContractInput = z.infer<typeof createContractInput>;
 
@@ -406,6 +408,7 @@ export const createContractFromProposalInput = z.object({
   /** Default: the proposal's contact, as given in `mergeValues` (contact.name / contact.email). */
   signers: z.array(signerInput).min(1).max(20).optional(),
   signingOrder: signingOrder.default('sequential'),
+  reminderDays: z.number().int().min(0).max(30).default(3),
 });
 export type CreateContractFromProposalInput = z.infer<typeof createContractFromProposalInput>;
 
@@ -546,6 +549,7 @@ export const signerDto = z.object({
   declinedAt: z.date().nullable(),
   declineReason: z.string().nullable(),
   tokenExpiresAt: z.date().nullable(),
+  remindersSent: z.number().int(),
 });
 export type SignerDto = z.infer<typeof signerDto>;
 
@@ -561,6 +565,7 @@ export const contractDto = z.object({
   mergeValues: z.record(z.string(), z.string()),
   status: contractStatus,
   signingOrder,
+  reminderDays: z.number().int(),
   documentHash: z.string().nullable(),
   sentAt: z.date().nullable(),
   signedAt: z.date().nullable(),

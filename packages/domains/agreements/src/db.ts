@@ -125,6 +125,7 @@ export interface ContractsTable {
   voided_at: NullableTimestamp;
   void_reason: string | null;
   seal_state: ColumnType<SealState, SealState | undefined, SealState>;
+  reminder_days: Generated<number>;
   seal_claim: string | null;
   seal_claimed_at: NullableTimestamp;
   seal_attempts: Generated<number>;
@@ -161,6 +162,8 @@ export interface SignersTable {
   signature_image: string | null;
   ip: string | null;
   user_agent: string | null;
+  link_sent_at: NullableTimestamp;
+  reminders_sent: Generated<number>;
 }
 
 export interface PacketsTable {

@@ -375,6 +375,7 @@ export async function insertContract(
     sections: StoredSection[];
     mergeValues: Record<string, string>;
     signingOrder: 'parallel' | 'sequential';
+    reminderDays: number;
     createdBy: string | null;
   },
 ): Promise<ContractRow | undefined> {
@@ -392,6 +393,7 @@ export async function insertContract(
       sections: json(c.sections),
       merge_values: json(c.mergeValues),
       signing_order: c.signingOrder,
+      reminder_days: c.reminderDays,
       created_by: c.createdBy,
     })
     .onConflict((conflict) => conflict.doNothing())
@@ -468,11 +470,16 @@ export async function updateContract(
 /** Replaces a pending signer's link (the contract still open); undefined when they signed, declined, or it closed. */
 export async function rotateSignerToken(
   db: Db,
-  input: { contractId: string; signerId: string; tokenHash: string; expiresAt: Date },
+  input: { contractId: string; signerId: string; tokenHash: string; expiresAt: Date; reminder?: boolean; sentAt?: Date },
 ): Promise<SignerRow | undefined> {
   return db
     .updateTable('agreements.signers as s')
-    .set({ token_hash: input.tokenHash, token_expires_at: input.expiresAt })
+    .set({
+      token_hash: input.tokenHash,
+      token_expires_at: input.expiresAt,
+      link_sent_at: input.sentAt ?? sql<Date>`now()`,
+      ...(input.reminder ? { reminders_sent: sql<number>`s.reminders_sent + 1` } : {}),
+    })
     .where('s.id', '=', input.signerId)
     .where('s.contract_id', '=', input.contractId)
     .where('s.status', '=', 'pending')
@@ -489,7 +496,11 @@ export async function rotateSignerToken(
 }
 
 export async function setSignerToken(db: Db, signerId: string, tokenHash: string, expiresAt: Date): Promise<void> {
-  await db.updateTable('agreements.signers').set({ token_hash: tokenHash, token_expires_at: expiresAt }).where('id', '=', signerId).execute();
+  await db
+    .updateTable('agreements.signers')
+    .set({ token_hash: tokenHash, token_expires_at: expiresAt, link_sent_at: sql<Date>`now()` })
+    .where('id', '=', signerId)
+    .execute();
 }
 
 /** The signer of a token hash, any tenant (SECURITY DEFINER lookup, §7): that one row or nothing. */
@@ -645,6 +656,13 @@ export async function recordSealError(db: Db, contractId: string, claim: string,
     .where('id', '=', contractId)
     .where('seal_claim', '=', claim)
     .execute();
+}
+
+/** Pending signers due a reminder at `now`, any tenant (SECURITY DEFINER work list). */
+export async function signersDueReminder(db: Kysely<UntypedDB>, now: Date, limit: number): Promise<{ id: string; tenant_id: string; contract_id: string }[]> {
+  const result = await sql<{ id: string; tenant_id: string; contract_id: string }>`
+    SELECT id, tenant_id, contract_id FROM agreements.signers_due_reminder(${now}::timestamptz, ${limit}::integer)`.execute(db);
+  return result.rows;
 }
 
 /** Contracts all signed but not sealed, any tenant (SECURITY DEFINER work list). */

@@ -50,6 +50,7 @@ export function signerDto(row: SignerRow): SignerDto {
     declinedAt: row.declined_at,
     declineReason: row.decline_reason,
     tokenExpiresAt: row.token_expires_at,
+    remindersSent: row.reminders_sent,
   };
 }
 
@@ -69,6 +70,7 @@ function summaryDto(row: ContractRow): ContractSummaryDto {
     title: row.title,
     status: row.status,
     signingOrder: row.signing_order,
+    reminderDays: row.reminder_days,
     documentHash: row.document_hash,
     sentAt: row.sent_at,
     signedAt: row.signed_at,
@@ -137,6 +139,7 @@ async function insertWithSigners(
     mergeValues: Record<string, string>;
     signers: readonly SignerInput[];
     signingOrder: 'parallel' | 'sequential';
+    reminderDays: number;
   },
 ): Promise<ContractRow | undefined> {
   await ctx.requireReferences(
@@ -216,6 +219,7 @@ export async function createContractFromProposal(
     mergeValues: { ...version.mergeValues, 'proposal.title': values['proposal.title'] ?? version.title, 'proposal.total': values['proposal.total'] ?? '' },
     signers,
     signingOrder: input.signingOrder,
+    reminderDays: input.reminderDays,
   });
   if (!row) {
     const raced = await repo.findLiveContractForProposal(db(ctx), input.proposalId);
@@ -283,12 +287,19 @@ export async function sendContract(ctx: DomainContext, id: string, options: { ap
 export async function resendSigningLink(
   ctx: DomainContext,
   input: { id: string; signerId: string },
-  options: { appUrl?: string } = {},
+  options: { appUrl?: string; reminder?: boolean; at?: Date } = {},
 ): Promise<SentContractDto['links'][number]> {
   const row = await contractOrNotFound(ctx, input.id, { forUpdate: true });
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + SIGNING_LINK_DAYS * 86_400_000);
-  const signer = await repo.rotateSignerToken(db(ctx), { contractId: row.id, signerId: input.signerId, tokenHash: hashToken(token), expiresAt });
+  const signer = await repo.rotateSignerToken(db(ctx), {
+    contractId: row.id,
+    signerId: input.signerId,
+    tokenHash: hashToken(token),
+    expiresAt,
+    reminder: options.reminder ?? false,
+    ...(options.at ? { sentAt: options.at } : {}),
+  });
   if (!signer) {
     const known = (await repo.findSigners(db(ctx), row.id)).find((s) => s.id === input.signerId);
     if (!known) throw new NotFoundError('Signer', input.signerId);
@@ -299,8 +310,13 @@ export async function resendSigningLink(
   }
   const packet = await repo.findPacketOf(db(ctx), row.id);
   if (packet)
-    await repo.appendAudit(db(ctx), { tenantId: ctx.tenantId, packetId: packet.id, type: 'link_resent', data: { signer_id: signer.id, by: ctx.actorId } });
-  return mailLink(ctx, row, signer, token, expiresAt, options.appUrl ?? '');
+    await repo.appendAudit(db(ctx), {
+      tenantId: ctx.tenantId,
+      packetId: packet.id,
+      type: options.reminder ? 'reminded' : 'link_resent',
+      data: { signer_id: signer.id, by: ctx.actorId },
+    });
+  return mailLink(ctx, row, signer, token, expiresAt, options.appUrl ?? '', options.reminder ?? false);
 }
 
 async function mailLink(
@@ -310,6 +326,7 @@ async function mailLink(
   token: string,
   expiresAt: Date,
   appUrl: string,
+  reminder = false,
 ): Promise<SentContractDto['links'][number]> {
   // The link goes by email too (sent when this transaction commits); the path-only link is
   // completed with the app's address on delivery (§7 "Mail port").
@@ -317,7 +334,7 @@ async function mailLink(
     to: { email: signer.email, name: signer.name },
     template: 'message',
     data: {
-      subject: `Please sign: ${row.title}`,
+      subject: `${reminder ? 'Reminder: please sign' : 'Please sign'}: ${row.title}`,
       body: `${signer.name}, you are asked to sign "${row.title}".${row.signing_order === 'sequential' && signer.position > 1 ? ' The signers before you sign first; the link lets you sign once they have.' : ''}\n\nThe link is yours alone and works until ${expiresAt.toISOString().slice(0, 10)}.`,
       url: `/sign#token=${token}`,
       urlLabel: 'Review and sign',

@@ -5,8 +5,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, sql, type Database } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { remindSigners } from '../src/jobs.ts';
 import { sealContract, sweepUnsealed } from '../src/seal.ts';
-import { actor, anonymous, events, openWorld, runAction, sealDeps, seedClient, tokenOf, type World } from './helpers.ts';
+import { actor, anonymous, events, inTenant, openWorld, runAction, sealDeps, seedClient, silent, tokenOf, type World } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -245,6 +246,36 @@ describe('native signing', () => {
     });
     expect((await a.caller.packets.get({ contractId: contract.id })).audit.map((e) => e.type)).toContain('link_resent');
     expect(bob?.status).toBe('pending');
+  });
+
+  it('reminds the signer whose turn it is every reminder_days, with a fresh link; signing ends it', async () => {
+    const { a, contract, tokens } = await sentContract();
+    const page = anonymous(world);
+    const deps = { db: world.db.db, log: silent, services: {} };
+    const inDays = (days: number) => new Date(Date.now() + days * 86_400_000 + 60_000);
+    const remindedHere = async () =>
+      (await a.caller.packets.get({ contractId: contract.id })).audit.filter((e) => e.type === 'reminded').map((e) => e.data.signer_id);
+    await remindSigners(deps, inDays(1));
+    expect(await remindedHere()).toEqual([]);
+    // Three days on: only the first signer (sequential order), once.
+    await remindSigners(deps, inDays(3));
+    await remindSigners(deps, inDays(3));
+    expect(await remindedHere()).toEqual([contract.signers[0]?.id]);
+    // The reminder carries a new link: the old one stops working.
+    await expect(page.signing.view({ token: tokens[0] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const mail = await inTenant(world, a.tenantId, (trx) =>
+      sql<{
+        subject: string;
+        text: string;
+      }>`SELECT subject, text FROM platform.system_mail WHERE to_email = 'ada@client.test' ORDER BY created_at DESC LIMIT 1`.execute(trx),
+    );
+    expect(mail.rows[0]?.subject).toBe('Reminder: please sign: Services agreement');
+    const fresh = /\/sign#token=([A-Za-z0-9_-]{43})/.exec(mail.rows[0]?.text ?? '')?.[1] ?? '';
+    await page.signing.sign({ token: fresh, consent: true, signature: { kind: 'typed', text: 'Ada' } });
+    // Ada signed: six days on, it is Bob's turn (his link is from sending), never Ada again.
+    await remindSigners(deps, inDays(6));
+    expect(await remindedHere()).toEqual([contract.signers[0]?.id, contract.signers[1]?.id]);
+    expect((await a.caller.contracts.get({ id: contract.id })).signers.map((s) => s.remindersSent)).toEqual([1, 1]);
   });
 
   it('a decline ends the contract; a voided one cannot be signed', async () => {
