@@ -40,7 +40,7 @@ async function startModuleJobs(deps: WorkerDeps): Promise<string[]> {
     await deps.boss.work<unknown>(job.name, { pollingIntervalSeconds: 5 }, async (batch) => {
       for (const item of batch) {
         try {
-          await job.run(item.data, { db: deps.db, log, services: deps.runtime.services });
+          await job.run(item.data, { db: deps.db, log, services: deps.runtime.services, actions: deps.runtime.actions });
         } catch (error) {
           // pg-boss keeps the error on the job and retries it with backoff; the log says so too.
           log.warn({ err: error, jobId: item.id }, 'job failed; pg-boss retries it');

@@ -44,9 +44,13 @@ export const router = createBrowserRouter([
       { path: 'files', lazy: page(() => import('./features/portal/PortalFiles.tsx')) },
       { path: 'approvals', lazy: page(() => import('./features/portal/PortalApprovals.tsx')) },
       { path: 'invoices', lazy: page(() => import('./features/portal/PortalInvoices.tsx')) },
+      { path: 'proposals', lazy: page(() => import('./features/portal/PortalProposals.tsx')) },
+      { path: 'proposals/:id', lazy: page(() => import('./features/portal/PortalProposalPage.tsx')) },
     ],
   },
   // Scheduling's public pages: book (site + page slug) and the attendee's manage link (scheduling's manageLinkPath).
+  // Agreements' public signing page: the token is in the fragment (#token=…).
+  { path: '/sign', lazy: page(() => import('./features/public/SigningPage.tsx')), errorElement: <RouteError /> },
   { path: '/book/manage/:token', lazy: page(() => import('./features/public/ManageBookingPage.tsx')), errorElement: <RouteError /> },
   { path: '/book/:tenantSlug/:pageSlug', lazy: page(() => import('./features/public/BookingPage.tsx')), errorElement: <RouteError /> },
   {
@@ -71,6 +75,10 @@ export const router = createBrowserRouter([
       { path: 'bills', lazy: page(() => import('./features/bills/BillsPage.tsx')) },
       { path: 'bills/:id', lazy: page(() => import('./features/bills/BillPage.tsx')) },
       { path: 'timeline', lazy: page(() => import('./features/timeline/TimelinePage.tsx')) },
+      { path: 'agreements', lazy: page(() => import('./features/agreements/AgreementsPage.tsx')) },
+      { path: 'agreements/templates/:id', lazy: page(() => import('./features/agreements/TemplateEditor.tsx')) },
+      { path: 'agreements/proposals/:id', lazy: page(() => import('./features/agreements/ProposalPage.tsx')) },
+      { path: 'agreements/contracts/:id', lazy: page(() => import('./features/agreements/ContractPage.tsx')) },
       { path: 'workflows', lazy: page(() => import('./features/workflows/WorkflowList.tsx')) },
       { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
       { path: 'workflows/:id', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },

@@ -2,7 +2,7 @@ import type { AnyRouter } from '@trpc/server';
 import type { Migration } from './db/migrations.ts';
 import type { Database } from './db/database.ts';
 import type { PermissionGrants } from './auth/permissions.ts';
-import type { ActionDefinition } from './domain/action.ts';
+import type { ActionDefinition, ActionRegistry } from './domain/action.ts';
 import type { DomainContext } from './domain/context.ts';
 import type { KernelServices } from './domain/services.ts';
 import type { EventContract, EventEnvelope } from './events/envelope.ts';
@@ -59,6 +59,8 @@ export interface JobContext {
   log: Logger;
   /** The kernel's configured ports (blob store, scanner, …). */
   services: KernelServices;
+  /** Every module's workflow actions, for a job whose work crosses into another domain (by name, §3). */
+  actions?: ActionRegistry;
 }
 
 /** A scheduled or background job run by pg-boss. */

@@ -22,6 +22,7 @@ const nav = [
   { to: '/projects', label: 'Projects', icon: 'projects', permission: 'projects.project.read' },
   { to: '/inbox', label: 'Inbox', icon: 'inbox', permission: 'communications.mailbox.use' },
   { to: '/files', label: 'Files', icon: 'files', permission: 'files.read' },
+  { to: '/agreements', label: 'Agreements', icon: 'duplicate', permission: 'agreements.read' },
   { to: '/scheduling', label: 'Scheduling', icon: 'calendar', permission: 'scheduling.read' },
   { to: '/revenue/invoices', label: 'Revenue', icon: 'deals', permission: 'revenue.invoice.read' },
   { to: '/bills', label: 'Bills', icon: 'check', permission: 'revenue.bill.read' },

@@ -33,6 +33,8 @@ const groupLabels: Record<string, string> = {
   bill: 'Bills',
   vendor: 'Vendors',
   invoice: 'Invoices',
+  proposal: 'Proposals',
+  contract: 'Contracts',
   note: 'Notes',
   workflow: 'Workflows',
 };
@@ -65,6 +67,10 @@ export function hrefFor(hit: Hit): string {
       return '/bills?tab=vendors';
     case 'invoice':
       return `/revenue/invoices/${hit.id}`;
+    case 'proposal':
+      return `/agreements/proposals/${hit.id}`;
+    case 'contract':
+      return `/agreements/contracts/${hit.id}`;
     default:
       return '/';
   }

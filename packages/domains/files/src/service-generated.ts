@@ -1,58 +1,62 @@
 import { createHash } from 'node:crypto';
 import { DomainError, uuidv7, type DomainContext } from '@ubos/platform';
-import { z } from 'zod';
 import { fileUploaded } from './contracts.ts';
 import type { FilesDB } from './db.ts';
-import * as repo from './repository-files.ts';
+import * as files from './repository-files.ts';
 import * as folders from './repository-folders.ts';
-import { blobStore } from './service-common.ts';
+import { blobStore, folderNameTaken } from './service-common.ts';
+import { createFolder } from './service-folders.ts';
 
 /**
- * Files another domain generated on the server (an invoice PDF), stored as a new file in a root
- * folder of the client or project ("Invoices"), made on first use. Called through the
- * `files.storeGeneratedFile` action, whose step key makes a retry return the first file; the bytes
- * are written to the store before the rows, so a rolled-back caller leaves at most an unreferenced
- * object (the same as an abandoned upload).
+ * Server-generated files (a sealed contract, an invoice PDF): bytes another domain made, stored
+ * as a new file in a top-level folder of the client (found by name, created when missing). The
+ * bytes are written first under a fresh server-made key, then the blob (ready), the file, its
+ * version 1 and `files.file.uploaded` in the caller's transaction. The workflow action that calls
+ * this (`files.storeGeneratedFile`) runs once per idempotency key, so a retried caller gets the
+ * same file back; a rolled-back transaction leaves only unreferenced bytes behind.
  */
 
-export const MAX_GENERATED_BYTES = 10 * 1024 * 1024;
+export interface StoreGeneratedInput {
+  clientId: string;
+  folderName: string;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+  /** The SHA-256 (hex) the caller computed; refused when the bytes do not match it. */
+  sha256: string;
+}
 
-export const storeGeneratedFileInput = z.object({
-  clientId: z.uuid().nullable().optional(),
-  projectId: z.uuid().nullable().optional(),
-  /** The root folder's name (created when missing); default "Generated". */
-  folder: z.string().trim().min(1).max(200).optional(),
-  name: z.string().trim().min(1).max(255),
-  contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/),
-  bytesBase64: z.string().min(1),
-});
-export type StoreGeneratedFileInput = z.infer<typeof storeGeneratedFileInput>;
-export const storedGeneratedFileDto = z.object({ fileId: z.uuid(), folderId: z.uuid(), name: z.string(), size: z.number().int(), sha256: z.string() });
-
-export async function storeGeneratedFile(ctx: DomainContext, input: StoreGeneratedFileInput): Promise<z.infer<typeof storedGeneratedFileDto>> {
-  const db = ctx.db<FilesDB>();
-  // Checked before anything is written: a caller may go on without storage.
+export async function storeGenerated(
+  ctx: DomainContext,
+  input: StoreGeneratedInput,
+): Promise<{ fileId: string; folderId: string; sha256: string; size: number }> {
+  // Checked before anything is written: a caller may go on without file storage.
   const store = blobStore(ctx);
-  const bytes = Buffer.from(input.bytesBase64, 'base64');
-  if (bytes.length === 0 || bytes.length > MAX_GENERATED_BYTES) throw new DomainError('BAD_REQUEST', 'A generated file is between 1 byte and 10 MB');
-  const place = { parentId: null, clientId: input.clientId ?? null, projectId: input.projectId ?? null };
-  const folderName = input.folder ?? 'Generated';
-  const folder =
-    (await folders.findLiveFolderByName(db, place, folderName)) ??
-    (await folders.insertFolder(db, { id: uuidv7(), tenantId: ctx.tenantId, ...place, name: folderName, templateId: null, createdBy: ctx.actorId })) ??
-    (await folders.findLiveFolderByName(db, place, folderName));
-  if (!folder) throw new DomainError('CONFLICT', 'The folder for generated files could not be made; try again');
+  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  if (sha256 !== input.sha256) {
+    throw new DomainError('BAD_REQUEST', 'The file received does not match its SHA-256, so it was not stored', [
+      { path: ['sha256'], message: 'Does not match the bytes' },
+    ]);
+  }
+  if (input.bytes.length === 0) throw new DomainError('BAD_REQUEST', 'An empty file cannot be stored', [{ path: ['contentBase64'], message: 'Empty' }]);
+  const db = ctx.db<FilesDB>();
+  const place = { parentId: null, clientId: input.clientId, projectId: null };
+  let folder = await folders.findLiveFolderByName(db, place, input.folderName);
+  if (!folder) {
+    const created = await createFolder(ctx, { name: input.folderName, parentId: null, clientId: input.clientId, projectId: null });
+    folder = await folders.findFolder(db, created.id);
+    if (!folder) throw folderNameTaken(input.folderName);
+  }
   const blobId = uuidv7();
   const key = `${ctx.tenantId}/files/versions/${blobId}`;
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  await store.put(key, bytes, { contentType: input.contentType, contentLength: bytes.length });
-  await repo.insertBlob(db, {
+  await store.put(key, input.bytes, { contentType: input.contentType, contentLength: input.bytes.length });
+  await files.insertBlob(db, {
     id: blobId,
     tenantId: ctx.tenantId,
     storage: store.kind,
     key,
     name: input.name,
-    declaredSize: bytes.length,
+    declaredSize: input.bytes.length,
     declaredType: input.contentType,
     folderId: folder.id,
     fileId: null,
@@ -62,8 +66,8 @@ export async function storeGeneratedFile(ctx: DomainContext, input: StoreGenerat
     createdBy: ctx.actorId,
     expiresAt: new Date(),
   });
-  await repo.finishBlob(db, blobId, { state: 'ready', size: bytes.length, sniffedType: input.contentType, sha256, etag: null, reason: null });
-  const file = await repo.insertFile(db, {
+  await files.finishBlob(db, blobId, { state: 'ready', size: input.bytes.length, sniffedType: input.contentType, sha256, etag: null, reason: null });
+  const file = await files.insertFile(db, {
     id: uuidv7(),
     tenantId: ctx.tenantId,
     folderId: folder.id,
@@ -72,7 +76,7 @@ export async function storeGeneratedFile(ctx: DomainContext, input: StoreGenerat
     projectId: folder.project_id,
     createdBy: ctx.actorId,
   });
-  await repo.insertVersion(db, {
+  await files.insertVersion(db, {
     id: uuidv7(),
     tenantId: ctx.tenantId,
     fileId: file.id,
@@ -93,7 +97,7 @@ export async function storeGeneratedFile(ctx: DomainContext, input: StoreGenerat
       client_id: file.client_id,
       project_id: file.project_id,
       version: 1,
-      size: bytes.length,
+      size: input.bytes.length,
       content_type: input.contentType,
       sha256,
       uploaded_by: ctx.actorId,
@@ -103,5 +107,5 @@ export async function storeGeneratedFile(ctx: DomainContext, input: StoreGenerat
     },
     { aggregateId: file.id },
   );
-  return { fileId: file.id, folderId: folder.id, name: file.name, size: bytes.length, sha256 };
+  return { fileId: file.id, folderId: folder.id, sha256, size: input.bytes.length };
 }

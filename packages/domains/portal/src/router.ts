@@ -1,9 +1,11 @@
 import { portalProcedure, publicProcedure, router, tenantProcedure } from '@ubos/platform';
+import * as agreements from '@ubos/agreements/contracts';
 import { z } from 'zod';
 import * as c from './contracts.ts';
 import * as service from './service.ts';
 import * as approvals from './service-approvals.ts';
 import * as auth from './service-auth.ts';
+import * as proposals from './service-proposals.ts';
 import * as users from './service-users.ts';
 import * as views from './service-views.ts';
 import * as invoices from './service-invoices.ts';
@@ -154,6 +156,21 @@ const me = router({
       .input(c.meInvoiceInput)
       .output(c.downloadDto)
       .mutation(({ ctx, input }) => invoices.invoiceDownloadUrl(ctx.domain, ctx.runtime.actions, ctx.portal, input.invoiceId)),
+  // Proposals live in agreements: read and decided through its workflow actions.
+  proposals: router({
+    list: portalProcedure.output(z.array(agreements.clientProposalSummaryJson)).query(({ ctx }) => proposals.list(ctx.domain, ctx.runtime.actions, ctx.portal)),
+    get: portalProcedure
+      .input(z.object({ proposalId: z.uuid() }))
+      .output(agreements.clientProposalJson)
+      .query(({ ctx, input }) => proposals.get(ctx.domain, ctx.runtime.actions, ctx.portal, input.proposalId)),
+    accept: portalProcedure
+      .input(agreements.acceptProposalInput)
+      .output(agreements.acceptedProposalDto)
+      .mutation(({ ctx, input }) => proposals.accept(ctx.domain, ctx.runtime.actions, ctx.portal, input)),
+    decline: portalProcedure
+      .input(agreements.declineProposalInput)
+      .output(agreements.declinedProposalDto)
+      .mutation(({ ctx, input }) => proposals.decline(ctx.domain, ctx.runtime.actions, ctx.portal, input)),
   }),
   approvals: router({
     list: portalProcedure

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DomainError, readMailBrand, sendSystemMail, type ActionRegistry, type DomainContext } from '@ubos/platform';
 import { z } from 'zod';
 import { invoiceSent, type InvoiceDto } from './contracts-invoices.ts';
@@ -75,10 +76,11 @@ export async function storeInvoicePdf(ctx: DomainContext, actions: ActionRegistr
       await store.run(
         {
           clientId: row.client_id,
-          folder: 'Invoices',
+          folderName: 'Invoices',
           name: `${row.number}.pdf`,
           contentType: 'application/pdf',
-          bytesBase64: Buffer.from(bytes).toString('base64'),
+          contentBase64: Buffer.from(bytes).toString('base64'),
+          sha256: createHash('sha256').update(bytes).digest('hex'),
         },
         { ...ctx, idempotencyKey: `revenue-invoice-pdf:${row.id}` },
       ),
@@ -125,10 +127,11 @@ export async function storeCreditNotePdf(
       await store.run(
         {
           clientId: note.client_id,
-          folder: 'Invoices',
+          folderName: 'Invoices',
           name: `${note.number}.pdf`,
           contentType: 'application/pdf',
-          bytesBase64: Buffer.from(bytes).toString('base64'),
+          contentBase64: Buffer.from(bytes).toString('base64'),
+          sha256: createHash('sha256').update(bytes).digest('hex'),
         },
         { ...ctx, idempotencyKey: `revenue-credit-note-pdf:${note.id}` },
       ),

@@ -2,7 +2,23 @@
 import { defineEvent } from '@ubos/platform';
 import { z } from 'zod';
 
-export const searchableTypes = ['client', 'contact', 'deal', 'project', 'task', 'file', 'email_thread', 'approval', 'appointment', 'portal_user', 'invoice', 'bill', 'vendor'] as const;
+export const searchableTypes = [
+  'client',
+  'contact',
+  'deal',
+  'project',
+  'task',
+  'file',
+  'email_thread',
+  'approval',
+  'appointment',
+  'portal_user',
+  'proposal',
+  'contract',
+  'invoice',
+  'bill',
+  'vendor',
+] as const;
 export const searchableTypeSchema = z.enum(searchableTypes);
 export type SearchableType = z.infer<typeof searchableTypeSchema>;
 

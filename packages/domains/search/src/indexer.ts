@@ -1,3 +1,4 @@
+import * as agreements from '@ubos/agreements/contracts';
 import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
@@ -12,7 +13,7 @@ import * as repo from './repository.ts';
 import type { SearchTrx } from './repository.ts';
 
 /**
- * Turns crm.*, projects.*, files.*, communications threads, portal approvals and users, and scheduling.* events into search documents. Each payload is parsed through its
+ * Turns crm.*, projects.*, files.*, communications threads, portal approvals and users, scheduling.*, agreements' proposals and contracts, and revenue's invoices, bills and vendors into search documents. Each payload is parsed through its
  * publisher's contract (`@ubos/crm/contracts`, `@ubos/projects/contracts`, `@ubos/files/contracts`), then mapped to the few
  * document fields search keeps. A field an event does not carry (undefined) keeps the stored value.
  */
@@ -182,6 +183,52 @@ on<
   },
 }));
 on([scheduling.appointmentCancelled], (p) => ({ kind: 'delete', type: 'appointment', id: p.appointment_id }));
+// Agreements: proposals and contracts by title, the subtitle their state; a withdrawn proposal or voided contract leaves the index.
+on<PayloadOf<typeof agreements.proposalCreated | typeof agreements.proposalRevised | typeof agreements.proposalSent>>(
+  [agreements.proposalCreated, agreements.proposalRevised, agreements.proposalSent],
+  (p) => ({
+    kind: 'upsert',
+    type: 'proposal',
+    fields: {
+      id: p.proposal_id,
+      title: text(p.title),
+      subtitle: `Proposal, version ${p.version}, ${agreements.formatMoney(p.total_minor, p.currency)}`,
+      clientId: p.client_id,
+    },
+  }),
+);
+on<PayloadOf<typeof agreements.proposalAccepted | typeof agreements.proposalDeclined>>([agreements.proposalAccepted, agreements.proposalDeclined], (p) => ({
+  kind: 'upsert',
+  type: 'proposal',
+  fields: {
+    id: p.proposal_id,
+    title: text(p.title),
+    subtitle: `Proposal ${'accepted_by' in p ? 'accepted' : 'declined'} (version ${p.version})`,
+    clientId: p.client_id,
+  },
+}));
+on([agreements.proposalWithdrawn], (p) => ({ kind: 'delete', type: 'proposal', id: p.proposal_id }));
+on<PayloadOf<typeof agreements.contractCreated | typeof agreements.contractSent | typeof agreements.contractSigned | typeof agreements.contractDeclined>>(
+  [agreements.contractCreated, agreements.contractSent, agreements.contractSigned, agreements.contractDeclined],
+  (p) => ({
+    kind: 'upsert',
+    type: 'contract',
+    fields: {
+      id: p.contract_id,
+      title: text(p.title),
+      subtitle:
+        'sealed_file_id' in p
+          ? 'Contract, signed'
+          : 'signer_id' in p
+            ? 'Contract, declined'
+            : 'signing_order' in p
+              ? 'Contract, out for signature'
+              : 'Contract, draft',
+      clientId: p.client_id,
+    },
+  }),
+);
+on([agreements.contractVoided], (p) => ({ kind: 'delete', type: 'contract', id: p.contract_id }));
 
 // Revenue, money out: vendors by name (an archived one leaves the index), bills by vendor and
 // number with their status; neither concerns a client.

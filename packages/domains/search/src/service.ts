@@ -19,6 +19,8 @@ export const readPermissionOf: Record<SearchableType, Permission> = {
   bill: 'revenue.bill.read',
   vendor: 'revenue.bill.read',
   invoice: 'revenue.invoice.read',
+  proposal: 'agreements.read',
+  contract: 'agreements.read',
 };
 
 export function readableTypes(permissions: ReadonlySet<Permission>, requested?: readonly SearchableType[]): SearchableType[] {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as agreements from '@ubos/agreements/contracts';
 import * as communications from '@ubos/communications/contracts';
 import * as crm from '@ubos/crm/contracts';
 import * as files from '@ubos/files/contracts';
@@ -40,12 +41,20 @@ const exported: unknown[] = [
   ...Object.values(portal),
   ...Object.values(scheduling),
   ...Object.values(revenue),
+  ...Object.values(agreements),
 ];
 const contracts = exported.filter(isContract);
 const published = new Set(contracts.map((contract) => contract.type));
 
 /** Events of indexed aggregates that carry nothing search shows. */
-const ignored = new Set(['projects.milestone.created', 'projects.milestone.reached', 'projects.column.created']);
+const ignored = new Set([
+  'projects.milestone.created',
+  'projects.milestone.reached',
+  'projects.column.created',
+  // A view or one signer's signature changes nothing search shows of the proposal or contract.
+  'agreements.proposal.viewed',
+  'agreements.contract.signer_signed',
+]);
 
 describe('indexer vs published contracts', () => {
   it('listens only to event types that are published', () => {
@@ -53,7 +62,8 @@ describe('indexer vs published contracts', () => {
   });
 
   it('handles or deliberately ignores every event of an indexed aggregate', () => {
-    const aggregates = /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file|scheduling\.appointment)\./;
+    const aggregates =
+      /^(crm\.(client|contact|deal)|projects\.(project|task|milestone|column)|files\.file|scheduling\.appointment|agreements\.(proposal|contract))\./;
     const unhandled = [...published].filter((type) => aggregates.test(type) && !indexedEventTypes.includes(type) && !ignored.has(type));
     expect(unhandled).toEqual([]);
   });

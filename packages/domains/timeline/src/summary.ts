@@ -12,6 +12,7 @@ import {
   type EventContract,
   type EventEnvelope,
 } from '@ubos/platform';
+import * as agreements from '@ubos/agreements/contracts';
 import * as communications from '@ubos/communications/contracts';
 import * as files from '@ubos/files/contracts';
 import * as identity from '@ubos/identity/contracts';
@@ -329,6 +330,37 @@ const templates: readonly Template[] = [
   ),
   template(revenue.planCreated, (p) => `Invoice plan created: ${p.name}`),
   template(revenue.planStatusChanged, (p) => `Invoice plan ${p.name} ${p.status === 'active' ? 'resumed' : p.status}`),
+  // Agreements: proposals (title, version, total) and contracts (signers, sealing).
+  template(agreements.templateCreated, (p) => `${p.kind === 'proposal' ? 'Proposal' : 'Contract'} template created: ${p.name}`),
+  template(agreements.templateUpdated, (p) => `${p.kind === 'proposal' ? 'Proposal' : 'Contract'} template updated: ${p.name}`),
+  template(agreements.templateArchived, (p) => `${p.kind === 'proposal' ? 'Proposal' : 'Contract'} template archived: ${p.name}`),
+  template(agreements.proposalCreated, (p) => `Proposal drafted: "${p.title}" (${agreements.formatMoney(p.total_minor, p.currency)})`),
+  template(agreements.proposalRevised, (p) =>
+    p.new_version
+      ? `Proposal "${p.title}" revised: version ${p.version} (${agreements.formatMoney(p.total_minor, p.currency)})`
+      : `Proposal "${p.title}" edited`,
+  ),
+  template(agreements.proposalSent, (p) => `Proposal sent: "${p.title}", version ${p.version}, ${agreements.formatMoney(p.total_minor, p.currency)}`),
+  template(agreements.proposalViewed, (p) => `${p.viewer_name ?? 'The client'} opened the proposal "${p.title}" (version ${p.version})`),
+  template(
+    agreements.proposalAccepted,
+    (p) => `${p.accepted_by} accepted the proposal "${p.title}" (version ${p.version}, ${agreements.formatMoney(p.total_minor, p.currency)})`,
+  ),
+  template(agreements.proposalDeclined, (p) => `${p.declined_by} declined the proposal "${p.title}"${p.reason ? `: ${p.reason}` : ''}`),
+  template(agreements.proposalWithdrawn, (p) => `Proposal withdrawn: "${p.title}"`),
+  template(agreements.contractCreated, (p) => `Contract drafted: "${p.title}"`),
+  template(agreements.contractSent, (p) => `Contract "${p.title}" sent for signature to ${p.signers.map((s) => s.name).join(', ')}`),
+  template(agreements.contractSignerSigned, (p) =>
+    p.remaining > 0
+      ? `${p.signer_name} signed "${p.title}" (${count(p.remaining, 'signature')} to go)`
+      : `${p.signer_name} signed "${p.title}": every signer has signed`,
+  ),
+  template(
+    agreements.contractSigned,
+    (p) => `Contract "${p.title}" signed by ${p.signers.map((s) => s.name).join(', ')}; the sealed PDF is in the client's files`,
+  ),
+  template(agreements.contractDeclined, (p) => `${p.signer_name} declined to sign "${p.title}"${p.reason ? `: ${p.reason}` : ''}`),
+  template(agreements.contractVoided, (p) => `Contract voided: "${p.title}" (${p.reason})`),
 ];
 const specific = new Map(templates.map((entry) => [entry.type, entry]));
 

@@ -52,6 +52,7 @@ const nav = [
   { to: 'files', label: 'Files', end: false },
   { to: 'approvals', label: 'Approvals', end: false },
   { to: 'invoices', label: 'Invoices', end: false },
+  { to: 'proposals', label: 'Proposals', end: false },
 ];
 
 /** /portal/:slug — the client's own shell: the firm's branding, four pages, sign out. */

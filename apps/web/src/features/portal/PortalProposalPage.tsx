@@ -1,0 +1,3 @@
+import { PortalProposal } from './PortalProposals.tsx';
+
+export default PortalProposal;
