@@ -1,7 +1,8 @@
-import { DomainError, defineAction, type ActionDefinition } from '@ubos/platform';
+import { DomainError, StillWaiting, defineAction, type ActionDefinition } from '@ubos/platform';
 import { z } from 'zod';
 import {
   acceptedProposalDto,
+  contractSigned,
   clientProposalJson,
   clientProposalSummaryJson,
   declinedProposalDto,
@@ -95,10 +96,13 @@ export const sendContractForSignatureAction = defineAction({
  */
 export const awaitSignatureAction = defineAction({
   name: 'agreements.awaitSignature',
-  description: 'Continue once the contract is signed and sealed (agreements.contract.signed); outputs the sealed file id and SHA-256',
-  input: z.object({ contractId: z.uuid() }),
+  description: 'Wait until the contract is signed and sealed (agreements.contract.signed); outputs the sealed file id and SHA-256',
+  input: z.object({ contractId: z.uuid(), timeoutDays: z.number().int().min(1).max(365).default(30) }),
   output: z.object({ contractId: z.uuid(), sealedFileId: z.uuid(), sealedSha256: z.string(), signedAt: z.string() }),
   idempotent: false,
+  // The engine parks the step until agreements.contract.signed of this contract (no polling):
+  // ARCHITECTURE.md §6 "Waiting for an event".
+  awaits: (input) => ({ event: contractSigned.type, match: { contract_id: input.contractId }, timeoutSeconds: input.timeoutDays * 86_400 }),
   run: async (input, ctx) => {
     const contract = await contractOrNotFound(ctx, input.contractId);
     if (contract.seal_state === 'sealed' && contract.sealed_file_id && contract.sealed_sha256) {
@@ -112,7 +116,7 @@ export const awaitSignatureAction = defineAction({
     if (['declined', 'voided', 'expired'].includes(contract.status)) {
       throw new DomainError('PRECONDITION_FAILED', `The contract was ${contract.status}; it will not be signed`);
     }
-    throw new DomainError('PRECONDITION_FAILED', `The contract is not signed yet (${contract.status.replaceAll('_', ' ')})`);
+    throw new StillWaiting(`The contract is not signed yet (${contract.status.replaceAll('_', ' ')})`);
   },
 });
 

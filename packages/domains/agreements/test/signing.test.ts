@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, sql, type Database } from '@ubos/platform';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { awaitSignatureAction } from '../src/actions.ts';
 import { remindSigners } from '../src/jobs.ts';
 import { sealContract, sweepUnsealed } from '../src/seal.ts';
 import { actor, anonymous, events, inTenant, openWorld, runAction, sealDeps, seedClient, silent, tokenOf, type World } from './helpers.ts';
@@ -339,8 +340,15 @@ describe('contract from a proposal', () => {
     expect(contract.sections[1]?.body).toContain('EUR 3,000.00');
     expect(contract.signers.map((s) => s.email)).toEqual(['ada@client.test']);
 
+    // Not signed yet: the action says "still waiting" (the engine parks the step until
+    // agreements.contract.signed of this contract), and names what it waits for.
     await expect(runAction(world, a.tenantId, 'agreements.awaitSignature', 'w', { contractId: first.contractId })).rejects.toMatchObject({
-      code: 'PRECONDITION_FAILED',
+      name: 'StillWaiting',
+    });
+    expect(awaitSignatureAction.awaits?.({ contractId: first.contractId })).toEqual({
+      event: 'agreements.contract.signed',
+      match: { contract_id: first.contractId },
+      timeoutSeconds: 30 * 86_400,
     });
   });
 });

@@ -156,6 +156,7 @@ const me = router({
       .input(c.meInvoiceInput)
       .output(c.downloadDto)
       .mutation(({ ctx, input }) => invoices.invoiceDownloadUrl(ctx.domain, ctx.runtime.actions, ctx.portal, input.invoiceId)),
+  }),
   // Proposals live in agreements: read and decided through its workflow actions.
   proposals: router({
     list: portalProcedure.output(z.array(agreements.clientProposalSummaryJson)).query(({ ctx }) => proposals.list(ctx.domain, ctx.runtime.actions, ctx.portal)),
