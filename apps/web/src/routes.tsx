@@ -61,6 +61,7 @@ export const router = createBrowserRouter([
       { path: 'duplicates', lazy: page(() => import('./features/contacts/Duplicates.tsx')) },
       { path: 'imports/new', lazy: page(() => import('./features/imports/ImportWizard.tsx')) },
       { path: 'deals', lazy: page(() => import('./features/deals/DealBoard.tsx')) },
+      { path: 'deals/:id', lazy: page(() => import('./features/deals/DealPage.tsx')) },
       { path: 'projects', lazy: page(() => import('./features/projects/ProjectList.tsx')) },
       { path: 'projects/:id', lazy: page(() => import('./features/projects/ProjectBoard.tsx')) },
       { path: 'files', lazy: page(() => import('./features/files/FilesPage.tsx')) },

@@ -258,4 +258,10 @@ export const crmMigrations: Migration[] = [
       SELECT platform.track_entity_references('crm.contacts', 'crm.contact');
     `,
   },
+  {
+    // The project template a won deal opens: a first-class, optional choice (the deal-won workflow
+    // reads event.payload.project_template_id), checked against projects' templates on write.
+    id: '0005_deal_project_template',
+    sql: `ALTER TABLE crm.deals ADD COLUMN IF NOT EXISTS project_template_id uuid;`,
+  },
 ];

@@ -58,6 +58,8 @@ export const dealSnapshotSchema = z.object({
   status: z.enum(['open', 'won', 'lost']),
   owner_id: z.uuid().nullable(),
   custom_fields: customFieldValuesSchema,
+  /** The project template a won deal opens (projects.templates.id); absent on events written before it existed, read as none. */
+  project_template_id: z.uuid().nullable().optional(),
 });
 export type DealSnapshot = z.infer<typeof dealSnapshotSchema>;
 
@@ -306,6 +308,7 @@ export const dealDto = z.object({
   closedAt: z.date().nullable(),
   ownerId: z.uuid().nullable(),
   customFields: customFieldValuesSchema,
+  projectTemplateId: z.uuid().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
   archivedAt: z.date().nullable(),
@@ -475,6 +478,8 @@ const dealFields = {
   expectedClose: z.iso.date().nullable().optional(),
   ownerId: z.uuid().nullable().optional(),
   customFields: customFieldsInput,
+  /** The project template a won deal opens (the deal-won workflow); null for none. */
+  projectTemplateId: z.uuid().nullable().optional(),
 };
 export const createDealInput = z.object({ clientId: z.uuid(), stageId: z.uuid().optional(), ...dealFields });
 export const updateDealInput = z.object({ id: z.uuid(), ...dealFields, title: dealFields.title.optional(), currency: money.currency.optional() });

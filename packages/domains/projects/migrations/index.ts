@@ -109,4 +109,9 @@ export const projectsMigrations: Migration[] = [
     id: '0002_entity_references',
     sql: `SELECT platform.track_entity_references('projects.projects', 'projects.project');`,
   },
+  {
+    // Templates are referenced by other domains (a deal's project template, ARCHITECTURE.md §4).
+    id: '0003_template_references',
+    sql: `SELECT platform.track_entity_references('projects.templates', 'projects.template');`,
+  },
 ];
