@@ -119,7 +119,12 @@ describe('staff app walk-through: deals, lists, tasks, account (real browser)', 
     await details.getByText(/€15,000/).waitFor();
     // The template is shown by name, never its id.
     await expect(page.getByText(templateId).count()).resolves.toBe(0);
-    const saved = await call<{ title: string; valueMinor: number; projectTemplateId: string; expectedClose: string }>(page, 'crm.deals.get', { id: deal.id }, 'query');
+    const saved = await call<{ title: string; valueMinor: number; projectTemplateId: string; expectedClose: string }>(
+      page,
+      'crm.deals.get',
+      { id: deal.id },
+      'query',
+    );
     expect(saved).toMatchObject({ title: 'Acme support portal, phase 2', valueMinor: 1_500_000, projectTemplateId: templateId, expectedClose: '2027-03-31' });
 
     // A note on the deal is not "edited" when new; the deal's timeline tells what happened.
@@ -129,7 +134,10 @@ describe('staff app walk-through: deals, lists, tasks, account (real browser)', 
     await note.waitFor();
     await expect(note.getByText('edited').count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.getByText(/Proposal/).first().waitFor();
+    await page
+      .getByText(/Proposal/)
+      .first()
+      .waitFor();
     await screenshot(page, 'ux-deal-page');
 
     // The client profile's deal row and Command-K open the same page.
@@ -158,4 +166,27 @@ describe('staff app walk-through: deals, lists, tasks, account (real browser)', 
     await page.waitForURL(new RegExp(`/deals/${deal.id}$`));
     await page.getByRole('heading', { name: /Acme support portal, phase 2/ }).waitFor();
   }, 90_000);
+
+  it('completes a task from its drawer and sees it in the Done column, the header count agreeing', async () => {
+    const project = await call<{ id: string }>(page, 'projects.projects.create', { name: 'Acme website', clientId });
+    await call(page, 'projects.tasks.create', { projectId: project.id, title: 'Collect content' });
+    await call(page, 'projects.tasks.create', { projectId: project.id, title: 'Write copy' });
+    await page.goto(`/projects/${project.id}`);
+    await page.getByText('0 of 2 tasks done').waitFor();
+    const todo = page.getByRole('region', { name: 'To do' });
+    const done = page.getByRole('region', { name: 'Done' });
+    await todo.locator('[data-task-title="Collect content"]').click();
+    await page.getByRole('button', { name: 'Mark complete' }).click();
+    await page.getByText('Task completed').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await done.locator('[data-task-title="Collect content"]').waitFor();
+    await expect(todo.locator('[data-task-title="Collect content"]').count()).resolves.toBe(0);
+    await page.getByText('1 of 2 tasks done').waitFor();
+    await screenshot(page, 'ux-task-done');
+    // After a reload too (the server moved it, not only the screen).
+    await page.goto(`/projects/${project.id}`);
+    await done.locator('[data-task-title="Collect content"]').waitFor();
+    await page.getByText('1 of 2 tasks done').waitFor();
+  }, 60_000);
 });
