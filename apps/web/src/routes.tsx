@@ -73,6 +73,7 @@ export const router = createBrowserRouter([
       { path: 'workflows/new', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
       { path: 'workflows/:id', lazy: page(() => import('./features/workflows/WorkflowEditor.tsx')) },
       { path: 'settings', lazy: page(() => import('./features/settings/Settings.tsx')) },
+      { path: 'account', lazy: page(() => import('./features/account/AccountPage.tsx')) },
       { path: '*', element: <RouteError /> },
     ],
   },

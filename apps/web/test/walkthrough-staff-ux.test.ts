@@ -189,4 +189,54 @@ describe('staff app walk-through: deals, lists, tasks, account (real browser)', 
     await done.locator('[data-task-title="Collect content"]').waitFor();
     await page.getByText('1 of 2 tasks done').waitFor();
   }, 60_000);
+
+  it('opens My account from the user menu: name, email, sessions with device, signs another session out', async () => {
+    // A second device: another browser context with a phone's user agent signs in.
+    const phone = await browser.newContext({
+      baseURL: host.url,
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    });
+    const phonePage = await phone.newPage();
+    phonePage.setDefaultTimeout(15_000);
+    await phonePage.goto('/login');
+    await phonePage.getByLabel('Email').fill(owner.email);
+    await phonePage.getByLabel('Password').fill(owner.password);
+    await phonePage.getByRole('button', { name: 'Log in' }).click();
+    await phonePage.getByTestId('org-switcher').waitFor();
+
+    await page.goto('/');
+    await page.getByTestId('user-menu').click();
+    await page.getByRole('menuitem', { name: 'My account' }).click();
+    await page.waitForURL(/\/account$/);
+    await page.getByRole('heading', { name: 'My account' }).waitFor();
+    await expect(page.getByTestId('account-name').textContent()).resolves.toBe(owner.name);
+    await expect(page.getByTestId('account-email').textContent()).resolves.toBe(owner.email);
+    const list = page.getByRole('list', { name: 'Active sessions' });
+    await list.locator('[data-session-device="Safari on iPhone"]').waitFor();
+    await list.getByText('This browser').waitFor();
+    await page.getByText('How you are notified').waitFor();
+    await screenshot(page, 'ux-account');
+
+    await page.getByRole('button', { name: 'Sign out Safari on iPhone' }).click();
+    await page.getByText('Session signed out').waitFor();
+    await list.locator('[data-session-device="Safari on iPhone"]').waitFor({ state: 'detached' });
+    // The phone is signed out: its next page load goes to the login page.
+    await phonePage.goto('/clients');
+    await phonePage.waitForURL(/\/login/);
+    await phone.close();
+
+    // Change password: a wrong current password is refused beside the field; this browser stays signed in.
+    const form = page.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password').fill('not my password');
+    await form.getByLabel('New password', { exact: true }).fill('an even better password');
+    await form.getByLabel('Repeat the new password').fill('an even better password');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.locator('[data-field-error="currentPassword"]').waitFor();
+    await form.getByLabel('Current password').fill(owner.password);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed; your other sessions were signed out').waitFor();
+    await page.goto('/account');
+    await page.getByRole('heading', { name: 'My account' }).waitFor();
+    owner.password = 'an even better password';
+  }, 60_000);
 });

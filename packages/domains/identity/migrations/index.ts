@@ -175,4 +175,10 @@ export const identityMigrations: Migration[] = [
       SELECT platform.track_entity_references('identity.memberships', 'identity.member', 'user_id');
     `,
   },
+  {
+    // My account → active sessions: when each session was last used (written at most once a
+    // minute, when a request misses the session cache).
+    id: '0005_session_last_seen',
+    sql: `ALTER TABLE identity.sessions ADD COLUMN IF NOT EXISTS last_seen_at timestamptz;`,
+  },
 ];
