@@ -3,7 +3,7 @@
  * real browser: Chromium (playwright-core) against the real host serving the freshly built SPA and a
  * fresh database. Screenshots: test-artifacts/web/NN-ux-*.png.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -166,6 +166,29 @@ describe('staff app walk-through: deals, lists, tasks, account (real browser)', 
     await page.waitForURL(new RegExp(`/deals/${deal.id}$`));
     await page.getByRole('heading', { name: /Acme support portal, phase 2/ }).waitFor();
   }, 90_000);
+
+  it('filters clients by "cedar" anywhere in the name or domain, and exports the filtered list as a CSV download', async () => {
+    for (const name of ['Red Cedar Farms', 'The cedar tree', 'CEDARWOOD Ltd', 'Oak & Pine', 'Maple Studio']) await call(page, 'crm.clients.create', { name });
+    await call(page, 'crm.clients.create', { name: 'Timber Co', domain: 'cedar-timber.test' });
+    await page.goto('/clients');
+    await page.getByRole('link', { name: 'Maple Studio' }).waitFor();
+    await page.getByLabel('Filter clients').fill('cedar');
+    await page.waitForURL(/q=cedar/);
+    const expected = ['CEDARWOOD Ltd', 'Red Cedar Farms', 'The cedar tree', 'Timber Co'];
+    for (const name of expected) await page.getByRole('link', { name, exact: true }).waitFor();
+    await expect(page.getByRole('link', { name: 'Maple Studio' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('link', { name: 'Acme Robotics' }).count()).resolves.toBe(0);
+    await screenshot(page, 'ux-filter-cedar');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the listed clients as CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    const file = await download.path();
+    const csv = readFileSync(file, 'utf8');
+    for (const name of expected) expect(csv).toContain(name);
+    expect(csv).not.toContain('Maple Studio');
+    expect(csv.trim().split(/\r?\n/)).toHaveLength(expected.length + 1);
+    await page.getByText('Exported 4 rows').waitFor();
+  }, 60_000);
 
   it('completes a task from its drawer and sees it in the Done column, the header count agreeing', async () => {
     const project = await call<{ id: string }>(page, 'projects.projects.create', { name: 'Acme website', clientId });

@@ -18,7 +18,7 @@ export interface ListQuery {
   status?: string | undefined;
   ownerId?: string | undefined;
   tag?: string | undefined;
-  prefix?: string | undefined;
+  contains?: string | undefined;
   customField?: { key: string; value: string | number | boolean } | undefined;
   clientId?: string | undefined;
   sort: SortField;
@@ -33,8 +33,9 @@ function sortExpression(sort: SortField): RawBuilder<unknown> {
   return sql`updated_at`;
 }
 
-function likePrefix(prefix: string): string {
-  return `${prefix.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+/** An ILIKE pattern matching `text` anywhere, its own % _ and \\ taken literally. */
+function likeAnywhere(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
 }
 
 /**
@@ -47,6 +48,8 @@ async function keysetList<Row>(
   table: 'crm.clients' | 'crm.contacts',
   query: ListQuery,
   conditions: RawBuilder<unknown>[],
+  /** The rows to list instead of the whole table (a text filter's matches, see match_clients). */
+  source?: RawBuilder<unknown>,
 ): Promise<(Row & { sort_key: string })[]> {
   const expression = sortExpression(query.sort);
   const where = [query.archived ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`, ...conditions];
@@ -63,7 +66,7 @@ async function keysetList<Row>(
   }
   const direction = sql.raw(query.direction === 'asc' ? 'ASC' : 'DESC');
   const result = await sql<Row & { sort_key: string }>`
-    SELECT *, ${expression}::text AS sort_key FROM ${sql.table(table)}
+    SELECT *, ${expression}::text AS sort_key FROM ${source ?? sql.table(table)}
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${expression} ${direction}, id ${direction}
     LIMIT ${query.limit + 1}`.execute(db);
@@ -102,9 +105,12 @@ export async function updateClient(
 export async function listClients(db: Db, query: ListQuery): Promise<(ClientRow & { sort_key: string })[]> {
   const conditions: RawBuilder<unknown>[] = [];
   if (query.status) conditions.push(sql`status = ${query.status}`);
-  if (query.prefix) {
-    const pattern = likePrefix(query.prefix);
-    conditions.push(sql`(lower(name) LIKE ${pattern} OR domain LIKE ${pattern})`);
+  if (query.contains) {
+    const pattern = likeAnywhere(query.contains);
+    // Three characters or more: the trigram indexes through crm.match_clients (migration 0006); shorter
+    // text has no trigram, and matches so many rows that the ordered scan fills a page at once.
+    if (query.contains.length >= 3) return keysetList<ClientRow>(db, 'crm.clients', query, conditions, sql`crm.match_clients(${pattern}) AS clients`);
+    conditions.push(sql`(name ILIKE ${pattern} OR domain ILIKE ${pattern})`);
   }
   return keysetList<ClientRow>(db, 'crm.clients', query, conditions);
 }
@@ -150,14 +156,16 @@ export async function updateContact(
 
 export async function listContacts(db: Db, query: ListQuery): Promise<(ContactRow & { sort_key: string })[]> {
   const conditions: RawBuilder<unknown>[] = [];
-  if (query.prefix) {
-    const pattern = likePrefix(query.prefix);
-    conditions.push(sql`(lower(name) LIKE ${pattern} OR email_normalized LIKE ${pattern})`);
+  let source: RawBuilder<unknown> | undefined;
+  if (query.contains) {
+    const pattern = likeAnywhere(query.contains);
+    if (query.contains.length < 3) conditions.push(sql`(name ILIKE ${pattern} OR email_normalized ILIKE ${pattern})`);
+    else source = sql`crm.match_contacts(${pattern}) AS contacts`;
   }
   if (query.clientId) {
     conditions.push(sql`id IN (SELECT contact_id FROM crm.relationships WHERE client_id = ${query.clientId}::uuid)`);
   }
-  return keysetList<ContactRow>(db, 'crm.contacts', query, conditions);
+  return keysetList<ContactRow>(db, 'crm.contacts', query, conditions, source);
 }
 
 export async function findContactsByEmail(db: Db, emails: string[]): Promise<Pick<ContactRow, 'id' | 'email_normalized'>[]> {

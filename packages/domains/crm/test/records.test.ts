@@ -170,10 +170,43 @@ describe('lists', () => {
     const byName = await a.caller.clients.list({ sort: 'name', limit: 100 });
     expect(byName.items.map((c) => c.name.toLowerCase())).toEqual([...names].map((n) => n.toLowerCase()).sort());
     expect((await a.caller.clients.list({ q: 'al' })).items).toHaveLength(3);
+    // Anywhere in the name, not only its start ("Bravo", "Golf", "Hotel" and "Alpha" x3 hold "l" or "o"...).
+    expect((await a.caller.clients.list({ q: 'ph' })).items.map((c) => c.name.toLowerCase())).toEqual(['alpha', 'alpha', 'alpha']);
+    expect((await a.caller.clients.list({ q: 'LIE' })).items.map((c) => c.name)).toEqual(['charlie', 'juliet']);
     expect((await a.caller.clients.list({ tag: 'A' })).items).toHaveLength(2);
     await expect(a.caller.clients.list({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const nameCursor = (await a.caller.clients.list({ sort: 'name', limit: 2 })).nextCursor ?? '';
     await expect(a.caller.clients.list({ sort: 'created_at', cursor: nameCursor })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(a.caller.clients.list({ limit: 101 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('list filters match anywhere', () => {
+  it('finds "cedar" anywhere in client names and domains, and contacts by name or email; % and _ are literal', async () => {
+    const a = actor(testDb.db);
+    const named = ['Cedar Works', 'Red Cedar Farms', 'The cedar tree', 'Oak & Pine', 'CEDARWOOD Ltd', 'Maple'];
+    for (const name of named) await a.caller.clients.create({ name });
+    await a.caller.clients.create({ name: 'Timber Co', domain: 'cedar-timber.test' });
+    await a.caller.clients.create({ name: '100% Wood' });
+    await a.caller.clients.create({ name: 'Wood_Works' });
+    await a.caller.clients.create({ name: 'Woodworks' });
+    const names = async (q: string) => (await a.caller.clients.list({ q, limit: 100 })).items.map((c) => c.name).sort();
+    expect(await names('cedar')).toEqual(['CEDARWOOD Ltd', 'Cedar Works', 'Red Cedar Farms', 'The cedar tree', 'Timber Co']);
+    expect(await names('timber.te')).toEqual(['Timber Co']);
+    expect(await names('%')).toEqual(['100% Wood']);
+    expect(await names('d_w')).toEqual(['Wood_Works']);
+    // The same filter drives the export.
+    const csv = await a.caller.clients.export({ q: 'cedar' });
+    expect(csv.rows).toBe(5);
+
+    await a.caller.contacts.create({ name: 'Jane Cedarholm', email: 'jane@example.test' });
+    await a.caller.contacts.create({ name: 'Bob Stone', email: 'bob@cedar-timber.test' });
+    await a.caller.contacts.create({ name: 'Ann Other', email: 'ann@example.test' });
+    const contacts = async (q: string) => (await a.caller.contacts.list({ q, limit: 100 })).items.map((c) => c.name).sort();
+    expect(await contacts('cedar')).toEqual(['Bob Stone', 'Jane Cedarholm']);
+    expect(await contacts('STONE')).toEqual(['Bob Stone']);
+    // Another tenant's clients never match.
+    const b = actor(testDb.db);
+    expect((await b.caller.clients.list({ q: 'cedar' })).items).toEqual([]);
   });
 });

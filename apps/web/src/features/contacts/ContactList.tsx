@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useCan } from '../../app/session.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useKeysetList } from '../../lib/keyset.ts';
+import { ExportButton } from '../clients/ExportButton.tsx';
 import { trpc } from '../../trpc.ts';
 import { Avatar, Button, Card, EmptyState, Input, PageHeader, QueryState, Table, Td, Th, Tr } from '../../ui/index.ts';
 import { ClientName } from '../clients/ClientName.tsx';
@@ -45,6 +46,7 @@ export default function ContactListPage() {
             <Link to="/duplicates" className="text-sm font-medium text-slate-600 hover:text-slate-900">
               Review duplicates
             </Link>
+            <ExportButton procedure="crm.contacts.export" input={{ q: q || undefined, archived, sort, direction }} label="Export the listed contacts as CSV" />
             {canWrite ? (
               <Button variant="primary" onClick={() => setCreating(true)}>
                 New contact
