@@ -178,6 +178,33 @@ describe('templates', () => {
     ]);
   });
 
+  it('edits a template, archives it (once, even when two archive at the same time): it leaves the list and makes no new project', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const template = await caller.templates.create({
+      name: 'Audit',
+      skeleton: { columns: [{ name: 'To do' }, { name: 'Done', isDone: true }], tasks: [{ title: 'Plan' }] },
+    });
+    const edited = await caller.templates.update({
+      id: template.id,
+      name: 'Annual audit',
+      skeleton: { columns: [{ name: 'Open' }], tasks: [{ title: 'Plan' }, { title: 'Fieldwork' }] },
+    });
+    expect(edited).toMatchObject({ name: 'Annual audit', archivedAt: null });
+    expect(edited.skeleton.tasks.map((t) => t.title)).toEqual(['Plan', 'Fieldwork']);
+    const made = await caller.projects.createFromTemplate({ templateId: template.id, name: 'Audit 2026' });
+    const [one, two] = await Promise.all([caller.templates.archive({ id: template.id }), caller.templates.archive({ id: template.id })]);
+    expect(one?.archivedAt).toBeInstanceOf(Date);
+    expect(two?.archivedAt).toBeInstanceOf(Date);
+    expect((await outboxTypes(tenantId)).filter((type) => type === 'projects.template.archived')).toHaveLength(1);
+    expect((await caller.templates.list()).items).toEqual([]);
+    expect((await caller.templates.get({ id: template.id })).name).toBe('Annual audit');
+    await expect(caller.projects.createFromTemplate({ templateId: template.id, name: 'Audit 2027' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(caller.templates.update({ id: template.id, name: 'x' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect((await caller.projects.board({ id: made.project.id })).project.name).toBe('Audit 2026');
+    await expect(callerFor(tenantId, uuidv7(), 'member').templates.archive({ id: template.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('lets only managers manage templates', async () => {
     const member = callerFor(uuidv7(), uuidv7(), 'member');
     await expect(member.templates.create({ name: 'Nope', skeleton: {} })).rejects.toMatchObject({ code: 'FORBIDDEN' });

@@ -23,17 +23,18 @@ export function ProjectTemplateSelect({
           {t.name}
         </option>
       ))}
-      {value && !templates.isPending && !list.some((t) => t.id === value) ? <option value={value}>A template that no longer exists</option> : null}
+      {value && !templates.isPending && !list.some((t) => t.id === value) ? <option value={value}>An archived template</option> : null}
     </Select>
   );
 }
 
 /** The name of a project template, for reading (never its id). */
 export function ProjectTemplateName({ id }: { id: string | null }) {
-  const templates = trpc.projects.templates.list.useQuery(undefined, { enabled: Boolean(id) });
+  const template = trpc.projects.templates.get.useQuery({ id: id ?? '' }, { enabled: Boolean(id), retry: false });
   if (!id) return <>No project</>;
-  if (templates.isPending) return <>…</>;
-  return <>{templates.data?.items.find((t) => t.id === id)?.name ?? 'A template that no longer exists'}</>;
+  if (template.isPending) return <>…</>;
+  if (!template.data) return <>A template that no longer exists</>;
+  return <>{template.data.archivedAt ? `${template.data.name} (archived)` : template.data.name}</>;
 }
 
 interface DealFormState {
