@@ -102,6 +102,7 @@ const cases: Record<string, Case> = {
   'crm.contacts.restore': { expect: 'not_found', call: (b, a) => b.crm.contacts.restore({ id: a.contact }) },
   'crm.contacts.merge': { expect: 'not_found', call: (b, a) => b.crm.contacts.merge({ survivorId: a.contact, mergedId: a.contact2 }) },
   'crm.contacts.export': { expect: 'own', call: (b) => b.crm.contacts.export({}) },
+  'crm.contacts.linkSuggestions': { expect: 'empty', call: (b) => b.crm.contacts.linkSuggestions() },
   'crm.contacts.linkClient': { expect: 'not_found', call: (b, a) => b.crm.contacts.linkClient({ contactId: a.contact, clientId: a.client2 }) },
   'crm.contacts.unlinkClient': { expect: 'not_found', call: (b, a) => b.crm.contacts.unlinkClient({ contactId: a.contact, clientId: a.client }) },
   'crm.notes.create': {

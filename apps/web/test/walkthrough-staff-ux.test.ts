@@ -190,6 +190,16 @@ describe('staff app walk-through: deals, lists, tasks, account (real browser)', 
     await page.getByText('Exported 4 rows').waitFor();
   }, 60_000);
 
+  it('suggests linking a contact to the client of their email domain, and links it in one click', async () => {
+    await call(page, 'crm.contacts.create', { name: 'Jane Doe', email: 'jane@acme.test' });
+    await page.goto('/contacts');
+    const suggestions = page.getByRole('list', { name: 'Suggested links' });
+    await suggestions.locator('[data-suggestion="Jane Doe"]').waitFor();
+    await page.getByRole('button', { name: 'Link Jane Doe to Acme Robotics' }).click();
+    await page.getByText('Jane Doe linked').waitFor();
+    await suggestions.waitFor({ state: 'detached' });
+  }, 30_000);
+
   it('completes a task from its drawer and sees it in the Done column, the header count agreeing', async () => {
     const project = await call<{ id: string }>(page, 'projects.projects.create', { name: 'Acme website', clientId });
     await call(page, 'projects.tasks.create', { projectId: project.id, title: 'Collect content' });

@@ -436,6 +436,15 @@ export const createContactInput = z.object({
 });
 export const updateContactInput = z.object({ id: z.uuid(), ...contactFields, name: nameInput.optional() });
 export const listContactsInput = listRecordsInput.extend({ clientId: z.uuid().optional() });
+export const linkSuggestionsInput = z.object({ limit: z.number().int().min(1).max(100).optional() }).optional();
+export const linkSuggestionDto = z.object({
+  contactId: z.uuid(),
+  contactName: z.string(),
+  email: z.string().nullable(),
+  clientId: z.uuid(),
+  clientName: z.string(),
+});
+export type LinkSuggestionDto = z.infer<typeof linkSuggestionDto>;
 export const linkClientInput = z.object({ contactId: z.uuid(), clientId: z.uuid(), role: optionalText(100) });
 export const unlinkClientInput = z.object({ contactId: z.uuid(), clientId: z.uuid() });
 export const mergeRecordsInput = z.object({ survivorId: z.uuid(), mergedId: z.uuid() });

@@ -326,11 +326,41 @@ export interface DuplicateGroupRow {
 
 export async function contactDuplicateGroups(db: Db, limit: number): Promise<DuplicateGroupRow[]> {
   const result = await sql<DuplicateGroupRow>`
-    SELECT 'email' AS reason, email_normalized AS key, 1::float8 AS score,
-           jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id) AS records
-    FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized IS NOT NULL
-    GROUP BY email_normalized HAVING count(*) > 1
-    ORDER BY email_normalized LIMIT ${limit}`.execute(db);
+    SELECT reason, key, score, records FROM (
+      SELECT 'email' AS reason, email_normalized AS key, 1::float8 AS score,
+             jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id) AS records
+      FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized IS NOT NULL
+      GROUP BY email_normalized HAVING count(*) > 1
+      UNION ALL
+      -- The same name at the same email domain ("Jane Doe" twice at acme.test), different addresses.
+      SELECT 'name', lower(name) || ' @ ' || split_part(email_normalized, '@', 2), 1::float8,
+             jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id)
+      FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized LIKE '%@%'
+      GROUP BY lower(name), split_part(email_normalized, '@', 2) HAVING count(DISTINCT email_normalized) > 1
+    ) g ORDER BY reason, key LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+export interface LinkSuggestionRow {
+  contact_id: string;
+  contact_name: string;
+  email: string | null;
+  client_id: string;
+  client_name: string;
+}
+
+/** Contacts linked to no client whose email domain is exactly one client's domain. */
+export async function contactLinkSuggestions(db: Db, limit: number): Promise<LinkSuggestionRow[]> {
+  const result = await sql<LinkSuggestionRow>`
+    SELECT p.id AS contact_id, p.name AS contact_name, p.email, c.id AS client_id, c.name AS client_name
+    FROM crm.contacts p
+    JOIN (
+      SELECT domain, min(id::text)::uuid AS id, min(name) AS name FROM crm.clients
+      WHERE deleted_at IS NULL AND domain IS NOT NULL GROUP BY domain HAVING count(*) = 1
+    ) c ON c.domain = split_part(p.email_normalized, '@', 2)
+    WHERE p.deleted_at IS NULL AND p.email_normalized LIKE '%@%'
+      AND NOT EXISTS (SELECT 1 FROM crm.relationships r WHERE r.contact_id = p.id)
+    ORDER BY p.name, p.id LIMIT ${limit}`.execute(db);
   return result.rows;
 }
 

@@ -77,7 +77,10 @@ describe('clients and contacts', () => {
     const a = actor(testDb.db);
     const client = await a.caller.clients.create({ name: 'Noted' });
     const note = await a.caller.notes.create({ subjectType: 'client', subjectId: client.id, body: 'Called them' });
-    await a.caller.notes.update({ id: note.id, body: 'Called them twice' });
+    // A brand-new note is not "edited": both times are the same instant until an edit.
+    expect(note.updatedAt.getTime()).toBe(note.createdAt.getTime());
+    const edited = await a.caller.notes.update({ id: note.id, body: 'Called them twice' });
+    expect(edited.updatedAt.getTime()).toBeGreaterThan(edited.createdAt.getTime());
     const second = await a.caller.notes.create({ subjectType: 'client', subjectId: client.id, body: 'Sent offer' });
     const page = await a.caller.notes.list({ subjectType: 'client', subjectId: client.id });
     expect(page.items.map((n) => n.id)).toEqual([second.id, note.id]);
@@ -208,5 +211,27 @@ describe('list filters match anywhere', () => {
     // Another tenant's clients never match.
     const b = actor(testDb.db);
     expect((await b.caller.clients.list({ q: 'cedar' })).items).toEqual([]);
+  });
+});
+
+describe('contact suggestions', () => {
+  it('suggests linking an unlinked contact to the one client of their email domain, and flags the same name at the same domain', async () => {
+    const a = actor(testDb.db);
+    const acme = await a.caller.clients.create({ name: 'Acme Robotics', domain: 'acme.test' });
+    await a.caller.clients.create({ name: 'Twin One', domain: 'twins.test' });
+    await a.caller.clients.create({ name: 'Twin Two', domain: 'twins.test' });
+    const jane = await a.caller.contacts.create({ name: 'Jane Doe', email: 'jane@acme.test' });
+    const jane2 = await a.caller.contacts.create({ name: 'jane doe', email: 'j.doe@ACME.test' });
+    await a.caller.contacts.create({ name: 'Linked Larry', email: 'larry@acme.test', clients: [{ clientId: acme.id }] });
+    await a.caller.contacts.create({ name: 'Tess Twin', email: 'tess@twins.test' });
+    await a.caller.contacts.create({ name: 'Nobody', email: 'nobody@elsewhere.test' });
+    const suggestions = await a.caller.contacts.linkSuggestions();
+    expect(suggestions.map((s) => `${s.contactName} → ${s.clientName}`).sort()).toEqual(['Jane Doe → Acme Robotics', 'jane doe → Acme Robotics']);
+    await a.caller.contacts.linkClient({ contactId: jane.id, clientId: acme.id });
+    expect((await a.caller.contacts.linkSuggestions()).map((s) => s.contactId)).toEqual([jane2.id]);
+
+    const groups = await a.caller.duplicates.list({ kind: 'contact' });
+    expect(groups).toContainEqual(expect.objectContaining({ reason: 'name', key: 'jane doe @ acme.test' }));
+    expect(groups.find((g) => g.key === 'jane doe @ acme.test')?.records.map((r) => r.id)).toEqual([jane.id, jane2.id]);
   });
 });

@@ -5,9 +5,6 @@ import { formatDateTime, toDate } from '../../lib/format.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
 import { Button, Card, EmptyState, Field, FormError, QueryState, Textarea, useToast } from '../../ui/index.ts';
 
-/** A note counts as edited only when it changed after it was written (not within the creating request). */
-export const EDIT_GRACE_MS = 2000;
-
 /** Notes about one record (a client or a deal): list, add, edit, delete. */
 export function NotesPanel({ subjectType, subjectId }: { subjectType: 'client' | 'contact' | 'deal'; subjectId: string }) {
   const canWrite = useCan('crm.client.write');
@@ -79,8 +76,8 @@ export function NoteItem({ note, canWrite, onDelete }: { note: Note; canWrite: b
       void utils.crm.notes.list.invalidate();
     },
   });
-  // created_at is the database's clock, updated_at the server's: a brand-new note differs by milliseconds.
-  const edited = (toDate(note.updatedAt)?.getTime() ?? 0) - (toDate(note.createdAt)?.getTime() ?? 0) > EDIT_GRACE_MS;
+  // crm writes a new note's created_at and updated_at from one clock: they differ only after an edit.
+  const edited = (toDate(note.updatedAt)?.getTime() ?? 0) > (toDate(note.createdAt)?.getTime() ?? 0);
   if (editing) {
     return (
       <li className="px-4 py-3" data-note-id={note.id}>

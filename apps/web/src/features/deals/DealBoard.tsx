@@ -103,7 +103,6 @@ export default function DealBoardPage() {
                     to={`/deals/${d.id}`}
                     className="font-medium text-slate-900 hover:text-indigo-600 focus-visible:underline"
                     onKeyDown={(e) => e.stopPropagation()}
-                    onPointerDown={(e) => e.stopPropagation()}
                   >
                     {d.title}
                   </Link>
