@@ -6,7 +6,8 @@
 //  3. Import of 100k contacts: crm.imports.create over HTTP, then the crm.import-chunks subscription
 //     driven chunk by chunk through the kernel's handleEvent (what the pg-boss runner calls per job):
 //     rows/s and peak memory.
-// Usage: node bench/crm.bench.ts [requests=3000] [concurrency=16] [importRows=100000]
+//  4. The client filter matching anywhere (name, domain) over 100k clients of one organization: p50/p95.
+// Usage: node bench/crm.bench.ts [requests=3000] [concurrency=16] [importRows=100000] [filterClients=100000]
 // Needs Postgres at TEST_ADMIN_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
@@ -35,6 +36,7 @@ import { importSubscription } from '../packages/domains/crm/src/handlers.ts';
 const REQUESTS = Number(process.argv[2] ?? 3000);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
 const IMPORT_ROWS = Number(process.argv[4] ?? 100_000);
+const FILTER_CLIENTS = Number(process.argv[5] ?? 100_000);
 const adminUrl = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const APP_PASSWORD = 'ubos_app_test_password'; // the test harness's, so a concurrent test run keeps working
 const dbName = `ubos_bench_crm_${randomBytes(4).toString('hex')}`;
@@ -273,6 +275,67 @@ try {
     `  total ${importSeconds.toFixed(1)} s = ${(IMPORT_ROWS / importSeconds).toFixed(0)} rows/s; per chunk p50 ${percentile(chunkTimes, 50).toFixed(0)} ms, max ${(chunkTimes.at(-1) ?? 0).toFixed(0)} ms`,
   );
   console.log(`  peak RSS ${mb(peakRss)} (baseline ${mb(baseline.rss)}), peak heap ${mb(peakHeap)} (baseline ${mb(baseline.heapUsed)})`);
+
+  // ---------------------------------------------------------------- filter anywhere over 100k clients
+  // Its own organization (the figures above stay about their own data): FILTER_CLIENTS clients whose
+  // names and domains are built from words, then crm.clients.list({ q }) over HTTP, one request at a
+  // time, for a match-anywhere filter (ILIKE '%q%' on the trigram GIN indexes of migration 0006).
+  const filterSignUp = await fetch(`${base}/trpc/identity.auth.signUp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `filter-${dbName}@example.com`,
+      password: 'correct horse battery staple 42',
+      name: 'Filter',
+      organizationName: 'Filter Org',
+    }),
+  });
+  const filterCookie = (filterSignUp.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+  const filterTenant = ((await filterSignUp.json()) as { result: { data: { activeOrganization: { id: string } } } }).result.data.activeOrganization.id;
+  const words = ['Cedar', 'Oak', 'Pine', 'Maple', 'Birch', 'Willow', 'Harbor', 'Summit', 'River', 'Stone', 'Iron', 'Blue', 'North', 'Golden', 'Silver'];
+  const kinds = ['Works', 'Studio', 'Partners', 'Labs', 'Group', 'Farms', 'Logistics', 'Bakery', 'Dental', 'Legal'];
+  const seedStarted = performance.now();
+  for (let from = 0; from < FILTER_CLIENTS; from += 10_000) {
+    await withTenant(db, { tenantId: filterTenant }, async (trx) => {
+      await sql`
+        INSERT INTO crm.clients (id, tenant_id, name, name_normalized, domain, status, tags, custom_fields, updated_at)
+        SELECT gen_random_uuid(), ${filterTenant}::uuid, n.name, lower(n.name), n.domain, 'active', '{}', '{}', now()
+        FROM (
+          SELECT (${words}::text[])[1 + (i * 7) % ${words.length}] || ' ' || (${words}::text[])[1 + (i / 15) % ${words.length}] || ' ' ||
+                 (${kinds}::text[])[1 + i % ${kinds.length}] || ' ' || i AS name,
+                 lower((${words}::text[])[1 + (i / 3) % ${words.length}]) || '-' || i || '.example' AS domain
+          FROM generate_series(${from}::int, ${Math.min(from + 10_000, FILTER_CLIENTS) - 1}::int) AS i
+        ) n`.execute(trx);
+    });
+  }
+  // Fresh statistics, as autovacuum's analyze would have after a bulk load (the owner may analyze its tables).
+  const analyzer = new pg.Client({ connectionString: ownerUrl });
+  await analyzer.connect();
+  await analyzer.query('ANALYZE crm.clients');
+  await analyzer.end();
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const filterLatency = async (q: string, runs: number) => {
+    const input = encodeURIComponent(JSON.stringify({ q, limit: 50 }));
+    const times: number[] = [];
+    let found = 0;
+    for (let i = 0; i < runs + 20; i += 1) {
+      const t0 = performance.now();
+      const response = await fetch(`${base}/trpc/crm.clients.list?input=${input}`, { headers: { cookie: filterCookie } });
+      const body = (await response.json()) as { result?: { data: { items: unknown[] } } };
+      if (response.status !== 200 || !body.result) throw new Error(`clients.list q=${q}: HTTP ${response.status}`);
+      if (i >= 20) times.push(performance.now() - t0); // the first 20 warm up
+      found = body.result.data.items.length;
+    }
+    times.sort((x, y) => x - y);
+    return { p50: percentile(times, 50), p95: percentile(times, 95), found };
+  };
+  console.log(
+    `crm.clients.list filter anywhere (ILIKE '%q%', trigram GIN) over ${FILTER_CLIENTS} clients of one organization (seeded in ${seedSeconds.toFixed(1)} s), 200 requests each, one at a time, first page of 50`,
+  );
+  for (const q of ['cedar', 'r wor', 'willow-42', 'bakery 9999', 'zzqx', 'ak']) {
+    const figure = await filterLatency(q, 200);
+    console.log(`  q=${JSON.stringify(q).padEnd(14)} p50 ${figure.p50.toFixed(1)} ms, p95 ${figure.p95.toFixed(1)} ms (${figure.found} rows on the page)`);
+  }
   await server.close();
 } finally {
   await rawPool.end().catch(() => undefined);

@@ -104,6 +104,7 @@ const cases: Record<string, Case> = {
   'crm.contacts.restore': { expect: 'not_found', call: (b, a) => b.crm.contacts.restore({ id: a.contact }) },
   'crm.contacts.merge': { expect: 'not_found', call: (b, a) => b.crm.contacts.merge({ survivorId: a.contact, mergedId: a.contact2 }) },
   'crm.contacts.export': { expect: 'own', call: (b) => b.crm.contacts.export({}) },
+  'crm.contacts.linkSuggestions': { expect: 'empty', call: (b) => b.crm.contacts.linkSuggestions() },
   'crm.contacts.linkClient': { expect: 'not_found', call: (b, a) => b.crm.contacts.linkClient({ contactId: a.contact, clientId: a.client2 }) },
   'crm.contacts.unlinkClient': { expect: 'not_found', call: (b, a) => b.crm.contacts.unlinkClient({ contactId: a.contact, clientId: a.client }) },
   'crm.notes.create': {
@@ -220,6 +221,10 @@ const EXEMPT: Record<string, string> = {
   'identity.auth.logout': "session-scoped: ends the caller's own session",
   'identity.auth.me': "session-scoped: reads the caller's own session",
   'identity.auth.changePassword': "session-scoped: the caller's own password",
+  // My account's sessions are per user (users and sessions are global rows): proven user against user in identity/test/account.test.ts.
+  'identity.account.sessions': "session-scoped: lists the caller's own sessions only",
+  'identity.account.endSession': "session-scoped: ends one of the caller's own sessions; another user's handle is NOT_FOUND",
+  'identity.account.endOtherSessions': "session-scoped: ends the caller's own other sessions",
   'identity.auth.requestPasswordReset': 'public: an email only, same answer for every address, names no tenant',
   'identity.auth.checkPasswordReset': 'token-addressed: the 256-bit reset token is the only key, users are global',
   'identity.auth.resetPassword': 'token-addressed: the 256-bit reset token is the only key, users are global',

@@ -353,17 +353,7 @@ describe('staff app walk-through (real browser)', () => {
     await row.getByText('crm.deal.won').waitFor();
     await expect(row.getByRole('switch').isChecked()).resolves.toBe(true);
 
-    // The deal custom field the workflow reads: a text field holding a project template id.
-    await page.goto('/settings?tab=fields');
-    await page.getByRole('tab', { name: 'Deals' }).click();
-    await page.getByRole('button', { name: 'Add field' }).click();
-    const fieldDialog = page.getByRole('dialog');
-    await fieldDialog.getByLabel('Label').fill('Project template');
-    await fieldDialog.getByLabel('Key').fill('project_template_id');
-    await fieldDialog.getByRole('button', { name: 'Create field' }).click();
-    await page.getByRole('cell', { name: 'project_template_id', exact: true }).waitFor();
-
-    // A deal whose field names the "Website launch" template (picked by name, stored as its id), won.
+    // A deal whose project template is "Website launch" (picked by name, a first-class choice on the deal), won.
     await page.goto('/deals');
     await page.getByRole('button', { name: 'New deal' }).click();
     const dialog = page.getByRole('dialog');

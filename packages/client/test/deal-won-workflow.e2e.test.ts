@@ -68,7 +68,6 @@ it('runs "deal won → project from template + kickoff task" once, end to end', 
   });
   const me = await client.identity.auth.me.query();
 
-  await client.crm.customFields.create.mutate({ entity: 'deal', key: 'project_template_id', label: 'Project template', type: 'text' });
   const template = await client.projects.templates.create.mutate({
     name: 'Website build',
     skeleton: { columns: [{ name: 'To do' }, { name: 'Done', isDone: true }], tasks: [{ title: 'Collect content' }] },
@@ -84,7 +83,7 @@ it('runs "deal won → project from template + kickoff task" once, end to end', 
     valueMinor: 1_250_000,
     currency: 'EUR',
     ownerId: me.user.id,
-    customFields: { project_template_id: template.id },
+    projectTemplateId: template.id,
   });
   await client.crm.deals.markWon.mutate({ id: deal.id });
 

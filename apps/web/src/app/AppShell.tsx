@@ -264,6 +264,12 @@ function UserMenu() {
           </div>
           <DM.Separator className="my-1 h-px bg-slate-100" />
           <DM.Item
+            onSelect={() => navigate('/account')}
+            className="flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-slate-700 outline-none data-[highlighted]:bg-slate-100"
+          >
+            <Icon name="contacts" className="size-4" /> My account
+          </DM.Item>
+          <DM.Item
             onSelect={() => logout.mutate()}
             className="flex cursor-pointer items-center gap-2 rounded-md px-2 py-1.5 text-slate-700 outline-none data-[highlighted]:bg-slate-100"
           >

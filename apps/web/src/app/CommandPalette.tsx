@@ -48,7 +48,7 @@ export function hrefFor(hit: Hit): string {
     case 'project':
       return `/projects/${hit.id}`;
     case 'deal':
-      return `/deals?deal=${hit.id}`;
+      return `/deals/${hit.id}`;
     case 'task':
       return hit.parentId ? `/projects/${hit.parentId}?task=${hit.id}` : '/projects';
     case 'file':

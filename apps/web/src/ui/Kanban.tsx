@@ -7,6 +7,7 @@ import {
   useDroppable,
   useSensor,
   useSensors,
+  type Announcements,
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
@@ -55,10 +56,13 @@ export function Kanban<T>({
   getId,
   renderItem,
   onMove,
+  itemLabel,
   disabled = false,
 }: {
   columns: KanbanColumn<T>[];
   getId: (item: T) => string;
+  /** What a screen reader calls an item when it is picked up and moved (defaults to "the card"). */
+  itemLabel?: (item: T) => string;
   renderItem: (item: T, dragging: boolean) => ReactNode;
   onMove: (move: KanbanMove) => Promise<unknown>;
   disabled?: boolean;
@@ -78,6 +82,23 @@ export function Kanban<T>({
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
     useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
   );
+
+  // Screen-reader announcements in words: the card's and the column's names, never raw ids.
+  const nameOf = (id: string | number) => {
+    const item = byId.get(String(id));
+    return item && itemLabel ? `“${itemLabel(item)}”` : 'the card';
+  };
+  const columnName = (overId: string | number) => {
+    const columnId = findColumn(layout, String(overId));
+    const column = columns.find((c) => c.id === columnId);
+    return column?.label ?? (typeof column?.title === 'string' ? column.title : 'a column');
+  };
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => `Picked up ${nameOf(active.id)}.`,
+    onDragOver: ({ active, over }) => (over ? `${nameOf(active.id)} is over ${columnName(over.id)}.` : `${nameOf(active.id)} is no longer over a column.`),
+    onDragEnd: ({ active, over }) => (over ? `${nameOf(active.id)} was dropped in ${columnName(over.id)}.` : `${nameOf(active.id)} was dropped.`),
+    onDragCancel: ({ active }) => `Moving ${nameOf(active.id)} was cancelled; it is back where it was.`,
+  };
 
   function onDragStart(event: DragStartEvent) {
     const id = String(event.active.id);
@@ -137,6 +158,12 @@ export function Kanban<T>({
   }
   return (
     <DndContext
+      accessibility={{
+        announcements,
+        screenReaderInstructions: {
+          draggable: 'To pick up a card, press Space. Use the arrow keys to move it, Space again to drop it, Escape to cancel.',
+        },
+      }}
       sensors={sensors}
       collisionDetection={closestCorners}
       onDragStart={onDragStart}

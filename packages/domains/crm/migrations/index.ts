@@ -1,4 +1,4 @@
-import type { Migration } from '@ubos/platform';
+import { APP_ROLE, OWNER_ROLE, type Migration } from '@ubos/platform';
 
 /**
  * Schema `crm`: the golden record (clients, contacts, relationships, notes, custom fields,
@@ -256,6 +256,49 @@ export const crmMigrations: Migration[] = [
       SELECT platform.track_entity_references('crm.clients', 'crm.client');
       SELECT platform.track_entity_references('crm.engagements', 'crm.engagement');
       SELECT platform.track_entity_references('crm.contacts', 'crm.contact');
+    `,
+  },
+  {
+    // The project template a won deal opens: a first-class, optional choice (the deal-won workflow
+    // reads event.payload.project_template_id), checked against projects' templates on write.
+    id: '0005_deal_project_template',
+    sql: `ALTER TABLE crm.deals ADD COLUMN IF NOT EXISTS project_template_id uuid;`,
+  },
+  {
+    // The list filters match anywhere in a name, domain or email (ILIKE '%…%'), fast at 100k rows
+    // (bench/crm.bench.ts). The RLS pitfall (ARCHITECTURE §10, as search.query_documents): ILIKE is
+    // not LEAKPROOF, so under the tenant policy it can never drive an index. The match runs in
+    // SECURITY DEFINER functions owned by the owner role, which read through an owner-only SELECT
+    // policy and apply the tenant explicitly (none set: nothing), over GIN (tenant_id, col trigram)
+    // indexes (btree_gin for the uuid), and return the matching rows, which the list then filters,
+    // sorts and pages as it does the table. pg_trgm is created by 0001 (WITH SCHEMA public).
+    id: '0006_trigram_filters',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public;
+      CREATE INDEX IF NOT EXISTS clients_name_trgm_idx ON crm.clients USING gin (tenant_id, name public.gin_trgm_ops);
+      CREATE INDEX IF NOT EXISTS clients_domain_trgm_idx ON crm.clients USING gin (tenant_id, domain public.gin_trgm_ops);
+      CREATE INDEX IF NOT EXISTS contacts_name_trgm_idx ON crm.contacts USING gin (tenant_id, name public.gin_trgm_ops);
+      CREATE INDEX IF NOT EXISTS contacts_email_trgm_idx ON crm.contacts USING gin (tenant_id, email_normalized public.gin_trgm_ops);
+
+      DROP POLICY IF EXISTS definer_reads_all ON crm.clients;
+      CREATE POLICY definer_reads_all ON crm.clients AS PERMISSIVE FOR SELECT TO ${OWNER_ROLE} USING (true);
+      DROP POLICY IF EXISTS definer_reads_all ON crm.contacts;
+      CREATE POLICY definer_reads_all ON crm.contacts AS PERMISSIVE FOR SELECT TO ${OWNER_ROLE} USING (true);
+
+      CREATE OR REPLACE FUNCTION crm.match_clients(p_pattern text) RETURNS SETOF crm.clients
+        LANGUAGE sql STABLE SECURITY DEFINER ROWS 100 SET search_path = pg_catalog, public AS $fn$
+        SELECT * FROM crm.clients
+        WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
+          AND (name ILIKE p_pattern OR domain ILIKE p_pattern)
+      $fn$;
+      CREATE OR REPLACE FUNCTION crm.match_contacts(p_pattern text) RETURNS SETOF crm.contacts
+        LANGUAGE sql STABLE SECURITY DEFINER ROWS 100 SET search_path = pg_catalog, public AS $fn$
+        SELECT * FROM crm.contacts
+        WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
+          AND (name ILIKE p_pattern OR email_normalized ILIKE p_pattern)
+      $fn$;
+      REVOKE EXECUTE ON FUNCTION crm.match_clients(text), crm.match_contacts(text) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION crm.match_clients(text), crm.match_contacts(text) TO ${APP_ROLE};
     `,
   },
 ];

@@ -59,6 +59,8 @@ export const dealSnapshotSchema = z.object({
   status: z.enum(['open', 'won', 'lost']),
   owner_id: z.uuid().nullable(),
   custom_fields: customFieldValuesSchema,
+  /** The project template a won deal opens (projects.templates.id); absent on events written before it existed, read as none. */
+  project_template_id: z.uuid().nullable().optional(),
 });
 export type DealSnapshot = z.infer<typeof dealSnapshotSchema>;
 
@@ -307,6 +309,7 @@ export const dealDto = z.object({
   closedAt: z.date().nullable(),
   ownerId: z.uuid().nullable(),
   customFields: customFieldValuesSchema,
+  projectTemplateId: z.uuid().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
   archivedAt: z.date().nullable(),
@@ -443,6 +446,15 @@ export const createContactInput = z.object({
 });
 export const updateContactInput = z.object({ id: z.uuid(), ...contactFields, name: nameInput.optional() });
 export const listContactsInput = listRecordsInput.extend({ clientId: z.uuid().optional() });
+export const linkSuggestionsInput = z.object({ limit: z.number().int().min(1).max(100).optional() }).optional();
+export const linkSuggestionDto = z.object({
+  contactId: z.uuid(),
+  contactName: z.string(),
+  email: z.string().nullable(),
+  clientId: z.uuid(),
+  clientName: z.string(),
+});
+export type LinkSuggestionDto = z.infer<typeof linkSuggestionDto>;
 export const linkClientInput = z.object({ contactId: z.uuid(), clientId: z.uuid(), role: optionalText(100) });
 export const unlinkClientInput = z.object({ contactId: z.uuid(), clientId: z.uuid() });
 export const mergeRecordsInput = z.object({ survivorId: z.uuid(), mergedId: z.uuid() });
@@ -486,6 +498,8 @@ const dealFields = {
   expectedClose: z.iso.date().nullable().optional(),
   ownerId: z.uuid().nullable().optional(),
   customFields: customFieldsInput,
+  /** The project template a won deal opens (the deal-won workflow); null for none. */
+  projectTemplateId: z.uuid().nullable().optional(),
 };
 export const createDealInput = z.object({ clientId: z.uuid(), stageId: z.uuid().optional(), ...dealFields });
 export const updateDealInput = z.object({ id: z.uuid(), ...dealFields, title: dealFields.title.optional(), currency: money.currency.optional() });

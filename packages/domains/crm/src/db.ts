@@ -117,6 +117,7 @@ export interface DealsTable {
   closed_at: Date | null;
   owner_id: string | null;
   custom_fields: Json<CustomFieldValues>;
+  project_template_id: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   deleted_at: Date | null;

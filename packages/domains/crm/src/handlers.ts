@@ -100,15 +100,18 @@ function projectChange(event: EventEnvelope): { projectId: string; clientId: str
   return null;
 }
 
-/** What a projects.task.* event says about the task: open or done (a move does not say: open). */
-function taskChange(event: EventEnvelope): { taskId: string; clientId: string | null; done: boolean } | null {
+/**
+ * What a projects.task.* event says about the task: open or done. A move says neither (null): a move
+ * that completes or reopens a task is followed by its projects.task.completed / projects.task.updated.
+ */
+function taskChange(event: EventEnvelope): { taskId: string; clientId: string | null; done: boolean | null } | null {
   if (event.type === taskCompleted.type) {
     const payload = taskCompleted.payload.parse(event.payload);
     return { taskId: payload.task_id, clientId: payload.client_id, done: true };
   }
   if (event.type === taskMoved.type) {
     const payload = taskMoved.payload.parse(event.payload);
-    return { taskId: payload.task_id, clientId: payload.client_id, done: false };
+    return { taskId: payload.task_id, clientId: payload.client_id, done: null };
   }
   const contract = contractOf([taskCreated, taskUpdated], event);
   if (!contract) return null;
@@ -215,8 +218,8 @@ export async function applyToClientProfile(event: EventEnvelope, context: Handle
   if (task) {
     if (!task.clientId) return;
     const clientId = await target(db, tenantId, task.clientId);
-    if (task.done) await profile.removeId(db, 'open_task_ids', task.taskId, null);
-    else {
+    if (task.done === true) await profile.removeId(db, 'open_task_ids', task.taskId, null);
+    else if (task.done === false) {
       await profile.removeId(db, 'open_task_ids', task.taskId, clientId);
       await profile.addId(db, 'open_task_ids', clientId, task.taskId);
     }

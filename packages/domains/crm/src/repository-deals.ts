@@ -85,7 +85,18 @@ export async function updateDeal(
   changes: Partial<
     Pick<
       DealsTable,
-      'title' | 'value_minor' | 'currency' | 'contact_id' | 'owner_id' | 'stage_id' | 'rank' | 'status' | 'close_reason' | 'closed_at' | 'client_id'
+      | 'title'
+      | 'value_minor'
+      | 'currency'
+      | 'contact_id'
+      | 'owner_id'
+      | 'project_template_id'
+      | 'stage_id'
+      | 'rank'
+      | 'status'
+      | 'close_reason'
+      | 'closed_at'
+      | 'client_id'
     >
   > & { expected_close?: string | null; custom_fields?: string; deleted_at?: Date },
 ): Promise<DealRow> {

@@ -18,7 +18,7 @@ export interface ListQuery {
   status?: string | undefined;
   ownerId?: string | undefined;
   tag?: string | undefined;
-  prefix?: string | undefined;
+  contains?: string | undefined;
   customField?: { key: string; value: string | number | boolean } | undefined;
   clientId?: string | undefined;
   sort: SortField;
@@ -33,8 +33,9 @@ function sortExpression(sort: SortField): RawBuilder<unknown> {
   return sql`updated_at`;
 }
 
-function likePrefix(prefix: string): string {
-  return `${prefix.toLowerCase().replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+/** An ILIKE pattern matching `text` anywhere, its own % _ and \\ taken literally. */
+function likeAnywhere(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
 }
 
 /**
@@ -47,6 +48,8 @@ async function keysetList<Row>(
   table: 'crm.clients' | 'crm.contacts',
   query: ListQuery,
   conditions: RawBuilder<unknown>[],
+  /** The rows to list instead of the whole table (a text filter's matches, see match_clients). */
+  source?: RawBuilder<unknown>,
 ): Promise<(Row & { sort_key: string })[]> {
   const expression = sortExpression(query.sort);
   const where = [query.archived ? sql`deleted_at IS NOT NULL` : sql`deleted_at IS NULL`, ...conditions];
@@ -63,7 +66,7 @@ async function keysetList<Row>(
   }
   const direction = sql.raw(query.direction === 'asc' ? 'ASC' : 'DESC');
   const result = await sql<Row & { sort_key: string }>`
-    SELECT *, ${expression}::text AS sort_key FROM ${sql.table(table)}
+    SELECT *, ${expression}::text AS sort_key FROM ${source ?? sql.table(table)}
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${expression} ${direction}, id ${direction}
     LIMIT ${query.limit + 1}`.execute(db);
@@ -102,9 +105,12 @@ export async function updateClient(
 export async function listClients(db: Db, query: ListQuery): Promise<(ClientRow & { sort_key: string })[]> {
   const conditions: RawBuilder<unknown>[] = [];
   if (query.status) conditions.push(sql`status = ${query.status}`);
-  if (query.prefix) {
-    const pattern = likePrefix(query.prefix);
-    conditions.push(sql`(lower(name) LIKE ${pattern} OR domain LIKE ${pattern})`);
+  if (query.contains) {
+    const pattern = likeAnywhere(query.contains);
+    // Three characters or more: the trigram indexes through crm.match_clients (migration 0006); shorter
+    // text has no trigram, and matches so many rows that the ordered scan fills a page at once.
+    if (query.contains.length >= 3) return keysetList<ClientRow>(db, 'crm.clients', query, conditions, sql`crm.match_clients(${pattern}) AS clients`);
+    conditions.push(sql`(name ILIKE ${pattern} OR domain ILIKE ${pattern})`);
   }
   return keysetList<ClientRow>(db, 'crm.clients', query, conditions);
 }
@@ -150,14 +156,16 @@ export async function updateContact(
 
 export async function listContacts(db: Db, query: ListQuery): Promise<(ContactRow & { sort_key: string })[]> {
   const conditions: RawBuilder<unknown>[] = [];
-  if (query.prefix) {
-    const pattern = likePrefix(query.prefix);
-    conditions.push(sql`(lower(name) LIKE ${pattern} OR email_normalized LIKE ${pattern})`);
+  let source: RawBuilder<unknown> | undefined;
+  if (query.contains) {
+    const pattern = likeAnywhere(query.contains);
+    if (query.contains.length < 3) conditions.push(sql`(name ILIKE ${pattern} OR email_normalized ILIKE ${pattern})`);
+    else source = sql`crm.match_contacts(${pattern}) AS contacts`;
   }
   if (query.clientId) {
     conditions.push(sql`id IN (SELECT contact_id FROM crm.relationships WHERE client_id = ${query.clientId}::uuid)`);
   }
-  return keysetList<ContactRow>(db, 'crm.contacts', query, conditions);
+  return keysetList<ContactRow>(db, 'crm.contacts', query, conditions, source);
 }
 
 export async function findContactsByEmail(db: Db, emails: string[]): Promise<Pick<ContactRow, 'id' | 'email_normalized'>[]> {
@@ -318,11 +326,41 @@ export interface DuplicateGroupRow {
 
 export async function contactDuplicateGroups(db: Db, limit: number): Promise<DuplicateGroupRow[]> {
   const result = await sql<DuplicateGroupRow>`
-    SELECT 'email' AS reason, email_normalized AS key, 1::float8 AS score,
-           jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id) AS records
-    FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized IS NOT NULL
-    GROUP BY email_normalized HAVING count(*) > 1
-    ORDER BY email_normalized LIMIT ${limit}`.execute(db);
+    SELECT reason, key, score, records FROM (
+      SELECT 'email' AS reason, email_normalized AS key, 1::float8 AS score,
+             jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id) AS records
+      FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized IS NOT NULL
+      GROUP BY email_normalized HAVING count(*) > 1
+      UNION ALL
+      -- The same name at the same email domain ("Jane Doe" twice at acme.test), different addresses.
+      SELECT 'name', lower(name) || ' @ ' || split_part(email_normalized, '@', 2), 1::float8,
+             jsonb_agg(jsonb_build_object('id', id, 'name', name, 'detail', email) ORDER BY created_at, id)
+      FROM crm.contacts WHERE deleted_at IS NULL AND email_normalized LIKE '%@%'
+      GROUP BY lower(name), split_part(email_normalized, '@', 2) HAVING count(DISTINCT email_normalized) > 1
+    ) g ORDER BY reason, key LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+export interface LinkSuggestionRow {
+  contact_id: string;
+  contact_name: string;
+  email: string | null;
+  client_id: string;
+  client_name: string;
+}
+
+/** Contacts linked to no client whose email domain is exactly one client's domain. */
+export async function contactLinkSuggestions(db: Db, limit: number): Promise<LinkSuggestionRow[]> {
+  const result = await sql<LinkSuggestionRow>`
+    SELECT p.id AS contact_id, p.name AS contact_name, p.email, c.id AS client_id, c.name AS client_name
+    FROM crm.contacts p
+    JOIN (
+      SELECT domain, min(id::text)::uuid AS id, min(name) AS name FROM crm.clients
+      WHERE deleted_at IS NULL AND domain IS NOT NULL GROUP BY domain HAVING count(*) = 1
+    ) c ON c.domain = split_part(p.email_normalized, '@', 2)
+    WHERE p.deleted_at IS NULL AND p.email_normalized LIKE '%@%'
+      AND NOT EXISTS (SELECT 1 FROM crm.relationships r WHERE r.contact_id = p.id)
+    ORDER BY p.name, p.id LIMIT ${limit}`.execute(db);
   return result.rows;
 }
 

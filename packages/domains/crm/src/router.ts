@@ -103,6 +103,12 @@ const contacts = router({
     .input(c.exportContactsInput)
     .output(c.csvFileDto)
     .query(({ ctx, input }) => exportService.exportContacts(ctx.domain, input)),
+  // Contacts linked to no client whose email domain is one client's domain: "link to that client?".
+  linkSuggestions: tenantProcedure
+    .meta({ permission: 'crm.contact.read' })
+    .input(c.linkSuggestionsInput)
+    .output(z.array(c.linkSuggestionDto))
+    .query(({ ctx, input }) => contactService.linkSuggestions(ctx.domain, input?.limit ?? 20)),
   linkClient: tenantProcedure
     .meta({ permission: 'crm.contact.write' })
     .input(c.linkClientInput)

@@ -1,6 +1,14 @@
 import { DomainError, NotFoundError, uuidv7, type DomainContext, type EventContract } from '@ubos/platform';
 import { applyCustomFields, type FieldDefinition } from './custom-fields.ts';
-import { contactArchived, contactCreated, contactRestored, contactUpdated, type ContactDto, type ContactSnapshot } from './contracts.ts';
+import {
+  contactArchived,
+  contactCreated,
+  contactRestored,
+  contactUpdated,
+  type ContactDto,
+  type ContactSnapshot,
+  type LinkSuggestionDto,
+} from './contracts.ts';
 import type { CrmDB } from './db.ts';
 import { normalizeEmail, normalizeTags } from './normalize.ts';
 import * as repo from './repository.ts';
@@ -172,4 +180,16 @@ export async function listContacts(ctx: DomainContext, input: ListInput): Promis
     rows.slice(0, query.limit).map((row) => row.id),
   );
   return paginate(rows, query.limit, listOrder(input), (row) => toContactDto(row, relationships));
+}
+
+/** Unlinked contacts whose email domain matches exactly one client's domain, as link suggestions. */
+export async function linkSuggestions(ctx: DomainContext, limit: number): Promise<LinkSuggestionDto[]> {
+  const rows = await repo.contactLinkSuggestions(ctx.db<CrmDB>(), limit);
+  return rows.map((row) => ({
+    contactId: row.contact_id,
+    contactName: row.contact_name,
+    email: row.email,
+    clientId: row.client_id,
+    clientName: row.client_name,
+  }));
 }

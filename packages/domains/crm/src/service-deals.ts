@@ -158,6 +158,7 @@ export function toDealDto(row: DealRow): DealDto {
     closedAt: row.closed_at,
     ownerId: row.owner_id,
     customFields: row.custom_fields,
+    projectTemplateId: row.project_template_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.deleted_at,
@@ -180,6 +181,7 @@ async function snapshot(ctx: DomainContext, row: DealRow): Promise<DealSnapshot>
     status: row.status,
     owner_id: row.owner_id,
     custom_fields: row.custom_fields,
+    project_template_id: row.project_template_id,
   };
 }
 
@@ -193,6 +195,7 @@ export interface DealInput {
   stageId?: string | undefined;
   ownerId?: string | null | undefined;
   customFields?: Record<string, unknown> | undefined;
+  projectTemplateId?: string | null | undefined;
 }
 
 async function requireContact(ctx: DomainContext, contactId: string | null | undefined): Promise<void> {
@@ -204,7 +207,10 @@ export async function createDeal(ctx: DomainContext, input: DealInput): Promise<
   const customFields = applyCustomFields(await fieldDefinitions(ctx, 'deal'), input.customFields, null);
   if (!(await repo.findClient(db, input.clientId))) throw new NotFoundError('Client', input.clientId);
   await requireContact(ctx, input.contactId);
-  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
+  await ctx.requireReferences([
+    { kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' },
+    { kind: 'projects.template', id: input.projectTemplateId, path: ['projectTemplateId'], label: 'project template' },
+  ]);
   const pipeline = await defaultPipeline(ctx);
   const stage = input.stageId
     ? pipeline.stages.find((candidate) => candidate.id === input.stageId)
@@ -230,6 +236,7 @@ export async function createDeal(ctx: DomainContext, input: DealInput): Promise<
     closed_at: null,
     owner_id: input.ownerId ?? null,
     custom_fields: JSON.stringify(customFields),
+    project_template_id: input.projectTemplateId ?? null,
     updated_at: new Date(),
     deleted_at: null,
   });
@@ -255,7 +262,11 @@ export async function updateDeal(ctx: DomainContext, id: string, input: Partial<
   if (input.expectedClose !== undefined) changes.expected_close = input.expectedClose;
   if (input.contactId !== undefined) changes.contact_id = input.contactId;
   if (input.ownerId !== undefined) changes.owner_id = input.ownerId;
-  await ctx.requireReferences([{ kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' }]);
+  if (input.projectTemplateId !== undefined) changes.project_template_id = input.projectTemplateId;
+  await ctx.requireReferences([
+    { kind: 'identity.member', id: input.ownerId, path: ['ownerId'], label: 'owner' },
+    { kind: 'projects.template', id: input.projectTemplateId, path: ['projectTemplateId'], label: 'project template' },
+  ]);
   if (input.customFields !== undefined) {
     changes.custom_fields = JSON.stringify(applyCustomFields(await fieldDefinitions(ctx, 'deal'), input.customFields, current.custom_fields));
   }

@@ -48,8 +48,17 @@ function validateMapping(kind: ImportKind, header: string[], mapping: Record<str
     used.add(field);
   }
   const named = kind === 'clients' ? used.has('name') : ['name', 'first_name', 'last_name', 'email'].some((field) => used.has(field));
-  if (!named) issues.push(issue(['mapping'], kind === 'clients' ? 'Map a column to "name"' : 'Map a column to "name", "first_name", "last_name" or "email"'));
-  if (issues.length > 0) throw new DomainError('BAD_REQUEST', `Invalid column mapping: ${issues.map((i) => i.message).join('; ')}`, issues);
+  if (!named) {
+    issues.push(
+      issue(
+        ['mapping'],
+        kind === 'clients'
+          ? 'No column is imported as the client’s name, and every client needs one: map the column that holds it (for example “Company Name”) to name'
+          : 'No column is imported as the contact’s name or email, and every contact needs one: map a column to name, first_name, last_name or email',
+      ),
+    );
+  }
+  if (issues.length > 0) throw new DomainError('BAD_REQUEST', `The file cannot be imported: ${issues.map((i) => i.message).join('; ')}`, issues);
 }
 
 interface Piece {

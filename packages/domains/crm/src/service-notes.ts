@@ -43,6 +43,8 @@ async function noteSubjectClient(ctx: DomainContext, subjectType: NoteRow['subje
 
 export async function createNote(ctx: DomainContext, input: { subjectType: NoteRow['subject_type']; subjectId: string; body: string }): Promise<NoteDto> {
   const clientId = await noteSubjectClient(ctx, input.subjectType, input.subjectId);
+  // One clock for both: a new note's updated_at equals its created_at, so it does not read as edited.
+  const now = new Date();
   const row = await repo.insertNote(ctx.db<CrmDB>(), {
     id: uuidv7(),
     tenant_id: ctx.tenantId,
@@ -51,7 +53,8 @@ export async function createNote(ctx: DomainContext, input: { subjectType: NoteR
     client_id: clientId,
     body: input.body,
     author_id: ctx.actorId,
-    updated_at: new Date(),
+    created_at: now,
+    updated_at: now,
     deleted_at: null,
   });
   await ctx.emit(noteCreated, notePayload(row), { aggregateId: row.id });

@@ -37,7 +37,7 @@ export function toListQuery(input: ListInput): ListQuery {
     status: input.status,
     ownerId: input.ownerId,
     tag: input.tag,
-    prefix: input.q?.trim() || undefined,
+    contains: input.q?.trim() || undefined,
     customField: input.customField,
     clientId: input.clientId,
     sort: input.sort ?? 'name',

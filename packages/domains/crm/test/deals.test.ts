@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@ubos/platform/testing';
+import { sql, uuidv7, withTenant } from '@ubos/platform';
 import { actor, outbox } from './helpers.ts';
 
 let testDb: TestDatabase;
@@ -77,6 +78,45 @@ describe('deals and pipeline', () => {
       stage_name: 'Won',
     });
     expect((await a.caller.deals.list({ clientId: client.id, status: 'open' })).items.map((d) => d.id).sort()).toEqual([d2.id, d3.id].sort());
+  });
+
+  it('keeps the project template as a first-class choice, checked against the tenant templates', async () => {
+    const a = actor(testDb.db);
+    const other = actor(testDb.db);
+    const template = async (tenantId: string, name: string) => {
+      const id = uuidv7();
+      await withTenant(testDb.db, { tenantId }, (trx) =>
+        sql`INSERT INTO projects.templates (id, tenant_id, name, skeleton) VALUES (${id}, ${tenantId}, ${name}, '{}'::jsonb)`.execute(trx),
+      );
+      return id;
+    };
+    const mine = await template(a.tenantId, 'Website');
+    const theirs = await template(other.tenantId, 'Theirs');
+    const client = await a.caller.clients.create({ name: 'Templated' });
+    const deal = await a.caller.deals.create({ clientId: client.id, title: 'Relaunch', currency: 'EUR', projectTemplateId: mine });
+    expect(deal.projectTemplateId).toBe(mine);
+    expect((await a.caller.deals.get({ id: deal.id })).projectTemplateId).toBe(mine);
+    // Another tenant's template (or an unknown id) is refused with the field named, and nothing changes.
+    await expect(a.caller.deals.update({ id: deal.id, projectTemplateId: theirs })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'The project template given is not a project template of this organization',
+    });
+    await expect(a.caller.deals.create({ clientId: client.id, title: 'x', currency: 'EUR', projectTemplateId: theirs })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    expect((await a.caller.deals.get({ id: deal.id })).projectTemplateId).toBe(mine);
+    // Editing in place: the same validation as create.
+    await expect(a.caller.deals.update({ id: deal.id, title: '  ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(a.caller.deals.update({ id: deal.id, valueMinor: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const edited = await a.caller.deals.update({ id: deal.id, title: 'Relaunch 2', valueMinor: 990_00, expectedClose: '2027-01-15' });
+    expect(edited).toMatchObject({ title: 'Relaunch 2', valueMinor: 990_00, expectedClose: '2027-01-15', projectTemplateId: mine });
+    await a.caller.deals.markWon({ id: deal.id });
+    const won = (await outbox(testDb.db, a.tenantId, 'crm.deal.won'))[0];
+    expect(won?.payload).toMatchObject({ deal_id: deal.id, project_template_id: mine });
+    const cleared = await a.caller.deals.update({ id: deal.id, projectTemplateId: null });
+    expect(cleared.projectTemplateId).toBeNull();
+    const updates = await outbox(testDb.db, a.tenantId, 'crm.deal.updated');
+    expect(updates.at(-1)?.payload).toMatchObject({ project_template_id: null });
   });
 
   it('rejects bad money and unknown clients', async () => {

@@ -89,6 +89,16 @@ describe('CSV import', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST' });
     const issues = (error as { cause: { issues: { path: string[] }[] } }).cause.issues.map((i) => i.path.join('.'));
     expect(issues).toEqual(['mapping.Company', 'mapping.Missing', 'mapping']);
+    // No column mapped to the name: refused, saying why, and nothing is written.
+    await expect(
+      a.caller.imports.create({ kind: 'clients', csv: 'Company Name,Web\nAcme,https://acme.test\n', mapping: { Web: 'website' } }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('No column is imported as the client’s name, and every client needs one'),
+    });
+    await expect(a.caller.imports.create({ kind: 'contacts', csv: 'Phone\n123\n', mapping: { Phone: 'phone' } })).rejects.toMatchObject({
+      message: expect.stringContaining('every contact needs one'),
+    });
     await expect(a.caller.imports.create({ kind: 'clients', csv: 'a,"b\n1,2', mapping: { a: 'name' } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await count(testDb.db, a.tenantId, 'crm.imports')).toBe(0);
   });

@@ -82,7 +82,10 @@ describe('clients and contacts', () => {
     const a = actor(testDb.db);
     const client = await a.caller.clients.create({ name: 'Noted' });
     const note = await a.caller.notes.create({ subjectType: 'client', subjectId: client.id, body: 'Called them' });
-    await a.caller.notes.update({ id: note.id, body: 'Called them twice' });
+    // A brand-new note is not "edited": both times are the same instant until an edit.
+    expect(note.updatedAt.getTime()).toBe(note.createdAt.getTime());
+    const edited = await a.caller.notes.update({ id: note.id, body: 'Called them twice' });
+    expect(edited.updatedAt.getTime()).toBeGreaterThan(edited.createdAt.getTime());
     const second = await a.caller.notes.create({ subjectType: 'client', subjectId: client.id, body: 'Sent offer' });
     const page = await a.caller.notes.list({ subjectType: 'client', subjectId: client.id });
     expect(page.items.map((n) => n.id)).toEqual([second.id, note.id]);
@@ -175,10 +178,65 @@ describe('lists', () => {
     const byName = await a.caller.clients.list({ sort: 'name', limit: 100 });
     expect(byName.items.map((c) => c.name.toLowerCase())).toEqual([...names].map((n) => n.toLowerCase()).sort());
     expect((await a.caller.clients.list({ q: 'al' })).items).toHaveLength(3);
+    // Anywhere in the name, not only its start ("Bravo", "Golf", "Hotel" and "Alpha" x3 hold "l" or "o"...).
+    expect((await a.caller.clients.list({ q: 'ph' })).items.map((c) => c.name.toLowerCase())).toEqual(['alpha', 'alpha', 'alpha']);
+    expect((await a.caller.clients.list({ q: 'LIE' })).items.map((c) => c.name)).toEqual(['charlie', 'juliet']);
     expect((await a.caller.clients.list({ tag: 'A' })).items).toHaveLength(2);
     await expect(a.caller.clients.list({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const nameCursor = (await a.caller.clients.list({ sort: 'name', limit: 2 })).nextCursor ?? '';
     await expect(a.caller.clients.list({ sort: 'created_at', cursor: nameCursor })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(a.caller.clients.list({ limit: 101 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('list filters match anywhere', () => {
+  it('finds "cedar" anywhere in client names and domains, and contacts by name or email; % and _ are literal', async () => {
+    const a = actor(testDb.db);
+    const named = ['Cedar Works', 'Red Cedar Farms', 'The cedar tree', 'Oak & Pine', 'CEDARWOOD Ltd', 'Maple'];
+    for (const name of named) await a.caller.clients.create({ name });
+    await a.caller.clients.create({ name: 'Timber Co', domain: 'cedar-timber.test' });
+    await a.caller.clients.create({ name: '100% Wood' });
+    await a.caller.clients.create({ name: 'Wood_Works' });
+    await a.caller.clients.create({ name: 'Woodworks' });
+    const names = async (q: string) => (await a.caller.clients.list({ q, limit: 100 })).items.map((c) => c.name).sort();
+    expect(await names('cedar')).toEqual(['CEDARWOOD Ltd', 'Cedar Works', 'Red Cedar Farms', 'The cedar tree', 'Timber Co']);
+    expect(await names('timber.te')).toEqual(['Timber Co']);
+    expect(await names('%')).toEqual(['100% Wood']);
+    expect(await names('d_w')).toEqual(['Wood_Works']);
+    // The same filter drives the export.
+    const csv = await a.caller.clients.export({ q: 'cedar' });
+    expect(csv.rows).toBe(5);
+
+    await a.caller.contacts.create({ name: 'Jane Cedarholm', email: 'jane@example.test' });
+    await a.caller.contacts.create({ name: 'Bob Stone', email: 'bob@cedar-timber.test' });
+    await a.caller.contacts.create({ name: 'Ann Other', email: 'ann@example.test' });
+    const contacts = async (q: string) => (await a.caller.contacts.list({ q, limit: 100 })).items.map((c) => c.name).sort();
+    expect(await contacts('cedar')).toEqual(['Bob Stone', 'Jane Cedarholm']);
+    expect(await contacts('STONE')).toEqual(['Bob Stone']);
+    // Another tenant's clients never match.
+    const b = actor(testDb.db);
+    expect((await b.caller.clients.list({ q: 'cedar' })).items).toEqual([]);
+  });
+});
+
+describe('contact suggestions', () => {
+  it('suggests linking an unlinked contact to the one client of their email domain, and flags the same name at the same domain', async () => {
+    const a = actor(testDb.db);
+    const acme = await a.caller.clients.create({ name: 'Acme Robotics', domain: 'acme.test' });
+    await a.caller.clients.create({ name: 'Twin One', domain: 'twins.test' });
+    await a.caller.clients.create({ name: 'Twin Two', domain: 'twins.test' });
+    const jane = await a.caller.contacts.create({ name: 'Jane Doe', email: 'jane@acme.test' });
+    const jane2 = await a.caller.contacts.create({ name: 'jane doe', email: 'j.doe@ACME.test' });
+    await a.caller.contacts.create({ name: 'Linked Larry', email: 'larry@acme.test', clients: [{ clientId: acme.id }] });
+    await a.caller.contacts.create({ name: 'Tess Twin', email: 'tess@twins.test' });
+    await a.caller.contacts.create({ name: 'Nobody', email: 'nobody@elsewhere.test' });
+    const suggestions = await a.caller.contacts.linkSuggestions();
+    expect(suggestions.map((s) => `${s.contactName} → ${s.clientName}`).sort()).toEqual(['Jane Doe → Acme Robotics', 'jane doe → Acme Robotics']);
+    await a.caller.contacts.linkClient({ contactId: jane.id, clientId: acme.id });
+    expect((await a.caller.contacts.linkSuggestions()).map((s) => s.contactId)).toEqual([jane2.id]);
+
+    const groups = await a.caller.duplicates.list({ kind: 'contact' });
+    expect(groups).toContainEqual(expect.objectContaining({ reason: 'name', key: 'jane doe @ acme.test' }));
+    expect(groups.find((g) => g.key === 'jane doe @ acme.test')?.records.map((r) => r.id)).toEqual([jane.id, jane2.id]);
   });
 });

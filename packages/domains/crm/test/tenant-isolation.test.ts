@@ -117,6 +117,13 @@ const cases: Record<string, Case> = {
       (w) => w.b.caller.contacts.linkClient({ contactId: w.ids.contact, clientId: w.mine.client }),
     ],
   },
+  'contacts.linkSuggestions': {
+    noIdInput: async (w) =>
+      notMine(
+        w,
+        (await w.b.caller.contacts.linkSuggestions()).flatMap((s) => [s.contactId, s.clientId]),
+      ),
+  },
   'contacts.unlinkClient': {
     foreign: [
       (w) => w.b.caller.contacts.unlinkClient({ contactId: w.ids.contact, clientId: w.ids.client }),

@@ -170,6 +170,21 @@ export type RoleMatrixDto = z.infer<typeof roleMatrixDto>;
 
 export const okDto = z.object({ ok: z.literal(true) });
 
+/** My account → one of my active sessions. `id` is a handle derived from the session (never the session key). */
+export const accountSessionDto = z.object({
+  id: z.string(),
+  current: z.boolean(),
+  /** The device in words, from the user agent ("Chrome on macOS"). */
+  device: z.string(),
+  ip: z.string().nullable(),
+  createdAt: timestamp,
+  lastSeenAt: timestamp,
+  expiresAt: timestamp,
+});
+export type AccountSessionDto = z.infer<typeof accountSessionDto>;
+export const endSessionInput = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, 'Choose a session from the list') });
+export const endedSessionsDto = z.object({ ended: z.number().int() });
+
 // ---------------------------------------------------------------------------------------------
 // API keys (§7): a tenant's service principals for the typed client and HTTP callers
 // ---------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ export interface SessionsTable {
   created_at: CreatedAt;
   ip: string | null;
   user_agent: string | null;
+  last_seen_at: NullableTimestamp;
 }
 
 export interface MembershipsTable {

@@ -295,6 +295,7 @@ export interface SessionWithUserRow {
   name: string;
   disabled_at: Date | null;
   password_changed_at: Date;
+  last_seen_at: Date | null;
 }
 
 export function findSessionWithUser(db: Db, sessionId: string): Promise<SessionWithUserRow | undefined> {
@@ -312,9 +313,47 @@ export function findSessionWithUser(db: Db, sessionId: string): Promise<SessionW
       'u.name',
       'u.disabled_at',
       'u.password_changed_at',
+      's.last_seen_at',
     ])
     .where('s.id', '=', sessionId)
     .executeTakeFirst();
+}
+
+/** Marks a session as used now, unless it was in the last minute (one write a minute at most). */
+export async function touchSession(db: Db, sessionId: string): Promise<void> {
+  await db
+    .updateTable('identity.sessions')
+    .set({ last_seen_at: sql<Date>`now()` })
+    .where('id', '=', sessionId)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+    .execute();
+}
+
+export interface UserSessionRow {
+  id: string;
+  created_at: Date;
+  expires_at: Date;
+  last_seen_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** The user's unexpired sessions, most recently used first. */
+export function listSessionsOfUser(db: Db, userId: string): Promise<UserSessionRow[]> {
+  return db
+    .selectFrom('identity.sessions')
+    .select(['id', 'created_at', 'expires_at', 'last_seen_at', 'ip', 'user_agent'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .orderBy(sql`coalesce(last_seen_at, created_at)`, 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+/** Deletes the user's sessions except `keepId`; returns the ids ended. */
+export async function deleteOtherSessionsOfUser(db: Db, userId: string, keepId: string): Promise<string[]> {
+  const rows = await db.deleteFrom('identity.sessions').where('user_id', '=', userId).where('id', '<>', keepId).returning('id').execute();
+  return rows.map((row) => row.id);
 }
 
 export async function insertSession(

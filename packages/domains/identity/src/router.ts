@@ -1,6 +1,9 @@
 import { authedProcedure, publicProcedure, router, tenantProcedure } from '@ubos/platform';
 import { z } from 'zod';
 import {
+  accountSessionDto,
+  endedSessionsDto,
+  endSessionInput,
   acceptWithSignUpInput,
   apiKeyDto,
   authResultDto,
@@ -33,6 +36,7 @@ import {
   switchOrganizationInput,
 } from './contracts.ts';
 import * as apiKeys from './service-api-keys.ts';
+import * as account from './service-account.ts';
 import * as invitations from './service-invitations.ts';
 import * as passwordResets from './service-password-reset.ts';
 import * as service from './service.ts';
@@ -72,6 +76,15 @@ export const identityRouter = router({
       .input(switchOrganizationInput)
       .output(authResultDto)
       .mutation(({ ctx, input }) => service.switchOrganization(ctx, input.organizationId)),
+  }),
+  // My account: the caller's own sessions (name, email and password are auth.me / auth.changePassword).
+  account: router({
+    sessions: authedProcedure.output(z.array(accountSessionDto)).query(({ ctx }) => account.listSessions(ctx)),
+    endSession: authedProcedure
+      .input(endSessionInput)
+      .output(endedSessionsDto)
+      .mutation(({ ctx, input }) => account.endSession(ctx, input.id)),
+    endOtherSessions: authedProcedure.output(endedSessionsDto).mutation(({ ctx }) => account.endOtherSessions(ctx)),
   }),
   organizations: router({
     list: authedProcedure.output(z.array(organizationDto)).query(({ ctx }) => service.listMyOrganizations(ctx)),

@@ -36,7 +36,16 @@ import {
 import { z } from 'zod';
 import { effectivePermissions } from './access.ts';
 import type { IdentityDB } from './db.ts';
-import { deleteSession, deleteSessionsOfUser, extendSession, findMembership, findSessionWithUser, insertSession, listOverrides } from './repository.ts';
+import {
+  deleteSession,
+  deleteSessionsOfUser,
+  extendSession,
+  findMembership,
+  findSessionWithUser,
+  insertSession,
+  listOverrides,
+  touchSession,
+} from './repository.ts';
 
 export const SESSION_COOKIE_NAME = 'ubos_session';
 
@@ -243,6 +252,9 @@ export async function resolveSession(
     await deps.cache.delete(key);
     return null;
   }
+
+  // My account's "last seen": at most one write a minute per session, only on a cache miss.
+  if (!row.last_seen_at || now - row.last_seen_at.getTime() > 60_000) await touchSession(kysely, sessionId);
 
   let expiresAt = row.expires_at;
   let renewed = false;

@@ -109,4 +109,14 @@ export const projectsMigrations: Migration[] = [
     id: '0002_entity_references',
     sql: `SELECT platform.track_entity_references('projects.projects', 'projects.project');`,
   },
+  {
+    // Templates are referenced by other domains (a deal's project template, ARCHITECTURE.md §4).
+    id: '0003_template_references',
+    sql: `SELECT platform.track_entity_references('projects.templates', 'projects.template');`,
+  },
+  {
+    // Templates are archived, never deleted: projects and deals keep naming the one they came from.
+    id: '0004_template_archive',
+    sql: `ALTER TABLE projects.templates ADD COLUMN IF NOT EXISTS archived_at timestamptz;`,
+  },
 ];

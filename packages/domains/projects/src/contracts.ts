@@ -119,6 +119,13 @@ export const columnCreated = defineEvent({
   payload: z.object({ column_id: id, project_id: id, client_id: clientId, name: z.string(), position: z.string() }),
 });
 
+export const templateArchived = defineEvent({
+  type: 'projects.template.archived',
+  version: 1,
+  aggregateType: 'projects.template',
+  payload: z.object({ template_id: id, name: z.string() }),
+});
+
 export const templateSaved = defineEvent({
   type: 'projects.template.saved',
   version: 1,
@@ -318,6 +325,8 @@ export const templateDto = z.object({
   skeleton: templateSkeletonSchema,
   createdAt: z.date(),
   updatedAt: z.date(),
+  /** Archived templates leave the list and make no new projects; what they made stays. */
+  archivedAt: z.date().nullable(),
 });
 export type TemplateDto = z.infer<typeof templateDto>;
 

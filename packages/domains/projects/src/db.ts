@@ -26,6 +26,7 @@ export interface TemplatesTable {
   created_by: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+  archived_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ProjectsTable {

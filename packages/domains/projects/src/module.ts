@@ -13,6 +13,7 @@ import {
   taskMoved,
   taskUpdated,
   templateSaved,
+  templateArchived,
 } from './contracts.ts';
 import { projectsSubscriptions } from './handlers.ts';
 import { projectsRouter } from './router.ts';
@@ -40,6 +41,7 @@ export const projectsModule = defineDomain({
     taskMoved,
     taskCompleted,
     templateSaved,
+    templateArchived,
   ],
   subscriptions: projectsSubscriptions,
   actions: projectsActions,

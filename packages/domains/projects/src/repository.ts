@@ -312,7 +312,7 @@ export async function previousTaskPosition(trx: ProjectsTrx, columnId: string, p
 
 // ---- templates ----
 
-const templateColumns = ['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at'] as const;
+const templateColumns = ['id', 'name', 'description', 'skeleton', 'created_at', 'updated_at', 'archived_at'] as const;
 
 /** The stored (snake_case) form of a skeleton; every field is written, as the input schema defaults them. */
 function toStoredSkeleton(skeleton: TemplateSkeleton): StoredSkeleton {
@@ -365,9 +365,21 @@ export async function findTemplate(trx: ProjectsTrx, id: string): Promise<Templa
 }
 
 export async function listTemplates(trx: ProjectsTrx, cursor: string | null, limit: number): Promise<TemplateRow[]> {
-  let query = trx.selectFrom('projects.templates').select(templateColumns).orderBy('id').limit(limit);
+  let query = trx.selectFrom('projects.templates').select(templateColumns).where('archived_at', 'is', null).orderBy('id').limit(limit);
   if (cursor) query = query.where('id', '>', cursor);
   return (await query.execute()).map(toTemplateRow);
+}
+
+/** Archives a template once: the row when this call archived it, undefined when it already was. */
+export async function archiveTemplate(trx: ProjectsTrx, id: string): Promise<TemplateRow | undefined> {
+  const row = await trx
+    .updateTable('projects.templates')
+    .set({ archived_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('archived_at', 'is', null)
+    .returning(templateColumns)
+    .executeTakeFirst();
+  return row ? toTemplateRow(row) : undefined;
 }
 
 export async function updateTemplate(

@@ -137,6 +137,11 @@ const templates = router({
     .input(c.updateTemplateInput)
     .output(c.templateDto)
     .mutation(({ ctx, input: { id, ...changes } }) => templateService.updateTemplate(ctx.domain, id, changes)),
+  archive: tenantProcedure
+    .meta({ permission: 'projects.template.manage' })
+    .input(c.idInput)
+    .output(c.templateDto)
+    .mutation(({ ctx, input }) => templateService.archiveTemplate(ctx.domain, input.id)),
   get: tenantProcedure
     .meta({ permission: 'projects.project.read' })
     .input(c.idInput)

@@ -120,6 +120,11 @@ export async function createFromTemplate(ctx: DomainContext, input: CreateProjec
   const db = ctx.db<ProjectsDB>();
   const template = await repo.findTemplate(db, input.templateId);
   if (!template) throw new NotFoundError('Template', input.templateId);
+  if (template.archived_at) {
+    throw new DomainError('PRECONDITION_FAILED', `The template “${template.name}” is archived; choose another template`, [
+      { path: ['templateId'], message: 'This template is archived' },
+    ]);
+  }
   const skeleton = template.skeleton;
   const startDate = input.startDate ?? todayIso();
   await ctx.requireReferences([{ kind: 'identity.member', id: input.assigneeId, path: ['assigneeId'], label: 'assignee' }]);

@@ -184,7 +184,17 @@ export async function moveTask(ctx: DomainContext, input: MoveTaskInput): Promis
   const alreadyThere = column.id === current.column_id && (low === null || current.position > low) && (high === null || current.position < high);
   if (alreadyThere) return toTaskDto(current);
   const position = keyBetween(low, high);
-  const task = await repo.updateTask(db, current.id, { column_id: column.id, position });
+  // The board's done state and a task's status agree: into a done column completes the task, out of
+  // one (on a board that has one) reopens it.
+  const hasDoneColumn = column.is_done || (await repo.listColumns(db, project.id)).some((c) => c.is_done);
+  const completes = column.is_done && current.status === 'open';
+  const reopens = !column.is_done && hasDoneColumn && current.status === 'done';
+  const task = await repo.updateTask(db, current.id, {
+    column_id: column.id,
+    position,
+    ...(completes ? { status: 'done' as const, completed_at: new Date() } : {}),
+    ...(reopens ? { status: 'open' as const, completed_at: null } : {}),
+  });
   await ctx.emit(
     taskMoved,
     {
@@ -198,6 +208,8 @@ export async function moveTask(ctx: DomainContext, input: MoveTaskInput): Promis
     },
     { aggregateId: task.id },
   );
+  if (completes) await recordCompletion(ctx, task, project);
+  if (reopens) await ctx.emit(taskUpdated, { ...taskEventFields(task, project), changed: ['status'] }, { aggregateId: task.id });
   return toTaskDto(task);
 }
 
@@ -207,7 +219,33 @@ export async function completeTask(ctx: DomainContext, id: string): Promise<Task
   const current = await requireTask(ctx, id, true);
   if (current.status === 'done') return toTaskDto(current);
   const project = await requireProject(ctx, current.project_id);
-  const task = await repo.updateTask(db, id, { status: 'done', completed_at: new Date() });
+  // A completed task sits in the board's done column (the first one, at its end) when the board has one.
+  const columns = await repo.listColumns(db, project.id);
+  const done = columns.some((c) => c.id === current.column_id && c.is_done) ? undefined : columns.find((c) => c.is_done);
+  const placement = done ? { column_id: done.id, position: keyBetween(await repo.lastTaskPosition(db, done.id, current.id), null) } : {};
+  const task = await repo.updateTask(db, id, { status: 'done', completed_at: new Date(), ...placement });
+  if (done) {
+    await ctx.emit(
+      taskMoved,
+      {
+        task_id: task.id,
+        project_id: task.project_id,
+        client_id: project.client_id,
+        title: task.title,
+        from_column_id: current.column_id,
+        to_column_id: done.id,
+        position: task.position,
+      },
+      { aggregateId: task.id },
+    );
+  }
+  await recordCompletion(ctx, task, project);
+  return toTaskDto(task);
+}
+
+/** projects.task.completed for a task just marked done, and its milestone reached when it was the last open one. */
+async function recordCompletion(ctx: DomainContext, task: TaskRow, project: Awaited<ReturnType<typeof requireProject>>): Promise<void> {
+  const db = ctx.db<ProjectsDB>();
   await ctx.emit(
     taskCompleted,
     { ...taskEventFields(task, project), milestone_id: task.milestone_id, completed_at: (task.completed_at ?? new Date()).toISOString() },
@@ -219,5 +257,4 @@ export async function completeTask(ctx: DomainContext, id: string): Promise<Task
       await reach(ctx, milestone, project);
     }
   }
-  return toTaskDto(task);
 }

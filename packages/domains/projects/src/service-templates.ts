@@ -1,5 +1,6 @@
 import { DomainError, NotFoundError, uuidv7, type DomainContext } from '@ubos/platform';
 import {
+  templateArchived,
   templateSaved,
   type CreateTemplateInput,
   type Page,
@@ -61,6 +62,7 @@ export async function updateTemplate(ctx: DomainContext, id: string, input: Upda
   const db = ctx.db<ProjectsDB>();
   const current = await repo.findTemplate(db, id);
   if (!current) throw new NotFoundError('Template', id);
+  if (current.archived_at) throw new DomainError('PRECONDITION_FAILED', 'This template is archived; it can no longer be edited');
   if (input.skeleton) assertSkeleton(input.skeleton);
   const template = await repo.updateTemplate(db, id, input);
   await ctx.emit(
@@ -75,6 +77,19 @@ export async function updateTemplate(ctx: DomainContext, id: string, input: Upda
     { aggregateId: template.id },
   );
   return toTemplateDto(template);
+}
+
+/** Archives a template (no delete: projects and deals keep naming it). Idempotent: archiving twice changes nothing. */
+export async function archiveTemplate(ctx: DomainContext, id: string): Promise<TemplateDto> {
+  const db = ctx.db<ProjectsDB>();
+  const archived = await repo.archiveTemplate(db, id);
+  if (!archived) {
+    const current = await repo.findTemplate(db, id);
+    if (!current) throw new NotFoundError('Template', id);
+    return toTemplateDto(current);
+  }
+  await ctx.emit(templateArchived, { template_id: archived.id, name: archived.name }, { aggregateId: archived.id });
+  return toTemplateDto(archived);
 }
 
 export async function getTemplate(ctx: DomainContext, id: string): Promise<TemplateDto> {

@@ -56,7 +56,15 @@ export function toTaskDto(row: TaskRow): TaskDto {
 }
 
 export function toTemplateDto(row: TemplateRow): TemplateDto {
-  return { id: row.id, name: row.name, description: row.description, skeleton: row.skeleton, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    skeleton: row.skeleton,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
 }
 
 /** One keyset page from `limit + 1` rows ordered by id: the extra row only says there is more. */

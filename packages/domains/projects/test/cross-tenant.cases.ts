@@ -62,6 +62,7 @@ export const crossTenantCases = defineCrossTenantCases({
     'tasks.toggleChecklistItem': { expect: 'not_found', call: (b, a) => b.tasks.toggleChecklistItem({ id: a.task, itemId: a.checklistItem }) },
     'templates.create': { expect: 'own', call: (b) => b.templates.create({ name: 'B own template', skeleton: {} }) },
     'templates.update': { expect: 'not_found', call: (b, a) => b.templates.update({ id: a.template, name: 'Hijacked' }) },
+    'templates.archive': { expect: 'not_found', call: (b, a) => b.templates.archive({ id: a.template }) },
     'templates.get': { expect: 'not_found', call: (b, a) => b.templates.get({ id: a.template }) },
     'templates.list': { expect: 'empty', call: (b) => b.templates.list() },
   },

@@ -178,6 +178,33 @@ describe('templates', () => {
     ]);
   });
 
+  it('edits a template, archives it (once, even when two archive at the same time): it leaves the list and makes no new project', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const template = await caller.templates.create({
+      name: 'Audit',
+      skeleton: { columns: [{ name: 'To do' }, { name: 'Done', isDone: true }], tasks: [{ title: 'Plan' }] },
+    });
+    const edited = await caller.templates.update({
+      id: template.id,
+      name: 'Annual audit',
+      skeleton: { columns: [{ name: 'Open' }], tasks: [{ title: 'Plan' }, { title: 'Fieldwork' }] },
+    });
+    expect(edited).toMatchObject({ name: 'Annual audit', archivedAt: null });
+    expect(edited.skeleton.tasks.map((t) => t.title)).toEqual(['Plan', 'Fieldwork']);
+    const made = await caller.projects.createFromTemplate({ templateId: template.id, name: 'Audit 2026' });
+    const [one, two] = await Promise.all([caller.templates.archive({ id: template.id }), caller.templates.archive({ id: template.id })]);
+    expect(one?.archivedAt).toBeInstanceOf(Date);
+    expect(two?.archivedAt).toBeInstanceOf(Date);
+    expect((await outboxTypes(tenantId)).filter((type) => type === 'projects.template.archived')).toHaveLength(1);
+    expect((await caller.templates.list()).items).toEqual([]);
+    expect((await caller.templates.get({ id: template.id })).name).toBe('Annual audit');
+    await expect(caller.projects.createFromTemplate({ templateId: template.id, name: 'Audit 2027' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(caller.templates.update({ id: template.id, name: 'x' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect((await caller.projects.board({ id: made.project.id })).project.name).toBe('Audit 2026');
+    await expect(callerFor(tenantId, uuidv7(), 'member').templates.archive({ id: template.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('lets only managers manage templates', async () => {
     const member = callerFor(uuidv7(), uuidv7(), 'member');
     await expect(member.templates.create({ name: 'Nope', skeleton: {} })).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -278,6 +305,52 @@ describe('tasks', () => {
     const completed = await caller.projects.complete({ id: project.id });
     expect(completed.status).toBe('completed');
     await expect(caller.projects.update({ id: project.id, name: 'x' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+  });
+
+  it('puts a completed task in the done column, and a move into or out of it completes or reopens it, so counts agree with the board', async () => {
+    const tenantId = uuidv7();
+    const caller = callerFor(tenantId);
+    const project = await caller.projects.create({ name: 'Counts', clientId: await aClient(tenantId) });
+    const one = await caller.tasks.create({ projectId: project.id, title: 'One' });
+    const two = await caller.tasks.create({ projectId: project.id, title: 'Two' });
+    const three = await caller.tasks.create({ projectId: project.id, title: 'Three' });
+    /** Per column: its name, done-ness and the tasks in it with their status. */
+    const board = async () =>
+      (await caller.projects.board({ id: project.id })).columns.map((c) => ({
+        name: c.name,
+        isDone: c.isDone,
+        tasks: c.tasks.map((t) => `${t.title}:${t.status}`),
+      }));
+    const doneCounts = async () => {
+      const columns = (await caller.projects.board({ id: project.id })).columns;
+      const all = columns.flatMap((c) => c.tasks);
+      return { byStatus: all.filter((t) => t.status === 'done').length, inDoneColumns: columns.filter((c) => c.isDone).flatMap((c) => c.tasks).length };
+    };
+    const columns = (await caller.projects.board({ id: project.id })).columns;
+    const todo = columns[0];
+    const done = columns.find((c) => c.isDone);
+    if (!todo || !done) throw new Error('default columns missing');
+
+    // "Mark complete" leaves To do for the done column (at its end) and says so with a move event.
+    const completed = await caller.tasks.complete({ id: one.id });
+    expect(completed).toMatchObject({ status: 'done', columnId: done.id });
+    await caller.tasks.complete({ id: two.id });
+    expect((await board()).find((c) => c.isDone)?.tasks).toEqual(['One:done', 'Two:done']);
+    expect(await doneCounts()).toEqual({ byStatus: 2, inDoneColumns: 2 });
+    const types = await outboxTypes(tenantId);
+    expect(types.filter((type) => type === 'projects.task.moved')).toHaveLength(2);
+    expect(types.filter((type) => type === 'projects.task.completed')).toHaveLength(2);
+
+    // Dragging into the done column completes; dragging out reopens.
+    const moved = await caller.tasks.move({ id: three.id, columnId: done.id, previousTaskId: two.id, nextTaskId: null });
+    expect(moved.status).toBe('done');
+    const reopened = await caller.tasks.move({ id: one.id, columnId: todo.id, previousTaskId: null, nextTaskId: null });
+    expect(reopened).toMatchObject({ status: 'open', completedAt: null });
+    expect(await doneCounts()).toEqual({ byStatus: 2, inDoneColumns: 2 });
+    expect((await board())[0]?.tasks).toEqual(['One:open']);
+    const after = await outboxTypes(tenantId);
+    expect(after.filter((type) => type === 'projects.task.completed')).toHaveLength(3);
+    expect(after.filter((type) => type === 'projects.task.updated')).toHaveLength(1);
   });
 
   it('pages through projects with a keyset cursor', async () => {

@@ -13,17 +13,17 @@ export const workflowTemplates: readonly WorkflowTemplate[] = [
   {
     key: 'deal-won-project',
     title: 'Deal won → project + kickoff task',
-    summary: 'When a deal with a project template (deal custom field project_template_id) is won, create the project and a kickoff task for the deal owner.',
+    summary: 'When a deal with a project template is won, create the project from that template and a kickoff task for the deal owner.',
     spec: {
       name: 'Deal won → project + kickoff task',
-      description: "Creates the client project from the template named in the deal's custom field project_template_id and a kickoff task for the deal owner.",
-      trigger: { event: 'crm.deal.won', conditions: { path: 'event.payload.custom_fields.project_template_id', op: 'exists' } },
+      description: "Creates the client project from the deal's project template (chosen on the deal) and a kickoff task for the deal owner.",
+      trigger: { event: 'crm.deal.won', conditions: { path: 'event.payload.project_template_id', op: 'exists' } },
       steps: [
         {
           key: 'create_project',
           action: 'projects.createFromTemplate',
           input: {
-            templateId: '{{ event.payload.custom_fields.project_template_id }}',
+            templateId: '{{ event.payload.project_template_id }}',
             clientId: '{{ event.payload.client_id }}',
             name: '{{ event.payload.title }}',
           },

@@ -34,6 +34,7 @@ const dealWon = defineEvent({
     title: z.string(),
     owner_id: z.uuid().nullable(),
     custom_fields: z.record(z.string(), z.unknown()),
+    project_template_id: z.uuid().nullable(),
   }),
 });
 
@@ -77,7 +78,7 @@ describe('behind the event backbone', () => {
       writeEvent(
         trx,
         dealWon,
-        { deal_id: dealId, client_id: uuidv7(), title: 'Brand refresh', owner_id: userId, custom_fields: { project_template_id: uuidv7() } },
+        { deal_id: dealId, client_id: uuidv7(), title: 'Brand refresh', owner_id: userId, custom_fields: {}, project_template_id: uuidv7() },
         { tenantId, actorId: userId, correlationId: uuidv7(), aggregateId: dealId },
       ),
     );

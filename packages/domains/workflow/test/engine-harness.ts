@@ -143,7 +143,8 @@ export function dealWonEvent(tenantId: string, overrides: Record<string, unknown
     expected_close: null,
     status: 'won',
     owner_id: uuidv7(),
-    custom_fields: { project_template_id: projectTemplateId },
+    custom_fields: {},
+    project_template_id: projectTemplateId,
     reason: null,
     ...overrides,
   });

@@ -10,7 +10,7 @@ import { DomainError } from '../errors.ts';
  */
 
 /** The kinds of id the kernel tracks, by the domain that owns them. */
-export type EntityReferenceKind = 'identity.member' | 'crm.client' | 'crm.engagement' | 'crm.contact' | 'projects.project';
+export type EntityReferenceKind = 'identity.member' | 'crm.client' | 'crm.engagement' | 'crm.contact' | 'projects.project' | 'projects.template';
 
 export interface ReferenceCheck {
   kind: EntityReferenceKind;
@@ -28,6 +28,7 @@ const KIND_WORDS: Record<EntityReferenceKind, string> = {
   'crm.engagement': 'an engagement of this organization',
   'crm.contact': 'a contact of this organization',
   'projects.project': 'a project of this organization',
+  'projects.template': 'a project template of this organization',
 };
 
 /** Throws BAD_REQUEST naming every given id that is not a known entity of its kind in this tenant. */

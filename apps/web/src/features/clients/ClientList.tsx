@@ -7,6 +7,7 @@ import { trpc } from '../../trpc.ts';
 import { Badge, Button, Card, EmptyState, Input, PageHeader, QueryState, Select, Table, Td, Th, Tr } from '../../ui/index.ts';
 import { ClientFormDialog } from './ClientForm.tsx';
 import { formatCustomValue } from './CustomFieldInputs.tsx';
+import { ExportButton } from './ExportButton.tsx';
 
 type Sort = 'name' | 'created_at' | 'updated_at';
 type Status = 'lead' | 'active' | 'past';
@@ -63,6 +64,11 @@ export default function ClientListPage() {
             <Link to="/duplicates" className="text-sm font-medium text-slate-600 hover:text-slate-900">
               Duplicates
             </Link>
+            <ExportButton
+              procedure="crm.clients.export"
+              input={{ q: q || undefined, status, tag, archived, sort, direction }}
+              label="Export the listed clients as CSV"
+            />
             {canImport ? <Button onClick={() => navigate('/imports/new')}>Import CSV</Button> : null}
             {canWrite ? (
               <Button variant="primary" onClick={() => setCreating(true)}>

@@ -2,35 +2,17 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useCan } from '../../app/session.tsx';
 import { errorMessage, isMissingProcedure } from '../../lib/errors.ts';
-import { formatDate, formatDateTime, formatMoney, formatRelative, humanize, toDate } from '../../lib/format.ts';
+import { formatDate, formatDateTime, formatMoney, formatRelative, humanize } from '../../lib/format.ts';
 import { useKeysetList } from '../../lib/keyset.ts';
 import { useTimeline } from '../../lib/timeline.ts';
 import { trpc, type RouterOutputs } from '../../trpc.ts';
-import {
-  Avatar,
-  Badge,
-  Button,
-  Card,
-  EmptyState,
-  ErrorState,
-  Field,
-  FormError,
-  PageHeader,
-  PageSpinner,
-  QueryState,
-  Table,
-  Tabs,
-  Td,
-  Textarea,
-  Th,
-  Tr,
-  useToast,
-} from '../../ui/index.ts';
+import { Avatar, Badge, Button, Card, EmptyState, ErrorState, PageHeader, PageSpinner, QueryState, Table, Tabs, Td, Th, Tr, useToast } from '../../ui/index.ts';
 import { ContactFormDialog } from '../contacts/ContactForm.tsx';
 import { DealFormDialog } from '../deals/DealForm.tsx';
 import { NewProjectDialog } from '../projects/NewProjectDialog.tsx';
 import { statusTone as projectTone } from '../projects/statusTone.ts';
 import { TimelineList } from '../timeline/TimelineList.tsx';
+import { NotesPanel } from './Notes.tsx';
 import { ScopedFiles } from '../files/ScopedFiles.tsx';
 import { ClientEmailsTab } from '../inbox/ClientEmailsTab.tsx';
 import { ClientPortalTab } from '../portal/ClientPortalTab.tsx';
@@ -364,7 +346,7 @@ function DealsTab({ clientId }: { clientId: string }) {
               {d.items.map((deal) => (
                 <Tr key={deal.id}>
                   <Td className="font-medium text-slate-900">
-                    <Link to={`/deals?deal=${deal.id}`} className="hover:text-indigo-600">
+                    <Link to={`/deals/${deal.id}`} className="hover:text-indigo-600">
                       {deal.title}
                     </Link>
                   </Td>
@@ -437,130 +419,7 @@ function ProjectsTab({ clientId }: { clientId: string }) {
 }
 
 function NotesTab({ clientId }: { clientId: string }) {
-  const canWrite = useCan('crm.client.write');
-  const toast = useToast();
-  const utils = trpc.useUtils();
-  const [body, setBody] = useState('');
-  const notes = trpc.crm.notes.list.useQuery({ subjectType: 'client', subjectId: clientId, limit: 100 });
-  const create = trpc.crm.notes.create.useMutation({
-    onSuccess: () => {
-      setBody('');
-      void utils.crm.notes.list.invalidate();
-    },
-  });
-  const archive = trpc.crm.notes.archive.useMutation({
-    onSuccess: () => void utils.crm.notes.list.invalidate(),
-    onError: (e) => toast(errorMessage(e), 'error'),
-  });
-  return (
-    <div className="grid gap-5 lg:grid-cols-3">
-      <div className="lg:col-span-2">
-        <Card title="Notes">
-          <QueryState
-            query={notes}
-            isEmpty={(d) => d.items.length === 0}
-            empty={<EmptyState title="No notes yet" description="Keep call notes, context and decisions here." />}
-          >
-            {(d) => (
-              <ul className="divide-y divide-slate-100">
-                {d.items.map((n) => (
-                  <NoteItem key={n.id} note={n} canWrite={canWrite} onDelete={() => archive.mutate({ id: n.id })} />
-                ))}
-              </ul>
-            )}
-          </QueryState>
-        </Card>
-      </div>
-      {canWrite ? (
-        <Card title="Add a note">
-          <form
-            className="space-y-2 p-4"
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.mutate({ subjectType: 'client', subjectId: clientId, body });
-            }}
-          >
-            <Textarea rows={5} value={body} onChange={(e) => setBody(e.target.value)} placeholder="What happened?" aria-label="Note" />
-            {create.error ? <p className="text-xs text-rose-600">{errorMessage(create.error)}</p> : null}
-            <Button type="submit" variant="primary" size="sm" loading={create.isPending} disabled={!body.trim()}>
-              Save note
-            </Button>
-          </form>
-        </Card>
-      ) : null}
-    </div>
-  );
-}
-
-type Note = RouterOutputs['crm']['notes']['list']['items'][number];
-
-function NoteItem({ note, canWrite, onDelete }: { note: Note; canWrite: boolean; onDelete: () => void }) {
-  const toast = useToast();
-  const utils = trpc.useUtils();
-  const [editing, setEditing] = useState(false);
-  const [body, setBody] = useState(note.body);
-  const update = trpc.crm.notes.update.useMutation({
-    onSuccess: () => {
-      setEditing(false);
-      toast('Note updated');
-      void utils.crm.notes.list.invalidate();
-    },
-  });
-  const edited = (toDate(note.updatedAt)?.getTime() ?? 0) - (toDate(note.createdAt)?.getTime() ?? 0) > 0;
-  if (editing) {
-    return (
-      <li className="px-4 py-3" data-note-id={note.id}>
-        <form
-          className="space-y-2"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            update.mutate({ id: note.id, body });
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') e.stopPropagation(), setEditing(false), update.reset();
-          }}
-        >
-          <FormError error={update.error} fields={['body']} />
-          <Field label="Note text" name="body" error={update.error}>
-            <Textarea rows={4} value={body} autoFocus onChange={(e) => setBody(e.target.value)} />
-          </Field>
-          <div className="flex gap-2">
-            <Button type="submit" variant="primary" size="sm" loading={update.isPending} disabled={body === note.body}>
-              Save changes
-            </Button>
-            <Button size="sm" variant="ghost" onClick={() => (setEditing(false), setBody(note.body), update.reset())}>
-              Cancel
-            </Button>
-          </div>
-        </form>
-      </li>
-    );
-  }
-  return (
-    <li className="group px-4 py-3" data-note-id={note.id}>
-      <p className="text-sm whitespace-pre-wrap text-slate-800">{note.body}</p>
-      <div className="mt-1 flex items-center gap-2 text-xs text-slate-500">
-        {formatDateTime(note.createdAt)}
-        {edited ? <span title={`Edited ${formatDateTime(note.updatedAt)}`}>· edited</span> : null}
-        {canWrite ? (
-          <span className="invisible flex gap-2 group-focus-within:visible group-hover:visible">
-            <button
-              type="button"
-              className="text-slate-400 hover:text-indigo-600"
-              onClick={() => (setBody(note.body), setEditing(true))}
-              aria-label="Edit note"
-            >
-              Edit
-            </button>
-            <button type="button" className="text-slate-400 hover:text-rose-600" onClick={onDelete} aria-label="Delete note">
-              Delete
-            </button>
-          </span>
-        ) : null}
-      </div>
-    </li>
-  );
+  return <NotesPanel subjectType="client" subjectId={clientId} />;
 }
 
 function TimelineTab({ clientId }: { clientId: string }) {

@@ -3,8 +3,10 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useCan } from '../../app/session.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useKeysetList } from '../../lib/keyset.ts';
+import { ExportButton } from '../clients/ExportButton.tsx';
 import { trpc } from '../../trpc.ts';
-import { Avatar, Button, Card, EmptyState, Input, PageHeader, QueryState, Table, Td, Th, Tr } from '../../ui/index.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { Avatar, Button, Card, EmptyState, Input, PageHeader, QueryState, Table, Td, Th, Tr, useToast } from '../../ui/index.ts';
 import { ClientName } from '../clients/ClientName.tsx';
 import { ContactFormDialog } from './ContactForm.tsx';
 
@@ -45,6 +47,7 @@ export default function ContactListPage() {
             <Link to="/duplicates" className="text-sm font-medium text-slate-600 hover:text-slate-900">
               Review duplicates
             </Link>
+            <ExportButton procedure="crm.contacts.export" input={{ q: q || undefined, archived, sort, direction }} label="Export the listed contacts as CSV" />
             {canWrite ? (
               <Button variant="primary" onClick={() => setCreating(true)}>
                 New contact
@@ -53,6 +56,7 @@ export default function ContactListPage() {
           </>
         }
       />
+      {canWrite ? <LinkSuggestions /> : null}
       <Card>
         <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-4 py-2.5">
           <Input className="w-64" placeholder="Filter by name, email…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Filter contacts" />
@@ -129,5 +133,42 @@ export default function ContactListPage() {
       </Card>
       {creating ? <ContactFormDialog onClose={() => setCreating(false)} onSaved={(c) => navigate(`/contacts/${c.id}`)} /> : null}
     </>
+  );
+}
+
+/** Contacts at no client whose email domain is a client's domain: one click links them. */
+function LinkSuggestions() {
+  const toast = useToast();
+  const utils = trpc.useUtils();
+  const suggestions = trpc.crm.contacts.linkSuggestions.useQuery({ limit: 5 });
+  const link = trpc.crm.contacts.linkClient.useMutation({
+    onSuccess: (contact) => {
+      toast(`${contact.name} linked`);
+      void utils.crm.contacts.invalidate();
+    },
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
+  const items = suggestions.data ?? [];
+  if (items.length === 0) return null;
+  return (
+    <Card title="Suggested links" className="mb-4">
+      <ul className="divide-y divide-slate-100" aria-label="Suggested links">
+        {items.map((s) => (
+          <li key={s.contactId} className="flex items-center justify-between gap-3 px-4 py-2.5 text-sm" data-suggestion={s.contactName}>
+            <span className="text-slate-700">
+              <span className="font-medium text-slate-900">{s.contactName}</span> ({s.email}) has an email at {s.clientName}’s domain.
+            </span>
+            <Button
+              size="sm"
+              loading={link.isPending && link.variables?.contactId === s.contactId}
+              onClick={() => link.mutate({ contactId: s.contactId, clientId: s.clientId })}
+              aria-label={`Link ${s.contactName} to ${s.clientName}`}
+            >
+              Link to {s.clientName}
+            </Button>
+          </li>
+        ))}
+      </ul>
+    </Card>
   );
 }

@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useCan } from '../../app/session.tsx';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import type { RouterOutputs } from '../../trpc.ts';
 import { trpc } from '../../trpc.ts';
-import { Button, Dialog, Field, FormError, Input, PageHeader, QueryState, Skeleton, useToast } from '../../ui/index.ts';
+import { Button, PageHeader, QueryState, Skeleton, useToast } from '../../ui/index.ts';
 import { Kanban } from '../../ui/Kanban.tsx';
 import { ClientName } from '../clients/ClientName.tsx';
+import { CloseDealDialog } from './CloseDealDialog.tsx';
 import { DealFormDialog } from './DealForm.tsx';
 
 type Board = RouterOutputs['crm']['deals']['board'];
@@ -20,6 +22,13 @@ export default function DealBoardPage() {
   const [creating, setCreating] = useState<string | null | undefined>(undefined);
   const [closing, setClosing] = useState<{ deal: Deal; outcome: 'won' | 'lost' } | null>(null);
   const move = trpc.crm.deals.moveStage.useMutation();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  // Old links (/deals?deal=<id>) open the deal page.
+  const linked = params.get('deal');
+  useEffect(() => {
+    if (linked) navigate(`/deals/${linked}`, { replace: true });
+  }, [linked, navigate]);
   const onMove = async ({ itemId, toColumnId, index }: { itemId: string; toColumnId: string; index: number }) => {
     await utils.crm.deals.board.cancel();
     try {
@@ -35,7 +44,7 @@ export default function DealBoardPage() {
     <>
       <PageHeader
         title="Deals"
-        subtitle="Drag a deal to move it between stages."
+        subtitle="Drag a deal to move it between stages; open one to see and edit everything about it."
         actions={
           canWrite ? (
             <Button variant="primary" onClick={() => setCreating(null)}>
@@ -56,33 +65,47 @@ export default function DealBoardPage() {
       >
         {(b) => {
           const stages = new Map(b.pipeline.stages.map((s) => [s.id, s]));
-          const columns = b.columns
-            .filter((c) => stages.get(c.stageId)?.kind === 'open' || c.deals.length > 0)
-            .map((c) => {
-              const stage = stages.get(c.stageId);
-              const total = c.deals.reduce((sum, d) => sum + d.valueMinor, 0);
-              return {
-                id: c.stageId,
-                label: stage?.name ?? 'Stage',
-                title: (
-                  <span className="flex items-baseline gap-2">
-                    {stage?.name ?? 'Stage'}
-                    <span className="text-xs font-normal text-slate-500">{formatMoney(total, c.deals[0]?.currency ?? 'USD')}</span>
-                  </span>
-                ),
-                accent: stage?.kind === 'won' ? 'border-emerald-500' : stage?.kind === 'lost' ? 'border-rose-400' : 'border-indigo-400',
-                items: c.deals,
-              };
-            });
+          // Every stage is a column, Won and Lost included (a deal can be dropped there from the start).
+          const columns = b.columns.map((c) => {
+            const stage = stages.get(c.stageId);
+            const total = c.deals.reduce((sum, d) => sum + d.valueMinor, 0);
+            return {
+              id: c.stageId,
+              label: stage?.name ?? 'Stage',
+              title: (
+                <span className="flex items-baseline gap-2">
+                  {stage?.name ?? 'Stage'}
+                  <span className="text-xs font-normal text-slate-500">{formatMoney(total, c.deals[0]?.currency ?? 'USD')}</span>
+                </span>
+              ),
+              accent: stage?.kind === 'won' ? 'border-emerald-500' : stage?.kind === 'lost' ? 'border-rose-400' : 'border-indigo-400',
+              items: c.deals,
+            };
+          });
           return (
             <Kanban<Deal>
               columns={columns}
               getId={(d) => d.id}
+              itemLabel={(d) => d.title}
               disabled={!canWrite}
               onMove={onMove}
               renderItem={(d) => (
-                <article className="rounded-md bg-white p-3 text-sm shadow-xs ring-1 ring-slate-200 hover:ring-slate-300" data-deal-title={d.title}>
-                  <div className="font-medium text-slate-900">{d.title}</div>
+                // biome-ignore lint/a11y/useKeyWithClickEvents: a click anywhere on the card opens the deal; keyboard users open it from its title link (Enter)
+                <article
+                  className="cursor-pointer rounded-md bg-white p-3 text-sm shadow-xs ring-1 ring-slate-200 hover:ring-slate-300"
+                  data-deal-title={d.title}
+                  onClick={(e) => {
+                    if (!(e.target as HTMLElement).closest('button, a')) navigate(`/deals/${d.id}`);
+                  }}
+                >
+                  {/* The title is the keyboard way in: Enter opens the deal (Space on the card picks it up to drag). */}
+                  <Link
+                    to={`/deals/${d.id}`}
+                    className="font-medium text-slate-900 hover:text-indigo-600 focus-visible:underline"
+                    onKeyDown={(e) => e.stopPropagation()}
+                  >
+                    {d.title}
+                  </Link>
                   <div className="mt-0.5 text-xs text-slate-500">
                     <ClientName id={d.clientId} link={false} />
                   </div>
@@ -109,44 +132,5 @@ export default function DealBoardPage() {
       {creating !== undefined ? <DealFormDialog onClose={() => setCreating(undefined)} /> : null}
       {closing ? <CloseDealDialog deal={closing.deal} outcome={closing.outcome} onClose={() => setClosing(null)} /> : null}
     </>
-  );
-}
-
-function CloseDealDialog({ deal, outcome, onClose }: { deal: Deal; outcome: 'won' | 'lost'; onClose: () => void }) {
-  const utils = trpc.useUtils();
-  const toast = useToast();
-  const [reason, setReason] = useState('');
-  const done = () => {
-    toast(outcome === 'won' ? 'Deal marked as won' : 'Deal marked as lost');
-    void utils.crm.deals.invalidate();
-    onClose();
-  };
-  const won = trpc.crm.deals.markWon.useMutation({ onSuccess: done });
-  const lost = trpc.crm.deals.markLost.useMutation({ onSuccess: done });
-  const mutation = outcome === 'won' ? won : lost;
-  return (
-    <Dialog
-      open
-      onOpenChange={(o) => (!o ? onClose() : undefined)}
-      title={outcome === 'won' ? `Mark “${deal.title}” as won` : `Mark “${deal.title}” as lost`}
-      size="sm"
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button
-            variant={outcome === 'won' ? 'primary' : 'danger'}
-            loading={mutation.isPending}
-            onClick={() => (outcome === 'won' ? won.mutate({ id: deal.id, reason: reason.trim() || undefined }) : lost.mutate({ id: deal.id, reason }))}
-          >
-            {outcome === 'won' ? 'Mark won' : 'Mark lost'}
-          </Button>
-        </>
-      }
-    >
-      <FormError error={mutation.error} fields={['reason']} />
-      <Field label={outcome === 'won' ? 'Note (optional)' : 'Reason'} name="reason" error={mutation.error}>
-        <Input value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />
-      </Field>
-    </Dialog>
   );
 }

@@ -3,6 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { countCsvRecords, parseCsv } from '../../lib/csv.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { useCan } from '../../app/session.tsx';
+import { guessMapping, mappingProblem } from './headers.ts';
 import { trpc } from '../../trpc.ts';
 import { Badge, Button, Card, EmptyState, FormError, PageHeader, Select, Table, Td, Th } from '../../ui/index.ts';
 import { cn } from '../../lib/cn.ts';
@@ -26,10 +27,10 @@ const builtIn: Record<Kind, { value: string; label: string; required?: boolean }
     { value: 'phone', label: 'Phone' },
     { value: 'title', label: 'Job title' },
     { value: 'tags', label: 'Tags' },
+    { value: 'company', label: 'Company (links the client)' },
+    { value: 'role', label: 'Role at the company' },
   ],
 };
-
-const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 export default function ImportWizardPage() {
   if (!useCan('crm.import.run')) return <EmptyState title="Imports are not available to your role" description="Ask an owner or admin to import records." />;
@@ -57,18 +58,8 @@ function ImportWizard() {
     },
   });
 
-  const autoMap = (cols: string[]) => {
-    const next: Record<string, string> = {};
-    const used = new Set<string>();
-    for (const col of cols) {
-      const match = targets.find((t) => !used.has(t.value) && (norm(t.value.replace('custom.', '')) === norm(col) || norm(t.label) === norm(col)));
-      if (match) {
-        next[col] = match.value;
-        used.add(match.value);
-      }
-    }
-    setMapping(next);
-  };
+  const autoMap = (cols: string[]) => setMapping(guessMapping(kind, cols, targets));
+  const problem = mappingProblem(kind, mapping);
 
   const steps: { id: Step; label: string }[] = [
     { id: 'upload', label: 'Upload' },
@@ -192,10 +183,15 @@ function ImportWizard() {
           </Table>
           <div className="flex justify-between border-t border-slate-100 px-4 py-3">
             <Button onClick={() => setStep('upload')}>Back</Button>
-            <Button variant="primary" onClick={() => setStep('preview')} disabled={!Object.values(mapping).some(Boolean)}>
+            <Button variant="primary" onClick={() => setStep('preview')} disabled={problem !== null}>
               Preview
             </Button>
           </div>
+          {problem ? (
+            <p className="border-t border-slate-100 px-4 py-3 text-sm text-amber-800" role="status" data-testid="mapping-problem">
+              {problem}
+            </p>
+          ) : null}
         </Card>
       ) : null}
 

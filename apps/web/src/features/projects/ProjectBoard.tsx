@@ -119,6 +119,7 @@ export default function ProjectBoardPage() {
                 footer: canWrite ? <AddTask projectId={id} columnId={c.id} /> : undefined,
               }))}
               getId={(t) => t.id}
+              itemLabel={(t) => t.title}
               disabled={!canWrite}
               onMove={onMove}
               renderItem={(t) => (
