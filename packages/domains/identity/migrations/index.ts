@@ -180,8 +180,10 @@ export const identityMigrations: Migration[] = [
     // minute, when a request misses the session cache).
     id: '0005_session_last_seen',
     sql: `ALTER TABLE identity.sessions ADD COLUMN IF NOT EXISTS last_seen_at timestamptz;`,
+  },
+  {
     // API keys (§7 "API keys and the service principal"): a tenant's service principals. Only the
-    // SHA-256 of the 256-bit secret is kept. (0005 is left to the staff app's identity work.)
+    // SHA-256 of the 256-bit secret is kept.
     id: '0006_api_keys',
     sql: `
       CREATE TABLE IF NOT EXISTS identity.api_keys (
