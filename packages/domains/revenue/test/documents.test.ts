@@ -23,7 +23,7 @@ import { pdfText } from './pdf-text.ts';
 const createCaller = createCallerFactory(revenueRouter);
 
 /** A stand-in for files' actions (revenue cannot depend on @ubos/files): records what it is asked to store. */
-const stored: { input: { clientId?: string | null; folder?: string; name: string; bytesBase64: string }; key: string; fileId: string }[] = [];
+const stored: { input: { clientId: string; folderName: string; name: string; contentBase64: string; sha256: string }; key: string; fileId: string }[] = [];
 let storageMissing = false;
 const fakeFiles = defineDomain({
   name: 'files',
@@ -33,19 +33,21 @@ const fakeFiles = defineDomain({
     defineAction({
       name: 'files.storeGeneratedFile',
       description: 'fake',
+      // The shape of files' own action (packages/domains/files/src/actions.ts).
       input: z.object({
-        clientId: z.uuid().nullable().optional(),
-        folder: z.string().optional(),
+        clientId: z.uuid(),
+        folderName: z.string().default('Documents'),
         name: z.string(),
         contentType: z.string(),
-        bytesBase64: z.string(),
+        contentBase64: z.base64(),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
       }),
-      output: z.object({ fileId: z.uuid(), folderId: z.uuid(), name: z.string(), size: z.number(), sha256: z.string() }),
+      output: z.object({ fileId: z.uuid(), folderId: z.uuid(), sha256: z.string(), size: z.number().int() }),
       run: async (input, ctx) => {
         if (storageMissing) throw new DomainError('PRECONDITION_FAILED', 'File storage is not configured on this server');
         const fileId = uuidv7();
         stored.push({ input, key: ctx.idempotencyKey, fileId });
-        return { fileId, folderId: uuidv7(), name: input.name, size: 1, sha256: 'x' };
+        return { fileId, folderId: uuidv7(), sha256: input.sha256, size: Buffer.from(input.contentBase64, 'base64').length };
       },
     }),
     defineAction({
@@ -108,9 +110,9 @@ describe('invoice documents', () => {
     const issued = await a.caller.invoices.issue({ id: draft.id });
     const mine = stored.filter((item) => item.input.clientId === a.clientId);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ key: `revenue-invoice-pdf:${draft.id}`, input: { folder: 'Invoices', name: 'INV-0001.pdf' } });
+    expect(mine[0]).toMatchObject({ key: `revenue-invoice-pdf:${draft.id}`, input: { folderName: 'Invoices', name: 'INV-0001.pdf' } });
     expect(issued.pdfFileId).toBe(mine[0]?.fileId);
-    const shown = pdfText(Buffer.from(mine[0]?.input.bytesBase64 ?? '', 'base64'));
+    const shown = pdfText(Buffer.from(mine[0]?.input.contentBase64 ?? '', 'base64'));
     expect(shown[shown.lastIndexOf('Total') + 1]).toBe(formatMoney(BigInt(issued.totals.total), 'CAD'));
     expect(shown[shown.lastIndexOf('QST 9.975%') + 1]).toBe(formatMoney(BigInt(issued.taxBreakdown[1]?.amount ?? '0'), 'CAD'));
     expect(shown).toEqual(expect.arrayContaining(['Acme Advisory', 'Client Ltd', 'Québec', 'Number: INV-0001']));
