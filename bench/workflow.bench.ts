@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import {
   APP_ROLE,
+  ActionRegistry,
   OWNER_ROLE,
   createBoss,
   createDatabase,
@@ -22,6 +23,7 @@ import {
 } from '@ubos/platform';
 import {
   createWorkflowEngine,
+  eventContext,
   jsonObjectSchema,
   startRunsForEvent,
   wakeupScheduler,
@@ -64,7 +66,7 @@ const db = createDatabase({ connectionString: appUrl, max: 10, applicationName: 
 const boss = createBoss({ connectionString: appUrl, max: 6, supervise: false, schedule: false });
 boss.on('error', () => undefined);
 const log = createLogger({ level: 'silent' });
-const engine = createWorkflowEngine({ db, boss, actions: [noop], log, concurrency: Number(process.env.WF_CONCURRENCY ?? 8) });
+const engine = createWorkflowEngine({ db, boss, registry: new ActionRegistry([noop]), log, concurrency: Number(process.env.WF_CONCURRENCY ?? 8) });
 
 try {
   await migrateDatabase(ownerUrl, [platformModule, workflowModule]);
@@ -123,7 +125,8 @@ try {
   //    dispatcher → pg-boss), then step → step through pg-boss jobs sent in the step's transaction.
   const idleStart = new Date();
   for (let index = 0; index < IDLE_RUNS; index += 1) {
-    await withTenant(db, { tenantId }, (trx) => startRunsForEvent(trx, event(), wakeupScheduler));
+    const trigger = event();
+    await withTenant(db, { tenantId }, (trx) => startRunsForEvent(eventContext(trx, trigger, log), trigger, wakeupScheduler));
     await waitIdle(30_000);
   }
   const gaps = await withTenant(db, { tenantId }, async (trx) => {
@@ -149,7 +152,10 @@ try {
   const started = performance.now();
   for (let batch = 0; batch < RUNS; batch += 50) {
     await withTenant(db, { tenantId }, async (trx) => {
-      for (let index = batch; index < Math.min(RUNS, batch + 50); index += 1) await startRunsForEvent(trx, event(), wakeupScheduler);
+      for (let index = batch; index < Math.min(RUNS, batch + 50); index += 1) {
+        const trigger = event();
+        await startRunsForEvent(eventContext(trx, trigger, log), trigger, wakeupScheduler);
+      }
     });
   }
   await waitIdle(300_000);
