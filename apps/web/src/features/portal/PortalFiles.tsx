@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { errorMessage } from '../../lib/errors.ts';
 import { formatDate } from '../../lib/format.ts';
 import { trpc } from '../../trpc.ts';
@@ -9,6 +10,8 @@ import { RequestUpload } from './RequestUpload.tsx';
 export default function PortalFiles() {
   const files = trpc.portal.me.files.useQuery();
   const utils = trpc.useUtils();
+  // A finished request leaves the list when it refreshes: the thanks is kept here, above it.
+  const [sent, setSent] = useState<{ label: string; files: number } | null>(null);
   // A signed URL minted on click (valid a few minutes), never listed in advance.
   const download = trpc.portal.me.download.useMutation({ onSuccess: (signed) => window.location.assign(signed.url) });
   return (
@@ -21,6 +24,11 @@ export default function PortalFiles() {
       >
         {(data) => (
           <div className="grid gap-4">
+            {sent ? (
+              <p className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900" role="status">
+                Thank you: {sent.files} file{sent.files === 1 ? '' : 's'} sent for “{sent.label}”.
+              </p>
+            ) : null}
             {download.error ? (
               <p className="rounded-md bg-rose-50 p-3 text-sm text-rose-900" role="alert">
                 {errorMessage(download.error)}
@@ -33,7 +41,14 @@ export default function PortalFiles() {
                     <li key={request.id} className="py-2.5 text-sm">
                       <span className="font-medium text-slate-900">{request.label}</span>{' '}
                       <span className="text-slate-500">— open until {formatDate(request.expiresAt)}</span>
-                      <RequestUpload requestId={request.id} label={request.label} onFinished={() => void utils.portal.me.invalidate()} />
+                      <RequestUpload
+                        requestId={request.id}
+                        label={request.label}
+                        onFinished={(files) => {
+                          setSent({ label: request.label, files });
+                          void utils.portal.me.invalidate();
+                        }}
+                      />
                     </li>
                   ))}
                 </ul>

@@ -14,13 +14,13 @@ type Completed = RouterOutputs['portal']['me']['requests']['completeUpload'];
  * public request page (progress, cancel, reasons in words); the request's limits are applied by
  * files when each upload is completed. Finish tells the team.
  */
-export function RequestUpload({ requestId, label, onFinished }: { requestId: string; label: string; onFinished: () => void }) {
+export function RequestUpload({ requestId, label, onFinished }: { requestId: string; label: string; onFinished: (files: number) => void }) {
   const utils = trpc.useUtils();
   const [finished, setFinished] = useState<number | null>(null);
   const finish = trpc.portal.me.requests.finish.useMutation({
     onSuccess: (result) => {
       setFinished(result.filesReceived);
-      onFinished();
+      onFinished(result.filesReceived);
     },
   });
   const queue = useUploadQueue<Completed>(
@@ -39,13 +39,8 @@ export function RequestUpload({ requestId, label, onFinished }: { requestId: str
     },
     { concurrency: 2 },
   );
-  if (finished !== null) {
-    return (
-      <p className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900" role="status">
-        Thank you: {finished} file{finished === 1 ? '' : 's'} sent for “{label}”.
-      </p>
-    );
-  }
+  // The page thanks the client (this request leaves its list once finished).
+  if (finished !== null) return null;
   const uploaded = queue.items.filter((item) => item.status === 'done').length;
   return (
     <div className="mt-2 grid gap-3" data-testid="portal-request-upload">
