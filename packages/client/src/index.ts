@@ -71,17 +71,12 @@ export function ubosErrorOf(error: unknown): UbosError | null {
   if (!(error instanceof TRPCClientError)) return null;
   const data = (error.data ?? {}) as ErrorData;
   const issues = Array.isArray(data.zodIssues) ? (data.zodIssues as UbosFieldIssue[]) : [];
-  // Input the procedure's schema refused may come with the raw issue list as its message: say it in words.
-  const message = error.message.startsWith('[') && issues.length > 0 ? `Invalid input: ${issues.map(describeIssue).join('; ')}` : error.message;
   return {
     code: typeof data.code === 'string' ? data.code : 'INTERNAL_SERVER_ERROR',
     httpStatus: typeof data.httpStatus === 'number' ? data.httpStatus : 500,
-    message,
+    // The host says refused input in words (its issues summed up), so the message is shown as it is.
+    message: error.message,
     path: typeof data.path === 'string' ? data.path : null,
     issues,
   };
-}
-
-function describeIssue(issue: UbosFieldIssue): string {
-  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }

@@ -42,6 +42,7 @@ export {
 } from './auth/permissions.ts';
 export { createDomainContext, type DomainContext, type DomainContextInput } from './domain/context.ts';
 export type { EntityReferenceKind, ReferenceCheck } from './domain/references.ts';
+export { hashLinkToken, newLinkToken } from './link-tokens.ts';
 export {
   defineAction,
   ActionRegistry,

@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { DomainError, NotFoundError, sendSystemMail, uuidv7, type ActionRegistry, type DomainContext } from '@ubos/platform';
+import { DomainError, hashLinkToken, newLinkToken, NotFoundError, sendSystemMail, uuidv7, type ActionRegistry, type DomainContext } from '@ubos/platform';
 import {
   contractCreated,
   contractSent,
@@ -32,9 +31,8 @@ import { usableTemplate } from './service-templates.ts';
 const db = (ctx: DomainContext) => ctx.db<AgreementsDB>();
 export const SIGNING_LINK_DAYS = 30;
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+/** The stored form of a signing link's token (the kernel's link-token rule). */
+export const hashToken = hashLinkToken;
 
 export function signerDto(row: SignerRow): SignerDto {
   return {
@@ -262,7 +260,7 @@ export async function sendContract(ctx: DomainContext, id: string, options: { ap
   const expiresAt = new Date(Date.now() + SIGNING_LINK_DAYS * 86_400_000);
   const links: SentContractDto['links'] = [];
   for (const signer of signers) {
-    const token = randomBytes(32).toString('base64url');
+    const token = newLinkToken();
     await repo.setSignerToken(db(ctx), signer.id, hashToken(token), expiresAt);
     links.push(await mailLink(ctx, sent, signer, token, expiresAt, options.appUrl ?? ''));
   }
@@ -290,7 +288,7 @@ export async function resendSigningLink(
   options: { appUrl?: string; reminder?: boolean; at?: Date } = {},
 ): Promise<SentContractDto['links'][number]> {
   const row = await contractOrNotFound(ctx, input.id, { forUpdate: true });
-  const token = randomBytes(32).toString('base64url');
+  const token = newLinkToken();
   const expiresAt = new Date(Date.now() + SIGNING_LINK_DAYS * 86_400_000);
   const signer = await repo.rotateSignerToken(db(ctx), {
     contractId: row.id,

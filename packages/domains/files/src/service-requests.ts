@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { DomainError, NotFoundError, uuidv7, type DomainContext } from '@ubos/platform';
+import { DomainError, hashLinkToken, newLinkToken, NotFoundError, uuidv7, type DomainContext } from '@ubos/platform';
 import {
   requestCreated,
   requestLinkPath,
@@ -23,9 +22,8 @@ import { tenantRules } from './service-uploads.ts';
  * token is 256 random bits shown once; only its SHA-256 is stored.
  */
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+/** The stored form of a request link's token (the kernel's link-token rule). */
+export const hashToken = hashLinkToken;
 
 export function requestState(row: Pick<RequestRow, 'revoked_at' | 'completed_at' | 'expires_at'>, now: Date = new Date()): RequestState {
   if (row.revoked_at) return 'revoked';
@@ -73,7 +71,7 @@ export async function openRequest(ctx: DomainContext, input: CreateRequestInput)
       { path: ['maxBytesPerFile'], message: 'Above the organization limit' },
     ]);
   }
-  const token = randomBytes(32).toString('base64url');
+  const token = newLinkToken();
   const row = await repo.insertRequest(ctx.db<FilesDB>(), {
     id: uuidv7(),
     tenant_id: ctx.tenantId,

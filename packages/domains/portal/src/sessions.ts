@@ -13,8 +13,7 @@
  * - No cache: every request reads the session row, so a staff revoke or a sign-out everywhere
  *   ends every session on its next request.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { isSecureCookie, withTenant, type Config, type CookieJar, type Database, type PortalSessionInfo } from '@ubos/platform';
+import { hashLinkToken, isSecureCookie, newLinkToken, withTenant, type Config, type CookieJar, type Database, type PortalSessionInfo } from '@ubos/platform';
 import { PORTAL_IDLE_MINUTES } from './contracts.ts';
 import type { PortalDB } from './db.ts';
 import { findLiveSession, sessionTenant, touchSession } from './repository.ts';
@@ -28,14 +27,10 @@ export function portalCookieName(config: Config): string {
 }
 
 /** A fresh 256-bit secret, base64url without padding. */
-export function generatePortalToken(): string {
-  return randomBytes(32).toString('base64url');
-}
+export const generatePortalToken = newLinkToken;
 
 /** What is stored instead of a token: SHA-256 hex. */
-export function hashPortalToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export const hashPortalToken = hashLinkToken;
 
 export function isWellFormedPortalToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);

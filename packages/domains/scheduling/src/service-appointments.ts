@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { DomainError, NotFoundError, sql, uuidv7, type DomainContext } from '@ubos/platform';
+import { DomainError, hashLinkToken, newLinkToken, NotFoundError, sql, uuidv7, type DomainContext } from '@ubos/platform';
 import { computeSlots, type Slot } from './availability.ts';
 import {
   appointmentBooked,
@@ -34,13 +33,9 @@ export const HOLD_MS = 2 * MINUTE;
 const MANAGE_DAYS_AFTER_END = 30;
 export const SLOT_TAKEN = 'That time was just taken';
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function newToken(): string {
-  return randomBytes(32).toString('base64url');
-}
+/** Manage links follow the kernel's link-token rule. */
+export const hashToken = hashLinkToken;
+export const newToken = newLinkToken;
 
 function isExclusionViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23P01';
